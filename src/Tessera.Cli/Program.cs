@@ -1,0 +1,1 @@
+return Tessera.Cli.TesseraCli.Run(args, Console.Out, Console.Error);
