@@ -1,10 +1,51 @@
+using System.CommandLine;
+using Tessera.Cli.Commands;
+using Tessera.Gguf;
+
 namespace Tessera.Cli;
 
+/// <summary>
+/// The `tessera` command line. <see cref="Run"/> takes its writers as parameters so tests run commands in-process.
+/// Errors a user can cause (missing file, malformed GGUF, bad argument) print one line on stderr and exit 1;
+/// `--verbose` adds the stack trace.
+/// </summary>
 public static class TesseraCli
 {
+    public const int ExitOk = 0;
+    public const int ExitError = 1;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        stderr.WriteLine("tessera: not implemented yet");
-        return 1;
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print more detail (stack traces on errors)", Recursive = true };
+        var root = new RootCommand("Tessera: on-device LLM inference engine");
+        root.Options.Add(verbose);
+        var output = new CommandOutput(stdout, stderr);
+        root.Subcommands.Add(InfoCommand.Create(output));
+        root.Subcommands.Add(QuantizeCommand.Create(output));
+        root.Subcommands.Add(SynthCommand.Create(output));
+
+        var parsed = root.Parse(args);
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            stderr.WriteLine($"tessera: error: {e.Message}");
+            if (parsed.GetValue(verbose))
+                stderr.WriteLine(e.ToString());
+            return ExitError;
+        }
     }
+
+    private static bool IsUserError(Exception e) => e is CliException or GgufFormatException or IOException
+        or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidDataException;
 }
+
+/// <summary>Where a command writes: results to <see cref="Out"/>, progress and diagnostics to <see cref="Error"/>.</summary>
+public sealed record CommandOutput(TextWriter Out, TextWriter Error);
