@@ -36,6 +36,9 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Alignment of tensor data (general.alignment, 32 when absent).</summary>
     public long Alignment => First.Alignment;
 
+    /// <summary>File offset where the data section of the first part begins (the header ends before it).</summary>
+    public long DataOffset => First.DataStart;
+
     /// <summary>Size in bytes of the file at <see cref="Path"/>.</summary>
     public long FileSize => First.Length;
 

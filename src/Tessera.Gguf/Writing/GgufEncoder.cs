@@ -32,7 +32,8 @@ internal static class GgufEncoder
             offset = GgufHeaderParser.AlignUp(checked(offset + tensor.ByteSize), alignment);
         }
 
-        output.PadTo(alignment);
+        if (tensors.Count > 0) // a file without tensors ends after its metadata, as other writers do
+            output.PadTo(alignment);
         foreach (var tensor in tensors)
         {
             WriteData(output, tensor);
