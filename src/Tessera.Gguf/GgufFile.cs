@@ -53,6 +53,9 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>The paths of the part files, in order (just <see cref="Path"/> unless split).</summary>
     public IReadOnlyList<string> PartPaths => _parts.Select(p => p.Source).ToArray();
 
+    /// <summary>The metadata of one part (0-based); parts after the first usually hold only the split keys.</summary>
+    public GgufMetadata PartMetadata(int splitIndex) => _parts[splitIndex].Header.Metadata;
+
     private GgufHeader First => _parts[0].Header;
 
     /// <summary>Opens, maps and validates a GGUF file; a split part name opens every part.</summary>
