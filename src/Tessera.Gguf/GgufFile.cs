@@ -72,7 +72,7 @@ public sealed unsafe class GgufFile : IDisposable
             foreach (var partPath in paths)
             {
                 if (paths.Length > 1 && !File.Exists(partPath))
-                    throw new GgufFormatException(GgufKeys.SplitCount, 0,
+                    throw new GgufFormatException(GgufKeys.SplitCount, -1,
                         $"{path}: split part '{System.IO.Path.GetFileName(partPath)}' (of {paths.Length}) is missing");
                 parts.Add(GgufPart.Map(partPath, parts.Count));
             }
@@ -110,7 +110,7 @@ public sealed unsafe class GgufFile : IDisposable
 
     /// <summary>The named tensor; a <see cref="GgufFormatException"/> naming it when absent.</summary>
     public GgufTensorInfo GetTensor(string name) =>
-        FindTensor(name) ?? throw new GgufFormatException(name, 0, $"{Path}: tensor '{name}' is missing");
+        FindTensor(name) ?? throw new GgufFormatException(name, -1, $"{Path}: tensor '{name}' is missing");
 
     /// <summary>Pointer to the tensor's bytes inside the mapping; valid until this file is disposed. No copy.</summary>
     public byte* GetDataPointer(GgufTensorInfo tensor)

@@ -84,12 +84,7 @@ internal sealed class RawGguf
     /// <summary>The key of the next metadata entry; the value's bytes are then labelled with the key.</summary>
     public RawGguf Key(string key) => Key(Encoding.UTF8.GetBytes(key), key);
 
-    public RawGguf Key(byte[] utf8, string label)
-    {
-        Str(utf8, $"metadata[{_keyIndex++}].key");
-        Current = label;
-        return this;
-    }
+    public RawGguf Key(byte[] utf8, string label) => Named(utf8, $"metadata[{_keyIndex++}].key", label);
 
     public RawGguf KvString(string key, string value) => Key(key).U32((uint)GgufValueType.String).Str(value);
 
@@ -112,9 +107,12 @@ internal sealed class RawGguf
     /// <summary>The name of the next tensor info; the rest of the info is labelled with the name.</summary>
     public RawGguf TensorName(string name) => TensorName(Encoding.UTF8.GetBytes(name), name);
 
-    public RawGguf TensorName(byte[] utf8, string label)
+    public RawGguf TensorName(byte[] utf8, string label) => Named(utf8, $"tensor[{_tensorIndex++}].name", label);
+
+    /// <summary>A key or tensor name labelled <paramref name="field"/>; what follows is labelled <paramref name="label"/>.</summary>
+    private RawGguf Named(byte[] utf8, string field, string label)
     {
-        Str(utf8, $"tensor[{_tensorIndex++}].name");
+        Str(utf8, field);
         Current = label;
         return this;
     }

@@ -40,7 +40,7 @@ internal static class GgufSplitValidator
     private static long Require(GgufPart part, string key)
     {
         var entry = part.Header.Metadata.Find(key)
-            ?? throw new GgufFormatException(key, 0, $"{part.Source}: metadata '{key}' is missing from a split part");
+            ?? throw new GgufFormatException(key, -1, $"{part.Source}: metadata '{key}' is missing from a split part");
         if (!GgufValueTypes.IsInteger(entry.Type))
             throw Error(part, key, $"is {entry.TypeName}, expected an integer");
         return part.Header.Metadata.GetInteger(key);
