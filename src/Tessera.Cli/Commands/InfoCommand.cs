@@ -35,7 +35,7 @@ public static class InfoCommand
     private static void WriteTables(IAnsiConsole console, GgufFile file, ModelSummary s, bool listTensors)
     {
         var overview = new Table().Border(TableBorder.Rounded).AddColumn("property").AddColumn("value");
-        void Row(string name, object? value) { if (value is not null) overview.AddRow(name, Markup.Escape(Format(value))); }
+        void Row(string name, object? value) { if (value is not null) overview.AddTextRow(name, Format(value)); }
         Row("file", s.Path);
         Row("size", $"{Units.Bytes(s.FileSize)} (GGUF v{s.GgufVersion}, alignment {s.Alignment})");
         Row("architecture", s.Architecture ?? "(none: vocab-only or unknown)");
@@ -60,14 +60,14 @@ public static class InfoCommand
                 .AddColumn("parameters", c => c.RightAligned()).AddColumn("bytes", c => c.RightAligned()).AddColumn("share", c => c.RightAligned());
             long total = s.TypeMix.Sum(t => t.Bytes);
             foreach (var t in s.TypeMix)
-                types.AddRow(t.Type.ToString(), t.TensorCount.ToString(CultureInfo.InvariantCulture), Units.Count(t.Elements),
+                types.AddTextRow(t.Type.ToString(), t.TensorCount.ToString(CultureInfo.InvariantCulture), Units.Count(t.Elements),
                     Units.Bytes(t.Bytes), (100.0 * t.Bytes / Math.Max(1, total)).ToString("F1", CultureInfo.InvariantCulture) + "%");
             console.Write(types);
         }
 
         var metadata = new Table().Border(TableBorder.Rounded).AddColumn("key").AddColumn("type").AddColumn("value");
         foreach (var entry in file.Metadata)
-            metadata.AddRow(Markup.Escape(entry.Key), MetadataFormatter.TypeName(entry), Markup.Escape(MetadataFormatter.Preview(entry)));
+            metadata.AddTextRow(entry.Key, MetadataFormatter.TypeName(entry), MetadataFormatter.Preview(entry));
         console.Write(metadata);
 
         if (listTensors)
@@ -75,7 +75,7 @@ public static class InfoCommand
             var table = new Table().Border(TableBorder.Rounded).AddColumn("name").AddColumn("type").AddColumn("shape")
                 .AddColumn("bytes", c => c.RightAligned()).AddColumn("offset", c => c.RightAligned());
             foreach (var t in file.Tensors)
-                table.AddRow(Markup.Escape(t.Name), t.Type.ToString(), Shape(t.Dimensions), Units.Bytes(t.ByteSize), $"0x{t.Offset:X}");
+                table.AddTextRow(t.Name, t.Type.ToString(), Shape(t.Dimensions), Units.Bytes(t.ByteSize), $"0x{t.Offset:X}");
             console.Write(table);
         }
     }
