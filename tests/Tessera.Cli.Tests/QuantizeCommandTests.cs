@@ -69,6 +69,8 @@ public class QuantizeCommandTests
     }
 
     [Theory]
+    [InlineData("Q2_K")]
+    [InlineData("Q3_K_M")]
     [InlineData("Q4_K_M")]
     [InlineData("Q5_K_M")]
     [InlineData("Q6_K")]

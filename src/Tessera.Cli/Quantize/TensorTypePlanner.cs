@@ -9,8 +9,9 @@ namespace Tessera.Cli.Quantize;
 /// <list type="bullet">
 /// <item>1-D tensors (norms, biases), the MoE router and anything not named `*.weight` stay F32: tiny, and precision-critical.</item>
 /// <item>The output projection (or the tied token embedding that doubles as it) gets Q6_K, unless the preset is Q8_0/float or `pure`.</item>
-/// <item>Medium K-quant mixes (Q2_K, Q3_K_M, Q4_K_M, Q5_K_M) give attn_v and ffn_down more bits in the first and last eighth
-/// of the layers and every third layer between; Q3_K_M also lifts attn_output.</item>
+/// <item>Medium K-quant mixes give the most sensitive matrices more bits: Q4_K_M and Q5_K_M store attn_v and ffn_down as
+/// Q6_K in the first and last eighth of the layers and every third layer between; Q3_K_M stores attn_v, ffn_down and
+/// attn_output as Q4_K (Q5_K for attn_v of the first two layers and ffn_down of the first sixteenth); Q2_K stores them as Q3_K.</item>
 /// <item>A row length a type cannot hold (K-quants need multiples of 256) falls back to a 32-block type of similar size,
 /// then to F16.</item>
 /// </list>
@@ -48,9 +49,9 @@ public sealed partial class TensorTypePlanner(QuantizationPreset preset, int lay
         bool isAttnOutput = name.Contains(".attn_output.", StringComparison.Ordinal);
         return preset.BaseType switch
         {
-            GgmlType.Q2_K when isAttnV || (isFfnDown && moreBits) => GgmlType.Q3_K,
+            GgmlType.Q2_K when isAttnV || isFfnDown || isAttnOutput => GgmlType.Q3_K,
             GgmlType.Q3_K when isAttnV => layer < 2 ? GgmlType.Q5_K : GgmlType.Q4_K,
-            GgmlType.Q3_K when isFfnDown && moreBits => GgmlType.Q4_K,
+            GgmlType.Q3_K when isFfnDown => layer < layerCount / 16 ? GgmlType.Q5_K : GgmlType.Q4_K,
             GgmlType.Q3_K when isAttnOutput => GgmlType.Q4_K,
             GgmlType.Q4_K or GgmlType.Q5_K when (isAttnV || isFfnDown) && moreBits => GgmlType.Q6_K,
             _ => preset.BaseType,
