@@ -68,7 +68,7 @@ internal sealed class WordPieceTokenizer : Tokenizer
 }
 
 /// <summary>
-/// BERT's basic tokenization: decompose (NFD) and lowercase, split at whitespace, make each
+/// BERT's basic tokenization: decompose (NFD), drop accents and lowercase, split at whitespace, make each
 /// punctuation mark, ASCII symbol and CJK ideograph a word of its own, drop control characters.
 /// </summary>
 internal static class BertWordSplitter
@@ -87,8 +87,10 @@ internal static class BertWordSplitter
                 Flush(current, words);
                 continue;
             }
+            // Control characters are dropped; so are combining marks, which strips accents after NFD.
             if (codePoint is 0 or 0xFFFD || category is UnicodeCategory.Control or UnicodeCategory.Format
-                or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned)
+                or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned
+                or UnicodeCategory.NonSpacingMark)
                 continue;
             string lower = char.ConvertFromUtf32(codePoint).ToLowerInvariant();
             if (IsPunctuation(category) || (codePoint < 0x7F && IsSymbol(category)) || IsCjkIdeograph(codePoint))
