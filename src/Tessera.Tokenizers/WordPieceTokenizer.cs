@@ -68,8 +68,9 @@ internal sealed class WordPieceTokenizer : Tokenizer
 }
 
 /// <summary>
-/// BERT's basic tokenization: decompose (NFD), drop accents and lowercase, split at whitespace, make each
-/// punctuation mark, ASCII symbol and CJK ideograph a word of its own, drop control characters.
+/// BERT's basic tokenization: strip accents (<see cref="BertAccentStripper"/>) and lowercase, split at
+/// whitespace, make each punctuation mark, ASCII symbol and CJK ideograph a word of its own, drop
+/// control characters.
 /// </summary>
 internal static class BertWordSplitter
 {
@@ -77,7 +78,7 @@ internal static class BertWordSplitter
     {
         var words = new List<string>();
         var current = new StringBuilder();
-        string normalized = text.ToString().Normalize(NormalizationForm.FormD);
+        string normalized = BertAccentStripper.Strip(text);
         for (int i = 0; i < normalized.Length; i += char.IsSurrogatePair(normalized, i) ? 2 : 1)
         {
             int codePoint = char.ConvertToUtf32(normalized, i);
@@ -87,10 +88,8 @@ internal static class BertWordSplitter
                 Flush(current, words);
                 continue;
             }
-            // Control characters are dropped; so are combining marks, which strips accents after NFD.
             if (codePoint is 0 or 0xFFFD || category is UnicodeCategory.Control or UnicodeCategory.Format
-                or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned
-                or UnicodeCategory.NonSpacingMark)
+                or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned)
                 continue;
             string lower = char.ConvertFromUtf32(codePoint).ToLowerInvariant();
             if (IsPunctuation(category) || (codePoint < 0x7F && IsSymbol(category)) || IsCjkIdeograph(codePoint))
