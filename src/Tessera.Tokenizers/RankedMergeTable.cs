@@ -7,14 +7,15 @@ namespace Tessera.Tokenizers;
 /// </summary>
 internal sealed class RankedMergeTable
 {
-    private readonly Dictionary<long, (int Rank, int Result)> _merges;
+    // Keyed by the pair itself: its hash mixes both ids (a long key would hash to left ^ right and collide badly).
+    private readonly Dictionary<(int Left, int Right), (int Rank, int Result)> _merges;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
     /// <param name="merges">"left right" lines, best first.</param>
     public RankedMergeTable(IReadOnlyList<string> merges, Dictionary<string, int> tokenIds)
     {
         _lookup = tokenIds.GetAlternateLookup<ReadOnlySpan<char>>();
-        _merges = new Dictionary<long, (int, int)>(merges.Count);
+        _merges = new Dictionary<(int, int), (int, int)>(merges.Count);
         for (int rank = 0; rank < merges.Count; rank++)
         {
             string merge = merges[rank];
@@ -27,7 +28,7 @@ internal sealed class RankedMergeTable
             if (!_lookup.TryGetValue(left, out int leftId) || !_lookup.TryGetValue(right, out int rightId)
                 || !_lookup.TryGetValue(string.Concat(left, right), out int result))
                 continue;
-            _merges.TryAdd(Key(leftId, rightId), (rank, result));
+            _merges.TryAdd((leftId, rightId), (rank, result));
         }
     }
 
@@ -74,9 +75,7 @@ internal sealed class RankedMergeTable
     {
         if (ids[left] < 0 || ids[right] < 0)
             return;
-        if (_merges.TryGetValue(Key(ids[left], ids[right]), out var merge))
+        if (_merges.TryGetValue((ids[left], ids[right]), out var merge))
             candidates.Enqueue((left, right, ids[left], ids[right], merge.Result), (merge.Rank, left));
     }
-
-    private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 }

@@ -13,6 +13,9 @@ internal sealed class SpecialTokenSplitter
 
     private readonly (int Id, string Text, bool ParsedOnRequest)[] _tokens;
 
+    /// <summary>First character -> indexes into <see cref="_tokens"/>, to find in one pass which tokens occur.</summary>
+    private readonly Dictionary<char, int[]> _byFirstChar;
+
     public SpecialTokenSplitter(TokenizerVocabulary vocabulary)
     {
         var tokens = new List<(int, string, bool)>();
@@ -29,6 +32,9 @@ internal sealed class SpecialTokenSplitter
         }
         // Longest text first; ties by id so the order is deterministic.
         _tokens = tokens.OrderByDescending(t => t.Item2.Length).ThenBy(t => t.Item1).ToArray();
+        _byFirstChar = Enumerable.Range(0, _tokens.Length)
+            .GroupBy(i => _tokens[i].Text[0])
+            .ToDictionary(g => g.Key, g => g.ToArray());
     }
 
     public List<Fragment> Split(string text, bool parseSpecial)
@@ -36,15 +42,34 @@ internal sealed class SpecialTokenSplitter
         var fragments = new List<Fragment>();
         if (text.Length > 0)
             fragments.Add(new Fragment(-1, 0, text.Length));
-        foreach (var (id, tokenText, parsedOnRequest) in _tokens)
+        bool[] occurs = FindOccurringTokens(text, parseSpecial);
+        for (int i = 0; i < _tokens.Length; i++)
         {
-            if (parsedOnRequest && !parseSpecial)
-                continue;
-            if (!text.Contains(tokenText, StringComparison.Ordinal))
-                continue;
-            fragments = CutOut(text, fragments, id, tokenText);
+            if (occurs[i])
+                fragments = CutOut(text, fragments, _tokens[i].Id, _tokens[i].Text);
         }
         return fragments;
+    }
+
+    /// <summary>
+    /// Which tokens (that may be cut) appear anywhere in the text: one scan over the text instead of
+    /// one search per token, which matters for vocabularies with thousands of user-defined tokens.
+    /// </summary>
+    private bool[] FindOccurringTokens(string text, bool parseSpecial)
+    {
+        var occurs = new bool[_tokens.Length];
+        for (int position = 0; position < text.Length; position++)
+        {
+            if (!_byFirstChar.TryGetValue(text[position], out int[]? candidates))
+                continue;
+            var rest = text.AsSpan(position);
+            foreach (int i in candidates)
+            {
+                if (!occurs[i] && (parseSpecial || !_tokens[i].ParsedOnRequest) && rest.StartsWith(_tokens[i].Text, StringComparison.Ordinal))
+                    occurs[i] = true;
+            }
+        }
+        return occurs;
     }
 
     private static List<Fragment> CutOut(string text, List<Fragment> fragments, int id, string tokenText)
