@@ -7,7 +7,8 @@ namespace Tessera.Tokenizers;
 /// Splits text into words before byte-level BPE. A pre-tokenizer is a list of regular expressions
 /// applied in turn: each one cuts every piece left by the previous one into its matches and the gaps
 /// between them (gaps are kept as pieces too, so no text is ever dropped). Every piece is matched as
-/// a string of its own: anchors and lookarounds never see past the piece.
+/// a string of its own: anchors and lookarounds never see past the piece. Characters outside the
+/// Basic Multilingual Plane are handled through <see cref="SupplementaryPlaneFolding"/>.
 /// </summary>
 internal sealed class PreTokenizer
 {
@@ -38,6 +39,21 @@ internal sealed class PreTokenizer
 
     /// <summary>The words of <paramref name="text"/> as (start, length) ranges, in order, covering all of it.</summary>
     public List<(int Start, int Length)> Split(ReadOnlySpan<char> text)
+    {
+        if (!SupplementaryPlaneFolding.IsNeeded(text))
+            return SplitCodeUnits(text);
+        string folded = SupplementaryPlaneFolding.Fold(text, out int[] starts);
+        var pieces = SplitCodeUnits(folded);
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            var (start, length) = pieces[i];
+            pieces[i] = (starts[start], starts[start + length] - starts[start]);
+        }
+        return pieces;
+    }
+
+    /// <summary>Splits text in which every UTF-16 code unit is a whole character.</summary>
+    private List<(int Start, int Length)> SplitCodeUnits(ReadOnlySpan<char> text)
     {
         var pieces = new List<(int Start, int Length)>();
         if (text.IsEmpty)
