@@ -63,7 +63,7 @@ internal sealed class SentencePieceTokenizer : Tokenizer
             else if (UnknownId is int unknown)
                 output.Add(unknown);
             else
-                throw new TokenizerException($"character U+{char.ConvertToUtf32(symbol.ToString(), 0):X4} has no token, no byte token and the vocabulary has no unknown token");
+                throw new TokenizerException($"character '{symbol}' has no token, no byte token and the vocabulary has no unknown token");
         }
     }
 

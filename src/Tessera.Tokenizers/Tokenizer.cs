@@ -106,8 +106,9 @@ public abstract class Tokenizer
     private protected abstract bool StripsLeadingSpace { get; }
 
     /// <summary>
-    /// Text of <paramref name="ids"/>. Control tokens decode to nothing unless <paramref name="renderSpecial"/>;
-    /// bytes that do not form valid UTF-8 become U+FFFD.
+    /// Text of <paramref name="ids"/>. Control, unknown and unused tokens decode to nothing unless
+    /// <paramref name="renderSpecial"/>; byte tokens become their byte; bytes that do not form valid UTF-8
+    /// become U+FFFD. SentencePiece and WordPiece text loses the one space the encoder put in front.
     /// </summary>
     public string Decode(ReadOnlySpan<int> ids, bool renderSpecial = false)
     {
@@ -142,7 +143,10 @@ public abstract class Tokenizer
         return _vocabulary.TypeOf(id);
     }
 
-    /// <summary>A decoder for a stream of generated ids that only ever returns whole UTF-8 characters.</summary>
+    /// <summary>
+    /// A decoder for a stream of generated ids that only ever returns whole UTF-8 characters. Pieces are
+    /// emitted as they are: a continuation keeps the leading space of its first piece.
+    /// </summary>
     public StreamingDecoder CreateStreamingDecoder(bool renderSpecial = false) => new(this, renderSpecial);
 
     internal byte[] PieceBytes(int id, bool renderSpecial)
@@ -185,7 +189,3 @@ public abstract class Tokenizer
         return ids;
     }
 }
-
-/// <summary>What a tokenizer model assumes when the vocabulary leaves an id or flag out.</summary>
-internal readonly record struct TokenizerDefaults(
-    int? BosId, int? EosId, int? UnknownId, int? PaddingId, bool AddBos, bool AddEos);

@@ -16,9 +16,7 @@ public sealed class ReferenceTokenizationTests(TokenizerCache cache) : IClassFix
     [MemberData(nameof(ReferenceFiles))]
     public void Matches_the_reference_vocabulary_facts(string referenceFile)
     {
-        using var reference = Read(referenceFile);
-        var root = reference.RootElement;
-        var tokenizer = cache.Model(ModelFileOf(referenceFile));
+        var (root, tokenizer) = Load(referenceFile);
 
         Assert.Equal(root.GetProperty("n_vocab").GetInt32(), tokenizer.VocabularySize);
         Assert.Equal(root.GetProperty("add_bos").GetBoolean(), tokenizer.AddBos);
@@ -32,9 +30,7 @@ public sealed class ReferenceTokenizationTests(TokenizerCache cache) : IClassFix
     [MemberData(nameof(ReferenceFiles))]
     public void Encodes_the_reference_texts_to_the_reference_ids(string referenceFile)
     {
-        using var reference = Read(referenceFile);
-        var root = reference.RootElement;
-        var tokenizer = cache.Model(ModelFileOf(referenceFile));
+        var (root, tokenizer) = Load(referenceFile);
 
         foreach (var item in root.GetProperty("tokenization").EnumerateArray())
         {
@@ -51,9 +47,7 @@ public sealed class ReferenceTokenizationTests(TokenizerCache cache) : IClassFix
     [MemberData(nameof(ReferenceFiles))]
     public void Decodes_each_reference_piece_to_its_reference_bytes(string referenceFile)
     {
-        using var reference = Read(referenceFile);
-        var root = reference.RootElement;
-        var tokenizer = cache.Model(ModelFileOf(referenceFile));
+        var (root, tokenizer) = Load(referenceFile);
 
         foreach (var step in root.GetProperty("greedy")[0].GetProperty("steps").EnumerateArray())
         {
@@ -63,11 +57,16 @@ public sealed class ReferenceTokenizationTests(TokenizerCache cache) : IClassFix
         }
     }
 
-    /// <summary>`M.ref.json` belongs to `M.gguf` (the "model" field may carry the name it was made under).</summary>
-    private static string ModelFileOf(string referenceFile) => referenceFile[..^".ref.json".Length] + ".gguf";
-
-    private static JsonDocument Read(string referenceFile) =>
-        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(SharedData.Refs, referenceFile)));
+    /// <summary>
+    /// The reference's JSON and the tokenizer of its model: `M.ref.json` belongs to `M.gguf` (the
+    /// "model" field may carry the name the file was made under).
+    /// </summary>
+    private (JsonElement Root, Tokenizer Tokenizer) Load(string referenceFile)
+    {
+        var json = JsonSerializer.Deserialize<JsonElement>(File.ReadAllBytes(Path.Combine(SharedData.Refs, referenceFile)));
+        var tokenizer = cache.Model(referenceFile[..^".ref.json".Length] + ".gguf");
+        return (json, tokenizer);
+    }
 
     private static int[] Ids(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
 }
