@@ -57,19 +57,31 @@ internal static class PreTokenizerPatterns
     {
         string[] gpt2 = [Gpt2];
         string[] llama3 = [Llama3];
+        string[] qwen2 = [Qwen2];
         string[] starCoder = [@"\p{N}", Gpt2];
         var map = new Dictionary<string, (string[], bool)>(StringComparer.Ordinal)
         {
             ["default"] = ([@"[\p{P}\$\+<=>\^~\|]+", Gpt2, @"\p{N}+", "[0-9][0-9][0-9]"], false),
             ["gpt-2"] = (gpt2, false),
+            ["phi-2"] = (gpt2, false),
             ["mpt"] = (gpt2, false),
             ["olmo"] = (gpt2, false),
+            ["jais"] = (gpt2, false),
             ["llama3"] = (llama3, true),
             ["llama-v3"] = (llama3, true),
             ["llama-bpe"] = (llama3, true),
-            ["qwen2"] = ([Qwen2], false),
+            ["falcon3"] = (llama3, true),
+            ["dbrx"] = (llama3, false),
+            ["smaug-bpe"] = (llama3, false),
+            ["qwen2"] = (qwen2, false),
+            ["deepseek-r1-qwen"] = (qwen2, false),
+            ["stablelm2"] = (qwen2, false),
             ["starcoder"] = (starCoder, false),
             ["refact"] = (starCoder, false),
+            ["command-r"] = (starCoder, false),
+            ["smollm"] = (starCoder, false),
+            ["codeshell"] = (starCoder, false),
+            ["exaone"] = (starCoder, false),
             ["falcon"] = ([@"[\p{P}\$\+<=>\^~\|`]+", Gpt2, "[0-9][0-9][0-9]"], false),
             ["deepseek-coder"] = ([LineBreak, @"\s?\p{L}+", @"\s?\p{P}+", CjkRun, @"\p{N}"], false),
             ["deepseek-llm"] =

@@ -45,6 +45,18 @@ public sealed class PreTokenizerTests(TokenizerCache cache) : IClassFixture<Toke
     }
 
     [Fact]
+    public void Every_named_pre_tokenizer_covers_its_text_exactly()
+    {
+        const string text = "Hello, World! It's 2024-06-01: 東京 über 42.5% 🦙\n\n  def f(x):\treturn x  ";
+        foreach (string name in PreTokenizerPatterns.Names)
+        {
+            var pieces = PreTokenizer.ForName(name).Split(text);
+            Assert.Equal(text, string.Concat(pieces.Select(p => text.Substring(p.Start, p.Length))));
+            Assert.All(pieces, p => Assert.True(p.Length > 0));
+        }
+    }
+
+    [Fact]
     public void Unknown_name_lists_the_known_ones()
     {
         var error = Assert.Throws<TokenizerException>(() => PreTokenizer.ForName("nope"));

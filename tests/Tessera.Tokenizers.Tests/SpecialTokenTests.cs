@@ -1,7 +1,7 @@
 namespace Tessera.Tokenizers.Tests;
 
-/// <summary>BOS/EOS, special-token parsing and decoding of special tokens, on tiny in-memory vocabularies.</summary>
-public sealed class SpecialTokenTests
+/// <summary>BOS/EOS, special-token parsing and decoding of special tokens, mostly on tiny in-memory vocabularies.</summary>
+public sealed class SpecialTokenTests(TokenizerCache cache) : IClassFixture<TokenizerCache>
 {
     private static readonly Tokenizer SentencePiece = Tokenizer.FromGguf(TestMetadata.SentencePiece().Build());
 
@@ -77,9 +77,9 @@ public sealed class SpecialTokenTests
     }
 
     [Fact]
-    public void Chat_vocabulary_lists_turn_end_tokens_as_end_of_generation(/* Qwen: <|im_end|> is EOS, <|endoftext|> ends too */)
+    public void Chat_vocabulary_lists_turn_end_tokens_as_end_of_generation()
     {
-        var cache = new TokenizerCache();
+        // Qwen: <|im_end|> is EOS and <|endoftext|> ends a generation too; <|im_start|> does not.
         var qwen = cache.Vocab("qwen2");
         Assert.Contains(Id(qwen, "<|im_end|>"), qwen.EndOfGenerationIds);
         Assert.Contains(Id(qwen, "<|endoftext|>"), qwen.EndOfGenerationIds);
