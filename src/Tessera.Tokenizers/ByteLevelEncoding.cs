@@ -23,15 +23,6 @@ internal static class ByteLevelEncoding
         return true;
     }
 
-    /// <summary>The vocabulary spelling of a run of UTF-8 bytes.</summary>
-    public static string Spell(ReadOnlySpan<byte> bytes)
-    {
-        var chars = new char[bytes.Length];
-        for (int i = 0; i < bytes.Length; i++)
-            chars[i] = ByteToChar[bytes[i]];
-        return new string(chars);
-    }
-
     private static bool IsPrintable(int b) => b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
 
     private static char[] BuildByteToChar()
