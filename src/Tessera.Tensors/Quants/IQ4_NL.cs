@@ -4,7 +4,7 @@ namespace Tessera.Tensors.Quants;
 
 /// <summary>
 /// IQ4_NL: 32 values as 4-bit indices into a fixed non-linear table (denser near zero, where
-/// normally distributed weights are) with one half scale d; value = d * Levels[q].
+/// normally distributed weights are) with one half scale d; value = d * Table[q].
 /// Nibble order as in Q4_0.
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
