@@ -94,4 +94,19 @@ public class RoundTripTests
         Quantization.Dequantize(type, bytes, back);
         Assert.True(Math.Abs(back[at] - 50) <= 50 * Tolerances.RelativeRms(type), $"{type}: outlier 50 came back as {back[at]} ({random})");
     }
+
+    [Theory]
+    [MemberData(nameof(SupportedTypes))]
+    public void Non_finite_values_do_not_break_quantizing(GgmlType type)
+    {
+        // Garbage in, garbage out, but no exception or hang: a corrupt tensor must not take the tool down.
+        int count = Math.Max(32, GgmlTypeTraits.Of(type).BlockSize) * 3;
+        var values = new RandomData().Gaussian(count);
+        values[1] = float.NaN;
+        values[count / 2] = float.PositiveInfinity;
+        values[count - 1] = float.NegativeInfinity;
+        var bytes = new byte[GgmlTypeTraits.Of(type).BytesFor(count)];
+        Quantization.Quantize(type, values, bytes);
+        Quantization.Dequantize(type, bytes, new float[count]);
+    }
 }
