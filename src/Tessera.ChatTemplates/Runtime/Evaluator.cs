@@ -111,18 +111,19 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>
-    /// One scope serves the whole loop: a <c>set</c> in one iteration is seen by the next, and by nothing after the loop.
+    /// Each iteration runs in a fresh scope over the outer one: a <c>set</c> in the body is seen neither by the
+    /// next iteration nor after the loop (Jinja's rule; namespaces carry state across iterations).
     /// </summary>
     private Flow ExecuteFor(ForStmt stmt)
     {
         var items = ToList(Eval(stmt.Iterable));
         var outer = _scope;
-        _scope = new Scope(outer);
         _loopDepth++;
         try
         {
             if (stmt.Filter is not null)
             {
+                _scope = new Scope(outer);
                 items = items.Where(item =>
                 {
                     Bind(stmt.Targets, item);
@@ -133,6 +134,7 @@ internal sealed partial class Evaluator
             for (var i = 0; i < items.Count; i++)
             {
                 Step();
+                _scope = new Scope(outer);
                 loop.Index0 = i;
                 Bind(stmt.Targets, items[i]);
                 _scope.Set("loop", loop);

@@ -30,7 +30,8 @@ internal static class PythonTypes
 
     public static bool IsInteger(object? value) => value is long;
 
-    public static bool IsSequence(object? value) => value is string or List<object?> or object?[] or TemplateDict or RangeValue;
+    /// <summary>Jinja's test: has a length and items. Its Undefined passes, so ours does too.</summary>
+    public static bool IsSequence(object? value) => value is string or List<object?> or object?[] or TemplateDict or RangeValue or Undefined;
 
-    public static bool IsIterable(object? value) => IsSequence(value) || value is Undefined;
+    public static bool IsIterable(object? value) => IsSequence(value);
 }

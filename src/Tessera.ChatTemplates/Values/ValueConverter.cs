@@ -20,7 +20,7 @@ internal static class ValueConverter
             null => null,
             string or bool or long or double => value,
             int or short or sbyte or byte or ushort or uint => Convert.ToInt64(value, CultureInfo.InvariantCulture),
-            ulong u => u <= long.MaxValue ? (long)u : (double)u,
+            ulong u => u <= long.MaxValue ? (object)(long)u : (double)u,
             float f => (double)f,
             decimal m => (double)m,
             char c => c.ToString(),
@@ -73,7 +73,7 @@ internal static class ValueConverter
             case JsonValueKind.String:
                 return element.GetString();
             case JsonValueKind.Number:
-                return element.TryGetInt64(out var integer) && IsIntegerLiteral(element.GetRawText()) ? integer : element.GetDouble();
+                return element.TryGetInt64(out var integer) && IsIntegerLiteral(element.GetRawText()) ? (object)integer : element.GetDouble();
             case JsonValueKind.True:
                 return true;
             case JsonValueKind.False:
