@@ -54,7 +54,7 @@ internal sealed class Lexer
 
             var inner = tagAt + 2 + (sign == '\0' ? 0 : 1);
             if (kind == '#') LexComment(tagAt, inner);
-            else if (kind == '%' && TryMatchKeywordTag(tagAt, "raw", out _, out var rawClose, out var rawEnd)) LexRaw(rawClose, rawEnd);
+            else if (kind == '%' && TryMatchKeywordTag(tagAt, "raw", out _, out var rawClose, out var rawEnd) && rawClose != '+') LexRaw(rawClose, rawEnd);
             else LexTag(tagAt, inner, kind == '{');
         }
         _tokens.Add(new Token(TokenKind.End, "", _lines.At(_src.Length)));
@@ -170,6 +170,7 @@ internal sealed class Lexer
     private bool TryCloseTag(string close, bool isVariable)
     {
         var sign = SignAt(_pos);
+        if (isVariable && sign == '+') return false; // Jinja has no '+}}'
         var at = _pos + (sign == '\0' ? 0 : 1);
         if (string.CompareOrdinal(_src, at, close, 0, 2) != 0) return false;
         _tokens.Add(new Token(isVariable ? TokenKind.VariableEnd : TokenKind.BlockEnd, close, _lines.At(_pos)));

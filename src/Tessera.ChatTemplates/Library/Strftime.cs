@@ -19,6 +19,7 @@ internal static class Strftime
             }
             var noPad = format[i + 1] == '-' && i + 2 < format.Length;
             if (noPad) i++;
+            while (i + 2 < format.Length && char.IsAsciiDigit(format[i + 1])) i++; // glibc field widths: ignored
             var directive = format[++i];
             string Number(int value, int width) => noPad ? value.ToString(culture) : value.ToString(new string('0', width), culture);
             sb.Append(directive switch

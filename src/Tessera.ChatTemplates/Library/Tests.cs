@@ -56,12 +56,18 @@ internal static class Tests
         }
     }
 
+    /// <summary>Tests that take an argument besides the value; all others take none.</summary>
+    private static readonly HashSet<string> OneArgumentTests =
+        ["divisibleby", "sameas", "in", "equalto", "eq", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge", ">="];
+
     public static bool Apply(Evaluator evaluator, string name, object? value, Arguments arguments)
     {
         evaluator.Step();
-        return Table.TryGetValue(name, out var test)
-            ? test(evaluator, value, arguments)
-            : throw new TemplateException($"No test named '{name}'");
+        if (!Table.TryGetValue(name, out var test)) throw new TemplateException($"No test named '{name}'");
+        var expected = OneArgumentTests.Contains(name) ? 1 : 0;
+        var given = arguments.Positional.Count + arguments.Named.Count;
+        if (given != expected) throw new TemplateException($"The '{name}' test takes {expected} argument(s), {given} given");
+        return test(evaluator, value, arguments);
     }
 
     private static long Integer(object? value, string test) => PythonValues.TryGetInteger(value, out var n)

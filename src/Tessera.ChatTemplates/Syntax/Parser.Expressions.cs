@@ -302,7 +302,7 @@ internal sealed partial class Parser
             {
                 Advance();
                 var nameToken = Current;
-                var name = ExpectName();
+                var name = ParseDottedName();
                 var args = Current.IsOperator("(") ? ParseArguments() : ArgumentList.Empty;
                 node = new FilterExpr(nameToken.Position, node, name, args);
             }
@@ -311,12 +311,24 @@ internal sealed partial class Parser
                 Advance();
                 var negated = SkipName("not");
                 var nameToken = Current;
-                var name = ExpectName();
+                var name = ParseDottedName();
                 node = new TestExpr(nameToken.Position, node, name, ParseTestArguments(), negated);
             }
             else if (token.IsOperator("(")) node = new CallExpr(token.Position, node, ParseArguments());
             else return node;
         }
+    }
+
+    /// <summary>Filter and test names may be dotted (<c>x|a.b</c>); such names are unknown at render time.</summary>
+    private string ParseDottedName()
+    {
+        var name = ExpectName();
+        while (Current.IsOperator(".") && Peek().Kind == TokenKind.Name)
+        {
+            Advance();
+            name += "." + Advance().Value;
+        }
+        return name;
     }
 
     /// <summary>A test takes arguments in parentheses or one bare argument: <c>x is divisibleby 3</c>.</summary>
