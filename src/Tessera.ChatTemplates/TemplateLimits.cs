@@ -26,4 +26,11 @@ public static class TemplateLimits
     /// printed or serialised; keeps recursion far from the thread's stack limit.
     /// </summary>
     public const int MaxDepth = 64;
+
+    /// <summary>Throws the depth limit error for nested <paramref name="what"/> (values, input) deeper than <see cref="MaxDepth"/>.</summary>
+    internal static void CheckDepth(int depth, string what)
+    {
+        if (depth > MaxDepth)
+            throw new TemplateException($"{what} nesting exceeds the limit of {MaxDepth} (MaxDepth)", TemplateErrorKind.Limit);
+    }
 }

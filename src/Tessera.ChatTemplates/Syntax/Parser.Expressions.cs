@@ -44,24 +44,18 @@ internal sealed partial class Parser
         return value;
     }
 
-    private Expr ParseOr()
-    {
-        var left = ParseAnd();
-        while (Current.IsName("or"))
-        {
-            var at = Advance().Position;
-            left = new BinaryExpr(at, "or", left, ParseAnd());
-        }
-        return left;
-    }
+    private Expr ParseOr() => ParseLeftAssociative(ParseAnd, t => t.IsName("or"));
 
-    private Expr ParseAnd()
+    private Expr ParseAnd() => ParseLeftAssociative(ParseNot, t => t.IsName("and"));
+
+    /// <summary>One precedence level of left-associative binary operators: <c>next (op next)*</c>.</summary>
+    private Expr ParseLeftAssociative(Func<Expr> next, Func<Token, bool> isOperator)
     {
-        var left = ParseNot();
-        while (Current.IsName("and"))
+        var left = next();
+        while (isOperator(Current))
         {
-            var at = Advance().Position;
-            left = new BinaryExpr(at, "and", left, ParseNot());
+            var op = Advance();
+            left = new BinaryExpr(op.Position, op.Value, left, next());
         }
         return left;
     }
@@ -107,49 +101,16 @@ internal sealed partial class Parser
         }
     }
 
-    private Expr ParseAdditive()
-    {
-        var left = ParseConcat();
-        while (Current.IsOperator("+") || Current.IsOperator("-"))
-        {
-            var op = Advance();
-            left = new BinaryExpr(op.Position, op.Value, left, ParseConcat());
-        }
-        return left;
-    }
+    private Expr ParseAdditive() =>
+        ParseLeftAssociative(ParseConcat, t => t.Kind == TokenKind.Operator && t.Value is "+" or "-");
 
-    private Expr ParseConcat()
-    {
-        var left = ParseMultiplicative();
-        while (Current.IsOperator("~"))
-        {
-            var op = Advance();
-            left = new BinaryExpr(op.Position, "~", left, ParseMultiplicative());
-        }
-        return left;
-    }
+    private Expr ParseConcat() => ParseLeftAssociative(ParseMultiplicative, t => t.IsOperator("~"));
 
-    private Expr ParseMultiplicative()
-    {
-        var left = ParsePower();
-        while (Current.Kind == TokenKind.Operator && Current.Value is "*" or "/" or "//" or "%")
-        {
-            var op = Advance();
-            left = new BinaryExpr(op.Position, op.Value, left, ParsePower());
-        }
-        return left;
-    }
+    private Expr ParseMultiplicative() =>
+        ParseLeftAssociative(ParsePower, t => t.Kind == TokenKind.Operator && t.Value is "*" or "/" or "//" or "%");
 
-    private Expr ParsePower()
-    {
-        var left = ParseUnary(withFilter: true);
-        while (Current.IsOperator("**"))
-        {
-            var op = Advance();
-            left = new BinaryExpr(op.Position, "**", left, ParseUnary(withFilter: true));
-        }
-        return left;
-    }
+    /// <summary>Left-associative like Jinja (not Python): <c>2 ** 3 ** 2</c> is 64.</summary>
+    private Expr ParsePower() => ParseLeftAssociative(() => ParseUnary(withFilter: true), t => t.IsOperator("**"));
 
     /// <summary>Like Jinja, <c>-x|abs</c> negates first and filters the result.</summary>
     private Expr ParseUnary(bool withFilter)

@@ -34,8 +34,7 @@ internal sealed class JsonFormat
 
     private void Write(object? value, int depth)
     {
-        if (depth > TemplateLimits.MaxDepth)
-            throw new TemplateException($"Value nesting exceeds the limit of {TemplateLimits.MaxDepth} (MaxDepth)", TemplateErrorKind.Limit);
+        TemplateLimits.CheckDepth(depth, "Value");
         switch (value)
         {
             case null: _sb.Append("null"); break;

@@ -22,8 +22,7 @@ internal static class PythonFormat
 
     private static void AppendRepr(StringBuilder sb, object? value, int depth)
     {
-        if (depth > TemplateLimits.MaxDepth)
-            throw new TemplateException($"Value nesting exceeds the limit of {TemplateLimits.MaxDepth} (MaxDepth)", TemplateErrorKind.Limit);
+        TemplateLimits.CheckDepth(depth, "Value");
         switch (value)
         {
             case null: sb.Append("None"); break;

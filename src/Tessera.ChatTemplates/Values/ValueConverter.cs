@@ -13,8 +13,7 @@ internal static class ValueConverter
 {
     public static object? FromObject(object? value, int depth = 0)
     {
-        if (depth > TemplateLimits.MaxDepth)
-            throw new TemplateException($"Input nesting exceeds the limit of {TemplateLimits.MaxDepth} (MaxDepth)", TemplateErrorKind.Limit);
+        TemplateLimits.CheckDepth(depth, "Input");
         return value switch
         {
             null => null,
@@ -60,8 +59,7 @@ internal static class ValueConverter
 
     public static object? FromJson(JsonElement element, int depth = 0)
     {
-        if (depth > TemplateLimits.MaxDepth)
-            throw new TemplateException($"Input nesting exceeds the limit of {TemplateLimits.MaxDepth} (MaxDepth)", TemplateErrorKind.Limit);
+        TemplateLimits.CheckDepth(depth, "Input");
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
@@ -85,8 +83,7 @@ internal static class ValueConverter
 
     public static object? FromJson(JsonNode? node, int depth = 0)
     {
-        if (depth > TemplateLimits.MaxDepth)
-            throw new TemplateException($"Input nesting exceeds the limit of {TemplateLimits.MaxDepth} (MaxDepth)", TemplateErrorKind.Limit);
+        TemplateLimits.CheckDepth(depth, "Input");
         switch (node)
         {
             case null:
