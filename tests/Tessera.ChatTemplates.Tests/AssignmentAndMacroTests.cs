@@ -33,4 +33,12 @@ public sealed class AssignmentAndMacroTests
     {
         Assert.Equal(expected, Render.Text(template));
     }
+
+    [Theory]
+    [InlineData("{% macro m(a, b) %}{{ a }}{% endmacro %}{{ m(1, 2, 3) }}", "takes not more than 2")]
+    [InlineData("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=1) }}", "no keyword argument 'b'")]
+    public void MacrosRejectArgumentsTheyCannotTake(string template, string message)
+    {
+        Assert.Contains(message, Render.Error(template).Message);
+    }
 }

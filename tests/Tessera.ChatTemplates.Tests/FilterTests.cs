@@ -23,6 +23,8 @@ public sealed class FilterTests
     [InlineData("{{ \"a\\nb\\n\\nc\"|indent(2) }}|{{ \"a\\nb\"|indent(2, true) }}|{{ \"a\\n\\nb\"|indent(2, blank=true) }}", "a\n  b\n\n  c|  a\n  b|a\n  \n  b")]
     [InlineData("{{ xs|batch(2)|list }}|{{ 'x'|center(5) }}|{{ '<a href=\"x\">'|e }}|{{ '<b>'|safe }}", "[[1, 2], [3]]|  x  |&lt;a href=&#34;x&#34;&gt;|<b>")]
     [InlineData("{{ 1|string }}|{{ none|string }}|{{ xs|string }}|{{ missing|string }}", "1|None|[1, 2, 3]|")]
+    [InlineData("{{ \"%s-%s\"|format(1, 'a') }}|{{ \"%05.2f\"|format(3.14159) }}|{{ \"%-5s|\"|format('ab') }}|{{ '%s and %s' % (1, 2) }}|{{ '%(a)s' % {'a': 5} }}", "1-a|03.14|ab   ||1 and 2|5")]
+    [InlineData("{{ '%.3s|%5.1f|%-6d|%c|%x|%+d' % ('abcdef', 2.25, 42, 65, 255, 5) }}", "abc|  2.2|42    |A|ff|+5")]
     public void FiltersMatchJinja(string template, string expected)
     {
         Assert.Equal(expected, Render.Text(template, Render.Data));

@@ -37,6 +37,7 @@ internal static class Filters
         ["round"] = Round,
         ["tojson"] = ToJson,
         ["attr"] = (_, v, a) => Members.GetAttribute(v, a.Expect("attr", "name").GetString(0, "name") ?? ""),
+        ["format"] = (e, v, a) => e.CheckSize(PrintfFormat.Format(PythonFormat.ToStr(v), a.Named.Count > 0 ? NamedArguments(a) : a.Positional.ToArray())),
         ["default"] = Default,
         ["d"] = Default,
     };
@@ -50,6 +51,13 @@ internal static class Filters
     }
 
     public static bool Exists(string name) => Table.ContainsKey(name) || CollectionFilters.Table.ContainsKey(name);
+
+    private static TemplateDict NamedArguments(Arguments args)
+    {
+        var dict = new TemplateDict();
+        foreach (var (name, value) in args.Named) dict.Set(name, value);
+        return dict;
+    }
 
     private static object? Default(Evaluator evaluator, object? value, Arguments args)
     {

@@ -19,7 +19,6 @@ internal sealed partial class Evaluator
     private Scope _scope;
     private long _steps;
     private int _callDepth;
-    private int _loopDepth;
 
     public Evaluator(Scope variables, TemplateOptions options)
     {
@@ -86,7 +85,7 @@ internal sealed partial class Evaluator
                 case ForStmt forStmt: return ExecuteFor(forStmt);
                 case SetStmt set: Assign(set.Target, Eval(set.Value)); break;
                 case SetBlockStmt setBlock: Assign(setBlock.Target, ApplyFilters(Capture(setBlock.Body), setBlock.Filters)); break;
-                case MacroStmt macro: _scope.Set(macro.Name, new Macro(macro.Name, macro.Parameters, macro.Body, _scope)); break;
+                case MacroStmt macro: _scope.Set(macro.Name, new Macro(macro, _scope)); break;
                 case CallBlockStmt call: Write(PythonFormat.ToStr(ExecuteCallBlock(call))); break;
                 case FilterBlockStmt filter: Write(PythonFormat.ToStr(ApplyFilters(Capture(filter.Body), filter.Filters))); break;
                 case BreakStmt: return Flow.Break;
@@ -118,7 +117,6 @@ internal sealed partial class Evaluator
     {
         var items = ToList(Eval(stmt.Iterable));
         var outer = _scope;
-        _loopDepth++;
         try
         {
             if (stmt.Filter is not null)
@@ -130,7 +128,7 @@ internal sealed partial class Evaluator
                     return PythonValues.IsTruthy(Eval(stmt.Filter));
                 }).ToList();
             }
-            var loop = new LoopContext(items, _loopDepth);
+            var loop = new LoopContext(items);
             for (var i = 0; i < items.Count; i++)
             {
                 Step();
@@ -144,7 +142,6 @@ internal sealed partial class Evaluator
         finally
         {
             _scope = outer;
-            _loopDepth--;
         }
         return items.Count == 0 && stmt.Else is not null ? ExecuteAll(stmt.Else) : Flow.Normal;
     }
@@ -210,7 +207,7 @@ internal sealed partial class Evaluator
     private object? ExecuteCallBlock(CallBlockStmt stmt)
     {
         if (Eval(stmt.Call.Callee) is not Macro macro) throw new TemplateException("A call block must call a macro");
-        var caller = new Macro("caller", stmt.CallerParameters, stmt.Body, _scope);
+        var caller = new Macro(new MacroStmt(stmt.Position, "caller", stmt.CallerParameters, stmt.Body, false, false), _scope);
         return CallMacro(macro.WithCaller(caller), EvaluateArguments(stmt.Call.Arguments));
     }
 
@@ -225,28 +222,30 @@ internal sealed partial class Evaluator
         Step();
         var outer = _scope;
         _scope = new Scope(macro.Closure);
-        var outerLoopDepth = _loopDepth;
-        _loopDepth = 0;
         try
         {
             BindParameters(macro, arguments);
-            return Capture(macro.Body);
+            return Capture(macro.Definition.Body);
         }
         finally
         {
             _scope = outer;
-            _loopDepth = outerLoopDepth;
             _callDepth--;
         }
     }
 
     private void BindParameters(Macro macro, Arguments arguments)
     {
-        var parameters = macro.Parameters;
+        var definition = macro.Definition;
+        var parameters = definition.Parameters;
+        if (arguments.Positional.Count > parameters.Count && !definition.TakesVarargs)
+            throw new TemplateException($"macro '{macro.Name}' takes not more than {parameters.Count} argument(s)");
         var kwargs = new TemplateDict();
         foreach (var (name, value) in arguments.Named)
         {
-            if (!parameters.Any(p => p.Name == name)) kwargs.Set(name, value);
+            if (parameters.Any(p => p.Name == name)) continue;
+            if (!definition.TakesKwargs) throw new TemplateException($"macro '{macro.Name}' takes no keyword argument '{name}'");
+            kwargs.Set(name, value);
         }
         for (var i = 0; i < parameters.Count; i++)
         {

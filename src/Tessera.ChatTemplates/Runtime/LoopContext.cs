@@ -3,7 +3,8 @@ using Tessera.ChatTemplates.Values;
 namespace Tessera.ChatTemplates.Runtime;
 
 /// <summary>The <c>loop</c> variable inside a for loop: position, neighbours and <c>cycle</c>.</summary>
-internal sealed class LoopContext(IReadOnlyList<object?> items, int depth)
+/// <remarks>Recursive loops are not supported, so <c>depth</c> is always 1.</remarks>
+internal sealed class LoopContext(IReadOnlyList<object?> items)
 {
     public int Index0 { get; set; }
 
@@ -16,8 +17,8 @@ internal sealed class LoopContext(IReadOnlyList<object?> items, int depth)
         "first" => Index0 == 0,
         "last" => Index0 == items.Count - 1,
         "length" => (long)items.Count,
-        "depth" => (long)depth,
-        "depth0" => (long)depth - 1,
+        "depth" => 1L,
+        "depth0" => 0L,
         "previtem" => Index0 > 0 ? items[Index0 - 1] : new Undefined("loop.previtem"),
         "nextitem" => Index0 + 1 < items.Count ? items[Index0 + 1] : new Undefined("loop.nextitem"),
         "cycle" => new NativeFunction("loop.cycle", (_, args) => Cycle(args)),

@@ -4,20 +4,18 @@ using Tessera.ChatTemplates.Values;
 namespace Tessera.ChatTemplates.Runtime;
 
 /// <summary>A macro (or the body of a call block, as <c>caller</c>) with the scope it was defined in.</summary>
-internal sealed class Macro(string name, IReadOnlyList<MacroParameter> parameters, IReadOnlyList<Stmt> body, Scope closure, Macro? caller = null) : ICallable
+internal sealed class Macro(MacroStmt definition, Scope closure, Macro? caller = null) : ICallable
 {
-    public string Name { get; } = name;
+    public MacroStmt Definition { get; } = definition;
 
-    public IReadOnlyList<MacroParameter> Parameters { get; } = parameters;
-
-    public IReadOnlyList<Stmt> Body { get; } = body;
+    public string Name => Definition.Name;
 
     public Scope Closure { get; } = closure;
 
     /// <summary>The call block body passed as <c>caller</c>, if this macro was called from one.</summary>
     public Macro? Caller { get; } = caller;
 
-    public Macro WithCaller(Macro caller) => new(Name, Parameters, Body, Closure, caller);
+    public Macro WithCaller(Macro caller) => new(Definition, Closure, caller);
 
     public object? Invoke(Evaluator evaluator, Arguments arguments) => evaluator.CallMacro(this, arguments);
 }

@@ -31,7 +31,9 @@ internal static class Operators
                 "*" => Multiply(evaluator, left, right),
                 "/" => Divide(left, right),
                 "//" => Arithmetic(op, left, right, FloorDivide, (a, b) => Math.Floor(a / NonZero(b))),
-                "%" => Arithmetic(op, left, right, Modulo, (a, b) => FloatModulo(a, NonZero(b))),
+                "%" => left is string format
+                    ? evaluator.CheckSize(Library.PrintfFormat.Format(format, right))
+                    : Arithmetic(op, left, right, Modulo, (a, b) => FloatModulo(a, NonZero(b))),
                 "**" => Power(left, right),
                 _ => throw new TemplateException($"Unknown operator '{op}'"),
             };

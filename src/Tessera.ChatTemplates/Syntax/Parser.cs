@@ -238,10 +238,12 @@ internal sealed partial class Parser
         Expect(TokenKind.BlockEnd);
         var outerLoops = _loopDepth;
         _loopDepth = 0;
+        var bodyStart = _index;
         var body = ParseBody(["endmacro"], out _);
         _loopDepth = outerLoops;
+        var bodyTokens = _tokens.Skip(bodyStart).Take(_index - bodyStart).ToList();
         Expect(TokenKind.BlockEnd);
-        return new MacroStmt(at, name, parameters, body);
+        return new MacroStmt(at, name, parameters, body, bodyTokens.Any(t => t.IsName("varargs")), bodyTokens.Any(t => t.IsName("kwargs")));
     }
 
     private List<MacroParameter> ParseParameters()

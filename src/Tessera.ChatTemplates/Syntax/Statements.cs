@@ -35,7 +35,14 @@ internal sealed record FilterCall(SourcePosition Position, string Name, Argument
 
 internal sealed record MacroParameter(string Name, Expr? Default);
 
-internal sealed record MacroStmt(SourcePosition Position, string Name, IReadOnlyList<MacroParameter> Parameters, IReadOnlyList<Stmt> Body) : Stmt(Position);
+/// <summary>A macro accepts extra positional / keyword arguments only when its body reads <c>varargs</c> / <c>kwargs</c>.</summary>
+internal sealed record MacroStmt(
+    SourcePosition Position,
+    string Name,
+    IReadOnlyList<MacroParameter> Parameters,
+    IReadOnlyList<Stmt> Body,
+    bool TakesVarargs,
+    bool TakesKwargs) : Stmt(Position);
 
 /// <summary><c>{% call(params) macro(args) %} body {% endcall %}</c>: the body becomes <c>caller()</c>.</summary>
 internal sealed record CallBlockStmt(SourcePosition Position, IReadOnlyList<MacroParameter> CallerParameters, CallExpr Call, IReadOnlyList<Stmt> Body) : Stmt(Position);
