@@ -24,6 +24,16 @@ public sealed class LimitTests
         AssertLimit("{{ range(1000000000000)|list|length }}", "MaxSteps");
 
     [Fact]
+    public void RangesWithExtremeBoundsCannotOverflowTheStepCounter() =>
+        AssertLimit("{{ range(-9223372036854775807, 9223372036854775807)|list }}", "MaxSteps");
+
+    [Fact]
+    public void RepeatingEmptySequencesIsCheap()
+    {
+        Assert.Equal("|[]", Render.Text("{{ '' * 1000000000000 }}|{{ [] * 1000000000000 }}"));
+    }
+
+    [Fact]
     public void HugeOutputHitsTheOutputLimit() =>
         AssertLimit("{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}", "MaxOutputLength");
 

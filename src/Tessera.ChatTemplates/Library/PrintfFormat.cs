@@ -91,7 +91,12 @@ internal static class PrintfFormat
                 var e = Number();
                 var formatted = Math.Abs(e).ToString((conversion == 'e' ? "e" : "E") + Math.Clamp(precision ?? 6, 0, 50), culture);
                 return Signed(formatted.Replace("e+0", "e+").Replace("e-0", "e-").Replace("E+0", "E+").Replace("E-0", "E-"), e < 0);
-            case 'c': return value is string c && CodePoints.Length(c) == 1 ? c : char.ConvertFromUtf32((int)Math.Clamp(Integer(), 0, 0x10FFFF));
+            case 'c':
+                if (value is string c && CodePoints.Length(c) == 1) return c;
+                var code = Integer();
+                return code is >= 0 and <= 0x10FFFF and not (>= 0xD800 and <= 0xDFFF)
+                    ? char.ConvertFromUtf32((int)code)
+                    : throw new TemplateException("%c arg not in range(0x110000)");
             default: throw new TemplateException($"unsupported format character '{conversion}'");
         }
     }

@@ -37,8 +37,8 @@ internal sealed partial class Evaluator
     /// <summary>Counts evaluation work; throws once the step limit is passed.</summary>
     public void Step(long count = 1)
     {
-        _steps += count;
-        if (_steps > _options.MaxSteps)
+        // Compare before adding: a huge count must not overflow the counter.
+        if (count > _options.MaxSteps - _steps || (_steps += count) > _options.MaxSteps)
             throw new TemplateException($"Template exceeded the limit of {_options.MaxSteps} evaluation steps (MaxSteps)", TemplateErrorKind.Limit);
     }
 

@@ -83,6 +83,7 @@ internal static class Operators
     private static object Repeat(Evaluator evaluator, object? value, long times)
     {
         times = Math.Max(0, times);
+        if (value is "" or List<object?> { Count: 0 }) return value is string ? "" : new List<object?>();
         if (value is string s)
         {
             evaluator.CheckSize(s.Length * Math.Min(times, int.MaxValue));

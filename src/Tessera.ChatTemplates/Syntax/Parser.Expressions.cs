@@ -241,12 +241,8 @@ internal sealed partial class Parser
     {
         var at = Advance().Position;
         Expr? start = null, stop = null, step = null;
-        if (!Current.IsOperator(":")) start = ParseExpression();
-        if (SkipOperator("]"))
-        {
-            if (start is null) throw Error("Empty subscript");
-            return new ItemExpr(at, target, start);
-        }
+        if (!Current.IsOperator(":") && !Current.IsOperator("]")) start = ParseExpression();
+        if (SkipOperator("]")) return new ItemExpr(at, target, start ?? new TupleExpr(at, [])); // x[] looks up () like Jinja
         Expect(TokenKind.Operator, ":");
         if (!Current.IsOperator(":") && !Current.IsOperator("]")) stop = ParseExpression();
         if (SkipOperator(":") && !Current.IsOperator("]")) step = ParseExpression();

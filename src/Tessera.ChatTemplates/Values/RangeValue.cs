@@ -7,12 +7,16 @@ internal sealed class RangeValue(long start, long stop, long step)
     public long Stop { get; } = stop;
     public long Step { get; } = step;
 
+    /// <summary>Number of values, computed in 128 bits so extreme bounds cannot overflow.</summary>
     public long Count
     {
         get
         {
-            if (Step > 0) return Stop > Start ? (Stop - Start - 1) / Step + 1 : 0;
-            return Start > Stop ? (Start - Stop - 1) / -Step + 1 : 0;
+            Int128 start = Start, stop = Stop, step = Step;
+            var count = step > 0
+                ? (stop > start ? (stop - start - 1) / step + 1 : 0)
+                : (start > stop ? (start - stop - 1) / -step + 1 : 0);
+            return (long)Int128.Min(count, long.MaxValue);
         }
     }
 

@@ -71,7 +71,8 @@ internal static class ValueConverter
             case JsonValueKind.String:
                 return element.GetString();
             case JsonValueKind.Number:
-                return element.TryGetInt64(out var integer) && IsIntegerLiteral(element.GetRawText()) ? (object)integer : element.GetDouble();
+                if (element.TryGetInt64(out var integer) && IsIntegerLiteral(element.GetRawText())) return integer;
+                return element.TryGetDouble(out var number) ? number : double.Parse(element.GetRawText(), CultureInfo.InvariantCulture);
             case JsonValueKind.True:
                 return true;
             case JsonValueKind.False:
