@@ -24,6 +24,34 @@ public sealed class LimitTests
         AssertLimit("{{ range(1000000000000)|list|length }}", "MaxSteps");
 
     [Fact]
+    public void ScanningLargeDataInALoopIsChargedBySize()
+    {
+        var big = Enumerable.Range(0, 1_000_000).Select(i => (object?)i).ToList();
+        var error = Assert.Throws<TemplateException>(() => ChatTemplate.Parse("{% for i in range(1000) %}{% if -5 in big %}{% endif %}{% endfor %}")
+            .Render(new Dictionary<string, object?> { ["big"] = big }));
+        Assert.Contains("MaxSteps", error.Message);
+        AssertLimit("{% set s = 'x' * 16000000 %}{% for i in range(1000000) %}{{ s.find('y') }}{% endfor %}", "MaxSteps");
+        AssertLimit("{% set s = 'ab' * 8000000 %}{% for i in range(1000) %}{% set x = s.replace('a', 'b') %}{% endfor %}", "MaxSteps");
+    }
+
+    [Fact]
+    public void LongConversationsFitTheBudget()
+    {
+        var messages = Enumerable.Range(0, 5000).Select(i => (object?)new Dictionary<string, object?>
+        {
+            ["role"] = i % 2 == 0 ? "user" : "assistant",
+            ["content"] = new string('x', 500) + i,
+        }).ToList();
+        foreach (var template in Fixtures.TemplateNames())
+        {
+            var variables = Fixtures.Variables(template, "01_single_user");
+            variables["messages"] = messages;
+            var text = ChatTemplate.Parse(Fixtures.TemplateSource(template)).Render(variables, Fixtures.Options);
+            Assert.True(text.Length > 5000 * 500, template);
+        }
+    }
+
+    [Fact]
     public void RangesWithExtremeBoundsCannotOverflowTheStepCounter() =>
         AssertLimit("{{ range(-9223372036854775807, 9223372036854775807)|list }}", "MaxSteps");
 

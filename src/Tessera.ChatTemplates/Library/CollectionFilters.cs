@@ -148,17 +148,27 @@ internal static class CollectionFilters
     {
         args.Expect("unique", "case_sensitive", "attribute");
         var key = KeyFunction(args, 1, args.GetFlag(0, "case_sensitive"));
-        var seen = new List<object?>();
+        var seen = new HashSet<object>(PythonKeyComparer.Instance);
+        var seenUnhashable = new List<object?>();
         var result = new List<object?>();
         foreach (var item in evaluator.ToList(value))
         {
             var k = key(item);
-            if (seen.Any(s => PythonValues.AreEqual(s, k))) continue;
-            evaluator.Step();
-            seen.Add(k);
-            result.Add(item);
+            var isNew = k is not null && PythonKeyComparer.IsHashable(k)
+                ? seen.Add(k)
+                : IsNewUnhashable(evaluator, seenUnhashable, k);
+            if (isNew) result.Add(item);
         }
         return result;
+    }
+
+    /// <summary>Lists and dicts cannot be hashed: compare with each one seen (charged, as it is quadratic).</summary>
+    private static bool IsNewUnhashable(Evaluator evaluator, List<object?> seen, object? key)
+    {
+        evaluator.Step(seen.Count);
+        if (seen.Any(s => PythonValues.AreEqual(s, key))) return false;
+        seen.Add(key);
+        return true;
     }
 
     private static object? Extreme(Evaluator evaluator, object? value, Arguments args, string name, int sign)

@@ -45,8 +45,12 @@ internal static class Filters
     public static object? Apply(Evaluator evaluator, string name, object? value, Arguments arguments)
     {
         evaluator.Step();
-        if (Table.TryGetValue(name, out var filter) || CollectionFilters.Table.TryGetValue(name, out filter))
+        if (Table.TryGetValue(name, out var filter))
+        {
+            evaluator.ChargeForSize(value); // text filters scan their input, or print a container first
             return filter(evaluator, value, arguments);
+        }
+        if (CollectionFilters.Table.TryGetValue(name, out filter)) return filter(evaluator, value, arguments); // they pay per item listed
         throw new TemplateException($"No filter named '{name}'");
     }
 
@@ -200,6 +204,8 @@ internal static class Filters
             (itemSeparator, keySeparator) = (item, key);
         }
         var json = new JsonFormat(indent, args.GetFlag(1, "ensure_ascii"), args.GetFlag(3, "sort_keys"), itemSeparator, keySeparator);
-        return evaluator.CheckSize(json.Serialize(value));
+        var text = evaluator.CheckSize(json.Serialize(value));
+        evaluator.Step(json.ValuesWritten);
+        return text;
     }
 }

@@ -17,7 +17,11 @@ internal static class Methods
             _ => null,
         };
         if (body is null) return false;
-        method = new NativeFunction(name, body);
+        method = new NativeFunction(name, (evaluator, args) =>
+        {
+            if (target is string or List<object?>) evaluator.ChargeForSize(target); // find, count, index, split ... scan it
+            return body(evaluator, args);
+        });
         return true;
     }
 

@@ -17,8 +17,8 @@ internal static class StringMethods
         "rstrip" => (_, args) => Strip(s, Chars(args, "rstrip"), false, true),
         "startswith" => (_, args) => Affix(s, args.Expect("startswith", "prefix").Get(0, "prefix"), (text, p) => text.StartsWith(p, StringComparison.Ordinal)),
         "endswith" => (_, args) => Affix(s, args.Expect("endswith", "suffix").Get(0, "suffix"), (text, p) => text.EndsWith(p, StringComparison.Ordinal)),
-        "split" => (_, args) => Split(s, args.Expect("split", "sep", "maxsplit"), fromRight: false),
-        "rsplit" => (_, args) => Split(s, args.Expect("rsplit", "sep", "maxsplit"), fromRight: true),
+        "split" => (evaluator, args) => Split(evaluator, s, args.Expect("split", "sep", "maxsplit"), fromRight: false),
+        "rsplit" => (evaluator, args) => Split(evaluator, s, args.Expect("rsplit", "sep", "maxsplit"), fromRight: true),
         "splitlines" => (_, args) => s.Split('\n').Select(line => (object?)line.TrimEnd('\r')).Take(s.EndsWith('\n') ? s.Count(c => c == '\n') : int.MaxValue).ToList(),
         "replace" => (evaluator, args) => Replace(evaluator, s, args.Expect("replace", "old", "new", "count")),
         "upper" => (_, _) => s.ToUpperInvariant(),
@@ -28,7 +28,12 @@ internal static class StringMethods
         "swapcase" => (_, _) => string.Concat(s.Select(c => char.IsUpper(c) ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c))),
         "find" => (_, args) => (long)s.IndexOf(Text(args.Expect("find", "sub").Get(0, "sub")), StringComparison.Ordinal),
         "rfind" => (_, args) => (long)s.LastIndexOf(Text(args.Expect("rfind", "sub").Get(0, "sub")), StringComparison.Ordinal),
-        "count" => (_, args) => Count(s, Text(args.Expect("count", "sub").Get(0, "sub"))),
+        "count" => (evaluator, args) =>
+        {
+            var count = Count(s, Text(args.Expect("count", "sub").Get(0, "sub")));
+            evaluator.Step(count);
+            return count;
+        },
         "join" => (evaluator, args) => evaluator.CheckSize(string.Join(s, evaluator.ToList(args.Expect("join", "iterable").Get(0, "iterable")).Select(Text))),
         "format" => (evaluator, args) => evaluator.CheckSize(Format(s, args)),
         "isdigit" => (_, _) => s.Length > 0 && s.All(char.IsDigit),
@@ -61,11 +66,12 @@ internal static class StringMethods
         _ => throw new TemplateException($"startswith/endswith first arg must be str or a tuple of str, not {PythonTypes.NameOf(affix)}"),
     };
 
-    private static List<object?> Split(string s, Arguments args, bool fromRight)
+    private static List<object?> Split(Evaluator evaluator, string s, Arguments args, bool fromRight)
     {
         var separator = args.GetString(0, "sep");
         var maxSplit = args.GetInteger(1, "maxsplit", -1);
         if (separator is "") throw new TemplateException("empty separator");
+        evaluator.Step(separator is null ? s.Length / 8 : Count(s, separator)); // charge the parts before making them
         var parts = separator is null ? SplitOnSpace(s) : s.Split(separator).ToList();
         if (maxSplit < 0 || parts.Count - 1 <= maxSplit) return parts.Cast<object?>().ToList();
 
@@ -129,6 +135,7 @@ internal static class StringMethods
         if (count < 0)
         {
             var occurrences = old.Length == 0 ? s.Length + 1 : Count(s, old);
+            evaluator.Step(occurrences); // each match costs about as much as a statement
             evaluator.CheckSize(s.Length + occurrences * (long)(replacement.Length - old.Length));
             return old.Length == 0 ? replacement + string.Join(replacement, s.ToCharArray()) + (s.Length > 0 ? replacement : "") : s.Replace(old, replacement, StringComparison.Ordinal);
         }
@@ -138,6 +145,7 @@ internal static class StringMethods
         {
             var at = s.IndexOf(old, pos, StringComparison.Ordinal);
             if (at < 0 || old.Length == 0) break;
+            evaluator.Step();
             sb.Append(s, pos, at - pos).Append(replacement);
             evaluator.CheckSize(sb.Length);
             pos = at + old.Length;

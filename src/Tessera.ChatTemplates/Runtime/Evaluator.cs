@@ -57,6 +57,7 @@ internal sealed partial class Evaluator
 
     private void Write(string text)
     {
+        ChargeForSize(text);
         CheckSize((long)_output.Length + text.Length);
         _output.Append(text);
     }

@@ -8,6 +8,11 @@ internal static class Operators
 {
     public static object? Binary(Evaluator evaluator, string op, object? left, object? right)
     {
+        if (op is "==" or "!=" or "in" or "not in" or "~")
+        {
+            evaluator.ChargeForSize(left); // equality, membership and printing scan their operands
+            evaluator.ChargeForSize(right);
+        }
         switch (op)
         {
             case "==": return PythonValues.AreEqual(left, right);

@@ -25,9 +25,13 @@ internal sealed class JsonFormat
         _keySeparator = keySeparator ?? ": ";
     }
 
+    /// <summary>Values written by the last <see cref="Serialize"/>, a measure of its work.</summary>
+    public long ValuesWritten { get; private set; }
+
     public string Serialize(object? value)
     {
         _sb.Clear();
+        ValuesWritten = 0;
         Write(value, 0);
         return _sb.ToString();
     }
@@ -35,6 +39,7 @@ internal sealed class JsonFormat
     private void Write(object? value, int depth)
     {
         TemplateLimits.CheckDepth(depth, "Value");
+        ValuesWritten++;
         switch (value)
         {
             case null: _sb.Append("null"); break;
