@@ -1,4 +1,3 @@
-using Tessera.ChatTemplates.Chat;
 using Tessera.ChatTemplates.Library;
 using Tessera.ChatTemplates.Runtime;
 using Tessera.ChatTemplates.Syntax;

@@ -1,6 +1,6 @@
 using Tessera.ChatTemplates.Values;
 
-namespace Tessera.ChatTemplates.Chat;
+namespace Tessera.ChatTemplates;
 
 /// <summary>
 /// One chat message as templates see it (<c>message.role</c>, <c>message.content</c>, ...). Optional fields that are

@@ -1,4 +1,4 @@
-namespace Tessera.ChatTemplates.Chat;
+namespace Tessera.ChatTemplates;
 
 /// <summary>Source of the built-in ChatML template (the Qwen / SmolLM format without tools).</summary>
 internal static class ChatMlSource
