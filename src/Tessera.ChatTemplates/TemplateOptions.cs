@@ -8,6 +8,12 @@ public sealed record TemplateOptions
     /// <summary>Clock for <c>strftime_now</c> (local time); the system clock when null.</summary>
     public TimeProvider? Clock { get; init; }
 
+    /// <summary>
+    /// When true, reading an attribute or item of an undefined value fails, as with Jinja's default Undefined
+    /// (<c>{{ missing.x }}</c> raises "'missing' is undefined"). By default such reads yield undefined.
+    /// </summary>
+    public bool StrictUndefinedAccess { get; init; }
+
     public int MaxOutputLength { get; init; } = TemplateLimits.MaxOutputLength;
 
     public long MaxSteps { get; init; } = TemplateLimits.MaxSteps;

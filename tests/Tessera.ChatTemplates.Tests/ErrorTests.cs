@@ -23,6 +23,25 @@ public sealed class ErrorTests
     }
 
     [Theory]
+    [InlineData("{{ x|nosuch }}", "No filter named 'nosuch'")]
+    [InlineData("{% for a in b %}{{ a is nosuch }}{% endfor %}", "No test named 'nosuch'")]
+    [InlineData("{% filter nosuch %}{% endfilter %}", "No filter named 'nosuch'")]
+    public void UnknownFiltersAndTestsFailAtParse(string template, string message)
+    {
+        var error = Assert.Throws<TemplateException>(() => ChatTemplate.Parse(template));
+        Assert.Equal(TemplateErrorKind.Syntax, error.Kind);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("{% if false %}{{ x|nosuch }}{% endif %}")]
+    [InlineData("{{ x|nosuch if false }}")]
+    public void UnknownFiltersInUntakenBranchesAreAllowedLikeJinja(string template)
+    {
+        Assert.Equal("", Render.Text(template));
+    }
+
+    [Theory]
     [InlineData("a\n{{ 'a' + 1 }}", "can only concatenate str")]
     [InlineData("{{ x + 1 }}", "'x' is undefined")]
     [InlineData("{{ 1 / 0 }}", "division by zero")]
@@ -37,6 +56,16 @@ public sealed class ErrorTests
         Assert.Equal(TemplateErrorKind.Runtime, error.Kind);
         Assert.Contains(message, error.Message);
         Assert.True(error.Line > 0);
+    }
+
+    [Fact]
+    public void StrictUndefinedAccessFailsLikeJinja()
+    {
+        var strict = new TemplateOptions { StrictUndefinedAccess = true };
+        var error = Assert.Throws<TemplateException>(() => Render.WithOptions("{{ missing.x }}", strict));
+        Assert.Contains("'missing' is undefined", error.Message);
+        Assert.Contains("has no attribute", Assert.Throws<TemplateException>(() => Render.WithOptions("{{ d.a.b }}", strict, ("d", new Dictionary<string, object?>()))).Message);
+        Assert.Equal("False", Render.WithOptions("{{ d.a is defined }}", strict, ("d", new Dictionary<string, object?>())));
     }
 
     [Fact]

@@ -32,5 +32,6 @@ public sealed class FixtureTests
         }
         var expected = File.ReadAllText(Fixtures.ExpectedPath(template, conversation, error: false));
         Assert.Equal(expected, parsed.Render(variables, Fixtures.Options));
+        Assert.Equal(expected, parsed.Render(variables, Fixtures.Options with { StrictUndefinedAccess = true }));
     }
 }

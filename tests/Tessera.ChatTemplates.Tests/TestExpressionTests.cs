@@ -18,6 +18,6 @@ public sealed class TestExpressionTests
     [Fact]
     public void UnknownTestIsAnError()
     {
-        Assert.Contains("nosuchtest", Render.Error("{{ 1 is nosuchtest }}").Message);
+        Assert.Contains("nosuchtest", Render.Error("{{ 1 is nosuchtest if true }}").Message);
     }
 }

@@ -60,6 +60,8 @@ internal static class Tests
     private static readonly HashSet<string> OneArgumentTests =
         ["divisibleby", "sameas", "in", "equalto", "eq", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge", ">="];
 
+    public static bool Exists(string name) => Table.ContainsKey(name);
+
     public static bool Apply(Evaluator evaluator, string name, object? value, Arguments arguments)
     {
         evaluator.Step();

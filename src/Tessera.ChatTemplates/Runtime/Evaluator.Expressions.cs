@@ -19,9 +19,9 @@ internal sealed partial class Evaluator
                 ListExpr list => BuildList(list.Items),
                 TupleExpr tuple => BuildList(tuple.Items).ToArray(),
                 DictExpr dict => BuildDict(dict),
-                AttributeExpr attribute => Members.GetAttribute(Eval(attribute.Target), attribute.Name),
-                ItemExpr item => Members.GetItem(Eval(item.Target), Eval(item.Key)),
-                SliceExpr slice => ChargeForSize(Slicing.Slice(Eval(slice.Target), EvalOptional(slice.Start), EvalOptional(slice.Stop), EvalOptional(slice.Step))),
+                AttributeExpr attribute => Members.GetAttribute(Defined(Eval(attribute.Target)), attribute.Name),
+                ItemExpr item => Members.GetItem(Defined(Eval(item.Target)), Eval(item.Key)),
+                SliceExpr slice => ChargeForSize(Slicing.Slice(Defined(Eval(slice.Target)), EvalOptional(slice.Start), EvalOptional(slice.Stop), EvalOptional(slice.Step))),
                 CallExpr call => ChargeForSize(Call(Eval(call.Callee), EvaluateArguments(call.Arguments))),
                 FilterExpr filter => ChargeForSize(Filters.Apply(this, filter.Name, Eval(filter.Value), EvaluateArguments(filter.Arguments))),
                 TestExpr test => Tests.Apply(this, test.Name, Eval(test.Value), EvaluateArguments(test.Arguments)) != test.Negated,
@@ -60,6 +60,10 @@ internal sealed partial class Evaluator
         }
         return value;
     }
+
+    /// <summary>With <see cref="TemplateOptions.StrictUndefinedAccess"/>, members of undefined values are errors.</summary>
+    private object? Defined(object? target) =>
+        target is Undefined undefined && _options.StrictUndefinedAccess ? throw undefined.Error() : target;
 
     private object? EvalOptional(Expr? expr) => expr is null ? null : Eval(expr);
 

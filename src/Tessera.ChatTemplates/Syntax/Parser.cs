@@ -22,11 +22,13 @@ internal sealed partial class Parser
         try
         {
             var body = parser.ParseBody([], out _);
+            FilterNameCheck.Check(body);
             return body;
         }
         catch (InsufficientExecutionStackException)
         {
-            throw TemplateException.Syntax("Template nesting is too deep for the stack", parser.Current.Position);
+            var at = parser.Current.Position;
+            throw new TemplateException("Template nesting is too deep for the stack (MaxDepth)", TemplateErrorKind.Limit, at.Line, at.Column);
         }
     }
 
@@ -157,7 +159,7 @@ internal sealed partial class Parser
         var branches = new List<(Expr, IReadOnlyList<Stmt>)>();
         while (true)
         {
-            var condition = ParseTupleOrExpression(withCondition: true);
+            var condition = ParseTupleOrExpression(withCondition: false); // Jinja: no inline if in an if test
             Expect(TokenKind.BlockEnd);
             branches.Add((condition, ParseBody(["elif", "else", "endif"], out var end)));
             if (end == "elif") continue;

@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+using Tessera.ChatTemplates.Library;
+
+namespace Tessera.ChatTemplates.Syntax;
+
+/// <summary>
+/// Rejects unknown filter and test names when the template is parsed, as Jinja does when it compiles:
+/// except inside an <c>if</c> (condition and branches) or an inline <c>x if c else y</c>, where Jinja waits
+/// until the name is actually used. Loop, macro and block bodies start afresh.
+/// </summary>
+internal static class FilterNameCheck
+{
+    public static void Check(IReadOnlyList<Stmt> body, bool lenient = false)
+    {
+        foreach (var stmt in body) Check(stmt, lenient);
+    }
+
+    private static void Check(Stmt stmt, bool lenient)
+    {
+        switch (stmt)
+        {
+            case OutputStmt output: Check(output.Value, lenient); break;
+            case IfStmt ifStmt:
+                foreach (var (condition, branch) in ifStmt.Branches)
+                {
+                    Check(condition, true);
+                    Check(branch, true);
+                }
+                if (ifStmt.Else is not null) Check(ifStmt.Else, true);
+                break;
+            case ForStmt forStmt:
+                Check(forStmt.Iterable, lenient);
+                if (forStmt.Filter is not null) Check(forStmt.Filter, false);
+                Check(forStmt.Body);
+                if (forStmt.Else is not null) Check(forStmt.Else);
+                break;
+            case SetStmt set: Check(set.Value, lenient); break;
+            case SetBlockStmt setBlock:
+                CheckFilters(setBlock.Filters, lenient);
+                Check(setBlock.Body);
+                break;
+            case MacroStmt macro:
+                foreach (var parameter in macro.Parameters) Check(parameter.Default, lenient);
+                Check(macro.Body);
+                break;
+            case CallBlockStmt call:
+                Check(call.Call, lenient);
+                Check(call.Body);
+                break;
+            case FilterBlockStmt filter:
+                CheckFilters(filter.Filters, lenient);
+                Check(filter.Body);
+                break;
+        }
+    }
+
+    private static void CheckFilters(IReadOnlyList<FilterCall> filters, bool lenient)
+    {
+        foreach (var filter in filters)
+        {
+            if (!lenient && !Filters.Exists(filter.Name)) throw TemplateException.Syntax($"No filter named '{filter.Name}'", filter.Position);
+            Check(filter.Arguments, lenient);
+        }
+    }
+
+    private static void Check(ArgumentList arguments, bool lenient)
+    {
+        foreach (var value in arguments.Positional) Check(value, lenient);
+        foreach (var (_, value) in arguments.Named) Check(value, lenient);
+    }
+
+    private static void Check(Expr? expr, bool lenient)
+    {
+        RuntimeHelpers.EnsureSufficientExecutionStack(); // operator chains nest deeply without brackets
+        switch (expr)
+        {
+            case null or LiteralExpr or NameExpr: break;
+            case ListExpr list: list.Items.ToList().ForEach(item => Check(item, lenient)); break;
+            case TupleExpr tuple: tuple.Items.ToList().ForEach(item => Check(item, lenient)); break;
+            case DictExpr dict:
+                foreach (var (key, value) in dict.Pairs)
+                {
+                    Check(key, lenient);
+                    Check(value, lenient);
+                }
+                break;
+            case AttributeExpr attribute: Check(attribute.Target, lenient); break;
+            case ItemExpr item:
+                Check(item.Target, lenient);
+                Check(item.Key, lenient);
+                break;
+            case SliceExpr slice:
+                Check(slice.Target, lenient);
+                Check(slice.Start, lenient);
+                Check(slice.Stop, lenient);
+                Check(slice.Step, lenient);
+                break;
+            case CallExpr call:
+                Check(call.Callee, lenient);
+                Check(call.Arguments, lenient);
+                break;
+            case FilterExpr filter:
+                if (!lenient && !Filters.Exists(filter.Name)) throw TemplateException.Syntax($"No filter named '{filter.Name}'", filter.Position);
+                Check(filter.Value, lenient);
+                Check(filter.Arguments, lenient);
+                break;
+            case TestExpr test:
+                if (!lenient && !Tests.Exists(test.Name)) throw TemplateException.Syntax($"No test named '{test.Name}'", test.Position);
+                Check(test.Value, lenient);
+                Check(test.Arguments, lenient);
+                break;
+            case UnaryExpr unary: Check(unary.Operand, lenient); break;
+            case BinaryExpr binary:
+                Check(binary.Left, lenient);
+                Check(binary.Right, lenient);
+                break;
+            case ConditionalExpr conditional:
+                Check(conditional.Condition, true);
+                Check(conditional.Then, true);
+                Check(conditional.Otherwise, true);
+                break;
+        }
+    }
+}
