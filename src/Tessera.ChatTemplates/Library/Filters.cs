@@ -171,7 +171,12 @@ internal static class Filters
         var precision = (int)Math.Clamp(args.GetInteger(0, "precision", 0), -15, 15);
         var method = args.GetString(1, "method", "common");
         if (!PythonValues.TryGetNumber(value, out var number)) throw new TemplateException($"round() needs a number, not {PythonTypes.NameOf(value)}");
-        if (value is long or bool && method == "common") return precision >= 0 ? (object)(long)number : (long)(Math.Round(number / Math.Pow(10, -precision), MidpointRounding.ToEven) * Math.Pow(10, -precision));
+        if (PythonValues.TryGetInteger(value, out var integer) && method == "common")
+        {
+            if (precision >= 0) return integer; // round(int) stays an int
+            var unit = Math.Pow(10, -precision);
+            return (long)(Math.Round(integer / unit, MidpointRounding.ToEven) * unit);
+        }
         var scale = Math.Pow(10, precision);
         return method switch
         {

@@ -19,7 +19,7 @@ internal static class StringMethods
         "endswith" => (_, args) => Affix(s, args.Expect("endswith", "suffix").Get(0, "suffix"), (text, p) => text.EndsWith(p, StringComparison.Ordinal)),
         "split" => (evaluator, args) => Split(evaluator, s, args.Expect("split", "sep", "maxsplit"), fromRight: false),
         "rsplit" => (evaluator, args) => Split(evaluator, s, args.Expect("rsplit", "sep", "maxsplit"), fromRight: true),
-        "splitlines" => (_, args) => s.Split('\n').Select(line => (object?)line.TrimEnd('\r')).Take(s.EndsWith('\n') ? s.Count(c => c == '\n') : int.MaxValue).ToList(),
+        "splitlines" => (_, _) => SplitLines(s),
         "replace" => (evaluator, args) => Replace(evaluator, s, args.Expect("replace", "old", "new", "count")),
         "upper" => (_, _) => s.ToUpperInvariant(),
         "lower" => (_, _) => s.ToLowerInvariant(),
@@ -82,6 +82,22 @@ internal static class StringMethods
         return fromRight
             ? [string.Join(joiner, parts.Take(parts.Count - keep)), .. parts.Skip(parts.Count - keep)]
             : [.. parts.Take(keep), string.Join(joiner, parts.Skip(keep))];
+    }
+
+    /// <summary>Python's str.splitlines: every line boundary (\r\n counts once), no empty last line.</summary>
+    private static List<object?> SplitLines(string s)
+    {
+        var lines = new List<object?>();
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] is not ('\n' or '\r' or '\v' or '\f' or '\x1c' or '\x1d' or '\x1e' or '\x85' or '\u2028' or '\u2029')) continue;
+            lines.Add(s[start..i]);
+            if (s[i] == '\r' && i + 1 < s.Length && s[i + 1] == '\n') i++;
+            start = i + 1;
+        }
+        if (start < s.Length) lines.Add(s[start..]);
+        return lines;
     }
 
     private static List<string> SplitOnSpace(string s)
