@@ -30,6 +30,7 @@ public sealed class ExpressionTests
     [InlineData("{{ ' x '.strip() }}|{{ 'xax'.strip('x') }}|{{ '\\nx\\n'.lstrip('\\n') }}|{{ 'x  '.rstrip() }}|{{ 'abc'.startswith('ab') }}|{{ 'abc'.endswith(('x', 'c')) }}", "x|a|x\n|x|True|True")]
     [InlineData("{{ 'Hello'.upper() }}|{{ 'Hello'.lower() }}|{{ 'hello world'.title() }}|{{ 'a-b'.replace('-', '+') }}", "HELLO|hello|Hello World|a+b")]
     [InlineData("{{ 'abcabc'.find('c') }}|{{ 'abcabc'.count('b') }}|{{ '{} and {}'.format(1, 'x') }}|{{ '{name}!'.format(name='N') }}|{{ ', '.join(['a', 'b']) }}", "2|2|1 and x|N!|a, b")]
+    [InlineData("{{ 'a\\nb\\r\\nc\\rd\\n'.splitlines() }}|{{ ''.splitlines() }}|{{ 'x'.splitlines() }}", "['a', 'b', 'c', 'd']|[]|['x']")]
     public void StringMethodsMatchPython(string template, string expected)
     {
         Assert.Equal(expected, Render.Text(template, Render.Data));

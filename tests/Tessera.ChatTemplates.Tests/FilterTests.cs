@@ -25,6 +25,7 @@ public sealed class FilterTests
     [InlineData("{{ 1|string }}|{{ none|string }}|{{ xs|string }}|{{ missing|string }}", "1|None|[1, 2, 3]|")]
     [InlineData("{{ \"%s-%s\"|format(1, 'a') }}|{{ \"%05.2f\"|format(3.14159) }}|{{ \"%-5s|\"|format('ab') }}|{{ '%s and %s' % (1, 2) }}|{{ '%(a)s' % {'a': 5} }}", "1-a|03.14|ab   ||1 and 2|5")]
     [InlineData("{{ '%.3s|%5.1f|%-6d|%c|%x|%+d' % ('abcdef', 2.25, 42, 65, 255, 5) }}", "abc|  2.2|42    |A|ff|+5")]
+    [InlineData("{{ 15|round(-1) }}|{{ 25|round(-1) }}|{{ 9007199254740993|round }}|{{ 0.125|round(2) }}", "20|20|9007199254740993|0.12")]
     public void FiltersMatchJinja(string template, string expected)
     {
         Assert.Equal(expected, Render.Text(template, Render.Data));
