@@ -1,5 +1,5 @@
-using Tessera.ChatTemplates.Library;
 using System.Runtime.CompilerServices;
+using Tessera.ChatTemplates.Library;
 using Tessera.ChatTemplates.Syntax;
 using Tessera.ChatTemplates.Values;
 

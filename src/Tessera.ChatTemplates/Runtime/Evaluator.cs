@@ -1,6 +1,6 @@
-using Tessera.ChatTemplates.Library;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Tessera.ChatTemplates.Library;
 using Tessera.ChatTemplates.Syntax;
 using Tessera.ChatTemplates.Values;
 
