@@ -58,7 +58,7 @@ internal static class FilterNameCheck
     {
         foreach (var filter in filters)
         {
-            if (!lenient && !Filters.Exists(filter.Name)) throw TemplateException.Syntax($"No filter named '{filter.Name}'", filter.Position);
+            RequireKnown(lenient, Filters.Exists(filter.Name), "filter", filter.Name, filter.Position);
             Check(filter.Arguments, lenient);
         }
     }
@@ -95,19 +95,14 @@ internal static class FilterNameCheck
                 Check(slice.Stop, lenient);
                 Check(slice.Step, lenient);
                 break;
-            case CallExpr call:
-                Check(call.Callee, lenient);
-                Check(call.Arguments, lenient);
-                break;
+            case CallExpr call: CheckOperands(call.Callee, call.Arguments, lenient); break;
             case FilterExpr filter:
-                if (!lenient && !Filters.Exists(filter.Name)) throw TemplateException.Syntax($"No filter named '{filter.Name}'", filter.Position);
-                Check(filter.Value, lenient);
-                Check(filter.Arguments, lenient);
+                RequireKnown(lenient, Filters.Exists(filter.Name), "filter", filter.Name, filter.Position);
+                CheckOperands(filter.Value, filter.Arguments, lenient);
                 break;
             case TestExpr test:
-                if (!lenient && !Tests.Exists(test.Name)) throw TemplateException.Syntax($"No test named '{test.Name}'", test.Position);
-                Check(test.Value, lenient);
-                Check(test.Arguments, lenient);
+                RequireKnown(lenient, Tests.Exists(test.Name), "test", test.Name, test.Position);
+                CheckOperands(test.Value, test.Arguments, lenient);
                 break;
             case UnaryExpr unary: Check(unary.Operand, lenient); break;
             case BinaryExpr binary:
@@ -120,5 +115,16 @@ internal static class FilterNameCheck
                 Check(conditional.Otherwise, true);
                 break;
         }
+    }
+
+    private static void CheckOperands(Expr value, ArgumentList arguments, bool lenient)
+    {
+        Check(value, lenient);
+        Check(arguments, lenient);
+    }
+
+    private static void RequireKnown(bool lenient, bool known, string kind, string name, SourcePosition at)
+    {
+        if (!lenient && !known) throw TemplateException.Syntax($"No {kind} named '{name}'", at);
     }
 }
