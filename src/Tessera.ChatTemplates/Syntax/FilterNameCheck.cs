@@ -75,26 +75,12 @@ internal static class FilterNameCheck
         switch (expr)
         {
             case null or LiteralExpr or NameExpr: break;
-            case ListExpr list: list.Items.ToList().ForEach(item => Check(item, lenient)); break;
-            case TupleExpr tuple: tuple.Items.ToList().ForEach(item => Check(item, lenient)); break;
-            case DictExpr dict:
-                foreach (var (key, value) in dict.Pairs)
-                {
-                    Check(key, lenient);
-                    Check(value, lenient);
-                }
-                break;
+            case ListExpr list: CheckAll(lenient, [.. list.Items]); break;
+            case TupleExpr tuple: CheckAll(lenient, [.. tuple.Items]); break;
+            case DictExpr dict: CheckAll(lenient, [.. dict.Pairs.SelectMany(p => new[] { p.Key, p.Value })]); break;
             case AttributeExpr attribute: Check(attribute.Target, lenient); break;
-            case ItemExpr item:
-                Check(item.Target, lenient);
-                Check(item.Key, lenient);
-                break;
-            case SliceExpr slice:
-                Check(slice.Target, lenient);
-                Check(slice.Start, lenient);
-                Check(slice.Stop, lenient);
-                Check(slice.Step, lenient);
-                break;
+            case ItemExpr item: CheckAll(lenient, item.Target, item.Key); break;
+            case SliceExpr slice: CheckAll(lenient, slice.Target, slice.Start, slice.Stop, slice.Step); break;
             case CallExpr call: CheckOperands(call.Callee, call.Arguments, lenient); break;
             case FilterExpr filter:
                 RequireKnown(lenient, Filters.Exists(filter.Name), "filter", filter.Name, filter.Position);
@@ -105,16 +91,14 @@ internal static class FilterNameCheck
                 CheckOperands(test.Value, test.Arguments, lenient);
                 break;
             case UnaryExpr unary: Check(unary.Operand, lenient); break;
-            case BinaryExpr binary:
-                Check(binary.Left, lenient);
-                Check(binary.Right, lenient);
-                break;
-            case ConditionalExpr conditional:
-                Check(conditional.Condition, true);
-                Check(conditional.Then, true);
-                Check(conditional.Otherwise, true);
-                break;
+            case BinaryExpr binary: CheckAll(lenient, binary.Left, binary.Right); break;
+            case ConditionalExpr conditional: CheckAll(true, conditional.Condition, conditional.Then, conditional.Otherwise); break;
         }
+    }
+
+    private static void CheckAll(bool lenient, params Expr?[] exprs)
+    {
+        foreach (var expr in exprs) Check(expr, lenient);
     }
 
     private static void CheckOperands(Expr value, ArgumentList arguments, bool lenient)
