@@ -1,10 +1,13 @@
+using System.Runtime.Intrinsics;
+using static Tessera.Tensors.Quants.VectorSums;
+
 namespace Tessera.Tensors.Quants;
 
 /// <summary>
 /// Fits one sub-block as value ≈ scale * level + offset with integer levels 0..maxLevel, scale ≥ 0 and
 /// offset ≤ 0 (the K-quant formats store the offset as a non-negative "min" that is subtracted),
 /// minimising the plain squared error.
-/// Each candidate costs one pass: levels are picked for a trial scale, and the least-squares scale and
+/// Each candidate costs one vector pass: levels are picked for a trial scale, and the least-squares scale and
 /// offset for those levels and their error follow from five sums.
 /// </summary>
 internal static class AffineFit
@@ -16,16 +19,13 @@ internal static class AffineFit
     /// <summary>Rounds of re-picking levels and re-fitting after the candidate sweep.</summary>
     private const int RefineRounds = 4;
 
-    /// <summary>Writes the best levels and returns the fit; error is the sum of squared differences.</summary>
-    public static (float Scale, float Offset, float Error) Fit(ReadOnlySpan<float> x, int maxLevel, Span<byte> levels)
+    /// <summary>The best scale and offset for a sub-block whose length is a multiple of <see cref="Lanes"/>.</summary>
+    public static (float Scale, float Offset) Fit(ReadOnlySpan<float> x, int maxLevel)
     {
         var (min, max) = QuantMath.MinMax(x);
         min = MathF.Min(min, 0);
         if (max == min)
-        {
-            levels.Clear();
-            return (0, min, Assign(x, 0, min, maxLevel, levels));
-        }
+            return (0, min);
 
         float sumX = 0, sumXX = 0;
         foreach (float v in x)
@@ -48,23 +48,30 @@ internal static class AffineFit
                 break;
             best = candidate;
         }
-        // Re-picking levels for the final scale and offset can only lower the error further.
-        return (best.Scale, best.Offset, Assign(x, best.Scale, best.Offset, maxLevel, levels));
+        return (best.Scale, best.Offset);
     }
 
-    /// <summary>Nearest level for each value under a fixed scale and offset; returns the squared error.</summary>
-    public static float Assign(ReadOnlySpan<float> x, float scale, float offset, int maxLevel, Span<byte> levels)
+    /// <summary>Nearest level for each value under a fixed scale and offset.</summary>
+    public static void Assign(ReadOnlySpan<float> x, float scale, float offset, int maxLevel, Span<byte> levels)
     {
         float inverse = QuantMath.InverseOrZero(scale);
-        float error = 0;
         for (int i = 0; i < x.Length; i++)
+            levels[i] = (byte)Math.Clamp(QuantMath.NearestInt((x[i] - offset) * inverse), 0, maxLevel);
+    }
+
+    /// <summary>Squared error of the levels <see cref="Assign"/> would pick (one vector pass, nothing written).</summary>
+    public static float Error(ReadOnlySpan<float> x, float scale, float offset, int maxLevel)
+    {
+        var inverse = Vector256.Create(QuantMath.InverseOrZero(scale));
+        Vector256<float> vScale = Vector256.Create(scale), vOffset = Vector256.Create(offset), top = Vector256.Create((float)maxLevel);
+        var error = Vector256<float>.Zero;
+        for (int i = 0; i < x.Length; i += Lanes)
         {
-            int level = Math.Clamp(QuantMath.NearestInt((x[i] - offset) * inverse), 0, maxLevel);
-            levels[i] = (byte)level;
-            float diff = scale * level + offset - x[i];
+            var v = Load(x, i);
+            var diff = Level((v - vOffset) * inverse, Vector256<float>.Zero, top) * vScale + vOffset - v;
             error += diff * diff;
         }
-        return error;
+        return Sum(error);
     }
 
     private readonly record struct Candidate(float Scale, float Offset, float Error);
@@ -76,15 +83,18 @@ internal static class AffineFit
     /// </summary>
     private static Candidate LeastSquares(ReadOnlySpan<float> x, float trialScale, float trialOffset, int maxLevel, float sumX, float sumXX)
     {
-        float inverse = QuantMath.InverseOrZero(trialScale);
-        float sumL = 0, sumLL = 0, sumLX = 0;
-        for (int i = 0; i < x.Length; i++)
+        var inverse = Vector256.Create(QuantMath.InverseOrZero(trialScale));
+        Vector256<float> offset0 = Vector256.Create(trialOffset), top = Vector256.Create((float)maxLevel);
+        Vector256<float> sumsL = default, sumsLL = default, sumsLX = default;
+        for (int i = 0; i < x.Length; i += Lanes)
         {
-            float l = Math.Clamp(QuantMath.NearestInt((x[i] - trialOffset) * inverse), 0, maxLevel);
-            sumL += l;
-            sumLL += l * l;
-            sumLX += l * x[i];
+            var v = Load(x, i);
+            var l = Level((v - offset0) * inverse, Vector256<float>.Zero, top);
+            sumsL += l;
+            sumsLL += l * l;
+            sumsLX += l * v;
         }
+        float sumL = Sum(sumsL), sumLL = Sum(sumsLL), sumLX = Sum(sumsLX);
         double n = x.Length, det = n * sumLL - (double)sumL * sumL;
         if (!(det > 0))
             return new Candidate(trialScale, trialOffset, float.PositiveInfinity);

@@ -32,9 +32,9 @@ internal static class AffineSuperBlock
         Span<float> mins = stackalloc float[count];
         for (int j = 0; j < count; j++)
         {
-            var fit = AffineFit.Fit(x.Slice(j * size, size), layout.MaxLevel, levels.Slice(j * size, size));
-            scales[j] = fit.Scale;
-            mins[j] = -fit.Offset;
+            var (scale, offset) = AffineFit.Fit(x.Slice(j * size, size), layout.MaxLevel);
+            scales[j] = scale;
+            mins[j] = -offset;
         }
 
         ushort d = HalfConversion.ToHalf(Max(scales) / layout.MaxCode);
@@ -60,33 +60,33 @@ internal static class AffineSuperBlock
         return (d, dMin);
     }
 
-    /// <summary>For each sub-block, the codes near scale/d and min/dmin with the smallest error; returns the total error.</summary>
+    /// <summary>
+    /// For each sub-block, the codes near scale/d and min/dmin with the smallest error, and its levels for them;
+    /// returns the total error.
+    /// </summary>
     private static float ChooseCodes(ReadOnlySpan<float> x, AffineLayout layout, ReadOnlySpan<float> scales, ReadOnlySpan<float> mins,
         ushort dHalf, ushort dMinHalf, Span<byte> levels, Span<byte> scaleCodes, Span<byte> minCodes)
     {
         float d = HalfConversion.ToSingle(dHalf), dMin = HalfConversion.ToSingle(dMinHalf);
         int size = layout.SubBlockSize;
-        Span<byte> trial = stackalloc byte[size];
         float total = 0;
         for (int j = 0; j < scales.Length; j++)
         {
             ReadOnlySpan<float> xs = x.Slice(j * size, size);
             int scale0 = RoundedCode(scales[j], d, layout.MaxCode), min0 = RoundedCode(mins[j], dMin, layout.MaxCode);
-            float best = float.PositiveInfinity;
+            (int bestScale, int bestMin, float best) = (scale0, min0, float.PositiveInfinity);
             for (int sc = Math.Max(0, scale0 - CodeNeighbourhood); sc <= Math.Min(layout.MaxCode, scale0 + CodeNeighbourhood); sc++)
             {
                 for (int m = Math.Max(0, min0 - CodeNeighbourhood); m <= Math.Min(layout.MaxCode, min0 + CodeNeighbourhood); m++)
                 {
-                    float error = AffineFit.Assign(xs, d * sc, -(dMin * m), layout.MaxLevel, trial);
+                    float error = AffineFit.Error(xs, d * sc, -(dMin * m), layout.MaxLevel);
                     if (error < best)
-                    {
-                        best = error;
-                        scaleCodes[j] = (byte)sc;
-                        minCodes[j] = (byte)m;
-                        trial.CopyTo(levels.Slice(j * size, size));
-                    }
+                        (bestScale, bestMin, best) = (sc, m, error);
                 }
             }
+            scaleCodes[j] = (byte)bestScale;
+            minCodes[j] = (byte)bestMin;
+            AffineFit.Assign(xs, d * bestScale, -(dMin * bestMin), layout.MaxLevel, levels.Slice(j * size, size));
             total += best;
         }
         return total;

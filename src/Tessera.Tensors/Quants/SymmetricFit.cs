@@ -1,9 +1,12 @@
+using System.Runtime.Intrinsics;
+using static Tessera.Tensors.Quants.VectorSums;
+
 namespace Tessera.Tensors.Quants;
 
 /// <summary>
 /// Fits one sub-block as value ≈ scale * level with integer levels minLevel..maxLevel (a signed scale,
 /// no offset), minimising the plain squared error. For fixed levels the best scale is Σx·l / Σl², which
-/// leaves error Σx² - (Σx·l)² / Σl²; candidates are ranked by that score, one pass each.
+/// leaves error Σx² - (Σx·l)² / Σl²; candidates are ranked by that score, one vector pass each.
 /// </summary>
 internal static class SymmetricFit
 {
@@ -14,15 +17,12 @@ internal static class SymmetricFit
     /// <summary>Rounds of re-picking levels and re-fitting after the candidate sweep.</summary>
     private const int RefineRounds = 4;
 
-    /// <summary>Writes the best levels and returns the scale.</summary>
-    public static float Fit(ReadOnlySpan<float> x, int minLevel, int maxLevel, Span<sbyte> levels)
+    /// <summary>The best scale for a sub-block whose length is a multiple of <see cref="Lanes"/>.</summary>
+    public static float Fit(ReadOnlySpan<float> x, int minLevel, int maxLevel)
     {
         float largest = QuantMath.LargestMagnitude(x);
         if (largest == 0)
-        {
-            levels.Clear();
             return 0;
-        }
 
         float bestScale = largest / minLevel, bestScore = 0;
         for (int k = -StretchSteps; k <= StretchSteps; k++)
@@ -36,36 +36,46 @@ internal static class SymmetricFit
             if (!TryScale(x, bestScale, minLevel, maxLevel, ref bestScale, ref bestScore))
                 break;
         }
-        Assign(x, bestScale, minLevel, maxLevel, levels);
         return bestScale;
     }
 
-    /// <summary>Nearest level for each value under a fixed scale; returns the squared error.</summary>
-    public static float Assign(ReadOnlySpan<float> x, float scale, int minLevel, int maxLevel, Span<sbyte> levels)
+    /// <summary>Nearest level for each value under a fixed scale.</summary>
+    public static void Assign(ReadOnlySpan<float> x, float scale, int minLevel, int maxLevel, Span<sbyte> levels)
     {
         float inverse = QuantMath.InverseOrZero(scale);
-        float error = 0;
         for (int i = 0; i < x.Length; i++)
+            levels[i] = (sbyte)Math.Clamp(QuantMath.NearestInt(x[i] * inverse), minLevel, maxLevel);
+    }
+
+    /// <summary>Squared error of the levels <see cref="Assign"/> would pick (one vector pass, nothing written).</summary>
+    public static float Error(ReadOnlySpan<float> x, float scale, int minLevel, int maxLevel)
+    {
+        var inverse = Vector256.Create(QuantMath.InverseOrZero(scale));
+        Vector256<float> vScale = Vector256.Create(scale), bottom = Vector256.Create((float)minLevel), top = Vector256.Create((float)maxLevel);
+        var error = Vector256<float>.Zero;
+        for (int i = 0; i < x.Length; i += Lanes)
         {
-            int level = Math.Clamp(QuantMath.NearestInt(x[i] * inverse), minLevel, maxLevel);
-            levels[i] = (sbyte)level;
-            float diff = scale * level - x[i];
+            var v = Load(x, i);
+            var diff = Level(v * inverse, bottom, top) * vScale - v;
             error += diff * diff;
         }
-        return error;
+        return Sum(error);
     }
 
     /// <summary>Picks levels for <paramref name="scale"/>; keeps their least-squares scale when it scores higher.</summary>
     private static bool TryScale(ReadOnlySpan<float> x, float scale, int minLevel, int maxLevel, ref float bestScale, ref float bestScore)
     {
-        float inverse = QuantMath.InverseOrZero(scale);
-        float sumXL = 0, sumLL = 0;
-        for (int i = 0; i < x.Length; i++)
+        var inverse = Vector256.Create(QuantMath.InverseOrZero(scale));
+        Vector256<float> bottom = Vector256.Create((float)minLevel), top = Vector256.Create((float)maxLevel);
+        Vector256<float> sumsXL = default, sumsLL = default;
+        for (int i = 0; i < x.Length; i += Lanes)
         {
-            float l = Math.Clamp(QuantMath.NearestInt(x[i] * inverse), minLevel, maxLevel);
-            sumXL += x[i] * l;
-            sumLL += l * l;
+            var v = Load(x, i);
+            var l = Level(v * inverse, bottom, top);
+            sumsXL += v * l;
+            sumsLL += l * l;
         }
+        float sumXL = Sum(sumsXL), sumLL = Sum(sumsLL);
         if (!(sumLL > 0))
             return false;
         float score = sumXL * sumXL / sumLL;

@@ -25,7 +25,7 @@ internal static class SymmetricSuperBlock
         int size = layout.SubBlockSize, count = x.Length / size;
         Span<float> scales = stackalloc float[count];
         for (int j = 0; j < count; j++)
-            scales[j] = SymmetricFit.Fit(x.Slice(j * size, size), layout.MinLevel, layout.MaxLevel, levels.Slice(j * size, size));
+            scales[j] = SymmetricFit.Fit(x.Slice(j * size, size), layout.MinLevel, layout.MaxLevel);
 
         // The largest scale becomes the most negative code, the end with one code more.
         ushort d = HalfConversion.ToHalf(QuantMath.LargestMagnitude(scales) / layout.MinCode);
@@ -48,28 +48,26 @@ internal static class SymmetricSuperBlock
         return d;
     }
 
+    /// <summary>For each sub-block, the code near scale/d with the smallest error, and its levels for it; returns the total error.</summary>
     private static float ChooseCodes(ReadOnlySpan<float> x, SymmetricLayout layout, ReadOnlySpan<float> scales,
         ushort dHalf, Span<sbyte> levels, Span<sbyte> codes)
     {
         float d = HalfConversion.ToSingle(dHalf);
         int size = layout.SubBlockSize;
-        Span<sbyte> trial = stackalloc sbyte[size];
         float total = 0;
         for (int j = 0; j < scales.Length; j++)
         {
             ReadOnlySpan<float> xs = x.Slice(j * size, size);
             int code0 = d != 0 && float.IsFinite(d) ? Math.Clamp(QuantMath.NearestInt(scales[j] / d), layout.MinCode, layout.MaxCode) : 0;
-            float best = float.PositiveInfinity;
+            (int bestCode, float best) = (code0, float.PositiveInfinity);
             for (int code = Math.Max(layout.MinCode, code0 - CodeNeighbourhood); code <= Math.Min(layout.MaxCode, code0 + CodeNeighbourhood); code++)
             {
-                float error = SymmetricFit.Assign(xs, d * code, layout.MinLevel, layout.MaxLevel, trial);
+                float error = SymmetricFit.Error(xs, d * code, layout.MinLevel, layout.MaxLevel);
                 if (error < best)
-                {
-                    best = error;
-                    codes[j] = (sbyte)code;
-                    trial.CopyTo(levels.Slice(j * size, size));
-                }
+                    (bestCode, best) = (code, error);
             }
+            codes[j] = (sbyte)bestCode;
+            SymmetricFit.Assign(xs, d * bestCode, layout.MinLevel, layout.MaxLevel, levels.Slice(j * size, size));
             total += best;
         }
         return total;
