@@ -12,38 +12,36 @@ namespace Tessera.Tensors.Quants;
 /// </summary>
 internal static class AffineFit
 {
-    /// <summary>Candidate level counts tried for the min..max range: maxLevel + FirstStretch + StretchStep * k.</summary>
-    private const float FirstStretch = -0.8f, StretchStep = 0.1f;
-    private const int StretchCandidates = 17;
+    /// <summary>
+    /// Candidate level counts tried for the min..max range: maxLevel + FirstStretch + StretchStep * k. The fit
+    /// only centres the code search, so a coarse sweep loses nothing measurable.
+    /// </summary>
+    private const float FirstStretch = -0.8f, StretchStep = 0.4f;
+    private const int StretchCandidates = 5;
 
-    /// <summary>Rounds of re-picking levels and re-fitting after the candidate sweep.</summary>
-    private const int RefineRounds = 4;
+    /// <summary>Rounds of re-picking levels and re-fitting after the candidate sweep; later rounds gain little.</summary>
+    private const int RefineRounds = 1;
 
     /// <summary>The best scale and offset for a sub-block whose length is a multiple of <see cref="Lanes"/>.</summary>
     public static (float Scale, float Offset) Fit(ReadOnlySpan<float> x, int maxLevel)
     {
-        var (min, max) = QuantMath.MinMax(x);
+        var (min, max, sumX, sumXX) = Moments(x);
         min = MathF.Min(min, 0);
         if (max == min)
             return (0, min);
 
-        float sumX = 0, sumXX = 0;
-        foreach (float v in x)
-        {
-            sumX += v;
-            sumXX += v * v;
-        }
+        float inverseRange = 1 / (max - min);
         var best = new Candidate((max - min) / maxLevel, min, float.PositiveInfinity);
         for (int k = 0; k < StretchCandidates; k++)
         {
-            float trialScale = (max - min) / (maxLevel + FirstStretch + StretchStep * k);
-            var candidate = LeastSquares(x, trialScale, min, maxLevel, sumX, sumXX);
+            float trialInverse = (maxLevel + FirstStretch + StretchStep * k) * inverseRange;
+            var candidate = LeastSquares(x, trialInverse, min, maxLevel, sumX, sumXX);
             if (candidate.Error < best.Error)
                 best = candidate;
         }
         for (int round = 0; round < RefineRounds; round++)
         {
-            var candidate = LeastSquares(x, best.Scale, best.Offset, maxLevel, sumX, sumXX);
+            var candidate = LeastSquares(x, QuantMath.InverseOrZero(best.Scale), best.Offset, maxLevel, sumX, sumXX);
             if (!(candidate.Error < best.Error))
                 break;
             best = candidate;
@@ -54,59 +52,85 @@ internal static class AffineFit
     /// <summary>Nearest level for each value under a fixed scale and offset.</summary>
     public static void Assign(ReadOnlySpan<float> x, float scale, float offset, int maxLevel, Span<byte> levels)
     {
-        float inverse = QuantMath.InverseOrZero(scale);
+        float inverse = QuantMath.InverseOrZero(scale), shift = -offset * inverse;
         for (int i = 0; i < x.Length; i++)
-            levels[i] = (byte)Math.Clamp(QuantMath.NearestInt((x[i] - offset) * inverse), 0, maxLevel);
+            levels[i] = (byte)Math.Clamp(QuantMath.NearestInt(MathF.FusedMultiplyAdd(x[i], inverse, shift)), 0, maxLevel);
     }
 
     /// <summary>Squared error of the levels <see cref="Assign"/> would pick (one vector pass, nothing written).</summary>
     public static float Error(ReadOnlySpan<float> x, float scale, float offset, int maxLevel)
     {
-        var inverse = Vector256.Create(QuantMath.InverseOrZero(scale));
+        float inverse = QuantMath.InverseOrZero(scale);
+        Vector256<float> vInverse = Vector256.Create(inverse), shift = Vector256.Create(-offset * inverse);
         Vector256<float> vScale = Vector256.Create(scale), vOffset = Vector256.Create(offset), top = Vector256.Create((float)maxLevel);
         var error = Vector256<float>.Zero;
         for (int i = 0; i < x.Length; i += Lanes)
         {
             var v = Load(x, i);
-            var diff = Level((v - vOffset) * inverse, Vector256<float>.Zero, top) * vScale + vOffset - v;
-            error += diff * diff;
+            var level = Level(Vector256.FusedMultiplyAdd(v, vInverse, shift), Vector256<float>.Zero, top);
+            var diff = Vector256.FusedMultiplyAdd(level, vScale, vOffset) - v;
+            error = Vector256.FusedMultiplyAdd(diff, diff, error);
         }
         return Sum(error);
     }
 
+    /// <summary>Smallest and largest value, Σx and Σx² in one vector pass.</summary>
+    private static (float Min, float Max, float SumX, float SumXX) Moments(ReadOnlySpan<float> x)
+    {
+        Vector256<float> min = Load(x, 0), max = min, sum = default, sumSquares = default;
+        for (int i = 0; i < x.Length; i += Lanes)
+        {
+            var v = Load(x, i);
+            min = Vector256.Min(min, v);
+            max = Vector256.Max(max, v);
+            sum += v;
+            sumSquares += v * v;
+        }
+        float lowest = min[0], highest = max[0];
+        for (int lane = 1; lane < Lanes; lane++)
+        {
+            lowest = MathF.Min(lowest, min[lane]);
+            highest = MathF.Max(highest, max[lane]);
+        }
+        return (lowest, highest, Sum(sum), Sum(sumSquares));
+    }
+
     private readonly record struct Candidate(float Scale, float Offset, float Error);
 
+    /// <summary>A candidate whose levels admit no positive scale; never chosen.</summary>
+    private static readonly Candidate Failed = new(0, 0, float.PositiveInfinity);
+
     /// <summary>
-    /// Picks levels for a trial scale and offset, then returns the least-squares scale and offset for those
+    /// Picks levels for a trial scale (given as its inverse) and offset, then returns the least-squares scale and offset for those
     /// levels (offset clamped to ≤ 0) with their error, expanded from the sums:
     /// E = Σx² - 2sΣlx - 2mΣx + s²Σl² + 2smΣl + n·m².
     /// </summary>
-    private static Candidate LeastSquares(ReadOnlySpan<float> x, float trialScale, float trialOffset, int maxLevel, float sumX, float sumXX)
+    private static Candidate LeastSquares(ReadOnlySpan<float> x, float inverse, float trialOffset, int maxLevel, float sumX, float sumXX)
     {
-        var inverse = Vector256.Create(QuantMath.InverseOrZero(trialScale));
-        Vector256<float> offset0 = Vector256.Create(trialOffset), top = Vector256.Create((float)maxLevel);
+        Vector256<float> vInverse = Vector256.Create(inverse), shift = Vector256.Create(-trialOffset * inverse), top = Vector256.Create((float)maxLevel);
         Vector256<float> sumsL = default, sumsLL = default, sumsLX = default;
         for (int i = 0; i < x.Length; i += Lanes)
         {
             var v = Load(x, i);
-            var l = Level((v - offset0) * inverse, Vector256<float>.Zero, top);
+            var l = Level(Vector256.FusedMultiplyAdd(v, vInverse, shift), Vector256<float>.Zero, top);
             sumsL += l;
-            sumsLL += l * l;
-            sumsLX += l * v;
+            sumsLL = Vector256.FusedMultiplyAdd(l, l, sumsLL);
+            sumsLX = Vector256.FusedMultiplyAdd(l, v, sumsLX);
         }
         float sumL = Sum(sumsL), sumLL = Sum(sumsLL), sumLX = Sum(sumsLX);
         double n = x.Length, det = n * sumLL - (double)sumL * sumL;
         if (!(det > 0))
-            return new Candidate(trialScale, trialOffset, float.PositiveInfinity);
-        double scale = (n * sumLX - (double)sumL * sumX) / det;
-        double offset = ((double)sumLL * sumX - (double)sumL * sumLX) / det;
+            return Failed;
+        double inverseDet = 1 / det;
+        double scale = (n * sumLX - (double)sumL * sumX) * inverseDet;
+        double offset = ((double)sumLL * sumX - (double)sumL * sumLX) * inverseDet;
         if (offset > 0)
         {
             offset = 0;
             scale = sumLX / (double)sumLL;
         }
         if (!(scale > 0))
-            return new Candidate(trialScale, trialOffset, float.PositiveInfinity);
+            return Failed;
         double error = sumXX - 2 * scale * sumLX - 2 * offset * sumX + scale * scale * sumLL + 2 * scale * offset * sumL + n * offset * offset;
         return new Candidate((float)scale, (float)offset, (float)Math.Max(0, error));
     }

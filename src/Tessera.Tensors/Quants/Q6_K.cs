@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Tessera.Tensors.Quants;
@@ -62,6 +63,7 @@ public static class Q6_K
     }
 
     /// <summary>Where value e's low 4 bits (in Ql) and high 2 bits (in Qh) live.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ((int Byte, int Shift) Low, (int Byte, int Shift) High) Locate(int e)
     {
         int half = e / 128, r = e % 128, l = r % 32, g = r / 32;

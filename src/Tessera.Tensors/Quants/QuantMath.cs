@@ -45,6 +45,19 @@ internal static class QuantMath
         return (min, max);
     }
 
+    /// <summary>Index of the smallest value (the first on ties), or -1 when none is below +∞ (all NaN or +∞).</summary>
+    public static int IndexOfSmallest(ReadOnlySpan<float> values)
+    {
+        int index = -1;
+        float smallest = float.PositiveInfinity;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] < smallest)
+                (index, smallest) = (i, values[i]);
+        }
+        return index;
+    }
+
     /// <summary>1/d, or 0 for d = 0 so that an all-zero block quantizes to zeros.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float InverseOrZero(float d) => d != 0 ? 1f / d : 0f;
