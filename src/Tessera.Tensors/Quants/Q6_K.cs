@@ -53,12 +53,13 @@ public static class Q6_K
         Span<sbyte> codes = stackalloc sbyte[BlockSize / Layout.SubBlockSize];
         block.D = SymmetricSuperBlock.Quantize(x[..BlockSize], Layout, levels, codes);
         codes.CopyTo(block.Scales);
+        Span<byte> ql = block.Ql, qh = block.Qh;
         for (int e = 0; e < BlockSize; e++)
         {
             int stored = levels[e] + LevelBias;
             var (low, high) = Locate(e);
-            block.Ql[low.Byte] |= (byte)((stored & 0x0F) << low.Shift);
-            block.Qh[high.Byte] |= (byte)((stored >> 4) << high.Shift);
+            ql[low.Byte] |= (byte)((stored & 0x0F) << low.Shift);
+            qh[high.Byte] |= (byte)((stored >> 4) << high.Shift);
         }
     }
 
