@@ -49,12 +49,17 @@ internal static class AffineFit
         return (best.Scale, best.Offset);
     }
 
-    /// <summary>Nearest level for each value under a fixed scale and offset.</summary>
+    /// <summary>Nearest level for each value under a fixed scale and offset (the levels <see cref="Error"/> measures).</summary>
     public static void Assign(ReadOnlySpan<float> x, float scale, float offset, int maxLevel, Span<byte> levels)
     {
-        float inverse = QuantMath.InverseOrZero(scale), shift = -offset * inverse;
-        for (int i = 0; i < x.Length; i++)
-            levels[i] = (byte)Math.Clamp(QuantMath.NearestInt(MathF.FusedMultiplyAdd(x[i], inverse, shift)), 0, maxLevel);
+        float inverse = QuantMath.InverseOrZero(scale);
+        Vector256<float> vInverse = Vector256.Create(inverse), shift = Vector256.Create(-offset * inverse), top = Vector256.Create((float)maxLevel);
+        for (int i = 0; i < x.Length; i += Lanes)
+        {
+            var level = Vector256.ConvertToInt32(Level(Vector256.FusedMultiplyAdd(Load(x, i), vInverse, shift), Vector256<float>.Zero, top));
+            for (int lane = 0; lane < Lanes; lane++)
+                levels[i + lane] = (byte)level[lane];
+        }
     }
 
     /// <summary>Squared error of the levels <see cref="Assign"/> would pick (one vector pass, nothing written).</summary>

@@ -42,12 +42,17 @@ internal static class SymmetricFit
         return bestScale;
     }
 
-    /// <summary>Nearest level for each value under a fixed scale.</summary>
+    /// <summary>Nearest level for each value under a fixed scale (the levels <see cref="Error"/> measures).</summary>
     public static void Assign(ReadOnlySpan<float> x, float scale, int minLevel, int maxLevel, Span<sbyte> levels)
     {
-        float inverse = QuantMath.InverseOrZero(scale);
-        for (int i = 0; i < x.Length; i++)
-            levels[i] = (sbyte)Math.Clamp(QuantMath.NearestInt(x[i] * inverse), minLevel, maxLevel);
+        var inverse = Vector256.Create(QuantMath.InverseOrZero(scale));
+        Vector256<float> bottom = Vector256.Create((float)minLevel), top = Vector256.Create((float)maxLevel);
+        for (int i = 0; i < x.Length; i += Lanes)
+        {
+            var level = Vector256.ConvertToInt32(Level(Load(x, i) * inverse, bottom, top));
+            for (int lane = 0; lane < Lanes; lane++)
+                levels[i + lane] = (sbyte)level[lane];
+        }
     }
 
     /// <summary>Squared error of the levels <see cref="Assign"/> would pick (one vector pass, nothing written).</summary>

@@ -24,7 +24,9 @@ internal static class VectorSums
 
     /// <summary>
     /// round(v) clamped to [low, high]: the integer level of each lane as a float. Ties round to even as in
-    /// <see cref="QuantMath.NearestInt"/>; lanes only differ from the scalar pick for NaN input, where no level is right.
+    /// <see cref="QuantMath.NearestInt"/>. A NaN lane (from NaN input, where no level is right) comes out as an
+    /// end level or NaN depending on the hardware; Vector256.ConvertToInt32 saturates (NaN to 0), so the integer
+    /// level written for it stays small.
     /// </summary>
     public static Vector256<float> Level(Vector256<float> v, Vector256<float> low, Vector256<float> high) =>
         Vector256.ClampNative(Vector256.Round(v), low, high);
