@@ -55,6 +55,23 @@ public class RoundTripTests
 
     [Theory]
     [MemberData(nameof(SupportedTypes))]
+    public void Each_block_quantizes_the_same_alone_or_in_a_row(GgmlType type)
+    {
+        // Blocks are independent and the search is deterministic, so rows split across threads give the same bytes.
+        var random = new RandomData();
+        var traits = GgmlTypeTraits.Of(type);
+        int blocks = random.Next(2, 9), count = blocks * traits.BlockSize;
+        var values = random.Gaussian(count, 0.02f);
+        var whole = new byte[traits.BytesFor(count)];
+        var pieces = new byte[whole.Length];
+        Quantization.Quantize(type, values, whole);
+        for (int b = blocks - 1; b >= 0; b--)
+            Quantization.Quantize(type, values.AsSpan(b * traits.BlockSize, traits.BlockSize), pieces.AsSpan(b * traits.BlockBytes, traits.BlockBytes));
+        Assert.True(whole.AsSpan().SequenceEqual(pieces), $"{type}: block-by-block bytes differ from the whole row ({random})");
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedTypes))]
     public void Zero_blocks_stay_zero(GgmlType type)
     {
         int count = GgmlTypeTraits.Of(type).BlockSize * 2;

@@ -19,7 +19,11 @@ internal static class Tolerances
     /// </summary>
     public static double SampleFactor(int blockCount) => 1 + 1.5 / Math.Sqrt(blockCount);
 
-    /// <summary>Our K-quant and IQ4_NL quantizer may be worse than the shared file's by at most this factor.</summary>
+    /// <summary>
+    /// Our K-quant and IQ4_NL quantizer may be worse than the shared file's by at most this factor.
+    /// Measured ratios (ours / the file's error, worst tensor): Q2_K 0.89, Q3_K 0.95, Q4_K 0.98, Q5_K 0.96,
+    /// Q6_K 0.96, IQ4_NL 0.97.
+    /// </summary>
     public const double KQuantVersusReference = 1.02;
 
     public static double RelativeRms(GgmlType type) => type switch

@@ -16,22 +16,29 @@ internal static class KQuantBits
     public static int GetTwoBits(ReadOnlySpan<byte> packed, int e) =>
         (packed[Quarter * (e / Half) + e % Quarter] >> (2 * (e % Half / Quarter))) & 3;
 
-    /// <summary>Packs 256 values 0..3 into 64 bytes.</summary>
+    /// <summary>Packs 256 values 0..3 into 64 bytes, each byte from the four values that share it.</summary>
     public static void PackTwoBits(ReadOnlySpan<byte> values, Span<byte> packed)
     {
-        packed[..(values.Length / 4)].Clear();
-        for (int e = 0; e < values.Length; e++)
-            packed[Quarter * (e / Half) + e % Quarter] |= (byte)((values[e] & 3) << (2 * (e % Half / Quarter)));
+        for (int half = 0; half < values.Length / Half; half++)
+        {
+            ReadOnlySpan<byte> v = values.Slice(Half * half, Half);
+            for (int l = 0; l < Quarter; l++)
+                packed[Quarter * half + l] = (byte)((v[l] & 3) | (v[Quarter + l] & 3) << 2 | (v[2 * Quarter + l] & 3) << 4 | (v[3 * Quarter + l] & 3) << 6);
+        }
     }
 
     public static int GetBit(ReadOnlySpan<byte> mask, int e) => (mask[e % Quarter] >> (e / Quarter)) & 1;
 
-    /// <summary>Packs bit <paramref name="bit"/> of 256 values into 32 bytes.</summary>
+    /// <summary>Packs bit <paramref name="bit"/> of 256 values into 32 bytes, each byte from the eight values that share it.</summary>
     public static void PackBits(ReadOnlySpan<byte> values, int bit, Span<byte> mask)
     {
-        mask[..Quarter].Clear();
-        for (int e = 0; e < values.Length; e++)
-            mask[e % Quarter] |= (byte)(((values[e] >> bit) & 1) << (e / Quarter));
+        for (int l = 0; l < Quarter; l++)
+        {
+            int bits = 0;
+            for (int k = 0; k < values.Length / Quarter; k++)
+                bits |= ((values[Quarter * k + l] >> bit) & 1) << k;
+            mask[l] = (byte)bits;
+        }
     }
 
     public static (int Scale, int Min) GetScaleMin(ReadOnlySpan<byte> packed, int j)

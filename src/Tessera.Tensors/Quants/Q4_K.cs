@@ -77,8 +77,11 @@ public static class Q4_K
 
     internal static void PackNibbles(ReadOnlySpan<byte> levels, Span<byte> packed)
     {
-        packed[..(BlockSize / 2)].Clear();
-        for (int e = 0; e < BlockSize; e++)
-            packed[32 * (e / 64) + e % 32] |= (byte)((levels[e] & 0x0F) << (4 * (e % 64 / 32)));
+        for (int chunk = 0; chunk < BlockSize / 64; chunk++)
+        {
+            ReadOnlySpan<byte> v = levels.Slice(64 * chunk, 64);
+            for (int l = 0; l < 32; l++)
+                packed[32 * chunk + l] = (byte)((v[l] & 0x0F) | (v[32 + l] & 0x0F) << 4);
+        }
     }
 }

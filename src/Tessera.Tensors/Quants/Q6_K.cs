@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Tessera.Tensors.Quants;
@@ -52,16 +53,18 @@ public static class Q6_K
         Span<sbyte> codes = stackalloc sbyte[BlockSize / Layout.SubBlockSize];
         block.D = SymmetricSuperBlock.Quantize(x[..BlockSize], Layout, levels, codes);
         codes.CopyTo(block.Scales);
+        Span<byte> ql = block.Ql, qh = block.Qh;
         for (int e = 0; e < BlockSize; e++)
         {
             int stored = levels[e] + LevelBias;
             var (low, high) = Locate(e);
-            block.Ql[low.Byte] |= (byte)((stored & 0x0F) << low.Shift);
-            block.Qh[high.Byte] |= (byte)((stored >> 4) << high.Shift);
+            ql[low.Byte] |= (byte)((stored & 0x0F) << low.Shift);
+            qh[high.Byte] |= (byte)((stored >> 4) << high.Shift);
         }
     }
 
     /// <summary>Where value e's low 4 bits (in Ql) and high 2 bits (in Qh) live.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ((int Byte, int Shift) Low, (int Byte, int Shift) High) Locate(int e)
     {
         int half = e / 128, r = e % 128, l = r % 32, g = r / 32;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Tessera.Tensors.Quants;
 
@@ -9,20 +10,34 @@ internal static class QuantMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int NearestInt(float value) => (int)MathF.Round(value);
 
-    /// <summary>The value with the largest magnitude, keeping its sign; on equal magnitudes the first one wins.</summary>
+    /// <summary>The value with the largest magnitude, keeping its sign; on equal magnitudes the first one wins; NaN is skipped.</summary>
     public static float LargestMagnitude(ReadOnlySpan<float> values)
     {
-        float largest = 0, largestAbs = 0;
+        // The largest |value| first (vector lanes for whole groups of 8, NaN lanes masked to 0), then the first
+        // value that has it: no branch depends on the running maximum.
+        int whole = values.Length - values.Length % Vector256<float>.Count;
+        var largestAbs = Vector256<float>.Zero;
+        for (int i = 0; i < whole; i += Vector256<float>.Count)
+        {
+            var v = Vector256.Create(values.Slice(i, Vector256<float>.Count));
+            largestAbs = Vector256.Max(largestAbs, Vector256.Abs(v) & Vector256.Equals(v, v));
+        }
+        float largest = 0;
+        for (int lane = 0; lane < Vector256<float>.Count; lane++)
+            largest = MathF.Max(largest, largestAbs[lane]);
+        for (int i = whole; i < values.Length; i++)
+        {
+            if (MathF.Abs(values[i]) > largest)
+                largest = MathF.Abs(values[i]);
+        }
+        if (largest == 0)
+            return 0;
         foreach (float v in values)
         {
-            float a = MathF.Abs(v);
-            if (a > largestAbs)
-            {
-                largestAbs = a;
-                largest = v;
-            }
+            if (MathF.Abs(v) == largest)
+                return v;
         }
-        return largest;
+        return 0;
     }
 
     /// <summary>Largest |value|.</summary>
@@ -43,6 +58,19 @@ internal static class QuantMath
             if (v > max) max = v;
         }
         return (min, max);
+    }
+
+    /// <summary>Index of the smallest value (the first on ties), or -1 when none is below +∞ (all NaN or +∞).</summary>
+    public static int IndexOfSmallest(ReadOnlySpan<float> values)
+    {
+        int index = -1;
+        float smallest = float.PositiveInfinity;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] < smallest)
+                (index, smallest) = (i, values[i]);
+        }
+        return index;
     }
 
     /// <summary>1/d, or 0 for d = 0 so that an all-zero block quantizes to zeros.</summary>
