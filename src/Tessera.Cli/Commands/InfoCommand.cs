@@ -155,14 +155,15 @@ public static class InfoCommand
         writer.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    /// <summary>A summary field that a file may lack: null in JSON rather than absent, so consumers see every key.</summary>
+    private static void WriteOptional(Utf8JsonWriter json, string name, object? value)
     {
-        if (value is null) json.WriteNull(name); else json.WriteString(name, value);
-    }
-
-    private static void WriteOptional(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is null) json.WriteNull(name); else json.WriteNumber(name, value.Value);
+        switch (value)
+        {
+            case null: json.WriteNull(name); break;
+            case string text: json.WriteString(name, text); break;
+            default: json.WriteNumber(name, Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
+        }
     }
 
     private static string Shape(long[] dims) => "[" + string.Join(", ", dims) + "]";
