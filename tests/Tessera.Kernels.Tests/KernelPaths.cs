@@ -1,0 +1,26 @@
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.BF16;
+using Tessera.Kernels.Quants.F16;
+using Tessera.Kernels.Quants.F32;
+using Tessera.Kernels.Quants.Q4_0;
+using Tessera.Kernels.Quants.Q8_0;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>Every weight type with its ISA paths, for the tests that call each path explicitly.</summary>
+internal static class KernelPaths
+{
+    public static DotPath[] For(GgmlType type) => type switch
+    {
+        GgmlType.F32 => F32Dot.Paths,
+        GgmlType.F16 => F16Dot.Paths,
+        GgmlType.BF16 => BF16Dot.Paths,
+        GgmlType.Q4_0 => Q4_0Dot.Paths,
+        GgmlType.Q8_0 => Q8_0Dot.Paths,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no kernel paths registered"),
+    };
+
+    public static TheoryData<GgmlType> Types => new(
+        GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.F32, GgmlType.F16, GgmlType.BF16);
+}
