@@ -3,6 +3,8 @@ using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.F32;
 using Tessera.Kernels.Quants.Q4_0;
+using Tessera.Kernels.Quants.Q4_K;
+using Tessera.Kernels.Quants.Q6_K;
 using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Tensors;
 
@@ -18,9 +20,11 @@ internal static class KernelPaths
         GgmlType.BF16 => BF16Dot.Paths,
         GgmlType.Q4_0 => Q4_0Dot.Paths,
         GgmlType.Q8_0 => Q8_0Dot.Paths,
+        GgmlType.Q4_K => Q4_KDot.Paths,
+        GgmlType.Q6_K => Q6_KDot.Paths,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no kernel paths registered"),
     };
 
     public static TheoryData<GgmlType> Types => new(
-        GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.F32, GgmlType.F16, GgmlType.BF16);
+        GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F32, GgmlType.F16, GgmlType.BF16);
 }

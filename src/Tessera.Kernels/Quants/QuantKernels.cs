@@ -2,7 +2,10 @@ using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.F32;
 using Tessera.Kernels.Quants.Q4_0;
+using Tessera.Kernels.Quants.Q4_K;
+using Tessera.Kernels.Quants.Q6_K;
 using Tessera.Kernels.Quants.Q8_0;
+using Tessera.Kernels.Quants.Q8_K;
 using Tessera.Tensors;
 
 namespace Tessera.Kernels.Quants;
@@ -60,6 +63,8 @@ internal static unsafe class QuantKernels
             GgmlType.BF16 => Float(GgmlType.BF16, 2, &BF16Dot.Dot),
             GgmlType.Q4_0 => Q8_0Paired(GgmlType.Q4_0, Q4_0Dot.BlockBytes, &Q4_0Dot.Dot, &Q4_0Dot.Dot4),
             GgmlType.Q8_0 => Q8_0Paired(GgmlType.Q8_0, Q8_0Activations.BlockBytes, &Q8_0Dot.Dot, &Q8_0Dot.Dot4),
+            GgmlType.Q4_K => Q8_KPaired(GgmlType.Q4_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, null),
+            GgmlType.Q6_K => Q8_KPaired(GgmlType.Q6_K, Q6_KDot.BlockBytes, &Q6_KDot.Dot, null),
             _ => default,
         };
         return kernel.Dot != null;
@@ -86,5 +91,18 @@ internal static unsafe class QuantKernels
         Dot = dot,
         Dot4 = dot4,
         QuantizeActivations = &Q8_0Activations.Quantize,
+    };
+
+    private static QuantKernel Q8_KPaired(GgmlType type, int blockBytes, delegate*<byte*, byte*, int, float> dot,
+        delegate*<byte*, byte*, nint, int, float*, void> dot4) => new()
+    {
+        WeightType = type,
+        ActivationType = GgmlType.Q8_K,
+        BlockSize = Q8_KActivations.BlockSize,
+        WeightBlockBytes = blockBytes,
+        ActivationBlockBytes = Q8_KActivations.BlockBytes,
+        Dot = dot,
+        Dot4 = dot4,
+        QuantizeActivations = &Q8_KActivations.Quantize,
     };
 }
