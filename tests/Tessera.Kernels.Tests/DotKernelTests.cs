@@ -69,7 +69,7 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
             {
                 float got = KernelPaths.For(type)[0].Dot(w, a, k);
                 double error = Tolerances.Relative(got, expected, magnitude);
-                Assert.True(error <= Tolerances.VsDequantized, $"{type} scalar k={k}: {got} vs {expected}, relative error {error:E2} ({random})");
+                Assert.True(error <= Tolerances.VsDequantized(kernel.ActivationType), $"{type} scalar k={k}: {got} vs {expected}, relative error {error:E2} ({random})");
             }
         }
     }

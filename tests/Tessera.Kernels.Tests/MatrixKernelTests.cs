@@ -41,7 +41,7 @@ public sealed unsafe class MatrixKernelTests
             for (int i = 0; i < y.Length; i++)
             {
                 double error = Tolerances.Relative(y[i], expected[i], magnitude[i]);
-                Assert.True(error <= Tolerances.VsDequantized,
+                Assert.True(error <= Tolerances.VsDequantized(weights.ActivationType),
                     $"{type} rows={rowCount} k={k} tokens={tokens} element {i}: {y[i]} vs {expected[i]} ({random})");
             }
         }

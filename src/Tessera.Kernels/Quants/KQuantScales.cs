@@ -23,4 +23,13 @@ internal static unsafe class KQuantScales
             mins[j] = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
         }
     }
+
+    /// <summary>Σ_j min_j * (activation sum of sub-block j), from the activation block's 16-value sums.</summary>
+    public static int MinimumDot(int* mins, short* sums)
+    {
+        int total = 0;
+        for (int j = 0; j < SubBlocks; j++)
+            total += mins[j] * (sums[2 * j] + sums[2 * j + 1]);
+        return total;
+    }
 }

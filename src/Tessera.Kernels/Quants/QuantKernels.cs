@@ -1,10 +1,18 @@
 using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.F32;
+using Tessera.Kernels.Quants.IQ4_NL;
+using Tessera.Kernels.Quants.Q2_K;
+using Tessera.Kernels.Quants.Q3_K;
 using Tessera.Kernels.Quants.Q4_0;
+using Tessera.Kernels.Quants.Q4_1;
+using Tessera.Kernels.Quants.Q5_0;
+using Tessera.Kernels.Quants.Q5_1;
+using Tessera.Kernels.Quants.Q5_K;
 using Tessera.Kernels.Quants.Q4_K;
 using Tessera.Kernels.Quants.Q6_K;
 using Tessera.Kernels.Quants.Q8_0;
+using Tessera.Kernels.Quants.Q8_1;
 using Tessera.Kernels.Quants.Q8_K;
 using Tessera.Tensors;
 
@@ -61,10 +69,17 @@ internal static unsafe class QuantKernels
             GgmlType.F32 => Float(GgmlType.F32, 4, &F32Dot.Dot),
             GgmlType.F16 => Float(GgmlType.F16, 2, &F16Dot.Dot),
             GgmlType.BF16 => Float(GgmlType.BF16, 2, &BF16Dot.Dot),
-            GgmlType.Q4_0 => Q8_0Paired(GgmlType.Q4_0, Q4_0Dot.BlockBytes, &Q4_0Dot.Dot, &Q4_0Dot.Dot4),
-            GgmlType.Q8_0 => Q8_0Paired(GgmlType.Q8_0, Q8_0Activations.BlockBytes, &Q8_0Dot.Dot, &Q8_0Dot.Dot4),
-            GgmlType.Q4_K => Q8_KPaired(GgmlType.Q4_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, null),
-            GgmlType.Q6_K => Q8_KPaired(GgmlType.Q6_K, Q6_KDot.BlockBytes, &Q6_KDot.Dot, null),
+            GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, &Q4_0Dot.Dot, &Q4_0Dot.Dot4),
+            GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, &Q4_1Dot.Dot, null),
+            GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, &Q5_0Dot.Dot, null),
+            GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, &Q5_1Dot.Dot, null),
+            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, &Q8_0Dot.Dot, &Q8_0Dot.Dot4),
+            GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, &IQ4_NLDot.Dot, null),
+            GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, &Q2_KDot.Dot, null),
+            GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, &Q3_KDot.Dot, null),
+            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, null),
+            GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, &Q5_KDot.Dot, null),
+            GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, &Q6_KDot.Dot, null),
             _ => default,
         };
         return kernel.Dot != null;
@@ -80,29 +95,27 @@ internal static unsafe class QuantKernels
         Dot = dot,
     };
 
-    private static QuantKernel Q8_0Paired(GgmlType type, int blockBytes, delegate*<byte*, byte*, int, float> dot,
-        delegate*<byte*, byte*, nint, int, float*, void> dot4) => new()
+    /// <summary>A weight type whose dot product runs on integer quants of <paramref name="activationType"/>.</summary>
+    private static QuantKernel Integer(GgmlType type, GgmlType activationType, int blockBytes,
+        delegate*<byte*, byte*, int, float> dot, delegate*<byte*, byte*, nint, int, float*, void> dot4) => new()
     {
         WeightType = type,
-        ActivationType = GgmlType.Q8_0,
-        BlockSize = Q8_0Activations.BlockSize,
+        ActivationType = activationType,
+        BlockSize = activationType == GgmlType.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize,
         WeightBlockBytes = blockBytes,
-        ActivationBlockBytes = Q8_0Activations.BlockBytes,
+        ActivationBlockBytes = activationType switch
+        {
+            GgmlType.Q8_0 => Q8_0Activations.BlockBytes,
+            GgmlType.Q8_1 => Q8_1Activations.BlockBytes,
+            _ => Q8_KActivations.BlockBytes,
+        },
         Dot = dot,
         Dot4 = dot4,
-        QuantizeActivations = &Q8_0Activations.Quantize,
-    };
-
-    private static QuantKernel Q8_KPaired(GgmlType type, int blockBytes, delegate*<byte*, byte*, int, float> dot,
-        delegate*<byte*, byte*, nint, int, float*, void> dot4) => new()
-    {
-        WeightType = type,
-        ActivationType = GgmlType.Q8_K,
-        BlockSize = Q8_KActivations.BlockSize,
-        WeightBlockBytes = blockBytes,
-        ActivationBlockBytes = Q8_KActivations.BlockBytes,
-        Dot = dot,
-        Dot4 = dot4,
-        QuantizeActivations = &Q8_KActivations.Quantize,
+        QuantizeActivations = activationType switch
+        {
+            GgmlType.Q8_0 => &Q8_0Activations.Quantize,
+            GgmlType.Q8_1 => &Q8_1Activations.Quantize,
+            _ => &Q8_KActivations.Quantize,
+        },
     };
 }

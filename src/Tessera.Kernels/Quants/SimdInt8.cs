@@ -9,7 +9,7 @@ namespace Tessera.Kernels.Quants;
 /// weight w times activation a is computed as |w| * (a with w's sign); products of two values in -127..127 summed in
 /// pairs stay below 32767, so the int16 stage never saturates.
 /// </summary>
-internal static class SimdInt8
+internal static unsafe class SimdInt8
 {
     /// <summary>Eight int32 lanes, each the sum of four adjacent products w[i]*a[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -23,6 +23,17 @@ internal static class SimdInt8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> MultiplySumUnsigned(Vector256<byte> w, Vector256<sbyte> a) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(w, a), Vector256.Create((short)1));
+
+    /// <summary>
+    /// Unsigned levels (0..63) times 32 activations, the first 16 products scaled by <paramref name="lowScale"/> and
+    /// the next 16 by <paramref name="highScale"/> (the K-quants' 16-value groups): eight int32 lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplySumScaled(Vector256<byte> levels, sbyte* a, int lowScale, int highScale)
+    {
+        var pairs = Avx2.MultiplyAddAdjacent(levels, Vector256.Load(a));
+        return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create(Vector128.Create((short)lowScale), Vector128.Create((short)highScale)));
+    }
 
     /// <summary>Sixteen int32 lanes, each the sum of four adjacent products w[i]*a[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

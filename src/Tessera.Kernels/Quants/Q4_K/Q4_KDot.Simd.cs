@@ -33,18 +33,9 @@ internal static unsafe partial class Q4_KDot
             }
             float da = Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(HalfBits.ToSingle(weights) * da), acc);
-            minimumSum += HalfBits.ToSingle(weights + 2) * da * MinimumDot(mins, Q8_KBlock.Sums(activations));
+            minimumSum += HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
-    }
-
-    /// <summary>Σ_j min_j * (sums[2j] + sums[2j+1]).</summary>
-    private static int MinimumDot(int* mins, short* sums)
-    {
-        int total = 0;
-        for (int j = 0; j < KQuantScales.SubBlocks; j++)
-            total += mins[j] * (sums[2 * j] + sums[2 * j + 1]);
-        return total;
     }
 
     public static float DotVector128(byte* weights, byte* activations, int k)
@@ -70,7 +61,7 @@ internal static unsafe partial class Q4_KDot
                 scaled += scales[2 * i] * Vector128.Sum(low) + scales[2 * i + 1] * Vector128.Sum(high);
             }
             float da = Q8_KBlock.Scale(activations);
-            sum += HalfBits.ToSingle(weights) * da * scaled - HalfBits.ToSingle(weights + 2) * da * MinimumDot(mins, Q8_KBlock.Sums(activations));
+            sum += HalfBits.ToSingle(weights) * da * scaled - HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return sum;
     }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -31,25 +30,16 @@ internal static unsafe partial class Q6_KDot
                 var q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & mask) | ((qh >> 2).AsByte() & highMask);
                 sbyte* aHalf = a + 128 * half;
                 sbyte* sc = scales + 8 * half;
-                sumi += ScaledGroupDot(q0, aHalf, sc);
-                sumi += ScaledGroupDot(q1, aHalf + 32, sc + 2);
-                sumi += ScaledGroupDot(q2, aHalf + 64, sc + 4);
-                sumi += ScaledGroupDot(q3, aHalf + 96, sc + 6);
+                sumi += SimdInt8.MultiplySumScaled(q0, aHalf, sc[0], sc[1]);
+                sumi += SimdInt8.MultiplySumScaled(q1, aHalf + 32, sc[2], sc[3]);
+                sumi += SimdInt8.MultiplySumScaled(q2, aHalf + 64, sc[4], sc[5]);
+                sumi += SimdInt8.MultiplySumScaled(q3, aHalf + 96, sc[6], sc[7]);
             }
             float d = HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations);
             int offset = OffsetDot(scales, Q8_KBlock.Sums(activations));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi - Vector256.CreateScalar(offset)), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc);
-    }
-
-    /// <summary>32 levels · 32 activations, the first 16 products scaled by scales[0] and the next 16 by scales[1].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> ScaledGroupDot(Vector256<byte> levels, sbyte* a, sbyte* scales)
-    {
-        var pairs = Avx2.MultiplyAddAdjacent(levels, Vector256.Load(a));
-        var scale = Vector256.Create(Vector128.Create((short)scales[0]), Vector128.Create((short)scales[1]));
-        return Avx2.MultiplyAddAdjacent(pairs, scale);
     }
 
     public static float DotVector128(byte* weights, byte* activations, int k)
