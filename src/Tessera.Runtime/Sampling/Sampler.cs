@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Tessera.Runtime.Sampling;
 
 /// <summary>
@@ -53,12 +51,24 @@ public sealed class Sampler
         }
         ApplyPenalties(history);
         if (_options.IsGreedy)
-            return TensorPrimitives.IndexOfMax(_logits);
+            return ArgMax(_logits);
 
         int count = TopK();
         count = TopP(count);
         count = MinP(count);
         return Draw(count);
+    }
+
+    /// <summary>Index of the largest logit, ties to the lowest id.</summary>
+    public static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+                best = i;
+        }
+        return best;
     }
 
     private void ApplyPenalties(ReadOnlySpan<int> history)
