@@ -11,7 +11,7 @@ public sealed class SamplerTests
     {
         var sampler = new Sampler(SamplerOptions.Greedy, Logits.Length);
         Assert.Equal(1, sampler.Sample(Logits, []));
-        Assert.Equal(2, sampler.Sample([0f, 1f, 5f, 5f], []));
+        Assert.Equal(2, new Sampler(SamplerOptions.Greedy, 4).Sample([0f, 1f, 5f, 5f], []));
     }
 
     [Fact]
