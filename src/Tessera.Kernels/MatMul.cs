@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -75,12 +76,14 @@ public static unsafe class MatMul
         public long RowsPerTask;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizeTask(void* state, int token, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
         job.Kernel.QuantizeActivations(job.X + (long)token * job.K, job.K, job.Activations + token * job.ActivationRowBytes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -61,6 +62,7 @@ public static unsafe class MatVec
         public long RowsPerTask;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;

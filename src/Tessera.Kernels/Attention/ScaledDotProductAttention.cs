@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.F32;
@@ -71,6 +72,7 @@ public static unsafe class ScaledDotProductAttention
         public float Scale;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;

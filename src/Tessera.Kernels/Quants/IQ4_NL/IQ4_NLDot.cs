@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -18,6 +19,7 @@ internal static unsafe class IQ4_NLDot
     /// <summary>The IQ4_NL levels (format constant).</summary>
     private static ReadOnlySpan<sbyte> Table => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
         if (IsaSupport.Avx2)
@@ -27,6 +29,7 @@ internal static unsafe class IQ4_NLDot
         return DotScalar(weights, activations, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -42,6 +45,7 @@ internal static unsafe class IQ4_NLDot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         var table = Vector128.Create(Table);
@@ -56,6 +60,7 @@ internal static unsafe class IQ4_NLDot
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         var table = Vector128.Create(Table);

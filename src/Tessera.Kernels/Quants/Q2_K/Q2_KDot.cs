@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -17,6 +18,7 @@ internal static unsafe class Q2_KDot
     private const int QuantsOffset = 16;
     private const int ScaleOffset = 80;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
         if (IsaSupport.Avx2)
@@ -26,6 +28,7 @@ internal static unsafe class Q2_KDot
         return DotScalar(weights, activations, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -48,6 +51,7 @@ internal static unsafe class Q2_KDot
     }
 
     /// <summary>Σ_g (scales[g] &gt;&gt; 4) * sums[g].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int MinimumDot(byte* scales, short* sums)
     {
         int total = 0;
@@ -56,6 +60,7 @@ internal static unsafe class Q2_KDot
         return total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         var acc = Vector256<float>.Zero;
@@ -82,6 +87,7 @@ internal static unsafe class Q2_KDot
         return Vector256.Sum(acc) - minimumSum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         float sum = 0;

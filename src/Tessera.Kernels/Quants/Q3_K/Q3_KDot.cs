@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -21,6 +22,7 @@ internal static unsafe class Q3_KDot
     private const int ScaleOffset = 108;
     private const int LevelOffset = 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
         if (IsaSupport.Avx2)
@@ -30,6 +32,7 @@ internal static unsafe class Q3_KDot
         return DotScalar(weights, activations, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DecodeScales(byte* packed, int* scales)
     {
         for (int g = 0; g < 16; g++)
@@ -40,6 +43,7 @@ internal static unsafe class Q3_KDot
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[16];
@@ -67,6 +71,7 @@ internal static unsafe class Q3_KDot
     }
 
     /// <summary>4 * Σ_g scale_g * sums_g: the contribution of the +4 level bias the SIMD paths add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OffsetDot(int* scales, short* sums)
     {
         int total = 0;
@@ -75,6 +80,7 @@ internal static unsafe class Q3_KDot
         return LevelOffset * total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[16];
@@ -104,6 +110,7 @@ internal static unsafe class Q3_KDot
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[16];

@@ -19,6 +19,7 @@ internal static unsafe partial class Q4_0Dot
         return (nibbles.AsSByte() - Vector256.Create((sbyte)8));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         int blocks = k / BlockSize;
@@ -43,6 +44,7 @@ internal static unsafe partial class Q4_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
     {
         int blocks = k / BlockSize;
@@ -78,6 +80,7 @@ internal static unsafe partial class Q4_0Dot
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(dw * HalfBits.ToSingle(activation)), acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx512(byte* weights, byte* activations, int k)
     {
         int blocks = k / BlockSize;
@@ -99,6 +102,7 @@ internal static unsafe partial class Q4_0Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         float sum = 0;

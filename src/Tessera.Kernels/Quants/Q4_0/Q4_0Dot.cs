@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 
 namespace Tessera.Kernels.Quants.Q4_0;
@@ -12,6 +13,7 @@ internal static unsafe partial class Q4_0Dot
     public const int BlockSize = 32;
     public const int BlockBytes = 18;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
         if (IsaSupport.Avx512)
@@ -24,6 +26,7 @@ internal static unsafe partial class Q4_0Dot
     }
 
     /// <summary>One weight row against four activation rows <paramref name="activationStride"/> bytes apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4(byte* weights, byte* activations, nint activationStride, int k, float* results)
     {
         if (IsaSupport.Avx2)
@@ -35,6 +38,7 @@ internal static unsafe partial class Q4_0Dot
             results[t] = Dot(weights, activations + t * activationStride, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -7,6 +8,7 @@ namespace Tessera.Kernels.Quants.Q4_K;
 
 internal static unsafe partial class Q4_KDot
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];
@@ -38,6 +40,7 @@ internal static unsafe partial class Q4_KDot
         return Vector256.Sum(acc) - minimumSum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];

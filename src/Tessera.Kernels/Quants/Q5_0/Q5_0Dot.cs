@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -14,6 +15,7 @@ internal static unsafe class Q5_0Dot
     private const int BlockSize = 32;
     private const int ActivationBytes = Q8_0.Q8_0Activations.BlockBytes;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
         if (IsaSupport.Avx2)
@@ -23,6 +25,7 @@ internal static unsafe class Q5_0Dot
         return DotScalar(weights, activations, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -43,6 +46,7 @@ internal static unsafe class Q5_0Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         var acc = Vector256<float>.Zero;
@@ -55,6 +59,7 @@ internal static unsafe class Q5_0Dot
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         float sum = 0;

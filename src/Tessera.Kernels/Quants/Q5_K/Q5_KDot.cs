@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -18,6 +19,7 @@ internal static unsafe class Q5_KDot
     private const int HighBitsOffset = 16;
     private const int QuantsOffset = 48;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
         if (IsaSupport.Avx2)
@@ -27,6 +29,7 @@ internal static unsafe class Q5_KDot
         return DotScalar(weights, activations, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];
@@ -55,6 +58,7 @@ internal static unsafe class Q5_KDot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];
@@ -85,6 +89,7 @@ internal static unsafe class Q5_KDot
         return Vector256.Sum(acc) - minimumSum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -7,6 +8,7 @@ namespace Tessera.Kernels.Quants.Q6_K;
 
 internal static unsafe partial class Q6_KDot
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         var acc = Vector256<float>.Zero;
@@ -42,6 +44,7 @@ internal static unsafe partial class Q6_KDot
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         float sum = 0;

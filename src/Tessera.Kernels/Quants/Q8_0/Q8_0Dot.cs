@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -12,6 +13,7 @@ internal static unsafe class Q8_0Dot
     private const int BlockSize = 32;
     private const int BlockBytes = Q8_0Activations.BlockBytes;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
         if (IsaSupport.Avx512)
@@ -24,6 +26,7 @@ internal static unsafe class Q8_0Dot
     }
 
     /// <summary>One weight row against four activation rows <paramref name="activationStride"/> bytes apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4(byte* weights, byte* activations, nint activationStride, int k, float* results)
     {
         if (IsaSupport.Avx2)
@@ -35,6 +38,7 @@ internal static unsafe class Q8_0Dot
             results[t] = Dot(weights, activations + t * activationStride, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -50,6 +54,7 @@ internal static unsafe class Q8_0Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         int blocks = k / BlockSize;
@@ -74,6 +79,7 @@ internal static unsafe class Q8_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
     {
         int blocks = k / BlockSize;
@@ -99,6 +105,7 @@ internal static unsafe class Q8_0Dot
         results[3] = Vector256.Sum(acc3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx512(byte* weights, byte* activations, int k)
     {
         int blocks = k / BlockSize;
@@ -119,6 +126,7 @@ internal static unsafe class Q8_0Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         float sum = 0;
