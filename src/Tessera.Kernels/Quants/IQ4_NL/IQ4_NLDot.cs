@@ -48,6 +48,7 @@ internal static unsafe class IQ4_NLDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var table = Vector128.Create(Table);
         var table256 = Vector256.Create(table, table);
         var acc = Vector256<float>.Zero;
@@ -55,7 +56,7 @@ internal static unsafe class IQ4_NLDot
         {
             var values = Avx2.Shuffle(table256, BlockBits.Nibbles(weights + 2).AsSByte());
             var dot = SimdInt8.MultiplySum(values, Vector256.Load((sbyte*)(activations + 2)));
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations)), acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations]), acc);
         }
         return Vector256.Sum(acc);
     }
@@ -63,6 +64,7 @@ internal static unsafe class IQ4_NLDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var table = Vector128.Create(Table);
         float sum = 0;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
@@ -70,7 +72,7 @@ internal static unsafe class IQ4_NLDot
             var (low, high) = BlockBits.Levels128(weights + 2, 0);
             var dot = SimdInt8.MultiplySum(Vector128.Shuffle(table, low.AsSByte()), Vector128.Load((sbyte*)(activations + 2)))
                 + SimdInt8.MultiplySum(Vector128.Shuffle(table, high.AsSByte()), Vector128.Load((sbyte*)(activations + 18)));
-            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(dot);
+            sum += halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations] * Vector128.Sum(dot);
         }
         return sum;
     }

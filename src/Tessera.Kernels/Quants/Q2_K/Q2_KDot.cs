@@ -63,6 +63,7 @@ internal static unsafe class Q2_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
         float minimumSum = 0;
         var mask = Vector256.Create((byte)3);
@@ -81,8 +82,8 @@ internal static unsafe class Q2_KDot
                 }
             }
             float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(HalfBits.ToSingle(weights + ScaleOffset) * da), acc);
-            minimumSum += HalfBits.ToSingle(weights + ScaleOffset + 2) * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)(weights + ScaleOffset)] * da), acc);
+            minimumSum += halfTable[*(ushort*)(weights + ScaleOffset + 2)] * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }
@@ -90,6 +91,7 @@ internal static unsafe class Q2_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         var mask = Vector128.Create((byte)3);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
@@ -104,8 +106,8 @@ internal static unsafe class Q2_KDot
                 scaled += (weights[g] & 0x0F) * Vector128.Sum(SimdInt8.MultiplySum(levels.AsSByte(), Vector128.Load(a + 16 * g)));
             }
             float da = Q8_KBlock.Scale(activations);
-            sum += HalfBits.ToSingle(weights + ScaleOffset) * da * scaled
-                - HalfBits.ToSingle(weights + ScaleOffset + 2) * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
+            sum += halfTable[*(ushort*)(weights + ScaleOffset)] * da * scaled
+                - halfTable[*(ushort*)(weights + ScaleOffset + 2)] * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
         }
         return sum;
     }

@@ -83,6 +83,7 @@ internal static unsafe class Q3_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[16];
         var acc = Vector256<float>.Zero;
         var mask = Vector256.Create((ushort)0x0303);
@@ -104,7 +105,7 @@ internal static unsafe class Q3_KDot
                 }
             }
             int offset = OffsetDot(scales, Q8_KBlock.Sums(activations));
-            float d = HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations);
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi - Vector256.CreateScalar(offset)), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc);
@@ -113,6 +114,7 @@ internal static unsafe class Q3_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[16];
         float sum = 0;
         var mask = Vector128.Create((byte)3);
@@ -130,7 +132,7 @@ internal static unsafe class Q3_KDot
                 total += scales[g] * Vector128.Sum(SimdInt8.MultiplySum((low2 | high).AsSByte(), Vector128.Load(a + 16 * g)));
             }
             total -= OffsetDot(scales, Q8_KBlock.Sums(activations));
-            sum += HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations) * total;
+            sum += halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations) * total;
         }
         return sum;
     }

@@ -16,8 +16,6 @@ internal static unsafe partial class Q4_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
-        if (IsaSupport.Avx512)
-            return DotAvx512(weights, activations, k);
         if (IsaSupport.Avx2)
             return DotAvx2(weights, activations, k);
         if (IsaSupport.Vector128)
@@ -59,6 +57,5 @@ internal static unsafe partial class Q4_0Dot
         new(Isa.Scalar, true, &DotScalar),
         new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
         new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
-        new(Isa.Avx512, IsaSupport.Avx512, &DotAvx512),
     ];
 }

@@ -11,6 +11,7 @@ internal static unsafe partial class Q4_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         var acc = Vector256<float>.Zero;
@@ -34,8 +35,8 @@ internal static unsafe partial class Q4_KDot
                 sumi += Avx2.MultiplyAddAdjacent(pHigh, Vector256.Create((short)scales[2 * i + 1]));
             }
             float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(HalfBits.ToSingle(weights) * da), acc);
-            minimumSum += HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
+            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }
@@ -43,6 +44,7 @@ internal static unsafe partial class Q4_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         float sum = 0;
@@ -64,7 +66,7 @@ internal static unsafe partial class Q4_KDot
                 scaled += scales[2 * i] * Vector128.Sum(low) + scales[2 * i + 1] * Vector128.Sum(high);
             }
             float da = Q8_KBlock.Scale(activations);
-            sum += HalfBits.ToSingle(weights) * da * scaled - HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            sum += halfTable[*(ushort*)weights] * da * scaled - halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return sum;
     }

@@ -61,6 +61,7 @@ internal static unsafe class Q5_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         var acc = Vector256<float>.Zero;
@@ -83,8 +84,8 @@ internal static unsafe class Q5_KDot
                 sumi += SimdInt8.MultiplySumScaled(high, a + 64 * i + 32, scales[2 * i + 1], scales[2 * i + 1]);
             }
             float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(HalfBits.ToSingle(weights) * da), acc);
-            minimumSum += HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
+            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }
@@ -92,6 +93,7 @@ internal static unsafe class Q5_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         float sum = 0;
@@ -116,7 +118,7 @@ internal static unsafe class Q5_KDot
                 scaled += scales[j] * Vector128.Sum(dot);
             }
             float da = Q8_KBlock.Scale(activations);
-            sum += HalfBits.ToSingle(weights) * da * scaled - HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            sum += halfTable[*(ushort*)weights] * da * scaled - halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return sum;
     }

@@ -11,6 +11,7 @@ internal static unsafe partial class Q6_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
         var mask = Vector256.Create((byte)0x0F);
         var highMask = Vector256.Create((byte)0x30);
@@ -37,7 +38,7 @@ internal static unsafe partial class Q6_KDot
                 sumi += SimdInt8.MultiplySumScaled(q2, aHalf + 64, sc[4], sc[5]);
                 sumi += SimdInt8.MultiplySumScaled(q3, aHalf + 96, sc[6], sc[7]);
             }
-            float d = HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations);
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
             int offset = OffsetDot(scales, Q8_KBlock.Sums(activations));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi - Vector256.CreateScalar(offset)), Vector256.Create(d), acc);
         }
@@ -47,6 +48,7 @@ internal static unsafe partial class Q6_KDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         var mask = Vector128.Create((byte)0x0F);
         var highMask = Vector128.Create((byte)0x30);
@@ -77,7 +79,7 @@ internal static unsafe partial class Q6_KDot
                 }
             }
             total -= OffsetDot(scales, Q8_KBlock.Sums(activations));
-            sum += HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations) * total;
+            sum += halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations) * total;
         }
         return sum;
     }
