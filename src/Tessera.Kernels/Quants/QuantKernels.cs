@@ -43,6 +43,10 @@ internal readonly unsafe struct QuantKernel
     /// where the type has none yet and the matmul calls <see cref="Dot"/> per token instead.</summary>
     public delegate*<byte*, byte*, nint, int, float*, void> Dot4 { get; init; }
 
+    /// <summary>4 weight rows x 4 tokens (<see cref="Int8TileKernel{TBlocks}"/>): <c>Tile(weights, weightStride,
+    /// activations, activationStride, k, y, yStride)</c>; null where the type or CPU has none.</summary>
+    public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile { get; init; }
+
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
 
@@ -69,12 +73,12 @@ internal static unsafe class QuantKernels
             GgmlType.F32 => Float(GgmlType.F32, 4, &F32Dot.Dot),
             GgmlType.F16 => Float(GgmlType.F16, 2, &F16Dot.Dot),
             GgmlType.BF16 => Float(GgmlType.BF16, 2, &BF16Dot.Dot),
-            GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, &Q4_0Dot.Dot, &Q4_0Dot.Dot4),
+            GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, &Q4_0Dot.Dot, &Q4_0Dot.Dot4) with { Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>() },
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, &Q4_1Dot.Dot, null),
-            GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, &Q5_0Dot.Dot, null),
+            GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, &Q5_0Dot.Dot, null) with { Tile = TileFor<Q5_0Blocks>() },
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, &Q5_1Dot.Dot, null),
-            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, &Q8_0Dot.Dot, &Q8_0Dot.Dot4),
-            GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, &IQ4_NLDot.Dot, null),
+            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, &Q8_0Dot.Dot, &Q8_0Dot.Dot4) with { Tile = TileFor<Q8_0Blocks>() },
+            GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, &IQ4_NLDot.Dot, null) with { Tile = TileFor<IQ4_NLBlocks>() },
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, &Q2_KDot.Dot, null),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, &Q3_KDot.Dot, null),
             GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, null),
@@ -84,6 +88,9 @@ internal static unsafe class QuantKernels
         };
         return kernel.Dot != null;
     }
+
+    private static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor<TBlocks>() where TBlocks : IInt8Blocks =>
+        IsaSupport.Avx2 ? &Int8TileKernel<TBlocks>.Compute : null;
 
     private static QuantKernel Float(GgmlType type, int elementBytes, delegate*<byte*, byte*, int, float> dot) => new()
     {

@@ -17,7 +17,7 @@ internal static unsafe class IQ4_NLDot
     private const int ActivationBytes = Q8_0.Q8_0Activations.BlockBytes;
 
     /// <summary>The IQ4_NL levels (format constant).</summary>
-    private static ReadOnlySpan<sbyte> Table => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+    internal static ReadOnlySpan<sbyte> Table => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
