@@ -81,7 +81,7 @@ internal static unsafe class QuantKernels
             GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, &IQ4_NLDot.Dot, null) with { Tile = TileFor<IQ4_NLBlocks>() },
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, &Q2_KDot.Dot, null),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, &Q3_KDot.Dot, null),
-            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, null),
+            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, &Q4_KDot.Dot4),
             GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, &Q5_KDot.Dot, null),
             GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, &Q6_KDot.Dot, null),
             _ => default,
