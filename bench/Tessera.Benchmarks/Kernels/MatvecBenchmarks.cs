@@ -1,46 +1,13 @@
 using BenchmarkDotNet.Attributes;
 using Tessera.Kernels;
-using Tessera.Kernels.Threading;
-using Tessera.Tensors;
 
 namespace Tessera.Benchmarks.Kernels;
 
 /// <summary>Decode: y = W · x for TinyLlama's FFN shapes, per weight type and thread count.</summary>
-[Config(typeof(KernelBenchmarkConfig))]
-public unsafe class MatvecBenchmarks
+public unsafe class MatvecBenchmarks : MatrixBenchmark
 {
-    private WeightMatrix _weights = null!;
-    private KernelThreadPool _pool = null!;
-    private float[] _x = null!;
-    private float[] _y = null!;
-
-    [Params(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.F32, GgmlType.BF16,
-        GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.IQ4_NL)]
-    public GgmlType Type { get; set; }
-
-    [Params(Shapes.FfnDown, Shapes.FfnUp)]
-    public string Shape { get; set; } = Shapes.FfnDown;
-
-    [Params(1, 2)]
-    public int Threads { get; set; }
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        var (rows, k) = Shapes.Parse(Shape);
-        _weights = new WeightMatrix(Type, rows, k);
-        _pool = new KernelThreadPool(Threads);
-        _x = WeightMatrix.RandomActivations(k);
-        _y = new float[rows];
-    }
+    protected override int TokenCount => 1;
 
     [Benchmark]
-    public void Matvec() => MatVec.Compute(Type, _weights.Data, _weights.Rows, _weights.K, _x, _y, _pool);
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _pool.Dispose();
-        _weights.Dispose();
-    }
+    public void Matvec() => MatVec.Compute(Type, Weights.Data, Weights.Rows, Weights.K, X, Y, Pool);
 }

@@ -8,15 +8,6 @@ namespace Tessera.Kernels.Quants.BF16;
 /// <summary>BF16 weight row · F32 activations: a bfloat16 widened and shifted left 16 bits is the float itself.</summary>
 internal static unsafe class BF16Dot
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(byte* weights, byte* x, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, x, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, x, k);
-        return DotScalar(weights, x, k);
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* x, int k)

@@ -11,17 +11,6 @@ namespace Tessera.Kernels.Quants.F16;
 /// </summary>
 internal static unsafe class F16Dot
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(byte* weights, byte* x, int k)
-    {
-        if (IsaSupport.Avx512)
-            return DotAvx512(weights, x, k);
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, x, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, x, k);
-        return DotScalar(weights, x, k);
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* x, int k)

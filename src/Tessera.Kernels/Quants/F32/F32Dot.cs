@@ -8,9 +8,6 @@ namespace Tessera.Kernels.Quants.F32;
 internal static unsafe class F32Dot
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(byte* weights, byte* x, int k) => DotSimd(weights, x, k);
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* x, int k)
     {
         float* w = (float*)weights, a = (float*)x;

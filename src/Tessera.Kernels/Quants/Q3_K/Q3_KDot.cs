@@ -22,16 +22,6 @@ internal static unsafe class Q3_KDot
     private const int ScaleOffset = 108;
     private const int LevelOffset = 4;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DecodeScales(byte* packed, int* scales)
     {

@@ -19,29 +19,6 @@ internal static unsafe partial class Q4_KDot
     private const int QuantsOffset = 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
-    /// <summary>One weight row against four activation rows <paramref name="activationStride"/> bytes apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4(byte* weights, byte* activations, nint activationStride, int k, float* results)
-    {
-        if (IsaSupport.Avx2)
-        {
-            Dot4Avx2(weights, activations, activationStride, k, results);
-            return;
-        }
-        for (int t = 0; t < 4; t++)
-            results[t] = Dot(weights, activations + t * activationStride, k);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];

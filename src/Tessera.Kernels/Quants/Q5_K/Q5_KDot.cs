@@ -20,16 +20,6 @@ internal static unsafe class Q5_KDot
     private const int QuantsOffset = 48;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];

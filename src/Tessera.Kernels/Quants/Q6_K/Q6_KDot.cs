@@ -20,16 +20,6 @@ internal static unsafe partial class Q6_KDot
     private const int ScaleOffset = 208;
     private const int LevelOffset = 32;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
     /// <summary>The 6-bit level of value e (0..255) of a block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Level(byte* block, int e)
