@@ -36,7 +36,7 @@ internal readonly unsafe struct QuantKernel
     /// <summary>Bytes of activation per <see cref="BlockSize"/> elements.</summary>
     public int ActivationBlockBytes { get; init; }
 
-    /// <summary>Dot of one weight row with one activation row (dispatches to the best ISA path).</summary>
+    /// <summary>Dot of one weight row with one activation row: the widest ISA path this CPU supports.</summary>
     public delegate*<byte*, byte*, int, float> Dot { get; init; }
 
     /// <summary>One weight row with four activation rows a stride apart (a matrix-matrix micro-kernel); null

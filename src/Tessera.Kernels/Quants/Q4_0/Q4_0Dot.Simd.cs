@@ -10,15 +10,6 @@ internal static unsafe partial class Q4_0Dot
 {
     private const int ActivationBytes = Q8_0Activations.BlockBytes;
 
-    /// <summary>The 32 quants of a block as int8 -8..7 in element order: low nibbles in the low lane, high in the high lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> Unpack(byte* block)
-    {
-        var packed = Vector128.Load(block + 2);
-        var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F);
-        return (nibbles.AsSByte() - Vector256.Create((sbyte)8));
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
@@ -29,8 +20,8 @@ internal static unsafe partial class Q4_0Dot
         int b = 0;
         for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * ActivationBytes)
         {
-            var p0 = SimdInt8.MultiplySum(Unpack(weights), Vector256.Load((sbyte*)(activations + 2)));
-            var p1 = SimdInt8.MultiplySum(Unpack(weights + BlockBytes), Vector256.Load((sbyte*)(activations + ActivationBytes + 2)));
+            var p0 = SimdInt8.MultiplySum(Q4_0Blocks.Decode(weights), Vector256.Load((sbyte*)(activations + 2)));
+            var p1 = SimdInt8.MultiplySum(Q4_0Blocks.Decode(weights + BlockBytes), Vector256.Load((sbyte*)(activations + ActivationBytes + 2)));
             float s0 = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];
             float s1 = halfTable[*(ushort*)(weights + BlockBytes)] * halfTable[*(ushort*)(activations + ActivationBytes)];
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(s0), acc0);
@@ -38,7 +29,7 @@ internal static unsafe partial class Q4_0Dot
         }
         if (b < blocks)
         {
-            var p = SimdInt8.MultiplySum(Unpack(weights), Vector256.Load((sbyte*)(activations + 2)));
+            var p = SimdInt8.MultiplySum(Q4_0Blocks.Decode(weights), Vector256.Load((sbyte*)(activations + 2)));
             float s = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(s), acc0);
         }
@@ -58,7 +49,7 @@ internal static unsafe partial class Q4_0Dot
         for (int b = 0; b < blocks; b++, weights += BlockBytes)
         {
             // Decode the weight block once and reuse it for four tokens: the point of the matrix-matrix kernel.
-            var w = Unpack(weights);
+            var w = Q4_0Blocks.Decode(weights);
             var absW = Avx2.Sign(w, w).AsByte();
             float dw = halfTable[*(ushort*)weights];
             nint offset = b * ActivationBytes;
