@@ -36,6 +36,9 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Alignment of tensor data (general.alignment, 32 when absent).</summary>
     public long Alignment => First.Alignment;
 
+    /// <summary>File offset where the data section of the first part begins (the header ends before it).</summary>
+    public long DataOffset => First.DataStart;
+
     /// <summary>Size in bytes of the file at <see cref="Path"/>.</summary>
     public long FileSize => First.Length;
 
@@ -49,6 +52,9 @@ public sealed unsafe class GgufFile : IDisposable
 
     /// <summary>The paths of the part files, in order (just <see cref="Path"/> unless split).</summary>
     public IReadOnlyList<string> PartPaths => _parts.Select(p => p.Source).ToArray();
+
+    /// <summary>The metadata of one part (0-based); parts after the first usually hold only the split keys.</summary>
+    public GgufMetadata PartMetadata(int splitIndex) => _parts[splitIndex].Header.Metadata;
 
     private GgufHeader First => _parts[0].Header;
 
@@ -66,7 +72,7 @@ public sealed unsafe class GgufFile : IDisposable
             foreach (var partPath in paths)
             {
                 if (paths.Length > 1 && !File.Exists(partPath))
-                    throw new GgufFormatException(GgufKeys.SplitCount, 0,
+                    throw new GgufFormatException(GgufKeys.SplitCount, -1,
                         $"{path}: split part '{System.IO.Path.GetFileName(partPath)}' (of {paths.Length}) is missing");
                 parts.Add(GgufPart.Map(partPath, parts.Count));
             }
@@ -104,7 +110,7 @@ public sealed unsafe class GgufFile : IDisposable
 
     /// <summary>The named tensor; a <see cref="GgufFormatException"/> naming it when absent.</summary>
     public GgufTensorInfo GetTensor(string name) =>
-        FindTensor(name) ?? throw new GgufFormatException(name, 0, $"{Path}: tensor '{name}' is missing");
+        FindTensor(name) ?? throw new GgufFormatException(name, -1, $"{Path}: tensor '{name}' is missing");
 
     /// <summary>Pointer to the tensor's bytes inside the mapping; valid until this file is disposed. No copy.</summary>
     public byte* GetDataPointer(GgufTensorInfo tensor)

@@ -7,7 +7,7 @@ namespace Tessera.Gguf;
 public sealed class GgufFormatException : Exception
 {
     public GgufFormatException(string field, long offset, string message)
-        : base($"{message} (at offset 0x{offset:X})")
+        : base(offset >= 0 ? $"{message} (at offset 0x{offset:X})" : message)
     {
         Field = field;
         Offset = offset;
@@ -16,6 +16,9 @@ public sealed class GgufFormatException : Exception
     /// <summary>The metadata key, tensor name or header field at fault.</summary>
     public string Field { get; }
 
-    /// <summary>File offset of the bad field (start of its entry where a finer offset is not known).</summary>
+    /// <summary>
+    /// File offset of the bad field (the start of its entry where a finer offset is not known);
+    /// -1 when the culprit has no place in the file, such as a missing key, tensor or split part.
+    /// </summary>
     public long Offset { get; }
 }

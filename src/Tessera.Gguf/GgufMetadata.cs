@@ -122,7 +122,7 @@ public sealed class GgufMetadata : IReadOnlyList<GgufMetadataEntry>
         _ => throw WrongType(entry, expected),
     };
 
-    private static GgufFormatException Missing(string key) => new(key, 0, $"metadata '{key}' is missing");
+    private static GgufFormatException Missing(string key) => new(key, -1, $"metadata '{key}' is missing");
 
     private static GgufFormatException WrongType(GgufMetadataEntry entry, string expected) =>
         new(entry.Key, entry.Offset, $"metadata '{entry.Key}' is {entry.TypeName}, expected {expected}");

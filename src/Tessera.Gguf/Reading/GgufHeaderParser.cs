@@ -46,7 +46,6 @@ internal static unsafe class GgufHeaderParser
         var alignment = ReadAlignment(metadata, cursor);
         var tensors = ReadTensorInfos(cursor, tensorCount, splitIndex);
 
-        cursor.Enter(tensors.Length > 0 ? tensors[0].Name : "data", "data section");
         var dataStart = AlignUp(cursor.Position, alignment);
         CheckDataLayout(cursor, tensors, dataStart, alignment);
         return new GgufHeader(version, alignment, metadata, tensors, dataStart, length);
@@ -96,7 +95,7 @@ internal static unsafe class GgufHeaderParser
         for (var i = 0; i < tensors.Length; i++)
         {
             var infoOffset = cursor.Position;
-            cursor.Enter($"tensor[{i}].name", $"tensor #{i}");
+            cursor.Enter($"tensor[{i}].name", $"tensor[{i}].name");
             var name = cursor.ReadString("name", GgufLimits.MaxTensorNameBytes);
             if (name.Length == 0)
                 throw cursor.Error("name is empty", infoOffset);

@@ -14,7 +14,7 @@ internal static unsafe class GgufMetadataReader
         for (var i = 0; i < entries.Length; i++)
         {
             var entryOffset = cursor.Position;
-            cursor.Enter($"metadata[{i}].key", $"metadata #{i}");
+            cursor.Enter($"metadata[{i}].key", $"metadata[{i}].key");
             var key = cursor.ReadString("key", GgufLimits.MaxKeyBytes);
             if (key.Length == 0)
                 throw cursor.Error("key is empty", entryOffset);

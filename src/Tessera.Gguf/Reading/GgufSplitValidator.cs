@@ -9,25 +9,28 @@ internal static class GgufSplitValidator
 {
     public static void Validate(IReadOnlyList<GgufPart> parts, bool hasSplitName)
     {
-        var totalTensors = parts.Sum(p => (long)p.Header.Tensors.Length);
+        if (parts.Count == 1 && !parts[0].Header.Metadata.ContainsKey(GgufKeys.SplitCount))
+            return; // an ordinary single file
+
+        // Numbering first: a part from another split is reported as such, not as a tensor total mismatch.
         for (var i = 0; i < parts.Count; i++)
         {
-            var part = parts[i];
-            var metadata = part.Header.Metadata;
-            if (parts.Count == 1 && !metadata.ContainsKey(GgufKeys.SplitCount))
-                continue;
-
-            var count = Require(part, GgufKeys.SplitCount);
+            var count = Require(parts[i], GgufKeys.SplitCount);
             if (count != parts.Count)
             {
                 var reason = parts.Count == 1 && !hasSplitName
                     ? "but the file name does not follow PREFIX-00001-of-NNNNN.gguf, so the other parts cannot be found"
                     : $"but the model has {parts.Count} part(s)";
-                throw Error(part, GgufKeys.SplitCount, $"is {count} {reason}");
+                throw Error(parts[i], GgufKeys.SplitCount, $"is {count} {reason}");
             }
-            var number = Require(part, GgufKeys.SplitNo);
+            var number = Require(parts[i], GgufKeys.SplitNo);
             if (number != i)
-                throw Error(part, GgufKeys.SplitNo, $"is {number} but this is part {i} (0-based) of {parts.Count}");
+                throw Error(parts[i], GgufKeys.SplitNo, $"is {number} but this is part {i} (0-based) of {parts.Count}");
+        }
+
+        var totalTensors = parts.Sum(p => (long)p.Header.Tensors.Length);
+        foreach (var part in parts)
+        {
             var tensors = Require(part, GgufKeys.SplitTensorsCount);
             if (tensors != totalTensors)
                 throw Error(part, GgufKeys.SplitTensorsCount, $"is {tensors} but the parts hold {totalTensors} tensors");
@@ -37,7 +40,7 @@ internal static class GgufSplitValidator
     private static long Require(GgufPart part, string key)
     {
         var entry = part.Header.Metadata.Find(key)
-            ?? throw new GgufFormatException(key, 0, $"{part.Source}: metadata '{key}' is missing from a split part");
+            ?? throw new GgufFormatException(key, -1, $"{part.Source}: metadata '{key}' is missing from a split part");
         if (!GgufValueTypes.IsInteger(entry.Type))
             throw Error(part, key, $"is {entry.TypeName}, expected an integer");
         return part.Header.Metadata.GetInteger(key);

@@ -4,12 +4,14 @@ namespace Tessera.Tensors.Quants;
 /// Fits one sub-block as value ≈ scale * level + offset with integer levels 0..maxLevel, scale ≥ 0 and
 /// offset ≤ 0 (the K-quant formats store the offset as a non-negative "min" that is subtracted),
 /// minimising the plain squared error.
+/// Each candidate costs one pass: levels are picked for a trial scale, and the least-squares scale and
+/// offset for those levels and their error follow from five sums.
 /// </summary>
 internal static class AffineFit
 {
     /// <summary>Candidate level counts tried for the min..max range: maxLevel + FirstStretch + StretchStep * k.</summary>
-    private const float FirstStretch = -1f, StretchStep = 0.1f;
-    private const int StretchCandidates = 26;
+    private const float FirstStretch = -0.8f, StretchStep = 0.1f;
+    private const int StretchCandidates = 17;
 
     /// <summary>Rounds of re-picking levels and re-fitting after the candidate sweep.</summary>
     private const int RefineRounds = 4;
@@ -22,26 +24,32 @@ internal static class AffineFit
         if (max == min)
         {
             levels.Clear();
-            return (0, min, ErrorOf(x, levels, 0, min));
+            return (0, min, Assign(x, 0, min, maxLevel, levels));
         }
 
-        Span<byte> trial = stackalloc byte[x.Length];
-        float bestScale = (max - min) / maxLevel, bestOffset = min;
-        float bestError = Assign(x, bestScale, bestOffset, maxLevel, levels);
-
+        float sumX = 0, sumXX = 0;
+        foreach (float v in x)
+        {
+            sumX += v;
+            sumXX += v * v;
+        }
+        var best = new Candidate((max - min) / maxLevel, min, float.PositiveInfinity);
         for (int k = 0; k < StretchCandidates; k++)
         {
-            float stretchedScale = (max - min) / (maxLevel + FirstStretch + StretchStep * k);
-            Assign(x, stretchedScale, min, maxLevel, trial);
-            TryRefit(x, trial, levels, ref bestScale, ref bestOffset, ref bestError);
+            float trialScale = (max - min) / (maxLevel + FirstStretch + StretchStep * k);
+            var candidate = LeastSquares(x, trialScale, min, maxLevel, sumX, sumXX);
+            if (candidate.Error < best.Error)
+                best = candidate;
         }
         for (int round = 0; round < RefineRounds; round++)
         {
-            Assign(x, bestScale, bestOffset, maxLevel, trial);
-            if (!TryRefit(x, trial, levels, ref bestScale, ref bestOffset, ref bestError))
+            var candidate = LeastSquares(x, best.Scale, best.Offset, maxLevel, sumX, sumXX);
+            if (!(candidate.Error < best.Error))
                 break;
+            best = candidate;
         }
-        return (bestScale, bestOffset, bestError);
+        // Re-picking levels for the final scale and offset can only lower the error further.
+        return (best.Scale, best.Offset, Assign(x, best.Scale, best.Offset, maxLevel, levels));
     }
 
     /// <summary>Nearest level for each value under a fixed scale and offset; returns the squared error.</summary>
@@ -59,50 +67,37 @@ internal static class AffineFit
         return error;
     }
 
+    private readonly record struct Candidate(float Scale, float Offset, float Error);
+
     /// <summary>
-    /// Least-squares scale and offset for fixed levels (offset clamped to ≤ 0); adopts them with the
-    /// levels when the error improves.
+    /// Picks levels for a trial scale and offset, then returns the least-squares scale and offset for those
+    /// levels (offset clamped to ≤ 0) with their error, expanded from the sums:
+    /// E = Σx² - 2sΣlx - 2mΣx + s²Σl² + 2smΣl + n·m².
     /// </summary>
-    private static bool TryRefit(ReadOnlySpan<float> x, ReadOnlySpan<byte> trial, Span<byte> levels,
-        ref float bestScale, ref float bestOffset, ref float bestError)
+    private static Candidate LeastSquares(ReadOnlySpan<float> x, float trialScale, float trialOffset, int maxLevel, float sumX, float sumXX)
     {
-        float n = x.Length, sumL = 0, sumLL = 0, sumX = 0, sumLX = 0;
+        float inverse = QuantMath.InverseOrZero(trialScale);
+        float sumL = 0, sumLL = 0, sumLX = 0;
         for (int i = 0; i < x.Length; i++)
         {
-            float l = trial[i];
+            float l = Math.Clamp(QuantMath.NearestInt((x[i] - trialOffset) * inverse), 0, maxLevel);
             sumL += l;
             sumLL += l * l;
-            sumX += x[i];
             sumLX += l * x[i];
         }
-        float det = n * sumLL - sumL * sumL;
+        double n = x.Length, det = n * sumLL - (double)sumL * sumL;
         if (!(det > 0))
-            return false;
-        float scale = (n * sumLX - sumL * sumX) / det;
-        float offset = (sumLL * sumX - sumL * sumLX) / det;
+            return new Candidate(trialScale, trialOffset, float.PositiveInfinity);
+        double scale = (n * sumLX - (double)sumL * sumX) / det;
+        double offset = ((double)sumLL * sumX - (double)sumL * sumLX) / det;
         if (offset > 0)
         {
             offset = 0;
-            scale = sumLX / sumLL;
+            scale = sumLX / (double)sumLL;
         }
         if (!(scale > 0))
-            return false;
-        float error = ErrorOf(x, trial, scale, offset);
-        if (!(error < bestError))
-            return false;
-        trial.CopyTo(levels);
-        (bestScale, bestOffset, bestError) = (scale, offset, error);
-        return true;
-    }
-
-    private static float ErrorOf(ReadOnlySpan<float> x, ReadOnlySpan<byte> levels, float scale, float offset)
-    {
-        float error = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            float diff = scale * levels[i] + offset - x[i];
-            error += diff * diff;
-        }
-        return error;
+            return new Candidate(trialScale, trialOffset, float.PositiveInfinity);
+        double error = sumXX - 2 * scale * sumLX - 2 * offset * sumX + scale * scale * sumLL + 2 * scale * offset * sumL + n * offset * offset;
+        return new Candidate((float)scale, (float)offset, (float)Math.Max(0, error));
     }
 }

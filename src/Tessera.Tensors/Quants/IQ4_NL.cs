@@ -30,7 +30,10 @@ public static class IQ4_NL
     private const int RefineRounds = 4;
 
     /// <summary>The format's table of 16 levels, sorted ascending.</summary>
-    public static ReadOnlySpan<sbyte> Table => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+    public static ReadOnlySpan<sbyte> Table => Levels;
+
+    // An array field rather than a span literal: the hot loops index it directly.
+    private static readonly sbyte[] Levels = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
     public static void Quantize(ReadOnlySpan<float> source, Span<byte> destination) => BlockCodec.Quantize<BlockIQ4_NL>(source, destination);
 
@@ -41,8 +44,8 @@ public static class IQ4_NL
         float d = HalfConversion.ToSingle(block.D);
         for (int j = 0; j < BlockSize / 2; j++)
         {
-            y[j] = d * Table[block.Qs[j] & 0x0F];
-            y[j + BlockSize / 2] = d * Table[block.Qs[j] >> 4];
+            y[j] = d * Levels[block.Qs[j] & 0x0F];
+            y[j + BlockSize / 2] = d * Levels[block.Qs[j] >> 4];
         }
     }
 
@@ -59,19 +62,19 @@ public static class IQ4_NL
         if (largest == 0)
             return;
 
-        Span<byte> q = stackalloc byte[BlockSize];
         float bestScale = 0, bestScore = -1;
         for (int step = -ScaleSteps; step <= ScaleSteps; step++)
         {
-            TryScale(x, largest / (Table[0] + step), q, ref bestScale, ref bestScore);
-            TryScale(x, largest / (Table[^1] + step), q, ref bestScale, ref bestScore);
+            TryScale(x, largest / (Levels[0] + step), ref bestScale, ref bestScore);
+            TryScale(x, largest / (Levels[^1] + step), ref bestScale, ref bestScore);
         }
         for (int round = 0; round < RefineRounds; round++)
         {
-            if (!TryScale(x, bestScale, q, ref bestScale, ref bestScore))
+            if (!TryScale(x, bestScale, ref bestScale, ref bestScore))
                 break;
         }
 
+        Span<byte> q = stackalloc byte[BlockSize];
         block.D = HalfConversion.ToHalf(bestScale);
         PickIndices(x, HalfConversion.ToSingle(block.D), q);
         for (int j = 0; j < BlockSize / 2; j++)
@@ -80,15 +83,15 @@ public static class IQ4_NL
 
     /// <summary>
     /// Picks indices for <paramref name="scale"/>, fits the least-squares scale for them and keeps it when
-    /// its score (Σxq)²/Σq² is higher (error = Σx² - score). Returns whether it improved.
+    /// its score (Σxq)²/Σq² is higher (error = Σx² - score). One pass; returns whether it improved.
     /// </summary>
-    private static bool TryScale(ReadOnlySpan<float> x, float scale, Span<byte> q, ref float bestScale, ref float bestScore)
+    private static bool TryScale(ReadOnlySpan<float> x, float scale, ref float bestScale, ref float bestScore)
     {
-        PickIndices(x, scale, q);
+        float inverse = QuantMath.InverseOrZero(scale);
         float sumXq = 0, sumQq = 0;
         for (int j = 0; j < x.Length; j++)
         {
-            float level = Table[q[j]];
+            float level = Levels[NearestIndex(x[j] * inverse)];
             sumXq += x[j] * level;
             sumQq += level * level;
         }
@@ -107,20 +110,37 @@ public static class IQ4_NL
             q[j] = NearestIndex(x[j] * inverse);
     }
 
-    /// <summary>Index of the table level nearest to <paramref name="value"/> (binary search over the sorted table).</summary>
+    /// <summary>Index of the table level nearest to <paramref name="value"/> (ties to the upper level).</summary>
     public static byte NearestIndex(float value)
     {
-        ReadOnlySpan<sbyte> table = Table;
-        if (value <= table[0])
-            return 0;
-        if (value >= table[^1])
-            return (byte)(table.Length - 1);
-        int low = 0, high = table.Length - 1; // table[low] <= value < table[high]
-        while (high - low > 1)
+        // The levels are integers, so the value's integer bin knows the level at or below it and the midpoint
+        // to the next level. Saturating float->int conversion sends NaN to bin 0 and clamps huge values.
+        int bin = Math.Clamp((int)(value - BinFloor), 0, Bins - 1);
+        return (byte)(LevelAtOrBelow[bin] + (value >= MidpointAbove[bin] ? 1 : 0));
+    }
+
+    /// <summary>Integer bins cover [-128, 128): every level and every midpoint lies inside.</summary>
+    private const float BinFloor = -128f;
+    private const int Bins = 256;
+
+    /// <summary>Per bin [b, b + 1) of values: the index of the last level ≤ b (0 when none is).</summary>
+    private static readonly byte[] LevelAtOrBelow = BuildLookup(out MidpointAbove);
+
+    /// <summary>Per bin: the midpoint between that level and the next (+∞ after the last level).</summary>
+    private static readonly float[] MidpointAbove;
+
+    private static byte[] BuildLookup(out float[] midpoints)
+    {
+        var below = new byte[Bins];
+        midpoints = new float[Bins];
+        for (int bin = 0; bin < Bins; bin++)
         {
-            int middle = (low + high) / 2;
-            if (value < table[middle]) high = middle; else low = middle;
+            int index = 0;
+            while (index + 1 < Levels.Length && Levels[index + 1] <= bin + BinFloor)
+                index++;
+            below[bin] = (byte)index;
+            midpoints[bin] = index + 1 < Levels.Length ? (Levels[index] + Levels[index + 1]) / 2f : float.PositiveInfinity;
         }
-        return (byte)(value - table[low] < table[high] - value ? low : high);
+        return below;
     }
 }

@@ -3,13 +3,13 @@ namespace Tessera.Tensors.Quants;
 /// <summary>
 /// Fits one sub-block as value ≈ scale * level with integer levels minLevel..maxLevel (a signed scale,
 /// no offset), minimising the plain squared error. For fixed levels the best scale is Σx·l / Σl², which
-/// leaves error Σx² - (Σx·l)² / Σl²; candidates are ranked by that score.
+/// leaves error Σx² - (Σx·l)² / Σl²; candidates are ranked by that score, one pass each.
 /// </summary>
 internal static class SymmetricFit
 {
     /// <summary>Candidates map the largest value to an end level ± StretchStep * k, k = -StretchSteps..StretchSteps.</summary>
-    private const float StretchStep = 0.1f;
-    private const int StretchSteps = 9;
+    private const float StretchStep = 0.15f;
+    private const int StretchSteps = 5;
 
     /// <summary>Rounds of re-picking levels and re-fitting after the candidate sweep.</summary>
     private const int RefineRounds = 4;
@@ -24,19 +24,19 @@ internal static class SymmetricFit
             return 0;
         }
 
-        Span<sbyte> trial = stackalloc sbyte[x.Length];
-        float bestScale = 0, bestScore = 0;
+        float bestScale = largest / minLevel, bestScore = 0;
         for (int k = -StretchSteps; k <= StretchSteps; k++)
         {
             // Largest value onto the negative end (which has one level more) or onto the positive end.
-            TryScale(x, largest / (minLevel + StretchStep * k), minLevel, maxLevel, trial, levels, ref bestScale, ref bestScore);
-            TryScale(x, largest / (maxLevel + StretchStep * k), minLevel, maxLevel, trial, levels, ref bestScale, ref bestScore);
+            TryScale(x, largest / (minLevel + StretchStep * k), minLevel, maxLevel, ref bestScale, ref bestScore);
+            TryScale(x, largest / (maxLevel + StretchStep * k), minLevel, maxLevel, ref bestScale, ref bestScore);
         }
         for (int round = 0; round < RefineRounds; round++)
         {
-            if (!TryScale(x, bestScale, minLevel, maxLevel, trial, levels, ref bestScale, ref bestScore))
+            if (!TryScale(x, bestScale, minLevel, maxLevel, ref bestScale, ref bestScore))
                 break;
         }
+        Assign(x, bestScale, minLevel, maxLevel, levels);
         return bestScale;
     }
 
@@ -55,15 +55,16 @@ internal static class SymmetricFit
         return error;
     }
 
-    private static bool TryScale(ReadOnlySpan<float> x, float scale, int minLevel, int maxLevel,
-        Span<sbyte> trial, Span<sbyte> levels, ref float bestScale, ref float bestScore)
+    /// <summary>Picks levels for <paramref name="scale"/>; keeps their least-squares scale when it scores higher.</summary>
+    private static bool TryScale(ReadOnlySpan<float> x, float scale, int minLevel, int maxLevel, ref float bestScale, ref float bestScore)
     {
-        Assign(x, scale, minLevel, maxLevel, trial);
+        float inverse = QuantMath.InverseOrZero(scale);
         float sumXL = 0, sumLL = 0;
         for (int i = 0; i < x.Length; i++)
         {
-            sumXL += x[i] * trial[i];
-            sumLL += trial[i] * trial[i];
+            float l = Math.Clamp(QuantMath.NearestInt(x[i] * inverse), minLevel, maxLevel);
+            sumXL += x[i] * l;
+            sumLL += l * l;
         }
         if (!(sumLL > 0))
             return false;
@@ -72,7 +73,6 @@ internal static class SymmetricFit
             return false;
         bestScore = score;
         bestScale = sumXL / sumLL;
-        trial.CopyTo(levels);
         return true;
     }
 }
