@@ -37,43 +37,6 @@ internal static unsafe partial class Q4_0Dot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        int blocks = k / BlockSize;
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
-        for (int b = 0; b < blocks; b++, weights += BlockBytes)
-        {
-            // Decode the weight block once and reuse it for four tokens: the point of the matrix-matrix kernel.
-            var w = Q4_0Blocks.Decode(weights);
-            var absW = Avx2.Sign(w, w).AsByte();
-            float dw = halfTable[*(ushort*)weights];
-            nint offset = b * ActivationBytes;
-            acc0 = Accumulate(absW, w, a0 + offset, dw, halfTable, acc0);
-            acc1 = Accumulate(absW, w, a1 + offset, dw, halfTable, acc1);
-            acc2 = Accumulate(absW, w, a2 + offset, dw, halfTable, acc2);
-            acc3 = Accumulate(absW, w, a3 + offset, dw, halfTable, acc3);
-        }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
-    }
-
-    /// <summary>acc += (w · a) * dw * da for one Q8_0 activation block, with |w| precomputed.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Accumulate(Vector256<byte> absW, Vector256<sbyte> w, byte* activation, float dw, float* halfTable, Vector256<float> acc)
-    {
-        var pairs = Avx2.MultiplyAddAdjacent(absW, Avx2.Sign(Vector256.Load((sbyte*)(activation + 2)), w));
-        var sums = Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(dw * halfTable[*(ushort*)activation]), acc);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         float* halfTable = HalfBits.Table;
