@@ -10,7 +10,7 @@ namespace Tessera.Kernels;
 /// All token rows are quantized once (in parallel), then weight rows are split over the pool. Within a task, tokens
 /// are visited in tiles small enough for L2; four weight rows meet four tokens at a time in the type's tile kernel
 /// (each decoded weight block and each loaded activation block used four times from registers), or, for types
-/// without one, each row meets four tokens through its Dot4 kernel.
+/// without one, each row meets four tokens through its Dot4 kernel where it has one (Q4_K), else one token at a time.
 /// </summary>
 public static unsafe class MatMul
 {

@@ -70,6 +70,7 @@ public sealed unsafe class KernelThreadPoolTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new KernelThreadPool(KernelThreadPool.MaxThreads + 1));
         using var pool = new KernelThreadPool();
         Assert.Equal(PhysicalCores.Count, pool.ThreadCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Run(KernelThreadPool.MaxTasks + 1, &CountTask, null));
         Assert.InRange(PhysicalCores.Count, 1, Environment.ProcessorCount);
     }
 }

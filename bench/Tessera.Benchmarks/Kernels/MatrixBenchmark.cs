@@ -14,8 +14,17 @@ public abstract class MatrixBenchmark
     private protected float[] X { get; private set; } = null!;
     private protected float[] Y { get; private set; } = null!;
 
-    [Params(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.F32, GgmlType.BF16,
-        GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.IQ4_NL)]
+    /// <summary>The weight types measured: all with a kernel, or those named in TESSERA_BENCH_TYPES (e.g. "Q4_0,Q8_0").</summary>
+    public static IEnumerable<GgmlType> Types()
+    {
+        string? chosen = Environment.GetEnvironmentVariable("TESSERA_BENCH_TYPES");
+        return chosen is null
+            ? [GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.F32, GgmlType.BF16,
+               GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.IQ4_NL]
+            : chosen.Split(',').Select(Enum.Parse<GgmlType>);
+    }
+
+    [ParamsSource(nameof(Types))]
     public GgmlType Type { get; set; }
 
     [Params(Shapes.FfnDown, Shapes.FfnUp)]

@@ -12,7 +12,8 @@ namespace Tessera.Kernels.Quants;
 /// Each weight block is decoded once and used for four tokens, each activation block is loaded once and used for
 /// four rows, and the scales are applied as (int sum * d_token) * d_row with broadcasts shared along a row or
 /// column: about six instructions per 32 multiply-adds instead of ten for a single dot product.
-/// Needs AVX2; with AVX-512 the JIT also has 32 vector registers, so the 16 accumulators never spill.
+/// Needs AVX2. With AVX-512 the JIT has 32 vector registers for the 16 accumulators; vpsignb has no EVEX form,
+/// though, so some operands are copied to the low 16 registers (which is why Q4_0 has a 512-bit tile of its own).
 /// </summary>
 internal static unsafe class Int8TileKernel<TBlocks> where TBlocks : IInt8Blocks
 {

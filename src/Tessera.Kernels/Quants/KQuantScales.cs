@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tessera.Kernels.Quants;
 
@@ -35,5 +37,36 @@ internal static unsafe class KQuantScales
         for (int j = 0; j < SubBlocks; j++)
             total += mins[j] * (sums[2 * j] + sums[2 * j + 1]);
         return total;
+    }
+
+    /// <summary>
+    /// The same decode done on 32-bit words for the SIMD paths: the eight scales and the eight mins as the bytes of
+    /// two 64-bit values (sub-block j in byte j). With u0..u2 the three little-endian words of the field:
+    /// scales 0-3 = u0 &amp; 0x3f.., mins 0-3 = u1 &amp; 0x3f.., scales 4-7 = (u2 &amp; 0x0f..) | top bits of u0 bytes &lt;&lt; 4,
+    /// mins 4-7 = (u2 &gt;&gt; 4 &amp; 0x0f..) | top bits of u1 bytes &lt;&lt; 4.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (ulong Scales, ulong Mins) DecodePacked(byte* packed)
+    {
+        uint u0 = *(uint*)packed, u1 = *(uint*)(packed + 4), u2 = *(uint*)(packed + 8);
+        uint scalesLow = u0 & 0x3F3F3F3F;
+        uint minsLow = u1 & 0x3F3F3F3F;
+        uint scalesHigh = (u2 & 0x0F0F0F0F) | ((u0 >> 6) & 0x03030303) << 4;
+        uint minsHigh = ((u2 >> 4) & 0x0F0F0F0F) | ((u1 >> 6) & 0x03030303) << 4;
+        return (scalesLow | (ulong)scalesHigh << 32, minsLow | (ulong)minsHigh << 32);
+    }
+
+    /// <summary>Byte <paramref name="j"/> of a packed decode.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Byte(ulong packed, int j) => (int)(packed >> (8 * j)) & 0xFF;
+
+    /// <summary><see cref="MinimumDot(int*, short*)"/> for packed mins: each min paired with its two 16-value sums
+    /// in one multiply-add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int MinimumDotAvx2(ulong mins, short* sums)
+    {
+        var bytes = Vector128.CreateScalar(mins).AsByte();
+        var paired = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(bytes, bytes));
+        return Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(sums), paired));
     }
 }

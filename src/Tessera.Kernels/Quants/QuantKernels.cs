@@ -36,7 +36,7 @@ internal readonly unsafe struct QuantKernel
     /// <summary>Bytes of activation per <see cref="BlockSize"/> elements.</summary>
     public int ActivationBlockBytes { get; init; }
 
-    /// <summary>Dot of one weight row with one activation row (dispatches to the best ISA path).</summary>
+    /// <summary>Dot of one weight row with one activation row: the widest ISA path this CPU supports.</summary>
     public delegate*<byte*, byte*, int, float> Dot { get; init; }
 
     /// <summary>One weight row with four activation rows a stride apart (a matrix-matrix micro-kernel); null
@@ -88,7 +88,6 @@ internal static unsafe class QuantKernels
 
     private static QuantKernel Create(GgmlType weightType)
     {
-        var avx2 = IsaSupport.Avx2;
         return weightType switch
         {
             GgmlType.F32 => Float(GgmlType.F32, 4, F32Dot.Paths),
@@ -96,21 +95,16 @@ internal static unsafe class QuantKernels
             GgmlType.BF16 => Float(GgmlType.BF16, 2, BF16Dot.Paths),
             GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, Q4_0Dot.Paths) with
             {
-                Dot4 = avx2 ? &Q4_0Dot.Dot4Avx2 : null,
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
             },
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths),
             GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() },
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths),
-            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with
-            {
-                Dot4 = avx2 ? &Q8_0Dot.Dot4Avx2 : null,
-                Tile = TileFor<Q8_0Blocks>(),
-            },
+            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>() },
             GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>() },
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths),
-            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = avx2 ? &Q4_KDot.Dot4Avx2 : null },
+            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null },
             GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths),
             GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths),
             _ => default,

@@ -60,6 +60,24 @@ internal static unsafe class Q3_KDot
         return sum;
     }
 
+    /// <summary>
+    /// <see cref="DecodeScales"/> on 32-bit words for the SIMD path: with u0..u2 the little-endian words of the
+    /// field, codes 0-3 = (u0 &amp; 0x0f..) | (u2 &amp; 0x03..) &lt;&lt; 4, 4-7 use u1 and u2 &gt;&gt; 2, 8-11 u0 &gt;&gt; 4 and
+    /// u2 &gt;&gt; 4, 12-15 u1 &gt;&gt; 4 and u2 &gt;&gt; 6; minus 32.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> DecodeScalesPacked(byte* packed)
+    {
+        uint u0 = *(uint*)packed, u1 = *(uint*)(packed + 4), u2 = *(uint*)(packed + 8);
+        const uint Low = 0x0F0F0F0F, High = 0x03030303;
+        var codes = Vector128.Create(
+            (u0 & Low) | (u2 & High) << 4,
+            (u1 & Low) | ((u2 >> 2) & High) << 4,
+            ((u0 >> 4) & Low) | ((u2 >> 4) & High) << 4,
+            ((u1 >> 4) & Low) | ((u2 >> 6) & High) << 4);
+        return codes.AsSByte() - Vector128.Create((sbyte)32);
+    }
+
     /// <summary>4 * Σ_g scale_g * sums_g: the contribution of the +4 level bias the SIMD paths add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OffsetDot(int* scales, short* sums)
@@ -74,13 +92,12 @@ internal static unsafe class Q3_KDot
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         float* halfTable = HalfBits.Table;
-        int* scales = stackalloc int[16];
         var acc = Vector256<float>.Zero;
         var mask = Vector256.Create((ushort)0x0303);
         var bit = Vector256.Create((ushort)0x0101);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
-            DecodeScales(weights + ScalesOffset, scales);
+            var scales = DecodeScalesPacked(weights + ScalesOffset);
             sbyte* a = Q8_KBlock.Quants(activations);
             var hmask = Vector256.Load(weights).AsUInt16();
             var sumi = Vector256<int>.Zero;
@@ -91,10 +108,10 @@ internal static unsafe class Q3_KDot
                 {
                     var levels = ((packed >> (2 * j)) & mask) | (((hmask >> (4 * n + j)) & bit) << 2);
                     int g = 8 * n + 2 * j;
-                    sumi += SimdInt8.MultiplySumScaled(levels.AsByte(), a + 128 * n + 32 * j, scales[g], scales[g + 1]);
+                    sumi += SimdInt8.MultiplySumScaled(levels.AsByte(), a + 128 * n + 32 * j, scales.GetElement(g), scales.GetElement(g + 1));
                 }
             }
-            int offset = OffsetDot(scales, Q8_KBlock.Sums(activations));
+            int offset = LevelOffset * Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(Q8_KBlock.Sums(activations)), Avx2.ConvertToVector256Int16(scales)));
             float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi - Vector256.CreateScalar(offset)), Vector256.Create(d), acc);
         }

@@ -12,14 +12,12 @@ internal static unsafe partial class Q4_KDot
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         float* halfTable = HalfBits.Table;
-        int* scales = stackalloc int[KQuantScales.SubBlocks];
-        int* mins = stackalloc int[KQuantScales.SubBlocks];
         var acc = Vector256<float>.Zero;
         float minimumSum = 0;
         var mask = Vector256.Create((byte)0x0F);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
-            KQuantScales.Decode(weights + ScalesOffset, scales, mins);
+            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             sbyte* a = Q8_KBlock.Quants(activations);
             var sumi = Vector256<int>.Zero;
@@ -31,12 +29,12 @@ internal static unsafe partial class Q4_KDot
                 // Levels are 0..15, so vpmaddubsw takes them directly as the unsigned operand.
                 var pLow = Avx2.MultiplyAddAdjacent(low, Vector256.Load(a + 64 * i));
                 var pHigh = Avx2.MultiplyAddAdjacent(high, Vector256.Load(a + 64 * i + 32));
-                sumi += Avx2.MultiplyAddAdjacent(pLow, Vector256.Create((short)scales[2 * i]));
-                sumi += Avx2.MultiplyAddAdjacent(pHigh, Vector256.Create((short)scales[2 * i + 1]));
+                sumi += Avx2.MultiplyAddAdjacent(pLow, Vector256.Create((short)KQuantScales.Byte(scales, 2 * i)));
+                sumi += Avx2.MultiplyAddAdjacent(pHigh, Vector256.Create((short)KQuantScales.Byte(scales, 2 * i + 1)));
             }
             float da = Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
-            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }
@@ -46,15 +44,13 @@ internal static unsafe partial class Q4_KDot
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
     {
         float* halfTable = HalfBits.Table;
-        int* scales = stackalloc int[KQuantScales.SubBlocks];
-        int* mins = stackalloc int[KQuantScales.SubBlocks];
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         float min0 = 0, min1 = 0, min2 = 0, min3 = 0;
         var mask = Vector256.Create((byte)0x0F);
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
-            KQuantScales.Decode(weights + ScalesOffset, scales, mins);
+            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             nint offset = b * Q8_KActivations.BlockBytes;
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
@@ -63,8 +59,8 @@ internal static unsafe partial class Q4_KDot
                 var packed = Vector256.Load(qs + 32 * i);
                 var low = packed & mask;
                 var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
-                var scaleLow = Vector256.Create((short)scales[2 * i]);
-                var scaleHigh = Vector256.Create((short)scales[2 * i + 1]);
+                var scaleLow = Vector256.Create((short)KQuantScales.Byte(scales, 2 * i));
+                var scaleHigh = Vector256.Create((short)KQuantScales.Byte(scales, 2 * i + 1));
                 s0 += ChunkDot(low, high, Q8_KBlock.Quants(a0 + offset) + 64 * i, scaleLow, scaleHigh);
                 s1 += ChunkDot(low, high, Q8_KBlock.Quants(a1 + offset) + 64 * i, scaleLow, scaleHigh);
                 s2 += ChunkDot(low, high, Q8_KBlock.Quants(a2 + offset) + 64 * i, scaleLow, scaleHigh);
@@ -75,10 +71,10 @@ internal static unsafe partial class Q4_KDot
             acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), Vector256.Create(d * Q8_KBlock.Scale(a1 + offset)), acc1);
             acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s2), Vector256.Create(d * Q8_KBlock.Scale(a2 + offset)), acc2);
             acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s3), Vector256.Create(d * Q8_KBlock.Scale(a3 + offset)), acc3);
-            min0 += dMin * Q8_KBlock.Scale(a0 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a0 + offset));
-            min1 += dMin * Q8_KBlock.Scale(a1 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a1 + offset));
-            min2 += dMin * Q8_KBlock.Scale(a2 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a2 + offset));
-            min3 += dMin * Q8_KBlock.Scale(a3 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a3 + offset));
+            min0 += dMin * Q8_KBlock.Scale(a0 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a0 + offset));
+            min1 += dMin * Q8_KBlock.Scale(a1 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a1 + offset));
+            min2 += dMin * Q8_KBlock.Scale(a2 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a2 + offset));
+            min3 += dMin * Q8_KBlock.Scale(a3 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a3 + offset));
         }
         results[0] = Vector256.Sum(acc0) - min0;
         results[1] = Vector256.Sum(acc1) - min1;

@@ -52,15 +52,13 @@ internal static unsafe class Q5_KDot
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         float* halfTable = HalfBits.Table;
-        int* scales = stackalloc int[KQuantScales.SubBlocks];
-        int* mins = stackalloc int[KQuantScales.SubBlocks];
         var acc = Vector256<float>.Zero;
         float minimumSum = 0;
         var mask = Vector256.Create((byte)0x0F);
         var bitMask = Vector256.Create((ushort)0x0101);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
-            KQuantScales.Decode(weights + ScalesOffset, scales, mins);
+            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
             sbyte* a = Q8_KBlock.Quants(activations);
@@ -70,12 +68,12 @@ internal static unsafe class Q5_KDot
                 var packed = Vector256.Load(qs + 32 * i);
                 var low = (packed & mask) | (((qh >> (2 * i)) & bitMask) << 4).AsByte();
                 var high = (Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask) | (((qh >> (2 * i + 1)) & bitMask) << 4).AsByte();
-                sumi += SimdInt8.MultiplySumScaled(low, a + 64 * i, scales[2 * i], scales[2 * i]);
-                sumi += SimdInt8.MultiplySumScaled(high, a + 64 * i + 32, scales[2 * i + 1], scales[2 * i + 1]);
+                sumi += SimdInt8.MultiplySumScaled(low, a + 64 * i, KQuantScales.Byte(scales, 2 * i), KQuantScales.Byte(scales, 2 * i));
+                sumi += SimdInt8.MultiplySumScaled(high, a + 64 * i + 32, KQuantScales.Byte(scales, 2 * i + 1), KQuantScales.Byte(scales, 2 * i + 1));
             }
             float da = Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
-            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }

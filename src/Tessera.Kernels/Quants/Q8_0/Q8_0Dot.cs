@@ -56,33 +56,6 @@ internal static unsafe class Q8_0Dot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        int blocks = k / BlockSize;
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
-        for (int b = 0; b < blocks; b++, weights += BlockBytes)
-        {
-            var w = Vector256.Load((sbyte*)(weights + 2));
-            var absW = Avx2.Sign(w, w).AsByte();
-            float dw = halfTable[*(ushort*)weights];
-            nint offset = b * BlockBytes;
-            acc0 = Q4_0.Q4_0Dot.Accumulate(absW, w, a0 + offset, dw, halfTable, acc0);
-            acc1 = Q4_0.Q4_0Dot.Accumulate(absW, w, a1 + offset, dw, halfTable, acc1);
-            acc2 = Q4_0.Q4_0Dot.Accumulate(absW, w, a2 + offset, dw, halfTable, acc2);
-            acc3 = Q4_0.Q4_0Dot.Accumulate(absW, w, a3 + offset, dw, halfTable, acc3);
-        }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
         float* halfTable = HalfBits.Table;
