@@ -23,6 +23,9 @@ public static class TesseraCli
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(QuantizeCommand.Create(output));
         root.Subcommands.Add(SynthCommand.Create(output));
+        root.Subcommands.Add(RunCommand.Create(output));
+        root.Subcommands.Add(PerplexityCommand.Create(output));
+        root.Subcommands.Add(BenchCommand.Create(output));
 
         var parsed = root.Parse(args);
         try

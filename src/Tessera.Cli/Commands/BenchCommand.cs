@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Tessera.Cli.Bench;
+using Tessera.Cli.Info;
+using Tessera.Cli.Run;
+using Tessera.Gguf;
+using Tessera.Models;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>
+/// `tessera bench MODEL -p 512 -n 128 -r 3 -t 2 [--json]`: prompt-processing and generation speed (tokens/s, mean and
+/// standard deviation over repetitions), time to first token and peak memory, as a table or a JSON array.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(CommandOutput output)
+    {
+        var model = new Argument<string>("model") { Description = "Path to a .gguf model" };
+        var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens for the pp test (0 = skip)", DefaultValueFactory = _ => 512 };
+        var generate = new Option<int>("--n-gen", "-n") { Description = "Generated tokens for the tg test (0 = skip)", DefaultValueFactory = _ => 128 };
+        var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed runs per test", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per test" };
+        var command = new Command("bench", "Measure prompt processing and generation speed");
+        command.Arguments.Add(model);
+        command.Options.Add(prompt);
+        command.Options.Add(generate);
+        command.Options.Add(repetitions);
+        command.Options.Add(threads);
+        command.Options.Add(json);
+        command.SetAction(parse =>
+        {
+            int promptTokens = parse.GetValue(prompt), genTokens = parse.GetValue(generate), reps = parse.GetValue(repetitions);
+            if (promptTokens < 0 || genTokens < 0 || promptTokens + genTokens == 0)
+                throw new CliException("-p and -n must not be negative, and at least one must be positive");
+            if (reps < 1)
+                throw new CliException($"-r {reps} must be at least 1");
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!);
+            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads));
+            using var session = inference.CreateSession();
+            var runner = new BenchRunner(session, loaded.Model.VocabularySize);
+            var results = new List<BenchResult>();
+            if (promptTokens > 0)
+                results.Add(runner.PromptProcessing(promptTokens, reps));
+            if (genTokens > 0)
+                results.Add(runner.Generation(genTokens, reps));
+            long peakRss = Process.GetCurrentProcess().PeakWorkingSet64;
+            var info = new ModelInfo(ModelType(loaded.Model), Path.GetFileName(loaded.Model.File.Path), loaded.Model.File.FileSize, inference.Pool.ThreadCount);
+            if (parse.GetValue(json))
+                WriteJson(output.Out, results, info, peakRss);
+            else
+                WriteTable(output.Out, results, info, peakRss);
+            return TesseraCli.ExitOk;
+        });
+        return command;
+    }
+
+    private sealed record ModelInfo(string Type, string Name, long Bytes, int Threads);
+
+    /// <summary>The file type without the "MOSTLY_" prefix (`Q4_0`, `F16`, `Q4_K_M`); without one, the first layer's weight type.</summary>
+    private static string ModelType(TransformerModel model) =>
+        model.File.Metadata.GetIntegerOrNull(GgufKeys.FileType) is { } type
+            ? FileTypeNames.Describe(type).Replace("MOSTLY_", "", StringComparison.Ordinal).Replace("ALL_", "", StringComparison.Ordinal)
+            : model.Layers[0].Q.Type.ToString();
+
+    private static void WriteTable(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss)
+    {
+        var c = CultureInfo.InvariantCulture;
+        writer.WriteLine(string.Format(c, "| {0,-24} | {1,10} | {2,7} | {3,7} | {4,8} | {5,20} | {6,10} |", "model", "type", "size", "threads", "test", "t/s", "ttft ms"));
+        writer.WriteLine("| " + new string('-', 24) + " | " + new string('-', 10) + " | " + new string('-', 7) + " | " + new string('-', 7) + " | "
+            + new string('-', 8) + " | " + new string('-', 20) + " | " + new string('-', 10) + " |");
+        foreach (var r in results)
+        {
+            writer.WriteLine(string.Format(c, "| {0,-24} | {1,10} | {2,7} | {3,7} | {4,8} | {5,20} | {6,10:F1} |", info.Name, info.Type, Units.Bytes(info.Bytes),
+                info.Threads, r.Test, $"{r.TokensPerSecond:F2} ± {r.StandardDeviation:F2}", r.TimeToFirstToken.TotalMilliseconds));
+        }
+        writer.WriteLine(string.Format(c, "peak RSS: {0}", Units.Bytes(peakRss)));
+    }
+
+    private static void WriteJson(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartArray();
+            foreach (var r in results)
+            {
+                json.WriteStartObject();
+                json.WriteString("test", r.Test);
+                json.WriteNumber("tokens_per_second", Math.Round(r.TokensPerSecond, 3));
+                json.WriteNumber("stddev", Math.Round(r.StandardDeviation, 3));
+                json.WriteNumber("n_prompt", r.PromptTokens);
+                json.WriteNumber("n_gen", r.GeneratedTokens);
+                json.WriteNumber("threads", info.Threads);
+                json.WriteString("model_type", info.Type);
+                json.WriteString("model", info.Name);
+                json.WriteNumber("model_size", info.Bytes);
+                json.WriteNumber("ttft_ms", Math.Round(r.TimeToFirstToken.TotalMilliseconds, 3));
+                json.WriteNumber("peak_rss_bytes", peakRss);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        writer.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

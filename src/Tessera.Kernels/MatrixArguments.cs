@@ -1,0 +1,39 @@
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels;
+
+/// <summary>Argument checks and activation preparation shared by <see cref="MatVec"/> and <see cref="MatMul"/>.</summary>
+internal static unsafe class MatrixArguments
+{
+    public static QuantKernel Validate(GgmlType weightType, byte* weights, long rows, int k, int xLength, int tokens, int yLength, KernelThreadPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (!QuantKernels.TryGet(weightType, out var kernel))
+            throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
+        if (weights == null)
+            throw new ArgumentNullException(nameof(weights));
+        if (rows <= 0 || rows > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "row count must be 1..int.MaxValue");
+        if (k <= 0 || k % kernel.BlockSize != 0)
+            throw new ArgumentException($"row length {k} is not a positive multiple of the {weightType} block size {kernel.BlockSize}", nameof(k));
+        if (tokens <= 0)
+            throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "token count must be positive");
+        if (xLength != (long)tokens * k)
+            throw new ArgumentException($"x has {xLength} elements, expected {tokens} x {k}", "x");
+        if (yLength < rows * tokens)
+            throw new ArgumentException($"y has {yLength} elements, needs {tokens} x {rows}", "y");
+        return kernel;
+    }
+
+    /// <summary>Quantizes one activation row into the pool's scratch (or returns x itself for float weights).</summary>
+    public static byte* QuantizeOne(in QuantKernel kernel, float* x, int k, KernelThreadPool pool)
+    {
+        if (kernel.QuantizeActivations == null)
+            return (byte*)x;
+        byte* activations = pool.Scratch.Get((nuint)kernel.ActivationRowBytes(k));
+        kernel.QuantizeActivations(x, k, activations);
+        return activations;
+    }
+}

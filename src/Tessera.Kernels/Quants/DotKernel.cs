@@ -1,0 +1,40 @@
+namespace Tessera.Kernels.Quants;
+
+/// <summary>The instruction-set family a kernel path is written for.</summary>
+internal enum Isa
+{
+    /// <summary>Readable reference: plain loops over decoded integers/floats.</summary>
+    Scalar,
+    /// <summary>Portable 128-bit vectors (<c>Vector128</c>), the path ARM64 (NEON) takes.</summary>
+    Vector128,
+    /// <summary>AVX2 + FMA (256-bit).</summary>
+    Avx2,
+    /// <summary>AVX-512 F/BW (512-bit).</summary>
+    Avx512,
+}
+
+/// <summary>
+/// One implementation of a row dot product: <c>float Dot(byte* weightRow, byte* activationRow, int k)</c> where the
+/// weight row is in the weight type's file layout and the activation row is in the paired activation type.
+/// </summary>
+internal readonly unsafe struct DotPath(Isa isa, bool isSupported, delegate*<byte*, byte*, int, float> dot)
+{
+    public Isa Isa { get; } = isa;
+
+    /// <summary>Whether this CPU can run the path.</summary>
+    public bool IsSupported { get; } = isSupported;
+
+    public delegate*<byte*, byte*, int, float> Dot { get; } = dot;
+
+    public override string ToString() => Isa.ToString();
+}
+
+/// <summary>Which ISA paths this process may use (the JIT folds these to constants).</summary>
+internal static class IsaSupport
+{
+    public static bool Avx2 => System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
+    public static bool Avx512 => System.Runtime.Intrinsics.X86.Avx512BW.IsSupported && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+
+    public static bool Vector128 => System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
+}

@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
+
+namespace Tessera.Kernels.Quants.F16;
+
+/// <summary>
+/// F16 weight row · F32 activations. The halves are widened to 32-bit lanes and converted with integer arithmetic
+/// (<see cref="HalfBits"/>), then multiplied in float with FMA; four accumulators hide the FMA latency.
+/// </summary>
+internal static unsafe class F16Dot
+{
+    public static float Dot(byte* weights, byte* x, int k)
+    {
+        if (IsaSupport.Avx512)
+            return DotAvx512(weights, x, k);
+        if (IsaSupport.Avx2)
+            return DotAvx2(weights, x, k);
+        if (IsaSupport.Vector128)
+            return DotVector128(weights, x, k);
+        return DotScalar(weights, x, k);
+    }
+
+    public static float DotScalar(byte* weights, byte* x, int k)
+    {
+        ushort* w = (ushort*)weights;
+        float* a = (float*)x;
+        float sum = 0;
+        for (int i = 0; i < k; i++)
+            sum += HalfBits.ToSingle(w[i]) * a[i];
+        return sum;
+    }
+
+    public static float DotAvx2(byte* weights, byte* x, int k)
+    {
+        ushort* w = (ushort*)weights;
+        float* a = (float*)x;
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 16 <= k; i += 16)
+        {
+            acc0 = Fma.MultiplyAdd(Load8(w + i), Avx.LoadVector256(a + i), acc0);
+            acc1 = Fma.MultiplyAdd(Load8(w + i + 8), Avx.LoadVector256(a + i + 8), acc1);
+        }
+        for (; i + 8 <= k; i += 8)
+            acc0 = Fma.MultiplyAdd(Load8(w + i), Avx.LoadVector256(a + i), acc0);
+        float sum = Vector256.Sum(acc0 + acc1);
+        for (; i < k; i++)
+            sum += HalfBits.ToSingle(w[i]) * a[i];
+        return sum;
+    }
+
+    public static float DotAvx512(byte* weights, byte* x, int k)
+    {
+        ushort* w = (ushort*)weights;
+        float* a = (float*)x;
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            acc0 = Avx512F.FusedMultiplyAdd(Load16(w + i), Vector512.Load(a + i), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(Load16(w + i + 16), Vector512.Load(a + i + 16), acc1);
+        }
+        for (; i + 16 <= k; i += 16)
+            acc0 = Avx512F.FusedMultiplyAdd(Load16(w + i), Vector512.Load(a + i), acc0);
+        float sum = Vector512.Sum(acc0 + acc1);
+        for (; i < k; i++)
+            sum += HalfBits.ToSingle(w[i]) * a[i];
+        return sum;
+    }
+
+    public static float DotVector128(byte* weights, byte* x, int k)
+    {
+        ushort* w = (ushort*)weights;
+        float* a = (float*)x;
+        var acc0 = Vector128<float>.Zero;
+        var acc1 = Vector128<float>.Zero;
+        int i = 0;
+        for (; i + 8 <= k; i += 8)
+        {
+            var halves = Vector128.Load(w + i);
+            acc0 += HalfBits.ToSingle(Vector128.WidenLower(halves)) * Vector128.Load(a + i);
+            acc1 += HalfBits.ToSingle(Vector128.WidenUpper(halves)) * Vector128.Load(a + i + 4);
+        }
+        float sum = Vector128.Sum(acc0 + acc1);
+        for (; i < k; i++)
+            sum += HalfBits.ToSingle(w[i]) * a[i];
+        return sum;
+    }
+
+    /// <summary>acc[i] += weight * v[i] for an F16 row <paramref name="v"/> (attention's weighted sum of values).</summary>
+    public static void MultiplyAdd(float weight, ushort* v, float* acc, int n)
+    {
+        int i = 0;
+        if (IsaSupport.Avx2)
+        {
+            var w8 = Vector256.Create(weight);
+            for (; i + 8 <= n; i += 8)
+                Avx.Store(acc + i, Fma.MultiplyAdd(Load8(v + i), w8, Avx.LoadVector256(acc + i)));
+        }
+        else if (IsaSupport.Vector128)
+        {
+            var w4 = Vector128.Create(weight);
+            for (; i + 8 <= n; i += 8)
+            {
+                var halves = Vector128.Load(v + i);
+                (HalfBits.ToSingle(Vector128.WidenLower(halves)) * w4 + Vector128.Load(acc + i)).Store(acc + i);
+                (HalfBits.ToSingle(Vector128.WidenUpper(halves)) * w4 + Vector128.Load(acc + i + 4)).Store(acc + i + 4);
+            }
+        }
+        for (; i < n; i++)
+            acc[i] += weight * HalfBits.ToSingle(v[i]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load8(ushort* halves) => HalfBits.ToSingle(Avx2.ConvertToVector256Int32(halves).AsUInt32());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Load16(ushort* halves) => HalfBits.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(halves)));
+
+    public static DotPath[] Paths =>
+    [
+        new(Isa.Scalar, true, &DotScalar),
+        new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
+        new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
+        new(Isa.Avx512, IsaSupport.Avx512, &DotAvx512),
+    ];
+}

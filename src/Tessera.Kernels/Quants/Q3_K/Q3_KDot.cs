@@ -1,0 +1,137 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q8_K;
+
+namespace Tessera.Kernels.Quants.Q3_K;
+
+/// <summary>
+/// Q3_K weights · Q8_K activations. block_q3_K = { byte hmask[32]; byte qs[64]; byte scales[12]; half d } (110 bytes,
+/// 256 values in 16 groups of 16): value = d * (scale_g - 32) * level, level = low2 - (high bit ? 0 : 4) in -4..3.
+/// low2 of value 128n + 32j + l is bits 2j..2j+1 of qs[32n + l]; its high bit is bit 4n + j of hmask[l].
+/// 6-bit scale g: low 4 bits = scales[g] &amp; 15 (g &lt; 8) or scales[g-8] &gt;&gt; 4; top 2 bits = bits 2(g/4).. of scales[8 + g%4].
+/// SIMD paths use level + 4 (0..7, unsigned) and subtract 4 * Σ scale_g * (activation sum of g).
+/// </summary>
+internal static unsafe class Q3_KDot
+{
+    public const int BlockBytes = 110;
+    private const int BlockSize = 256;
+    private const int QuantsOffset = 32;
+    private const int ScalesOffset = 96;
+    private const int ScaleOffset = 108;
+    private const int LevelOffset = 4;
+
+    public static float Dot(byte* weights, byte* activations, int k)
+    {
+        if (IsaSupport.Avx2)
+            return DotAvx2(weights, activations, k);
+        if (IsaSupport.Vector128)
+            return DotVector128(weights, activations, k);
+        return DotScalar(weights, activations, k);
+    }
+
+    private static void DecodeScales(byte* packed, int* scales)
+    {
+        for (int g = 0; g < 16; g++)
+        {
+            int low = g < 8 ? packed[g] & 0x0F : packed[g - 8] >> 4;
+            int high = (packed[8 + g % 4] >> (2 * (g / 4))) & 3;
+            scales[g] = (low | high << 4) - 32;
+        }
+    }
+
+    public static float DotScalar(byte* weights, byte* activations, int k)
+    {
+        int* scales = stackalloc int[16];
+        float sum = 0;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
+        {
+            DecodeScales(weights + ScalesOffset, scales);
+            sbyte* a = Q8_KBlock.Quants(activations);
+            int total = 0;
+            for (int g = 0; g < 16; g++)
+            {
+                int dot = 0;
+                for (int e = 16 * g; e < 16 * g + 16; e++)
+                {
+                    int n = e / 128, j = e % 128 / 32, l = e % 32;
+                    int low2 = (weights[QuantsOffset + 32 * n + l] >> (2 * j)) & 3;
+                    int high = (weights[l] >> (4 * n + j)) & 1;
+                    dot += (low2 - (high != 0 ? 0 : LevelOffset)) * a[e];
+                }
+                total += scales[g] * dot;
+            }
+            sum += HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations) * total;
+        }
+        return sum;
+    }
+
+    /// <summary>4 * Σ_g scale_g * sums_g: the contribution of the +4 level bias the SIMD paths add.</summary>
+    private static int OffsetDot(int* scales, short* sums)
+    {
+        int total = 0;
+        for (int g = 0; g < 16; g++)
+            total += scales[g] * sums[g];
+        return LevelOffset * total;
+    }
+
+    public static float DotAvx2(byte* weights, byte* activations, int k)
+    {
+        int* scales = stackalloc int[16];
+        var acc = Vector256<float>.Zero;
+        var mask = Vector256.Create((ushort)0x0303);
+        var bit = Vector256.Create((ushort)0x0101);
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
+        {
+            DecodeScales(weights + ScalesOffset, scales);
+            sbyte* a = Q8_KBlock.Quants(activations);
+            var hmask = Vector256.Load(weights).AsUInt16();
+            var sumi = Vector256<int>.Zero;
+            for (int n = 0; n < 2; n++)
+            {
+                var packed = Vector256.Load(weights + QuantsOffset + 32 * n).AsUInt16();
+                for (int j = 0; j < 4; j++)
+                {
+                    var levels = ((packed >> (2 * j)) & mask) | (((hmask >> (4 * n + j)) & bit) << 2);
+                    int g = 8 * n + 2 * j;
+                    sumi += SimdInt8.MultiplySumScaled(levels.AsByte(), a + 128 * n + 32 * j, scales[g], scales[g + 1]);
+                }
+            }
+            int offset = OffsetDot(scales, Q8_KBlock.Sums(activations));
+            float d = HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi - Vector256.CreateScalar(offset)), Vector256.Create(d), acc);
+        }
+        return Vector256.Sum(acc);
+    }
+
+    public static float DotVector128(byte* weights, byte* activations, int k)
+    {
+        int* scales = stackalloc int[16];
+        float sum = 0;
+        var mask = Vector128.Create((byte)3);
+        var one = Vector128.Create((byte)1);
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
+        {
+            DecodeScales(weights + ScalesOffset, scales);
+            sbyte* a = Q8_KBlock.Quants(activations);
+            int total = 0;
+            for (int g = 0; g < 16; g++)
+            {
+                int n = g / 8, j = g % 8 / 2, part = g % 2;
+                var low2 = Vector128.ShiftRightLogical(Vector128.Load(weights + QuantsOffset + 32 * n + 16 * part), 2 * j) & mask;
+                var high = Vector128.ShiftLeft(Vector128.ShiftRightLogical(Vector128.Load(weights + 16 * part), 4 * n + j) & one, 2);
+                total += scales[g] * Vector128.Sum(SimdInt8.MultiplySum((low2 | high).AsSByte(), Vector128.Load(a + 16 * g)));
+            }
+            total -= OffsetDot(scales, Q8_KBlock.Sums(activations));
+            sum += HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations) * total;
+        }
+        return sum;
+    }
+
+    public static DotPath[] Paths =>
+    [
+        new(Isa.Scalar, true, &DotScalar),
+        new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
+        new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
+    ];
+}

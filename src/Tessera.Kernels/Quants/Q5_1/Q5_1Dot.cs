@@ -1,0 +1,81 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
+
+namespace Tessera.Kernels.Quants.Q5_1;
+
+/// <summary>
+/// Q5_1 weights · Q8_1 activations. block_q5_1 = { half d; half m; uint qh; byte qs[16] } (24 bytes):
+/// value = d * level + m, level 0..31 = nibble (Q4_0 order) | bit e of qh &lt;&lt; 4. As Q4_1: d d_a (l · a) + m s_a.
+/// </summary>
+internal static unsafe class Q5_1Dot
+{
+    public const int BlockBytes = 24;
+    private const int BlockSize = 32;
+    private const int ActivationBytes = Q8_1.Q8_1Activations.BlockBytes;
+
+    public static float Dot(byte* weights, byte* activations, int k)
+    {
+        if (IsaSupport.Avx2)
+            return DotAvx2(weights, activations, k);
+        if (IsaSupport.Vector128)
+            return DotVector128(weights, activations, k);
+        return DotScalar(weights, activations, k);
+    }
+
+    public static float DotScalar(byte* weights, byte* activations, int k)
+    {
+        float sum = 0;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
+        {
+            uint qh = *(uint*)(weights + 4);
+            byte* qs = weights + 8;
+            sbyte* a = (sbyte*)(activations + 4);
+            int dot = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                int low = (qs[j] & 0x0F) | (int)((qh >> j) & 1) << 4;
+                int high = (qs[j] >> 4) | (int)((qh >> (j + 16)) & 1) << 4;
+                dot += low * a[j] + high * a[j + 16];
+            }
+            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * dot
+                + HalfBits.ToSingle(weights + 2) * HalfBits.ToSingle(activations + 2);
+        }
+        return sum;
+    }
+
+    public static float DotAvx2(byte* weights, byte* activations, int k)
+    {
+        var acc = Vector256<float>.Zero;
+        float offsets = 0;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
+        {
+            var levels = BlockBits.Nibbles(weights + 8) | BlockBits.FifthBits(*(uint*)(weights + 4));
+            var dot = SimdInt8.MultiplySumUnsigned(levels, Vector256.Load((sbyte*)(activations + 4)));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations)), acc);
+            offsets += HalfBits.ToSingle(weights + 2) * HalfBits.ToSingle(activations + 2);
+        }
+        return Vector256.Sum(acc) + offsets;
+    }
+
+    public static float DotVector128(byte* weights, byte* activations, int k)
+    {
+        float sum = 0;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
+        {
+            var (low, high) = BlockBits.Levels128(weights + 8, *(uint*)(weights + 4));
+            var dot = SimdInt8.MultiplySum(low.AsSByte(), Vector128.Load((sbyte*)(activations + 4)))
+                + SimdInt8.MultiplySum(high.AsSByte(), Vector128.Load((sbyte*)(activations + 20)));
+            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(dot)
+                + HalfBits.ToSingle(weights + 2) * HalfBits.ToSingle(activations + 2);
+        }
+        return sum;
+    }
+
+    public static DotPath[] Paths =>
+    [
+        new(Isa.Scalar, true, &DotScalar),
+        new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
+        new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
+    ];
+}

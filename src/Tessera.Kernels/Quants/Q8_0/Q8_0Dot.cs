@@ -1,0 +1,141 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
+
+namespace Tessera.Kernels.Quants.Q8_0;
+
+/// <summary>
+/// Q8_0 weights · Q8_0 activations. block_q8_0 = { half d; sbyte qs[32] } (34 bytes): value j = d * qs[j].
+/// </summary>
+internal static unsafe class Q8_0Dot
+{
+    private const int BlockSize = 32;
+    private const int BlockBytes = Q8_0Activations.BlockBytes;
+
+    public static float Dot(byte* weights, byte* activations, int k)
+    {
+        if (IsaSupport.Avx512)
+            return DotAvx512(weights, activations, k);
+        if (IsaSupport.Avx2)
+            return DotAvx2(weights, activations, k);
+        if (IsaSupport.Vector128)
+            return DotVector128(weights, activations, k);
+        return DotScalar(weights, activations, k);
+    }
+
+    /// <summary>One weight row against four activation rows <paramref name="activationStride"/> bytes apart.</summary>
+    public static void Dot4(byte* weights, byte* activations, nint activationStride, int k, float* results)
+    {
+        if (IsaSupport.Avx2)
+        {
+            Dot4Avx2(weights, activations, activationStride, k, results);
+            return;
+        }
+        for (int t = 0; t < 4; t++)
+            results[t] = Dot(weights, activations + t * activationStride, k);
+    }
+
+    public static float DotScalar(byte* weights, byte* activations, int k)
+    {
+        float sum = 0;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += BlockBytes)
+        {
+            sbyte* w = (sbyte*)(weights + 2);
+            sbyte* a = (sbyte*)(activations + 2);
+            int blockSum = 0;
+            for (int j = 0; j < BlockSize; j++)
+                blockSum += w[j] * a[j];
+            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * blockSum;
+        }
+        return sum;
+    }
+
+    public static float DotAvx2(byte* weights, byte* activations, int k)
+    {
+        int blocks = k / BlockSize;
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * BlockBytes)
+        {
+            var p0 = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + 2)), Vector256.Load((sbyte*)(activations + 2)));
+            var p1 = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + BlockBytes + 2)), Vector256.Load((sbyte*)(activations + BlockBytes + 2)));
+            float s0 = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
+            float s1 = HalfBits.ToSingle(weights + BlockBytes) * HalfBits.ToSingle(activations + BlockBytes);
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(s0), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(s1), acc1);
+        }
+        if (b < blocks)
+        {
+            var p = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + 2)), Vector256.Load((sbyte*)(activations + 2)));
+            float s = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(s), acc0);
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        int blocks = k / BlockSize;
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+        for (int b = 0; b < blocks; b++, weights += BlockBytes)
+        {
+            var w = Vector256.Load((sbyte*)(weights + 2));
+            var absW = Avx2.Sign(w, w).AsByte();
+            float dw = HalfBits.ToSingle(weights);
+            nint offset = b * BlockBytes;
+            acc0 = Q4_0.Q4_0Dot.Accumulate(absW, w, a0 + offset, dw, acc0);
+            acc1 = Q4_0.Q4_0Dot.Accumulate(absW, w, a1 + offset, dw, acc1);
+            acc2 = Q4_0.Q4_0Dot.Accumulate(absW, w, a2 + offset, dw, acc2);
+            acc3 = Q4_0.Q4_0Dot.Accumulate(absW, w, a3 + offset, dw, acc3);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
+    }
+
+    public static float DotAvx512(byte* weights, byte* activations, int k)
+    {
+        int blocks = k / BlockSize;
+        var acc = Vector512<float>.Zero;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * BlockBytes)
+        {
+            var w = Vector512.Create(Vector256.Load((sbyte*)(weights + 2)), Vector256.Load((sbyte*)(weights + BlockBytes + 2)));
+            var a = Vector512.Create(Vector256.Load((sbyte*)(activations + 2)), Vector256.Load((sbyte*)(activations + BlockBytes + 2)));
+            float s0 = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
+            float s1 = HalfBits.ToSingle(weights + BlockBytes) * HalfBits.ToSingle(activations + BlockBytes);
+            var scale = Vector512.Create(Vector256.Create(s0), Vector256.Create(s1));
+            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(SimdInt8.MultiplySum(w, a)), scale, acc);
+        }
+        float sum = Vector512.Sum(acc);
+        if (b < blocks)
+            sum += DotAvx2(weights, activations, BlockSize);
+        return sum;
+    }
+
+    public static float DotVector128(byte* weights, byte* activations, int k)
+    {
+        float sum = 0;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += BlockBytes)
+        {
+            var products = SimdInt8.MultiplySum(Vector128.Load((sbyte*)(weights + 2)), Vector128.Load((sbyte*)(activations + 2)))
+                + SimdInt8.MultiplySum(Vector128.Load((sbyte*)(weights + 18)), Vector128.Load((sbyte*)(activations + 18)));
+            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(products);
+        }
+        return sum;
+    }
+
+    public static DotPath[] Paths =>
+    [
+        new(Isa.Scalar, true, &DotScalar),
+        new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
+        new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
+        new(Isa.Avx512, IsaSupport.Avx512, &DotAvx512),
+    ];
+}

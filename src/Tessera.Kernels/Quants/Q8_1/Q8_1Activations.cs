@@ -1,0 +1,40 @@
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q8_0;
+
+namespace Tessera.Kernels.Quants.Q8_1;
+
+/// <summary>
+/// F32 activations to Q8_1 blocks { half d; half s; sbyte q[32] } (36 bytes): the Q8_0 quants plus s = d * sum(q)
+/// (with the unrounded float d), which lets Q4_1/Q5_1 kernels add the weight minimum's contribution m * s directly.
+/// </summary>
+internal static unsafe class Q8_1Activations
+{
+    public const int BlockSize = 32;
+    public const int BlockBytes = 36;
+
+    public static void Quantize(float* x, int k, byte* destination)
+    {
+        if (IsaSupport.Vector128)
+            QuantizeVector128(x, k, destination);
+        else
+            QuantizeScalar(x, k, destination);
+    }
+
+    public static void QuantizeScalar(float* x, int k, byte* destination)
+    {
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
+        {
+            var (d, sum) = Q8_0Activations.QuantizeBlockScalar(x, destination, (sbyte*)(destination + 4));
+            *(ushort*)(destination + 2) = HalfBits.FromSingle(sum * d);
+        }
+    }
+
+    public static void QuantizeVector128(float* x, int k, byte* destination)
+    {
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
+        {
+            var (d, sum) = Q8_0Activations.QuantizeBlockVector128(x, destination, (sbyte*)(destination + 4));
+            *(ushort*)(destination + 2) = HalfBits.FromSingle(sum * d);
+        }
+    }
+}

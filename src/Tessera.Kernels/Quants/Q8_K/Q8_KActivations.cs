@@ -1,0 +1,97 @@
+using System.Runtime.Intrinsics;
+
+namespace Tessera.Kernels.Quants.Q8_K;
+
+/// <summary>
+/// F32 activations to Q8_K blocks { float d; sbyte q[256]; short bsums[16] } (292 bytes), matching the reference:
+/// the value of largest magnitude (the first one on ties) maps to -127, d = value / -127, others round to nearest
+/// with ties to even and are clamped to -127..127; bsums[g] = sum of q[16g..16g+15].
+/// </summary>
+internal static unsafe class Q8_KActivations
+{
+    public const int BlockSize = 256;
+    public const int BlockBytes = 292;
+    public const int QuantsOffset = 4;
+    public const int SumsOffset = 260;
+    private const int SumGroup = 16;
+
+    public static void Quantize(float* x, int k, byte* destination)
+    {
+        if (IsaSupport.Vector128)
+            QuantizeVector128(x, k, destination);
+        else
+            QuantizeScalar(x, k, destination);
+    }
+
+    public static void QuantizeScalar(float* x, int k, byte* destination)
+    {
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
+        {
+            sbyte* q = (sbyte*)(destination + QuantsOffset);
+            short* sums = (short*)(destination + SumsOffset);
+            float largest = LargestMagnitude(x);
+            if (largest == 0)
+            {
+                new Span<byte>(destination, BlockBytes).Clear();
+                continue;
+            }
+            float inverseScale = -127f / largest;
+            for (int j = 0; j < BlockSize; j++)
+                q[j] = (sbyte)Math.Clamp((int)MathF.Round(inverseScale * x[j]), -127, 127);
+            for (int g = 0; g < BlockSize / SumGroup; g++)
+            {
+                int sum = 0;
+                for (int j = 0; j < SumGroup; j++)
+                    sum += q[g * SumGroup + j];
+                sums[g] = (short)sum;
+            }
+            *(float*)destination = 1f / inverseScale;
+        }
+    }
+
+    public static void QuantizeVector128(float* x, int k, byte* destination)
+    {
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
+        {
+            sbyte* q = (sbyte*)(destination + QuantsOffset);
+            short* sums = (short*)(destination + SumsOffset);
+            float largest = LargestMagnitude(x);
+            if (largest == 0)
+            {
+                new Span<byte>(destination, BlockBytes).Clear();
+                continue;
+            }
+            float inverseScale = -127f / largest;
+            var scale = Vector128.Create(inverseScale);
+            var low = Vector128.Create(-127);
+            var high = Vector128.Create(127);
+            for (int g = 0; g < BlockSize / SumGroup; g++)
+            {
+                float* xg = x + g * SumGroup;
+                // Vector128.Round rounds half to even, like the reference's MathF.Round.
+                var i0 = Vector128.Clamp(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(xg) * scale)), low, high);
+                var i1 = Vector128.Clamp(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(xg + 4) * scale)), low, high);
+                var i2 = Vector128.Clamp(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(xg + 8) * scale)), low, high);
+                var i3 = Vector128.Clamp(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(xg + 12) * scale)), low, high);
+                Q8_0.Q8_0Activations.Narrow(i0, i1, i2, i3).Store(q + g * SumGroup);
+                sums[g] = (short)Vector128.Sum(i0 + i1 + i2 + i3);
+            }
+            *(float*)destination = 1f / inverseScale;
+        }
+    }
+
+    /// <summary>The value of largest magnitude with its sign; the first one wins ties, as in the reference.</summary>
+    private static float LargestMagnitude(float* x)
+    {
+        var max = Vector128<float>.Zero;
+        for (int j = 0; j < BlockSize; j += 4)
+            max = Vector128.Max(max, Vector128.Abs(Vector128.Load(x + j)));
+        float maxAbs = MathF.Max(MathF.Max(max[0], max[1]), MathF.Max(max[2], max[3]));
+        for (int j = 0; j < BlockSize; j++)
+        {
+            if (MathF.Abs(x[j]) == maxAbs)
+                return x[j];
+        }
+        return 0;
+    }
+}

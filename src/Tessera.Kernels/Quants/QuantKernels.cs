@@ -1,0 +1,121 @@
+using Tessera.Kernels.Quants.BF16;
+using Tessera.Kernels.Quants.F16;
+using Tessera.Kernels.Quants.F32;
+using Tessera.Kernels.Quants.IQ4_NL;
+using Tessera.Kernels.Quants.Q2_K;
+using Tessera.Kernels.Quants.Q3_K;
+using Tessera.Kernels.Quants.Q4_0;
+using Tessera.Kernels.Quants.Q4_1;
+using Tessera.Kernels.Quants.Q5_0;
+using Tessera.Kernels.Quants.Q5_1;
+using Tessera.Kernels.Quants.Q5_K;
+using Tessera.Kernels.Quants.Q4_K;
+using Tessera.Kernels.Quants.Q6_K;
+using Tessera.Kernels.Quants.Q8_0;
+using Tessera.Kernels.Quants.Q8_1;
+using Tessera.Kernels.Quants.Q8_K;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Quants;
+
+/// <summary>
+/// What the matrix kernels need to know about one weight type: the activation type its dot product pairs with
+/// (F32 for float weights, Q8_0/Q8_1 for 32-blocks, Q8_K for 256-blocks), block geometry, and the kernels.
+/// </summary>
+internal readonly unsafe struct QuantKernel
+{
+    public GgmlType WeightType { get; init; }
+
+    public GgmlType ActivationType { get; init; }
+
+    /// <summary>Elements per weight block; k must be a multiple of it.</summary>
+    public int BlockSize { get; init; }
+
+    public int WeightBlockBytes { get; init; }
+
+    /// <summary>Bytes of activation per <see cref="BlockSize"/> elements.</summary>
+    public int ActivationBlockBytes { get; init; }
+
+    /// <summary>Dot of one weight row with one activation row (dispatches to the best ISA path).</summary>
+    public delegate*<byte*, byte*, int, float> Dot { get; init; }
+
+    /// <summary>One weight row with four activation rows a stride apart (the matrix-matrix micro-kernel); null
+    /// where the type has none yet and the matmul calls <see cref="Dot"/> per token instead.</summary>
+    public delegate*<byte*, byte*, nint, int, float*, void> Dot4 { get; init; }
+
+    /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
+    public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
+
+    public long WeightRowBytes(int k) => (long)(k / BlockSize) * WeightBlockBytes;
+
+    public long ActivationRowBytes(int k) => (long)(k / BlockSize) * ActivationBlockBytes;
+}
+
+/// <summary>The traits table: one switch from weight type to its kernels. <c>IsSupported</c> checks inside each
+/// kernel's dispatcher are JIT-time constants, so the chosen path costs no branch at run time.</summary>
+internal static unsafe class QuantKernels
+{
+    public static bool IsSupported(GgmlType weightType) => TryGet(weightType, out _);
+
+    public static QuantKernel Get(GgmlType weightType) =>
+        TryGet(weightType, out var kernel)
+            ? kernel
+            : throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
+
+    public static bool TryGet(GgmlType weightType, out QuantKernel kernel)
+    {
+        kernel = weightType switch
+        {
+            GgmlType.F32 => Float(GgmlType.F32, 4, &F32Dot.Dot),
+            GgmlType.F16 => Float(GgmlType.F16, 2, &F16Dot.Dot),
+            GgmlType.BF16 => Float(GgmlType.BF16, 2, &BF16Dot.Dot),
+            GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, &Q4_0Dot.Dot, &Q4_0Dot.Dot4),
+            GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, &Q4_1Dot.Dot, null),
+            GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, &Q5_0Dot.Dot, null),
+            GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, &Q5_1Dot.Dot, null),
+            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, &Q8_0Dot.Dot, &Q8_0Dot.Dot4),
+            GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, &IQ4_NLDot.Dot, null),
+            GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, &Q2_KDot.Dot, null),
+            GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, &Q3_KDot.Dot, null),
+            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, null),
+            GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, &Q5_KDot.Dot, null),
+            GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, &Q6_KDot.Dot, null),
+            _ => default,
+        };
+        return kernel.Dot != null;
+    }
+
+    private static QuantKernel Float(GgmlType type, int elementBytes, delegate*<byte*, byte*, int, float> dot) => new()
+    {
+        WeightType = type,
+        ActivationType = GgmlType.F32,
+        BlockSize = 1,
+        WeightBlockBytes = elementBytes,
+        ActivationBlockBytes = sizeof(float),
+        Dot = dot,
+    };
+
+    /// <summary>A weight type whose dot product runs on integer quants of <paramref name="activationType"/>.</summary>
+    private static QuantKernel Integer(GgmlType type, GgmlType activationType, int blockBytes,
+        delegate*<byte*, byte*, int, float> dot, delegate*<byte*, byte*, nint, int, float*, void> dot4) => new()
+    {
+        WeightType = type,
+        ActivationType = activationType,
+        BlockSize = activationType == GgmlType.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize,
+        WeightBlockBytes = blockBytes,
+        ActivationBlockBytes = activationType switch
+        {
+            GgmlType.Q8_0 => Q8_0Activations.BlockBytes,
+            GgmlType.Q8_1 => Q8_1Activations.BlockBytes,
+            _ => Q8_KActivations.BlockBytes,
+        },
+        Dot = dot,
+        Dot4 = dot4,
+        QuantizeActivations = activationType switch
+        {
+            GgmlType.Q8_0 => &Q8_0Activations.Quantize,
+            GgmlType.Q8_1 => &Q8_1Activations.Quantize,
+            _ => &Q8_KActivations.Quantize,
+        },
+    };
+}

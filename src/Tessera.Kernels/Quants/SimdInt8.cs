@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tessera.Kernels.Quants;
+
+/// <summary>
+/// Signed int8 dot-product building blocks. x86 only multiplies unsigned by signed bytes (vpmaddubsw), so a signed
+/// weight w times activation a is computed as |w| * (a with w's sign); products of two values in -127..127 summed in
+/// pairs stay below 32767, so the int16 stage never saturates.
+/// </summary>
+internal static unsafe class SimdInt8
+{
+    /// <summary>Eight int32 lanes, each the sum of four adjacent products w[i]*a[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplySum(Vector256<sbyte> w, Vector256<sbyte> a)
+    {
+        var pairs = Avx2.MultiplyAddAdjacent(Avx2.Sign(w, w).AsByte(), Avx2.Sign(a, w));
+        return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1));
+    }
+
+    /// <summary>Unsigned (0..127) times signed: eight int32 lanes of four-product sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplySumUnsigned(Vector256<byte> w, Vector256<sbyte> a) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(w, a), Vector256.Create((short)1));
+
+    /// <summary>
+    /// Unsigned levels (0..63) times 32 activations, the first 16 products scaled by <paramref name="lowScale"/> and
+    /// the next 16 by <paramref name="highScale"/> (the K-quants' 16-value groups): eight int32 lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplySumScaled(Vector256<byte> levels, sbyte* a, int lowScale, int highScale)
+    {
+        var pairs = Avx2.MultiplyAddAdjacent(levels, Vector256.Load(a));
+        return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create(Vector128.Create((short)lowScale), Vector128.Create((short)highScale)));
+    }
+
+    /// <summary>Sixteen int32 lanes, each the sum of four adjacent products w[i]*a[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> MultiplySum(Vector512<sbyte> w, Vector512<sbyte> a)
+    {
+        // AVX-512 has no vpsignb: take |w| and flip a where w is negative with a masked subtract from zero.
+        var negative = Vector512.LessThan(w, Vector512<sbyte>.Zero);
+        var signedA = Vector512.ConditionalSelect(negative, Vector512<sbyte>.Zero - a, a);
+        var pairs = Avx512BW.MultiplyAddAdjacent(Vector512.Abs(w).AsByte(), signedA);
+        return Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1));
+    }
+
+    /// <summary>Unsigned (0..127) times signed: sixteen int32 lanes of four-product sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> MultiplySumUnsigned(Vector512<byte> w, Vector512<sbyte> a) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(w, a), Vector512.Create((short)1));
+
+    /// <summary>Portable: sum of the sixteen products w[i]*a[i] (int8 values, so the int16 products cannot overflow).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> MultiplySum(Vector128<sbyte> w, Vector128<sbyte> a)
+    {
+        var low = Vector128.WidenLower(w) * Vector128.WidenLower(a);
+        var high = Vector128.WidenUpper(w) * Vector128.WidenUpper(a);
+        return Vector128.WidenLower(low) + Vector128.WidenUpper(low) + Vector128.WidenLower(high) + Vector128.WidenUpper(high);
+    }
+}

@@ -1,0 +1,26 @@
+using Tessera.Tensors;
+
+namespace Tessera.Runtime;
+
+/// <summary>Settings of an <see cref="InferenceContext"/>.</summary>
+public sealed record ContextOptions
+{
+    /// <summary>Default prompt-processing chunk: large enough for the matrix-matrix kernels to pay off, small enough
+    /// that activation scratch stays a few MB for common model widths.</summary>
+    public const int DefaultBatchSize = 512;
+
+    /// <summary>Positions per sequence; 0 means the model's training context.</summary>
+    public int ContextSize { get; init; }
+
+    /// <summary>Most tokens per forward pass; longer prompts are processed in chunks of this size.</summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>Sequences that can be live at once (sessions).</summary>
+    public int SequenceCount { get; init; } = 1;
+
+    /// <summary>F16 (default) or F32.</summary>
+    public GgmlType KvCacheType { get; init; } = GgmlType.F16;
+
+    /// <summary>Kernel threads, the caller included; 0 means the physical cores.</summary>
+    public int Threads { get; init; }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Tessera.Testing;
+
+namespace Tessera.Cli.Tests;
+
+/// <summary>`tessera perplexity` on every shared model against the reference run (`M.ppl.txt`: ctx 128, 8 chunks, F16 KV cache).</summary>
+public sealed partial class PerplexityCommandTests
+{
+    /// <summary>Relative agreement required with the reference perplexity.</summary>
+    private const double Tolerance = 0.005;
+
+    [Theory]
+    [InlineData("stories260K.gguf")]
+    [InlineData("llama-2-tiny-random.gguf")]
+    [InlineData("syn-llama-F16.gguf")]
+    [InlineData("syn-llama-Q8_0.gguf")]
+    [InlineData("syn-llama-Q4_0.gguf")]
+    [InlineData("syn-llama-Q4_1.gguf")]
+    [InlineData("syn-llama-Q5_0.gguf")]
+    [InlineData("syn-llama-Q5_1.gguf")]
+    [InlineData("syn-llama-IQ4_NL.gguf")]
+    [InlineData("syn-llama-Q2_K.gguf")]
+    [InlineData("syn-llama-Q3_K_M.gguf")]
+    [InlineData("syn-llama-Q4_K_M.gguf")]
+    [InlineData("syn-llama-Q5_K_M.gguf")]
+    [InlineData("syn-llama-Q6_K.gguf")]
+    [InlineData("syn-qwen2-F16.gguf")]
+    [InlineData("syn-qwen2-Q8_0.gguf")]
+    [InlineData("syn-qwen3-Q4_0.gguf")]
+    [InlineData("syn-qwen3moe-F16.gguf")]
+    [InlineData("syn-qwen3moe-Q8_0.gguf")]
+    [InlineData("syn-qwen3moe-Q4_K_M.gguf")]
+    [InlineData("syn-mixtral-Q8_0.gguf")]
+    [InlineData("syn-mixtral-Q4_0.gguf")]
+    public void Matches_the_reference_perplexity(string model)
+    {
+        string reference = File.ReadAllText(Path.Combine(SharedData.Refs, Path.GetFileNameWithoutExtension(model) + ".ppl.txt"));
+        double expected = double.Parse(ReferencePpl().Match(reference).Groups[1].Value, CultureInfo.InvariantCulture);
+
+        var result = CliRunner.Run("perplexity", SharedData.Model(model), "-f", Path.Combine(SharedData.Refs, "text", "sample.txt"),
+            "-c", "128", "--chunks", "8", "-t", "2");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.Out.TrimEnd().Split('\n');
+        Assert.Equal(9, lines.Length);
+        var final = FinalLine().Match(lines[^1]);
+        Assert.True(final.Success, lines[^1]);
+        double actual = double.Parse(final.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(actual, expected * (1 - Tolerance), expected * (1 + Tolerance));
+        Assert.StartsWith("[8]", lines[^2]);
+    }
+
+    [Fact]
+    public void Text_shorter_than_one_chunk_is_an_error()
+    {
+        using var text = new TempFile(".txt");
+        File.WriteAllText(text.Path, "Too short.");
+        var result = CliRunner.Run("perplexity", SharedData.Model("stories260K.gguf"), "-f", text.Path, "-c", "128");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("fewer than one chunk", result.Error);
+        Assert.Equal("", result.Out);
+    }
+
+    [GeneratedRegex(@"final_estimate: PPL = ([0-9.]+)")]
+    private static partial Regex ReferencePpl();
+
+    [GeneratedRegex(@"^Final estimate: PPL = ([0-9.]+) \+/- ([0-9.]+)$")]
+    private static partial Regex FinalLine();
+}

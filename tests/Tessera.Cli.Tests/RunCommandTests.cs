@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Tessera.Testing;
+
+namespace Tessera.Cli.Tests;
+
+public sealed class RunCommandTests
+{
+    private static readonly string Stories = SharedData.Model("stories260K.gguf");
+
+    [Fact]
+    public void Greedy_run_prints_only_the_reference_continuation()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(SharedData.Refs, "stories260K.ref.json")));
+        var greedy = json.RootElement.GetProperty("greedy")[0];
+        var result = CliRunner.Run("run", Stories, "-p", greedy.GetProperty("prompt").GetString()!, "--temp", "0", "-n", "32");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(greedy.GetProperty("generated_text").GetString(), result.Out.TrimEnd('\n'));
+        Assert.Contains("tokens/s", result.Error);
+    }
+
+    [Fact]
+    public void Same_seed_same_text()
+    {
+        var a = CliRunner.Run("run", Stories, "-p", "One day", "-n", "20", "--seed", "3");
+        var b = CliRunner.Run("run", Stories, "-p", "One day", "-n", "20", "--seed", "3");
+        Assert.Equal(0, a.ExitCode);
+        Assert.Equal(a.Out, b.Out);
+    }
+
+    [Fact]
+    public void Prompt_longer_than_the_context_is_one_line_error()
+    {
+        var result = CliRunner.Run("run", Stories, "-p", "Once upon a time there was a little girl named Lily", "--ctx", "4", "--temp", "0");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("context", result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Missing_model_is_one_line_error()
+    {
+        var result = CliRunner.Run("run", Path.Combine(SharedData.Models, "no-such-model.gguf"), "-p", "hi");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("no such file", result.Error);
+    }
+
+    [Fact]
+    public void Bench_json_has_one_object_per_test()
+    {
+        var result = CliRunner.Run("bench", Stories, "-p", "32", "-n", "8", "-r", "2", "-t", "2", "--json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Out);
+        var tests = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(["pp32", "tg8"], tests.Select(t => t.GetProperty("test").GetString()));
+        Assert.All(tests, t => Assert.True(t.GetProperty("tokens_per_second").GetDouble() > 0));
+        Assert.Equal(32, tests[0].GetProperty("n_prompt").GetInt32());
+        Assert.Equal(8, tests[1].GetProperty("n_gen").GetInt32());
+        Assert.Equal(2, tests[0].GetProperty("threads").GetInt32());
+        Assert.Equal("F32", tests[0].GetProperty("model_type").GetString());
+    }
+
+    [Fact]
+    public void Bench_table_has_pp_and_tg_rows()
+    {
+        var result = CliRunner.Run("bench", Stories, "-p", "16", "-n", "4", "-r", "1", "-t", "1");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("pp16", result.Out);
+        Assert.Contains("tg4", result.Out);
+        Assert.Contains("peak RSS", result.Out);
+    }
+}

@@ -1,0 +1,78 @@
+using Tessera.Kernels.Quants.Q8_0;
+using Tessera.Kernels.Quants.Q8_1;
+using Tessera.Kernels.Quants.Q8_K;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>The kernels' activation quantizers must produce exactly the bytes of the reference quantizers in
+/// Tessera.Tensors, so that kernel results mean the same thing as the reference formats.</summary>
+public sealed unsafe class ActivationQuantizerTests
+{
+    public static TheoryData<GgmlType> ActivationTypes => new(GgmlType.Q8_0, GgmlType.Q8_1, GgmlType.Q8_K);
+
+    private static (string Name, nint Quantize)[] Paths(GgmlType type) => type switch
+    {
+        GgmlType.Q8_0 => [("scalar", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeScalar), ("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeVector128)],
+        GgmlType.Q8_1 => [("scalar", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeScalar), ("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeVector128)],
+        GgmlType.Q8_K => [("scalar", (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.QuantizeScalar), ("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.QuantizeVector128)],
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    [Theory]
+    [MemberData(nameof(ActivationTypes))]
+    public void Every_path_matches_the_reference_quantizer_byte_for_byte(GgmlType type)
+    {
+        var random = new TestRandom();
+        var traits = GgmlTypeTraits.Of(type);
+        foreach (int blocks in Enumerable.Range(1, 16).Append(64))
+        {
+            int k = blocks * traits.BlockSize;
+            var x = random.Floats(k);
+            // Exact ties (x * 1/d = n + 0.5) are where rounding modes differ; plant a few so they are exercised.
+            x[1] = 0;
+            var expected = new byte[traits.BytesFor(k)];
+            Quantization.Quantize(type, x, expected);
+            foreach (var (name, quantize) in Paths(type))
+            {
+                var got = new byte[expected.Length];
+                fixed (float* source = x)
+                fixed (byte* target = got)
+                    ((delegate*<float*, int, byte*, void>)quantize)(source, k, target);
+                int mismatch = got.AsSpan().CommonPrefixLength(expected);
+                Assert.True(mismatch == expected.Length,
+                    $"{type} {name} k={k}: first differing byte {mismatch} (got {(mismatch < got.Length ? got[mismatch] : 0)}, expected {(mismatch < expected.Length ? expected[mismatch] : 0)}) ({random})");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ActivationTypes))]
+    public void Ties_and_zero_blocks_round_like_the_reference(GgmlType type)
+    {
+        var traits = GgmlTypeTraits.Of(type);
+        int k = traits.BlockSize * 2;
+        var x = new float[k];
+        // Block 0: max 127 makes d = 1, so halves are exact ties; block 1 stays all zero.
+        for (int i = 0; i < traits.BlockSize; i++)
+            x[i] = i == 0 ? 127f : (i % 7 - 3) + 0.5f;
+        var expected = new byte[traits.BytesFor(k)];
+        Quantization.Quantize(type, x, expected);
+        foreach (var (name, quantize) in Paths(type))
+        {
+            var got = new byte[expected.Length];
+            fixed (float* source = x)
+            fixed (byte* target = got)
+                ((delegate*<float*, int, byte*, void>)quantize)(source, k, target);
+            Assert.True(got.AsSpan().SequenceEqual(expected), $"{type} {name}: tie/zero block differs from the reference");
+        }
+    }
+
+    [Fact]
+    public void Public_quantize_row_rejects_partial_blocks_and_short_destinations()
+    {
+        Assert.Throws<ArgumentException>(() => Activations.QuantizeRow(GgmlType.Q8_0, new float[33], new byte[68]));
+        Assert.Throws<ArgumentException>(() => Activations.QuantizeRow(GgmlType.Q8_0, new float[32], new byte[33]));
+        Assert.Throws<ArgumentException>(() => Activations.QuantizeRow(GgmlType.Q4_0, new float[32], new byte[34]));
+    }
+}

@@ -1,0 +1,95 @@
+using Tessera.Kernels.Attention;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+public sealed unsafe class AttentionTests
+{
+    /// <summary>Naive float64 attention: for each token and head, softmax(q·k_j / sqrt(d)) over j ≤ position, then Σ p_j v_j.</summary>
+    private static double[] Naive(float[] q, float[] keys, float[] values, int tokens, int heads, int kvHeads, int headDim, int firstPosition)
+    {
+        var output = new double[tokens * heads * headDim];
+        for (int t = 0; t < tokens; t++)
+        {
+            int visible = firstPosition + t + 1;
+            for (int h = 0; h < heads; h++)
+            {
+                int g = h / (heads / kvHeads);
+                var scores = new double[visible];
+                for (int j = 0; j < visible; j++)
+                {
+                    double s = 0;
+                    for (int d = 0; d < headDim; d++)
+                        s += (double)q[(t * heads + h) * headDim + d] * keys[(j * kvHeads + g) * headDim + d];
+                    scores[j] = s / Math.Sqrt(headDim);
+                }
+                double max = scores.Max();
+                double sum = scores.Sum(s => Math.Exp(s - max));
+                for (int j = 0; j < visible; j++)
+                {
+                    double p = Math.Exp(scores[j] - max) / sum;
+                    for (int d = 0; d < headDim; d++)
+                        output[(t * heads + h) * headDim + d] += p * values[(j * kvHeads + g) * headDim + d];
+                }
+            }
+        }
+        return output;
+    }
+
+    [Theory]
+    [InlineData(GgmlType.F32, 1, 0, 8, 2, 1)]       // decode at position 0
+    [InlineData(GgmlType.F16, 1, 200, 8, 2, 2)]     // decode deep in the context: several position chunks
+    [InlineData(GgmlType.F32, 7, 60, 4, 4, 2)]      // prompt chunk after a prefix, no GQA
+    [InlineData(GgmlType.F16, 9, 0, 6, 3, 3)]       // prompt from scratch, GQA 2:1
+    [InlineData(GgmlType.F16, 3, 130, 8, 1, 1)]     // multi-query
+    public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads)
+    {
+        var random = new TestRandom();
+        const int headDim = 64;
+        int positions = firstPosition + tokens;
+        var q = random.Floats(tokens * heads * headDim);
+        var keys = random.Floats(positions * kvHeads * headDim);
+        var values = random.Floats(positions * kvHeads * headDim);
+        if (cacheType == GgmlType.F16)
+        {
+            // The cache holds halves: compare against the values it really holds.
+            keys = keys.Select(v => (float)(Half)v).ToArray();
+            values = values.Select(v => (float)(Half)v).ToArray();
+        }
+        var expected = Naive(q, keys, values, tokens, heads, kvHeads, headDim, firstPosition);
+
+        byte[] keyBytes = Encode(keys, cacheType), valueBytes = Encode(values, cacheType);
+        var output = new float[q.Length];
+        using var pool = new KernelThreadPool(threads);
+        fixed (byte* k = keyBytes)
+        fixed (byte* v = valueBytes)
+        {
+            var cache = new KvCacheView(k, v, cacheType, kvHeads, headDim);
+            ScaledDotProductAttention.Compute(q, tokens, heads, cache, firstPosition, output, pool);
+        }
+        for (int i = 0; i < output.Length; i++)
+            Assert.True(Math.Abs(output[i] - expected[i]) <= Tolerances.Attention, $"element {i}: {output[i]} vs {expected[i]} ({random})");
+    }
+
+    private static byte[] Encode(float[] values, GgmlType type)
+    {
+        if (type == GgmlType.F32)
+            return System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        var halves = values.Select(v => (Half)v).ToArray();
+        return System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
+    }
+
+    [Fact]
+    public void Rejects_head_counts_that_do_not_group()
+    {
+        using var pool = new KernelThreadPool(1);
+        var cache = new float[4 * 3 * 8];
+        fixed (float* c = cache)
+        {
+            var view = new KvCacheView(c, c, GgmlType.F32, 3, 8);
+            Assert.Throws<ArgumentException>(() => ScaledDotProductAttention.Compute(new float[4 * 8], 1, 4, view, 0, new float[32], pool));
+        }
+        Assert.Throws<ArgumentException>(() => new KvCacheView((void*)1, (void*)1, GgmlType.Q8_0, 1, 8));
+    }
+}

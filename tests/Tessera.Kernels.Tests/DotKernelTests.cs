@@ -1,0 +1,115 @@
+using Tessera.Kernels.Quants;
+using Tessera.Tensors;
+using Xunit.Abstractions;
+
+namespace Tessera.Kernels.Tests;
+
+public sealed unsafe class DotKernelTests(ITestOutputHelper output)
+{
+    public static TheoryData<GgmlType> Types => KernelPaths.Types;
+
+    /// <summary>Row lengths: every block count 1..16 (every tail of the 2- and 4-block unrolled loops) plus the
+    /// TinyLlama row lengths; for float types every length 1..40 (all vector tails) plus large ones.</summary>
+    private static IEnumerable<int> Lengths(GgmlType type)
+    {
+        int block = QuantKernels.Get(type).BlockSize;
+        if (block == 1)
+            return Enumerable.Range(1, 40).Concat([255, 2048, 5632]);
+        return Enumerable.Range(1, 16).Select(b => b * block).Concat([2048, 5632]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Every_simd_path_matches_the_scalar_reference(GgmlType type)
+    {
+        var random = new TestRandom();
+        var kernel = QuantKernels.Get(type);
+        var paths = KernelPaths.For(type);
+        Assert.Equal(Isa.Scalar, paths[0].Isa);
+        foreach (var path in paths.Where(p => !p.IsSupported))
+            output.WriteLine($"{type} {path.Isa}: SKIPPED, this CPU lacks it");
+        var simd = paths.Skip(1).Where(p => p.IsSupported).ToArray();
+        Assert.True(simd.Any(p => p.Isa is Isa.Avx2 or Isa.Vector128),
+            $"{type}: neither the AVX2 nor the Vector128 path could run, so no SIMD path was tested");
+        output.WriteLine($"{type}: testing {string.Join(", ", simd.Select(p => p.Isa))} ({random})");
+
+        foreach (int k in Lengths(type))
+        {
+            var rows = new QuantizedRows(type, kernel.ActivationType, k, 1, random);
+            var (activation, values) = rows.Activation(random.Floats(k));
+            var (_, magnitude) = rows.Reference(0, values);
+            fixed (byte* w = rows.Weights)
+            fixed (byte* a = activation)
+            {
+                float scalar = paths[0].Dot(w, a, k);
+                foreach (var path in simd)
+                {
+                    float got = path.Dot(w, a, k);
+                    double error = Tolerances.Relative(got, scalar, magnitude);
+                    Assert.True(error <= Tolerances.SimdVsScalar,
+                        $"{type} {path.Isa} k={k}: {got} vs scalar {scalar}, relative error {error:E2} ({random})");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Scalar_reference_equals_float64_dot_of_dequantized_rows(GgmlType type)
+    {
+        var random = new TestRandom();
+        var kernel = QuantKernels.Get(type);
+        foreach (int k in Lengths(type))
+        {
+            var rows = new QuantizedRows(type, kernel.ActivationType, k, 1, random);
+            var (activation, values) = rows.Activation(random.Floats(k));
+            var (expected, magnitude) = rows.Reference(0, values);
+            fixed (byte* w = rows.Weights)
+            fixed (byte* a = activation)
+            {
+                float got = KernelPaths.For(type)[0].Dot(w, a, k);
+                double error = Tolerances.Relative(got, expected, magnitude);
+                Assert.True(error <= Tolerances.VsDequantized(kernel.ActivationType), $"{type} scalar k={k}: {got} vs {expected}, relative error {error:E2} ({random})");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Four_token_micro_kernel_matches_single_dots(GgmlType type)
+    {
+        var random = new TestRandom();
+        var kernel = QuantKernels.Get(type);
+        if (kernel.Dot4 == null)
+        {
+            output.WriteLine($"{type}: no four-token micro-kernel; the matmul uses the single dot");
+            return;
+        }
+        foreach (int k in Lengths(type))
+        {
+            var rows = new QuantizedRows(type, kernel.ActivationType, k, 1, random);
+            int stride = (int)kernel.ActivationRowBytes(k);
+            var activations = new byte[4 * stride];
+            var magnitudes = new double[4];
+            for (int t = 0; t < 4; t++)
+            {
+                var (bytes, values) = rows.Activation(random.Floats(k));
+                bytes.CopyTo(activations, t * stride);
+                magnitudes[t] = rows.Reference(0, values).Magnitude;
+            }
+            var results = new float[4];
+            fixed (byte* w = rows.Weights)
+            fixed (byte* a = activations)
+            fixed (float* r = results)
+            {
+                kernel.Dot4(w, a, stride, k, r);
+                for (int t = 0; t < 4; t++)
+                {
+                    float single = kernel.Dot(w, a + t * stride, k);
+                    double error = Tolerances.Relative(results[t], single, magnitudes[t]);
+                    Assert.True(error <= Tolerances.SimdVsScalar, $"{type} Dot4 token {t} k={k}: {results[t]} vs {single} ({random})");
+                }
+            }
+        }
+    }
+}

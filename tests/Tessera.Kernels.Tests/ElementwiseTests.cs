@@ -1,0 +1,129 @@
+using Tessera.Kernels.Elementwise;
+
+namespace Tessera.Kernels.Tests;
+
+public sealed class ElementwiseTests
+{
+    private static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> got, string what, TestRandom random)
+    {
+        Assert.Equal(expected.Length, got.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double error = Math.Abs(got[i] - expected[i]) / Math.Max(1.0, Math.Abs(expected[i]));
+            Assert.True(error <= Tolerances.Elementwise, $"{what} element {i}: {got[i]} vs {expected[i]} ({random})");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(2049)]
+    public void RmsNorm_matches_float64(int length)
+    {
+        var random = new TestRandom();
+        var x = random.Floats(length);
+        var weight = random.Floats(length);
+        const float epsilon = 1e-5f;
+        double meanSquare = x.Sum(v => (double)v * v) / length;
+        double scale = 1 / Math.Sqrt(meanSquare + epsilon);
+        var expected = x.Select((v, i) => v * scale * weight[i]).ToArray();
+        var output = new float[length];
+        RmsNorm.Apply(x, weight, epsilon, output);
+        AssertClose(expected, output, "rmsnorm", random);
+        RmsNorm.Apply(x, weight, epsilon, x);   // in place
+        AssertClose(expected, x, "rmsnorm in place", random);
+    }
+
+    [Fact]
+    public void RmsNorm_rows_use_the_same_weight()
+    {
+        var random = new TestRandom();
+        var x = random.Floats(3 * 16);
+        var weight = random.Floats(16);
+        var rows = new float[x.Length];
+        RmsNorm.ApplyRows(x, weight, 1e-6f, rows);
+        for (int r = 0; r < 3; r++)
+        {
+            var one = new float[16];
+            RmsNorm.Apply(x.AsSpan(r * 16, 16), weight, 1e-6f, one);
+            Assert.True(one.AsSpan().SequenceEqual(rows.AsSpan(r * 16, 16)));
+        }
+        Assert.Throws<ArgumentException>(() => RmsNorm.ApplyRows(new float[17], weight, 1e-6f, new float[17]));
+    }
+
+    [Theory]
+    [InlineData(RopeStyle.Normal, 0)]
+    [InlineData(RopeStyle.Neox, 0)]
+    [InlineData(RopeStyle.Normal, 32)]
+    [InlineData(RopeStyle.Neox, 16)]
+    public void Rope_rotates_pairs_like_the_formula(RopeStyle style, int rotaryDims)
+    {
+        var random = new TestRandom();
+        const int heads = 3, headDim = 64;
+        var options = new RopeOptions(style, 500000f, 0.5f, rotaryDims);
+        int rotary = rotaryDims == 0 ? headDim : rotaryDims;
+        foreach (int position in new[] { 0, 1, 17, 4095 })
+        {
+            var x = random.Floats(heads * headDim);
+            var expected = x.Select(v => (double)v).ToArray();
+            for (int h = 0; h < heads; h++)
+            {
+                for (int i = 0; i < rotary / 2; i++)
+                {
+                    double theta = position * 0.5 * Math.Pow(500000.0, -2.0 * i / rotary);
+                    int a = h * headDim + (style == RopeStyle.Normal ? 2 * i : i);
+                    int b = style == RopeStyle.Normal ? a + 1 : a + rotary / 2;
+                    expected[a] = x[a] * Math.Cos(theta) - x[b] * Math.Sin(theta);
+                    expected[b] = x[a] * Math.Sin(theta) + x[b] * Math.Cos(theta);
+                }
+            }
+            Rope.Apply(x, heads, headDim, position, options);
+            AssertClose(expected, x, $"rope {style} position {position}", random);
+        }
+    }
+
+    [Fact]
+    public void Rope_rejects_bad_shapes()
+    {
+        var options = new RopeOptions(RopeStyle.Normal);
+        Assert.Throws<ArgumentException>(() => Rope.Apply(new float[10], 2, 4, 0, options));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Rope.Apply(new float[8], 2, 4, 0, options with { RotaryDimensions = 3 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Rope.Apply(new float[8], 2, 4, -1, options));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(5632)]
+    public void SwiGlu_matches_float64(int length)
+    {
+        var random = new TestRandom();
+        var gate = random.Floats(length, 3f);
+        var up = random.Floats(length);
+        var expected = gate.Select((g, i) => g / (1 + Math.Exp(-(double)g)) * up[i]).ToArray();
+        var output = new float[length];
+        SwiGlu.Apply(gate, up, output);
+        AssertClose(expected, output, "swiglu", random);
+        SwiGlu.Apply(gate, up, gate);   // output aliasing gate
+        AssertClose(expected, gate, "swiglu in place", random);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(9)]
+    [InlineData(32000)]
+    public void Softmax_matches_float64_and_survives_large_values(int length)
+    {
+        var random = new TestRandom();
+        var x = random.Floats(length, 30f);
+        x[0] = 1000f;   // would overflow exp without subtracting the max
+        double max = x.Max();
+        var exps = x.Select(v => Math.Exp(v - max)).ToArray();
+        double sum = exps.Sum();
+        var expected = exps.Select(e => e / sum).ToArray();
+        Softmax.Apply(x);
+        AssertClose(expected, x, "softmax", random);
+        Assert.Throws<ArgumentException>(() => Softmax.Apply(new[] { float.NegativeInfinity }));
+    }
+}

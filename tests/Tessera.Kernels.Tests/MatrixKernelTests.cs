@@ -1,0 +1,128 @@
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+public sealed unsafe class MatrixKernelTests
+{
+    public static TheoryData<GgmlType> Types => KernelPaths.Types;
+
+    /// <summary>Y[tokens, rows] in float64 from the dequantized weights and the reference-quantized activations.</summary>
+    private static (double[] Expected, double[] Magnitude) Reference(QuantizedRows weights, float[] x, int tokens, int rows)
+    {
+        var expected = new double[tokens * rows];
+        var magnitude = new double[tokens * rows];
+        int k = weights.K;
+        for (int t = 0; t < tokens; t++)
+        {
+            var (_, values) = weights.Activation(x.AsSpan(t * k, k).ToArray());
+            for (int r = 0; r < rows; r++)
+                (expected[t * rows + r], magnitude[t * rows + r]) = weights.Reference(r, values);
+        }
+        return (expected, magnitude);
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Matmul_and_matvec_match_float64_for_random_shapes(GgmlType type)
+    {
+        var random = new TestRandom();
+        int block = Quants.QuantKernels.Get(type).BlockSize == 1 ? 8 : Quants.QuantKernels.Get(type).BlockSize;
+        using var pool = new KernelThreadPool(2);
+        foreach (var (rowCount, blocks, tokens) in new[] { (1, 1, 1), (7, 3, 5), (33, 2, 9), (65, 5, 1), (17, 8, 70), (3, 1, 4) })
+        {
+            int k = blocks * block + (block == 8 ? 3 : 0);   // float types also get a ragged length
+            var weights = new QuantizedRows(type, MatVec.ActivationTypeFor(type), k, rowCount, random);
+            var x = random.Floats(tokens * k);
+            var y = new float[tokens * rowCount];
+            fixed (byte* w = weights.Weights)
+                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+            var (expected, magnitude) = Reference(weights, x, tokens, rowCount);
+            for (int i = 0; i < y.Length; i++)
+            {
+                double error = Tolerances.Relative(y[i], expected[i], magnitude[i]);
+                Assert.True(error <= Tolerances.VsDequantized(weights.ActivationType),
+                    $"{type} rows={rowCount} k={k} tokens={tokens} element {i}: {y[i]} vs {expected[i]} ({random})");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Threaded_results_are_identical_to_single_threaded(GgmlType type)
+    {
+        var random = new TestRandom();
+        int k = 512;
+        int rowCount = 203;    // odd, and not a multiple of any task size
+        int tokens = 11;
+        var weights = new QuantizedRows(type, MatVec.ActivationTypeFor(type), k, rowCount, random);
+        var x = random.Floats(tokens * k);
+        using var single = new KernelThreadPool(1);
+        using var two = new KernelThreadPool(2);
+        using var three = new KernelThreadPool(3);
+        fixed (byte* w = weights.Weights)
+        {
+            var baseline = new float[tokens * rowCount];
+            MatMul.Compute(type, w, rowCount, k, x, tokens, baseline, single);
+            foreach (var pool in new[] { two, three })
+            {
+                var y = new float[tokens * rowCount];
+                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+                Assert.True(baseline.AsSpan().SequenceEqual(y), $"{type}: matmul on {pool.ThreadCount} threads differs ({random})");
+                var yv = new float[rowCount];
+                var yvSingle = new float[rowCount];
+                MatVec.Compute(type, w, rowCount, k, x.AsSpan(0, k), yv, pool);
+                MatVec.Compute(type, w, rowCount, k, x.AsSpan(0, k), yvSingle, single);
+                Assert.True(yvSingle.AsSpan().SequenceEqual(yv), $"{type}: matvec on {pool.ThreadCount} threads differs ({random})");
+            }
+        }
+    }
+
+    [Fact]
+    public void Matvec_and_matmul_allocate_nothing_on_the_calling_thread()
+    {
+        var random = new TestRandom();
+        const int k = 256, rowCount = 96, tokens = 8;
+        var types = new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.F16 };
+        using var pool = new KernelThreadPool(2);
+        var x = random.Floats(tokens * k);
+        var y = new float[tokens * rowCount];
+        foreach (var type in types)
+        {
+            var weights = new QuantizedRows(type, MatVec.ActivationTypeFor(type), k, rowCount, random);
+            fixed (byte* w = weights.Weights)
+            {
+                // Warm up: JIT, scratch growth.
+                MatVec.Compute(type, w, rowCount, k, x.AsSpan(0, k), y, pool);
+                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 10; i++)
+                {
+                    MatVec.Compute(type, w, rowCount, k, x.AsSpan(0, k), y, pool);
+                    MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+                }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(allocated == 0, $"{type}: {allocated} bytes allocated in the matvec/matmul hot path");
+            }
+        }
+    }
+
+    [Fact]
+    public void Bad_arguments_are_rejected_with_the_culprit_named()
+    {
+        using var pool = new KernelThreadPool(1);
+        var weights = new byte[18 * 4];
+        fixed (byte* w = weights)
+        {
+            byte* p = w;
+            var e = Assert.Throws<ArgumentException>(() => MatVec.Compute(GgmlType.Q4_0, p, 4, 33, new float[33], new float[4], pool));
+            Assert.Equal("k", e.ParamName);
+            e = Assert.Throws<ArgumentException>(() => MatVec.Compute(GgmlType.Q4_0, p, 4, 32, new float[31], new float[4], pool));
+            Assert.Equal("x", e.ParamName);
+            e = Assert.Throws<ArgumentException>(() => MatVec.Compute(GgmlType.Q4_0, p, 4, 32, new float[32], new float[3], pool));
+            Assert.Equal("y", e.ParamName);
+            Assert.Throws<NotSupportedException>(() => MatVec.Compute(GgmlType.IQ2_XXS, p, 1, 256, new float[256], new float[1], pool));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Compute(GgmlType.Q4_0, p, 0, 32, new float[32], 1, new float[4], pool));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>Random rows in a weight type plus the activations its kernel takes, built with the reference quantizers.</summary>
+internal sealed class QuantizedRows
+{
+    public QuantizedRows(GgmlType weightType, GgmlType activationType, int k, int rowCount, TestRandom random)
+    {
+        K = k;
+        WeightType = weightType;
+        ActivationType = activationType;
+        var weightTraits = GgmlTypeTraits.Of(weightType);
+        WeightRowBytes = (int)weightTraits.BytesFor(k);
+        Weights = new byte[WeightRowBytes * rowCount];
+        for (int r = 0; r < rowCount; r++)
+            Quantization.Quantize(weightType, random.Floats(k), Weights.AsSpan(r * WeightRowBytes, WeightRowBytes));
+        DequantizedWeights = new float[k * rowCount];
+        Quantization.Dequantize(weightType, Weights, DequantizedWeights);
+    }
+
+    public int K { get; }
+
+    public GgmlType WeightType { get; }
+
+    public GgmlType ActivationType { get; }
+
+    public int WeightRowBytes { get; }
+
+    /// <summary>[rows, k] in the weight type.</summary>
+    public byte[] Weights { get; }
+
+    /// <summary>[rows, k] dequantized by the reference.</summary>
+    public float[] DequantizedWeights { get; }
+
+    /// <summary>An activation row quantized by the reference, and its dequantized values.</summary>
+    public (byte[] Bytes, float[] Values) Activation(float[] x)
+    {
+        if (ActivationType == GgmlType.F32)
+            return (System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray(), x);
+        var bytes = new byte[GgmlTypeTraits.Of(ActivationType).BytesFor(x.Length)];
+        Quantization.Quantize(ActivationType, x, bytes);
+        var values = new float[x.Length];
+        Quantization.Dequantize(ActivationType, bytes, values);
+        return (bytes, values);
+    }
+
+    /// <summary>(float64 dot, sum of |products|) of weight row <paramref name="row"/> with <paramref name="x"/>.</summary>
+    public (double Dot, double Magnitude) Reference(int row, ReadOnlySpan<float> x)
+    {
+        double dot = 0, magnitude = 0;
+        for (int i = 0; i < K; i++)
+        {
+            double p = (double)DequantizedWeights[row * K + i] * x[i];
+            dot += p;
+            magnitude += Math.Abs(p);
+        }
+        return (dot, magnitude);
+    }
+}

@@ -1,0 +1,40 @@
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>
+/// Every tolerance of the kernel tests, per type family. Errors are measured relative to sum |w_i * x_i| (the
+/// magnitude the accumulation works with), so one number fits rows of any length and cancellation.
+/// </summary>
+internal static class Tolerances
+{
+    /// <summary>SIMD path vs scalar reference: same integer block sums, only the float accumulation order differs.</summary>
+    public const double SimdVsScalar = 1e-5;
+
+    /// <summary>
+    /// Kernel vs float64 dot of the dequantized weight and dequantized activation rows. The integer kernels are exact
+    /// per block, so only float rounding of scale products and sums remains — except with Q8_1 activations, whose
+    /// precomputed s = d * sum(q) is stored as a half (relative error up to 2^-11 on the minimum's term m * s).
+    /// </summary>
+    public static double VsDequantized(GgmlType activationType) => activationType == GgmlType.Q8_1 ? 1e-3 : 2e-5;
+
+    /// <summary>Element-wise kernels (RMSNorm, RoPE, SwiGLU, softmax) vs float64, relative per element.</summary>
+    public const double Elementwise = 2e-5;
+
+    /// <summary>Attention vs a naive float64 softmax(QK^T/sqrt(d))V, absolute on values of order 1.</summary>
+    public const double Attention = 2e-4;
+
+    /// <summary>
+    /// Kernel with quantized activations vs float64 dot of the dequantized weight row with the original F32
+    /// activations: adds the activation quantization error (half a step of 1/127 of a block's largest value).
+    /// </summary>
+    public static double VsFloatActivations(GgmlType activationType) => activationType switch
+    {
+        GgmlType.F32 => 1e-5,
+        GgmlType.Q8_0 or GgmlType.Q8_1 or GgmlType.Q8_K => 1e-2,
+        _ => throw new ArgumentOutOfRangeException(nameof(activationType)),
+    };
+
+    public static double Relative(double got, double expected, double magnitude) =>
+        Math.Abs(got - expected) / Math.Max(magnitude, 1e-30);
+}

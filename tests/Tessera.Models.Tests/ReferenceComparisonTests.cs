@@ -1,0 +1,115 @@
+using Tessera.Runtime;
+using Tessera.Tensors;
+using Tessera.Testing;
+using Xunit.Abstractions;
+
+namespace Tessera.Models.Tests;
+
+/// <summary>
+/// Every shared model against its reference (`M.ref.json`): teacher-forced top-10 logits at each of 48 positions,
+/// the greedy prompt's top-10 logits, top-1 agreement where the reference's top-1/top-2 gap exceeds twice the
+/// tolerance, and the 32 greedy steps identical up to the first step whose reference gap is within twice the
+/// tolerance (where rounding may legitimately flip the choice). Each test loads its model once.
+/// </summary>
+public sealed class ReferenceComparisonTests(ITestOutputHelper output)
+{
+    /// <summary>Same context length as the reference run.</summary>
+    private const int ReferenceContext = 512;
+
+    [Theory]
+    [InlineData("stories260K.gguf")]
+    [InlineData("llama-2-tiny-random.gguf")]
+    [InlineData("syn-llama-F16.gguf")]
+    [InlineData("syn-llama-Q8_0.gguf")]
+    [InlineData("syn-llama-Q4_0.gguf")]
+    [InlineData("syn-llama-Q4_1.gguf")]
+    [InlineData("syn-llama-Q5_0.gguf")]
+    [InlineData("syn-llama-Q5_1.gguf")]
+    [InlineData("syn-llama-IQ4_NL.gguf")]
+    [InlineData("syn-llama-Q2_K.gguf")]
+    [InlineData("syn-llama-Q3_K_M.gguf")]
+    [InlineData("syn-llama-Q4_K_M.gguf")]
+    [InlineData("syn-llama-Q5_K_M.gguf")]
+    [InlineData("syn-llama-Q6_K.gguf")]
+    [InlineData("syn-qwen2-F16.gguf")]
+    [InlineData("syn-qwen2-Q8_0.gguf")]
+    [InlineData("syn-qwen3-Q4_0.gguf")]
+    [InlineData("syn-qwen3moe-F16.gguf")]
+    [InlineData("syn-qwen3moe-Q8_0.gguf")]
+    [InlineData("syn-qwen3moe-Q4_K_M.gguf")]
+    [InlineData("syn-mixtral-Q8_0.gguf")]
+    [InlineData("syn-mixtral-Q4_0.gguf")]
+    public void Matches_reference(string modelFile)
+    {
+        var reference = ModelReference.Load(modelFile);
+        using var model = ModelLoader.Load(SharedData.Model(modelFile));
+        using var context = new InferenceContext(model, new ContextOptions { ContextSize = ReferenceContext, KvCacheType = GgmlType.F32, Threads = 2 });
+        Assert.Equal(reference.VocabularySize, model.VocabularySize);
+        var tolerance = ReferenceTolerance.For(model);
+        double std = reference.LogitStd;
+        int vocab = model.VocabularySize;
+
+        var teacherLogits = new float[reference.TeacherIds.Length * vocab];
+        using (var session = context.CreateSession())
+            session.Append(reference.TeacherIds, teacherLogits);
+        var teacherErrors = CompareTop(reference.TeacherTop, i => teacherLogits.AsSpan(i * vocab, vocab), std, tolerance, "teacher-forced");
+
+        using var greedy = context.CreateSession();
+        var promptLogits = new float[reference.PromptIds.Length * vocab];
+        greedy.Append(reference.PromptIds, promptLogits);
+        CompareTop(reference.PromptTop, i => promptLogits.AsSpan(i * vocab, vocab), std, tolerance, "prompt");
+
+        int matched = 0;
+        int comparable = reference.GeneratedIds.Length;
+        for (int step = 0; step < reference.GeneratedIds.Length; step++)
+        {
+            var top = reference.StepTop[step];
+            if (top[0].Logit - top[1].Logit <= 2 * tolerance.Typical * std)
+            {
+                comparable = step;
+                break;
+            }
+            int chosen = ArgMax(greedy.Logits);
+            Assert.True(chosen == reference.GeneratedIds[step], $"greedy step {step}: chose {chosen}, reference {reference.GeneratedIds[step]}");
+            matched++;
+            greedy.Append(chosen);
+        }
+        output.WriteLine($"{modelFile}: max teacher-forced error {teacherErrors.Max() / std:P3} of std ({teacherErrors.Max():E2}, std {std:G4}); " +
+            $"greedy identical for {matched} of {reference.GeneratedIds.Length} steps (comparable {comparable})");
+        if (tolerance == ReferenceTolerance.Float32)
+            Assert.Equal(reference.GeneratedIds.Length, matched);
+    }
+
+    /// <summary>Checks each position's reference top list; returns the max absolute error per position.</summary>
+    private static double[] CompareTop((int Id, float Logit)[][] reference, Func<int, ReadOnlySpan<float>> logitsAt, double std,
+        ReferenceTolerance tolerance, string what)
+    {
+        var errors = new double[reference.Length];
+        for (int i = 0; i < reference.Length; i++)
+        {
+            var logits = logitsAt(i);
+            foreach (var (id, logit) in reference[i])
+                errors[i] = Math.Max(errors[i], Math.Abs(logits[id] - logit));
+            Assert.True(errors[i] <= tolerance.Worst * std, $"{what} position {i}: error {errors[i] / std:P3} of std exceeds {tolerance.Worst:P1}");
+            var top = reference[i];
+            if (top[0].Logit - top[1].Logit > 2 * tolerance.Typical * std)
+                Assert.True(ArgMax(logits) == top[0].Id, $"{what} position {i}: top-1 {ArgMax(logits)}, reference {top[0].Id}");
+        }
+        int above = errors.Count(e => e > tolerance.Typical * std);
+        Assert.True(above <= tolerance.PositionsAllowedAboveTypical,
+            $"{what}: {above} positions exceed {tolerance.Typical:P1} of std (max {errors.Max() / std:P3}); allowed {tolerance.PositionsAllowedAboveTypical}");
+        return errors;
+    }
+
+    /// <summary>Index of the largest logit, ties to the lowest id (as the reference's greedy).</summary>
+    private static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+                best = i;
+        }
+        return best;
+    }
+}
