@@ -14,7 +14,9 @@ internal readonly struct JsonFields
     public JsonFields(JsonElement element, string path)
     {
         if (element.ValueKind != JsonValueKind.Object)
-            throw ApiException.BadRequest(path, $"{(path.Length == 0 ? "The request body" : path)} must be a JSON object.");
+            throw path.Length == 0
+                ? new ApiException(400, "The request body must be a JSON object.", null, "invalid_json")
+                : ApiException.BadRequest(path, $"{path} must be a JSON object.");
         _object = element;
         _prefix = path.Length == 0 ? "" : path + ".";
     }
