@@ -20,7 +20,8 @@ public sealed class TestServer : IAsyncDisposable
     private TestServer(TesseraServer server, string? apiKey)
     {
         Server = server;
-        Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = Timeout };
+        // No draining: disposing an unfinished response must close the connection, as a client going away does.
+        Http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = server.BaseAddress, Timeout = Timeout };
         if (apiKey is not null)
             Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         Client = new OpenAIClient(new ApiKeyCredential(apiKey ?? "unused"), new OpenAIClientOptions
