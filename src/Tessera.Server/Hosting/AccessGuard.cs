@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +14,7 @@ internal sealed class AccessGuard(ServerOptions options)
 {
     private static readonly string[] LocalHostNames = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
-    private readonly bool _loopbackOnly = IsLoopback(options.Host);
+    private readonly bool _loopbackOnly = options.ListensOnLoopbackOnly;
     private readonly byte[]? _keyHash = options.ApiKey is { } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
 
     public const string PublicPath = "/health";
@@ -33,7 +32,4 @@ internal sealed class AccessGuard(ServerOptions options)
             && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim())), _keyHash);
         return valid ? null : new ApiException(401, "Missing or incorrect API key. Send it as \"Authorization: Bearer KEY\".", null, "invalid_api_key");
     }
-
-    public static bool IsLoopback(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Tessera.Runtime;
 
 namespace Tessera.Server.Hosting;
@@ -55,6 +56,10 @@ public sealed record ServerOptions
 
     /// <summary>Write ASP.NET Core's log to the console (the CLI does; tests do not).</summary>
     public bool ConsoleLogging { get; init; }
+
+    /// <summary>True when <see cref="Host"/> is a loopback address (or localhost).</summary>
+    public bool ListensOnLoopbackOnly =>
+        Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(Host, out var address) && IPAddress.IsLoopback(address));
 
     public void Validate()
     {
