@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -7,17 +8,20 @@ namespace Tessera.Kernels;
 /// <summary>
 /// Matrix-matrix product for prompt processing: Y[tokens, rows] = X[tokens, k] · W[rows, k]^T, W in its file type.
 /// All token rows are quantized once (in parallel), then weight rows are split over the pool. Within a task, tokens
-/// are visited in tiles small enough for L2, and each weight row meets four tokens at a time through the type's
-/// Dot4 micro-kernel, which decodes a weight block once and multiplies it with four activation blocks while it sits
-/// in registers.
+/// are visited in tiles small enough for L2; four weight rows meet four tokens at a time in the type's tile kernel
+/// (each decoded weight block and each loaded activation block used four times from registers), or, for types
+/// without one, each row meets four tokens through its Dot4 kernel.
 /// </summary>
 public static unsafe class MatMul
 {
     /// <summary>Tokens per tile: 64 activation rows of k = 8192 in Q8_0 are ~550 KB, within L2 on current x86 cores.</summary>
     private const int TokenTile = 64;
 
-    /// <summary>Tokens the micro-kernel handles at once.</summary>
+    /// <summary>Tokens the micro-kernels handle at once.</summary>
     private const int MicroTokens = 4;
+
+    /// <summary>Weight rows the tile kernel handles at once.</summary>
+    private const int TileRows = 4;
 
     /// <param name="weights">[rows, k] in <paramref name="weightType"/>'s layout</param>
     /// <param name="x">[tokens, k]</param>
@@ -75,39 +79,62 @@ public static unsafe class MatMul
         public long RowsPerTask;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizeTask(void* state, int token, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
         job.Kernel.QuantizeActivations(job.X + (long)token * job.K, job.K, job.Activations + token * job.ActivationRowBytes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
         long firstRow = task * job.RowsPerTask;
         long endRow = Math.Min(job.Rows, firstRow + job.RowsPerTask);
-        float* results = stackalloc float[MicroTokens];
-        var dot = job.Kernel.Dot;
-        var dot4 = job.Kernel.Dot4;
-        for (int tile = 0; tile < job.Tokens; tile += TokenTile)
+        var tile = job.Kernel.Tile;
+        // Weight rows in groups of four go through the 4x4 tile kernel where the type has one.
+        long tiledEnd = tile == null ? firstRow : firstRow + (endRow - firstRow) / TileRows * TileRows;
+        for (int tokenTile = 0; tokenTile < job.Tokens; tokenTile += TokenTile)
         {
-            int tileEnd = Math.Min(job.Tokens, tile + TokenTile);
-            byte* row = job.Weights + firstRow * job.WeightRowBytes;
-            for (long r = firstRow; r < endRow; r++, row += job.WeightRowBytes)
+            int tileEnd = Math.Min(job.Tokens, tokenTile + TokenTile);
+            int tiledTokens = tokenTile + (tileEnd - tokenTile) / MicroTokens * MicroTokens;
+            for (long r = firstRow; r < tiledEnd; r += TileRows)
             {
-                int t = tile;
-                if (dot4 != null)
-                {
-                    for (; t + MicroTokens <= tileEnd; t += MicroTokens)
-                    {
-                        dot4(row, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, results);
-                        for (int i = 0; i < MicroTokens; i++)
-                            job.Y[(t + i) * job.Rows + r] = results[i];
-                    }
-                }
-                for (; t < tileEnd; t++)
-                    job.Y[t * job.Rows + r] = dot(row, job.Activations + t * job.ActivationRowBytes, job.K);
+                byte* rows = job.Weights + r * job.WeightRowBytes;
+                for (int t = tokenTile; t < tiledTokens; t += MicroTokens)
+                    tile(rows, (nint)job.WeightRowBytes, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, job.Y + t * job.Rows + r, (nint)job.Rows);
+                for (long row = r; row < r + TileRows; row++)
+                    SingleTokens(ref job, row, tiledTokens, tileEnd);
+            }
+            for (long r = tiledEnd; r < endRow; r++)
+                RowAgainstTokens(ref job, r, tokenTile, tileEnd);
+        }
+    }
+
+    /// <summary>One weight row against tokens [first, end): four at a time through Dot4 where available.</summary>
+    private static void RowAgainstTokens(ref Job job, long r, int first, int end)
+    {
+        float* results = stackalloc float[MicroTokens];
+        byte* row = job.Weights + r * job.WeightRowBytes;
+        int t = first;
+        var dot4 = job.Kernel.Dot4;
+        if (dot4 != null)
+        {
+            for (; t + MicroTokens <= end; t += MicroTokens)
+            {
+                dot4(row, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, results);
+                for (int i = 0; i < MicroTokens; i++)
+                    job.Y[(t + i) * job.Rows + r] = results[i];
             }
         }
+        SingleTokens(ref job, r, t, end);
+    }
+
+    private static void SingleTokens(ref Job job, long r, int first, int end)
+    {
+        byte* row = job.Weights + r * job.WeightRowBytes;
+        for (int t = first; t < end; t++)
+            job.Y[t * job.Rows + r] = job.Kernel.Dot(row, job.Activations + t * job.ActivationRowBytes, job.K);
     }
 }

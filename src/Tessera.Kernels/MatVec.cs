@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -46,8 +47,12 @@ public static unsafe class MatVec
         }
     }
 
-    internal static long RowsPerTask(long rows, int threads) =>
-        Math.Max(MinRowsPerTask, (rows + threads * TasksPerThread - 1) / (threads * TasksPerThread));
+    /// <summary>Rows per task: a multiple of 4 (the matmul tile height), at least <see cref="MinRowsPerTask"/>.</summary>
+    internal static long RowsPerTask(long rows, int threads)
+    {
+        long perTask = Math.Max(MinRowsPerTask, (rows + threads * TasksPerThread - 1) / (threads * TasksPerThread));
+        return (perTask + 3) & ~3L;
+    }
 
     private struct Job
     {
@@ -61,6 +66,7 @@ public static unsafe class MatVec
         public long RowsPerTask;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;

@@ -76,12 +76,13 @@ public sealed class InferenceContext : IDisposable
     /// <summary>
     /// Evaluates <paramref name="tokens"/> of one sequence at positions start.. in chunks. Writes the logits of the last
     /// token to <paramref name="lastLogits"/> [n_vocab] or, when <paramref name="allLogits"/> is not empty, of every token
-    /// there [tokens, n_vocab].
+    /// from index <paramref name="firstWithLogits"/> on there [tokens - firstWithLogits, n_vocab].
     /// </summary>
-    internal void Evaluate(int sequenceId, ReadOnlySpan<int> tokens, int start, Span<float> lastLogits, Span<float> allLogits)
+    internal void Evaluate(int sequenceId, ReadOnlySpan<int> tokens, int start, Span<float> lastLogits, Span<float> allLogits, int firstWithLogits)
     {
         int vocab = VocabularySize;
         bool every = !allLogits.IsEmpty;
+        int written = 0;
         lock (_gate)
         {
             for (int offset = 0; offset < tokens.Length; offset += BatchSize)
@@ -89,13 +90,15 @@ public sealed class InferenceContext : IDisposable
                 int count = Math.Min(BatchSize, tokens.Length - offset);
                 _batch.Clear();
                 for (int i = 0; i < count; i++)
-                    _batch.Add(tokens[offset + i], start + offset + i, sequenceId, every || offset + i == tokens.Length - 1);
-                if (_batch.LogitCount == 0)
-                    Model.Forward(_batch, Cache, _scratch, Span<float>.Empty, Pool);
-                else if (every)
-                    Model.Forward(_batch, Cache, _scratch, allLogits.Slice(offset * vocab, count * vocab), Pool);
-                else
-                    Model.Forward(_batch, Cache, _scratch, lastLogits, Pool);
+                {
+                    int index = offset + i;
+                    _batch.Add(tokens[index], start + index, sequenceId, every ? index >= firstWithLogits : index == tokens.Length - 1);
+                }
+                var target = _batch.LogitCount == 0 ? Span<float>.Empty
+                    : every ? allLogits.Slice(written * vocab, _batch.LogitCount * vocab)
+                    : lastLogits;
+                Model.Forward(_batch, Cache, _scratch, target, Pool);
+                written += _batch.LogitCount;
             }
         }
     }

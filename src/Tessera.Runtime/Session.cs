@@ -40,9 +40,10 @@ public sealed class Session : IDisposable
 
     /// <summary>
     /// Evaluates <paramref name="tokens"/> after the current ones; when <paramref name="allLogits"/> is not empty it
-    /// receives the logits of every appended token [tokens, n_vocab] (used to score text).
+    /// receives the logits of the appended tokens from index <paramref name="firstWithLogits"/> on
+    /// [tokens - firstWithLogits, n_vocab] (used to score text; skipping unscored tokens skips their output projection).
     /// </summary>
-    public void Append(ReadOnlySpan<int> tokens, Span<float> allLogits)
+    public void Append(ReadOnlySpan<int> tokens, Span<float> allLogits, int firstWithLogits = 0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (tokens.IsEmpty)
@@ -50,11 +51,14 @@ public sealed class Session : IDisposable
         if (tokens.Length > Remaining)
             throw new ContextFullException($"{tokens.Length} tokens do not fit: the context holds {_context.ContextSize} and {Length} are used");
         int vocab = _context.VocabularySize;
-        if (!allLogits.IsEmpty && allLogits.Length < (long)tokens.Length * vocab)
-            throw new ArgumentException($"logits hold {allLogits.Length} values, need {tokens.Length} x {vocab}", nameof(allLogits));
-        _context.Evaluate(SequenceId, tokens, Length, _logits, allLogits);
+        if (firstWithLogits < 0 || firstWithLogits >= tokens.Length)
+            throw new ArgumentOutOfRangeException(nameof(firstWithLogits), firstWithLogits, $"must be an index into the {tokens.Length} tokens");
+        int withLogits = tokens.Length - firstWithLogits;
+        if (!allLogits.IsEmpty && allLogits.Length < (long)withLogits * vocab)
+            throw new ArgumentException($"logits hold {allLogits.Length} values, need {withLogits} x {vocab}", nameof(allLogits));
+        _context.Evaluate(SequenceId, tokens, Length, _logits, allLogits, firstWithLogits);
         if (!allLogits.IsEmpty)
-            allLogits.Slice((tokens.Length - 1) * vocab, vocab).CopyTo(_logits);
+            allLogits.Slice((withLogits - 1) * vocab, vocab).CopyTo(_logits);
         _tokens.AddRange(tokens);
     }
 

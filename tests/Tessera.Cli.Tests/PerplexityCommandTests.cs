@@ -7,32 +7,14 @@ namespace Tessera.Cli.Tests;
 /// <summary>`tessera perplexity` on every shared model against the reference run (`M.ppl.txt`: ctx 128, 8 chunks, F16 KV cache).</summary>
 public sealed partial class PerplexityCommandTests
 {
+    /// <summary>Every model in the shared folder: each has a reference run.</summary>
+    public static TheoryData<string> SharedModels => new(Directory.GetFiles(SharedData.Models, "*.gguf").Select(Path.GetFileName).Order()!);
+
     /// <summary>Relative agreement required with the reference perplexity.</summary>
     private const double Tolerance = 0.005;
 
     [Theory]
-    [InlineData("stories260K.gguf")]
-    [InlineData("llama-2-tiny-random.gguf")]
-    [InlineData("syn-llama-F16.gguf")]
-    [InlineData("syn-llama-Q8_0.gguf")]
-    [InlineData("syn-llama-Q4_0.gguf")]
-    [InlineData("syn-llama-Q4_1.gguf")]
-    [InlineData("syn-llama-Q5_0.gguf")]
-    [InlineData("syn-llama-Q5_1.gguf")]
-    [InlineData("syn-llama-IQ4_NL.gguf")]
-    [InlineData("syn-llama-Q2_K.gguf")]
-    [InlineData("syn-llama-Q3_K_M.gguf")]
-    [InlineData("syn-llama-Q4_K_M.gguf")]
-    [InlineData("syn-llama-Q5_K_M.gguf")]
-    [InlineData("syn-llama-Q6_K.gguf")]
-    [InlineData("syn-qwen2-F16.gguf")]
-    [InlineData("syn-qwen2-Q8_0.gguf")]
-    [InlineData("syn-qwen3-Q4_0.gguf")]
-    [InlineData("syn-qwen3moe-F16.gguf")]
-    [InlineData("syn-qwen3moe-Q8_0.gguf")]
-    [InlineData("syn-qwen3moe-Q4_K_M.gguf")]
-    [InlineData("syn-mixtral-Q8_0.gguf")]
-    [InlineData("syn-mixtral-Q4_0.gguf")]
+    [MemberData(nameof(SharedModels))]
     public void Matches_the_reference_perplexity(string model)
     {
         string reference = File.ReadAllText(Path.Combine(SharedData.Refs, Path.GetFileNameWithoutExtension(model) + ".ppl.txt"));

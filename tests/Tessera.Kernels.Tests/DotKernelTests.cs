@@ -112,4 +112,53 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void Every_tile_kernel_matches_single_dots()
+    {
+        var random = new TestRandom();
+        int ran = 0;
+        foreach (var (type, name, supported, tilePointer) in KernelPaths.Tiles)
+        {
+            if (!supported)
+            {
+                output.WriteLine($"{type} tile {name}: SKIPPED, this CPU lacks it");
+                continue;
+            }
+            var tile = (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)tilePointer;
+            var kernel = QuantKernels.Get(type);
+            foreach (int k in Lengths(type))
+            {
+                var rows = new QuantizedRows(type, kernel.ActivationType, k, 4, random);
+                int stride = (int)kernel.ActivationRowBytes(k);
+                var activations = new byte[4 * stride];
+                var magnitudes = new double[16];
+                for (int t = 0; t < 4; t++)
+                {
+                    var (bytes, values) = rows.Activation(random.Floats(k));
+                    bytes.CopyTo(activations, t * stride);
+                    for (int r = 0; r < 4; r++)
+                        magnitudes[t * 4 + r] = rows.Reference(r, values).Magnitude;
+                }
+                var y = new float[16];   // [token, row], row stride 4
+                fixed (byte* w = rows.Weights)
+                fixed (byte* a = activations)
+                fixed (float* result = y)
+                {
+                    tile(w, rows.WeightRowBytes, a, stride, k, result, 4);
+                    for (int t = 0; t < 4; t++)
+                    {
+                        for (int r = 0; r < 4; r++)
+                        {
+                            float single = kernel.Dot(w + r * rows.WeightRowBytes, a + t * stride, k);
+                            double error = Tolerances.Relative(y[t * 4 + r], single, magnitudes[t * 4 + r]);
+                            Assert.True(error <= Tolerances.SimdVsScalar, $"{type} tile {name} k={k} row {r} token {t}: {y[t * 4 + r]} vs {single} ({random})");
+                        }
+                    }
+                }
+            }
+            ran++;
+        }
+        Assert.True(ran > 0, "no tile kernel could run on this CPU");
+    }
 }

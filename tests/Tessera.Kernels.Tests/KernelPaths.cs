@@ -18,7 +18,7 @@ using Tessera.Tensors;
 namespace Tessera.Kernels.Tests;
 
 /// <summary>Every weight type with its ISA paths, for the tests that call each path explicitly.</summary>
-internal static class KernelPaths
+internal static unsafe class KernelPaths
 {
     public static DotPath[] For(GgmlType type) => type switch
     {
@@ -42,4 +42,14 @@ internal static class KernelPaths
     public static TheoryData<GgmlType> Types => new(
         GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F32, GgmlType.F16, GgmlType.BF16,
         GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K);
+
+    /// <summary>Every 4x4 matrix-matrix tile kernel: (weight type, name, runs on this CPU, function pointer).</summary>
+    public static (GgmlType Type, string Name, bool IsSupported, nint Tile)[] Tiles =>
+    [
+        (GgmlType.Q4_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q4_0Blocks>.Compute),
+        (GgmlType.Q4_0, "AVX-512", IsaSupport.Avx512, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q4_0Tile512.Compute),
+        (GgmlType.Q8_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q8_0Blocks>.Compute),
+        (GgmlType.Q5_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q5_0Blocks>.Compute),
+        (GgmlType.IQ4_NL, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<IQ4_NLBlocks>.Compute),
+    ];
 }

@@ -47,7 +47,7 @@ public static class PerplexityCommand
             using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize);
             using var session = inference.CreateSession();
             int vocab = loaded.Model.VocabularySize;
-            var logits = new float[(long)chunkSize * vocab];
+            var logits = new float[(long)(chunkSize - chunkSize / 2) * vocab];   // [scored half of a chunk, n_vocab]
             int? bos = loaded.Tokenizer.AddBos ? loaded.Tokenizer.BosId : null;
             var scorer = new PerplexityScorer(session, chunkSize, bos);
             var c = CultureInfo.InvariantCulture;

@@ -37,10 +37,11 @@ public sealed class PerplexityScorer(Session session, int chunkSize, int? bosId)
         if (bosId is { } bos)
             tokens[0] = bos;
         session.Clear();
-        session.Append(tokens, logits);
-        for (int position = chunkSize / 2; position < chunkSize - 1; position++)
+        int first = chunkSize / 2;
+        session.Append(tokens, logits, first);
+        for (int position = first; position < chunkSize - 1; position++)
         {
-            double logProbability = LogSoftmaxAt(logits.AsSpan(position * vocabularySize, vocabularySize), tokens[position + 1]);
+            double logProbability = LogSoftmaxAt(logits.AsSpan((position - first) * vocabularySize, vocabularySize), tokens[position + 1]);
             _negativeLogLikelihood -= logProbability;
             _squares += logProbability * logProbability;
             Scored++;

@@ -1,6 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using Tessera.Kernels.Quants.F16;
-using Tessera.Kernels.Quants.F32;
+using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -56,6 +57,7 @@ public static unsafe class ScaledDotProductAttention
                 HeadCount = headCount,
                 FirstPosition = firstPosition,
                 Scale = scale == 0 ? 1f / MathF.Sqrt(headDim) : scale,
+                KeyDot = QuantKernels.Get(cache.Type).Dot,
             };
             pool.Run(tokenCount * headCount, &RunTask, &job);
         }
@@ -69,8 +71,10 @@ public static unsafe class ScaledDotProductAttention
         public int HeadCount;
         public int FirstPosition;
         public float Scale;
+        public delegate*<byte*, byte*, int, float> KeyDot;   // cache-type row · F32 query
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
@@ -97,7 +101,7 @@ public static unsafe class ScaledDotProductAttention
             for (int j = 0; j < count; j++)
             {
                 byte* key = cache.KeyRow(start + j, kvHead);
-                chunk[j] = job.Scale * (f16 ? F16Dot.Dot(key, (byte*)q, headDim) : F32Dot.DotSimd(key, (byte*)q, headDim));
+                chunk[j] = job.Scale * job.KeyDot(key, (byte*)q, headDim);
             }
             float chunkMax = TensorPrimitives.Max(chunk);
             if (chunkMax > runningMax)

@@ -29,6 +29,20 @@ internal static class HalfBits
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe float ToSingle(byte* half) => ToSingle(*(ushort*)half);
 
+    /// <summary>
+    /// All 65,536 halves as floats (256 KiB, native memory). Block scales are converted with one load from it:
+    /// kernels copy the pointer to a local once per row, and the few distinct scale values of a matrix stay in L1.
+    /// </summary>
+    public static unsafe float* Table { get; } = BuildTable();
+
+    private static unsafe float* BuildTable()
+    {
+        var table = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(65536 * sizeof(float), 64);
+        for (int i = 0; i < 65536; i++)
+            table[i] = ToSingle((ushort)i);
+        return table;
+    }
+
     /// <summary>Float to half with round-to-nearest-even (the framework's conversion; used off the hot path).</summary>
     public static ushort FromSingle(float value) => BitConverter.HalfToUInt16Bits((Half)value);
 

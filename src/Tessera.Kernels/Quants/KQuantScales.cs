@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Tessera.Kernels.Quants;
 
 /// <summary>
@@ -10,6 +12,7 @@ internal static unsafe class KQuantScales
 {
     public const int SubBlocks = 8;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* packed, int* scales, int* mins)
     {
         for (int j = 0; j < 4; j++)
@@ -25,6 +28,7 @@ internal static unsafe class KQuantScales
     }
 
     /// <summary>Σ_j min_j * (activation sum of sub-block j), from the activation block's 16-value sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int MinimumDot(int* mins, short* sums)
     {
         int total = 0;

@@ -39,9 +39,13 @@ internal readonly unsafe struct QuantKernel
     /// <summary>Dot of one weight row with one activation row (dispatches to the best ISA path).</summary>
     public delegate*<byte*, byte*, int, float> Dot { get; init; }
 
-    /// <summary>One weight row with four activation rows a stride apart (the matrix-matrix micro-kernel); null
-    /// where the type has none yet and the matmul calls <see cref="Dot"/> per token instead.</summary>
+    /// <summary>One weight row with four activation rows a stride apart (a matrix-matrix micro-kernel); null
+    /// where the type or CPU has none and the matmul calls <see cref="Dot"/> per token instead.</summary>
     public delegate*<byte*, byte*, nint, int, float*, void> Dot4 { get; init; }
+
+    /// <summary>4 weight rows x 4 tokens (<see cref="Int8TileKernel{TBlocks}"/>): <c>Tile(weights, weightStride,
+    /// activations, activationStride, k, y, yStride)</c>; null where the type or CPU has none.</summary>
+    public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile { get; init; }
 
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
@@ -51,10 +55,15 @@ internal readonly unsafe struct QuantKernel
     public long ActivationRowBytes(int k) => (long)(k / BlockSize) * ActivationBlockBytes;
 }
 
-/// <summary>The traits table: one switch from weight type to its kernels. <c>IsSupported</c> checks inside each
-/// kernel's dispatcher are JIT-time constants, so the chosen path costs no branch at run time.</summary>
+/// <summary>
+/// The traits table: one switch from weight type to its kernels, built once. For each type the dot product is the
+/// widest of its ISA paths (<c>Paths</c>, listed narrow to wide) this CPU supports; the <c>IsSupported</c> checks
+/// behind that choice are JIT-time constants.
+/// </summary>
 internal static unsafe class QuantKernels
 {
+    private static readonly QuantKernel[] Table = BuildTable();
+
     public static bool IsSupported(GgmlType weightType) => TryGet(weightType, out _);
 
     public static QuantKernel Get(GgmlType weightType) =>
@@ -64,40 +73,68 @@ internal static unsafe class QuantKernels
 
     public static bool TryGet(GgmlType weightType, out QuantKernel kernel)
     {
-        kernel = weightType switch
-        {
-            GgmlType.F32 => Float(GgmlType.F32, 4, &F32Dot.Dot),
-            GgmlType.F16 => Float(GgmlType.F16, 2, &F16Dot.Dot),
-            GgmlType.BF16 => Float(GgmlType.BF16, 2, &BF16Dot.Dot),
-            GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, &Q4_0Dot.Dot, &Q4_0Dot.Dot4),
-            GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, &Q4_1Dot.Dot, null),
-            GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, &Q5_0Dot.Dot, null),
-            GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, &Q5_1Dot.Dot, null),
-            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, &Q8_0Dot.Dot, &Q8_0Dot.Dot4),
-            GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, &IQ4_NLDot.Dot, null),
-            GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, &Q2_KDot.Dot, null),
-            GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, &Q3_KDot.Dot, null),
-            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, &Q4_KDot.Dot, null),
-            GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, &Q5_KDot.Dot, null),
-            GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, &Q6_KDot.Dot, null),
-            _ => default,
-        };
+        uint index = (uint)weightType;
+        kernel = index < (uint)Table.Length ? Table[index] : default;
         return kernel.Dot != null;
     }
 
-    private static QuantKernel Float(GgmlType type, int elementBytes, delegate*<byte*, byte*, int, float> dot) => new()
+    private static QuantKernel[] BuildTable()
+    {
+        var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
+        foreach (GgmlType type in Enum.GetValues<GgmlType>())
+            table[(int)type] = Create(type);
+        return table;
+    }
+
+    private static QuantKernel Create(GgmlType weightType)
+    {
+        var avx2 = IsaSupport.Avx2;
+        return weightType switch
+        {
+            GgmlType.F32 => Float(GgmlType.F32, 4, F32Dot.Paths),
+            GgmlType.F16 => Float(GgmlType.F16, 2, F16Dot.Paths),
+            GgmlType.BF16 => Float(GgmlType.BF16, 2, BF16Dot.Paths),
+            GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, Q4_0Dot.Paths) with
+            {
+                Dot4 = avx2 ? &Q4_0Dot.Dot4Avx2 : null,
+                Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
+            },
+            GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths),
+            GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() },
+            GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths),
+            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with
+            {
+                Dot4 = avx2 ? &Q8_0Dot.Dot4Avx2 : null,
+                Tile = TileFor<Q8_0Blocks>(),
+            },
+            GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>() },
+            GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths),
+            GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths),
+            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = avx2 ? &Q4_KDot.Dot4Avx2 : null },
+            GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths),
+            GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths),
+            _ => default,
+        };
+    }
+
+    /// <summary>The widest supported path (paths are listed narrow to wide; the scalar one always runs).</summary>
+    private static delegate*<byte*, byte*, int, float> Best(DotPath[] paths) => paths.Last(p => p.IsSupported).Dot;
+
+    private static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor<TBlocks>() where TBlocks : IInt8Blocks =>
+        IsaSupport.Avx2 ? &Int8TileKernel<TBlocks>.Compute : null;
+
+    private static QuantKernel Float(GgmlType type, int elementBytes, DotPath[] paths) => new()
     {
         WeightType = type,
         ActivationType = GgmlType.F32,
         BlockSize = 1,
         WeightBlockBytes = elementBytes,
         ActivationBlockBytes = sizeof(float),
-        Dot = dot,
+        Dot = Best(paths),
     };
 
     /// <summary>A weight type whose dot product runs on integer quants of <paramref name="activationType"/>.</summary>
-    private static QuantKernel Integer(GgmlType type, GgmlType activationType, int blockBytes,
-        delegate*<byte*, byte*, int, float> dot, delegate*<byte*, byte*, nint, int, float*, void> dot4) => new()
+    private static QuantKernel Integer(GgmlType type, GgmlType activationType, int blockBytes, DotPath[] paths) => new()
     {
         WeightType = type,
         ActivationType = activationType,
@@ -109,8 +146,7 @@ internal static unsafe class QuantKernels
             GgmlType.Q8_1 => Q8_1Activations.BlockBytes,
             _ => Q8_KActivations.BlockBytes,
         },
-        Dot = dot,
-        Dot4 = dot4,
+        Dot = Best(paths),
         QuantizeActivations = activationType switch
         {
             GgmlType.Q8_0 => &Q8_0Activations.Quantize,

@@ -35,22 +35,6 @@ internal static unsafe class SimdInt8
         return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create(Vector128.Create((short)lowScale), Vector128.Create((short)highScale)));
     }
 
-    /// <summary>Sixteen int32 lanes, each the sum of four adjacent products w[i]*a[i].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> MultiplySum(Vector512<sbyte> w, Vector512<sbyte> a)
-    {
-        // AVX-512 has no vpsignb: take |w| and flip a where w is negative with a masked subtract from zero.
-        var negative = Vector512.LessThan(w, Vector512<sbyte>.Zero);
-        var signedA = Vector512.ConditionalSelect(negative, Vector512<sbyte>.Zero - a, a);
-        var pairs = Avx512BW.MultiplyAddAdjacent(Vector512.Abs(w).AsByte(), signedA);
-        return Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1));
-    }
-
-    /// <summary>Unsigned (0..127) times signed: sixteen int32 lanes of four-product sums.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> MultiplySumUnsigned(Vector512<byte> w, Vector512<sbyte> a) =>
-        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(w, a), Vector512.Create((short)1));
-
     /// <summary>Portable: sum of the sixteen products w[i]*a[i] (int8 values, so the int16 products cannot overflow).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> MultiplySum(Vector128<sbyte> w, Vector128<sbyte> a)

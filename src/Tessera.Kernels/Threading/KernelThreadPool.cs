@@ -8,6 +8,7 @@ namespace Tessera.Kernels.Threading;
 /// done. Workers spin briefly between operations (the next matmul of a decode step follows within microseconds) and
 /// then block, so an idle pool costs no CPU. Nothing is allocated per call: the work is a function pointer plus an
 /// opaque state pointer. One operation at a time: calls from several threads are serialised by a lock.
+/// Thread pinning is not done: the OS scheduler keeps the workers on separate cores well enough on the machines measured.
 /// The pool also owns a <see cref="Memory.ScratchArena"/> that kernels run on it use for their temporary buffers.
 /// </summary>
 public sealed unsafe class KernelThreadPool : IDisposable
@@ -19,6 +20,12 @@ public sealed unsafe class KernelThreadPool : IDisposable
     /// <summary>Largest pool the kernels are tuned for; guards against absurd settings.</summary>
     public const int MaxThreads = 256;
 
+    /// <summary>Most tasks one operation may have: the task index lives in the low bits of the dispatch word.</summary>
+    public const int MaxTasks = 1 << TaskBits;
+
+    private const int TaskBits = 24;
+    private const long TaskMask = (1L << TaskBits) - 1;
+
     private readonly Thread[] _workers;
     private readonly object _sleepGate = new();
     private readonly object _runGate = new();
@@ -26,9 +33,10 @@ public sealed unsafe class KernelThreadPool : IDisposable
     private delegate*<void*, int, int, void> _work;
     private void* _state;
     private int _taskCount;
-    private int _nextTask;
-    private int _busyWorkers;
-    private long _generation;
+    // Generation (high bits) and next task index (low bits) in one word, claimed with compare-exchange: a worker
+    // that wakes late can never take a task of a newer operation with an older operation's job fields.
+    private long _dispatch;
+    private int _completed;
     private int _sleepers;
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _failure;
@@ -60,11 +68,14 @@ public sealed unsafe class KernelThreadPool : IDisposable
     /// <summary>
     /// Runs <c>work(state, taskIndex, threadIndex)</c> for every task index in 0..taskCount-1, spread over the pool;
     /// <c>threadIndex</c> is in 0..ThreadCount-1 (0 = the caller) and lets tasks use per-thread scratch.
-    /// An exception thrown by a task is rethrown here after all threads have stopped.
+    /// Returns when every task has finished. The caller works too and waits only for tasks in progress, never for a
+    /// worker that has not woken up yet (on a busy machine the caller may run most tasks itself).
+    /// An exception thrown by a task is rethrown here after all tasks have finished.
     /// </summary>
     public void Run(int taskCount, delegate*<void*, int, int, void> work, void* state)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(taskCount);
+        if (taskCount < 0 || taskCount > MaxTasks)
+            throw new ArgumentOutOfRangeException(nameof(taskCount), taskCount, $"task count must be 0..{MaxTasks}");
         if (work == null)
             throw new ArgumentNullException(nameof(work));
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -82,19 +93,19 @@ public sealed unsafe class KernelThreadPool : IDisposable
             _work = work;
             _state = state;
             _taskCount = taskCount;
-            _nextTask = 0;
-            _busyWorkers = _workers.Length;
+            _completed = 0;
             _failure = null;
-            Interlocked.Increment(ref _generation);   // full fence: publishes the job before workers see the new generation
+            long generation = (_dispatch >> TaskBits) + 1;
+            Interlocked.Exchange(ref _dispatch, generation << TaskBits);   // full fence: job fields are visible first
             if (Volatile.Read(ref _sleepers) > 0)
             {
                 lock (_sleepGate)
                     Monitor.PulseAll(_sleepGate);
             }
 
-            RunTasks(0);
+            RunTasks(generation, 0);
             var spinner = new SpinWait();
-            while (Volatile.Read(ref _busyWorkers) != 0)
+            while (Volatile.Read(ref _completed) != taskCount)
                 spinner.SpinOnce(sleep1Threshold: -1);
             _work = null;
             _state = null;
@@ -102,18 +113,27 @@ public sealed unsafe class KernelThreadPool : IDisposable
         }
     }
 
-    private void RunTasks(int threadIndex)
+    /// <summary>Claims and runs tasks of <paramref name="generation"/> until none are left.</summary>
+    private void RunTasks(long generation, int threadIndex)
     {
-        try
+        while (true)
         {
-            int count = _taskCount;
-            for (int task = Interlocked.Increment(ref _nextTask) - 1; task < count; task = Interlocked.Increment(ref _nextTask) - 1)
+            long dispatch = Volatile.Read(ref _dispatch);
+            int task = (int)(dispatch & TaskMask);
+            if (dispatch >> TaskBits != generation || task >= _taskCount)
+                return;
+            if (Interlocked.CompareExchange(ref _dispatch, dispatch + 1, dispatch) != dispatch)
+                continue;
+            // The claim succeeded, so this operation cannot finish before the task does: its fields are current.
+            try
+            {
                 _work(_state, task, threadIndex);
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
-            Volatile.Write(ref _nextTask, int.MaxValue / 2);   // stop handing out the remaining tasks
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+            }
+            Interlocked.Increment(ref _completed);
         }
     }
 
@@ -126,33 +146,34 @@ public sealed unsafe class KernelThreadPool : IDisposable
             if (_disposed)
                 return;
             seen = generation;
-            RunTasks(threadIndex);
-            Interlocked.Decrement(ref _busyWorkers);
+            RunTasks(generation, threadIndex);
         }
     }
+
+    private long CurrentGeneration => Volatile.Read(ref _dispatch) >> TaskBits;
 
     private long WaitForWork(long seen)
     {
         for (int i = 0; i < SpinIterationsBeforeSleep; i++)
         {
-            long generation = Volatile.Read(ref _generation);
+            long generation = CurrentGeneration;
             if (generation != seen || _disposed)
                 return generation;
             Thread.SpinWait(8);
         }
         lock (_sleepGate)
         {
-            Interlocked.Increment(ref _sleepers);   // full fence, pairs with the generation increment in Run
+            Interlocked.Increment(ref _sleepers);   // full fence, pairs with the dispatch exchange in Run
             try
             {
-                while (Volatile.Read(ref _generation) == seen && !_disposed)
+                while (CurrentGeneration == seen && !_disposed)
                     Monitor.Wait(_sleepGate);
             }
             finally
             {
                 Interlocked.Decrement(ref _sleepers);
             }
-            return Volatile.Read(ref _generation);
+            return CurrentGeneration;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -7,15 +8,8 @@ namespace Tessera.Kernels.Quants.BF16;
 /// <summary>BF16 weight row · F32 activations: a bfloat16 widened and shifted left 16 bits is the float itself.</summary>
 internal static unsafe class BF16Dot
 {
-    public static float Dot(byte* weights, byte* x, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, x, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, x, k);
-        return DotScalar(weights, x, k);
-    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* x, int k)
     {
         ushort* w = (ushort*)weights;
@@ -26,6 +20,7 @@ internal static unsafe class BF16Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* x, int k)
     {
         ushort* w = (ushort*)weights;
@@ -46,6 +41,7 @@ internal static unsafe class BF16Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* x, int k)
     {
         ushort* w = (ushort*)weights;

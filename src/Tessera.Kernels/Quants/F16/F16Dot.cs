@@ -11,17 +11,8 @@ namespace Tessera.Kernels.Quants.F16;
 /// </summary>
 internal static unsafe class F16Dot
 {
-    public static float Dot(byte* weights, byte* x, int k)
-    {
-        if (IsaSupport.Avx512)
-            return DotAvx512(weights, x, k);
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, x, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, x, k);
-        return DotScalar(weights, x, k);
-    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* x, int k)
     {
         ushort* w = (ushort*)weights;
@@ -32,6 +23,7 @@ internal static unsafe class F16Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* x, int k)
     {
         ushort* w = (ushort*)weights;
@@ -52,6 +44,7 @@ internal static unsafe class F16Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx512(byte* weights, byte* x, int k)
     {
         ushort* w = (ushort*)weights;
@@ -72,6 +65,7 @@ internal static unsafe class F16Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* x, int k)
     {
         ushort* w = (ushort*)weights;
@@ -92,6 +86,7 @@ internal static unsafe class F16Dot
     }
 
     /// <summary>acc[i] += weight * v[i] for an F16 row <paramref name="v"/> (attention's weighted sum of values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(float weight, ushort* v, float* acc, int n)
     {
         int i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Tessera.Kernels.Quants.F32;
@@ -6,8 +7,7 @@ namespace Tessera.Kernels.Quants.F32;
 /// which already picks AVX-512/AVX2/NEON itself.</summary>
 internal static unsafe class F32Dot
 {
-    public static float Dot(byte* weights, byte* x, int k) => DotSimd(weights, x, k);
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* x, int k)
     {
         float* w = (float*)weights, a = (float*)x;
@@ -17,6 +17,7 @@ internal static unsafe class F32Dot
         return (float)sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotSimd(byte* weights, byte* x, int k) =>
         TensorPrimitives.Dot(new ReadOnlySpan<float>(weights, k), new ReadOnlySpan<float>(x, k));
 

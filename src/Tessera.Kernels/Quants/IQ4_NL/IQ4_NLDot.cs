@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -16,17 +17,9 @@ internal static unsafe class IQ4_NLDot
     private const int ActivationBytes = Q8_0.Q8_0Activations.BlockBytes;
 
     /// <summary>The IQ4_NL levels (format constant).</summary>
-    private static ReadOnlySpan<sbyte> Table => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+    internal static ReadOnlySpan<sbyte> Table => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -42,8 +35,10 @@ internal static unsafe class IQ4_NLDot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var table = Vector128.Create(Table);
         var table256 = Vector256.Create(table, table);
         var acc = Vector256<float>.Zero;
@@ -51,13 +46,15 @@ internal static unsafe class IQ4_NLDot
         {
             var values = Avx2.Shuffle(table256, BlockBits.Nibbles(weights + 2).AsSByte());
             var dot = SimdInt8.MultiplySum(values, Vector256.Load((sbyte*)(activations + 2)));
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations)), acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations]), acc);
         }
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var table = Vector128.Create(Table);
         float sum = 0;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
@@ -65,7 +62,7 @@ internal static unsafe class IQ4_NLDot
             var (low, high) = BlockBits.Levels128(weights + 2, 0);
             var dot = SimdInt8.MultiplySum(Vector128.Shuffle(table, low.AsSByte()), Vector128.Load((sbyte*)(activations + 2)))
                 + SimdInt8.MultiplySum(Vector128.Shuffle(table, high.AsSByte()), Vector128.Load((sbyte*)(activations + 18)));
-            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(dot);
+            sum += halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations] * Vector128.Sum(dot);
         }
         return sum;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -17,15 +18,7 @@ internal static unsafe class Q2_KDot
     private const int QuantsOffset = 16;
     private const int ScaleOffset = 80;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -48,6 +41,7 @@ internal static unsafe class Q2_KDot
     }
 
     /// <summary>Σ_g (scales[g] &gt;&gt; 4) * sums[g].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int MinimumDot(byte* scales, short* sums)
     {
         int total = 0;
@@ -56,8 +50,10 @@ internal static unsafe class Q2_KDot
         return total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
         float minimumSum = 0;
         var mask = Vector256.Create((byte)3);
@@ -76,14 +72,16 @@ internal static unsafe class Q2_KDot
                 }
             }
             float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(HalfBits.ToSingle(weights + ScaleOffset) * da), acc);
-            minimumSum += HalfBits.ToSingle(weights + ScaleOffset + 2) * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)(weights + ScaleOffset)] * da), acc);
+            minimumSum += halfTable[*(ushort*)(weights + ScaleOffset + 2)] * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         var mask = Vector128.Create((byte)3);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
@@ -98,8 +96,8 @@ internal static unsafe class Q2_KDot
                 scaled += (weights[g] & 0x0F) * Vector128.Sum(SimdInt8.MultiplySum(levels.AsSByte(), Vector128.Load(a + 16 * g)));
             }
             float da = Q8_KBlock.Scale(activations);
-            sum += HalfBits.ToSingle(weights + ScaleOffset) * da * scaled
-                - HalfBits.ToSingle(weights + ScaleOffset + 2) * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
+            sum += halfTable[*(ushort*)(weights + ScaleOffset)] * da * scaled
+                - halfTable[*(ushort*)(weights + ScaleOffset + 2)] * da * MinimumDot(weights, Q8_KBlock.Sums(activations));
         }
         return sum;
     }

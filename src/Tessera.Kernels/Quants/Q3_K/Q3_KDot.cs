@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -21,15 +22,7 @@ internal static unsafe class Q3_KDot
     private const int ScaleOffset = 108;
     private const int LevelOffset = 4;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DecodeScales(byte* packed, int* scales)
     {
         for (int g = 0; g < 16; g++)
@@ -40,6 +33,7 @@ internal static unsafe class Q3_KDot
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[16];
@@ -67,6 +61,7 @@ internal static unsafe class Q3_KDot
     }
 
     /// <summary>4 * Σ_g scale_g * sums_g: the contribution of the +4 level bias the SIMD paths add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OffsetDot(int* scales, short* sums)
     {
         int total = 0;
@@ -75,8 +70,10 @@ internal static unsafe class Q3_KDot
         return LevelOffset * total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[16];
         var acc = Vector256<float>.Zero;
         var mask = Vector256.Create((ushort)0x0303);
@@ -98,14 +95,16 @@ internal static unsafe class Q3_KDot
                 }
             }
             int offset = OffsetDot(scales, Q8_KBlock.Sums(activations));
-            float d = HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations);
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi - Vector256.CreateScalar(offset)), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[16];
         float sum = 0;
         var mask = Vector128.Create((byte)3);
@@ -123,7 +122,7 @@ internal static unsafe class Q3_KDot
                 total += scales[g] * Vector128.Sum(SimdInt8.MultiplySum((low2 | high).AsSByte(), Vector128.Load(a + 16 * g)));
             }
             total -= OffsetDot(scales, Q8_KBlock.Sums(activations));
-            sum += HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations) * total;
+            sum += halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations) * total;
         }
         return sum;
     }

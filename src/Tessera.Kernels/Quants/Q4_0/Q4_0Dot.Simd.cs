@@ -19,9 +19,11 @@ internal static unsafe partial class Q4_0Dot
         return (nibbles.AsSByte() - Vector256.Create((sbyte)8));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
         int blocks = k / BlockSize;
+        float* halfTable = HalfBits.Table;
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         int b = 0;
@@ -29,22 +31,24 @@ internal static unsafe partial class Q4_0Dot
         {
             var p0 = SimdInt8.MultiplySum(Unpack(weights), Vector256.Load((sbyte*)(activations + 2)));
             var p1 = SimdInt8.MultiplySum(Unpack(weights + BlockBytes), Vector256.Load((sbyte*)(activations + ActivationBytes + 2)));
-            float s0 = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
-            float s1 = HalfBits.ToSingle(weights + BlockBytes) * HalfBits.ToSingle(activations + ActivationBytes);
+            float s0 = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];
+            float s1 = halfTable[*(ushort*)(weights + BlockBytes)] * halfTable[*(ushort*)(activations + ActivationBytes)];
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(s0), acc0);
             acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(s1), acc1);
         }
         if (b < blocks)
         {
             var p = SimdInt8.MultiplySum(Unpack(weights), Vector256.Load((sbyte*)(activations + 2)));
-            float s = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
+            float s = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(s), acc0);
         }
         return Vector256.Sum(acc0 + acc1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
     {
+        float* halfTable = HalfBits.Table;
         int blocks = k / BlockSize;
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
@@ -56,12 +60,12 @@ internal static unsafe partial class Q4_0Dot
             // Decode the weight block once and reuse it for four tokens: the point of the matrix-matrix kernel.
             var w = Unpack(weights);
             var absW = Avx2.Sign(w, w).AsByte();
-            float dw = HalfBits.ToSingle(weights);
+            float dw = halfTable[*(ushort*)weights];
             nint offset = b * ActivationBytes;
-            acc0 = Accumulate(absW, w, a0 + offset, dw, acc0);
-            acc1 = Accumulate(absW, w, a1 + offset, dw, acc1);
-            acc2 = Accumulate(absW, w, a2 + offset, dw, acc2);
-            acc3 = Accumulate(absW, w, a3 + offset, dw, acc3);
+            acc0 = Accumulate(absW, w, a0 + offset, dw, halfTable, acc0);
+            acc1 = Accumulate(absW, w, a1 + offset, dw, halfTable, acc1);
+            acc2 = Accumulate(absW, w, a2 + offset, dw, halfTable, acc2);
+            acc3 = Accumulate(absW, w, a3 + offset, dw, halfTable, acc3);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
@@ -71,36 +75,17 @@ internal static unsafe partial class Q4_0Dot
 
     /// <summary>acc += (w · a) * dw * da for one Q8_0 activation block, with |w| precomputed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Accumulate(Vector256<byte> absW, Vector256<sbyte> w, byte* activation, float dw, Vector256<float> acc)
+    internal static Vector256<float> Accumulate(Vector256<byte> absW, Vector256<sbyte> w, byte* activation, float dw, float* halfTable, Vector256<float> acc)
     {
         var pairs = Avx2.MultiplyAddAdjacent(absW, Avx2.Sign(Vector256.Load((sbyte*)(activation + 2)), w));
         var sums = Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(dw * HalfBits.ToSingle(activation)), acc);
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(dw * halfTable[*(ushort*)activation]), acc);
     }
 
-    public static float DotAvx512(byte* weights, byte* activations, int k)
-    {
-        int blocks = k / BlockSize;
-        var acc = Vector512<float>.Zero;
-        int b = 0;
-        // Two blocks per 512-bit register: lanes 0-7 of the int32 sums belong to block b, lanes 8-15 to block b+1.
-        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * ActivationBytes)
-        {
-            var w = Vector512.Create(Unpack(weights), Unpack(weights + BlockBytes));
-            var a = Vector512.Create(Vector256.Load((sbyte*)(activations + 2)), Vector256.Load((sbyte*)(activations + ActivationBytes + 2)));
-            float s0 = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
-            float s1 = HalfBits.ToSingle(weights + BlockBytes) * HalfBits.ToSingle(activations + ActivationBytes);
-            var scale = Vector512.Create(Vector256.Create(s0), Vector256.Create(s1));
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(SimdInt8.MultiplySum(w, a)), scale, acc);
-        }
-        float sum = Vector512.Sum(acc);
-        if (b < blocks)
-            sum += DotAvx2(weights, activations, BlockSize);
-        return sum;
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         var mask = Vector128.Create((byte)0x0F);
         var eight = Vector128.Create((sbyte)8);
@@ -111,7 +96,7 @@ internal static unsafe partial class Q4_0Dot
             var high = Vector128.ShiftRightLogical(packed, 4).AsSByte() - eight;
             var products = SimdInt8.MultiplySum(low, Vector128.Load((sbyte*)(activations + 2)))
                 + SimdInt8.MultiplySum(high, Vector128.Load((sbyte*)(activations + 18)));
-            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(products);
+            sum += halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations] * Vector128.Sum(products);
         }
         return sum;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 
 namespace Tessera.Kernels.Quants.Q4_0;
@@ -12,29 +13,7 @@ internal static unsafe partial class Q4_0Dot
     public const int BlockSize = 32;
     public const int BlockBytes = 18;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx512)
-            return DotAvx512(weights, activations, k);
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
-    /// <summary>One weight row against four activation rows <paramref name="activationStride"/> bytes apart.</summary>
-    public static void Dot4(byte* weights, byte* activations, nint activationStride, int k, float* results)
-    {
-        if (IsaSupport.Avx2)
-        {
-            Dot4Avx2(weights, activations, activationStride, k, results);
-            return;
-        }
-        for (int t = 0; t < 4; t++)
-            results[t] = Dot(weights, activations + t * activationStride, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -55,6 +34,5 @@ internal static unsafe partial class Q4_0Dot
         new(Isa.Scalar, true, &DotScalar),
         new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
         new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
-        new(Isa.Avx512, IsaSupport.Avx512, &DotAvx512),
     ];
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -14,15 +15,7 @@ internal static unsafe class Q4_1Dot
     private const int BlockSize = 32;
     private const int ActivationBytes = Q8_1.Q8_1Activations.BlockBytes;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -39,29 +32,33 @@ internal static unsafe class Q4_1Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
         float offsets = 0;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
         {
             var dot = SimdInt8.MultiplySumUnsigned(BlockBits.Nibbles(weights + 4), Vector256.Load((sbyte*)(activations + 4)));
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations)), acc);
-            offsets += HalfBits.ToSingle(weights + 2) * HalfBits.ToSingle(activations + 2);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations]), acc);
+            offsets += halfTable[*(ushort*)(weights + 2)] * halfTable[*(ushort*)(activations + 2)];
         }
         return Vector256.Sum(acc) + offsets;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
         {
             var (low, high) = BlockBits.Levels128(weights + 4, 0);
             var dot = SimdInt8.MultiplySum(low.AsSByte(), Vector128.Load((sbyte*)(activations + 4)))
                 + SimdInt8.MultiplySum(high.AsSByte(), Vector128.Load((sbyte*)(activations + 20)));
-            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(dot)
-                + HalfBits.ToSingle(weights + 2) * HalfBits.ToSingle(activations + 2);
+            sum += halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations] * Vector128.Sum(dot)
+                + halfTable[*(ushort*)(weights + 2)] * halfTable[*(ushort*)(activations + 2)];
         }
         return sum;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -7,8 +8,10 @@ namespace Tessera.Kernels.Quants.Q4_K;
 
 internal static unsafe partial class Q4_KDot
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         var acc = Vector256<float>.Zero;
@@ -32,14 +35,67 @@ internal static unsafe partial class Q4_KDot
                 sumi += Avx2.MultiplyAddAdjacent(pHigh, Vector256.Create((short)scales[2 * i + 1]));
             }
             float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(HalfBits.ToSingle(weights) * da), acc);
-            minimumSum += HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
+            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }
 
+    /// <summary>One weight row against four activation rows: each decoded chunk of levels serves four tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        int* scales = stackalloc int[KQuantScales.SubBlocks];
+        int* mins = stackalloc int[KQuantScales.SubBlocks];
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        float min0 = 0, min1 = 0, min2 = 0, min3 = 0;
+        var mask = Vector256.Create((byte)0x0F);
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
+        {
+            KQuantScales.Decode(weights + ScalesOffset, scales, mins);
+            byte* qs = weights + QuantsOffset;
+            nint offset = b * Q8_KActivations.BlockBytes;
+            Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int i = 0; i < 4; i++)
+            {
+                var packed = Vector256.Load(qs + 32 * i);
+                var low = packed & mask;
+                var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
+                var scaleLow = Vector256.Create((short)scales[2 * i]);
+                var scaleHigh = Vector256.Create((short)scales[2 * i + 1]);
+                s0 += ChunkDot(low, high, Q8_KBlock.Quants(a0 + offset) + 64 * i, scaleLow, scaleHigh);
+                s1 += ChunkDot(low, high, Q8_KBlock.Quants(a1 + offset) + 64 * i, scaleLow, scaleHigh);
+                s2 += ChunkDot(low, high, Q8_KBlock.Quants(a2 + offset) + 64 * i, scaleLow, scaleHigh);
+                s3 += ChunkDot(low, high, Q8_KBlock.Quants(a3 + offset) + 64 * i, scaleLow, scaleHigh);
+            }
+            float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), Vector256.Create(d * Q8_KBlock.Scale(a0 + offset)), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), Vector256.Create(d * Q8_KBlock.Scale(a1 + offset)), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s2), Vector256.Create(d * Q8_KBlock.Scale(a2 + offset)), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s3), Vector256.Create(d * Q8_KBlock.Scale(a3 + offset)), acc3);
+            min0 += dMin * Q8_KBlock.Scale(a0 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a0 + offset));
+            min1 += dMin * Q8_KBlock.Scale(a1 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a1 + offset));
+            min2 += dMin * Q8_KBlock.Scale(a2 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a2 + offset));
+            min3 += dMin * Q8_KBlock.Scale(a3 + offset) * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(a3 + offset));
+        }
+        results[0] = Vector256.Sum(acc0) - min0;
+        results[1] = Vector256.Sum(acc1) - min1;
+        results[2] = Vector256.Sum(acc2) - min2;
+        results[3] = Vector256.Sum(acc3) - min3;
+    }
+
+    /// <summary>Scaled dot of one 64-value chunk: low-nibble levels with a[0..31], high-nibble levels with a[32..63].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ChunkDot(Vector256<byte> low, Vector256<byte> high, sbyte* a, Vector256<short> scaleLow, Vector256<short> scaleHigh) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Vector256.Load(a)), scaleLow)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Vector256.Load(a + 32)), scaleHigh);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         float sum = 0;
@@ -61,7 +117,7 @@ internal static unsafe partial class Q4_KDot
                 scaled += scales[2 * i] * Vector128.Sum(low) + scales[2 * i + 1] * Vector128.Sum(high);
             }
             float da = Q8_KBlock.Scale(activations);
-            sum += HalfBits.ToSingle(weights) * da * scaled - HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            sum += halfTable[*(ushort*)weights] * da * scaled - halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return sum;
     }

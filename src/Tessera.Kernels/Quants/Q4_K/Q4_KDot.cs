@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_K;
 
@@ -17,15 +18,7 @@ internal static unsafe partial class Q4_KDot
     private const int ScalesOffset = 4;
     private const int QuantsOffset = 16;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -14,15 +15,7 @@ internal static unsafe class Q5_0Dot
     private const int BlockSize = 32;
     private const int ActivationBytes = Q8_0.Q8_0Activations.BlockBytes;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -43,20 +36,24 @@ internal static unsafe class Q5_0Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
         {
             var levels = (BlockBits.Nibbles(weights + 6) | BlockBits.FifthBits(*(uint*)(weights + 2))).AsSByte() - Vector256.Create((sbyte)16);
             var dot = SimdInt8.MultiplySum(levels, Vector256.Load((sbyte*)(activations + 2)));
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations)), acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations]), acc);
         }
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         var sixteen = Vector128.Create((sbyte)16);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += ActivationBytes)
@@ -64,7 +61,7 @@ internal static unsafe class Q5_0Dot
             var (low, high) = BlockBits.Levels128(weights + 6, *(uint*)(weights + 2));
             var dot = SimdInt8.MultiplySum(low.AsSByte() - sixteen, Vector128.Load((sbyte*)(activations + 2)))
                 + SimdInt8.MultiplySum(high.AsSByte() - sixteen, Vector128.Load((sbyte*)(activations + 18)));
-            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(dot);
+            sum += halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations] * Vector128.Sum(dot);
         }
         return sum;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -18,15 +19,7 @@ internal static unsafe class Q5_KDot
     private const int HighBitsOffset = 16;
     private const int QuantsOffset = 48;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         int* scales = stackalloc int[KQuantScales.SubBlocks];
@@ -55,8 +48,10 @@ internal static unsafe class Q5_KDot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         var acc = Vector256<float>.Zero;
@@ -79,14 +74,16 @@ internal static unsafe class Q5_KDot
                 sumi += SimdInt8.MultiplySumScaled(high, a + 64 * i + 32, scales[2 * i + 1], scales[2 * i + 1]);
             }
             float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(HalfBits.ToSingle(weights) * da), acc);
-            minimumSum += HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
+            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return Vector256.Sum(acc) - minimumSum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int* scales = stackalloc int[KQuantScales.SubBlocks];
         int* mins = stackalloc int[KQuantScales.SubBlocks];
         float sum = 0;
@@ -111,7 +108,7 @@ internal static unsafe class Q5_KDot
                 scaled += scales[j] * Vector128.Sum(dot);
             }
             float da = Q8_KBlock.Scale(activations);
-            sum += HalfBits.ToSingle(weights) * da * scaled - HalfBits.ToSingle(weights + 2) * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
+            sum += halfTable[*(ushort*)weights] * da * scaled - halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDot(mins, Q8_KBlock.Sums(activations));
         }
         return sum;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -7,8 +8,10 @@ namespace Tessera.Kernels.Quants.Q6_K;
 
 internal static unsafe partial class Q6_KDot
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
         var mask = Vector256.Create((byte)0x0F);
         var highMask = Vector256.Create((byte)0x30);
@@ -35,15 +38,17 @@ internal static unsafe partial class Q6_KDot
                 sumi += SimdInt8.MultiplySumScaled(q2, aHalf + 64, sc[4], sc[5]);
                 sumi += SimdInt8.MultiplySumScaled(q3, aHalf + 96, sc[6], sc[7]);
             }
-            float d = HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations);
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
             int offset = OffsetDot(scales, Q8_KBlock.Sums(activations));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi - Vector256.CreateScalar(offset)), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         var mask = Vector128.Create((byte)0x0F);
         var highMask = Vector128.Create((byte)0x30);
@@ -74,7 +79,7 @@ internal static unsafe partial class Q6_KDot
                 }
             }
             total -= OffsetDot(scales, Q8_KBlock.Sums(activations));
-            sum += HalfBits.ToSingle(weights + ScaleOffset) * Q8_KBlock.Scale(activations) * total;
+            sum += halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations) * total;
         }
         return sum;
     }

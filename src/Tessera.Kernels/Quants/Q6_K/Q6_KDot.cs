@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_K;
 
@@ -19,16 +20,8 @@ internal static unsafe partial class Q6_KDot
     private const int ScaleOffset = 208;
     private const int LevelOffset = 32;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
     /// <summary>The 6-bit level of value e (0..255) of a block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Level(byte* block, int e)
     {
         int half = e / 128, group = e % 128 / 32, l = e % 32;
@@ -38,6 +31,7 @@ internal static unsafe partial class Q6_KDot
         return lowBits | highBits << 4;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -59,6 +53,7 @@ internal static unsafe partial class Q6_KDot
     }
 
     /// <summary>32 * Σ_g scale_g * sums_g: the -32 level offset's contribution.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OffsetDot(sbyte* scales, short* sums)
     {
         int total = 0;

@@ -15,6 +15,7 @@ internal static unsafe class Q8_0Activations
     public const int BlockSize = 32;
     public const int BlockBytes = 34;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination)
     {
         if (IsaSupport.Vector128)
@@ -23,12 +24,14 @@ internal static unsafe class Q8_0Activations
             QuantizeScalar(x, k, destination);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeScalar(float* x, int k, byte* destination)
     {
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
             QuantizeBlockScalar(x, destination, (sbyte*)(destination + 2));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeVector128(float* x, int k, byte* destination)
     {
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
@@ -36,6 +39,7 @@ internal static unsafe class Q8_0Activations
     }
 
     /// <summary>Writes the half scale to <paramref name="scale"/> and the quants to <paramref name="q"/>; returns (float d, sum q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (float D, int Sum) QuantizeBlockScalar(float* x, byte* scale, sbyte* q)
     {
         float maxAbs = 0;
@@ -54,6 +58,7 @@ internal static unsafe class Q8_0Activations
         return (d, sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (float D, int Sum) QuantizeBlockVector128(float* x, byte* scale, sbyte* q)
     {
         var v0 = Vector128.Load(x);

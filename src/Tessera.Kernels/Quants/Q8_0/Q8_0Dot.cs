@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
@@ -12,29 +13,7 @@ internal static unsafe class Q8_0Dot
     private const int BlockSize = 32;
     private const int BlockBytes = Q8_0Activations.BlockBytes;
 
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (IsaSupport.Avx512)
-            return DotAvx512(weights, activations, k);
-        if (IsaSupport.Avx2)
-            return DotAvx2(weights, activations, k);
-        if (IsaSupport.Vector128)
-            return DotVector128(weights, activations, k);
-        return DotScalar(weights, activations, k);
-    }
-
-    /// <summary>One weight row against four activation rows <paramref name="activationStride"/> bytes apart.</summary>
-    public static void Dot4(byte* weights, byte* activations, nint activationStride, int k, float* results)
-    {
-        if (IsaSupport.Avx2)
-        {
-            Dot4Avx2(weights, activations, activationStride, k, results);
-            return;
-        }
-        for (int t = 0; t < 4; t++)
-            results[t] = Dot(weights, activations + t * activationStride, k);
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
     {
         float sum = 0;
@@ -50,8 +29,10 @@ internal static unsafe class Q8_0Dot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         int blocks = k / BlockSize;
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
@@ -60,22 +41,24 @@ internal static unsafe class Q8_0Dot
         {
             var p0 = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + 2)), Vector256.Load((sbyte*)(activations + 2)));
             var p1 = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + BlockBytes + 2)), Vector256.Load((sbyte*)(activations + BlockBytes + 2)));
-            float s0 = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
-            float s1 = HalfBits.ToSingle(weights + BlockBytes) * HalfBits.ToSingle(activations + BlockBytes);
+            float s0 = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];
+            float s1 = halfTable[*(ushort*)(weights + BlockBytes)] * halfTable[*(ushort*)(activations + BlockBytes)];
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(s0), acc0);
             acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(s1), acc1);
         }
         if (b < blocks)
         {
             var p = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + 2)), Vector256.Load((sbyte*)(activations + 2)));
-            float s = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
+            float s = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(s), acc0);
         }
         return Vector256.Sum(acc0 + acc1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
     {
+        float* halfTable = HalfBits.Table;
         int blocks = k / BlockSize;
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
@@ -86,12 +69,12 @@ internal static unsafe class Q8_0Dot
         {
             var w = Vector256.Load((sbyte*)(weights + 2));
             var absW = Avx2.Sign(w, w).AsByte();
-            float dw = HalfBits.ToSingle(weights);
+            float dw = halfTable[*(ushort*)weights];
             nint offset = b * BlockBytes;
-            acc0 = Q4_0.Q4_0Dot.Accumulate(absW, w, a0 + offset, dw, acc0);
-            acc1 = Q4_0.Q4_0Dot.Accumulate(absW, w, a1 + offset, dw, acc1);
-            acc2 = Q4_0.Q4_0Dot.Accumulate(absW, w, a2 + offset, dw, acc2);
-            acc3 = Q4_0.Q4_0Dot.Accumulate(absW, w, a3 + offset, dw, acc3);
+            acc0 = Q4_0.Q4_0Dot.Accumulate(absW, w, a0 + offset, dw, halfTable, acc0);
+            acc1 = Q4_0.Q4_0Dot.Accumulate(absW, w, a1 + offset, dw, halfTable, acc1);
+            acc2 = Q4_0.Q4_0Dot.Accumulate(absW, w, a2 + offset, dw, halfTable, acc2);
+            acc3 = Q4_0.Q4_0Dot.Accumulate(absW, w, a3 + offset, dw, halfTable, acc3);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
@@ -99,34 +82,16 @@ internal static unsafe class Q8_0Dot
         results[3] = Vector256.Sum(acc3);
     }
 
-    public static float DotAvx512(byte* weights, byte* activations, int k)
-    {
-        int blocks = k / BlockSize;
-        var acc = Vector512<float>.Zero;
-        int b = 0;
-        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * BlockBytes)
-        {
-            var w = Vector512.Create(Vector256.Load((sbyte*)(weights + 2)), Vector256.Load((sbyte*)(weights + BlockBytes + 2)));
-            var a = Vector512.Create(Vector256.Load((sbyte*)(activations + 2)), Vector256.Load((sbyte*)(activations + BlockBytes + 2)));
-            float s0 = HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations);
-            float s1 = HalfBits.ToSingle(weights + BlockBytes) * HalfBits.ToSingle(activations + BlockBytes);
-            var scale = Vector512.Create(Vector256.Create(s0), Vector256.Create(s1));
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(SimdInt8.MultiplySum(w, a)), scale, acc);
-        }
-        float sum = Vector512.Sum(acc);
-        if (b < blocks)
-            sum += DotAvx2(weights, activations, BlockSize);
-        return sum;
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
+        float* halfTable = HalfBits.Table;
         float sum = 0;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += BlockBytes)
         {
             var products = SimdInt8.MultiplySum(Vector128.Load((sbyte*)(weights + 2)), Vector128.Load((sbyte*)(activations + 2)))
                 + SimdInt8.MultiplySum(Vector128.Load((sbyte*)(weights + 18)), Vector128.Load((sbyte*)(activations + 18)));
-            sum += HalfBits.ToSingle(weights) * HalfBits.ToSingle(activations) * Vector128.Sum(products);
+            sum += halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations] * Vector128.Sum(products);
         }
         return sum;
     }
@@ -136,6 +101,5 @@ internal static unsafe class Q8_0Dot
         new(Isa.Scalar, true, &DotScalar),
         new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
         new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
-        new(Isa.Avx512, IsaSupport.Avx512, &DotAvx512),
     ];
 }

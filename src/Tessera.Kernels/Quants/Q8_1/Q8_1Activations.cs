@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 
@@ -12,6 +13,7 @@ internal static unsafe class Q8_1Activations
     public const int BlockSize = 32;
     public const int BlockBytes = 36;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination)
     {
         if (IsaSupport.Vector128)
@@ -20,6 +22,7 @@ internal static unsafe class Q8_1Activations
             QuantizeScalar(x, k, destination);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeScalar(float* x, int k, byte* destination)
     {
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
@@ -29,6 +32,7 @@ internal static unsafe class Q8_1Activations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeVector128(float* x, int k, byte* destination)
     {
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)

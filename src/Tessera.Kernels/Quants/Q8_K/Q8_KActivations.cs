@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Tessera.Kernels.Quants.Q8_K;
@@ -15,6 +16,7 @@ internal static unsafe class Q8_KActivations
     public const int SumsOffset = 260;
     private const int SumGroup = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination)
     {
         if (IsaSupport.Vector128)
@@ -23,6 +25,7 @@ internal static unsafe class Q8_KActivations
             QuantizeScalar(x, k, destination);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeScalar(float* x, int k, byte* destination)
     {
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
@@ -49,6 +52,7 @@ internal static unsafe class Q8_KActivations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeVector128(float* x, int k, byte* destination)
     {
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
@@ -81,6 +85,7 @@ internal static unsafe class Q8_KActivations
     }
 
     /// <summary>The value of largest magnitude with its sign; the first one wins ties, as in the reference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float LargestMagnitude(float* x)
     {
         var max = Vector128<float>.Zero;
