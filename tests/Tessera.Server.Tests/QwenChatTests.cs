@@ -1,0 +1,91 @@
+using System.Text;
+using System.Text.Json;
+using Tessera.ChatTemplates;
+using Tessera.Gguf;
+using Tessera.Testing;
+using Tessera.Tokenizers;
+
+namespace Tessera.Server.Tests;
+
+/// <summary>A server for syn-qwen3 (byte-level BPE vocabulary of 151936 tokens and Qwen3's chat template).</summary>
+public sealed class QwenServerFixture : IAsyncLifetime
+{
+    public const string Model = "syn-qwen3-Q4_0.gguf";
+
+    public TestServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync(Model, parallel: 2, contextSize: 512);
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>Chat with the model's own template; streams of random-weight output stay valid UTF-8.</summary>
+public sealed class QwenChatTests(QwenServerFixture fixture) : IClassFixture<QwenServerFixture>
+{
+    private const string UserText = "Write a poem about caf\u00e9s \u2615 and \u6f22\u5b57.";
+    private TestServer Server => fixture.Server;
+
+    private static string Request(int seed, bool stream) => JsonSerializer.Serialize(new
+    {
+        model = "syn-qwen3-Q4_0",
+        messages = new[] { new { role = "system", content = "Be brief." }, new { role = "user", content = UserText } },
+        max_tokens = 48,
+        temperature = 1.0,
+        seed,
+        stream,
+    });
+
+    [Fact]
+    public async Task The_prompt_is_the_models_template_rendered_and_tokenized()
+    {
+        using var file = GgufFile.Open(SharedData.Model(QwenServerFixture.Model));
+        var tokenizer = Tokenizer.FromGguf(file.Metadata);
+        var template = ChatTemplate.Parse(file.Metadata.GetString(GgufKeys.ChatTemplate));
+        string rendered = template.RenderChat([new ChatMessage("system", "Be brief."), new ChatMessage("user", UserText)], addGenerationPrompt: true);
+        Assert.Contains("<|im_start|>assistant", rendered);
+        int expected = tokenizer.Encode(rendered, addSpecial: true, parseSpecial: true).Length;
+        var result = await Server.PostJsonAsync("/v1/chat/completions", Request(1, stream: false));
+        Assert.Equal(expected, result.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Streamed_text_is_valid_UTF8_and_equals_the_whole_answer(int seed)
+    {
+        var whole = await Server.PostJsonAsync("/v1/chat/completions", Request(seed, stream: false));
+        string expected = whole.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+
+        using var response = await Server.PostAsync("/v1/chat/completions", Request(seed, stream: true));
+        byte[] raw = await response.Content.ReadAsByteArrayAsync();
+        string body = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(raw);
+        var text = new StringBuilder();
+        foreach (string line in body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.StartsWith("data: ", line);
+            if (line == "data: [DONE]")
+                continue;
+            var choices = JsonDocument.Parse(line["data: ".Length..]).RootElement.GetProperty("choices");
+            if (choices.GetArrayLength() == 1 && choices[0].GetProperty("delta").TryGetProperty("content", out var piece))
+            {
+                string value = piece.GetString()!;
+                AssertNoLoneSurrogates(value);
+                text.Append(value);
+            }
+        }
+        Assert.EndsWith("data: [DONE]\n\n", body);
+        Assert.Equal(expected, text.ToString());
+    }
+
+    private static void AssertNoLoneSurrogates(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                i++;
+            else
+                Assert.False(char.IsSurrogate(text[i]), $"a lone surrogate at {i}: a character was split between chunks");
+        }
+    }
+}
