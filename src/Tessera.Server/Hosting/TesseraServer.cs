@@ -55,7 +55,11 @@ public sealed class TesseraServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (options.ConsoleLogging)
+        {
+            // Startup, shutdown and failures; one line per request would drown them.
             builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         builder.WebHost.UseKestrel(kestrel =>
         {
