@@ -97,6 +97,10 @@ public sealed class ValidationTests(StoriesServerFixture fixture) : IClassFixtur
         { TextPath, Text("\"logprobs\":6"), 400, "logprobs" },
         { TextPath, Text("\"n\":3").Replace("\"prompt\":\"hi\"", "\"prompt\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]"), 400, "n" },
         { TextPath, Prompt("\"" + string.Concat(Enumerable.Repeat("the cat sat. ", 400)) + "\""), 400, "prompt" },
+        // Text that is not Unicode (a lone surrogate escape)
+        { ChatPath, Messages("""[{"role":"user","content":"a\ud800b"}]"""), 400, "messages[0].content" },
+        { ChatPath, Chat("\"stop\":[\"\\udc00\"]"), 400, "stop[0]" },
+        { TextPath, Prompt("\"\\ud800\""), 400, "prompt" },
         // Tokenize
         { "/tokenize", "{}", 400, "content" },
         { "/tokenize", "{\"content\":5}", 400, "content" },
@@ -156,5 +160,46 @@ public sealed class ValidationTests(StoriesServerFixture fixture) : IClassFixtur
         using var reader = new StreamReader(stream);
         string? status = await reader.ReadLineAsync().WaitAsync(TestServer.Timeout);
         Assert.StartsWith("HTTP/1.1 413", status);
+    }
+}
+
+/// <summary>Every field set to every kind of JSON value: the answer is a success or a 4xx, never a server error.</summary>
+public sealed class FieldFuzzTests(StoriesServerFixture fixture) : IClassFixture<StoriesServerFixture>
+{
+    private static readonly string[] Fields =
+    [
+        "model", "messages", "prompt", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed",
+        "presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "stream", "stream_options", "user",
+        "top_k", "min_p", "repeat_penalty",
+    ];
+
+    private static readonly string[] Values =
+    [
+        "null", "true", "false", "0", "-1", "1", "2.5", "1e308", "-1e308", "9223372036854775808", "\"\"", "\"x\"", "\"\\u0000\"",
+        "[]", "[1]", "[\"a\"]", "[[1]]", "{}", "{\"1\":1}", "{\"include_usage\":true}", "[{\"role\":\"user\",\"content\":\"hi\"}]",
+    ];
+
+    [Theory]
+    [InlineData("/v1/chat/completions")]
+    [InlineData("/v1/completions")]
+    public async Task No_field_value_causes_a_server_error(string path)
+    {
+        foreach (string field in Fields)
+        {
+            foreach (string value in Values)
+            {
+                var body = new Dictionary<string, string>
+                {
+                    ["messages"] = """[{"role":"user","content":"hi"}]""",
+                    ["prompt"] = "\"hi\"",
+                    ["max_tokens"] = "3",
+                    [field] = value,
+                };
+                string json = "{" + string.Join(",", body.Select(pair => $"\"{pair.Key}\":{pair.Value}")) + "}";
+                using var response = await fixture.Server.PostAsync(path, json);
+                string text = await response.Content.ReadAsStringAsync();
+                Assert.True((int)response.StatusCode < 500, $"{field}={value}: {(int)response.StatusCode} {text}");
+            }
+        }
     }
 }

@@ -53,7 +53,7 @@ internal static class ChatRequestParser
         if (fields.Get("content") is not { } content)
             return null;
         if (content.ValueKind == JsonValueKind.String)
-            return content.GetString();
+            return JsonFields.ReadString(content, fields.PathOf("content"));
         if (content.ValueKind != JsonValueKind.Array)
             throw fields.TypeError("content", "a string or an array of text parts");
         var text = new StringBuilder();

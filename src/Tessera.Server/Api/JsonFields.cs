@@ -31,7 +31,20 @@ internal readonly struct JsonFields
     {
         if (Get(name) is not { } value)
             return null;
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw TypeError(name, "a string");
+        return value.ValueKind == JsonValueKind.String ? ReadString(value, PathOf(name)) : throw TypeError(name, "a string");
+    }
+
+    /// <summary>A JSON string's text; escapes of lone UTF-16 surrogates ("\ud800") are not text and get a 400.</summary>
+    public static string ReadString(JsonElement value, string path)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.BadRequest(path, $"{path} is not valid Unicode text.");
+        }
     }
 
     public bool? Bool(string name)

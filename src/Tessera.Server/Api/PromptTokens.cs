@@ -45,7 +45,7 @@ internal static class PromptTokens
         if (fields.Get("prompt") is not { } prompt)
             throw ApiException.BadRequest("prompt", "prompt is required.");
         if (prompt.ValueKind == JsonValueKind.String)
-            return [Encode(served, prompt.GetString()!, "prompt")];
+            return [Encode(served, JsonFields.ReadString(prompt, "prompt"), "prompt")];
         if (prompt.ValueKind != JsonValueKind.Array)
             throw fields.TypeError("prompt", "a string, an array of strings or an array of token ids");
         if (prompt.GetArrayLength() == 0)
@@ -62,7 +62,7 @@ internal static class PromptTokens
             string path = $"prompt[{index++}]";
             prompts.Add(item.ValueKind switch
             {
-                JsonValueKind.String => Encode(served, item.GetString()!, path),
+                JsonValueKind.String => Encode(served, JsonFields.ReadString(item, path), path),
                 JsonValueKind.Array => ReadTokenIds(item, path, served.VocabularySize),
                 _ => throw ApiException.BadRequest(path, $"{path} must be a string or an array of token ids."),
             });

@@ -75,7 +75,7 @@ internal static class SettingsParser
             return [];
         var strings = new List<string>();
         if (stop.ValueKind == JsonValueKind.String)
-            strings.Add(stop.GetString()!);
+            strings.Add(JsonFields.ReadString(stop, "stop"));
         else if (stop.ValueKind == JsonValueKind.Array)
         {
             if (stop.GetArrayLength() > RequestLimits.MaxStopStrings)
@@ -85,7 +85,7 @@ internal static class SettingsParser
             {
                 if (item.ValueKind != JsonValueKind.String)
                     throw ApiException.BadRequest($"stop[{index}]", $"stop[{index}] must be a string.");
-                strings.Add(item.GetString()!);
+                strings.Add(JsonFields.ReadString(item, $"stop[{index}]"));
                 index++;
             }
         }

@@ -119,7 +119,17 @@ public sealed class Scheduler : IDisposable
                 if (slot is null)
                     return;
                 _waiting.Dequeue();
-                slot.Start(job, _tokenizer, _context.VocabularySize, ++_useStamp);
+                try
+                {
+                    slot.Start(job, _tokenizer, _context.VocabularySize, ++_useStamp);
+                }
+                catch (ArgumentException e)
+                {
+                    // Settings the sampler refuses (the endpoints validate first, so this is a safety net).
+                    _admitted--;
+                    job.Events.TryWrite(new JobFailed(job.ChoiceIndex, $"the sampling settings are not usable: {e.Message}"));
+                    continue;
+                }
                 slot.LastTokenAt = Stopwatch.GetTimestamp();
             }
         }
