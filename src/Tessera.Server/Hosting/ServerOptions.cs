@@ -73,8 +73,10 @@ public sealed record ServerOptions
             throw new ArgumentOutOfRangeException(nameof(MaxQueue), MaxQueue, "the queue length must not be negative");
         if (ContextSize < 0)
             throw new ArgumentOutOfRangeException(nameof(ContextSize), ContextSize, "the context size must not be negative");
-        if (BatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "the batch size must be positive");
+        if (BatchSize < Parallel)
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"the batch size must hold one token per slot ({Parallel})");
+        if (ContextSize != 0 && ContextSize < Parallel)
+            throw new ArgumentOutOfRangeException(nameof(ContextSize), ContextSize, $"the context must be at least the slot count ({Parallel}): the batch size is capped at the context");
         if (Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "the thread count must not be negative");
         if (ApiKey is { Length: 0 })

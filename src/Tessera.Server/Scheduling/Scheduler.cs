@@ -34,6 +34,8 @@ public sealed class Scheduler : IDisposable
     public Scheduler(InferenceContext context, Tokenizer tokenizer, int maxQueue, ServerMetrics metrics)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxQueue);
+        if (context.BatchSize < context.Cache.SequenceCapacity)
+            throw new ArgumentException($"the batch of {context.BatchSize} tokens cannot hold one decode token for each of {context.Cache.SequenceCapacity} slots", nameof(context));
         _context = context;
         _tokenizer = tokenizer;
         _metrics = metrics;
