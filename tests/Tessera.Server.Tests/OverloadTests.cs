@@ -95,15 +95,31 @@ public sealed class OverloadTests
         Assert.Equal(5, after.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
 
+    /// <summary>2000 tokens take far longer than 50 ms on any CPU this runs on (it would need 40 000 tokens/s).</summary>
+    private static Task<TestServer> StartWithShortTimeoutAsync() => TestServer.StartAsync(parallel: 1, contextSize: 2048,
+        configure: options => options with { RequestTimeout = TimeSpan.FromMilliseconds(50) });
+
     [Fact]
     public async Task A_request_over_the_timeout_is_cancelled_with_504()
     {
-        await using var server = await TestServer.StartAsync(parallel: 1, contextSize: 2048,
-            configure: options => options with { RequestTimeout = TimeSpan.FromMilliseconds(200) });
-        string body = LongStream(2000).Replace("\"stream\":true", "\"stream\":false");
-        using var response = await server.PostAsync("/v1/completions", body);
-        // Either the timeout hit (504) or, on a very fast machine, 2000 tokens finished first.
-        Assert.Contains((int)response.StatusCode, new[] { 200, 504 });
+        await using var server = await StartWithShortTimeoutAsync();
+        using var response = await server.PostAsync("/v1/completions", LongStream(2000).Replace("\"stream\":true", "\"stream\":false"));
+        Assert.Equal(504, (int)response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("timeout", error.GetProperty("code").GetString());
+        await server.WaitForMetricAsync("tessera_slots_busy", 0);
+    }
+
+    [Fact]
+    public async Task A_stream_over_the_timeout_ends_with_one_error_event()
+    {
+        await using var server = await StartWithShortTimeoutAsync();
+        using var response = await server.PostAsync("/v1/completions", LongStream(2000));
+        Assert.Equal(200, (int)response.StatusCode);
+        var (events, done) = await SseReader.ReadAllAsync(response);
+        Assert.False(done);
+        Assert.Equal("timeout", events[^1].GetProperty("error").GetProperty("code").GetString());
+        Assert.Single(events, e => e.TryGetProperty("error", out _));
         await server.WaitForMetricAsync("tessera_slots_busy", 0);
     }
 }
