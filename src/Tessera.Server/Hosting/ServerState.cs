@@ -14,7 +14,7 @@ public sealed class ServerState(ServerOptions options) : IDisposable
     public ServerMetrics Metrics { get; } = new();
 
     /// <summary>Completes when the model is ready; faults when it cannot be loaded.</summary>
-    public Task<ServedModel> Loaded { get; private set; } = Task.FromException<ServedModel>(new InvalidOperationException("loading has not started"));
+    public Task<ServedModel> Loaded { get; private set; } = new TaskCompletionSource<ServedModel>().Task;
 
     public ServedModel? Model => _model;
 
