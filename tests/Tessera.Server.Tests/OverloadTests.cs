@@ -95,6 +95,19 @@ public sealed class OverloadTests
         Assert.Equal(5, after.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
 
+    [Fact]
+    public async Task A_client_leaving_a_whole_response_request_frees_its_slot()
+    {
+        await using var server = await TestServer.StartAsync(parallel: 2, contextSize: 2048);
+        using var leave = new CancellationTokenSource();
+        var request = server.PostAsync("/v1/completions", LongStream(2000).Replace("\"stream\":true", "\"stream\":false"), leave.Token);
+        await server.WaitForMetricAsync("tessera_slots_busy", 1);
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        await server.WaitForMetricAsync("tessera_slots_busy", 0);
+        Assert.True(await server.MetricAsync("tessera_generated_tokens_total") < 2000, "the abandoned request ran to its end");
+    }
+
     /// <summary>2000 tokens take far longer than 50 ms on any CPU this runs on (it would need 40 000 tokens/s).</summary>
     private static Task<TestServer> StartWithShortTimeoutAsync() => TestServer.StartAsync(parallel: 1, contextSize: 2048,
         configure: options => options with { RequestTimeout = TimeSpan.FromMilliseconds(50) });
