@@ -48,6 +48,35 @@ public sealed class QwenChatTests(QwenServerFixture fixture) : IClassFixture<Qwe
         Assert.Equal(expected, result.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
     }
 
+    [Fact]
+    public async Task Tools_and_earlier_tool_calls_reach_the_template()
+    {
+        const string tools = """[{"type":"function","function":{"name":"get_weather","description":"Weather in a city","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]""";
+        const string messages = """
+            [{"role":"user","content":"Weather in Oslo?"},
+             {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}}]},
+             {"role":"tool","tool_call_id":"call_1","content":"4 degrees"}]
+            """;
+        using var file = GgufFile.Open(SharedData.Model(QwenServerFixture.Model));
+        var tokenizer = Tokenizer.FromGguf(file.Metadata);
+        var template = ChatTemplate.Parse(file.Metadata.GetString(GgufKeys.ChatTemplate));
+        using var toolsJson = JsonDocument.Parse(tools);
+        var history = new List<ChatMessage>
+        {
+            new("user", "Weather in Oslo?"),
+            new("assistant", "") { ToolCalls = [new ChatToolCall("call_1", "get_weather", JsonDocument.Parse("{\"city\":\"Oslo\"}").RootElement)] },
+            new("tool", "4 degrees") { ToolCallId = "call_1" },
+        };
+        string rendered = template.RenderChat(history, addGenerationPrompt: true, tools: toolsJson.RootElement);
+        Assert.Contains("get_weather", rendered);
+        Assert.Contains("4 degrees", rendered);
+
+        var result = await Server.PostJsonAsync("/v1/chat/completions",
+            $$"""{"messages":{{messages}},"tools":{{tools}},"max_tokens":2}""");
+        Assert.Equal(tokenizer.Encode(rendered, addSpecial: true, parseSpecial: true).Length,
+            result.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -41,6 +41,14 @@ public sealed class ValidationTests(StoriesServerFixture fixture) : IClassFixtur
         { ChatPath, Messages("""[{"role":"user"}]"""), 400, "messages[0].content" },
         { ChatPath, Messages("""[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]"""), 400, "messages[0].content[0].type" },
         { ChatPath, Messages("""[{"role":"user","content":[{"type":"text"}]}]"""), 400, "messages[0].content[0].text" },
+        // Tools
+        { ChatPath, Chat("\"tools\":5"), 400, "tools" },
+        { ChatPath, Chat("\"tools\":[{\"type\":\"retrieval\"}]"), 400, "tools[0].type" },
+        { ChatPath, Chat("\"tools\":[{\"type\":\"function\"}]"), 400, "tools[0].function" },
+        { ChatPath, Chat("\"tools\":[{\"type\":\"function\",\"function\":{}}]"), 400, "tools[0].function.name" },
+        { ChatPath, Messages("""[{"role":"assistant","tool_calls":{}}]"""), 400, "messages[0].tool_calls" },
+        { ChatPath, Messages("""[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"1","type":"function","function":{"arguments":"{}"}}]}]"""), 400, "messages[1].tool_calls[0].function.name" },
+        { ChatPath, Messages("""[{"role":"assistant"}]"""), 400, "messages[0].content" },
         // Model
         { ChatPath, Chat("\"model\":5").Replace($"{Model},", ""), 400, "model" },
         { ChatPath, Chat("").Replace(TestServer.StoriesId, "gpt-nothing"), 404, "model" },

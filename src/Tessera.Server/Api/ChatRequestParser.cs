@@ -40,12 +40,73 @@ internal static class ChatRequestParser
         string? content = ReadContent(fields);
         if (content is null && templateRole != "assistant")
             throw ApiException.BadRequest(fields.PathOf("content"), $"{fields.PathOf("content")} is required for this role.");
-        return new ChatMessage(templateRole, content)
+        var toolCalls = ReadToolCalls(fields);
+        if (content is null && toolCalls is null && templateRole == "assistant")
+            throw ApiException.BadRequest(fields.PathOf("content"), $"{fields.PathOf("content")} is required unless tool_calls are given.");
+        // Templates test content with string operations ('x' in content), so a missing content is the empty string.
+        return new ChatMessage(templateRole, content ?? "")
         {
+            ToolCalls = toolCalls,
             ToolCallId = fields.String("tool_call_id"),
             Name = fields.String("name"),
         };
     }
+
+    /// <summary>An assistant's earlier function calls: <c>[{"id", "type": "function", "function": {"name", "arguments"}}]</c>.</summary>
+    private static List<ChatToolCall>? ReadToolCalls(JsonFields fields)
+    {
+        if (fields.Get("tool_calls") is not { } calls)
+            return null;
+        if (calls.ValueKind != JsonValueKind.Array)
+            throw fields.TypeError("tool_calls", "an array");
+        var result = new List<ChatToolCall>();
+        int index = 0;
+        foreach (var element in calls.EnumerateArray())
+        {
+            var call = new JsonFields(element, $"{fields.PathOf("tool_calls")}[{index++}]");
+            var function = new JsonFields(call.Get("function") ?? throw Required(call, "function"), call.PathOf("function"));
+            string name = function.String("name") ?? throw Required(function, "name");
+            // Arguments arrive as a JSON string; templates get the parsed object when it parses, else the string.
+            string arguments = function.String("arguments") ?? "{}";
+            result.Add(new ChatToolCall(call.String("id") ?? "", name, ParseArguments(arguments)));
+        }
+        return result;
+    }
+
+    private static object ParseArguments(string arguments)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(arguments, new JsonDocumentOptions { MaxDepth = RequestLimits.MaxJsonDepth });
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return arguments;
+        }
+    }
+
+    /// <summary>"tools": function definitions handed to the chat template as they are.</summary>
+    public static JsonElement? ReadTools(JsonFields fields)
+    {
+        if (fields.Get("tools") is not { } tools)
+            return null;
+        if (tools.ValueKind != JsonValueKind.Array)
+            throw fields.TypeError("tools", "an array");
+        int index = 0;
+        foreach (var element in tools.EnumerateArray())
+        {
+            var tool = new JsonFields(element, $"tools[{index++}]");
+            if (tool.String("type") != "function")
+                throw ApiException.BadRequest(tool.PathOf("type"), $"{tool.PathOf("type")} must be \"function\".");
+            var function = new JsonFields(tool.Get("function") ?? throw Required(tool, "function"), tool.PathOf("function"));
+            if (string.IsNullOrEmpty(function.String("name")))
+                throw Required(function, "name");
+        }
+        return tools.GetArrayLength() == 0 ? null : tools;
+    }
+
+    private static ApiException Required(JsonFields fields, string name) => ApiException.BadRequest(fields.PathOf(name), $"{fields.PathOf(name)} is required.");
 
     /// <summary>A string, or an array of text parts joined (OpenAI's content parts; only "text" is supported).</summary>
     private static string? ReadContent(JsonFields fields)

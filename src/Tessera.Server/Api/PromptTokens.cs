@@ -7,8 +7,9 @@ namespace Tessera.Server.Api;
 /// <summary>Turns the prompt of a request into token ids and checks it fits the context with the tokens asked for.</summary>
 internal static class PromptTokens
 {
-    /// <summary>Renders the conversation with the model's chat template (generation prompt added) and tokenizes it.</summary>
-    public static int[] FromChat(ServedModel served, IReadOnlyList<ChatMessage> messages)
+    /// <summary>Renders the conversation (and tool definitions, when given) with the model's chat template, generation
+    /// prompt added, and tokenizes it.</summary>
+    public static int[] FromChat(ServedModel served, IReadOnlyList<ChatMessage> messages, JsonElement? tools)
     {
         var tokenizer = served.Tokenizer;
         string bos = tokenizer.BosId is { } bosId ? tokenizer.TokenText(bosId) : "";
@@ -16,7 +17,7 @@ internal static class PromptTokens
         string text;
         try
         {
-            text = served.Template.RenderChat(messages, addGenerationPrompt: true, bos, eos);
+            text = served.Template.RenderChat(messages, addGenerationPrompt: true, bos, eos, tools);
         }
         catch (TemplateException e)
         {

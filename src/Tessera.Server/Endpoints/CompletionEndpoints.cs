@@ -14,7 +14,7 @@ internal static class CompletionEndpoints
         var fields = new JsonFields(document.RootElement, "");
         var settings = ReadSettings(fields, served, chat: true);
         var messages = ChatRequestParser.ReadMessages(fields);
-        int[] prompt = PromptTokens.FromChat(served, messages);
+        int[] prompt = PromptTokens.FromChat(served, messages, ChatRequestParser.ReadTools(fields));
         var format = new ChatFormat(NewId("chatcmpl-"), Now(), served.Id, served.Tokenizer);
         await GenerationPipeline.RunAsync(http, state, served, [prompt], settings, format, "messages");
     }
