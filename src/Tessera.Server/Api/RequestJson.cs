@@ -3,10 +3,31 @@ using Microsoft.AspNetCore.Http;
 
 namespace Tessera.Server.Api;
 
-/// <summary>Reads a request body as JSON (at most <see cref="RequestLimits.MaxJsonDepth"/> levels deep).</summary>
-internal static class RequestJson
+/// <summary>A request body read as one JSON object (at most <see cref="RequestLimits.MaxJsonDepth"/> levels deep);
+/// its fields stay readable until disposed.</summary>
+internal sealed class RequestJson : IDisposable
 {
-    public static async Task<JsonDocument> ReadAsync(HttpContext http)
+    private readonly JsonDocument _document;
+
+    private RequestJson(JsonDocument document)
+    {
+        _document = document;
+        try
+        {
+            Fields = new JsonFields(document.RootElement, "");
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    public JsonFields Fields { get; }
+
+    public static async Task<RequestJson> ReadAsync(HttpContext http) => new(await ParseAsync(http));
+
+    private static async Task<JsonDocument> ParseAsync(HttpContext http)
     {
         try
         {
@@ -20,4 +41,6 @@ internal static class RequestJson
                 + $"(line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).", null, "invalid_json");
         }
     }
+
+    public void Dispose() => _document.Dispose();
 }

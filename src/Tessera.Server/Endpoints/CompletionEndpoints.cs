@@ -10,8 +10,8 @@ internal static class CompletionEndpoints
     public static async Task ChatAsync(HttpContext http, ServerState state)
     {
         var served = state.RequireModel();
-        using var document = await RequestJson.ReadAsync(http);
-        var fields = new JsonFields(document.RootElement, "");
+        using var request = await RequestJson.ReadAsync(http);
+        var fields = request.Fields;
         var settings = ReadSettings(fields, served, chat: true);
         var messages = ChatRequestParser.ReadMessages(fields);
         int[] prompt = PromptTokens.FromChat(served, messages, ChatRequestParser.ReadTools(fields));
@@ -22,8 +22,8 @@ internal static class CompletionEndpoints
     public static async Task CompletionAsync(HttpContext http, ServerState state)
     {
         var served = state.RequireModel();
-        using var document = await RequestJson.ReadAsync(http);
-        var fields = new JsonFields(document.RootElement, "");
+        using var request = await RequestJson.ReadAsync(http);
+        var fields = request.Fields;
         var settings = ReadSettings(fields, served, chat: false);
         var prompts = PromptTokens.FromCompletion(fields, served);
         var format = new CompletionFormat(NewId("cmpl-"), Now(), served.Id, served.Tokenizer);

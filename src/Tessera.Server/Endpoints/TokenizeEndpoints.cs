@@ -14,8 +14,8 @@ internal static class TokenizeEndpoints
     public static async Task TokenizeAsync(HttpContext http, ServerState state)
     {
         var served = state.RequireModel();
-        using var document = await RequestJson.ReadAsync(http);
-        var fields = new JsonFields(document.RootElement, "");
+        using var request = await RequestJson.ReadAsync(http);
+        var fields = request.Fields;
         string content = fields.String("content") ?? throw ApiException.BadRequest("content", "content is required.");
         bool addSpecial = fields.Bool("add_special") ?? true;
         bool parseSpecial = fields.Bool("parse_special") ?? true;
@@ -26,8 +26,8 @@ internal static class TokenizeEndpoints
     public static async Task DetokenizeAsync(HttpContext http, ServerState state)
     {
         var served = state.RequireModel();
-        using var document = await RequestJson.ReadAsync(http);
-        var fields = new JsonFields(document.RootElement, "");
+        using var request = await RequestJson.ReadAsync(http);
+        var fields = request.Fields;
         var tokens = fields.Get("tokens") ?? throw ApiException.BadRequest("tokens", "tokens is required.");
         int[] ids = tokens.ValueKind == JsonValueKind.Array && tokens.GetArrayLength() == 0
             ? []
