@@ -31,6 +31,8 @@ public sealed class AccessTests
             Assert.Equal("invalid_api_key", error.GetProperty("code").GetString());
             Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         }
+        using (var metrics = await anonymous.GetAsync("/metrics"))
+            Assert.Equal(HttpStatusCode.Unauthorized, metrics.StatusCode);
         using var health = await anonymous.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
 

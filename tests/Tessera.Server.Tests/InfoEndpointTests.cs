@@ -57,6 +57,15 @@ public sealed class InfoEndpointTests(StoriesServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_wrong_method_is_405_in_the_error_shape()
+    {
+        using var response = await Server.Http.GetAsync("/v1/chat/completions");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("method_not_allowed", error.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task An_unknown_path_is_404_in_the_error_shape()
     {
         using var response = await Server.Http.GetAsync("/v1/nothing");

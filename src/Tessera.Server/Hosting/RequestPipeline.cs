@@ -50,6 +50,11 @@ internal sealed class RequestPipeline(ServerState state, AccessGuard guard, ILog
         }
     }
 
+    /// <summary>Answers requests no endpoint takes: 405 on a known path (wrong method), 404 elsewhere.</summary>
+    public static Task NotFoundAsync(HttpContext http) => ErrorResponses.WriteAsync(http, EndpointName(http.Request.Path) == "other"
+        ? new ApiException(404, "There is no endpoint at this path.", null, "not_found")
+        : new ApiException(405, "This endpoint does not accept this method.", null, "method_not_allowed"));
+
     private static string EndpointName(PathString path)
     {
         string value = path.Value ?? "";

@@ -99,8 +99,7 @@ public sealed class TesseraServer : IAsyncDisposable
         app.MapPost("/detokenize", (HttpContext http) => TokenizeEndpoints.DetokenizeAsync(http, state));
         app.MapGet(AccessGuard.PublicPath, (HttpContext http) => InfoEndpoints.HealthAsync(http, state));
         app.MapGet("/metrics", (HttpContext http) => InfoEndpoints.MetricsAsync(http, state));
-        app.MapFallback((HttpContext http) => ErrorResponses.WriteAsync(http,
-            new ApiException(404, "There is no endpoint at this path and method.", null, "not_found")));
+        app.MapFallback(RequestPipeline.NotFoundAsync);
     }
 
     private static IPAddress ParseHost(string host)
