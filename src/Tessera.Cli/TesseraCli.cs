@@ -26,6 +26,7 @@ public static class TesseraCli
         root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(PerplexityCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
+        root.Subcommands.Add(ServeCommand.Create(output));
 
         var parsed = root.Parse(args);
         try

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Tessera.Server.Hosting;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>
+/// `tessera serve MODEL [--host H] [--port P] [--parallel N] [--max-queue N] [--api-key KEY] [--ctx N] [--threads N]
+/// [--cors-origin URL]...`: the OpenAI-compatible HTTP server. It listens at once (GET /health answers 503 while the
+/// model loads) and runs until SIGTERM or Ctrl+C, letting running requests finish first. The API key may also come from
+/// the TESSERA_API_KEY environment variable, which keeps it out of the process list.
+/// </summary>
+public static class ServeCommand
+{
+    public const string ApiKeyVariable = "TESSERA_API_KEY";
+
+    public static Command Create(CommandOutput output)
+    {
+        var model = new Argument<string>("model") { Description = "Path to a .gguf model" };
+        var host = new Option<string>("--host") { Description = "Address to listen on (loopback unless you open it)", DefaultValueFactory = _ => ServerOptions.DefaultHost };
+        var port = new Option<int>("--port") { Description = "Port (0 = any free port)", DefaultValueFactory = _ => ServerOptions.DefaultPort };
+        var parallel = new Option<int>("--parallel", "-np") { Description = "Requests generated at once (slots sharing the KV cache)", DefaultValueFactory = _ => ServerOptions.DefaultParallel };
+        var maxQueue = new Option<int>("--max-queue") { Description = "Requests that may wait for a slot; more get 503", DefaultValueFactory = _ => ServerOptions.DefaultMaxQueue };
+        var apiKey = new Option<string?>("--api-key") { Description = $"Require 'Authorization: Bearer KEY' (or set {ApiKeyVariable})" };
+        var context = new Option<int>("--ctx", "-c") { Description = $"Context size per slot in tokens (0 = the model's, at most {ServerOptions.DefaultContextCap})" };
+        var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
+        var cors = new Option<string[]>("--cors-origin") { Description = "Allow browser requests from this origin (repeatable); CORS is off otherwise", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API");
+        command.Arguments.Add(model);
+        foreach (var option in new Option[] { host, port, parallel, maxQueue, apiKey, context, threads, cors })
+            command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            if (!File.Exists(path))
+                throw new CliException($"model file not found: {path}");
+            var options = new ServerOptions
+            {
+                ModelPath = path,
+                Host = parse.GetValue(host)!,
+                Port = parse.GetValue(port),
+                Parallel = parse.GetValue(parallel),
+                MaxQueue = parse.GetValue(maxQueue),
+                ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable),
+                ContextSize = parse.GetValue(context),
+                Threads = parse.GetValue(threads),
+                CorsOrigins = parse.GetValue(cors) ?? [],
+                ConsoleLogging = true,
+            };
+            return Serve(options, output).GetAwaiter().GetResult();
+        });
+        return command;
+    }
+
+    private static async Task<int> Serve(ServerOptions options, CommandOutput output)
+    {
+        await using var server = await TesseraServer.StartAsync(options);
+        output.Error.WriteLine($"tessera: listening on {server.BaseAddress} (loading {Path.GetFileName(options.ModelPath)})");
+        if (!options.ListensOnLoopbackOnly && options.ApiKey is null)
+            output.Error.WriteLine("tessera: warning: listening beyond loopback without --api-key");
+        try
+        {
+            await server.Ready;
+        }
+        catch (Exception e)
+        {
+            throw new CliException($"cannot load the model: {e.Message}");
+        }
+        var model = server.State.Model!;
+        output.Error.WriteLine($"tessera: ready: model '{model.Id}', {model.Scheduler.SlotCount} slots x {model.Scheduler.ContextSize} tokens");
+        output.Error.Flush();
+        await server.WaitForShutdownAsync();
+        output.Error.WriteLine("tessera: stopped");
+        return TesseraCli.ExitOk;
+    }
+}

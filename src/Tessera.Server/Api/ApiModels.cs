@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+
+namespace Tessera.Server.Api;
+
+// Response bodies in OpenAI's shapes. Property names become snake_case through ServerJsonContext; nulls are written
+// (OpenAI sends "finish_reason": null, "logprobs": null) except where a field is marked to be left out.
+
+public sealed record ErrorBody(ErrorDetail Error);
+
+public sealed record ErrorDetail(string Message, string Type, string? Param, string? Code);
+
+public sealed record Usage(int PromptTokens, int CompletionTokens, int TotalTokens, PromptTokensDetails PromptTokensDetails);
+
+public sealed record PromptTokensDetails(int CachedTokens);
+
+public sealed record ChatCompletion(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChoice> Choices, Usage Usage);
+
+public sealed record ChatChoice(int Index, AssistantMessage Message, ChatLogprobs? Logprobs, string? FinishReason);
+
+public sealed record AssistantMessage(string Role, string Content);
+
+public sealed record ChatChunk(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage);
+
+public sealed record ChatChunkChoice(int Index, ChatDelta Delta, ChatLogprobs? Logprobs, string? FinishReason);
+
+public sealed record ChatDelta(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+
+public sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);
+
+public sealed record ChatTokenLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes, IReadOnlyList<ChatTopLogprob> TopLogprobs);
+
+public sealed record ChatTopLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes);
+
+public sealed record Completion(string Id, string Object, long Created, string Model, IReadOnlyList<CompletionChoice> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage);
+
+public sealed record CompletionChoice(int Index, string Text, CompletionLogprobs? Logprobs, string? FinishReason);
+
+public sealed record CompletionLogprobs(IReadOnlyList<string> Tokens, IReadOnlyList<float> TokenLogprobs,
+    IReadOnlyList<Dictionary<string, float>> TopLogprobs, IReadOnlyList<int> TextOffset);
+
+public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
+
+public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy);
+
+public sealed record TokenizeResponse(IReadOnlyList<int> Tokens);
+
+public sealed record DetokenizeResponse(string Content);
+
+public sealed record HealthResponse(string Status);

@@ -1,0 +1,95 @@
+using Tessera.ChatTemplates;
+using Tessera.Gguf;
+using Tessera.Models;
+using Tessera.Runtime;
+using Tessera.Server.Metrics;
+using Tessera.Server.Scheduling;
+using Tessera.Tokenizers;
+
+namespace Tessera.Server.Hosting;
+
+/// <summary>The model a server answers with: weights, tokenizer, chat template, the inference context and its scheduler.</summary>
+public sealed class ServedModel : IDisposable
+{
+    private ServedModel(string id, TransformerModel model, Tokenizer tokenizer, ChatTemplate template, bool templateFromModel,
+        InferenceContext context, Scheduler scheduler)
+    {
+        Id = id;
+        Model = model;
+        Tokenizer = tokenizer;
+        Template = template;
+        TemplateFromModel = templateFromModel;
+        Context = context;
+        Scheduler = scheduler;
+        Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    }
+
+    public string Id { get; }
+    public TransformerModel Model { get; }
+    public Tokenizer Tokenizer { get; }
+    public ChatTemplate Template { get; }
+
+    /// <summary>False when the file has no usable template and ChatML stands in.</summary>
+    public bool TemplateFromModel { get; }
+    public InferenceContext Context { get; }
+    public Scheduler Scheduler { get; }
+
+    /// <summary>Unix seconds when loading finished (the "created" of /v1/models).</summary>
+    public long Created { get; }
+
+    public int VocabularySize => Model.VocabularySize;
+
+    public static ServedModel Load(ServerOptions options, ServerMetrics metrics, Action<string> warn)
+    {
+        var model = ModelLoader.Load(options.ModelPath);
+        try
+        {
+            var tokenizer = Tokenizer.FromGguf(model.File.Metadata);
+            if (tokenizer.VocabularySize != model.VocabularySize)
+                throw new ModelException($"the tokenizer has {tokenizer.VocabularySize} tokens but the model's embedding has {model.VocabularySize} rows");
+            var (template, fromModel) = ReadTemplate(model.File.Metadata, warn);
+            int contextSize = options.ContextSize > 0 ? options.ContextSize : Math.Min(model.Hyperparameters.ContextLength, ServerOptions.DefaultContextCap);
+            var context = new InferenceContext(model, new ContextOptions
+            {
+                ContextSize = contextSize,
+                BatchSize = options.BatchSize,
+                SequenceCount = options.Parallel,
+                Threads = options.Threads,
+            });
+            var scheduler = new Scheduler(context, tokenizer, options.MaxQueue, metrics);
+            string id = options.ModelId ?? Path.GetFileNameWithoutExtension(options.ModelPath);
+            return new ServedModel(id, model, tokenizer, template, fromModel, context, scheduler);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static (ChatTemplate Template, bool FromModel) ReadTemplate(GgufMetadata metadata, Action<string> warn)
+    {
+        string? source = metadata.GetStringOrNull(GgufKeys.ChatTemplate);
+        if (source is null)
+        {
+            warn($"the model has no {GgufKeys.ChatTemplate}; chat requests use ChatML");
+            return (ChatTemplate.ChatMl, false);
+        }
+        try
+        {
+            return (ChatTemplate.Parse(source), true);
+        }
+        catch (TemplateException e)
+        {
+            warn($"the model's chat template cannot be used ({e.Message}); chat requests use ChatML");
+            return (ChatTemplate.ChatMl, false);
+        }
+    }
+
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        Context.Dispose();
+        Model.Dispose();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using Tessera.Runtime;
+
+namespace Tessera.Server.Hosting;
+
+/// <summary>Settings of a <see cref="TesseraServer"/>.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>Loopback only unless asked: a model server holds no authentication by default.</summary>
+    public const string DefaultHost = "127.0.0.1";
+    public const int DefaultPort = 8080;
+    public const int DefaultParallel = 4;
+    public const int DefaultMaxQueue = 16;
+
+    /// <summary>Default positions per slot when none are asked for: models trained on 128K positions would otherwise
+    /// reserve GBs of cache per slot.</summary>
+    public const int DefaultContextCap = 4096;
+
+    /// <summary>Most slots: each holds a full context of KV cache, and the batch carries one decode token per slot.</summary>
+    public const int MaxParallel = 64;
+
+    /// <summary>Path of the GGUF model.</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>The id clients use in "model"; default the file name without extension.</summary>
+    public string? ModelId { get; init; }
+
+    public string Host { get; init; } = DefaultHost;
+
+    /// <summary>0 picks a free port (see <see cref="TesseraServer.BaseAddress"/>).</summary>
+    public int Port { get; init; } = DefaultPort;
+
+    /// <summary>Slots generating at once; each is a sequence of the shared KV cache.</summary>
+    public int Parallel { get; init; } = DefaultParallel;
+
+    /// <summary>Choices that may wait for a slot; beyond that requests get 503 with Retry-After.</summary>
+    public int MaxQueue { get; init; } = DefaultMaxQueue;
+
+    /// <summary>When set, every endpoint but /health needs "Authorization: Bearer KEY".</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Positions per slot; 0 means the model's training context capped at <see cref="DefaultContextCap"/>.</summary>
+    public int ContextSize { get; init; }
+
+    /// <summary>Most tokens per forward step (decode tokens plus prompt chunks).</summary>
+    public int BatchSize { get; init; } = ContextOptions.DefaultBatchSize;
+
+    /// <summary>Kernel threads; 0 means the physical cores.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Origins allowed by CORS; empty means CORS stays off.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    /// <summary>A request that runs longer is cancelled (its slot freed).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Write ASP.NET Core's log to the console (the CLI does; tests do not).</summary>
+    public bool ConsoleLogging { get; init; }
+
+    /// <summary>True when <see cref="Host"/> is a loopback address (or localhost).</summary>
+    public bool ListensOnLoopbackOnly =>
+        Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(Host, out var address) && IPAddress.IsLoopback(address));
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath))
+            throw new ArgumentException("a model path is required", nameof(ModelPath));
+        if (Port is < 0 or > 65535)
+            throw new ArgumentOutOfRangeException(nameof(Port), Port, "the port must be in 0..65535");
+        if (Parallel is < 1 or > MaxParallel)
+            throw new ArgumentOutOfRangeException(nameof(Parallel), Parallel, $"parallel slots must be in 1..{MaxParallel}");
+        if (MaxQueue < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxQueue), MaxQueue, "the queue length must not be negative");
+        if (ContextSize < 0)
+            throw new ArgumentOutOfRangeException(nameof(ContextSize), ContextSize, "the context size must not be negative");
+        if (BatchSize < Parallel)
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"the batch size must hold one token per slot ({Parallel})");
+        if (ContextSize != 0 && ContextSize < Parallel)
+            throw new ArgumentOutOfRangeException(nameof(ContextSize), ContextSize, $"the context must be at least the slot count ({Parallel}): the batch size is capped at the context");
+        if (Threads < 0)
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "the thread count must not be negative");
+        if (ApiKey is { Length: 0 })
+            throw new ArgumentException("the API key must not be empty", nameof(ApiKey));
+    }
+}

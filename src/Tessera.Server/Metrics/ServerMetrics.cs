@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace Tessera.Server.Metrics;
+
+/// <summary>
+/// Counters, gauges and histograms of one server, rendered in the Prometheus text format. Token rates divide tokens by
+/// the time of the forward steps that processed them; a step that mixes prompt and decode tokens is split between the
+/// two in proportion to their token counts.
+/// </summary>
+public sealed class ServerMetrics
+{
+    /// <summary>Latency buckets from 5 ms to 1 min: covers a decode step of a tiny model and a long prompt of a large one.</summary>
+    private static readonly double[] LatencyBounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+    private readonly ConcurrentDictionary<(string Endpoint, int Status), long> _requests = new();
+    private readonly object _gate = new();
+    private long _promptTokens;
+    private long _generatedTokens;
+    private double _promptSeconds;
+    private double _generationSeconds;
+    private long _steps;
+
+    public LatencyHistogram TimeToFirstToken { get; } =
+        new("tessera_time_to_first_token_seconds", "Time from queueing a choice to its first generated token.", LatencyBounds);
+
+    public LatencyHistogram InterTokenLatency { get; } =
+        new("tessera_inter_token_latency_seconds", "Time between consecutive generated tokens of a choice.", LatencyBounds);
+
+    public void RecordRequest(string endpoint, int status) => _requests.AddOrUpdate((endpoint, status), 1, (_, count) => count + 1);
+
+    /// <summary>One forward step over <paramref name="promptTokens"/> prompt and <paramref name="decodeTokens"/> decode tokens.</summary>
+    public void RecordStep(int promptTokens, int decodeTokens, double seconds)
+    {
+        int total = promptTokens + decodeTokens;
+        if (total == 0)
+            return;
+        lock (_gate)
+        {
+            _steps++;
+            _promptTokens += promptTokens;
+            _generatedTokens += decodeTokens;
+            _promptSeconds += seconds * promptTokens / total;
+            _generationSeconds += seconds * decodeTokens / total;
+        }
+    }
+
+    public long Steps
+    {
+        get { lock (_gate) return _steps; }
+    }
+
+    /// <summary>The exposition text; <paramref name="scheduler"/> is null while the model is loading.</summary>
+    public string Render(SchedulerGauges? scheduler)
+    {
+        var text = new StringBuilder();
+        text.Append("# HELP tessera_requests_total HTTP requests by endpoint and status.\n# TYPE tessera_requests_total counter\n");
+        foreach (var ((endpoint, status), count) in _requests.OrderBy(pair => pair.Key.Endpoint, StringComparer.Ordinal).ThenBy(pair => pair.Key.Status))
+            text.Append(CultureInfo.InvariantCulture, $"tessera_requests_total{{endpoint=\"{endpoint}\",status=\"{status}\"}} {count}\n");
+        lock (_gate)
+        {
+            Counter(text, "tessera_prompt_tokens_total", "Prompt tokens evaluated.", _promptTokens);
+            Counter(text, "tessera_generated_tokens_total", "Tokens evaluated while generating.", _generatedTokens);
+            Counter(text, "tessera_steps_total", "Batched forward steps.", _steps);
+            Gauge(text, "tessera_prompt_tokens_per_second", "Prompt tokens per second of forward time.", Rate(_promptTokens, _promptSeconds));
+            Gauge(text, "tessera_generation_tokens_per_second", "Generated tokens per second of forward time.", Rate(_generatedTokens, _generationSeconds));
+        }
+        TimeToFirstToken.WriteTo(text);
+        InterTokenLatency.WriteTo(text);
+        if (scheduler is { } gauges)
+        {
+            Gauge(text, "tessera_queue_length", "Choices waiting for a slot.", gauges.QueueLength);
+            Gauge(text, "tessera_slots_busy", "Slots generating.", gauges.BusySlots);
+            Gauge(text, "tessera_slots_total", "Slots.", gauges.TotalSlots);
+            Gauge(text, "tessera_kv_cells_used", "KV cache cells held by busy slots.", gauges.CellsUsed);
+            Gauge(text, "tessera_kv_cells_cached", "KV cache cells kept by idle slots for prefix reuse.", gauges.CellsCached);
+            Gauge(text, "tessera_kv_cells_total", "KV cache cells.", gauges.CellsTotal);
+        }
+        return text.ToString();
+    }
+
+    private static double Rate(long tokens, double seconds) => seconds > 0 ? tokens / seconds : 0;
+
+    private static void Counter(StringBuilder text, string name, string help, double value) => Write(text, name, help, "counter", value);
+
+    private static void Gauge(StringBuilder text, string name, string help, double value) => Write(text, name, help, "gauge", value);
+
+    private static void Write(StringBuilder text, string name, string help, string type, double value) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
+}
+
+/// <summary>The scheduler's state at one moment.</summary>
+public sealed record SchedulerGauges(int QueueLength, int BusySlots, int TotalSlots, long CellsUsed, long CellsCached, long CellsTotal);

@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace Tessera.Server.Tests;
+
+/// <summary>/metrics in the Prometheus text format.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_count_requests_tokens_latencies_and_cache()
+    {
+        await using var server = await TestServer.StartAsync(parallel: 3, contextSize: 256);
+        await server.PostJsonAsync("/v1/completions", """{"prompt":"Once upon a time","max_tokens":7,"temperature":0}""");
+        await server.PostJsonAsync("/v1/completions", """{"prompt":5}""", 400);
+
+        using var response = await server.Http.GetAsync("/metrics");
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("tessera_requests_total{endpoint=\"/v1/completions\",status=\"200\"} 1\n", text);
+        Assert.Contains("tessera_requests_total{endpoint=\"/v1/completions\",status=\"400\"} 1\n", text);
+        Assert.Equal(Reference.TextPrompt("Once upon a time").Length, await server.MetricAsync("tessera_prompt_tokens_total"));
+        // The last sampled token ends the request without being evaluated, so 7 tokens cost 6 decode evaluations.
+        Assert.Equal(6, await server.MetricAsync("tessera_generated_tokens_total"));
+        Assert.True(await server.MetricAsync("tessera_prompt_tokens_per_second") > 0);
+        Assert.True(await server.MetricAsync("tessera_generation_tokens_per_second") > 0);
+        Assert.Equal(1, await server.MetricAsync("tessera_time_to_first_token_seconds_count"));
+        Assert.Equal(6, await server.MetricAsync("tessera_inter_token_latency_seconds_count"));
+        Assert.Contains("tessera_time_to_first_token_seconds_bucket{le=\"+Inf\"} 1\n", text);
+        Assert.Equal(3, await server.MetricAsync("tessera_slots_total"));
+        Assert.Equal(0, await server.MetricAsync("tessera_slots_busy"));
+        Assert.Equal(0, await server.MetricAsync("tessera_queue_length"));
+        Assert.Equal(0, await server.MetricAsync("tessera_kv_cells_used"));
+        Assert.Equal(3 * 256, await server.MetricAsync("tessera_kv_cells_total"));
+        // The idle slot keeps prompt + evaluated tokens for prefix reuse.
+        Assert.Equal(Reference.TextPrompt("Once upon a time").Length + 6, await server.MetricAsync("tessera_kv_cells_cached"));
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.StartsWith('#')))
+            Assert.True(double.TryParse(line[(line.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out _), line);
+    }
+}
