@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tessera.Runtime.Generation;
 using Tessera.Runtime.Sampling;
 using Tessera.Tokenizers;
 
@@ -38,7 +39,7 @@ internal sealed class Slot(int sequenceId)
     public Sampler? Sampler { get; private set; }
 
     private StreamingDecoder? _decoder;
-    private StopTextFilter? _filter;
+    private StopStringFilter? _filter;
 
     public bool IsBusy => Job is not null;
 
@@ -68,7 +69,7 @@ internal sealed class Slot(int sequenceId)
         LastUsed = useStamp;
         Sampler = new Sampler(job.Sampling, vocabularySize);
         _decoder = tokenizer.CreateStreamingDecoder();
-        _filter = new StopTextFilter(job.StopStrings);
+        _filter = new StopStringFilter(job.StopStrings);
     }
 
     /// <summary>Counts a generated token and returns the text it releases; <paramref name="stopMatched"/> tells whether a stop string appeared.</summary>
@@ -76,14 +77,14 @@ internal sealed class Slot(int sequenceId)
     {
         Generated++;
         string text = _filter!.Push(_decoder!.Append(token));
-        stopMatched = _filter.Matched;
+        stopMatched = _filter.Stopped;
         return text;
     }
 
     /// <summary>Ends the job; returns the text still held back (none after a stop string).</summary>
     public string Finish()
     {
-        string rest = _filter is { Matched: false } filter ? filter.Push(_decoder!.Flush()) + filter.Drain() : "";
+        string rest = _filter is { Stopped: false } filter ? filter.Push(_decoder!.Flush()) + filter.Flush() : "";
         Job = null;
         Sampler = null;
         _decoder = null;
