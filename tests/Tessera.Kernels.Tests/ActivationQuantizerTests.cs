@@ -11,11 +11,12 @@ public sealed unsafe class ActivationQuantizerTests
 {
     public static TheoryData<GgmlType> ActivationTypes => new(GgmlType.Q8_0, GgmlType.Q8_1, GgmlType.Q8_K);
 
+    /// <summary>The SIMD paths; the scalar fallback is the reference quantizer itself.</summary>
     private static (string Name, nint Quantize)[] Paths(GgmlType type) => type switch
     {
-        GgmlType.Q8_0 => [("scalar", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeScalar), ("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeVector128)],
-        GgmlType.Q8_1 => [("scalar", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeScalar), ("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeVector128)],
-        GgmlType.Q8_K => [("scalar", (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.QuantizeScalar), ("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.QuantizeVector128)],
+        GgmlType.Q8_0 => [("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeVector128)],
+        GgmlType.Q8_1 => [("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeVector128)],
+        GgmlType.Q8_K => [("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.QuantizeVector128)],
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 

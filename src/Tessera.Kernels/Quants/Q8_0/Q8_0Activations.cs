@@ -24,12 +24,9 @@ internal static unsafe class Q8_0Activations
             QuantizeScalar(x, k, destination);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void QuantizeScalar(float* x, int k, byte* destination)
-    {
-        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
-            QuantizeBlockScalar(x, destination, (sbyte*)(destination + 2));
-    }
+    /// <summary>Without SIMD: the readable reference quantizer of <c>Tessera.Tensors</c> itself.</summary>
+    public static void QuantizeScalar(float* x, int k, byte* destination) =>
+        Tensors.Quants.Q8_0.Quantize(new ReadOnlySpan<float>(x, k), new Span<byte>(destination, k / BlockSize * BlockBytes));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeVector128(float* x, int k, byte* destination)
@@ -39,25 +36,6 @@ internal static unsafe class Q8_0Activations
     }
 
     /// <summary>Writes the half scale to <paramref name="scale"/> and the quants to <paramref name="q"/>; returns (float d, sum q).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static (float D, int Sum) QuantizeBlockScalar(float* x, byte* scale, sbyte* q)
-    {
-        float maxAbs = 0;
-        for (int j = 0; j < BlockSize; j++)
-            maxAbs = MathF.Max(maxAbs, MathF.Abs(x[j]));
-        float d = maxAbs / 127f;
-        float inverse = d != 0 ? 1f / d : 0f;
-        int sum = 0;
-        for (int j = 0; j < BlockSize; j++)
-        {
-            int v = (int)MathF.Round(x[j] * inverse, MidpointRounding.AwayFromZero);
-            q[j] = (sbyte)v;
-            sum += v;
-        }
-        *(ushort*)scale = HalfBits.FromSingle(d);
-        return (d, sum);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (float D, int Sum) QuantizeBlockVector128(float* x, byte* scale, sbyte* q)
     {

@@ -22,15 +22,9 @@ internal static unsafe class Q8_1Activations
             QuantizeScalar(x, k, destination);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void QuantizeScalar(float* x, int k, byte* destination)
-    {
-        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
-        {
-            var (d, sum) = Q8_0Activations.QuantizeBlockScalar(x, destination, (sbyte*)(destination + 4));
-            *(ushort*)(destination + 2) = HalfBits.FromSingle(sum * d);
-        }
-    }
+    /// <summary>Without SIMD: the readable reference quantizer of <c>Tessera.Tensors</c> itself.</summary>
+    public static void QuantizeScalar(float* x, int k, byte* destination) =>
+        Tensors.Quants.Q8_1.Quantize(new ReadOnlySpan<float>(x, k), new Span<byte>(destination, k / BlockSize * BlockBytes));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeVector128(float* x, int k, byte* destination)

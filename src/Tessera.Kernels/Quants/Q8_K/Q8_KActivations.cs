@@ -25,32 +25,9 @@ internal static unsafe class Q8_KActivations
             QuantizeScalar(x, k, destination);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void QuantizeScalar(float* x, int k, byte* destination)
-    {
-        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
-        {
-            sbyte* q = (sbyte*)(destination + QuantsOffset);
-            short* sums = (short*)(destination + SumsOffset);
-            float largest = LargestMagnitude(x);
-            if (largest == 0)
-            {
-                new Span<byte>(destination, BlockBytes).Clear();
-                continue;
-            }
-            float inverseScale = -127f / largest;
-            for (int j = 0; j < BlockSize; j++)
-                q[j] = (sbyte)Math.Clamp((int)MathF.Round(inverseScale * x[j]), -127, 127);
-            for (int g = 0; g < BlockSize / SumGroup; g++)
-            {
-                int sum = 0;
-                for (int j = 0; j < SumGroup; j++)
-                    sum += q[g * SumGroup + j];
-                sums[g] = (short)sum;
-            }
-            *(float*)destination = 1f / inverseScale;
-        }
-    }
+    /// <summary>Without SIMD: the readable reference quantizer of <c>Tessera.Tensors</c> itself.</summary>
+    public static void QuantizeScalar(float* x, int k, byte* destination) =>
+        Tensors.Quants.Q8_K.Quantize(new ReadOnlySpan<float>(x, k), new Span<byte>(destination, k / BlockSize * BlockBytes));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeVector128(float* x, int k, byte* destination)
