@@ -35,9 +35,7 @@ public sealed class LoadedModel : IDisposable
         }
         try
         {
-            var tokenizer = UserErrors.Guard(() => Tokenizer.FromGguf(file.Metadata));
-            if (tokenizer.VocabularySize != model.VocabularySize)
-                throw new CliException($"the tokenizer has {tokenizer.VocabularySize} tokens but the model's embedding has {model.VocabularySize} rows");
+            var tokenizer = UserErrors.Guard(() => ModelTokenizer.For(model));
             return new LoadedModel(model, tokenizer, clock.Elapsed);
         }
         catch

@@ -44,9 +44,7 @@ public sealed class ServedModel : IDisposable
         var model = ModelLoader.Load(options.ModelPath);
         try
         {
-            var tokenizer = Tokenizer.FromGguf(model.File.Metadata);
-            if (tokenizer.VocabularySize != model.VocabularySize)
-                throw new ModelException($"the tokenizer has {tokenizer.VocabularySize} tokens but the model's embedding has {model.VocabularySize} rows");
+            var tokenizer = ModelTokenizer.For(model);
             var (template, fromModel) = ReadTemplate(model.File.Metadata, warn);
             int contextSize = options.ContextSize > 0 ? options.ContextSize : Math.Min(model.Hyperparameters.ContextLength, ServerOptions.DefaultContextCap);
             var context = new InferenceContext(model, new ContextOptions
