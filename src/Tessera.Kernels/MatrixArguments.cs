@@ -10,7 +10,7 @@ internal static unsafe class MatrixArguments
     public static QuantKernel Validate(GgmlType weightType, byte* weights, long rows, int k, int xLength, int tokens, int yLength, KernelThreadPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        if (!QuantKernels.TryGet(weightType, out var kernel))
+        if (!QuantKernels.TryGet(weightType, k, out var kernel))
             throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
         if (weights == null)
             throw new ArgumentNullException(nameof(weights));

@@ -64,12 +64,28 @@ internal static unsafe class QuantKernels
 {
     private static readonly QuantKernel[] Table = BuildTable();
 
+    /// <summary>Faster variants over a kernel-specific activation layout, by weight type; used for row lengths that
+    /// are a multiple of their (larger) block size. Empty entries where a type or this CPU has none.</summary>
+    private static readonly QuantKernel[] PackedTable = BuildPackedTable();
+
     public static bool IsSupported(GgmlType weightType) => TryGet(weightType, out _);
 
     public static QuantKernel Get(GgmlType weightType) =>
         TryGet(weightType, out var kernel)
             ? kernel
             : throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
+
+    /// <summary>The kernel for rows of <paramref name="k"/> values: the packed variant where it applies.</summary>
+    public static bool TryGet(GgmlType weightType, int k, out QuantKernel kernel)
+    {
+        uint index = (uint)weightType;
+        if (index < (uint)PackedTable.Length && PackedTable[index] is { Dot: not null } packed && k % packed.BlockSize == 0)
+        {
+            kernel = packed;
+            return true;
+        }
+        return TryGet(weightType, out kernel);
+    }
 
     public static bool TryGet(GgmlType weightType, out QuantKernel kernel)
     {
@@ -83,6 +99,26 @@ internal static unsafe class QuantKernels
         var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
         foreach (GgmlType type in Enum.GetValues<GgmlType>())
             table[(int)type] = Create(type);
+        return table;
+    }
+
+    private static QuantKernel[] BuildPackedTable()
+    {
+        var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
+        if (Q4_0PackedDot.IsSupported)
+        {
+            table[(int)GgmlType.Q4_0] = new QuantKernel
+            {
+                WeightType = GgmlType.Q4_0,
+                ActivationType = GgmlType.Q8_0,
+                BlockSize = NibbleActivations.GroupSize,
+                WeightBlockBytes = Q4_0PackedDot.GroupBytes,
+                ActivationBlockBytes = NibbleActivations.GroupBytes,
+                Dot = &Q4_0PackedDot.Dot,
+                Tile = &Q4_0PackedDot.Tile,
+                QuantizeActivations = &NibbleActivations.Quantize,
+            };
+        }
         return table;
     }
 

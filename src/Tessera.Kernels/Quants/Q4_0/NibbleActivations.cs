@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q8_0;
+
+namespace Tessera.Kernels.Quants.Q4_0;
+
+/// <summary>
+/// Q8_0 activations rearranged for the 512-bit nibble kernels (<see cref="Q4_0PackedDot"/>): the same quants and
+/// scales as <see cref="Q8_0Activations"/>, grouped four blocks (128 values) at a time so that one vpermt2b of a
+/// weight group's 64 nibble bytes lines up with them. Per group, 256 bytes:
+/// <code>
+///   [  0.. 63] low   sbyte: x_b[0..15]  for blocks b = 0..3 (pairs with the low nibbles)
+///   [ 64..127] high  sbyte: x_b[16..31] for blocks b = 0..3 (pairs with the high nibbles)
+///   [128..191] offset int32[16]: lane i = 8 * Σ_{j=4i..4i+3} (low[j] + high[j])  (Σ (l - 8) x = Σ l x - offset)
+///   [192..255] scale float[16]: lane i = d_(i/4) * 2^112 (the kernels' half-to-float trick leaves out the 2^112)
+/// </code>
+/// Everything a weight row needs from the activations is then a memory operand: no per-row decoding of x.
+/// </summary>
+internal static unsafe class NibbleActivations
+{
+    public const int BlocksPerGroup = 4;
+    public const int GroupSize = BlocksPerGroup * Q8_0Activations.BlockSize;   // 128 values
+    public const int GroupBytes = 256;
+    public const int LowOffset = 0;
+    public const int HighOffset = 64;
+    public const int SumOffset = 128;
+    public const int ScaleOffset = 192;
+
+    /// <summary>2^112: rebias from a half's exponent to a float's (see <see cref="HalfBits"/>).</summary>
+    public const float ExponentRebias = 5.192297e33f;
+
+    /// <summary>x[k] (k a multiple of <see cref="GroupSize"/>) to k / 128 groups at <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Quantize(float* x, int k, byte* destination)
+    {
+        byte* blocks = stackalloc byte[BlocksPerGroup * Q8_0Activations.BlockBytes];
+        for (int g = 0; g < k / GroupSize; g++, x += GroupSize, destination += GroupBytes)
+        {
+            Q8_0Activations.Quantize(x, GroupSize, blocks);
+            Rearrange(blocks, destination);
+        }
+    }
+
+    /// <summary>Four consecutive Q8_0 blocks to one group.</summary>
+    public static void Rearrange(byte* q8Blocks, byte* group)
+    {
+        sbyte* low = (sbyte*)(group + LowOffset);
+        sbyte* high = (sbyte*)(group + HighOffset);
+        int* sums = (int*)(group + SumOffset);
+        float* scales = (float*)(group + ScaleOffset);
+        for (int b = 0; b < BlocksPerGroup; b++)
+        {
+            byte* block = q8Blocks + b * Q8_0Activations.BlockBytes;
+            sbyte* q = (sbyte*)(block + 2);
+            for (int j = 0; j < 16; j++)
+            {
+                low[16 * b + j] = q[j];
+                high[16 * b + j] = q[j + 16];
+            }
+            float scale = HalfBits.ToSingle(block) * ExponentRebias;
+            for (int lane = 4 * b; lane < 4 * b + 4; lane++)
+            {
+                int sum = 0;
+                for (int j = 4 * lane; j < 4 * lane + 4; j++)
+                    sum += low[j] + high[j];
+                sums[lane] = 8 * sum;
+                scales[lane] = scale;
+            }
+        }
+    }
+}
