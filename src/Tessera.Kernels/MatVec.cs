@@ -39,24 +39,90 @@ public static unsafe class MatVec
     /// <param name="y">[rows]</param>
     public static void Compute(GgmlType weightType, byte* weights, long rows, int k, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool)
     {
-        var kernel = MatrixArguments.Validate(weightType, weights, rows, k, x.Length, 1, y.Length, pool);
-        fixed (float* xPointer = x)
+        if (y.Length < rows)
+            throw new ArgumentException($"y has {y.Length} elements, needs {rows}", nameof(y));
         fixed (float* yPointer = y)
+            ComputeShared([new MatVecTarget(weightType, weights, rows, yPointer)], k, x, pool);
+    }
+
+    /// <summary>
+    /// Several matrix-vector products over the same x (a layer's q/k/v or gate/up projections) in one pass over the
+    /// pool: x is quantized once per activation layout, and the threads synchronise once instead of once per matrix,
+    /// so the tail where one thread waits for the other's last rows is paid once.
+    /// </summary>
+    /// <param name="targets">1..<see cref="MaxSharedTargets"/> matrices of row length k, each with its [rows] output</param>
+    /// <param name="x">[k]</param>
+    public static void ComputeShared(ReadOnlySpan<MatVecTarget> targets, int k, ReadOnlySpan<float> x, KernelThreadPool pool)
+    {
+        if (targets.Length is < 1 or > MaxSharedTargets)
+            throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{MaxSharedTargets} matrices");
+        var job = new Job();
+        Span<QuantKernel> kernels = stackalloc QuantKernel[targets.Length];
+        nuint activationBytes = 0;
+        for (int i = 0; i < targets.Length; i++)
         {
-            var job = new Job
+            var target = targets[i];
+            if (target.Y == null)
+                throw new ArgumentNullException(nameof(targets), $"matrix {i} has no output");
+            kernels[i] = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, 1, (int)Math.Min(int.MaxValue, target.Rows), pool);
+            if (FirstSameLayout(kernels, i, k) == i && kernels[i].QuantizeActivations != null)
+                activationBytes += Aligned((nuint)kernels[i].ActivationRowBytes(k));
+        }
+        byte* scratch = activationBytes == 0 ? null : pool.Scratch.Get(activationBytes);
+        fixed (float* xPointer = x)
+        {
+            int tasks = 0;
+            for (int i = 0; i < targets.Length; i++)
             {
-                Kernel = kernel,
-                Weights = weights,
-                WeightRowBytes = kernel.WeightRowBytes(k),
-                Activations = MatrixArguments.QuantizeOne(kernel, xPointer, k, pool),
-                K = k,
-                Rows = rows,
-                Y = yPointer,
-                RowsPerTask = RowsPerTask(rows, pool.ThreadCount),
-            };
-            pool.Run((int)((rows + job.RowsPerTask - 1) / job.RowsPerTask), &RunTask, &job);
+                var kernel = kernels[i];
+                int same = FirstSameLayout(kernels, i, k);
+                byte* activations;
+                if (kernel.QuantizeActivations == null)
+                    activations = (byte*)xPointer;
+                else if (same < i)
+                    activations = job.Parts[same].Activations;
+                else
+                {
+                    activations = scratch;
+                    kernel.QuantizeActivations(xPointer, k, activations);
+                    scratch += Aligned((nuint)kernel.ActivationRowBytes(k));
+                }
+                long rowsPerTask = RowsPerTask(targets[i].Rows, pool.ThreadCount);
+                job.Parts[i] = new Part
+                {
+                    Kernel = kernel,
+                    Weights = targets[i].Weights,
+                    WeightRowBytes = kernel.WeightRowBytes(k),
+                    Activations = activations,
+                    Rows = targets[i].Rows,
+                    Y = targets[i].Y,
+                    RowsPerTask = rowsPerTask,
+                    FirstTask = tasks,
+                };
+                tasks += (int)((targets[i].Rows + rowsPerTask - 1) / rowsPerTask);
+            }
+            job.Count = targets.Length;
+            job.K = k;
+            pool.Run(tasks, &RunTask, &job);
         }
     }
+
+    /// <summary>Most matrices <see cref="ComputeShared"/> takes at once (q, k, v and one spare).</summary>
+    public const int MaxSharedTargets = 4;
+
+    /// <summary>The first of kernels[0..i] whose activations are laid out like kernels[i]'s (and can be shared).</summary>
+    private static int FirstSameLayout(ReadOnlySpan<QuantKernel> kernels, int i, int k)
+    {
+        for (int j = 0; j < i; j++)
+        {
+            if (kernels[j].ActivationType == kernels[i].ActivationType && kernels[j].BlockSize == kernels[i].BlockSize
+                && kernels[j].ActivationRowBytes(k) == kernels[i].ActivationRowBytes(k))
+                return j;
+        }
+        return i;
+    }
+
+    private static nuint Aligned(nuint bytes) => (bytes + Memory.ScratchArena.Alignment - 1) & ~(nuint)(Memory.ScratchArena.Alignment - 1);
 
     /// <summary>Rows per task: a multiple of 4 (the matmul tile height), at least <see cref="MinRowsPerTask"/>.</summary>
     internal static long RowsPerTask(long rows, int threads)
@@ -65,27 +131,44 @@ public static unsafe class MatVec
         return (perTask + 3) & ~3L;
     }
 
-    private struct Job
+    private struct Part
     {
         public QuantKernel Kernel;
         public byte* Weights;
         public long WeightRowBytes;
         public byte* Activations;
-        public int K;
         public long Rows;
         public float* Y;
         public long RowsPerTask;
+        public int FirstTask;
+    }
+
+    [InlineArray(MaxSharedTargets)]
+    private struct Parts
+    {
+        private Part _first;
+    }
+
+    private struct Job
+    {
+        public Parts Parts;
+        public int Count;
+        public int K;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
-        long first = task * job.RowsPerTask;
-        long end = Math.Min(job.Rows, first + job.RowsPerTask);
-        var dot = job.Kernel.Dot;
-        byte* row = job.Weights + first * job.WeightRowBytes;
-        long rowBytes = job.WeightRowBytes;
+        int index = job.Count - 1;
+        while (job.Parts[index].FirstTask > task)
+            index--;
+        ref Part part = ref job.Parts[index];
+        long first = (task - part.FirstTask) * part.RowsPerTask;
+        long end = Math.Min(part.Rows, first + part.RowsPerTask);
+        var dot = part.Kernel.Dot;
+        byte* row = part.Weights + first * part.WeightRowBytes;
+        long rowBytes = part.WeightRowBytes;
         bool prefetch = Sse.IsSupported;
         for (long r = first; r < end; r++, row += rowBytes)
         {
@@ -95,7 +178,16 @@ public static unsafe class MatVec
                 for (long offset = 0; offset < rowBytes; offset += CacheLine)
                     Sse.Prefetch0(row + PrefetchDistance + offset);
             }
-            job.Y[r] = dot(row, job.Activations, job.K);
+            part.Y[r] = dot(row, part.Activations, job.K);
         }
     }
+}
+
+/// <summary>One matrix of a <see cref="MatVec.ComputeShared"/> call: [rows, k] weights in their file type and the [rows] output.</summary>
+public readonly unsafe struct MatVecTarget(GgmlType weightType, byte* weights, long rows, float* y)
+{
+    public GgmlType WeightType { get; } = weightType;
+    public byte* Weights { get; } = weights;
+    public long Rows { get; } = rows;
+    public float* Y { get; } = y;
 }

@@ -38,15 +38,17 @@ public sealed unsafe class AttentionTests
     }
 
     [Theory]
-    [InlineData(GgmlType.F32, 1, 0, 8, 2, 1)]       // decode at position 0
-    [InlineData(GgmlType.F16, 1, 200, 8, 2, 2)]     // decode deep in the context: several position chunks
-    [InlineData(GgmlType.F32, 7, 60, 4, 4, 2)]      // prompt chunk after a prefix, no GQA
-    [InlineData(GgmlType.F16, 9, 0, 6, 3, 3)]       // prompt from scratch, GQA 2:1
-    [InlineData(GgmlType.F16, 3, 130, 8, 1, 1)]     // multi-query
-    public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads)
+    [InlineData(GgmlType.F32, 1, 0, 8, 2, 1, 64)]       // decode at position 0
+    [InlineData(GgmlType.F16, 1, 200, 8, 2, 2, 64)]     // decode deep in the context: several position chunks
+    [InlineData(GgmlType.F32, 7, 60, 4, 4, 2, 64)]      // prompt chunk after a prefix, no GQA
+    [InlineData(GgmlType.F16, 9, 0, 6, 3, 3, 64)]       // prompt from scratch, GQA 2:1
+    [InlineData(GgmlType.F16, 3, 130, 8, 1, 1, 64)]     // multi-query
+    [InlineData(GgmlType.F16, 21, 100, 8, 2, 2, 64)]    // several token blocks, each seeing a different chunk boundary
+    [InlineData(GgmlType.F32, 19, 5, 4, 1, 3, 256)]     // wide heads: shorter chunks, fewer tokens per task
+    [InlineData(GgmlType.F16, 2, 70, 6, 2, 2, 40)]      // head width not a multiple of the vector width
+    public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim)
     {
         var random = new TestRandom();
-        const int headDim = 64;
         int positions = firstPosition + tokens;
         var q = random.Floats(tokens * heads * headDim);
         var keys = random.Floats(positions * kvHeads * headDim);

@@ -108,6 +108,42 @@ public sealed unsafe class MatrixKernelTests
     }
 
     [Fact]
+    public void Shared_input_matvec_equals_separate_matvecs_bit_for_bit()
+    {
+        var random = new TestRandom();
+        const int k = 512;
+        // Q4_0 twice (one quantized activation shared), Q8_0 (plain Q8_0 layout) and Q4_K (Q8_K): three layouts in one pass.
+        var types = new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K };
+        var rowCounts = new[] { 67, 33, 5, 130 };
+        var x = random.Floats(k);
+        using var pool = new KernelThreadPool(2);
+        var matrices = types.Select((type, i) => new QuantizedRows(type, MatVec.ActivationTypeFor(type), k, rowCounts[i], random)).ToArray();
+        var handles = matrices.Select(m => System.Runtime.InteropServices.GCHandle.Alloc(m.Weights, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
+        var separate = rowCounts.Select(r => new float[r]).ToArray();
+        var shared = rowCounts.Select(r => new float[r]).ToArray();
+        var sharedHandles = shared.Select(y => System.Runtime.InteropServices.GCHandle.Alloc(y, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
+        try
+        {
+            var targets = new MatVecTarget[types.Length];
+            for (int i = 0; i < types.Length; i++)
+            {
+                var w = (byte*)handles[i].AddrOfPinnedObject();
+                MatVec.Compute(types[i], w, rowCounts[i], k, x, separate[i], pool);
+                targets[i] = new MatVecTarget(types[i], w, rowCounts[i], (float*)sharedHandles[i].AddrOfPinnedObject());
+            }
+            MatVec.ComputeShared(targets, k, x, pool);
+            for (int i = 0; i < types.Length; i++)
+                Assert.True(separate[i].AsSpan().SequenceEqual(shared[i]), $"matrix {i} ({types[i]}) differs in the shared pass ({random})");
+            Assert.Throws<ArgumentOutOfRangeException>(() => MatVec.ComputeShared([.. targets, targets[0]], k, x, pool));
+        }
+        finally
+        {
+            foreach (var handle in handles.Concat(sharedHandles))
+                handle.Free();
+        }
+    }
+
+    [Fact]
     public void Bad_arguments_are_rejected_with_the_culprit_named()
     {
         using var pool = new KernelThreadPool(1);

@@ -1,5 +1,6 @@
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Quants.Q4_0;
+using Tessera.Kernels.Quants.Q4_K;
 using Tessera.Tensors;
 using Xunit.Abstractions;
 
@@ -13,13 +14,14 @@ namespace Tessera.Kernels.Tests;
 public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
 {
     /// <summary>Group counts 1..12 (every tail of the two-group loop) plus TinyLlama's row lengths.</summary>
-    private static readonly int[] Lengths = [.. Enumerable.Range(1, 12).Select(g => g * NibbleActivations.GroupSize), 2048, 5632];
+    private static IEnumerable<int> Lengths(PackedPath path) =>
+        Enumerable.Range(1, 12).Select(g => g * path.GroupSize).Concat(new[] { 2048, 5632 }.Where(k => k % path.GroupSize == 0));
 
-    private bool Supported()
+    private bool Supported(PackedPath path)
     {
-        if (Q4_0PackedDot.IsSupported)
+        if (path.IsSupported)
             return true;
-        output.WriteLine("packed Q4_0 path: SKIPPED, this CPU lacks AVX-512 BW/VBMI (the file-layout kernels run instead)");
+        output.WriteLine($"packed {path.Type} path: SKIPPED, this CPU lacks AVX-512 BW/VBMI (the file-layout kernels run instead)");
         return false;
     }
 
@@ -63,42 +65,110 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Packed_dot_matches_the_scalar_q4_0_dot()
+    public void Sub_block_activations_hold_the_q8_k_quants_in_nibble_order()
     {
-        if (!Supported())
-            return;
         var random = new TestRandom();
-        foreach (int k in Lengths)
+        const int k = 2 * SubBlockActivations.BlockSize;
+        var x = random.Floats(k, 3f);
+        var reference = new byte[GgmlTypeTraits.Of(GgmlType.Q8_K).BytesFor(k)];
+        Quantization.Quantize(GgmlType.Q8_K, x, reference);
+        var packed = new byte[k / SubBlockActivations.BlockSize * SubBlockActivations.BlockBytes];
+        fixed (float* source = x)
+        fixed (byte* destination = packed)
+            SubBlockActivations.Quantize(source, k, destination);
+        for (int block = 0; block < k / 256; block++)
         {
-            var (weights, plain, packed, magnitude) = Inputs(k, 1, 1, random);
-            fixed (byte* w = weights)
-            fixed (byte* a = plain[0])
-            fixed (byte* p = packed[0])
+            var q = reference.AsSpan(block * 292 + 4, 256);
+            var group = packed.AsSpan(block * SubBlockActivations.BlockBytes, SubBlockActivations.BlockBytes);
+            float d = BitConverter.ToSingle(reference, block * 292);
+            Assert.Equal(d, BitConverter.ToSingle(group[SubBlockActivations.ScaleOffset..]));
+            for (int j = 0; j < 8; j++)
             {
-                float scalar = Q4_0Dot.DotScalar(w, a, k);
-                float got = Q4_0PackedDot.Dot(w, p, k);
-                double error = Tolerances.Relative(got, scalar, magnitude[0, 0]);
-                Assert.True(error <= Tolerances.SimdVsScalar, $"k={k}: {got} vs scalar {scalar}, relative error {error:E2} ({random})");
+                // A 64-byte load of Q4_K nibbles covers sub-blocks {0,2}|{1,3} (low|high nibbles), then {4,6}|{5,7}.
+                int start = 64 * (j / 4 * 2 + j % 2) + 32 * (j / 2 % 2);
+                Assert.True(q.Slice(32 * j, 32).SequenceEqual(group.Slice(start, 32)), $"sub-block {j} of block {block}");
+                int sum = 0;
+                foreach (byte value in q.Slice(32 * j, 32))
+                    sum += (sbyte)value;
+                Assert.Equal(d * sum, BitConverter.ToSingle(group[(SubBlockActivations.SumsOffset + 4 * j)..]));
             }
         }
     }
 
-    [Fact]
-    public void Packed_tile_matches_the_scalar_q4_0_dot()
+    /// <summary>A packed path: its weight type, scalar reference dot over the plain activations, and the packed kernels.</summary>
+    /// <summary>Tile is the 4x4 kernel, or 0 where the matmul uses the one-row, four-token Dot4 instead.</summary>
+    public sealed record PackedPath(GgmlType Type, GgmlType ActivationType, int GroupSize, int GroupBytes, bool IsSupported,
+        nint ScalarDot, nint PackedDot, nint Tile, nint Dot4, nint Quantize)
     {
-        if (!Supported())
+        public override string ToString() => Type.ToString();
+    }
+
+    public static TheoryData<PackedPath> Paths => new(
+        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q4_0PackedDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_0PackedDot.Dot,
+            (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q4_0PackedDot.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
+        new PackedPath(GgmlType.Q4_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q4_KPackedDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q4_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_KPackedDot.Dot,
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&Q4_KPackedDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize));
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Packed_dot_matches_the_scalar_dot(PackedPath path)
+    {
+        if (!Supported(path))
             return;
         var random = new TestRandom();
-        foreach (int k in Lengths)
+        var scalarDot = (delegate*<byte*, byte*, int, float>)path.ScalarDot;
+        var packedDot = (delegate*<byte*, byte*, int, float>)path.PackedDot;
+        foreach (int k in Lengths(path))
         {
-            var (weights, plain, packed, magnitude) = Inputs(k, 4, 4, random);
+            var (weights, plain, packed, magnitude) = Inputs(path, k, 1, 1, random);
+            fixed (byte* w = weights)
+            fixed (byte* a = plain[0])
+            fixed (byte* p = packed[0])
+            {
+                float scalar = scalarDot(w, a, k);
+                float got = packedDot(w, p, k);
+                double error = Tolerances.Relative(got, scalar, magnitude[0, 0]);
+                Assert.True(error <= Tolerances.SimdVsScalar, $"{path.Type} k={k}: {got} vs scalar {scalar}, relative error {error:E2} ({random})");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Packed_tile_or_four_token_kernel_matches_the_scalar_dot(PackedPath path)
+    {
+        if (!Supported(path))
+            return;
+        var random = new TestRandom();
+        var scalarDot = (delegate*<byte*, byte*, int, float>)path.ScalarDot;
+        var tile = (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)path.Tile;
+        var dot4 = (delegate*<byte*, byte*, nint, int, float*, void>)path.Dot4;
+        foreach (int k in Lengths(path))
+        {
+            var (weights, plain, packed, magnitude) = Inputs(path, k, 4, 4, random);
             int rowBytes = weights.Length / 4, stride = packed[0].Length;
             var activations = packed.SelectMany(a => a).ToArray();
             var y = new float[16];
+            var fourTokens = new float[4];
             fixed (byte* w = weights)
             fixed (byte* a = activations)
             fixed (float* result = y)
-                Q4_0PackedDot.Tile(w, rowBytes, a, stride, k, result, 4);
+            fixed (float* row = fourTokens)
+            {
+                if (tile != null)
+                    tile(w, rowBytes, a, stride, k, result, 4);
+                else
+                {
+                    for (int r = 0; r < 4; r++)
+                    {
+                        dot4(w + r * rowBytes, a, stride, k, row);
+                        for (int t = 0; t < 4; t++)
+                            result[t * 4 + r] = row[t];
+                    }
+                }
+            }
             for (int t = 0; t < 4; t++)
             {
                 for (int r = 0; r < 4; r++)
@@ -106,20 +176,33 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
                     fixed (byte* w = weights)
                     fixed (byte* a = plain[t])
                     {
-                        float scalar = Q4_0Dot.DotScalar(w + r * rowBytes, a, k);
+                        float scalar = scalarDot(w + r * rowBytes, a, k);
                         double error = Tolerances.Relative(y[t * 4 + r], scalar, magnitude[r, t]);
-                        Assert.True(error <= Tolerances.SimdVsScalar, $"k={k} row {r} token {t}: {y[t * 4 + r]} vs scalar {scalar} ({random})");
+                        Assert.True(error <= Tolerances.SimdVsScalar, $"{path.Type} k={k} row {r} token {t}: {y[t * 4 + r]} vs scalar {scalar} ({random})");
                     }
                 }
             }
         }
     }
 
+    [Fact]
+    public void Matrix_kernels_take_the_packed_path_only_for_row_lengths_it_divides()
+    {
+        if (!Q4_0PackedDot.IsSupported)
+            return;
+        Assert.True(QuantKernels.TryGet(GgmlType.Q4_0, 3 * NibbleActivations.GroupSize, out var packed));
+        Assert.Equal(NibbleActivations.GroupBytes, packed.ActivationBlockBytes);
+        Assert.True(QuantKernels.TryGet(GgmlType.Q4_0, 5 * 32, out var plain));   // five blocks: not a whole group
+        Assert.Equal(34, plain.ActivationBlockBytes);
+        Assert.True(QuantKernels.TryGet(GgmlType.Q4_K, 2 * SubBlockActivations.BlockSize, out var subBlocks));
+        Assert.Equal(SubBlockActivations.BlockBytes, subBlocks.ActivationBlockBytes);
+    }
+
     /// <summary>
-    /// Random Q4_0 rows (one block in each row zeroed, one scaled to a subnormal half scale, so those paths of the
-    /// scale decoding run too) and activations in both layouts, with the sum of |products| per (row, token).
+    /// Random rows (one 32-value block in each row zeroed, one scaled to a subnormal half scale for Q4_0, so those
+    /// paths of the scale decoding run too) and activations in both layouts, with the sum of |products| per (row, token).
     /// </summary>
-    private static (byte[] Weights, byte[][] Plain, byte[][] Packed, double[,] Magnitude) Inputs(int k, int rows, int tokens, TestRandom random)
+    private static (byte[] Weights, byte[][] Plain, byte[][] Packed, double[,] Magnitude) Inputs(PackedPath path, int k, int rows, int tokens, TestRandom random)
     {
         var values = new float[rows * k];
         for (int r = 0; r < rows; r++)
@@ -131,10 +214,11 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
                 row[i] *= 1e-5f;
             row.CopyTo(values, r * k);
         }
-        var weights = new byte[GgmlTypeTraits.Of(GgmlType.Q4_0).BytesFor((long)rows * k)];
-        Quantization.Quantize(GgmlType.Q4_0, values, weights);
+        var weights = new byte[GgmlTypeTraits.Of(path.Type).BytesFor((long)rows * k)];
+        Quantization.Quantize(path.Type, values, weights);
         var dequantized = new float[rows * k];
-        Quantization.Dequantize(GgmlType.Q4_0, weights, dequantized);
+        Quantization.Dequantize(path.Type, weights, dequantized);
+        var quantize = (delegate*<float*, int, byte*, void>)path.Quantize;
 
         var plain = new byte[tokens][];
         var packed = new byte[tokens][];
@@ -142,14 +226,14 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         for (int t = 0; t < tokens; t++)
         {
             var x = random.Floats(k);
-            plain[t] = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
-            Quantization.Quantize(GgmlType.Q8_0, x, plain[t]);
-            packed[t] = new byte[k / NibbleActivations.GroupSize * NibbleActivations.GroupBytes];
+            plain[t] = new byte[GgmlTypeTraits.Of(path.ActivationType).BytesFor(k)];
+            Quantization.Quantize(path.ActivationType, x, plain[t]);
+            packed[t] = new byte[k / path.GroupSize * path.GroupBytes];
             fixed (float* source = x)
             fixed (byte* destination = packed[t])
-                NibbleActivations.Quantize(source, k, destination);
+                quantize(source, k, destination);
             var xq = new float[k];
-            Quantization.Dequantize(GgmlType.Q8_0, plain[t], xq);
+            Quantization.Dequantize(path.ActivationType, plain[t], xq);
             for (int r = 0; r < rows; r++)
             {
                 for (int i = 0; i < k; i++)

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
-using Tessera.Kernels.Quants.F16;
-using Tessera.Kernels.Quants;
+using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -12,12 +11,24 @@ namespace Tessera.Kernels.Attention;
 /// out = softmax(q·K^T * scale) · V per (token, head), where query head h reads KV head h / (headCount / kvHeadCount)
 /// and the token at position p sees cache positions 0..p. The softmax is computed online over chunks of positions
 /// (running max and denominator, accumulator rescaled when the max grows), so no score matrix of the full context is
-/// ever stored. Work is split over the pool by (token, head) pairs.
+/// ever stored. Work is split over the pool by (block of tokens, KV head, group of the query heads reading it): a task
+/// converts each chunk of its KV head's keys and values to F32 once and uses it for all its tokens and heads (in a
+/// prompt, up to <see cref="TokenBlock"/> tokens x 8 heads with Llama's grouping), instead of once per (token, head).
 /// </summary>
 public static unsafe class ScaledDotProductAttention
 {
-    /// <summary>Cache positions scored at once; the scores live on the stack.</summary>
+    /// <summary>Cache positions converted and scored at once (fewer for heads over 128 wide, see <see cref="ChunkFor"/>).</summary>
     private const int PositionChunk = 64;
+
+    /// <summary>Floats of one converted key (or value) chunk: 32 KiB, so keys and values together stay in L1/L2.</summary>
+    private const int ChunkFloats = 8192;
+
+    /// <summary>Tokens a task takes: enough to share each converted chunk widely, few enough that the accumulators
+    /// (tokens x heads x headDim floats) stay small.</summary>
+    private const int TokenBlock = 8;
+
+    /// <summary>Most accumulator floats a task keeps (tokens x heads x headDim): 64 KiB.</summary>
+    private const int AccumulatorFloats = 16384;
 
     /// <summary>Largest head dimension; the per-task accumulator lives on the stack.</summary>
     public const int MaxHeadDimension = 1024;
@@ -46,6 +57,24 @@ public static unsafe class ScaledDotProductAttention
             throw new ArgumentException($"output has {output.Length} elements, needs {elements}", nameof(output));
         ArgumentNullException.ThrowIfNull(pool);
 
+        int group = headCount / cache.KvHeadCount;
+        int tokensPerTask = Math.Min(TokenBlock, tokenCount);
+        // Heads per task: the whole group unless that leaves the pool short of tasks (decoding) or the accumulators
+        // too large; always a divisor of the group so a task never straddles two KV heads.
+        int headsPerTask = group;
+        int tokenBlocks = (tokenCount + tokensPerTask - 1) / tokensPerTask;
+        while (headsPerTask > 1 && (tokensPerTask * headsPerTask * headDim > AccumulatorFloats
+            || tokenBlocks * (headCount / headsPerTask) < 2 * pool.ThreadCount))
+        {
+            int smaller = headsPerTask - 1;
+            while (group % smaller != 0)
+                smaller--;
+            headsPerTask = smaller;
+        }
+        while (tokensPerTask > 1 && tokensPerTask * headsPerTask * headDim > AccumulatorFloats)
+            tokensPerTask--;
+        tokenBlocks = (tokenCount + tokensPerTask - 1) / tokensPerTask;
+
         fixed (float* qPointer = q)
         fixed (float* outPointer = output)
         {
@@ -55,13 +84,18 @@ public static unsafe class ScaledDotProductAttention
                 Output = outPointer,
                 Cache = cache,
                 HeadCount = headCount,
+                TokenCount = tokenCount,
                 FirstPosition = firstPosition,
                 Scale = scale == 0 ? 1f / MathF.Sqrt(headDim) : scale,
-                KeyDot = QuantKernels.Get(cache.Type).Dot,
+                TokensPerTask = tokensPerTask,
+                HeadsPerTask = headsPerTask,
             };
-            pool.Run(tokenCount * headCount, &RunTask, &job);
+            pool.Run(tokenBlocks * (headCount / headsPerTask), &RunTask, &job);
         }
     }
+
+    /// <summary>Positions per converted chunk: 64, or fewer so a chunk of wide heads stays within <see cref="ChunkFloats"/>.</summary>
+    private static int ChunkFor(int headDim) => Math.Clamp(ChunkFloats / headDim, 1, PositionChunk);
 
     private struct Job
     {
@@ -69,9 +103,11 @@ public static unsafe class ScaledDotProductAttention
         public float* Output;
         public KvCacheView Cache;
         public int HeadCount;
+        public int TokenCount;
         public int FirstPosition;
         public float Scale;
-        public delegate*<byte*, byte*, int, float> KeyDot;   // cache-type row · F32 query
+        public int TokensPerTask;
+        public int HeadsPerTask;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -80,50 +116,97 @@ public static unsafe class ScaledDotProductAttention
         ref Job job = ref *(Job*)state;
         ref readonly KvCacheView cache = ref job.Cache;
         int headDim = cache.HeadDim;
-        int token = task / job.HeadCount;
-        int head = task % job.HeadCount;
-        int kvHead = head / (job.HeadCount / cache.KvHeadCount);
-        float* q = job.Q + (long)task * headDim;           // [headDim], task = token * headCount + head
-        int visible = job.FirstPosition + token + 1;        // causal: positions 0..p
+        int headBlocks = job.HeadCount / job.HeadsPerTask;
+        int firstToken = task / headBlocks * job.TokensPerTask;
+        int firstHead = task % headBlocks * job.HeadsPerTask;
+        int tokens = Math.Min(job.TokensPerTask, job.TokenCount - firstToken);
+        int heads = job.HeadsPerTask;
+        int kvHead = firstHead / (job.HeadCount / cache.KvHeadCount);
+        int rows = tokens * heads;                                       // query rows: r = t * heads + h
+        int chunkPositions = ChunkFor(headDim);
 
-        float* accumulator = stackalloc float[headDim];     // [headDim] running sum of weight * v
-        var acc = new Span<float>(accumulator, headDim);
-        acc.Clear();
-        Span<float> scores = stackalloc float[PositionChunk];
-        float runningMax = float.NegativeInfinity;
-        float denominator = 0;
-        bool f16 = cache.Type == GgmlType.F16;
+        float* accumulators = stackalloc float[rows * headDim];          // [rows, headDim] running Σ weight * v
+        float* maxima = stackalloc float[rows];
+        float* denominators = stackalloc float[rows];
+        float* keys = stackalloc float[chunkPositions * headDim];        // [chunk, headDim] this chunk's keys in F32
+        float* values = stackalloc float[chunkPositions * headDim];      // [chunk, headDim]
+        float* scores = stackalloc float[chunkPositions];
+        new Span<float>(accumulators, rows * headDim).Clear();
+        new Span<float>(maxima, rows).Fill(float.NegativeInfinity);
+        new Span<float>(denominators, rows).Clear();
 
-        for (int start = 0; start < visible; start += PositionChunk)
+        // Causal: token t (position firstPosition + t) sees positions 0..firstPosition + t.
+        int lastVisible = job.FirstPosition + firstToken + tokens;       // exclusive, for the block's last token
+        for (int start = 0; start < lastVisible; start += chunkPositions)
         {
-            int count = Math.Min(PositionChunk, visible - start);
-            var chunk = scores[..count];
-            for (int j = 0; j < count; j++)
+            int count = Math.Min(chunkPositions, lastVisible - start);
+            Convert(cache, start, count, kvHead, keys, values);
+            for (int t = 0; t < tokens; t++)
             {
-                byte* key = cache.KeyRow(start + j, kvHead);
-                chunk[j] = job.Scale * job.KeyDot(key, (byte*)q, headDim);
-            }
-            float chunkMax = TensorPrimitives.Max(chunk);
-            if (chunkMax > runningMax)
-            {
-                // exp(-inf) = 0 on the first chunk: nothing accumulated yet.
-                float rescale = MathF.Exp(runningMax - chunkMax);
-                TensorPrimitives.Multiply(acc, rescale, acc);
-                denominator *= rescale;
-                runningMax = chunkMax;
-            }
-            TensorPrimitives.Subtract(chunk, runningMax, chunk);
-            TensorPrimitives.Exp(chunk, chunk);
-            denominator += TensorPrimitives.Sum(chunk);
-            for (int j = 0; j < count; j++)
-            {
-                byte* value = cache.ValueRow(start + j, kvHead);
-                if (f16)
-                    F16Dot.MultiplyAdd(chunk[j], (ushort*)value, accumulator, headDim);
-                else
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(value, headDim), chunk[j], acc, acc);
+                int visible = Math.Min(count, job.FirstPosition + firstToken + t + 1 - start);
+                if (visible <= 0)
+                    continue;
+                for (int h = 0; h < heads; h++)
+                {
+                    int r = t * heads + h;
+                    float* q = job.Q + ((long)(firstToken + t) * job.HeadCount + firstHead + h) * headDim;
+                    Accumulate(q, keys, values, visible, headDim, job.Scale, scores, accumulators + (long)r * headDim, ref maxima[r], ref denominators[r]);
+                }
             }
         }
-        TensorPrimitives.Multiply(acc, 1f / denominator, new Span<float>(job.Output + (long)task * headDim, headDim));
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                int r = t * heads + h;
+                var output = new Span<float>(job.Output + ((long)(firstToken + t) * job.HeadCount + firstHead + h) * headDim, headDim);
+                TensorPrimitives.Multiply(new ReadOnlySpan<float>(accumulators + (long)r * headDim, headDim), 1f / denominators[r], output);
+            }
+        }
+    }
+
+    /// <summary>Keys and values of positions start..start+count-1 for one KV head, as F32 rows.</summary>
+    private static void Convert(in KvCacheView cache, int start, int count, int kvHead, float* keys, float* values)
+    {
+        int headDim = cache.HeadDim;
+        for (int j = 0; j < count; j++)
+        {
+            if (cache.Type == GgmlType.F16)
+            {
+                HalfBits.ToSingle((ushort*)cache.KeyRow(start + j, kvHead), keys + j * headDim, headDim);
+                HalfBits.ToSingle((ushort*)cache.ValueRow(start + j, kvHead), values + j * headDim, headDim);
+            }
+            else
+            {
+                new ReadOnlySpan<float>(cache.KeyRow(start + j, kvHead), headDim).CopyTo(new Span<float>(keys + j * headDim, headDim));
+                new ReadOnlySpan<float>(cache.ValueRow(start + j, kvHead), headDim).CopyTo(new Span<float>(values + j * headDim, headDim));
+            }
+        }
+    }
+
+    /// <summary>One query row against <paramref name="count"/> converted positions: the online-softmax update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(float* q, float* keys, float* values, int count, int headDim, float scale, float* scoreBuffer,
+        float* accumulator, ref float runningMax, ref float denominator)
+    {
+        var query = new ReadOnlySpan<float>(q, headDim);
+        var scores = new Span<float>(scoreBuffer, count);
+        for (int j = 0; j < count; j++)
+            scores[j] = scale * TensorPrimitives.Dot(new ReadOnlySpan<float>(keys + j * headDim, headDim), query);
+        var acc = new Span<float>(accumulator, headDim);
+        float chunkMax = TensorPrimitives.Max(scores);
+        if (chunkMax > runningMax)
+        {
+            // exp(-inf) = 0 on the first chunk: nothing accumulated yet.
+            float rescale = MathF.Exp(runningMax - chunkMax);
+            TensorPrimitives.Multiply(acc, rescale, acc);
+            denominator *= rescale;
+            runningMax = chunkMax;
+        }
+        TensorPrimitives.Subtract(scores, runningMax, scores);
+        TensorPrimitives.Exp(scores, scores);
+        denominator += TensorPrimitives.Sum(scores);
+        for (int j = 0; j < count; j++)
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + j * headDim, headDim), scores[j], acc, acc);
     }
 }

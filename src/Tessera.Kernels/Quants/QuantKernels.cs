@@ -119,6 +119,20 @@ internal static unsafe class QuantKernels
                 QuantizeActivations = &NibbleActivations.Quantize,
             };
         }
+        if (Q4_KPackedDot.IsSupported)
+        {
+            table[(int)GgmlType.Q4_K] = new QuantKernel
+            {
+                WeightType = GgmlType.Q4_K,
+                ActivationType = GgmlType.Q8_K,
+                BlockSize = SubBlockActivations.BlockSize,
+                WeightBlockBytes = Q4_KDot.BlockBytes,
+                ActivationBlockBytes = SubBlockActivations.BlockBytes,
+                Dot = &Q4_KPackedDot.Dot,
+                Dot4 = &Q4_KPackedDot.Dot4,
+                QuantizeActivations = &SubBlockActivations.Quantize,
+            };
+        }
         return table;
     }
 

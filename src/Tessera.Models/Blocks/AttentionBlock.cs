@@ -25,9 +25,7 @@ internal static class AttentionBlock
 
         RmsNorm.ApplyRows(x, w.AttentionNorm, hp.RmsEpsilon, normed);
         model.TraceValues("attn_norm", layer, normed, n);
-        Linear.Apply(w.Q, normed, n, q, pool);
-        Linear.Apply(w.K, normed, n, k, pool);
-        Linear.Apply(w.V, normed, n, v, pool);
+        Linear.ApplyShared(normed, n, pool, w.Q, q, w.K, k, w.V, v);
         if (w.QBias is not null)
         {
             Linear.AddBias(q, n, w.QBias);

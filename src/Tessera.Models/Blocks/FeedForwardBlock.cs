@@ -34,8 +34,7 @@ internal static class FeedForwardBlock
         int width = (int)gateWeight.Rows;
         var gate = s.Gate.AsSpan(0, tokens * width);           // [tokens, n_ff]
         var up = s.Up.AsSpan(0, tokens * width);               // [tokens, n_ff]
-        Linear.Apply(gateWeight, input, tokens, gate, pool);
-        Linear.Apply(upWeight, input, tokens, up, pool);
+        Linear.ApplyShared(input, tokens, pool, gateWeight, gate, upWeight, up);
         SwiGlu.Apply(gate, up, gate);
         Linear.Apply(downWeight, gate, tokens, output, pool);
     }

@@ -85,31 +85,6 @@ internal static unsafe class F16Dot
         return sum;
     }
 
-    /// <summary>acc[i] += weight * v[i] for an F16 row <paramref name="v"/> (attention's weighted sum of values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MultiplyAdd(float weight, ushort* v, float* acc, int n)
-    {
-        int i = 0;
-        if (IsaSupport.Avx2)
-        {
-            var w8 = Vector256.Create(weight);
-            for (; i + 8 <= n; i += 8)
-                Avx.Store(acc + i, Fma.MultiplyAdd(Load8(v + i), w8, Avx.LoadVector256(acc + i)));
-        }
-        else if (IsaSupport.Vector128)
-        {
-            var w4 = Vector128.Create(weight);
-            for (; i + 8 <= n; i += 8)
-            {
-                var halves = Vector128.Load(v + i);
-                (HalfBits.ToSingle(Vector128.WidenLower(halves)) * w4 + Vector128.Load(acc + i)).Store(acc + i);
-                (HalfBits.ToSingle(Vector128.WidenUpper(halves)) * w4 + Vector128.Load(acc + i + 4)).Store(acc + i + 4);
-            }
-        }
-        for (; i < n; i++)
-            acc[i] += weight * HalfBits.ToSingle(v[i]);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Load8(ushort* halves) => HalfBits.ToSingle(Avx2.ConvertToVector256Int32(halves).AsUInt32());
 
