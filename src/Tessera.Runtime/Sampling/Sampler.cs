@@ -27,7 +27,7 @@ public sealed class Sampler
     private readonly float[] _biasValues;
     private readonly float[] _logits;         // [n_vocab] working copy after bias and penalties
     private readonly float[] _weights;        // [n_vocab] the survivors' logits, then their softmax weights, in id order
-    private readonly int[] _ids;              // [n_vocab] the survivors' ids; first the ranked top-k
+    private readonly int[] _ids;              // [n_vocab] the survivors' ids; before that top-k's ranking or top-p's scratch
     private readonly TopPSearch? _topP;       // top-p over the whole vocabulary (no top-k)
     private readonly Dictionary<int, int> _occurrences = [];
     private readonly Random _random;
@@ -53,7 +53,7 @@ public sealed class Sampler
         _weights = new float[vocabularySize];
         _ids = new int[vocabularySize];
         if (!UsesTopK && options.TopP < 1)
-            _topP = new TopPSearch(vocabularySize);
+            _topP = new TopPSearch(_weights, _ids);   // used before the survivors are collected into them
         // A fixed-seed Random is a deterministic generator across runs of the same runtime.
         _random = options.Seed is { } seed ? new Random((int)(seed ^ (seed >> 32))) : new Random();
     }

@@ -11,7 +11,9 @@ namespace Tessera.Runtime.Sampling;
 /// above a gap, finds the bucket where the running mass reaches p. Only that bucket's members get sorted, and the
 /// walk through them stops at the id that reaches p.
 /// </summary>
-internal sealed class TopPSearch(int vocabularySize)
+/// <param name="weights">[n_vocab] scratch for exp(logit - max); its contents matter only during <see cref="Find"/>.</param>
+/// <param name="members">[n_vocab] scratch for the ids of the bucket that reaches p, likewise.</param>
+internal sealed class TopPSearch(float[] weights, int[] members)
 {
     /// <summary>Ids more than this many nats below the largest logit each weigh under e^-32 = 1.3e-14 of the top id;
     /// for any vocabulary under a million ids together under 2e-8 of the total, less than the 6e-8 that the largest
@@ -30,9 +32,9 @@ internal sealed class TopPSearch(int vocabularySize)
     /// <summary>Relative rounding allowed for when bounding logits from max - logit: 8 float ulps.</summary>
     private const float RoundingSlack = 1e-6f;
 
-    private readonly float[] _weights = new float[vocabularySize];   // [n_vocab] exp(logit - max)
-    private readonly float[] _keys = new float[vocabularySize];      // [members] -logit, to sort ascending
-    private readonly int[] _members = new int[vocabularySize];       // [members] ids of the bucket that reaches p
+    private readonly float[] _weights = weights;
+    private readonly int[] _members = members;
+    private readonly float[] _keys = new float[members.Length];      // [members] -logit, to sort ascending
 
     /// <summary>The top-p prefix of <paramref name="logits"/> (no NaN, largest <paramref name="max"/>, finite).</summary>
     public SortedPrefix Find(ReadOnlySpan<float> logits, float max, float p)
@@ -45,12 +47,12 @@ internal sealed class TopPSearch(int vocabularySize)
         // Invariant: the ids in buckets below `low` weigh less than the target, those below `high` at least the target.
         int low = 0, high = BucketCount;
         double massBelowLow = 0;
-        if (MassBelow(logits, max, high) < target)
+        if (MassBelow(logits, weights, max, high) < target)
             return SortedPrefix.Everything;   // rounding only: nothing short of the whole vocabulary reaches p
         while (high - low > 1)
         {
             int middle = (low + high) / 2;
-            double mass = MassBelow(logits, max, middle);
+            double mass = MassBelow(logits, weights, max, middle);
             if (mass >= target)
                 high = middle;
             else
@@ -75,13 +77,13 @@ internal sealed class TopPSearch(int vocabularySize)
     private static int BucketOf(float gap) => Math.Min((int)(gap * BucketsPerNat), BucketCount - 1);
 
     /// <summary>Total weight of the ids in buckets below <paramref name="bucket"/>, i.e. with max - logit &lt; bucket / BucketsPerNat.</summary>
-    private double MassBelow(ReadOnlySpan<float> logits, float max, int bucket)
+    private static double MassBelow(ReadOnlySpan<float> logits, ReadOnlySpan<float> weights, float max, int bucket)
     {
         float gapLimit = bucket / (float)BucketsPerNat;   // exact
         var maxes = Vector256.Create(max);
         var limits = Vector256.Create(gapLimit);
         ref float logit = ref MemoryMarshal.GetReference(logits);
-        ref float weight = ref MemoryMarshal.GetArrayDataReference(_weights);
+        ref float weight = ref MemoryMarshal.GetReference(weights);   // as long as the logits
         const int Width = 8;   // floats in a Vector256
         const int Step = 4 * Width;
         int at = 0;
@@ -103,7 +105,7 @@ internal sealed class TopPSearch(int vocabularySize)
         for (; at < logits.Length; at++)
         {
             if (max - logits[at] < gapLimit)
-                total += _weights[at];
+                total += weights[at];
         }
         return total;
     }
