@@ -1,8 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Tessera.Runtime.Sampling;
 
 namespace Tessera.Benchmarks.Sampling;
@@ -59,19 +55,4 @@ public class SamplerBenchmarks
 
     [Benchmark]
     public int MinP005() => _minP.Sample(_logits, []);
-}
-
-/// <summary>A short in-process run (calls take micro- to milliseconds) that also reports allocations per call.</summary>
-internal sealed class SamplerBenchmarkConfig : ManualConfig
-{
-    public SamplerBenchmarkConfig()
-    {
-        AddJob(Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithLaunchCount(1)
-            .WithWarmupCount(3)
-            .WithIterationCount(10)
-            .WithId("short-inprocess"));
-        AddDiagnoser(MemoryDiagnoser.Default);
-    }
 }
