@@ -23,4 +23,18 @@ public sealed class LogprobCalculatorTests
         Assert.Empty(result.Top);
         Assert.Equal(Math.Log(0.5), result.Logprob, 5);
     }
+
+    [Fact]
+    public void Logprobs_over_a_large_vocabulary_match_a_double_precision_softmax()
+    {
+        var random = new Random(12);
+        float[] logits = Enumerable.Range(0, 32_003).Select(_ => (float)(random.NextDouble() * 40 - 10)).ToArray();
+        double max = logits.Max();
+        double normaliser = max + Math.Log(logits.Sum(l => Math.Exp(l - max)));
+        var result = LogprobCalculator.Compute(logits, chosen: 777, topCount: 20);
+        Assert.Equal(logits[777] - normaliser, result.Logprob, 4);
+        int[] expectedTop = Enumerable.Range(0, logits.Length).OrderByDescending(id => logits[id]).ThenBy(id => id).Take(20).ToArray();
+        Assert.Equal(expectedTop, result.Top.Select(t => t.TokenId));
+        Assert.All(result.Top, t => Assert.Equal(logits[t.TokenId] - normaliser, t.Logprob, 4));
+    }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Tessera.Server.Api;
@@ -97,14 +99,16 @@ internal static class GenerationPipeline
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        var body = response.Body;
+        // Events go into the response pipe and are sent by one flush once no other event is waiting: one chunk per
+        // step rather than a chunk and a send for each piece of each event.
+        var body = response.BodyWriter;
         var aborted = http.RequestAborted;
         try
         {
             foreach (var state in states)
             {
                 if (format.Opening(state.Index) is { } opening)
-                    await WriteEventAsync(body, opening, aborted);
+                    WriteEvent(body, opening);
             }
             await body.FlushAsync(aborted);
             int finished = 0;
@@ -117,7 +121,7 @@ internal static class GenerationPipeline
                     case TokenGenerated token:
                         state.Tokens.Add(token);
                         if (token.Text.Length > 0 || token.Logprobs is not null)
-                            await WriteEventAsync(body, format.Delta(state.Index, token.Text, settings.Logprobs ? token : null), aborted);
+                            WriteEvent(body, format.Delta(state.Index, token.Text, settings.Logprobs ? token : null));
                         break;
                     case JobFinished done:
                         state.Finished = done;
@@ -125,8 +129,8 @@ internal static class GenerationPipeline
                         if (done.Reason == StopReason.Cancelled)
                             throw Interrupted(http);
                         if (done.FinalText.Length > 0)
-                            await WriteEventAsync(body, format.Delta(state.Index, done.FinalText, null), aborted);
-                        await WriteEventAsync(body, format.Finish(state.Index, state.FinishReason!), aborted);
+                            WriteEvent(body, format.Delta(state.Index, done.FinalText, null));
+                        WriteEvent(body, format.Finish(state.Index, state.FinishReason!));
                         break;
                     case JobFailed failed:
                         throw new ApiException(500, failed.Message, null, "generation_failed", "server_error");
@@ -135,14 +139,14 @@ internal static class GenerationPipeline
                     await body.FlushAsync(aborted);
             }
             if (settings.IncludeUsage)
-                await WriteEventAsync(body, format.UsageChunk(MakeUsage(states, promptTokens)), aborted);
-            await body.WriteAsync(Done, aborted);
+                WriteEvent(body, format.UsageChunk(MakeUsage(states, promptTokens)));
+            body.Write(Done);
             await body.FlushAsync(aborted);
         }
         catch (ApiException error) when (!aborted.IsCancellationRequested)
         {
             // The status line is gone; the error becomes the stream's one terminal event.
-            await WriteEventAsync(body, ErrorResponses.Body(error), CancellationToken.None);
+            WriteEvent(body, ErrorResponses.Body(error));
             await body.FlushAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && aborted.IsCancellationRequested)
@@ -151,11 +155,12 @@ internal static class GenerationPipeline
         }
     }
 
-    private static async Task WriteEventAsync(Stream body, byte[] json, CancellationToken cancellation)
+    /// <summary>Appends one SSE event to the response pipe; nothing is sent until the next flush.</summary>
+    private static void WriteEvent(PipeWriter body, byte[] json)
     {
-        await body.WriteAsync(DataPrefix, cancellation);
-        await body.WriteAsync(json, cancellation);
-        await body.WriteAsync(EventEnd, cancellation);
+        body.Write(DataPrefix);
+        body.Write(json);
+        body.Write(EventEnd);
     }
 
     /// <summary>A cancelled choice: the client is gone (nothing will be sent) or the request ran out of time.</summary>

@@ -1,20 +1,20 @@
+using System.Numerics.Tensors;
+
 namespace Tessera.Server.Scheduling;
 
 /// <summary>
 /// Log-probabilities from raw logits (the model's distribution, before sampling settings):
-/// log p_i = logit_i - max - log(sum_j exp(logit_j - max)).
+/// log p_i = logit_i - max - log(sum_j exp(logit_j - max)). Runs only for jobs that ask for logprobs.
 /// </summary>
 internal static class LogprobCalculator
 {
+    /// <summary>Logits exponentiated at a time in a stack buffer (4 KB), so the sum over the vocabulary runs as vector
+    /// code without a vocabulary-sized buffer.</summary>
+    private const int ChunkSize = 1024;
+
     public static TokenLogprobs Compute(ReadOnlySpan<float> logits, int chosen, int topCount)
     {
-        float max = float.NegativeInfinity;
-        foreach (float logit in logits)
-            max = Math.Max(max, logit);
-        double sum = 0;
-        foreach (float logit in logits)
-            sum += Math.Exp(logit - max);
-        float logNormaliser = max + (float)Math.Log(sum);
+        float logNormaliser = LogSumExp(logits);
 
         // Keep the topCount largest in a small array sorted descending (topCount <= 20, so insertion is cheap).
         var top = new (int TokenId, float Logprob)[Math.Min(topCount, logits.Length)];
@@ -33,5 +33,21 @@ internal static class LogprobCalculator
             top[at] = (id, value);
         }
         return new TokenLogprobs(logits[chosen] - logNormaliser, top);
+    }
+
+    /// <summary>log(sum_j exp(logit_j)), computed as max + log(sum_j exp(logit_j - max)) so nothing overflows.</summary>
+    private static float LogSumExp(ReadOnlySpan<float> logits)
+    {
+        float max = TensorPrimitives.Max(logits);
+        Span<float> chunk = stackalloc float[ChunkSize];
+        double sum = 0;
+        for (int start = 0; start < logits.Length; start += ChunkSize)
+        {
+            var part = chunk[..Math.Min(ChunkSize, logits.Length - start)];
+            TensorPrimitives.Subtract(logits.Slice(start, part.Length), max, part);
+            TensorPrimitives.Exp(part, part);
+            sum += TensorPrimitives.Sum(part);
+        }
+        return max + (float)Math.Log(sum);
     }
 }

@@ -25,6 +25,7 @@ public sealed class Scheduler : IDisposable
     private readonly TokenBatch _batch;
     private readonly float[] _logits;          // [slots, n_vocab]: at most one logits row per slot and step
     private readonly List<Slot> _logitRows = [];
+    private readonly List<Slot> _prefilling = [];   // kept between steps so a step allocates nothing to order them
     private readonly Thread _thread;
     private int _admitted;                     // waiting + running, guarded by _gate
     private long _useStamp;
@@ -165,6 +166,9 @@ public sealed class Scheduler : IDisposable
         }
     }
 
+    /// <summary>Oldest job first (stamps are unique, so the order is total).</summary>
+    private static readonly Comparison<Slot> ByLastUsed = (a, b) => a.LastUsed.CompareTo(b.LastUsed);
+
     /// <summary>One forward over every generating slot's pending token plus prompt chunks, then sampling.</summary>
     private void Step()
     {
@@ -182,7 +186,14 @@ public sealed class Scheduler : IDisposable
             decodeTokens++;
         }
         // Prompts fill the rest of the batch, oldest job first, so a long prompt cannot starve decoding slots.
-        foreach (var slot in _slots.Where(slot => slot.IsPrefilling).OrderBy(slot => slot.LastUsed))
+        _prefilling.Clear();
+        foreach (var slot in _slots)
+        {
+            if (slot.IsPrefilling)
+                _prefilling.Add(slot);
+        }
+        _prefilling.Sort(ByLastUsed);
+        foreach (var slot in _prefilling)
         {
             int budget = _batch.Capacity - _batch.Count;
             if (budget == 0)
