@@ -59,7 +59,10 @@ public sealed unsafe class GgufFile : IDisposable
     private GgufHeader First => _parts[0].Header;
 
     /// <summary>Opens, maps and validates a GGUF file; a split part name opens every part.</summary>
-    public static GgufFile Open(string path)
+    public static GgufFile Open(string path) => Open(path, GgufLoadMode.Map);
+
+    /// <summary>Opens and validates a GGUF file (every part of a split one), mapped or read as <paramref name="mode"/> says.</summary>
+    public static GgufFile Open(string path, GgufLoadMode mode)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var paths = GgufSplitName.TryParse(path, out var prefix, out _, out var count)
@@ -74,7 +77,7 @@ public sealed unsafe class GgufFile : IDisposable
                 if (paths.Length > 1 && !File.Exists(partPath))
                     throw new GgufFormatException(GgufKeys.SplitCount, -1,
                         $"{path}: split part '{System.IO.Path.GetFileName(partPath)}' (of {paths.Length}) is missing");
-                parts.Add(GgufPart.Map(partPath, parts.Count));
+                parts.Add(GgufPart.Load(partPath, parts.Count, mode));
             }
             GgufSplitValidator.Validate(parts, hasSplitName: paths.Length > 1 || count == 1);
             return new GgufFile(path, parts.ToArray());

@@ -16,9 +16,9 @@ public static class ModelLoader
 
     public static IReadOnlyCollection<string> SupportedArchitectures => Architectures.Keys;
 
-    public static TransformerModel Load(string path)
+    public static TransformerModel Load(string path, GgufLoadMode mode = GgufLoadMode.Map)
     {
-        var file = GgufFile.Open(path);
+        var file = GgufFile.Open(path, mode);
         try
         {
             return Load(file);

@@ -19,6 +19,19 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public void Mapped_and_copied_models_generate_the_same_text()
+    {
+        var mapped = CliRunner.Run("run", Stories, "-p", "Once upon a time", "--temp", "0", "-n", "24", "--mmap");
+        var copied = CliRunner.Run("run", Stories, "-p", "Once upon a time", "--temp", "0", "-n", "24", "--no-mmap");
+        Assert.True(mapped.ExitCode == 0, mapped.Error);
+        Assert.True(copied.ExitCode == 0, copied.Error);
+        Assert.Equal(mapped.Out, copied.Out);
+        var both = CliRunner.Run("run", Stories, "-p", "x", "--mmap", "--no-mmap");
+        Assert.Equal(1, both.ExitCode);
+        Assert.Contains("--mmap and --no-mmap", both.Error);
+    }
+
+    [Fact]
     public void Same_seed_same_text()
     {
         var a = CliRunner.Run("run", Stories, "-p", "One day", "-n", "20", "--seed", "3");

@@ -24,6 +24,7 @@ public static class BenchCommand
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed runs per test", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per test" };
+        var loading = new LoadModeArguments();
         var command = new Command("bench", "Measure prompt processing and generation speed");
         command.Arguments.Add(model);
         command.Options.Add(prompt);
@@ -31,6 +32,7 @@ public static class BenchCommand
         command.Options.Add(repetitions);
         command.Options.Add(threads);
         command.Options.Add(json);
+        loading.AddTo(command);
         command.SetAction(parse =>
         {
             int promptTokens = parse.GetValue(prompt), genTokens = parse.GetValue(generate), reps = parse.GetValue(repetitions);
@@ -38,7 +40,7 @@ public static class BenchCommand
                 throw new CliException("-p and -n must not be negative, and at least one must be positive");
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!);
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
             using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads));
             using var session = inference.CreateSession();
             var runner = new BenchRunner(session, loaded.Model.VocabularySize);

@@ -21,12 +21,14 @@ public static class PerplexityCommand
         var context = new Option<int>("--ctx", "-c") { Description = "Tokens per chunk", DefaultValueFactory = _ => 512 };
         var chunks = new Option<int>("--chunks") { Description = "Most chunks to score (0 = all)" };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
+        var loading = new LoadModeArguments();
         var command = new Command("perplexity", "Perplexity of a model over a text, scored in chunks");
         command.Arguments.Add(model);
         command.Options.Add(file);
         command.Options.Add(context);
         command.Options.Add(chunks);
         command.Options.Add(threads);
+        loading.AddTo(command);
         command.SetAction(parse =>
         {
             int chunkSize = parse.GetValue(context);
@@ -36,7 +38,7 @@ public static class PerplexityCommand
             if (!File.Exists(path))
                 throw new CliException($"'{path}': no such file");
             string text = File.ReadAllText(path);
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!);
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
             int[] tokens = loaded.Tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
             int available = tokens.Length / chunkSize;
             if (available < 1)

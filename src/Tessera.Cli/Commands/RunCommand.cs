@@ -22,6 +22,7 @@ public static class RunCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var context = new Option<int>("--ctx", "-c") { Description = $"Context size in tokens (0 = the model's, at most {LoadedModel.DefaultContextCap})" };
         var sampling = new SamplingArguments();
+        var loading = new LoadModeArguments();
         var command = new Command("run", "Generate text from a prompt, or chat line by line when no prompt is given");
         command.Arguments.Add(model);
         command.Options.Add(prompt);
@@ -29,11 +30,12 @@ public static class RunCommand
         command.Options.Add(threads);
         command.Options.Add(context);
         sampling.AddTo(command);
+        loading.AddTo(command);
         command.SetAction(parse =>
         {
             var samplerOptions = sampling.Read(parse);
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(count) };
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!);
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
             using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads));
             using var session = inference.CreateSession();
             var generator = new Generator(session, loaded.Tokenizer);

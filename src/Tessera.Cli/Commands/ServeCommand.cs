@@ -1,3 +1,4 @@
+using Tessera.Cli.Run;
 using System.CommandLine;
 using Tessera.Server.Hosting;
 
@@ -24,10 +25,12 @@ public static class ServeCommand
         var context = new Option<int>("--ctx", "-c") { Description = $"Context size per slot in tokens (0 = the model's, at most {ServerOptions.DefaultContextCap})" };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var cors = new Option<string[]>("--cors-origin") { Description = "Allow browser requests from this origin (repeatable); CORS is off otherwise", AllowMultipleArgumentsPerToken = false };
+        var loading = new LoadModeArguments();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API");
         command.Arguments.Add(model);
         foreach (var option in new Option[] { host, port, parallel, maxQueue, apiKey, context, threads, cors })
             command.Options.Add(option);
+        loading.AddTo(command);
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
@@ -36,6 +39,7 @@ public static class ServeCommand
             var options = new ServerOptions
             {
                 ModelPath = path,
+                LoadMode = loading.Read(parse),
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 Parallel = parse.GetValue(parallel),

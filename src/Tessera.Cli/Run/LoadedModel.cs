@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tessera.Gguf;
 using Tessera.Models;
 using Tessera.Runtime;
 using Tessera.Tokenizers;
@@ -19,10 +20,10 @@ public sealed class LoadedModel : IDisposable
     public Tokenizer Tokenizer { get; }
     public TimeSpan LoadTime { get; }
 
-    public static LoadedModel Open(string path)
+    public static LoadedModel Open(string path, GgufLoadMode mode = GgufLoadMode.Map)
     {
         var clock = Stopwatch.StartNew();
-        var file = ModelFiles.OpenGguf(path);
+        var file = ModelFiles.OpenGguf(path, mode);
         TransformerModel model;
         try
         {

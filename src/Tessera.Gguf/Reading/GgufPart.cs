@@ -17,7 +17,11 @@ internal sealed unsafe class GgufPart : IDisposable
 
     public GgufHeader Header { get; }
 
-    public static GgufPart Map(string path, int splitIndex) => Create(path, new MappedGgufMemory(path), splitIndex);
+    public static GgufPart Load(string path, int splitIndex, GgufLoadMode mode)
+    {
+        bool copy = mode == GgufLoadMode.Copy || (mode == GgufLoadMode.Auto && CopiedGgufMemory.IsWorthwhile(new FileInfo(path).Length));
+        return Create(path, copy ? new CopiedGgufMemory(path) : new MappedGgufMemory(path), splitIndex);
+    }
 
     public static GgufPart Pin(ReadOnlyMemory<byte> bytes, string name) => Create(name, new PinnedGgufMemory(bytes), 0);
 

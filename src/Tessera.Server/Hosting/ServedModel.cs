@@ -41,7 +41,7 @@ public sealed class ServedModel : IDisposable
 
     public static ServedModel Load(ServerOptions options, ServerMetrics metrics, Action<string> warn)
     {
-        var model = ModelLoader.Load(options.ModelPath);
+        var model = ModelLoader.Load(options.ModelPath, options.LoadMode);
         try
         {
             var tokenizer = ModelTokenizer.For(model);

@@ -1,4 +1,5 @@
 using System.Net;
+using Tessera.Gguf;
 using Tessera.Runtime;
 
 namespace Tessera.Server.Hosting;
@@ -21,6 +22,9 @@ public sealed record ServerOptions
 
     /// <summary>Path of the GGUF model.</summary>
     public required string ModelPath { get; init; }
+
+    /// <summary>How the model file is brought into memory (see <see cref="GgufLoadMode"/>).</summary>
+    public GgufLoadMode LoadMode { get; init; } = GgufLoadMode.Map;
 
     /// <summary>The id clients use in "model"; default the file name without extension.</summary>
     public string? ModelId { get; init; }

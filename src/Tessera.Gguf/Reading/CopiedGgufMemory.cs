@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+
+namespace Tessera.Gguf.Reading;
+
+/// <summary>
+/// A whole file read into private memory aligned to 2 MiB (see <see cref="GgufLoadMode.Copy"/>). The read runs in
+/// 32 MiB chunks on the thread pool, since one thread copying from the page cache is slower than the memory allows.
+/// </summary>
+internal sealed unsafe partial class CopiedGgufMemory : GgufMemory
+{
+    private const nuint HugePage = 2 << 20;
+    private const int ChunkBytes = 32 << 20;
+    private const int MadviseHugePage = 14;   // MADV_HUGEPAGE
+
+    private byte* _buffer;
+
+    public CopiedGgufMemory(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
+        long length = stream.Length;
+        Length = length;
+        if (length == 0)
+            return; // the header parser reports an empty file as truncated
+        nuint rounded = ((nuint)length + HugePage - 1) & ~(HugePage - 1);
+        _buffer = (byte*)NativeMemory.AlignedAlloc(rounded, HugePage);
+        Pointer = _buffer;
+        try
+        {
+            // Advice only: without huge pages the copy still works, at 4 KiB pages.
+            if (OperatingSystem.IsLinux())
+                _ = Madvise(_buffer, rounded, MadviseHugePage);
+            var handle = stream.SafeFileHandle;
+            nint buffer = (nint)_buffer;
+            Parallel.For(0, (int)((length + ChunkBytes - 1) / ChunkBytes), chunk =>
+            {
+                long start = (long)chunk * ChunkBytes, end = Math.Min(length, start + ChunkBytes);
+                while (start < end)
+                {
+                    int read = RandomAccess.Read(handle, new Span<byte>((byte*)buffer + start, (int)(end - start)), start);
+                    if (read == 0)
+                        throw new IOException($"{path}: the file ended at byte {start} while reading {length} bytes (was it truncated meanwhile?)");
+                    start += read;
+                }
+            });
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether <see cref="GgufLoadMode.Auto"/> should copy a file of <paramref name="length"/> bytes: Linux with
+    /// transparent huge pages enabled ("always" or "madvise") and the file at most half of the available memory.</summary>
+    public static bool IsWorthwhile(long length)
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        try
+        {
+            string setting = File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled");
+            if (!setting.Contains("[always]", StringComparison.Ordinal) && !setting.Contains("[madvise]", StringComparison.Ordinal))
+                return false;
+            long? available = File.ReadLines("/proc/meminfo")
+                .Where(line => line.StartsWith("MemAvailable:", StringComparison.Ordinal))
+                .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024)
+                .Cast<long?>()
+                .FirstOrDefault();
+            return available is { } bytes && length <= bytes / 2;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    public override void Dispose()
+    {
+        NativeMemory.AlignedFree(_buffer);
+        _buffer = null;
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(void* address, nuint length, int advice);
+}
