@@ -45,6 +45,75 @@ internal static unsafe partial class Q6_KDot
         return Vector256.Sum(acc);
     }
 
+    /// <summary>One weight row against four activation rows a stride apart (the matmul's micro-kernel): each half
+    /// block's levels and scale vectors are decoded once and used for four tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var mask = Vector256.Create((byte)0x0F);
+        var highMask = Vector256.Create((byte)0x30);
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
+        {
+            sbyte* scales = (sbyte*)(weights + ScalesOffset);
+            nint offset = b * Q8_KActivations.BlockBytes;
+            Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int half = 0; half < 2; half++)
+            {
+                byte* ql = weights + 64 * half;
+                var ql0 = Vector256.Load(ql);
+                var ql1 = Vector256.Load(ql + 32);
+                var qh = Vector256.Load(weights + HighBitsOffset + 32 * half).AsUInt16();
+                var q0 = (ql0 & mask) | ((qh << 4).AsByte() & highMask);
+                var q1 = (ql1 & mask) | ((qh << 2).AsByte() & highMask);
+                var q2 = (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & mask) | (qh.AsByte() & highMask);
+                var q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & mask) | ((qh >> 2).AsByte() & highMask);
+                sbyte* sc = scales + 8 * half;
+                var c0 = ScalePair(sc[0], sc[1]);
+                var c1 = ScalePair(sc[2], sc[3]);
+                var c2 = ScalePair(sc[4], sc[5]);
+                var c3 = ScalePair(sc[6], sc[7]);
+                nint at = offset + Q8_KActivations.QuantsOffset + 128 * half;
+                s0 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a0 + at));
+                s1 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a1 + at));
+                s2 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a2 + at));
+                s3 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a3 + at));
+            }
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)];
+            acc0 = Finish(acc0, s0, d, scales, a0 + offset);
+            acc1 = Finish(acc1, s1, d, scales, a1 + offset);
+            acc2 = Finish(acc2, s2, d, scales, a2 + offset);
+            acc3 = Finish(acc3, s3, d, scales, a3 + offset);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
+    }
+
+    /// <summary>int16 lanes 0..7 = <paramref name="low"/>, 8..15 = <paramref name="high"/> (the scales of a 32-value group's two halves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> ScalePair(sbyte low, sbyte high) => Vector256.Create(Vector128.Create((short)low), Vector128.Create((short)high));
+
+    /// <summary>Σ scale (levels · a) over 128 values (four 32-value groups) of one token.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> HalfDot(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
+        Vector256<short> c0, Vector256<short> c1, Vector256<short> c2, Vector256<short> c3, sbyte* a) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Vector256.Load(a)), c0)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Vector256.Load(a + 32)), c1)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Vector256.Load(a + 64)), c2)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Vector256.Load(a + 96)), c3);
+
+    /// <summary>acc += (Σ scaled level products - 32 Σ scale * sums) * d_w * d_x for one block and token.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Finish(Vector256<float> acc, Vector256<int> sums, float d, sbyte* scales, byte* activation)
+    {
+        int offset = OffsetDotAvx2(scales, Q8_KBlock.Sums(activation));
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums - Vector256.CreateScalar(offset)), Vector256.Create(d * Q8_KBlock.Scale(activation)), acc);
+    }
+
     /// <summary><see cref="OffsetDot"/> in one multiply-add: 16 scales against the 16 activation sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OffsetDotAvx2(sbyte* scales, short* sums) =>
