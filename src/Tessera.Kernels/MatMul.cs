@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Tessera.Kernels.Memory;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -102,13 +103,20 @@ public static unsafe class MatMul
             for (long r = firstRow; r < tiledEnd; r += TileRows)
             {
                 byte* rows = job.Weights + r * job.WeightRowBytes;
+                // Few tokens (a batch of decode steps) touch each row once: stream the weights like a matvec does.
+                if (tokenTile == 0)
+                    WeightPrefetch.Ahead(rows, TileRows * job.WeightRowBytes);
                 for (int t = tokenTile; t < tiledTokens; t += MicroTokens)
                     tile(rows, (nint)job.WeightRowBytes, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, job.Y + t * job.Rows + r, (nint)job.Rows);
                 for (long row = r; row < r + TileRows; row++)
                     SingleTokens(ref job, row, tiledTokens, tileEnd);
             }
             for (long r = tiledEnd; r < endRow; r++)
+            {
+                if (tokenTile == 0)
+                    WeightPrefetch.Ahead(job.Weights + r * job.WeightRowBytes, job.WeightRowBytes);
                 RowAgainstTokens(ref job, r, tokenTile, tileEnd);
+            }
         }
     }
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Memory;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -17,16 +17,6 @@ public static unsafe class MatVec
 
     /// <summary>Tasks per thread: several, so a thread slowed by other load is balanced by the others.</summary>
     private const int TasksPerThread = 4;
-
-    /// <summary>
-    /// Bytes ahead of the current row that are prefetched while it is multiplied. The 4-bit dot products are
-    /// compute-bound on one core, and without explicit prefetch the weight stream from DRAM and the arithmetic
-    /// barely overlap (decode ran at ~60% of the cache-resident kernel rate). 4 KiB measured best on TinyLlama
-    /// Q4_0 decode (2 KiB and 8-32 KiB were slower).
-    /// </summary>
-    private const long PrefetchDistance = 4096;
-
-    private const int CacheLine = 64;
 
     /// <summary>Whether a weight type has a CPU matrix kernel.</summary>
     public static bool Supports(GgmlType weightType) => QuantKernels.IsSupported(weightType);
@@ -169,15 +159,9 @@ public static unsafe class MatVec
         var dot = part.Kernel.Dot;
         byte* row = part.Weights + first * part.WeightRowBytes;
         long rowBytes = part.WeightRowBytes;
-        bool prefetch = Sse.IsSupported;
         for (long r = first; r < end; r++, row += rowBytes)
         {
-            // Prefetch is a hint: it never faults, so reading past the task's or the matrix's end is harmless.
-            if (prefetch)
-            {
-                for (long offset = 0; offset < rowBytes; offset += CacheLine)
-                    Sse.Prefetch0(row + PrefetchDistance + offset);
-            }
+            WeightPrefetch.Ahead(row, rowBytes);
             part.Y[r] = dot(row, part.Activations, job.K);
         }
     }
