@@ -10,7 +10,8 @@ internal static unsafe class MatrixArguments
     public static QuantKernel Validate(GgmlType weightType, byte* weights, long rows, int k, int xLength, int tokens, int yLength, KernelThreadPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        if (!QuantKernels.TryGet(weightType, k, out var kernel))
+        bool found = tokens > 1 ? QuantKernels.TryGetForMatMul(weightType, k, out var kernel) : QuantKernels.TryGet(weightType, k, out kernel);
+        if (!found)
             throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
         if (weights == null)
             throw new ArgumentNullException(nameof(weights));

@@ -1,15 +1,16 @@
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
+using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Tensors;
 using Xunit.Abstractions;
 
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The packed Q4_0 path (<see cref="NibbleActivations"/> + <see cref="Q4_0PackedDot"/>): the rearranged activations
-/// carry exactly the Q8_0 reference's quants and scales, and the AVX-512 dot and tile agree with the scalar Q4_0 dot
-/// over the plain Q8_0 layout.
+/// The kernels over rearranged activations (packed Q4_0 and Q4_K, and the Q8_0 float tile over dequantized ones):
+/// the activations carry exactly the reference's quants and scales, and every dot, tile and four-token kernel agrees
+/// with the type's scalar dot over the plain activation layout.
 /// </summary>
 public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
 {
@@ -109,7 +110,10 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q4_0PackedDot.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
         new PackedPath(GgmlType.Q4_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q4_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_KPackedDot.Dot,
-            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&Q4_KPackedDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize));
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&Q4_KPackedDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize),
+        new PackedPath(GgmlType.Q8_0, GgmlType.Q8_0, 32, Q8_0FloatTile.ActivationBlockBytes, Q8_0FloatTile.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q8_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q8_0FloatTile.Dot,
+            (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q8_0FloatTile.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_0FloatTile.Quantize));
 
     [Theory]
     [MemberData(nameof(Paths))]
@@ -145,6 +149,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         var scalarDot = (delegate*<byte*, byte*, int, float>)path.ScalarDot;
         var tile = (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)path.Tile;
         var dot4 = (delegate*<byte*, byte*, nint, int, float*, void>)path.Dot4;
+
         foreach (int k in Lengths(path))
         {
             var (weights, plain, packed, magnitude) = Inputs(path, k, 4, 4, random);
@@ -194,6 +199,10 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         Assert.Equal(NibbleActivations.GroupBytes, packed.ActivationBlockBytes);
         Assert.True(QuantKernels.TryGet(GgmlType.Q4_0, 5 * 32, out var plain));   // five blocks: not a whole group
         Assert.Equal(34, plain.ActivationBlockBytes);
+        Assert.True(QuantKernels.TryGet(GgmlType.Q8_0, 3 * 32, out var plainQ8));
+        Assert.Equal(34, plainQ8.ActivationBlockBytes);
+        Assert.True(QuantKernels.TryGetForMatMul(GgmlType.Q8_0, 3 * 32, out var floatTile));
+        Assert.Equal(Q8_0FloatTile.ActivationBlockBytes, floatTile.ActivationBlockBytes);
         Assert.True(QuantKernels.TryGet(GgmlType.Q4_K, 2 * SubBlockActivations.BlockSize, out var subBlocks));
         Assert.Equal(SubBlockActivations.BlockBytes, subBlocks.ActivationBlockBytes);
     }

@@ -68,12 +68,28 @@ internal static unsafe class QuantKernels
     /// are a multiple of their (larger) block size. Empty entries where a type or this CPU has none.</summary>
     private static readonly QuantKernel[] PackedTable = BuildPackedTable();
 
+    /// <summary>Variants for matrix-matrix products only (prompt processing), where a type's best many-token kernel
+    /// wants activations its single-token dot would not: Q8_0 on the FMA units over dequantized activations.</summary>
+    private static readonly QuantKernel[] MatMulTable = BuildMatMulTable();
+
     public static bool IsSupported(GgmlType weightType) => TryGet(weightType, out _);
 
     public static QuantKernel Get(GgmlType weightType) =>
         TryGet(weightType, out var kernel)
             ? kernel
             : throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
+
+    /// <summary>The kernel a matrix-matrix product uses for rows of <paramref name="k"/> values.</summary>
+    public static bool TryGetForMatMul(GgmlType weightType, int k, out QuantKernel kernel)
+    {
+        uint index = (uint)weightType;
+        if (index < (uint)MatMulTable.Length && MatMulTable[index] is { Dot: not null } variant && k % variant.BlockSize == 0)
+        {
+            kernel = variant;
+            return true;
+        }
+        return TryGet(weightType, k, out kernel);
+    }
 
     /// <summary>The kernel for rows of <paramref name="k"/> values: the packed variant where it applies.</summary>
     public static bool TryGet(GgmlType weightType, int k, out QuantKernel kernel)
@@ -99,6 +115,26 @@ internal static unsafe class QuantKernels
         var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
         foreach (GgmlType type in Enum.GetValues<GgmlType>())
             table[(int)type] = Create(type);
+        return table;
+    }
+
+    private static QuantKernel[] BuildMatMulTable()
+    {
+        var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
+        if (Q8_0FloatTile.IsSupported)
+        {
+            table[(int)GgmlType.Q8_0] = new QuantKernel
+            {
+                WeightType = GgmlType.Q8_0,
+                ActivationType = GgmlType.Q8_0,
+                BlockSize = Q8_0Activations.BlockSize,
+                WeightBlockBytes = Q8_0Activations.BlockBytes,
+                ActivationBlockBytes = Q8_0FloatTile.ActivationBlockBytes,
+                Dot = &Q8_0FloatTile.Dot,
+                Tile = &Q8_0FloatTile.Tile,
+                QuantizeActivations = &Q8_0FloatTile.Quantize,
+            };
+        }
         return table;
     }
 
