@@ -18,6 +18,13 @@ public static unsafe class MatVec
     /// <summary>Tasks per thread: several, so a thread slowed by other load is balanced by the others.</summary>
     private const int TasksPerThread = 4;
 
+    /// <summary>
+    /// A task walks its rows as this many interleaved sequential streams (rows i, i + n/2, i + 1, ...): the core then
+    /// has two weight streams in flight for its prefetchers instead of one, which measured 4-5% faster decoding for
+    /// Q4_0 and Q4_K_M and about the same for Q8_0 (three or four streams were no better than two).
+    /// </summary>
+    private const int Streams = 2;
+
     /// <summary>Whether a weight type has a CPU matrix kernel.</summary>
     public static bool Supports(GgmlType weightType) => QuantKernels.IsSupported(weightType);
 
@@ -159,10 +166,20 @@ public static unsafe class MatVec
         var dot = part.Kernel.Dot;
         byte* row = part.Weights + first * part.WeightRowBytes;
         long rowBytes = part.WeightRowBytes;
-        for (long r = first; r < end; r++, row += rowBytes)
+        long count = end - first;
+        long streams = Math.Min(Streams, count);
+        long segment = (count + streams - 1) / streams;
+        for (long i = 0; i < segment; i++)
         {
-            WeightPrefetch.Ahead(row, rowBytes);
-            part.Y[r] = dot(row, part.Activations, job.K);
+            for (long s = 0; s < streams; s++)
+            {
+                long r = s * segment + i;
+                if (r >= count)
+                    break;
+                byte* w = row + r * rowBytes;
+                WeightPrefetch.Ahead(w, rowBytes);
+                part.Y[first + r] = dot(w, part.Activations, job.K);
+            }
         }
     }
 }
