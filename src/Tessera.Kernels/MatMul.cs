@@ -94,6 +94,7 @@ public static unsafe class MatMul
         long firstRow = task * job.RowsPerTask;
         long endRow = Math.Min(job.Rows, firstRow + job.RowsPerTask);
         var tile = job.Kernel.Tile;
+        var tile2 = job.Kernel.Tile2;
         // Weight rows in groups of four go through the 4x4 tile kernel where the type has one.
         long tiledEnd = tile == null ? firstRow : firstRow + (endRow - firstRow) / TileRows * TileRows;
         for (int tokenTile = 0; tokenTile < job.Tokens; tokenTile += TokenTile)
@@ -108,8 +109,14 @@ public static unsafe class MatMul
                     WeightPrefetch.Ahead(rows, TileRows * job.WeightRowBytes);
                 for (int t = tokenTile; t < tiledTokens; t += MicroTokens)
                     tile(rows, (nint)job.WeightRowBytes, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, job.Y + t * job.Rows + r, (nint)job.Rows);
+                int singles = tiledTokens;
+                if (tile2 != null && tileEnd - tiledTokens >= 2)
+                {
+                    tile2(rows, (nint)job.WeightRowBytes, job.Activations + tiledTokens * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, job.Y + tiledTokens * job.Rows + r, (nint)job.Rows);
+                    singles += 2;
+                }
                 for (long row = r; row < r + TileRows; row++)
-                    SingleTokens(ref job, row, tiledTokens, tileEnd);
+                    SingleTokens(ref job, row, singles, tileEnd);
             }
             for (long r = tiledEnd; r < endRow; r++)
             {

@@ -191,6 +191,39 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Q4_0_two_token_tile_matches_the_scalar_dot()
+    {
+        var path = ((IEnumerable<object[]>)Paths).Select(row => (PackedPath)row[0]).First(p => p.Type == GgmlType.Q4_0);
+        if (!Supported(path))
+            return;
+        var random = new TestRandom();
+        foreach (int k in Lengths(path))
+        {
+            var (weights, plain, packed, magnitude) = Inputs(path, k, 4, 2, random);
+            int rowBytes = weights.Length / 4, stride = packed[0].Length;
+            var activations = packed.SelectMany(a => a).ToArray();
+            var y = new float[2 * 4];
+            fixed (byte* w = weights)
+            fixed (byte* a = activations)
+            fixed (float* result = y)
+                Q4_0PackedDot.Tile2(w, rowBytes, a, stride, k, result, 4);
+            for (int t = 0; t < 2; t++)
+            {
+                for (int r = 0; r < 4; r++)
+                {
+                    fixed (byte* w = weights)
+                    fixed (byte* a = plain[t])
+                    {
+                        float scalar = Q4_0Dot.DotScalar(w + r * rowBytes, a, k);
+                        double error = Tolerances.Relative(y[t * 4 + r], scalar, magnitude[r, t]);
+                        Assert.True(error <= Tolerances.SimdVsScalar, $"k={k} row {r} token {t}: {y[t * 4 + r]} vs scalar {scalar} ({random})");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Matrix_kernels_take_the_packed_path_only_for_row_lengths_it_divides()
     {
         if (!Q4_0PackedDot.IsSupported)

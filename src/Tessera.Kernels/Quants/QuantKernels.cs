@@ -47,6 +47,10 @@ internal readonly unsafe struct QuantKernel
     /// activations, activationStride, k, y, yStride)</c>; null where the type or CPU has none.</summary>
     public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile { get; init; }
 
+    /// <summary>4 weight rows x 2 tokens, same contract as <see cref="Tile"/>: for the two or three tokens left after
+    /// the four-token tiles (a batch of a few decode steps); null where the type has none.</summary>
+    public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile2 { get; init; }
+
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
 
@@ -152,6 +156,7 @@ internal static unsafe class QuantKernels
                 ActivationBlockBytes = NibbleActivations.GroupBytes,
                 Dot = &Q4_0PackedDot.Dot,
                 Tile = &Q4_0PackedDot.Tile,
+                Tile2 = &Q4_0PackedDot.Tile2,
                 QuantizeActivations = &NibbleActivations.Quantize,
             };
         }

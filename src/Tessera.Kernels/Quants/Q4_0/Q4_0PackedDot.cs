@@ -100,6 +100,32 @@ internal static unsafe class Q4_0PackedDot
         Store(y, yStride, 3, c30, c31, c32, c33);
     }
 
+    /// <summary>4 weight rows x 2 tokens: a batch of two decode steps (two server slots) decodes each weight group once
+    /// for both tokens instead of running the single-token dot twice. y[t * yStride + r] = row r · token t.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile2(byte* weights, nint weightStride, byte* activations, nint activationStride, int k, float* y, nint yStride)
+    {
+        var nibbleIndex = NibbleIndex;
+        var scaleIndex = ScaleIndex;
+        byte* w0 = weights, w1 = w0 + weightStride, w2 = w1 + weightStride, w3 = w2 + weightStride;
+        byte* a0 = activations, a1 = a0 + activationStride;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        int groups = k / NibbleActivations.GroupSize;
+        for (int g = 0; g < groups; g++)
+        {
+            nint wo = g * GroupBytes, ao = g * NibbleActivations.GroupBytes;
+            var r0 = Weights.Load(w0 + wo, nibbleIndex, scaleIndex);
+            var r1 = Weights.Load(w1 + wo, nibbleIndex, scaleIndex);
+            var r2 = Weights.Load(w2 + wo, nibbleIndex, scaleIndex);
+            var r3 = Weights.Load(w3 + wo, nibbleIndex, scaleIndex);
+            c00 = Step(c00, r0, a0 + ao); c10 = Step(c10, r1, a0 + ao); c20 = Step(c20, r2, a0 + ao); c30 = Step(c30, r3, a0 + ao);
+            c01 = Step(c01, r0, a1 + ao); c11 = Step(c11, r1, a1 + ao); c21 = Step(c21, r2, a1 + ao); c31 = Step(c31, r3, a1 + ao);
+        }
+        y[0] = Vector512.Sum(c00); y[1] = Vector512.Sum(c10); y[2] = Vector512.Sum(c20); y[3] = Vector512.Sum(c30);
+        y[yStride] = Vector512.Sum(c01); y[yStride + 1] = Vector512.Sum(c11); y[yStride + 2] = Vector512.Sum(c21); y[yStride + 3] = Vector512.Sum(c31);
+    }
+
     /// <summary>One weight group decoded: levels of elements 0..15 and 16..31 of its four blocks, and d * 2^-112 per lane.</summary>
     private readonly struct Weights(Vector512<byte> low, Vector512<byte> high, Vector512<float> scale)
     {
