@@ -14,7 +14,8 @@ public static class TesseraCli
     public const int ExitOk = 0;
     public const int ExitError = 1;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <param name="stdin">what `run` reads its interactive turns from (the console when null)</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
     {
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print more detail (stack traces on errors)", Recursive = true };
         var root = new RootCommand("Tessera: on-device LLM inference engine");
@@ -23,7 +24,7 @@ public static class TesseraCli
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(QuantizeCommand.Create(output));
         root.Subcommands.Add(SynthCommand.Create(output));
-        root.Subcommands.Add(RunCommand.Create(output));
+        root.Subcommands.Add(RunCommand.Create(output, stdin));
         root.Subcommands.Add(PerplexityCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));

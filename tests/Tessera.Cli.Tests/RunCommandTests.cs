@@ -32,6 +32,28 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public void Interactive_turns_continue_the_conversation_in_the_kv_cache()
+    {
+        var chat = CliRunner.RunWithInput("Once upon a time\nLily went\n", "run", Stories, "--temp", "0", "-n", "16");
+        Assert.True(chat.ExitCode == 0, chat.Error);
+        var turns = chat.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, turns.Length);
+        // The first turn is exactly a one-shot run of the same prompt.
+        var first = CliRunner.Run("run", Stories, "-p", "Once upon a time", "--temp", "0", "-n", "16");
+        Assert.Equal(first.Out.TrimEnd('\n'), turns[0]);
+        Assert.Contains("tokens/s", chat.Error);
+
+        // The second turn lands in the same context: with 24 positions the first turn (prompt + 16 tokens) leaves too
+        // few for a nine-token line, which a fresh context would hold easily.
+        var full = CliRunner.RunWithInput("Once upon a time\nLily went to the park with her mom\n", "run", Stories, "--temp", "0", "-n", "16", "--ctx", "24");
+        Assert.Equal(1, full.ExitCode);
+        Assert.Contains("of the 24-token context are free", full.Error);
+        Assert.StartsWith(turns[0], full.Out);
+        var fresh = CliRunner.Run("run", Stories, "-p", "Lily went to the park with her mom", "--temp", "0", "-n", "8", "--ctx", "24");
+        Assert.True(fresh.ExitCode == 0, fresh.Error);
+    }
+
+    [Fact]
     public void Same_seed_same_text()
     {
         var a = CliRunner.Run("run", Stories, "-p", "One day", "-n", "20", "--seed", "3");
