@@ -51,6 +51,10 @@ internal readonly unsafe struct QuantKernel
     /// the four-token tiles (a batch of a few decode steps); null where the type has none.</summary>
     public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile2 { get; init; }
 
+    /// <summary>Whether <see cref="Dot"/> prefetches its weights itself (<c>WeightPrefetch.Stream</c>), so the matvec
+    /// must not add a row-at-a-time burst of its own.</summary>
+    public bool StreamsWeights { get; init; }
+
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
 
@@ -155,6 +159,7 @@ internal static unsafe class QuantKernels
                 WeightBlockBytes = Q4_0PackedDot.GroupBytes,
                 ActivationBlockBytes = NibbleActivations.GroupBytes,
                 Dot = &Q4_0PackedDot.Dot,
+                StreamsWeights = true,
                 Tile = &Q4_0PackedDot.Tile,
                 Tile2 = &Q4_0PackedDot.Tile2,
                 QuantizeActivations = &NibbleActivations.Quantize,
@@ -170,6 +175,7 @@ internal static unsafe class QuantKernels
                 WeightBlockBytes = Q4_KDot.BlockBytes,
                 ActivationBlockBytes = SubBlockActivations.BlockBytes,
                 Dot = &Q4_KPackedDot.Dot,
+                StreamsWeights = true,
                 Dot4 = &Q4_KPackedDot.Dot4,
                 QuantizeActivations = &SubBlockActivations.Quantize,
             };
@@ -191,13 +197,13 @@ internal static unsafe class QuantKernels
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths),
             GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() },
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths),
-            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>() },
+            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 },
             GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>() },
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths),
             GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null },
             GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths),
-            GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null },
+            GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 },
             _ => default,
         };
     }

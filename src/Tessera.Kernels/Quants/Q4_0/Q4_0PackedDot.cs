@@ -61,6 +61,7 @@ internal static unsafe class Q4_0PackedDot
         int g = 0;
         for (; g + 2 <= groups; g += 2, weights += 2 * GroupBytes, activations += 2 * NibbleActivations.GroupBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, 2 * GroupBytes);
             acc0 = Step(acc0, Weights.Load(weights, nibbleIndex, scaleIndex), activations);
             acc1 = Step(acc1, Weights.Load(weights + GroupBytes, nibbleIndex, scaleIndex), activations + NibbleActivations.GroupBytes);
         }

@@ -28,6 +28,7 @@ internal static unsafe class Q4_KPackedDot
         var acc = Vector512<float>.Zero;
         for (int b = 0; b < k / SubBlockActivations.BlockSize; b++, weights += Q4_KDot.BlockBytes, activations += SubBlockActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, Q4_KDot.BlockBytes);
             var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             var scaleBytes = ScaleBytes(scales);
             var (low, high) = Levels(weights + QuantsOffset);

@@ -17,6 +17,7 @@ internal static unsafe partial class Q6_KDot
         var highMask = Vector256.Create((byte)0x30);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             sbyte* scales = (sbyte*)(weights + ScalesOffset);
             sbyte* a = Q8_KBlock.Quants(activations);
             var sumi = Vector256<int>.Zero;

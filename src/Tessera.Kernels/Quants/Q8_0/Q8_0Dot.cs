@@ -39,6 +39,7 @@ internal static unsafe class Q8_0Dot
         int b = 0;
         for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, 2 * BlockBytes);
             var p0 = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + 2)), Vector256.Load((sbyte*)(activations + 2)));
             var p1 = SimdInt8.MultiplySum(Vector256.Load((sbyte*)(weights + BlockBytes + 2)), Vector256.Load((sbyte*)(activations + BlockBytes + 2)));
             float s0 = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];
