@@ -9,11 +9,8 @@ public enum GgufLoadMode
     /// <summary>
     /// Read the whole file into private memory aligned to 2 MiB, with transparent huge pages advised on Linux. Opening
     /// costs one read of the file (a few hundred ms per GB from the page cache), and decoding streams the weights
-    /// about 7% faster: 2 MiB pages spare the TLB misses and page walks of 4 KiB mapped pages.
+    /// 2-7% faster: 2 MiB pages spare the TLB misses and page walks of 4 KiB mapped pages.
     /// </summary>
     Copy,
 
-    /// <summary><see cref="Copy"/> on Linux when huge pages can be had and the file fits comfortably in available
-    /// memory (at most half of it), otherwise <see cref="Map"/>.</summary>
-    Auto,
 }

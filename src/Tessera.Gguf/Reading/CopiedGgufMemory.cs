@@ -50,30 +50,6 @@ internal sealed unsafe partial class CopiedGgufMemory : GgufMemory
         }
     }
 
-    /// <summary>Whether <see cref="GgufLoadMode.Auto"/> should copy a file of <paramref name="length"/> bytes: Linux with
-    /// transparent huge pages enabled ("always" or "madvise") and the file at most half of the available memory.</summary>
-    public static bool IsWorthwhile(long length)
-    {
-        if (!OperatingSystem.IsLinux())
-            return false;
-        try
-        {
-            string setting = File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled");
-            if (!setting.Contains("[always]", StringComparison.Ordinal) && !setting.Contains("[madvise]", StringComparison.Ordinal))
-                return false;
-            long? available = File.ReadLines("/proc/meminfo")
-                .Where(line => line.StartsWith("MemAvailable:", StringComparison.Ordinal))
-                .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024)
-                .Cast<long?>()
-                .FirstOrDefault();
-            return available is { } bytes && length <= bytes / 2;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return false;
-        }
-    }
-
     public override void Dispose()
     {
         NativeMemory.AlignedFree(_buffer);

@@ -19,8 +19,7 @@ internal sealed unsafe class GgufPart : IDisposable
 
     public static GgufPart Load(string path, int splitIndex, GgufLoadMode mode)
     {
-        bool copy = mode == GgufLoadMode.Copy || (mode == GgufLoadMode.Auto && CopiedGgufMemory.IsWorthwhile(new FileInfo(path).Length));
-        return Create(path, copy ? new CopiedGgufMemory(path) : new MappedGgufMemory(path), splitIndex);
+        return Create(path, mode == GgufLoadMode.Copy ? new CopiedGgufMemory(path) : new MappedGgufMemory(path), splitIndex);
     }
 
     public static GgufPart Pin(ReadOnlyMemory<byte> bytes, string name) => Create(name, new PinnedGgufMemory(bytes), 0);
