@@ -55,7 +55,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             int blockSum = 0;
             for (int lane = 4 * b; lane < 4 * b + 4; lane++)
             {
-                Assert.Equal(d * NibbleActivations.ExponentRebias, scales[lane]);
+                Assert.Equal(d * Numerics.HalfBits.ExponentRebias, scales[lane]);
                 blockSum += sums[lane];
             }
             int expected = 0;

@@ -11,7 +11,8 @@ namespace Tessera.Kernels.Numerics;
 /// </summary>
 internal static class HalfBits
 {
-    private const float ExponentRebias = 5.192297e33f;   // 2^112 = 2^(127 - 15)
+    /// <summary>2^112 = 2^(127 - 15): rebias from a half's exponent to a float's.</summary>
+    public const float ExponentRebias = 5.192297e33f;
     private const uint HalfExponentMask = 0x7C00;
     private const uint HalfMagnitudeMask = 0x7FFF;
 

@@ -63,10 +63,10 @@ internal static unsafe class Int8TileKernel<TBlocks> where TBlocks : IInt8Blocks
             dx = Vector256.Create(halfTable[*(ushort*)(a3 + ao)]);
             c03 = Step(c03, m0, q0, x, dx, d0, ones); c13 = Step(c13, m1, q1, x, dx, d1, ones); c23 = Step(c23, m2, q2, x, dx, d2, ones); c33 = Step(c33, m3, q3, x, dx, d3, ones);
         }
-        Store(y, yStride, 0, c00, c01, c02, c03);
-        Store(y, yStride, 1, c10, c11, c12, c13);
-        Store(y, yStride, 2, c20, c21, c22, c23);
-        Store(y, yStride, 3, c30, c31, c32, c33);
+        TileResults.Store(y, yStride, 0, c00, c01, c02, c03);
+        TileResults.Store(y, yStride, 1, c10, c11, c12, c13);
+        TileResults.Store(y, yStride, 2, c20, c21, c22, c23);
+        TileResults.Store(y, yStride, 3, c30, c31, c32, c33);
     }
 
     /// <summary>acc += float(w · x) * dx * dw, with |w| given.</summary>
@@ -76,14 +76,5 @@ internal static unsafe class Int8TileKernel<TBlocks> where TBlocks : IInt8Blocks
     {
         var sums = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(absW, Avx2.Sign(x, w)), ones);
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums) * dx, dw, acc);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* y, nint yStride, int row, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, Vector256<float> t3)
-    {
-        y[row] = Vector256.Sum(t0);
-        y[yStride + row] = Vector256.Sum(t1);
-        y[2 * yStride + row] = Vector256.Sum(t2);
-        y[3 * yStride + row] = Vector256.Sum(t3);
     }
 }

@@ -29,11 +29,17 @@ internal static unsafe class SimdInt8
     /// the next 16 by <paramref name="highScale"/> (the K-quants' 16-value groups): eight int32 lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> MultiplySumScaled(Vector256<byte> levels, sbyte* a, int lowScale, int highScale)
-    {
-        var pairs = Avx2.MultiplyAddAdjacent(levels, Vector256.Load(a));
-        return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create(Vector128.Create((short)lowScale), Vector128.Create((short)highScale)));
-    }
+    public static Vector256<int> MultiplySumScaled(Vector256<byte> levels, sbyte* a, int lowScale, int highScale) =>
+        MultiplySumScaled(levels, a, ScalePair(lowScale, highScale));
+
+    /// <summary>The same with the scales already spread (<see cref="ScalePair"/>), for kernels that reuse them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplySumScaled(Vector256<byte> levels, sbyte* a, Vector256<short> scales) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(levels, Vector256.Load(a)), scales);
+
+    /// <summary>int16 lanes 0..7 = <paramref name="low"/>, 8..15 = <paramref name="high"/>: the scales of a 32-value group's halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> ScalePair(int low, int high) => Vector256.Create(Vector128.Create((short)low), Vector128.Create((short)high));
 
     /// <summary>Portable: sum of the sixteen products w[i]*a[i] (int8 values, so the int16 products cannot overflow).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

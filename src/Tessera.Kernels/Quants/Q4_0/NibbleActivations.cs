@@ -26,9 +26,6 @@ internal static unsafe class NibbleActivations
     public const int SumOffset = 128;
     public const int ScaleOffset = 192;
 
-    /// <summary>2^112: rebias from a half's exponent to a float's (see <see cref="HalfBits"/>).</summary>
-    public const float ExponentRebias = 5.192297e33f;
-
     /// <summary>x[k] (k a multiple of <see cref="GroupSize"/>) to k / 128 groups at <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination)
@@ -57,7 +54,7 @@ internal static unsafe class NibbleActivations
                 low[16 * b + j] = q[j];
                 high[16 * b + j] = q[j + 16];
             }
-            float scale = HalfBits.ToSingle(block) * ExponentRebias;
+            float scale = HalfBits.ToSingle(block) * HalfBits.ExponentRebias;
             for (int lane = 4 * b; lane < 4 * b + 4; lane++)
             {
                 int sum = 0;

@@ -95,10 +95,10 @@ internal static unsafe class Q4_0PackedDot
             c02 = Step(c02, r0, a2 + ao); c12 = Step(c12, r1, a2 + ao); c22 = Step(c22, r2, a2 + ao); c32 = Step(c32, r3, a2 + ao);
             c03 = Step(c03, r0, a3 + ao); c13 = Step(c13, r1, a3 + ao); c23 = Step(c23, r2, a3 + ao); c33 = Step(c33, r3, a3 + ao);
         }
-        Store(y, yStride, 0, c00, c01, c02, c03);
-        Store(y, yStride, 1, c10, c11, c12, c13);
-        Store(y, yStride, 2, c20, c21, c22, c23);
-        Store(y, yStride, 3, c30, c31, c32, c33);
+        TileResults.Store(y, yStride, 0, c00, c01, c02, c03);
+        TileResults.Store(y, yStride, 1, c10, c11, c12, c13);
+        TileResults.Store(y, yStride, 2, c20, c21, c22, c23);
+        TileResults.Store(y, yStride, 3, c30, c31, c32, c33);
     }
 
     /// <summary>4 weight rows x 2 tokens: a batch of two decode steps (two server slots) decodes each weight group once
@@ -160,14 +160,5 @@ internal static unsafe class Q4_0PackedDot
             - Vector512.Load((int*)(group + NibbleActivations.SumOffset));
         var scale = w.Scale * Vector512.Load((float*)(group + NibbleActivations.ScaleOffset));
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), scale, acc);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* y, nint yStride, int row, Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3)
-    {
-        y[row] = Vector512.Sum(t0);
-        y[yStride + row] = Vector512.Sum(t1);
-        y[2 * yStride + row] = Vector512.Sum(t2);
-        y[3 * yStride + row] = Vector512.Sum(t3);
     }
 }

@@ -59,10 +59,10 @@ internal static unsafe class Q4_0Tile512
             c03 = Step(c03, l0, x, offset, dx, d0, ones); c13 = Step(c13, l1, x, offset, dx, d1, ones);
             c23 = Step(c23, l2, x, offset, dx, d2, ones); c33 = Step(c33, l3, x, offset, dx, d3, ones);
         }
-        Store(y, yStride, 0, c00, c01, c02, c03);
-        Store(y, yStride, 1, c10, c11, c12, c13);
-        Store(y, yStride, 2, c20, c21, c22, c23);
-        Store(y, yStride, 3, c30, c31, c32, c33);
+        TileResults.Store(y, yStride, 0, c00, c01, c02, c03);
+        TileResults.Store(y, yStride, 1, c10, c11, c12, c13);
+        TileResults.Store(y, yStride, 2, c20, c21, c22, c23);
+        TileResults.Store(y, yStride, 3, c30, c31, c32, c33);
     }
 
     /// <summary>Levels 0..15 of two consecutive blocks, each in element order (see <see cref="BlockBits.Nibbles"/>).</summary>
@@ -90,14 +90,5 @@ internal static unsafe class Q4_0Tile512
     {
         var sums = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(levels, x), ones) - offset;
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums) * dx, dw, acc);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* y, nint yStride, int row, Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3)
-    {
-        y[row] = Vector512.Sum(t0);
-        y[yStride + row] = Vector512.Sum(t1);
-        y[2 * yStride + row] = Vector512.Sum(t2);
-        y[3 * yStride + row] = Vector512.Sum(t3);
     }
 }

@@ -13,8 +13,6 @@ internal static unsafe partial class Q6_KDot
     {
         float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
-        var mask = Vector256.Create((byte)0x0F);
-        var highMask = Vector256.Create((byte)0x30);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
             Memory.WeightPrefetch.Stream(weights, BlockBytes);
@@ -23,21 +21,10 @@ internal static unsafe partial class Q6_KDot
             var sumi = Vector256<int>.Zero;
             for (int half = 0; half < 2; half++)
             {
-                byte* ql = weights + 64 * half;
-                var ql0 = Vector256.Load(ql);
-                var ql1 = Vector256.Load(ql + 32);
-                var qh = Vector256.Load(weights + HighBitsOffset + 32 * half).AsUInt16();
-                // Levels 0..63 (offset applied later), each vector 32 consecutive values.
-                var q0 = (ql0 & mask) | ((qh << 4).AsByte() & highMask);
-                var q1 = (ql1 & mask) | ((qh << 2).AsByte() & highMask);
-                var q2 = (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & mask) | (qh.AsByte() & highMask);
-                var q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & mask) | ((qh >> 2).AsByte() & highMask);
-                sbyte* aHalf = a + 128 * half;
+                Levels(weights, half, out var q0, out var q1, out var q2, out var q3);
                 sbyte* sc = scales + 8 * half;
-                sumi += SimdInt8.MultiplySumScaled(q0, aHalf, sc[0], sc[1]);
-                sumi += SimdInt8.MultiplySumScaled(q1, aHalf + 32, sc[2], sc[3]);
-                sumi += SimdInt8.MultiplySumScaled(q2, aHalf + 64, sc[4], sc[5]);
-                sumi += SimdInt8.MultiplySumScaled(q3, aHalf + 96, sc[6], sc[7]);
+                sumi += HalfDot(q0, q1, q2, q3, SimdInt8.ScalePair(sc[0], sc[1]), SimdInt8.ScalePair(sc[2], sc[3]),
+                    SimdInt8.ScalePair(sc[4], sc[5]), SimdInt8.ScalePair(sc[6], sc[7]), a + 128 * half);
             }
             float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
             int offset = OffsetDotAvx2(scales, Q8_KBlock.Sums(activations));
@@ -53,8 +40,6 @@ internal static unsafe partial class Q6_KDot
     {
         float* halfTable = HalfBits.Table;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        var mask = Vector256.Create((byte)0x0F);
-        var highMask = Vector256.Create((byte)0x30);
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
@@ -63,19 +48,12 @@ internal static unsafe partial class Q6_KDot
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
             for (int half = 0; half < 2; half++)
             {
-                byte* ql = weights + 64 * half;
-                var ql0 = Vector256.Load(ql);
-                var ql1 = Vector256.Load(ql + 32);
-                var qh = Vector256.Load(weights + HighBitsOffset + 32 * half).AsUInt16();
-                var q0 = (ql0 & mask) | ((qh << 4).AsByte() & highMask);
-                var q1 = (ql1 & mask) | ((qh << 2).AsByte() & highMask);
-                var q2 = (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & mask) | (qh.AsByte() & highMask);
-                var q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & mask) | ((qh >> 2).AsByte() & highMask);
+                Levels(weights, half, out var q0, out var q1, out var q2, out var q3);
                 sbyte* sc = scales + 8 * half;
-                var c0 = ScalePair(sc[0], sc[1]);
-                var c1 = ScalePair(sc[2], sc[3]);
-                var c2 = ScalePair(sc[4], sc[5]);
-                var c3 = ScalePair(sc[6], sc[7]);
+                var c0 = SimdInt8.ScalePair(sc[0], sc[1]);
+                var c1 = SimdInt8.ScalePair(sc[2], sc[3]);
+                var c2 = SimdInt8.ScalePair(sc[4], sc[5]);
+                var c3 = SimdInt8.ScalePair(sc[6], sc[7]);
                 nint at = offset + Q8_KActivations.QuantsOffset + 128 * half;
                 s0 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a0 + at));
                 s1 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a1 + at));
@@ -94,18 +72,28 @@ internal static unsafe partial class Q6_KDot
         results[3] = Vector256.Sum(acc3);
     }
 
-    /// <summary>int16 lanes 0..7 = <paramref name="low"/>, 8..15 = <paramref name="high"/> (the scales of a 32-value group's two halves).</summary>
+    /// <summary>Levels 0..63 (the -32 offset applied later) of one 128-value half of a block: four vectors of 32
+    /// consecutive values, low four bits from ql and the top two from qh.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> ScalePair(sbyte low, sbyte high) => Vector256.Create(Vector128.Create((short)low), Vector128.Create((short)high));
+    private static void Levels(byte* block, int half, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3)
+    {
+        var mask = Vector256.Create((byte)0x0F);
+        var highMask = Vector256.Create((byte)0x30);
+        var ql0 = Vector256.Load(block + 64 * half);
+        var ql1 = Vector256.Load(block + 64 * half + 32);
+        var qh = Vector256.Load(block + HighBitsOffset + 32 * half).AsUInt16();
+        q0 = (ql0 & mask) | ((qh << 4).AsByte() & highMask);
+        q1 = (ql1 & mask) | ((qh << 2).AsByte() & highMask);
+        q2 = (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & mask) | (qh.AsByte() & highMask);
+        q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & mask) | ((qh >> 2).AsByte() & highMask);
+    }
 
     /// <summary>Σ scale (levels · a) over 128 values (four 32-value groups) of one token.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> HalfDot(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
         Vector256<short> c0, Vector256<short> c1, Vector256<short> c2, Vector256<short> c3, sbyte* a) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Vector256.Load(a)), c0)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Vector256.Load(a + 32)), c1)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Vector256.Load(a + 64)), c2)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Vector256.Load(a + 96)), c3);
+        SimdInt8.MultiplySumScaled(q0, a, c0) + SimdInt8.MultiplySumScaled(q1, a + 32, c1)
+        + SimdInt8.MultiplySumScaled(q2, a + 64, c2) + SimdInt8.MultiplySumScaled(q3, a + 96, c3);
 
     /// <summary>acc += (Σ scaled level products - 32 Σ scale * sums) * d_w * d_x for one block and token.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -95,23 +95,14 @@ internal static unsafe class Q8_0FloatTile
                 c23 = Avx512F.FusedMultiplyAdd(r2, x, c23); c33 = Avx512F.FusedMultiplyAdd(r3, x, c33);
             }
         }
-        Store(y, yStride, 0, c00, c01, c02, c03);
-        Store(y, yStride, 1, c10, c11, c12, c13);
-        Store(y, yStride, 2, c20, c21, c22, c23);
-        Store(y, yStride, 3, c30, c31, c32, c33);
+        TileResults.Store(y, yStride, 0, c00, c01, c02, c03);
+        TileResults.Store(y, yStride, 1, c10, c11, c12, c13);
+        TileResults.Store(y, yStride, 2, c20, c21, c22, c23);
+        TileResults.Store(y, yStride, 3, c30, c31, c32, c33);
     }
 
     /// <summary>16 quants widened to F32 and scaled by the block's d.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Values(byte* quants, Vector512<float> d) =>
         Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)quants))) * d;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* y, nint yStride, int row, Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3)
-    {
-        y[row] = Vector512.Sum(t0);
-        y[yStride + row] = Vector512.Sum(t1);
-        y[2 * yStride + row] = Vector512.Sum(t2);
-        y[3 * yStride + row] = Vector512.Sum(t3);
-    }
 }
