@@ -146,7 +146,6 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         if (!Supported(path))
             return;
         var random = new TestRandom();
-        var scalarDot = (delegate*<byte*, byte*, int, float>)path.ScalarDot;
         var tile = (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)path.Tile;
         var dot4 = (delegate*<byte*, byte*, nint, int, float*, void>)path.Dot4;
 
@@ -174,19 +173,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
                     }
                 }
             }
-            for (int t = 0; t < 4; t++)
-            {
-                for (int r = 0; r < 4; r++)
-                {
-                    fixed (byte* w = weights)
-                    fixed (byte* a = plain[t])
-                    {
-                        float scalar = scalarDot(w + r * rowBytes, a, k);
-                        double error = Tolerances.Relative(y[t * 4 + r], scalar, magnitude[r, t]);
-                        Assert.True(error <= Tolerances.SimdVsScalar, $"{path.Type} k={k} row {r} token {t}: {y[t * 4 + r]} vs scalar {scalar} ({random})");
-                    }
-                }
-            }
+            AssertRowsMatchScalar(path, k, weights, plain, magnitude, y, random);
         }
     }
 
@@ -207,17 +194,25 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             fixed (byte* a = activations)
             fixed (float* result = y)
                 Q4_0PackedDot.Tile2(w, rowBytes, a, stride, k, result, 4);
-            for (int t = 0; t < 2; t++)
+            AssertRowsMatchScalar(path, k, weights, plain, magnitude, y, random);
+        }
+    }
+
+    /// <summary>y[t * 4 + r] (four weight rows, one entry per token of <paramref name="plain"/>) against the scalar dot.</summary>
+    private static void AssertRowsMatchScalar(PackedPath path, int k, byte[] weights, byte[][] plain, double[,] magnitude, float[] y, TestRandom random)
+    {
+        var scalarDot = (delegate*<byte*, byte*, int, float>)path.ScalarDot;
+        int rowBytes = weights.Length / 4;
+        for (int t = 0; t < plain.Length; t++)
+        {
+            for (int r = 0; r < 4; r++)
             {
-                for (int r = 0; r < 4; r++)
+                fixed (byte* w = weights)
+                fixed (byte* a = plain[t])
                 {
-                    fixed (byte* w = weights)
-                    fixed (byte* a = plain[t])
-                    {
-                        float scalar = Q4_0Dot.DotScalar(w + r * rowBytes, a, k);
-                        double error = Tolerances.Relative(y[t * 4 + r], scalar, magnitude[r, t]);
-                        Assert.True(error <= Tolerances.SimdVsScalar, $"k={k} row {r} token {t}: {y[t * 4 + r]} vs scalar {scalar} ({random})");
-                    }
+                    float scalar = scalarDot(w + r * rowBytes, a, k);
+                    double error = Tolerances.Relative(y[t * 4 + r], scalar, magnitude[r, t]);
+                    Assert.True(error <= Tolerances.SimdVsScalar, $"{path.Type} k={k} row {r} token {t}: {y[t * 4 + r]} vs scalar {scalar} ({random})");
                 }
             }
         }
