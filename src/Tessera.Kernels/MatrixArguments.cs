@@ -4,7 +4,7 @@ using Tessera.Tensors;
 
 namespace Tessera.Kernels;
 
-/// <summary>Argument checks and activation preparation shared by <see cref="MatVec"/> and <see cref="MatMul"/>.</summary>
+/// <summary>Argument checks shared by <see cref="MatVec"/> and <see cref="MatMul"/>, and the choice of kernel for the row length.</summary>
 internal static unsafe class MatrixArguments
 {
     public static QuantKernel Validate(GgmlType weightType, byte* weights, long rows, int k, int xLength, int tokens, int yLength, KernelThreadPool pool)
@@ -26,15 +26,5 @@ internal static unsafe class MatrixArguments
         if (yLength < rows * tokens)
             throw new ArgumentException($"y has {yLength} elements, needs {tokens} x {rows}", "y");
         return kernel;
-    }
-
-    /// <summary>Quantizes one activation row into the pool's scratch (or returns x itself for float weights).</summary>
-    public static byte* QuantizeOne(in QuantKernel kernel, float* x, int k, KernelThreadPool pool)
-    {
-        if (kernel.QuantizeActivations == null)
-            return (byte*)x;
-        byte* activations = pool.Scratch.Get((nuint)kernel.ActivationRowBytes(k));
-        kernel.QuantizeActivations(x, k, activations);
-        return activations;
     }
 }
