@@ -1,13 +1,13 @@
-using Tessera.Kernels.Attention;
+using Tessera.Devices;
 using Tessera.Tensors;
 
 namespace Tessera.Models;
 
 /// <summary>
-/// What the forward needs from a KV cache: for a layer and a sequence, the keys and values of positions
-/// 0..<see cref="PositionCapacity"/>-1 laid out [positions, kvHeads, headDim] in <see cref="ElementType"/>.
-/// The forward writes the new tokens' K and V at their positions, then attends over positions 0..p.
-/// How cells are allocated and shared between sequences is the cache's business.
+/// What the forward needs from a KV cache: for each layer, the keys and values of every sequence in the memory of the
+/// device that runs that layer's attention (<see cref="DeviceKvLayer"/>). The forward writes the new tokens' K and V
+/// at their positions, then attends over positions 0..p. How cells are allocated and shared between sequences is the
+/// cache's business.
 /// </summary>
 public interface IKvCacheSeam
 {
@@ -17,5 +17,5 @@ public interface IKvCacheSeam
     /// <summary>Positions each sequence can hold.</summary>
     int PositionCapacity { get; }
 
-    KvCacheView View(int layer, int sequenceId);
+    DeviceKvLayer Layer(int layer);
 }

@@ -1,8 +1,8 @@
 using Tessera.Gguf;
-using Tessera.Kernels.Elementwise;
-using Tessera.Kernels.Threading;
+using Tessera.Devices;
 using Tessera.Models.Blocks;
 using Tessera.Models.Loading;
+using Tessera.Models.Placement;
 
 namespace Tessera.Models;
 
@@ -59,46 +59,94 @@ public sealed class TransformerModel : IDisposable
     public ForwardScratch CreateScratch(int maxTokens) => new(Hyperparameters, maxTokens);
 
     /// <summary>
-    /// Runs the batch through the model, storing its keys and values in <paramref name="cache"/>, and writes the
-    /// logits of the tokens that want them, in batch order, to <paramref name="logits"/> [batch.LogitCount, n_vocab].
+    /// Runs the batch through the model on the devices of <paramref name="placement"/>, storing its keys and values in
+    /// <paramref name="cache"/>, and writes the logits of the tokens that want them, in batch order, to
+    /// <paramref name="logits"/> [batch.LogitCount, n_vocab]. The residual stream moves between devices only where
+    /// consecutive parts run on different ones. A device failure surfaces as <see cref="Devices.DeviceFailedException"/>.
     /// </summary>
-    public void Forward(TokenBatch batch, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits, KernelThreadPool pool)
+    public void Forward(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits)
     {
-        Validate(batch, cache, scratch, logits);
+        Validate(batch, placement, cache, scratch, logits);
         var hp = Hyperparameters;
         int n = batch.Count;
         int embd = hp.EmbeddingLength;
-        var hidden = scratch.Hidden.AsSpan(0, n * embd);       // [n_tokens, n_embd]
+        foreach (var participant in placement.Devices)
+            participant.BeginStep();
+        FindSequenceRuns(batch, scratch.RunStarts);
+
+        var embedded = scratch.Embedded.AsSpan(0, n * embd);  // [n_tokens, n_embd]
         for (int t = 0; t < n; t++)
-            TokenEmbedding.DequantizeRow(batch.Tokens[t], hidden.Slice(t * embd, embd));
-        TraceValues("inp_embd", -1, hidden, n);
+            TokenEmbedding.DequantizeRow(batch.Tokens[t], embedded.Slice(t * embd, embd));
+        var current = scratch.On(placement.Attention[0].Device);
+        current.Device.Write(current.Hidden.Slice(0, n * embd), embedded);
+        TraceValues("inp_embd", -1, current.Hidden.Slice(0, n * embd), n);
 
         for (int layer = 0; layer < hp.LayerCount; layer++)
         {
-            AttentionBlock.Forward(this, layer, batch, cache, scratch, pool);
-            FeedForwardBlock.Forward(this, layer, n, scratch, pool);
-            TraceValues("l_out", layer, hidden, n);
+            current = MoveHidden(current, placement.Attention[layer].Device, n, scratch);
+            AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache.Layer(layer), current, scratch);
+            current = MoveHidden(current, placement.FeedForward[layer].Device, n, scratch);
+            FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch);
+            TraceValues("l_out", layer, current.Hidden.Slice(0, n * embd), n);
         }
 
         int outputs = 0;
-        var normed = scratch.Normed;                           // [n_outputs, n_embd]
         for (int t = 0; t < n; t++)
         {
             if (batch.WantsLogits[t])
-                RmsNorm.Apply(hidden.Slice(t * embd, embd), OutputNorm, hp.RmsEpsilon, normed.AsSpan(outputs++ * embd, embd));
+                scratch.OutputRows[outputs++] = t;
         }
-        if (outputs > 0)
-        {
-            TraceValues("result_norm", -1, normed.AsSpan(0, outputs * embd), outputs);
-            Linear.Apply(Output, normed.AsSpan(0, outputs * embd), outputs, logits[..(outputs * hp.VocabularySize)], pool);
-        }
+        if (outputs == 0)
+            return;
+        current = MoveHidden(current, placement.HeadDevice, n, scratch);
+        var device = current.Device;
+        var normed = current.Normed.Slice(0, outputs * embd);  // [n_outputs, n_embd]
+        device.GatherRows(current.Hidden.All, embd, scratch.OutputRows.AsSpan(0, outputs), normed);
+        device.RmsNorm(normed, placement.HeadNorm, hp.RmsEpsilon, normed);
+        TraceValues("result_norm", -1, normed, outputs);
+        device.LinearToHost(placement.Head, normed, outputs, logits[..(outputs * hp.VocabularySize)]);
     }
 
-    internal void TraceValues(string point, int layer, ReadOnlySpan<float> values, int tokens) => Trace?.Invoke(point, layer, values, tokens);
+    /// <summary>The residual stream [n_tokens, n_embd] on <paramref name="device"/>: copied over from where it is when that is another device.</summary>
+    private DeviceScratch MoveHidden(DeviceScratch from, ComputeDevice device, int tokens, ForwardScratch scratch)
+    {
+        if (from.Device == device)
+            return from;
+        var to = scratch.On(device);
+        int length = tokens * Hyperparameters.EmbeddingLength;
+        var staging = scratch.Embedded.AsSpan(0, length);
+        from.Device.Read(from.Hidden.Slice(0, length), staging);
+        device.Write(to.Hidden.Slice(0, length), staging);
+        return to;
+    }
 
-    private void Validate(TokenBatch batch, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits)
+    /// <summary>Batch indexes where each sequence's run of tokens starts, then the batch length (runs are contiguous).</summary>
+    private static void FindSequenceRuns(TokenBatch batch, int[] starts)
+    {
+        int runs = 0;
+        var sequences = batch.SequenceIds;
+        for (int t = 0; t < batch.Count; t++)
+        {
+            if (t == 0 || sequences[t] != sequences[t - 1])
+                starts[runs++] = t;
+        }
+        starts[runs] = batch.Count;
+    }
+
+    internal void TraceValues(string point, int layer, DeviceSpan values, int tokens)
+    {
+        if (Trace is null)
+            return;
+        var host = new float[values.Length];
+        values.Device.Read(values, host);
+        Trace(point, layer, host, tokens);
+    }
+
+    private void Validate(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits)
     {
         var hp = Hyperparameters;
+        if (placement.Model != this)
+            throw new ArgumentException("the placement belongs to another model", nameof(placement));
         if (batch.Count == 0)
             throw new ArgumentException("the batch is empty", nameof(batch));
         if (batch.Count > scratch.MaxTokens)

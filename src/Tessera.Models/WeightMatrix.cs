@@ -29,6 +29,9 @@ public readonly unsafe struct WeightMatrix
     public WeightMatrix Expert(int expert, long rowsPerExpert) =>
         new(Name, Type, Data + expert * rowsPerExpert * RowBytes, rowsPerExpert, Columns);
 
+    /// <summary>This matrix in the memory of <paramref name="device"/> (the CPU reads it in place).</summary>
+    public Devices.DeviceMatrix UploadTo(Devices.ComputeDevice device) => device.UploadMatrix(Name, Type, Data, Rows, Columns);
+
     /// <summary>Dequantizes row <paramref name="row"/> into <paramref name="destination"/> [Columns].</summary>
     public void DequantizeRow(long row, Span<float> destination)
     {

@@ -1,3 +1,5 @@
+using Tessera.Devices;
+using Tessera.Runtime.Placement;
 using Tessera.Tensors;
 
 namespace Tessera.Runtime;
@@ -23,4 +25,10 @@ public sealed record ContextOptions
 
     /// <summary>Kernel threads, the caller included; 0 means the physical cores.</summary>
     public int Threads { get; init; }
+
+    /// <summary>Where to run the model; null runs everything on the CPU without planning (no device is measured).</summary>
+    public PlacementOptions? Placement { get; init; }
+
+    /// <summary>Accelerators the planner may use; null means those <see cref="DeviceDiscovery"/> finds.</summary>
+    public IReadOnlyList<ComputeDevice>? Accelerators { get; init; }
 }

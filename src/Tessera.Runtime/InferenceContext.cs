@@ -1,21 +1,30 @@
+using Tessera.Devices;
+using Tessera.Devices.Cpu;
+using Tessera.Devices.Measurement;
 using Tessera.Kernels.Threading;
 using Tessera.Models;
+using Tessera.Models.Placement;
+using Tessera.Runtime.Placement;
 
 namespace Tessera.Runtime;
 
 /// <summary>
-/// Runs a model: owns the KV cache for <see cref="ContextOptions.SequenceCount"/> sequences, the kernel thread pool and
-/// the activation scratch. Prompts are processed in chunks of <see cref="BatchSize"/> tokens through the matrix-matrix
-/// kernels, single decode steps through the matrix-vector kernels. Sessions (<see cref="CreateSession"/>) each own one
-/// sequence. One forward at a time: calls are serialised.
+/// Runs a model: owns the KV cache for <see cref="ContextOptions.SequenceCount"/> sequences, the kernel thread pool, the
+/// activation scratch and the model's placement on devices (<see cref="Plan"/>). Prompts are processed in chunks of
+/// <see cref="BatchSize"/> tokens, single decode steps one token at a time. When a device fails mid-pass, its parts move
+/// to the CPU, the KV cells it held are recomputed from each sequence's history, and the pass is retried, so the
+/// request goes on. Sessions (<see cref="CreateSession"/>) each own one sequence. One forward at a time: calls are serialised.
 /// </summary>
 public sealed class InferenceContext : IDisposable
 {
     private readonly ForwardScratch _scratch;
     private readonly TokenBatch _batch;
+    private readonly TokenBatch _replayBatch;
     private readonly bool[] _sequenceInUse;
+    private readonly SequenceHistory[] _history;
     private readonly object _gate = new();
     private readonly bool _ownsPool;
+    private readonly PlanCostModel? _costs;
 
     public InferenceContext(TransformerModel model, ContextOptions? options = null, KernelThreadPool? pool = null)
     {
@@ -26,17 +35,59 @@ public sealed class InferenceContext : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(ContextSize, nameof(options.ContextSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options.BatchSize));
         BatchSize = Math.Min(options.BatchSize, ContextSize);
-        Cache = new KvCache(hp, ContextSize, options.SequenceCount, options.KvCacheType);
         _ownsPool = pool is null;
         Pool = pool ?? new KernelThreadPool(options.Threads);
+        Cpu = new CpuDevice(Pool);
+        try
+        {
+            var accelerators = options.Placement is null ? [] : options.Accelerators ?? DeviceDiscovery.Accelerators;
+            Devices = [Cpu, .. accelerators];
+            long kvLayerBytes = DeviceKvLayer.BytesFor(hp.KvHeadCount, hp.HeadDim, ContextSize, options.SequenceCount, options.KvCacheType);
+            if (options.Placement is null)
+            {
+                Plan = SingleDevicePlan(LayerAssignment.AllOn(Cpu, hp.LayerCount), "cpu only", kvLayerBytes);
+            }
+            else
+            {
+                _costs = new PlanCostModel(model, d => DeviceSpeedCache.GetOrMeasure(d, options.Placement.RemeasureDevices));
+                Plan = PlacementPlanner.Plan(model, Devices, options.Placement, _costs, kvLayerBytes, ScratchBytes(hp, BatchSize),
+                    options.Accelerators is null ? DeviceDiscovery.UnavailableReason : null);
+            }
+            Placement = ModelPlacement.Create(model, Plan.Assignment);
+            Cache = new KvCache(hp, ContextSize, options.SequenceCount, options.KvCacheType, Plan.Assignment.Attention);
+        }
+        catch
+        {
+            Placement?.Dispose();
+            if (_ownsPool)
+                Pool.Dispose();
+            throw;
+        }
         _scratch = model.CreateScratch(BatchSize);
         _batch = new TokenBatch(BatchSize);
+        _replayBatch = new TokenBatch(BatchSize);
         _sequenceInUse = new bool[options.SequenceCount];
+        _history = Enumerable.Range(0, options.SequenceCount).Select(_ => new SequenceHistory()).ToArray();
     }
 
     public TransformerModel Model { get; }
     public KvCache Cache { get; }
     public KernelThreadPool Pool { get; }
+    public CpuDevice Cpu { get; }
+
+    /// <summary>Every device this context may use, the CPU first.</summary>
+    public IReadOnlyList<ComputeDevice> Devices { get; }
+
+    /// <summary>Where each part of the model runs now (it changes when a device fails).</summary>
+    public ExecutionPlan Plan { get; private set; }
+
+    public ModelPlacement Placement { get; private set; }
+
+    /// <summary>Device failures seen and fallbacks carried out.</summary>
+    public int DeviceFailures { get; private set; }
+
+    /// <summary>Raised (under the context's lock) after each fallback.</summary>
+    public event Action<FallbackReport>? DeviceFallback;
 
     /// <summary>Positions per sequence.</summary>
     public int ContextSize { get; }
@@ -62,7 +113,10 @@ public sealed class InferenceContext : IDisposable
     internal void Release(int sequenceId)
     {
         lock (_gate)
+        {
             _sequenceInUse[sequenceId] = false;
+            _history[sequenceId].Clear();
+        }
     }
 
     /// <summary>One forward over a batch of at most <see cref="BatchSize"/> tokens from any live sequences;
@@ -70,7 +124,7 @@ public sealed class InferenceContext : IDisposable
     public void Forward(TokenBatch batch, Span<float> logits)
     {
         lock (_gate)
-            Model.Forward(batch, Cache, _scratch, logits, Pool);
+            Run(batch, logits);
     }
 
     /// <summary>
@@ -97,15 +151,124 @@ public sealed class InferenceContext : IDisposable
                 var target = _batch.LogitCount == 0 ? Span<float>.Empty
                     : every ? allLogits.Slice(written * vocab, _batch.LogitCount * vocab)
                     : lastLogits;
-                Model.Forward(_batch, Cache, _scratch, target, Pool);
+                Run(_batch, target);
                 written += _batch.LogitCount;
             }
         }
     }
 
+    /// <summary>One pass on the current placement; after a device failure, falls back and retries until it succeeds
+    /// (or the CPU itself fails, which propagates). Records what the pass computed for later replays.</summary>
+    private void Run(TokenBatch batch, Span<float> logits)
+    {
+        while (true)
+        {
+            try
+            {
+                Model.Forward(batch, Placement, Cache, _scratch, logits);
+                break;
+            }
+            catch (DeviceFailedException failure) when (failure.Device != Cpu)
+            {
+                FallBack(failure);
+            }
+        }
+        var tokens = batch.Tokens;
+        var sequences = batch.SequenceIds;
+        for (int start = 0; start < batch.Count;)
+        {
+            int end = start + 1;
+            while (end < batch.Count && sequences[end] == sequences[start])
+                end++;
+            _history[sequences[start]].Record(batch.Positions[start], tokens[start..end]);
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// Moves every part of the failed device to the CPU (the universal fallback; its weights are read again from the
+    /// mapped file), gives the moved layers new KV cells there and recomputes them by replaying each sequence's passes.
+    /// </summary>
+    private void FallBack(DeviceFailedException failure)
+    {
+        var failed = failure.Device;
+        DeviceFailures++;
+        var old = Plan.Assignment;
+        ComputeDevice Survivor(ComputeDevice d) => d == failed || d.Failed ? Cpu : d;
+        var assignment = new LayerAssignment(old.Attention.Select(Survivor).ToArray(), old.FeedForward.Select(Survivor).ToArray(), Survivor(old.Head));
+        var movedLayers = Enumerable.Range(0, old.LayerCount).Where(i => old.Attention[i] != assignment.Attention[i] || old.FeedForward[i] != assignment.FeedForward[i]).ToList();
+        string moved = (movedLayers.Count == 0 ? "" : $"layers {ExecutionPlan.Ranges(movedLayers)}") + (old.Head != assignment.Head ? (movedLayers.Count == 0 ? "" : " and ") + "the output head" : "");
+        moved = moved.Length == 0 ? "nothing was placed there" : $"{moved} moved to the CPU";
+
+        var previous = Placement;
+        Placement = ModelPlacement.Create(Model, assignment);
+        previous.Dispose();
+        _scratch.Release(failed);
+        for (int layer = 0; layer < assignment.LayerCount; layer++)
+            Cache.Relocate(layer, assignment.Attention[layer]);
+        var hp = Model.Hyperparameters;
+        long kvLayerBytes = Cache.LayerBytes;
+        Plan = _costs is null
+            ? SingleDevicePlan(assignment, Plan.Request, kvLayerBytes)
+            : Plan with
+            {
+                Assignment = assignment,
+                PredictedTokensPerSecond = 1 / _costs.StepSeconds(ModelPart.Of(Model), Flatten(assignment), Cpu),
+                WeightBytes = Placement.WeightBytes(),
+                KvBytes = assignment.Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
+                Notes = [.. Plan.Notes, $"{failed.Name} failed: {moved}"],
+            };
+
+        int recomputed = 0;
+        foreach (var history in _history)
+        {
+            foreach (var (start, tokens) in history.Passes())
+            {
+                _replayBatch.Clear();
+                int sequence = Array.IndexOf(_history, history);
+                for (int i = 0; i < tokens.Length; i++)
+                    _replayBatch.Add(tokens[i], start + i, sequence, wantsLogits: false);
+                Model.Forward(_replayBatch, Placement, Cache, _scratch, Span<float>.Empty);
+                recomputed += tokens.Length;
+            }
+        }
+        DeviceFallback?.Invoke(new FallbackReport(failed, failure.Message, moved, recomputed));
+    }
+
+    /// <summary>The assignment as one device per part, in <see cref="ModelPart.Of"/> order.</summary>
+    private static ComputeDevice[] Flatten(LayerAssignment a) =>
+        [.. Enumerable.Range(0, a.LayerCount).SelectMany(i => new[] { a.Attention[i], a.FeedForward[i] }), a.Head];
+
+    private ExecutionPlan SingleDevicePlan(LayerAssignment assignment, string request, long kvLayerBytes) => new()
+    {
+        Assignment = assignment,
+        Request = request,
+        PredictedTokensPerSecond = double.NaN,
+        WeightBytes = assignment.Devices.ToDictionary(d => d, d => d == Cpu ? Model.Layers.Sum(LayerBytes) + Model.Output.RowBytes * Model.Output.Rows : 0),
+        KvBytes = assignment.Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
+        Notes = [],
+    };
+
+    private static long LayerBytes(LayerWeights w) =>
+        new[] { w.Q, w.K, w.V, w.Output }.Concat(new[] { w.Gate, w.Up, w.Down, w.Router, w.ExpertGate, w.ExpertUp, w.ExpertDown }.Where(m => m.HasValue).Select(m => m!.Value))
+            .Sum(m => m.RowBytes * m.Rows);
+
+    /// <summary>Bytes of one device's activation buffers (<see cref="DeviceScratch"/>) for batches of <paramref name="tokens"/>.</summary>
+    private static long ScratchBytes(Hyperparameters hp, int tokens)
+    {
+        long embd = hp.EmbeddingLength;
+        long widest = Math.Max(Math.Max(embd, hp.QueryLength), hp.IsMixtureOfExperts ? hp.ExpertFeedForwardLength : hp.FeedForwardLength);
+        long floats = 3 * embd + Math.Max(embd, hp.QueryLength) + hp.QueryLength + 2L * hp.KvLength + 2 * widest
+            + (hp.IsMixtureOfExperts ? hp.ExpertCount + 2 * embd : 0);
+        return floats * tokens * sizeof(float) + 4L * 4 * (1 << 20);
+    }
+
     public void Dispose()
     {
         Cache.Dispose();
+        Placement.Dispose();
+        _scratch.Dispose();
+        Cpu.Dispose();
         if (_ownsPool)
             Pool.Dispose();
     }

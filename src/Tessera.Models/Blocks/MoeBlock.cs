@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
+using Tessera.Devices;
 using Tessera.Kernels.Elementwise;
-using Tessera.Kernels.Threading;
+using Tessera.Models.Placement;
 
 namespace Tessera.Models.Blocks;
 
@@ -8,31 +9,31 @@ namespace Tessera.Models.Blocks;
 /// Mixture-of-experts feed-forward: the router scores every expert per token, softmax, the top k are kept (ties to
 /// the lower expert id) and optionally renormalised to sum 1; output = sum over the chosen experts of
 /// weight * SwiGLU_expert(n). Tokens are grouped by expert, so each expert runs once over all tokens routed to it
-/// (a matrix-matrix product in prompt processing) and experts nobody chose are skipped.
+/// (a matrix-matrix product in prompt processing) and experts nobody chose are skipped. The router logits come back
+/// to the host (a few floats per token) to choose; the experts run on the sub-block's device.
 /// </summary>
 internal static class MoeBlock
 {
     /// <param name="normed">[tokens, n_embd]</param>
     /// <param name="output">[tokens, n_embd]</param>
-    public static void Forward(TransformerModel model, int layer, ReadOnlySpan<float> normed, int tokens, Span<float> output,
-        ForwardScratch s, KernelThreadPool pool)
+    public static void Forward(TransformerModel model, PlacedFeedForward w, DeviceSpan normed, int tokens, DeviceSpan output,
+        DeviceScratch s, ForwardScratch host)
     {
         var hp = model.Hyperparameters;
-        var w = model.Layers[layer];
+        var device = w.Device;
         int embd = hp.EmbeddingLength;
         int experts = hp.ExpertCount;
         int used = hp.ExpertUsedCount;
 
-        var router = s.RouterLogits.AsSpan(0, tokens * experts);     // [tokens, n_expert]
-        Linear.Apply(w.Router!.Value, normed, tokens, router, pool);
+        var routerLogits = s.RouterLogits!.Slice(0, tokens * experts);    // [tokens, n_expert]
+        device.Linear(w.Router!, normed, tokens, routerLogits);
+        var router = host.RouterLogits.AsSpan(0, tokens * experts);
+        device.Read(routerLogits, router);
         for (int t = 0; t < tokens; t++)
-            Route(router.Slice(t * experts, experts), s.SelectedExperts.AsSpan(t * used, used), s.ExpertWeights.AsSpan(t * used, used),
+            Route(router.Slice(t * experts, experts), host.SelectedExperts.AsSpan(t * used, used), host.ExpertWeights.AsSpan(t * used, used),
                 model.Options.NormalizeExpertWeights);
 
-        output.Clear();
-        var gate = w.ExpertGate!.Value;
-        var up = w.ExpertUp!.Value;
-        var down = w.ExpertDown!.Value;
+        device.Clear(output);
         for (int e = 0; e < experts; e++)
         {
             int routed = 0;
@@ -40,26 +41,22 @@ internal static class MoeBlock
             {
                 for (int j = 0; j < used; j++)
                 {
-                    if (s.SelectedExperts[t * used + j] != e)
+                    if (host.SelectedExperts[t * used + j] != e)
                         continue;
-                    s.ExpertTokens[routed] = t;
-                    s.ExpertSlots[routed] = j;
-                    normed.Slice(t * embd, embd).CopyTo(s.ExpertInput.AsSpan(routed * embd, embd));
+                    host.ExpertTokens[routed] = t;
+                    host.ExpertRouteWeights[routed] = host.ExpertWeights[t * used + j];
                     routed++;
                 }
             }
             if (routed == 0)
                 continue;
-            var expertOutput = s.ExpertOutput.AsSpan(0, routed * embd);   // [routed, n_embd]
-            FeedForwardBlock.SwiGluFeedForward(gate.Expert(e, hp.ExpertFeedForwardLength), up.Expert(e, hp.ExpertFeedForwardLength),
-                down.Expert(e, embd), s.ExpertInput.AsSpan(0, routed * embd), routed, s, expertOutput, pool);
-            for (int i = 0; i < routed; i++)
-            {
-                int t = s.ExpertTokens[i];
-                float weight = s.ExpertWeights[t * used + s.ExpertSlots[i]];
-                var target = output.Slice(t * embd, embd);
-                TensorPrimitives.MultiplyAdd(expertOutput.Slice(i * embd, embd), weight, target, target);
-            }
+            var rows = host.ExpertTokens.AsSpan(0, routed);
+            var input = s.ExpertInput!.Slice(0, routed * embd);           // [routed, n_embd]
+            var expertOutput = s.ExpertOutput!.Slice(0, routed * embd);   // [routed, n_embd]
+            device.GatherRows(normed, embd, rows, input);
+            FeedForwardBlock.SwiGluFeedForward(device, w.ExpertGate!.Expert(e, hp.ExpertFeedForwardLength), w.ExpertUp!.Expert(e, hp.ExpertFeedForwardLength),
+                w.ExpertDown!.Expert(e, embd), input, routed, s, expertOutput);
+            device.ScatterAddRows(expertOutput, embd, rows, host.ExpertRouteWeights.AsSpan(0, routed), output);
         }
     }
 

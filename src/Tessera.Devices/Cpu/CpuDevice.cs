@@ -1,0 +1,203 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels;
+using Tessera.Kernels.Attention;
+using Tessera.Kernels.Elementwise;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Devices.Cpu;
+
+/// <summary>
+/// The host processor as a device: our SIMD kernels on host memory, split over the kernel thread pool. Matrices are
+/// read where they lie (no copy), so placing a layer here costs no memory beyond its KV cache. Every weight type
+/// with a CPU kernel is supported; this is the device every plan can fall back to.
+/// </summary>
+public sealed unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
+{
+    private static readonly Lazy<string> CpuModel = new(ReadCpuModel);
+
+    public KernelThreadPool Pool { get; } = pool;
+
+    public override string Name => "cpu";
+    public override DeviceKind Kind => DeviceKind.Cpu;
+    public override string Description => $"{CpuModel.Value}, {Pool.ThreadCount} threads, {IsaName}";
+    public override string DriverVersion => $".NET {Environment.Version} {IsaName} {Pool.ThreadCount}t";
+    public override long MemoryTotal => HostMemory.Read().Total;
+    public override long MemoryFree => HostMemory.Read().Available;
+
+    /// <summary>The widest vector ISA the kernels dispatch to here.</summary>
+    public static string IsaName => Avx512BW.IsSupported ? (Avx512Vbmi.IsSupported ? "AVX-512 VBMI" : "AVX-512") : Avx2.IsSupported ? "AVX2" : "Vector128";
+
+    public override bool Supports(DeviceOp op, GgmlType weightType) => op switch
+    {
+        DeviceOp.MatVec or DeviceOp.MatMul or DeviceOp.MoeExperts => MatVec.Supports(weightType),
+        _ => true,
+    };
+
+    public override DeviceBuffer Allocate(int length) => new HostBuffer(this, length);
+
+    public override DeviceMatrix UploadMatrix(string name, GgmlType type, byte* data, long rows, int columns)
+    {
+        if (!MatVec.Supports(type))
+            throw new NotSupportedException($"tensor {name}: type {type} has no CPU matrix kernel");
+        return new HostMatrix(this, name, type, data, rows, columns);
+    }
+
+    public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int positionCount, int sequenceCount, GgmlType elementType) =>
+        new HostKvLayer(this, kvHeadCount, headDim, positionCount, sequenceCount, elementType);
+
+    public override void Write(DeviceSpan destination, ReadOnlySpan<float> source) => source.CopyTo(Host(destination));
+
+    public override void Read(DeviceSpan source, Span<float> destination) => Host(source).CopyTo(destination);
+
+    public override void Clear(DeviceSpan destination) => Host(destination).Clear();
+
+    public override void Linear(MatrixRows weight, DeviceSpan x, int tokens, DeviceSpan y) =>
+        Linear(weight, x, tokens, Host(y).Slice(0, tokens * weight.Count));
+
+    public override void LinearToHost(MatrixRows weight, DeviceSpan x, int tokens, Span<float> y) => Linear(weight, x, tokens, y);
+
+    /// <summary>The one place that chooses between the matrix-vector (one token) and matrix-matrix kernels.</summary>
+    private void Linear(in MatrixRows weight, DeviceSpan x, int tokens, Span<float> y)
+    {
+        var matrix = (HostMatrix)weight.Matrix;
+        int k = matrix.Columns;
+        var input = Host(x)[..(tokens * k)];
+        if (tokens == 1)
+            MatVec.Compute(matrix.Type, matrix.RowsStart(weight), weight.Count, k, input, y, Pool);
+        else
+            MatMul.Compute(matrix.Type, matrix.RowsStart(weight), weight.Count, k, input, tokens, y, Pool);
+    }
+
+    /// <summary>One token: one fused matrix-vector pass over all targets (x quantized once, one pool synchronisation).</summary>
+    public override void LinearShared(DeviceSpan x, int tokens, ReadOnlySpan<LinearTarget> targets)
+    {
+        int k = targets[0].Weight.Matrix.Columns;
+        bool fusable = tokens == 1 && targets.Length <= 4;
+        foreach (var target in targets)
+            fusable &= target.Weight.Matrix.Columns == k;
+        if (!fusable)
+        {
+            base.LinearShared(x, tokens, targets);
+            return;
+        }
+        Span<MatVecTarget> fused = stackalloc MatVecTarget[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            var (weight, output) = targets[i];
+            var matrix = (HostMatrix)weight.Matrix;
+            if (output.Length < weight.Count)
+                throw new ArgumentException($"output has {output.Length} entries, {weight.Count} rows needed", nameof(targets));
+            fused[i] = new MatVecTarget(matrix.Type, matrix.RowsStart(weight), weight.Count, HostPointer(output));
+        }
+        MatVec.ComputeShared(fused, k, Host(x)[..k], Pool);
+    }
+
+    public override void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y) =>
+        Kernels.Elementwise.RmsNorm.ApplyRows(Host(x), Host(weight.All), epsilon, Host(y));
+
+    public override void AddRows(DeviceSpan y, DeviceBuffer bias)
+    {
+        var values = Host(y);
+        var b = Host(bias.All);
+        for (int offset = 0; offset < values.Length; offset += b.Length)
+            TensorPrimitives.Add(values.Slice(offset, b.Length), b, values.Slice(offset, b.Length));
+    }
+
+    public override void Rope(DeviceSpan x, int tokens, int headCount, int headDim, int firstPosition, in RopeOptions options)
+    {
+        var values = Host(x);
+        int width = headCount * headDim;
+        for (int t = 0; t < tokens; t++)
+            Kernels.Elementwise.Rope.Apply(values.Slice(t * width, width), headCount, headDim, firstPosition + t, options);
+    }
+
+    public override void Attention(DeviceKvLayer cache, int sequence, int firstPosition, int tokens, int headCount,
+        DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
+    {
+        var view = ((HostKvLayer)cache).View(sequence);
+        int width = cache.KvHeadCount * cache.HeadDim;
+        var keys = Host(k);
+        var values = Host(v);
+        for (int t = 0; t < tokens; t++)
+            Store(view, firstPosition + t, keys.Slice(t * width, width), values.Slice(t * width, width));
+        ScaledDotProductAttention.Compute(Host(q), tokens, headCount, view, firstPosition, Host(output), Pool);
+    }
+
+    /// <summary>Writes one token's keys and values [n_head_kv * head_dim] at <paramref name="position"/>.</summary>
+    private static void Store(in KvCacheView view, int position, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
+    {
+        if (view.Type == GgmlType.F16)
+        {
+            HalfConversion.ToHalf(k, new Span<ushort>(view.KeyRow(position, 0), k.Length));
+            HalfConversion.ToHalf(v, new Span<ushort>(view.ValueRow(position, 0), v.Length));
+        }
+        else
+        {
+            k.CopyTo(new Span<float>(view.KeyRow(position, 0), k.Length));
+            v.CopyTo(new Span<float>(view.ValueRow(position, 0), v.Length));
+        }
+    }
+
+    public override void SwiGlu(DeviceSpan gate, DeviceSpan up, DeviceSpan output) =>
+        Kernels.Elementwise.SwiGlu.Apply(Host(gate), Host(up), Host(output));
+
+    public override void Add(DeviceSpan x, DeviceSpan y) => TensorPrimitives.Add(Host(x), Host(y), Host(x));
+
+    public override void Softmax(DeviceSpan x, int rowLength)
+    {
+        var values = Host(x);
+        for (int offset = 0; offset < values.Length; offset += rowLength)
+            Kernels.Elementwise.Softmax.Apply(values.Slice(offset, rowLength));
+    }
+
+    public override void GatherRows(DeviceSpan source, int rowLength, ReadOnlySpan<int> rows, DeviceSpan destination)
+    {
+        var from = Host(source);
+        var to = Host(destination);
+        for (int i = 0; i < rows.Length; i++)
+            from.Slice(rows[i] * rowLength, rowLength).CopyTo(to.Slice(i * rowLength, rowLength));
+    }
+
+    public override void ScatterAddRows(DeviceSpan source, int rowLength, ReadOnlySpan<int> rows, ReadOnlySpan<float> weights, DeviceSpan destination)
+    {
+        var from = Host(source);
+        var to = Host(destination);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var target = to.Slice(rows[i] * rowLength, rowLength);
+            TensorPrimitives.MultiplyAdd(from.Slice(i * rowLength, rowLength), weights[i], target, target);
+        }
+    }
+
+    public override void Synchronize()
+    {
+    }
+
+    /// <summary>The host memory behind a span of this device (an error naming the device when it is another's).</summary>
+    public static Span<float> Host(DeviceSpan span) => span.Buffer is HostBuffer host
+        ? host.Span.Slice(span.Offset, span.Length)
+        : throw new ArgumentException($"a buffer of device {span.Device.Name} was passed to the CPU");
+
+    private static float* HostPointer(DeviceSpan span) => ((HostBuffer)span.Buffer).Pointer + span.Offset;
+
+    private static string ReadCpuModel()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal))
+                    return line[(line.IndexOf(':') + 1)..].Trim();
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
