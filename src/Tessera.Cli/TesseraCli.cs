@@ -28,6 +28,7 @@ public static class TesseraCli
         root.Subcommands.Add(PerplexityCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));
+        root.Subcommands.Add(DevicesCommand.Create(output));
 
         var parsed = root.Parse(args);
         try
@@ -49,7 +50,8 @@ public static class TesseraCli
     }
 
     private static bool IsUserError(Exception e) => e is CliException or GgufFormatException or IOException
-        or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidDataException;
+        or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidDataException
+        or Runtime.Placement.PlacementException;
 }
 
 /// <summary>Where a command writes: results to <see cref="Out"/>, progress and diagnostics to <see cref="Error"/>.</summary>

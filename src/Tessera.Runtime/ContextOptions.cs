@@ -29,6 +29,10 @@ public sealed record ContextOptions
     /// <summary>Where to run the model; null runs everything on the CPU without planning (no device is measured).</summary>
     public PlacementOptions? Placement { get; init; }
 
+    /// <summary>Measured device speeds the planner works from; null measures each device once and caches the result on disk
+    /// (<see cref="Devices.Measurement.DeviceSpeedCache"/>).</summary>
+    public Func<ComputeDevice, Devices.Measurement.DeviceSpeed>? Speeds { get; init; }
+
     /// <summary>Accelerators the planner may use; null means those <see cref="DeviceDiscovery"/> finds.</summary>
     public IReadOnlyList<ComputeDevice>? Accelerators { get; init; }
 }

@@ -49,7 +49,7 @@ public sealed class InferenceContext : IDisposable
             }
             else
             {
-                _costs = new PlanCostModel(model, d => DeviceSpeedCache.GetOrMeasure(d, options.Placement.RemeasureDevices));
+                _costs = new PlanCostModel(model, options.Speeds ?? (d => DeviceSpeedCache.GetOrMeasure(d, options.Placement.RemeasureDevices)));
                 Plan = PlacementPlanner.Plan(model, Devices, options.Placement, _costs, kvLayerBytes, ScratchBytes(hp, BatchSize),
                     options.Accelerators is null ? DeviceDiscovery.UnavailableReason : null);
             }

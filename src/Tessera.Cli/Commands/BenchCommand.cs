@@ -25,6 +25,7 @@ public static class BenchCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per test" };
         var loading = new LoadModeArguments();
+        var devices = new DeviceArguments();
         var command = new Command("bench", "Measure prompt processing and generation speed");
         command.Arguments.Add(model);
         command.Options.Add(prompt);
@@ -33,6 +34,7 @@ public static class BenchCommand
         command.Options.Add(threads);
         command.Options.Add(json);
         loading.AddTo(command);
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             int promptTokens = parse.GetValue(prompt), genTokens = parse.GetValue(generate), reps = parse.GetValue(repetitions);
@@ -41,7 +43,7 @@ public static class BenchCommand
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads));
+            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"));
             using var session = inference.CreateSession();
             var runner = new BenchRunner(session, loaded.Model.VocabularySize);
             var results = new List<BenchResult>();

@@ -22,6 +22,7 @@ public static class PerplexityCommand
         var chunks = new Option<int>("--chunks") { Description = "Most chunks to score (0 = all)" };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var loading = new LoadModeArguments();
+        var devices = new DeviceArguments();
         var command = new Command("perplexity", "Perplexity of a model over a text, scored in chunks");
         command.Arguments.Add(model);
         command.Options.Add(file);
@@ -29,6 +30,7 @@ public static class PerplexityCommand
         command.Options.Add(chunks);
         command.Options.Add(threads);
         loading.AddTo(command);
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             int chunkSize = parse.GetValue(context);
@@ -46,7 +48,7 @@ public static class PerplexityCommand
             int requested = parse.GetValue(chunks);
             int chunkCount = requested > 0 ? Math.Min(requested, available) : available;
 
-            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize);
+            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"));
             using var session = inference.CreateSession();
             int vocab = loaded.Model.VocabularySize;
             var logits = new float[(long)(chunkSize - chunkSize / 2) * vocab];   // [scored half of a chunk, n_vocab]

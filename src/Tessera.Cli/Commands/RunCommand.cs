@@ -23,6 +23,7 @@ public static class RunCommand
         var context = new Option<int>("--ctx", "-c") { Description = $"Context size in tokens (0 = the model's, at most {LoadedModel.DefaultContextCap})" };
         var sampling = new SamplingArguments();
         var loading = new LoadModeArguments();
+        var devices = new DeviceArguments();
         var command = new Command("run", "Generate text from a prompt, or chat line by line when no prompt is given");
         command.Arguments.Add(model);
         command.Options.Add(prompt);
@@ -31,12 +32,13 @@ public static class RunCommand
         command.Options.Add(context);
         sampling.AddTo(command);
         loading.AddTo(command);
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             var samplerOptions = sampling.Read(parse);
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(count) };
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads));
+            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"));
             using var session = inference.CreateSession();
             var generator = new Generator(session, loaded.Tokenizer);
             var sampler = new Sampler(samplerOptions, loaded.Model.VocabularySize);

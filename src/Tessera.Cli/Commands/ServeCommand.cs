@@ -26,11 +26,13 @@ public static class ServeCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var cors = new Option<string[]>("--cors-origin") { Description = "Allow browser requests from this origin (repeatable); CORS is off otherwise", AllowMultipleArgumentsPerToken = false };
         var loading = new LoadModeArguments();
+        var devices = new DeviceArguments();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API");
         command.Arguments.Add(model);
         foreach (var option in new Option[] { host, port, parallel, maxQueue, apiKey, context, threads, cors })
             command.Options.Add(option);
         loading.AddTo(command);
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
@@ -47,6 +49,7 @@ public static class ServeCommand
                 ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable),
                 ContextSize = parse.GetValue(context),
                 Threads = parse.GetValue(threads),
+                Placement = devices.Read(parse),
                 CorsOrigins = parse.GetValue(cors) ?? [],
                 ConsoleLogging = true,
             };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Tessera.Gguf;
 using Tessera.Models;
 using Tessera.Runtime;
+using Tessera.Runtime.Placement;
 using Tessera.Tokenizers;
 
 namespace Tessera.Cli.Run;
@@ -48,14 +49,25 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>An inference context of <paramref name="contextSize"/> positions (0: the model's, capped at
     /// <see cref="DefaultContextCap"/>) for one sequence.</summary>
-    public InferenceContext CreateContext(int contextSize, int threads, int batchSize = ContextOptions.DefaultBatchSize)
+    /// <param name="placement">where to run the model; null keeps it on the CPU without planning</param>
+    /// <param name="diagnostics">receives the plan (when <paramref name="verbose"/>) and a line for each device fallback</param>
+    public InferenceContext CreateContext(int contextSize, int threads, int batchSize = ContextOptions.DefaultBatchSize,
+        PlacementOptions? placement = null, TextWriter? diagnostics = null, bool verbose = false)
     {
         if (contextSize < 0)
             throw new CliException($"--ctx {contextSize} must be positive");
         if (threads < 0)
             throw new CliException($"--threads {threads} must be positive");
         int context = contextSize > 0 ? contextSize : Math.Min(Model.Hyperparameters.ContextLength, DefaultContextCap);
-        return UserErrors.Guard(() => new InferenceContext(Model, new ContextOptions { ContextSize = context, Threads = threads, BatchSize = batchSize }));
+        var inference = UserErrors.Guard(() => new InferenceContext(Model,
+            new ContextOptions { ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement }));
+        if (diagnostics is not null)
+        {
+            if (verbose)
+                diagnostics.WriteLine(inference.Plan.Describe());
+            inference.DeviceFallback += report => diagnostics.WriteLine($"tessera: warning: {report}");
+        }
+        return inference;
     }
 
     /// <summary>Default context when none is asked for: models trained on 128K positions would otherwise reserve GBs of cache.</summary>

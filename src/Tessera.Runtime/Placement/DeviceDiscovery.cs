@@ -1,4 +1,4 @@
-
+using Tessera.Backends.OpenCL;
 using Tessera.Devices;
 
 namespace Tessera.Runtime.Placement;
@@ -18,7 +18,7 @@ public static class DeviceDiscovery
 
     private static (IReadOnlyList<ComputeDevice>, string?) Discover()
     {
-        ComputeDevice[] devices = []; string? reason = "TEMP";
+        var devices = OpenClPlatform.Discover(out string? reason).Cast<ComputeDevice>().ToArray();
         DeviceFaults.ApplyFromEnvironment(devices);
         return (devices, devices.Length == 0 ? reason : null);
     }

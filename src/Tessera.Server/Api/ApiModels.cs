@@ -44,7 +44,19 @@ public sealed record CompletionLogprobs(IReadOnlyList<string> Tokens, IReadOnlyL
 
 public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
 
-public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy);
+public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy, PlacementCard Placement);
+
+/// <summary>Where the model runs (a Tessera extension of the model object).</summary>
+public sealed record PlacementCard(string Request, double? PredictedTokensPerSecond, IReadOnlyList<DevicePlacementCard> Devices, IReadOnlyList<string> Notes)
+{
+    public static PlacementCard Of(Runtime.Placement.ExecutionPlan plan) => new(plan.Request,
+        double.IsFinite(plan.PredictedTokensPerSecond) ? Math.Round(plan.PredictedTokensPerSecond, 2) : null,
+        plan.Devices.Select(d => new DevicePlacementCard(d.Name, d.Kind.ToString().ToLowerInvariant(), plan.LayersOn(d),
+            plan.WeightBytes.GetValueOrDefault(d), plan.KvBytes.GetValueOrDefault(d))).ToArray(),
+        plan.Notes);
+}
+
+public sealed record DevicePlacementCard(string Name, string Kind, string Parts, long WeightBytes, long KvBytes);
 
 public sealed record TokenizeResponse(IReadOnlyList<int> Tokens);
 

@@ -17,7 +17,7 @@ internal static class InfoEndpoints
     public static async Task MetricsAsync(HttpContext http, ServerState state)
     {
         http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await http.Response.WriteAsync(state.Metrics.Render(state.Model?.Scheduler.Gauges), http.RequestAborted);
+        await http.Response.WriteAsync(state.Metrics.Render(state.Model?.Scheduler.Gauges, state.Model?.Context.Plan), http.RequestAborted);
     }
 
     public static async Task ModelsAsync(HttpContext http, ServerState state)
@@ -35,7 +35,7 @@ internal static class InfoEndpoints
         await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(Card(served), ServerJsonContext.Default.ModelCard));
     }
 
-    private static ModelCard Card(ServedModel served) => new(served.Id, "model", served.Created, "tessera");
+    private static ModelCard Card(ServedModel served) => new(served.Id, "model", served.Created, "tessera", PlacementCard.Of(served.Context.Plan));
 
     internal static async Task WriteJsonAsync(HttpContext http, byte[] body)
     {

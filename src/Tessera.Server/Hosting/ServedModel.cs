@@ -53,7 +53,15 @@ public sealed class ServedModel : IDisposable
                 BatchSize = options.BatchSize,
                 SequenceCount = options.Parallel,
                 Threads = options.Threads,
+                Placement = options.Placement,
             });
+            if (options.Placement is not null)
+                warn(context.Plan.Describe());
+            context.DeviceFallback += report =>
+            {
+                metrics.RecordFallback(report.Device.Name);
+                warn(report.ToString());
+            };
             var scheduler = new Scheduler(context, tokenizer, options.MaxQueue, metrics);
             string id = options.ModelId ?? Path.GetFileNameWithoutExtension(options.ModelPath);
             return new ServedModel(id, model, tokenizer, template, fromModel, context, scheduler);

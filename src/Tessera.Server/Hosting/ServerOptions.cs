@@ -52,6 +52,9 @@ public sealed record ServerOptions
     /// <summary>Kernel threads; 0 means the physical cores.</summary>
     public int Threads { get; init; }
 
+    /// <summary>Where the model runs (`--device`, `--gpu-layers`, `--override-tensor`); null keeps it on the CPU without planning.</summary>
+    public Runtime.Placement.PlacementOptions? Placement { get; init; }
+
     /// <summary>Origins allowed by CORS; empty means CORS stays off.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 

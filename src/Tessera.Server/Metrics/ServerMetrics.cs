@@ -21,6 +21,7 @@ public sealed class ServerMetrics
     private double _promptSeconds;
     private double _generationSeconds;
     private long _steps;
+    private readonly ConcurrentDictionary<string, long> _deviceFailures = new();
 
     public LatencyHistogram TimeToFirstToken { get; } =
         new("tessera_time_to_first_token_seconds", "Time from queueing a choice to its first generated token.", LatencyBounds);
@@ -46,13 +47,16 @@ public sealed class ServerMetrics
         }
     }
 
+    /// <summary>A device failed and its work moved to the remaining devices.</summary>
+    public void RecordFallback(string device) => _deviceFailures.AddOrUpdate(device, 1, (_, count) => count + 1);
+
     public long Steps
     {
         get { lock (_gate) return _steps; }
     }
 
     /// <summary>The exposition text; <paramref name="scheduler"/> is null while the model is loading.</summary>
-    public string Render(SchedulerGauges? scheduler)
+    public string Render(SchedulerGauges? scheduler, Runtime.Placement.ExecutionPlan? plan = null)
     {
         var text = new StringBuilder();
         text.Append("# HELP tessera_requests_total HTTP requests by endpoint and status.\n# TYPE tessera_requests_total counter\n");
@@ -77,6 +81,12 @@ public sealed class ServerMetrics
             Gauge(text, "tessera_kv_cells_cached", "KV cache cells kept by idle slots for prefix reuse.", gauges.CellsCached);
             Gauge(text, "tessera_kv_cells_total", "KV cache cells.", gauges.CellsTotal);
         }
+        text.Append("# HELP tessera_device_failures_total Device failures, each followed by a fallback to the remaining devices.\n# TYPE tessera_device_failures_total counter\n");
+        foreach (var (device, count) in _deviceFailures.OrderBy(p => p.Key, StringComparer.Ordinal))
+            text.Append(CultureInfo.InvariantCulture, $"tessera_device_failures_total{{device=\"{device}\"}} {count}\n");
+        Counter(text, "tessera_device_fallbacks_total", "Fallbacks carried out (requests kept running on the remaining devices).", _deviceFailures.Values.Sum());
+        if (plan is not null)
+            PlanMetrics.WriteTo(text, plan);
         return text.ToString();
     }
 

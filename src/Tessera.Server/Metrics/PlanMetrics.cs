@@ -1,0 +1,28 @@
+using System.Globalization;
+using System.Text;
+using Tessera.Runtime.Placement;
+
+namespace Tessera.Server.Metrics;
+
+/// <summary>The current placement in the Prometheus text format: per device the layers, weight and KV bytes it holds; the predicted speed.</summary>
+internal static class PlanMetrics
+{
+    public static void WriteTo(StringBuilder text, ExecutionPlan plan)
+    {
+        var a = plan.Assignment;
+        Family(text, "tessera_device_layers", "Layers whose attention runs on the device.", plan, d => a.Attention.Count(x => x == d));
+        Family(text, "tessera_device_weight_bytes", "Weight bytes placed on the device.", plan, d => plan.WeightBytes.GetValueOrDefault(d));
+        Family(text, "tessera_device_kv_bytes", "KV cache bytes on the device.", plan, d => plan.KvBytes.GetValueOrDefault(d));
+        Family(text, "tessera_device_output_head", "1 when the device runs the output head.", plan, d => a.Head == d ? 1 : 0);
+        double predicted = double.IsFinite(plan.PredictedTokensPerSecond) ? plan.PredictedTokensPerSecond : 0;
+        text.Append(CultureInfo.InvariantCulture,
+            $"# HELP tessera_plan_predicted_tokens_per_second Decode speed the planner predicted for the placement (0: not planned).\n# TYPE tessera_plan_predicted_tokens_per_second gauge\ntessera_plan_predicted_tokens_per_second {predicted}\n");
+    }
+
+    private static void Family(StringBuilder text, string name, string help, ExecutionPlan plan, Func<Tessera.Devices.ComputeDevice, double> value)
+    {
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} gauge\n");
+        foreach (var device in plan.Devices)
+            text.Append(CultureInfo.InvariantCulture, $"{name}{{device=\"{device.Name}\"}} {value(device)}\n");
+    }
+}
