@@ -214,8 +214,8 @@ public sealed class InferenceContext : IDisposable
             {
                 Assignment = assignment,
                 PredictedTokensPerSecond = 1 / _costs.StepSeconds(ModelPart.Of(Model), Flatten(assignment), Cpu),
-                WeightBytes = Placement.WeightBytes(),
-                KvBytes = assignment.Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
+                WeightBytes = Devices.ToDictionary(d => d, d => Placement.WeightBytes().GetValueOrDefault(d)),
+                KvBytes = Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
                 Notes = [.. Plan.Notes, $"{failed.Name} failed: {moved}"],
             };
 
@@ -242,10 +242,11 @@ public sealed class InferenceContext : IDisposable
     private ExecutionPlan SingleDevicePlan(LayerAssignment assignment, string request, long kvLayerBytes) => new()
     {
         Assignment = assignment,
+        Devices = Devices,
         Request = request,
         PredictedTokensPerSecond = double.NaN,
-        WeightBytes = assignment.Devices.ToDictionary(d => d, d => d == Cpu ? Model.Layers.Sum(LayerBytes) + Model.Output.RowBytes * Model.Output.Rows : 0),
-        KvBytes = assignment.Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
+        WeightBytes = Devices.ToDictionary(d => d, d => d == Cpu ? Model.Layers.Sum(LayerBytes) + Model.Output.RowBytes * Model.Output.Rows : 0),
+        KvBytes = Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
         Notes = [],
     };
 

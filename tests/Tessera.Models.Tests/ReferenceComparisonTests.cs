@@ -1,4 +1,5 @@
 using Tessera.Runtime;
+using Tessera.Runtime.Placement;
 using Tessera.Tensors;
 using Tessera.Testing;
 using Xunit.Abstractions;
@@ -19,13 +20,53 @@ public sealed class ReferenceComparisonTests(ITestOutputHelper output)
     /// <summary>Same context length as the reference run.</summary>
     private const int ReferenceContext = 512;
 
+    /// <summary>Every model on OpenCL, whole and split both ways (halves of the layers; the head goes with the last half).</summary>
+    public static TheoryData<string, string> SharedModelsOnOpenCl
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var file in Directory.GetFiles(SharedData.Models, "*.gguf").Select(Path.GetFileName).Order())
+            {
+                foreach (var placement in new[] { "opencl", "opencl-first-half", "opencl-last-half" })
+                    data.Add(file!, placement);
+            }
+            return data;
+        }
+    }
+
     [Theory]
     [MemberData(nameof(SharedModels))]
-    public void Matches_reference(string modelFile)
+    public void Matches_reference(string modelFile) => CompareWithReference(modelFile, placement: null);
+
+    [OpenClTheory]
+    [MemberData(nameof(SharedModelsOnOpenCl))]
+    public void Matches_reference_on_opencl(string modelFile, string placement)
+    {
+        using var model = ModelLoader.Load(SharedData.Model(modelFile));
+        int half = model.Hyperparameters.LayerCount / 2;
+        var options = placement switch
+        {
+            "opencl" => new PlacementOptions { Device = "opencl" },
+            // The last layers (and the head) on OpenCL, the first on the CPU.
+            "opencl-last-half" => new PlacementOptions { Device = "opencl", GpuLayers = model.Hyperparameters.LayerCount - half },
+            // The first layers on OpenCL, the rest and the head on the CPU.
+            _ => new PlacementOptions { Device = "cpu", Overrides = TensorOverride.Parse($@"^blk\.({string.Join('|', Enumerable.Range(0, Math.Max(1, half)))})\.=opencl") },
+        };
+        CompareWithReference(modelFile, options, model);
+    }
+
+    private void CompareWithReference(string modelFile, PlacementOptions? placement, TransformerModel? loaded = null)
     {
         var reference = ModelReference.Load(modelFile);
-        using var model = ModelLoader.Load(SharedData.Model(modelFile));
-        using var context = new InferenceContext(model, new ContextOptions { ContextSize = ReferenceContext, KvCacheType = GgmlType.F32, Threads = 2 });
+        using var owned = loaded is null ? ModelLoader.Load(SharedData.Model(modelFile)) : null;
+        var model = loaded ?? owned!;
+        using var context = new InferenceContext(model, new ContextOptions { ContextSize = ReferenceContext, KvCacheType = GgmlType.F32, Threads = 2, Placement = placement });
+        if (placement is not null)
+        {
+            output.WriteLine(context.Plan.Describe());
+            Assert.Contains(context.Plan.Devices, d => d.Name == "opencl");
+        }
         Assert.Equal(reference.VocabularySize, model.VocabularySize);
         var tolerance = ReferenceTolerance.For(model);
         double std = reference.LogitStd;

@@ -18,7 +18,8 @@ public sealed record ExecutionPlan
     public required IReadOnlyDictionary<ComputeDevice, long> KvBytes { get; init; }
     public required IReadOnlyList<string> Notes { get; init; }
 
-    public IReadOnlyList<ComputeDevice> Devices => Assignment.Devices;
+    /// <summary>Every device the plan considered, used or not (a failed one stays listed, holding nothing).</summary>
+    public required IReadOnlyList<ComputeDevice> Devices { get; init; }
 
     /// <summary>Layers whose attention and feed-forward both run on <paramref name="device"/>, and parts split off.</summary>
     public string LayersOn(ComputeDevice device)
@@ -49,7 +50,7 @@ public sealed record ExecutionPlan
         foreach (var device in Devices)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"  {device.Name,-8} {LayersOn(device)}; weights {Mib(WeightBytes.GetValueOrDefault(device))} MiB, KV {Mib(KvBytes.GetValueOrDefault(device))} MiB\n");
+                $"  {device.Name,-8} {(device.Failed ? "(failed) " : "")}{LayersOn(device)}; weights {Mib(WeightBytes.GetValueOrDefault(device))} MiB, KV {Mib(KvBytes.GetValueOrDefault(device))} MiB\n");
         }
         foreach (var note in Notes)
             text.Append("  note: ").Append(note).Append('\n');

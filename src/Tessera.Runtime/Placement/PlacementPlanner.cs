@@ -63,10 +63,11 @@ public static class PlacementPlanner
         return new ExecutionPlan
         {
             Assignment = assignment,
+            Devices = devices,
             Request = Describe(options),
             PredictedTokensPerSecond = 1 / seconds,
-            WeightBytes = assignment.Devices.ToDictionary(d => d, d => WeightBytes(parts, best, d)),
-            KvBytes = assignment.Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
+            WeightBytes = devices.ToDictionary(d => d, d => WeightBytes(parts, best, d)),
+            KvBytes = devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
             Notes = notes,
         };
     }

@@ -54,6 +54,7 @@ public sealed class ServedModel : IDisposable
                 SequenceCount = options.Parallel,
                 Threads = options.Threads,
                 Placement = options.Placement,
+                Accelerators = options.Accelerators,
             });
             if (options.Placement is not null)
                 warn(context.Plan.Describe());
