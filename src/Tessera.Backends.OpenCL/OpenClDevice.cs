@@ -26,6 +26,7 @@ public sealed unsafe class OpenClDevice : ComputeDevice
     private PoolBlock? _tableScratch;
     private PoolBlock? _indexScratch;
     private PoolBlock? _weightScratch;
+    private PoolBlock? _roundedScratch;
     private int _injectedError;
     private bool _disposed;
 
@@ -210,18 +211,48 @@ public sealed unsafe class OpenClDevice : ComputeDevice
         if (weight.Count == 0)
             return;
         var w = KernelArg.At(matrix.Block.Memory, (ulong)(matrix.Block.Offset + weight.FirstRow * matrix.RowBytes));
+        var input = RoundedActivations(matrix.SourceType, x, tokens * k);
         nuint group = (nuint)GroupSize;
         if (tokens == 1)
         {
             Launch(_kernels.MatVec(matrix.Type), "matvec", [(nuint)weight.Count * group], [group],
-                w, (ulong)matrix.RowBytes, At(x), At(y), k);
+                w, (ulong)matrix.RowBytes, input, At(y), k);
         }
         else
         {
             nuint tokenGroups = (nuint)((tokens + OpenClKernels.MatMulTokens - 1) / OpenClKernels.MatMulTokens);
             Launch(_kernels.MatMul(matrix.Type), "matmul", [(nuint)weight.Count * group, tokenGroups], [group, 1],
-                w, (ulong)matrix.RowBytes, At(x), At(y), k, weight.Count, tokens);
+                w, (ulong)matrix.RowBytes, input, At(y), k, weight.Count, tokens);
         }
+    }
+
+    /// <summary>
+    /// The input of a product with weights of <paramref name="fileType"/>: as it is for float weights; for quantized
+    /// ones rounded through the activation type the CPU's integer dot pairs the type with (Q8_0 or Q8_K blocks), so
+    /// that both devices compute the same products (and so do references that quantize activations).
+    /// </summary>
+    private KernelArg RoundedActivations(GgmlType fileType, DeviceSpan x, int length)
+    {
+        var activation = Kernels.MatVec.Supports(fileType) ? Kernels.MatVec.ActivationTypeFor(fileType) : GgmlType.F32;
+        (string kernel, int block) = activation switch
+        {
+            GgmlType.Q8_0 or GgmlType.Q8_1 => ("round_q8_0", 32),
+            GgmlType.Q8_K => ("round_q8_k", 256),
+            _ => ("", 0),
+        };
+        if (block == 0)
+            return At(x);
+        long bytes = (long)length * sizeof(float);
+        if (_roundedScratch is null || _roundedScratch.Bytes < bytes)
+        {
+            if (_roundedScratch is not null)
+                _pool.Free(_roundedScratch);
+            _roundedScratch = null;
+            _roundedScratch = _pool.Allocate(Math.Max(4096, 2 * bytes));
+        }
+        var rounded = KernelArg.At(_roundedScratch.Memory, (ulong)_roundedScratch.Offset / sizeof(float));
+        Launch(_kernels[kernel], kernel, [(nuint)(length / block)], default, At(x), rounded);
+        return rounded;
     }
 
     public override void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y)

@@ -11,7 +11,7 @@ namespace Tessera.Backends.OpenCL;
 internal sealed unsafe class OpenClKernels : IDisposable
 {
     /// <summary>Sources in build order: helpers first.</summary>
-    private static readonly string[] SourceFiles = ["common.cl", "matrix.cl", "elementwise.cl", "attention.cl"];
+    private static readonly string[] SourceFiles = ["common.cl", "matrix.cl", "activations.cl", "elementwise.cl", "attention.cl"];
 
     /// <summary>Widest attention head the kernel's local query copy holds.</summary>
     public const int MaxHeadDim = 512;
@@ -98,7 +98,7 @@ internal sealed unsafe class OpenClKernels : IDisposable
             yield return "matmul_" + suffix;
         }
         string[] others = ["rms_norm", "add_rows", "rope", "swiglu", "add", "softmax", "gather_rows", "scatter_add_rows",
-            "kv_store_f32", "kv_store_f16", "attention_f32", "attention_f16"];
+            "kv_store_f32", "kv_store_f16", "attention_f32", "attention_f16", "round_q8_0", "round_q8_k"];
         foreach (var name in others)
             yield return name;
     }

@@ -34,9 +34,11 @@ public sealed unsafe class LinearTests(ITestOutputHelper output)
                 return device.UploadMatrix("test.weight", Type, p, Rows, Columns);
         }
 
-        /// <summary>Asserts y[t, r] = Σ W[firstRow + r, k] x[t, k] in float64 within the tolerance relative to Σ|w·x|.</summary>
-        public void Check(ReadOnlySpan<float> x, int tokens, int firstRow, int count, ReadOnlySpan<float> y, string what)
+        /// <summary>Asserts y[t, r] = Σ W[firstRow + r, k] x'[t, k] in float64 within the tolerance relative to Σ|w·x'|,
+        /// x' being x rounded through the activation type the CPU pairs the weight type with (as the device does).</summary>
+        public void Check(ReadOnlySpan<float> input, int tokens, int firstRow, int count, ReadOnlySpan<float> y, string what)
         {
+            var x = RoundedLikeTheCpu(Type, input[..(tokens * Columns)], Columns);
             for (int t = 0; t < tokens; t++)
             {
                 for (int r = 0; r < count; r++)
@@ -55,6 +57,23 @@ public sealed unsafe class LinearTests(ITestOutputHelper output)
                 }
             }
         }
+    }
+
+    /// <summary>x with each row quantized to and back from the weight type's activation type (Q8_0 or Q8_K blocks),
+    /// by the scalar reference quantizers; unchanged for float weights.</summary>
+    private static float[] RoundedLikeTheCpu(GgmlType weightType, ReadOnlySpan<float> x, int columns)
+    {
+        var activation = Tessera.Kernels.MatVec.Supports(weightType) ? Tessera.Kernels.MatVec.ActivationTypeFor(weightType) : GgmlType.F32;
+        var rounded = x.ToArray();
+        if (activation is not (GgmlType.Q8_0 or GgmlType.Q8_1 or GgmlType.Q8_K))
+            return rounded;
+        var bytes = new byte[GgmlTypeTraits.Of(activation).BytesFor(columns)];
+        for (int offset = 0; offset < rounded.Length; offset += columns)
+        {
+            Quantization.Quantize(activation, rounded.AsSpan(offset, columns), bytes);
+            Quantization.Dequantize(activation, bytes, rounded.AsSpan(offset, columns));
+        }
+        return rounded;
     }
 
     private static readonly GgmlType[] Types =
