@@ -20,3 +20,11 @@ public sealed class OpenClTheoryAttribute : TheoryAttribute
 {
     public OpenClTheoryAttribute() => Skip = OpenClRequirement.SkipReason;
 }
+
+/// <summary>A fact about PoCL, the CPU OpenCL runtime CI installs (slower than our CPU kernels): skipped, saying so,
+/// where the `opencl` device is something else, such as a real GPU.</summary>
+public sealed class PoclFactAttribute : FactAttribute
+{
+    public PoclFactAttribute() => Skip = OpenClRequirement.SkipReason
+        ?? (DeviceDiscovery.Accelerators.First(d => d.Name == "opencl").Description.Contains("PoCL", StringComparison.Ordinal) ? null : "the opencl device is not PoCL");
+}

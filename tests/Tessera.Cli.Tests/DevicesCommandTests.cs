@@ -77,6 +77,18 @@ public sealed class DevicesCommandTests
         Assert.Contains("--gpu-layers 40 is more than the model's 5 layers", clamped.Error);
     }
 
+    [PoclFact]
+    public void Auto_keeps_everything_on_the_cpu_when_pocl_is_slower_and_says_why()
+    {
+        // PoCL runs OpenCL on the same cores as our CPU kernels, several times slower: the plan must not use it.
+        var result = CliRunner.Run("run", Stories, "-p", "Once", "--temp", "0", "-n", "2", "-v");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("placement (--device auto)", result.Error);
+        Assert.Contains("cpu      layers 0-4, output head", result.Error);
+        Assert.Contains("note: opencl is predicted slower", result.Error);
+        Assert.Contains("everything stays on the CPU", result.Error);
+    }
+
     [OpenClFact]
     public void A_fault_injected_at_step_5_falls_back_and_keeps_the_text()
     {

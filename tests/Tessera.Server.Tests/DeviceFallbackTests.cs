@@ -38,6 +38,9 @@ public sealed class DeviceFallbackTests
             Assert.Equal("layers 0-4, output head", placement.GetProperty("devices")[1].GetProperty("parts").GetString());
         }
         Assert.Equal(5, await server.MetricAsync("tessera_device_layers{device=\"opencl\"}"));
+        Assert.True(await server.MetricAsync("tessera_device_pool_live_bytes{device=\"opencl\"}") > 0);
+        double fragmentation = await server.MetricAsync("tessera_device_pool_fragmentation{device=\"opencl\"}");
+        Assert.InRange(fragmentation, 0, 1);
 
         device.InjectFault(6);
         var during = await CompleteAllAsync(server);

@@ -59,16 +59,12 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
 
     public override void LinearToHost(MatrixRows weight, DeviceSpan x, int tokens, Span<float> y) => Linear(weight, x, tokens, y);
 
-    /// <summary>The one place that chooses between the matrix-vector (one token) and matrix-matrix kernels.</summary>
+    /// <summary>MatMul makes the one choice between the matrix-vector (one token) and matrix-matrix kernels.</summary>
     private void Linear(in MatrixRows weight, DeviceSpan x, int tokens, Span<float> y)
     {
         var matrix = (HostMatrix)weight.Matrix;
         int k = matrix.Columns;
-        var input = Host(x)[..(tokens * k)];
-        if (tokens == 1)
-            MatVec.Compute(matrix.Type, matrix.RowsStart(weight), weight.Count, k, input, y, Pool);
-        else
-            MatMul.Compute(matrix.Type, matrix.RowsStart(weight), weight.Count, k, input, tokens, y, Pool);
+        MatMul.Compute(matrix.Type, matrix.RowsStart(weight), weight.Count, k, Host(x)[..(tokens * k)], tokens, y, Pool);
     }
 
     /// <summary>One token: one fused matrix-vector pass over all targets (x quantized once, one pool synchronisation).</summary>

@@ -14,9 +14,24 @@ internal static class PlanMetrics
         Family(text, "tessera_device_weight_bytes", "Weight bytes placed on the device.", plan, d => plan.WeightBytes.GetValueOrDefault(d));
         Family(text, "tessera_device_kv_bytes", "KV cache bytes on the device.", plan, d => plan.KvBytes.GetValueOrDefault(d));
         Family(text, "tessera_device_output_head", "1 when the device runs the output head.", plan, d => a.Head == d ? 1 : 0);
+        var pools = plan.Devices.OfType<Tessera.Backends.OpenCL.OpenClDevice>().Where(d => !d.Failed).ToList();
+        if (pools.Count > 0)
+        {
+            Pool(text, "tessera_device_pool_reserved_bytes", "Device memory the pool has reserved in pages.", pools, p => p.BytesReserved);
+            Pool(text, "tessera_device_pool_live_bytes", "Device memory handed out by the pool.", pools, p => p.BytesLive);
+            Pool(text, "tessera_device_pool_fragmentation", "1 - largest free range / all free bytes of the pool.", pools, p => p.Fragmentation);
+        }
         double predicted = double.IsFinite(plan.PredictedTokensPerSecond) ? plan.PredictedTokensPerSecond : 0;
         text.Append(CultureInfo.InvariantCulture,
             $"# HELP tessera_plan_predicted_tokens_per_second Decode speed the planner predicted for the placement (0: not planned).\n# TYPE tessera_plan_predicted_tokens_per_second gauge\ntessera_plan_predicted_tokens_per_second {predicted}\n");
+    }
+
+    private static void Pool(StringBuilder text, string name, string help, List<Tessera.Backends.OpenCL.OpenClDevice> devices,
+        Func<Tessera.Backends.OpenCL.OpenClPoolStatistics, double> value)
+    {
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} gauge\n");
+        foreach (var device in devices)
+            text.Append(CultureInfo.InvariantCulture, $"{name}{{device=\"{device.Name}\"}} {value(device.PoolStatistics)}\n");
     }
 
     private static void Family(StringBuilder text, string name, string help, ExecutionPlan plan, Func<Tessera.Devices.ComputeDevice, double> value)
