@@ -53,8 +53,24 @@ public sealed class InferenceContext : IDisposable
                 Plan = PlacementPlanner.Plan(model, Devices, options.Placement, _costs, kvLayerBytes, ScratchBytes(hp, BatchSize),
                     options.Accelerators is null ? DeviceDiscovery.UnavailableReason : null);
             }
-            Placement = ModelPlacement.Create(model, Plan.Assignment);
-            Cache = new KvCache(hp, ContextSize, options.SequenceCount, options.KvCacheType, Plan.Assignment.Attention);
+            while (true)
+            {
+                try
+                {
+                    Placement = ModelPlacement.Create(model, Plan.Assignment);
+                    Cache = new KvCache(hp, ContextSize, options.SequenceCount, options.KvCacheType, Plan.Assignment.Attention);
+                    break;
+                }
+                catch (DeviceFailedException failure) when (failure.Device != Cpu)
+                {
+                    // A device that fails while taking its weights or cells (out of memory, lost) leaves the plan at once.
+                    Placement?.Dispose();
+                    Placement = null!;
+                    DeviceFailures++;
+                    var (assignment, moved) = Without(Plan.Assignment, failure.Device);
+                    Plan = Replanned(assignment, $"{failure.Device.Name} failed while loading ({failure.Message}): {moved}", kvLayerBytes);
+                }
+            }
         }
         catch
         {
@@ -193,39 +209,21 @@ public sealed class InferenceContext : IDisposable
     {
         var failed = failure.Device;
         DeviceFailures++;
-        var old = Plan.Assignment;
-        ComputeDevice Survivor(ComputeDevice d) => d == failed || d.Failed ? Cpu : d;
-        var assignment = new LayerAssignment(old.Attention.Select(Survivor).ToArray(), old.FeedForward.Select(Survivor).ToArray(), Survivor(old.Head));
-        var movedLayers = Enumerable.Range(0, old.LayerCount).Where(i => old.Attention[i] != assignment.Attention[i] || old.FeedForward[i] != assignment.FeedForward[i]).ToList();
-        string moved = (movedLayers.Count == 0 ? "" : $"layers {ExecutionPlan.Ranges(movedLayers)}") + (old.Head != assignment.Head ? (movedLayers.Count == 0 ? "" : " and ") + "the output head" : "");
-        moved = moved.Length == 0 ? "nothing was placed there" : $"{moved} moved to the CPU";
-
+        var (assignment, moved) = Without(Plan.Assignment, failed);
         var previous = Placement;
         Placement = ModelPlacement.Create(Model, assignment);
         previous.Dispose();
         _scratch.Release(failed);
         for (int layer = 0; layer < assignment.LayerCount; layer++)
             Cache.Relocate(layer, assignment.Attention[layer]);
-        var hp = Model.Hyperparameters;
-        long kvLayerBytes = Cache.LayerBytes;
-        Plan = _costs is null
-            ? SingleDevicePlan(assignment, Plan.Request, kvLayerBytes)
-            : Plan with
-            {
-                Assignment = assignment,
-                PredictedTokensPerSecond = 1 / _costs.StepSeconds(ModelPart.Of(Model), Flatten(assignment), Cpu),
-                WeightBytes = Devices.ToDictionary(d => d, d => Placement.WeightBytes().GetValueOrDefault(d)),
-                KvBytes = Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
-                Notes = [.. Plan.Notes, $"{failed.Name} failed: {moved}"],
-            };
+        Plan = Replanned(assignment, $"{failed.Name} failed: {moved}", Cache.LayerBytes);
 
         int recomputed = 0;
-        foreach (var history in _history)
+        for (int sequence = 0; sequence < _history.Length; sequence++)
         {
-            foreach (var (start, tokens) in history.Passes())
+            foreach (var (start, tokens) in _history[sequence].Passes())
             {
                 _replayBatch.Clear();
-                int sequence = Array.IndexOf(_history, history);
                 for (int i = 0; i < tokens.Length; i++)
                     _replayBatch.Add(tokens[i], start + i, sequence, wantsLogits: false);
                 Model.Forward(_replayBatch, Placement, Cache, _scratch, Span<float>.Empty);
@@ -233,6 +231,36 @@ public sealed class InferenceContext : IDisposable
             }
         }
         DeviceFallback?.Invoke(new FallbackReport(failed, failure.Message, moved, recomputed));
+    }
+
+    /// <summary>The assignment with every part of <paramref name="failed"/> (or of any failed device) on the CPU, and
+    /// what moved, in words.</summary>
+    private (LayerAssignment Assignment, string Moved) Without(LayerAssignment old, ComputeDevice failed)
+    {
+        ComputeDevice Survivor(ComputeDevice d) => d == failed || d.Failed ? Cpu : d;
+        var assignment = new LayerAssignment(old.Attention.Select(Survivor).ToArray(), old.FeedForward.Select(Survivor).ToArray(), Survivor(old.Head));
+        var movedLayers = Enumerable.Range(0, old.LayerCount).Where(i => old.Attention[i] != assignment.Attention[i] || old.FeedForward[i] != assignment.FeedForward[i]).ToList();
+        string moved = (movedLayers.Count == 0 ? "" : $"layers {ExecutionPlan.Ranges(movedLayers)}")
+            + (old.Head != assignment.Head ? (movedLayers.Count == 0 ? "" : " and ") + "the output head" : "");
+        return (assignment, moved.Length == 0 ? "nothing was placed there" : $"{moved} moved to the CPU");
+    }
+
+    /// <summary>The plan after a failure: the new assignment, its predicted speed and bytes, and a note saying what happened.</summary>
+    private ExecutionPlan Replanned(LayerAssignment assignment, string note, long kvLayerBytes)
+    {
+        if (_costs is null)
+            return SingleDevicePlan(assignment, Plan.Request, kvLayerBytes) with { Notes = [.. Plan.Notes, note] };
+        var parts = ModelPart.Of(Model);
+        var flat = Flatten(assignment);
+        return Plan with
+        {
+            Assignment = assignment,
+            PredictedTokensPerSecond = 1 / _costs.StepSeconds(parts, flat, Cpu),
+            WeightBytes = Devices.ToDictionary(d => d, d => Enumerable.Range(0, parts.Count).Where(i => flat[i] == d)
+                .Sum(i => parts[i].Matrices.Sum(m => PlanCostModel.StoredBytes(m.Matrix, d)))),
+            KvBytes = Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
+            Notes = [.. Plan.Notes, note],
+        };
     }
 
     /// <summary>The assignment as one device per part, in <see cref="ModelPart.Of"/> order.</summary>

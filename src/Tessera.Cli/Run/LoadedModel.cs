@@ -65,6 +65,8 @@ public sealed class LoadedModel : IDisposable
         {
             if (verbose)
                 diagnostics.WriteLine(inference.Plan.Describe());
+            else if (inference.DeviceFailures > 0)
+                diagnostics.WriteLine($"tessera: warning: {inference.Plan.Notes[^1]}");
             inference.DeviceFallback += report => diagnostics.WriteLine($"tessera: warning: {report}");
         }
         return inference;

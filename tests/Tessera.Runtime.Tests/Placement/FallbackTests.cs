@@ -107,6 +107,19 @@ public sealed class FallbackTests(StoriesModel stories) : IClassFixture<StoriesM
     }
 
     [Fact]
+    public void A_device_failing_while_loading_leaves_the_plan_before_the_first_token()
+    {
+        using var cpuOnly = Context(null, null);
+        var expected = Greedy(cpuOnly, 8);
+        var sim = new SimulatedAccelerator(_pool, failOnUpload: true);
+        using var context = Context(sim, new PlacementOptions { Device = sim.Name });
+        Assert.Equal(1, context.DeviceFailures);
+        Assert.All(context.Plan.Assignment.Attention, d => Assert.Same(context.Cpu, d));
+        Assert.Contains(context.Plan.Notes, n => n.StartsWith("sim failed while loading") && n.Contains("layers 0-4 and the output head moved to the CPU"));
+        Assert.Equal(expected.Tokens, Greedy(context, 8).Tokens);
+    }
+
+    [Fact]
     public void Batched_sequences_survive_a_failure_between_them()
     {
         // Two sequences decoded in one batch per step, as the server does; the device fails at the fourth step.
