@@ -6,6 +6,7 @@ using Tessera.Devices.Cpu;
 using Tessera.Devices.Measurement;
 using Tessera.Kernels.Threading;
 using Tessera.Runtime.Placement;
+using Tessera.Tensors;
 
 namespace Tessera.Cli.Commands;
 
@@ -48,11 +49,12 @@ public static class DevicesCommand
     }
 
     public sealed record DeviceRow(string Name, string Kind, string Description, string Driver, long MemoryTotal, long MemoryFree,
-        IReadOnlyList<string> WeightTypes, IReadOnlyDictionary<string, double> MatvecGbPerSecond, IReadOnlyDictionary<string, double> MatmulGflopPerSecond,
+        IReadOnlyList<string> Operations, IReadOnlyList<string> WeightTypes, IReadOnlyDictionary<string, double> MatvecGbPerSecond, IReadOnlyDictionary<string, double> MatmulGflopPerSecond,
         double HostToDeviceGbPerSecond, double DeviceToHostGbPerSecond, double OperationMicroseconds);
 
     private static DeviceRow Describe(ComputeDevice device, DeviceSpeed speed) => new(
         device.Name, device.Kind.ToString().ToLowerInvariant(), device.Description, device.DriverVersion, device.MemoryTotal, device.MemoryFree,
+        Enum.GetValues<DeviceOp>().Where(op => device.Supports(op, GgmlType.F32)).Select(op => op.ToString()).ToArray(),
         DeviceBenchmark.Types.Where(t => device.Supports(DeviceOp.MatVec, t)).Select(t => t.ToString()).ToArray(),
         speed.MatVecBytesPerSecond.ToDictionary(p => p.Key.ToString(), p => Math.Round(p.Value / 1e9, 2)),
         speed.MatMulFlopsPerSecond.ToDictionary(p => p.Key.ToString(), p => Math.Round(p.Value / 1e9, 1)),
@@ -64,7 +66,8 @@ public static class DevicesCommand
         var c = CultureInfo.InvariantCulture;
         text.WriteLine(string.Create(c, $"{d.Name} ({d.Kind}): {d.Description}"));
         text.WriteLine(string.Create(c, $"  memory      {Units.Bytes(d.MemoryTotal)} total, {Units.Bytes(d.MemoryFree)} free"));
-        text.WriteLine($"  weights     {string.Join(' ', d.WeightTypes)} (others converted to F32 at load)");
+        text.WriteLine($"  operations  {string.Join(' ', d.Operations)}");
+        text.WriteLine($"  weights     {string.Join(' ', d.WeightTypes)} (matrix kernels; others converted to F32 at load)");
         text.WriteLine($"  matvec      {string.Join(", ", d.MatvecGbPerSecond.Select(p => string.Create(c, $"{p.Key} {p.Value:F1} GB/s")))}");
         text.WriteLine($"  matmul      {string.Join(", ", d.MatmulGflopPerSecond.Select(p => string.Create(c, $"{p.Key} {p.Value:F0} GFLOP/s")))}");
         text.WriteLine(string.Create(c, $"  transfers   {d.HostToDeviceGbPerSecond:F1} GB/s to, {d.DeviceToHostGbPerSecond:F1} GB/s from the device; {d.OperationMicroseconds:F1} us per operation"));
