@@ -85,6 +85,14 @@ public abstract class ComputeDevice : IDisposable
             Linear(target.Weight, x, tokens, target.Output);
     }
 
+    /// <summary>Independent single-token products (each its own matrix and input), such as the selected experts of a
+    /// decode step; devices may run them as one work list over all their compute units.</summary>
+    public virtual void LinearEach(ReadOnlySpan<LinearProduct> products)
+    {
+        foreach (var product in products)
+            Linear(product.Weight, product.X, 1, product.Output);
+    }
+
     /// <summary>y [tokens, w.Count] = x · w^T written to host memory (the output head's logits), in chunks of tokens so
     /// the device never holds more than a few MB of it.</summary>
     public virtual void LinearToHost(MatrixRows weight, DeviceSpan x, int tokens, Span<float> y)

@@ -48,3 +48,6 @@ public readonly record struct MatrixRows(DeviceMatrix Matrix, long FirstRow, int
 
 /// <summary>One product of a shared-input linear: <see cref="Output"/> [tokens, Weight.Count] = x · Weight^T.</summary>
 public readonly record struct LinearTarget(MatrixRows Weight, DeviceSpan Output);
+
+/// <summary>One single-token product of a batch of independent ones: <see cref="Output"/> [Weight.Count] = Weight · <see cref="X"/>.</summary>
+public readonly record struct LinearProduct(MatrixRows Weight, DeviceSpan X, DeviceSpan Output);

@@ -45,10 +45,11 @@ public static unsafe class MatVec
     /// <summary>
     /// Several matrix-vector products over the same x (a layer's q/k/v or gate/up projections) in one pass over the
     /// pool: x is quantized once per activation layout, and the threads synchronise once instead of once per matrix,
-    /// so the tail where one thread waits for the other's last rows is paid once.
+    /// so the tail where one thread waits for the other's last rows is paid once. Targets that carry their own x
+    /// (<see cref="MatVecTarget.X"/>: the selected experts of a decode step) join the same single pass.
     /// </summary>
     /// <param name="targets">1..<see cref="MaxSharedTargets"/> matrices of row length k, each with its [rows] output</param>
-    /// <param name="x">[k]</param>
+    /// <param name="x">[k], the input of the targets without their own (may be empty when all have one)</param>
     public static void ComputeShared(ReadOnlySpan<MatVecTarget> targets, int k, ReadOnlySpan<float> x, KernelThreadPool pool)
     {
         if (targets.Length is < 1 or > MaxSharedTargets)
@@ -61,8 +62,8 @@ public static unsafe class MatVec
             var target = targets[i];
             if (target.Y == null)
                 throw new ArgumentNullException(nameof(targets), $"matrix {i} has no output");
-            kernels[i] = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, 1, (int)Math.Min(int.MaxValue, target.Rows), pool);
-            if (FirstSameLayout(kernels, i, k) == i && kernels[i].QuantizeActivations != null)
+            kernels[i] = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, target.X != null ? k : x.Length, 1, (int)Math.Min(int.MaxValue, target.Rows), pool);
+            if (FirstSameLayout(targets, kernels, i, k) == i && kernels[i].QuantizeActivations != null)
                 activationBytes += Aligned((nuint)kernels[i].ActivationRowBytes(k));
         }
         byte* scratch = activationBytes == 0 ? null : pool.Scratch.Get(activationBytes);
@@ -72,16 +73,17 @@ public static unsafe class MatVec
             for (int i = 0; i < targets.Length; i++)
             {
                 var kernel = kernels[i];
-                int same = FirstSameLayout(kernels, i, k);
+                int same = FirstSameLayout(targets, kernels, i, k);
+                float* input = targets[i].X != null ? targets[i].X : xPointer;
                 byte* activations;
                 if (kernel.QuantizeActivations == null)
-                    activations = (byte*)xPointer;
+                    activations = (byte*)input;
                 else if (same < i)
                     activations = job.Parts[same].Activations;
                 else
                 {
                     activations = scratch;
-                    kernel.QuantizeActivations(xPointer, k, activations);
+                    kernel.QuantizeActivations(input, k, activations);
                     scratch += Aligned((nuint)kernel.ActivationRowBytes(k));
                 }
                 long rowsPerTask = RowsPerTask(targets[i].Rows, pool.ThreadCount);
@@ -104,15 +106,17 @@ public static unsafe class MatVec
         }
     }
 
-    /// <summary>Most matrices <see cref="ComputeShared"/> takes at once (q, k, v and one spare).</summary>
-    public const int MaxSharedTargets = 4;
+    /// <summary>Most matrices <see cref="ComputeShared"/> takes at once: q/k/v, or gate and up of the selected experts
+    /// of a few decode tokens.</summary>
+    public const int MaxSharedTargets = 32;
 
-    /// <summary>The first of kernels[0..i] whose activations are laid out like kernels[i]'s (and can be shared).</summary>
-    private static int FirstSameLayout(ReadOnlySpan<QuantKernel> kernels, int i, int k)
+    /// <summary>The first of kernels[0..i] reading the same input as target i with activations laid out like
+    /// kernels[i]'s (whose quantized activations it can share).</summary>
+    private static int FirstSameLayout(ReadOnlySpan<MatVecTarget> targets, ReadOnlySpan<QuantKernel> kernels, int i, int k)
     {
         for (int j = 0; j < i; j++)
         {
-            if (kernels[j].ActivationType == kernels[i].ActivationType && kernels[j].BlockSize == kernels[i].BlockSize
+            if (targets[j].X == targets[i].X && kernels[j].ActivationType == kernels[i].ActivationType && kernels[j].BlockSize == kernels[i].BlockSize
                 && kernels[j].ActivationRowBytes(k) == kernels[i].ActivationRowBytes(k))
                 return j;
         }
@@ -187,10 +191,13 @@ public static unsafe class MatVec
 }
 
 /// <summary>One matrix of a <see cref="MatVec.ComputeShared"/> call: [rows, k] weights in their file type and the [rows] output.</summary>
-public readonly unsafe struct MatVecTarget(GgmlType weightType, byte* weights, long rows, float* y)
+/// <remarks><see cref="X"/>, when set, is this matrix's own input [k] (several experts' products over different
+/// activations in one pass); otherwise the call's shared x is used.</remarks>
+public readonly unsafe struct MatVecTarget(GgmlType weightType, byte* weights, long rows, float* y, float* x = null)
 {
     public GgmlType WeightType { get; } = weightType;
     public byte* Weights { get; } = weights;
     public long Rows { get; } = rows;
     public float* Y { get; } = y;
+    public float* X { get; } = x;
 }

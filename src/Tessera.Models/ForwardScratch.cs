@@ -29,6 +29,7 @@ public sealed class ForwardScratch : IDisposable
             ExpertWeights = new float[maxTokens * hp.ExpertUsedCount];
             ExpertTokens = new int[maxTokens];
             ExpertRouteWeights = new float[maxTokens];
+            ExpertProducts = new LinearProduct[Blocks.MoeBlock.MaxParallelProducts];
         }
     }
 
@@ -42,6 +43,7 @@ public sealed class ForwardScratch : IDisposable
     internal float[] ExpertWeights { get; } = [];    // [n_tokens, n_expert_used]
     internal int[] ExpertTokens { get; } = [];       // [tokens routed to the current expert]
     internal float[] ExpertRouteWeights { get; } = [];  // [same]: the routing weight of each
+    internal LinearProduct[] ExpertProducts { get; } = [];  // the products of one parallel expert pass
 
     /// <summary>This forward's buffers on <paramref name="device"/>.</summary>
     public DeviceScratch On(ComputeDevice device)

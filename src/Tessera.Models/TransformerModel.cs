@@ -1,6 +1,7 @@
 using Tessera.Gguf;
 using Tessera.Devices;
 using Tessera.Models.Blocks;
+using Tessera.Models.Experts;
 using Tessera.Models.Loading;
 using Tessera.Models.Placement;
 
@@ -63,8 +64,10 @@ public sealed class TransformerModel : IDisposable
     /// <paramref name="cache"/>, and writes the logits of the tokens that want them, in batch order, to
     /// <paramref name="logits"/> [batch.LogitCount, n_vocab]. The residual stream moves between devices only where
     /// consecutive parts run on different ones. A device failure surfaces as <see cref="Devices.DeviceFailedException"/>.
+    /// MoE layers schedule their experts by <paramref name="schedule"/> and count their choices in <paramref name="statistics"/>.
     /// </summary>
-    public void Forward(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits)
+    public void Forward(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits,
+        MoeSchedule schedule = MoeSchedule.Auto, ExpertStatistics? statistics = null)
     {
         Validate(batch, placement, cache, scratch, logits);
         var hp = Hyperparameters;
@@ -86,7 +89,7 @@ public sealed class TransformerModel : IDisposable
             current = MoveHidden(current, placement.Attention[layer].Device, n, scratch);
             AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache.Layer(layer), current, scratch);
             current = MoveHidden(current, placement.FeedForward[layer].Device, n, scratch);
-            FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch);
+            FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch, schedule, statistics);
             TraceValues("l_out", layer, current.Hidden.Slice(0, n * embd), n);
         }
 

@@ -26,6 +26,9 @@ public sealed record ContextOptions
     /// <summary>Kernel threads, the caller included; 0 means the physical cores.</summary>
     public int Threads { get; init; }
 
+    /// <summary>How MoE layers schedule their experts (`--moe-schedule auto|off`).</summary>
+    public Models.Experts.MoeSchedule MoeSchedule { get; init; } = Models.Experts.MoeSchedule.Auto;
+
     /// <summary>Where to run the model; null runs everything on the CPU without planning (no device is measured).</summary>
     public PlacementOptions? Placement { get; init; }
 

@@ -3,6 +3,7 @@ using Tessera.Devices.Cpu;
 using Tessera.Devices.Measurement;
 using Tessera.Kernels.Threading;
 using Tessera.Models;
+using Tessera.Models.Experts;
 using Tessera.Models.Placement;
 using Tessera.Runtime.Placement;
 
@@ -83,6 +84,8 @@ public sealed class InferenceContext : IDisposable
         _batch = new TokenBatch(BatchSize);
         _replayBatch = new TokenBatch(BatchSize);
         _sequenceInUse = new bool[options.SequenceCount];
+        MoeSchedule = options.MoeSchedule;
+        ExpertStatistics = hp.IsMixtureOfExperts ? new ExpertStatistics(hp.LayerCount, hp.ExpertCount) : null;
         _history = Enumerable.Range(0, options.SequenceCount).Select(_ => new SequenceHistory()).ToArray();
     }
 
@@ -98,6 +101,12 @@ public sealed class InferenceContext : IDisposable
     public ExecutionPlan Plan { get; private set; }
 
     public ModelPlacement Placement { get; private set; }
+
+    /// <summary>How MoE layers schedule their experts.</summary>
+    public MoeSchedule MoeSchedule { get; }
+
+    /// <summary>Per MoE layer, how often each expert was chosen (null for dense models); replays do not count.</summary>
+    public ExpertStatistics? ExpertStatistics { get; }
 
     /// <summary>Device failures seen and fallbacks carried out.</summary>
     public int DeviceFailures { get; private set; }
@@ -181,7 +190,7 @@ public sealed class InferenceContext : IDisposable
         {
             try
             {
-                Model.Forward(batch, Placement, Cache, _scratch, logits);
+                Model.Forward(batch, Placement, Cache, _scratch, logits, MoeSchedule, ExpertStatistics);
                 break;
             }
             catch (DeviceFailedException failure) when (failure.Device != Cpu)
@@ -226,7 +235,7 @@ public sealed class InferenceContext : IDisposable
                 _replayBatch.Clear();
                 for (int i = 0; i < tokens.Length; i++)
                     _replayBatch.Add(tokens[i], start + i, sequence, wantsLogits: false);
-                Model.Forward(_replayBatch, Placement, Cache, _scratch, Span<float>.Empty);
+                Model.Forward(_replayBatch, Placement, Cache, _scratch, Span<float>.Empty, MoeSchedule);
                 recomputed += tokens.Length;
             }
         }

@@ -71,7 +71,7 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
     public override void LinearShared(DeviceSpan x, int tokens, ReadOnlySpan<LinearTarget> targets)
     {
         int k = targets[0].Weight.Matrix.Columns;
-        bool fusable = tokens == 1 && targets.Length <= 4;
+        bool fusable = tokens == 1 && targets.Length <= MatVec.MaxSharedTargets;
         foreach (var target in targets)
             fusable &= target.Weight.Matrix.Columns == k;
         if (!fusable)
@@ -89,6 +89,34 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
             fused[i] = new MatVecTarget(matrix.Type, matrix.RowsStart(weight), weight.Count, HostPointer(output));
         }
         MatVec.ComputeShared(fused, k, Host(x)[..k], Pool);
+    }
+
+    /// <summary>
+    /// Expert tensor parallelism: the rows of every product are split over all kernel threads as one work list (one
+    /// synchronisation), instead of one product at a time with a barrier each, so both cores stay busy when only a
+    /// few small experts are active. Products with the same row length go together, up to
+    /// <see cref="MatVec.MaxSharedTargets"/> per pass.
+    /// </summary>
+    public override void LinearEach(ReadOnlySpan<LinearProduct> products)
+    {
+        Span<MatVecTarget> fused = stackalloc MatVecTarget[MatVec.MaxSharedTargets];
+        for (int start = 0; start < products.Length;)
+        {
+            int k = products[start].Weight.Matrix.Columns;
+            int count = 0;
+            int end = start;
+            while (end < products.Length && count < fused.Length && products[end].Weight.Matrix.Columns == k)
+            {
+                var (weight, x, output) = products[end];
+                var matrix = (HostMatrix)weight.Matrix;
+                if (output.Length < weight.Count || x.Length < k)
+                    throw new ArgumentException($"product {end}: input or output is shorter than {matrix.Name} needs", nameof(products));
+                fused[count++] = new MatVecTarget(matrix.Type, matrix.RowsStart(weight), weight.Count, HostPointer(output), HostPointer(x));
+                end++;
+            }
+            MatVec.ComputeShared(fused[..count], k, ReadOnlySpan<float>.Empty, Pool);
+            start = end;
+        }
     }
 
     public override void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y) =>

@@ -1,4 +1,5 @@
 using Tessera.Devices;
+using Tessera.Models.Experts;
 using Tessera.Models.Placement;
 
 namespace Tessera.Models.Blocks;
@@ -6,7 +7,8 @@ namespace Tessera.Models.Blocks;
 /// <summary>Dense SwiGLU feed-forward sub-block: x += W_down · (silu(W_gate · n) * (W_up · n)) with n = rmsnorm(x).</summary>
 internal static class FeedForwardBlock
 {
-    public static void Forward(TransformerModel model, int layer, PlacedFeedForward w, int n, DeviceScratch s, ForwardScratch host)
+    public static void Forward(TransformerModel model, int layer, PlacedFeedForward w, int n, DeviceScratch s, ForwardScratch host,
+        MoeSchedule schedule, ExpertStatistics? statistics)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -18,7 +20,7 @@ internal static class FeedForwardBlock
 
         var projected = s.Projected.Slice(0, n * embd);        // [n_tokens, n_embd]
         if (hp.IsMixtureOfExperts)
-            MoeBlock.Forward(model, w, normed, n, projected, s, host);
+            MoeBlock.Forward(model, layer, w, normed, n, projected, s, host, schedule, statistics);
         else
             SwiGluFeedForward(device, w.Gate!, w.Up!, w.Down!, normed, n, s, projected);
         model.TraceValues("ffn_out", layer, projected, n);

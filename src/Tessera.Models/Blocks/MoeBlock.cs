@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Tessera.Devices;
 using Tessera.Kernels.Elementwise;
+using Tessera.Models.Experts;
 using Tessera.Models.Placement;
 
 namespace Tessera.Models.Blocks;
@@ -16,8 +17,8 @@ internal static class MoeBlock
 {
     /// <param name="normed">[tokens, n_embd]</param>
     /// <param name="output">[tokens, n_embd]</param>
-    public static void Forward(TransformerModel model, PlacedFeedForward w, DeviceSpan normed, int tokens, DeviceSpan output,
-        DeviceScratch s, ForwardScratch host)
+    public static void Forward(TransformerModel model, int layer, PlacedFeedForward w, DeviceSpan normed, int tokens, DeviceSpan output,
+        DeviceScratch s, ForwardScratch host, MoeSchedule schedule, ExpertStatistics? statistics)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -32,8 +33,15 @@ internal static class MoeBlock
         for (int t = 0; t < tokens; t++)
             Route(router.Slice(t * experts, experts), host.SelectedExperts.AsSpan(t * used, used), host.ExpertWeights.AsSpan(t * used, used),
                 model.Options.NormalizeExpertWeights);
+        statistics?.Record(layer, host.SelectedExperts.AsSpan(0, tokens * used), tokens);
 
         device.Clear(output);
+        if (schedule == MoeSchedule.Auto && 2 * tokens * used <= MaxParallelProducts && tokens * used <= host.MaxTokens
+            && tokens * used * hp.ExpertFeedForwardLength <= s.Gate.Length)
+        {
+            ExpertsInParallel(model, w, normed, tokens, output, s, host);
+            return;
+        }
         for (int e = 0; e < experts; e++)
         {
             int routed = 0;
@@ -57,6 +65,57 @@ internal static class MoeBlock
             FeedForwardBlock.SwiGluFeedForward(device, w.ExpertGate!.Expert(e, hp.ExpertFeedForwardLength), w.ExpertUp!.Expert(e, hp.ExpertFeedForwardLength),
                 w.ExpertDown!.Expert(e, embd), input, routed, s, expertOutput);
             device.ScatterAddRows(expertOutput, embd, rows, host.ExpertRouteWeights.AsSpan(0, routed), output);
+        }
+    }
+
+    /// <summary>Most products one parallel pass takes (gate and up of every selected expert of every token).</summary>
+    internal const int MaxParallelProducts = 32;
+
+    /// <summary>
+    /// Expert tensor parallelism for decode: gate and up of every (token, selected expert) as one list of products,
+    /// SwiGLU over all of them at once, every down projection as one list, then the weighted sum per token. Each
+    /// token's experts are taken in id order, as the expert-by-expert loop adds them, so one-token results are the same
+    /// to the bit.
+    /// </summary>
+    private static void ExpertsInParallel(TransformerModel model, PlacedFeedForward w, DeviceSpan normed, int tokens, DeviceSpan output,
+        DeviceScratch s, ForwardScratch host)
+    {
+        var hp = model.Hyperparameters;
+        var device = w.Device;
+        int embd = hp.EmbeddingLength;
+        int used = hp.ExpertUsedCount;
+        int ff = hp.ExpertFeedForwardLength;
+        int slots = tokens * used;
+        for (int t = 0; t < tokens; t++)
+            SortByExpert(host.SelectedExperts.AsSpan(t * used, used), host.ExpertWeights.AsSpan(t * used, used));
+
+        var products = host.ExpertProducts.AsSpan();
+        for (int slot = 0; slot < slots; slot++)
+        {
+            int t = slot / used, e = host.SelectedExperts[slot];
+            var x = normed.Slice(t * embd, embd);
+            products[2 * slot] = new(w.ExpertGate!.Expert(e, ff), x, s.Gate.Slice(slot * ff, ff));
+            products[2 * slot + 1] = new(w.ExpertUp!.Expert(e, ff), x, s.Up.Slice(slot * ff, ff));
+            host.ExpertTokens[slot] = t;
+        }
+        device.LinearEach(products[..(2 * slots)]);
+        device.SwiGlu(s.Gate.Slice(0, slots * ff), s.Up.Slice(0, slots * ff), s.Gate.Slice(0, slots * ff));
+        for (int slot = 0; slot < slots; slot++)
+            products[slot] = new(w.ExpertDown!.Expert(host.SelectedExperts[slot], embd), s.Gate.Slice(slot * ff, ff), s.ExpertOutput!.Slice(slot * embd, embd));
+        device.LinearEach(products[..slots]);
+        device.ScatterAddRows(s.ExpertOutput!.Slice(0, slots * embd), embd, host.ExpertTokens.AsSpan(0, slots), host.ExpertWeights.AsSpan(0, slots), output);
+    }
+
+    /// <summary>Orders one token's choices by expert id, carrying their weights along.</summary>
+    private static void SortByExpert(Span<int> experts, Span<float> weights)
+    {
+        for (int i = 1; i < experts.Length; i++)
+        {
+            for (int j = i; j > 0 && experts[j - 1] > experts[j]; j--)
+            {
+                (experts[j - 1], experts[j]) = (experts[j], experts[j - 1]);
+                (weights[j - 1], weights[j]) = (weights[j], weights[j - 1]);
+            }
         }
     }
 

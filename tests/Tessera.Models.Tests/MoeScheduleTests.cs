@@ -1,0 +1,161 @@
+using Tessera.Models.Experts;
+using Tessera.Runtime;
+using Tessera.Tensors;
+using Tessera.Testing;
+
+namespace Tessera.Models.Tests;
+
+/// <summary>
+/// MoE expert scheduling: the parallel expert pass (`--moe-schedule auto`) must give what the expert-by-expert loop
+/// gives: the same bits when every step is one token, the same greedy text and logits within kernel rounding when a
+/// step mixes tokens; and the expert statistics it keeps must add up.
+/// </summary>
+public sealed class MoeScheduleTests
+{
+    public static TheoryData<string> MoeModels => new(Directory.GetFiles(SharedData.Models, "syn-*.gguf").Select(Path.GetFileName)
+        .Where(f => f!.Contains("moe") || f.Contains("mixtral")).Order()!);
+
+    private static readonly int[] Prompt = [1, 15, 200, 37, 411, 98, 7, 300];
+
+    private static InferenceContext Context(TransformerModel model, MoeSchedule schedule, int sequences = 1) =>
+        new(model, new ContextOptions { ContextSize = 64, BatchSize = 16, SequenceCount = sequences, KvCacheType = GgmlType.F32, Threads = 2, MoeSchedule = schedule });
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+                best = i;
+        }
+        return best;
+    }
+
+    /// <summary>Greedy steps after the prompt, fed in one pass or one token at a time; every step's logits.</summary>
+    private static List<float[]> Greedy(InferenceContext context, int steps, bool tokenByToken)
+    {
+        using var session = context.CreateSession();
+        if (tokenByToken)
+        {
+            foreach (int token in Prompt)
+                session.Append(token);
+        }
+        else
+        {
+            session.Append(Prompt);
+        }
+        var logits = new List<float[]>();
+        for (int i = 0; i < steps; i++)
+        {
+            logits.Add(session.Logits.ToArray());
+            session.Append(ArgMax(session.Logits));
+        }
+        return logits;
+    }
+
+    [Theory]
+    [MemberData(nameof(MoeModels))]
+    public void One_token_steps_are_the_same_to_the_bit(string modelFile)
+    {
+        using var model = ModelLoader.Load(SharedData.Model(modelFile));
+        using var off = Context(model, MoeSchedule.Off);
+        using var on = Context(model, MoeSchedule.Auto);
+        var expected = Greedy(off, 12, tokenByToken: true);
+        var actual = Greedy(on, 12, tokenByToken: true);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(expected[i].AsSpan().SequenceEqual(actual[i]), $"{modelFile}: step {i} logits differ");
+    }
+
+    [Theory]
+    [MemberData(nameof(MoeModels))]
+    public void Prompts_and_batched_steps_give_the_same_greedy_text(string modelFile)
+    {
+        using var model = ModelLoader.Load(SharedData.Model(modelFile));
+        using var off = Context(model, MoeSchedule.Off, sequences: 3);
+        using var on = Context(model, MoeSchedule.Auto, sequences: 3);
+        var expected = Batched(off);
+        var actual = Batched(on);
+        Assert.Equal(expected.Tokens, actual.Tokens);
+        for (int i = 0; i < expected.Logits.Count; i++)
+        {
+            float scale = expected.Logits[i].Max(Math.Abs);
+            float error = expected.Logits[i].Zip(actual.Logits[i], (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(error <= 1e-3f * scale, $"{modelFile}: step {i} logits differ by {error} (max |logit| {scale})");
+        }
+    }
+
+    /// <summary>Three sequences' prompts, then 10 steps decoding all three in one batch, as the server does.</summary>
+    private static (List<int> Tokens, List<float[]> Logits) Batched(InferenceContext context)
+    {
+        int vocab = context.VocabularySize;
+        var batch = new Models.TokenBatch(16);
+        var logits = new float[3 * vocab];
+        var tokens = new List<int>();
+        var steps = new List<float[]>();
+        var next = new int[3];
+        var length = new int[3];
+        for (int s = 0; s < 3; s++)
+        {
+            batch.Clear();
+            var prompt = Prompt.Skip(s).ToArray();
+            for (int i = 0; i < prompt.Length; i++)
+                batch.Add(prompt[i], i, s, i == prompt.Length - 1);
+            context.Forward(batch, logits.AsSpan(0, vocab));
+            next[s] = ArgMax(logits.AsSpan(0, vocab));
+            length[s] = prompt.Length;
+        }
+        for (int step = 0; step < 10; step++)
+        {
+            batch.Clear();
+            for (int s = 0; s < 3; s++)
+            {
+                tokens.Add(next[s]);
+                batch.Add(next[s], length[s]++, s, true);
+            }
+            context.Forward(batch, logits);
+            steps.Add(logits.ToArray());
+            for (int s = 0; s < 3; s++)
+                next[s] = ArgMax(logits.AsSpan(s * vocab, vocab));
+        }
+        return (tokens, steps);
+    }
+
+    [Theory]
+    [MemberData(nameof(MoeModels))]
+    public void Statistics_count_every_choice_of_every_token(string modelFile)
+    {
+        using var model = ModelLoader.Load(SharedData.Model(modelFile));
+        using var context = Context(model, MoeSchedule.Auto);
+        Greedy(context, 6, tokenByToken: false);
+        var stats = context.ExpertStatistics!;
+        var hp = model.Hyperparameters;
+        int tokens = Prompt.Length + 6;
+        for (int layer = 0; layer < hp.LayerCount; layer++)
+        {
+            Assert.Equal(tokens, stats.Tokens(layer));
+            long selections = Enumerable.Range(0, hp.ExpertCount).Sum(e => stats.Selections(layer, e));
+            Assert.Equal((long)tokens * hp.ExpertUsedCount, selections);
+            // Each step (one prompt pass, six decode steps) makes an expert active at most once.
+            Assert.All(Enumerable.Range(0, hp.ExpertCount), e => Assert.InRange(stats.ActiveSteps(layer, e), 0, 7));
+            Assert.InRange(stats.Entropy(layer), 0, Math.Log2(hp.ExpertCount) + 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Statistics_are_exact_on_a_scripted_routing()
+    {
+        var stats = new ExpertStatistics(layerCount: 2, expertCount: 4);
+        stats.Record(0, [0, 1, 2, 1, 1, 3], tokens: 3);   // three tokens choosing two experts each
+        stats.Record(0, [1, 3], tokens: 1);
+        stats.Record(1, [2, 2], tokens: 2);
+        Assert.Equal(new long[] { 1, 4, 1, 2 }, Enumerable.Range(0, 4).Select(e => stats.Selections(0, e)));
+        Assert.Equal(new long[] { 1, 2, 1, 2 }, Enumerable.Range(0, 4).Select(e => stats.ActiveSteps(0, e)));
+        Assert.Equal(4, stats.Tokens(0));
+        Assert.Equal(new[] { (1, 4L), (3, 2L) }, stats.Top(0, 2));
+        Assert.Equal(0, stats.Entropy(1));
+        Assert.Equal(2, stats.Selections(1, 2));
+        var uniform = new ExpertStatistics(1, 4);
+        uniform.Record(0, [0, 1, 2, 3], 4);
+        Assert.Equal(2.0, uniform.Entropy(0), 12);
+    }
+}
