@@ -134,11 +134,53 @@ public sealed unsafe class MatrixKernelTests
             MatVec.ComputeShared(targets, k, x, pool);
             for (int i = 0; i < types.Length; i++)
                 Assert.True(separate[i].AsSpan().SequenceEqual(shared[i]), $"matrix {i} ({types[i]}) differs in the shared pass ({random})");
-            Assert.Throws<ArgumentOutOfRangeException>(() => MatVec.ComputeShared([.. targets, targets[0]], k, x, pool));
+            var tooMany = Enumerable.Repeat(targets[0], MatVec.MaxSharedTargets + 1).ToArray();
+            Assert.Throws<ArgumentOutOfRangeException>(() => MatVec.ComputeShared(tooMany, k, x, pool));
         }
         finally
         {
             foreach (var handle in handles.Concat(sharedHandles))
+                handle.Free();
+        }
+    }
+
+    [Fact]
+    public void Targets_with_their_own_inputs_equal_separate_matvecs_bit_for_bit()
+    {
+        // The selected experts of a decode step: each matrix reads its own x, all in one pass; two share one x.
+        var random = new TestRandom();
+        const int k = 256;
+        var types = new[] { GgmlType.Q4_K, GgmlType.Q4_K, GgmlType.Q8_0, GgmlType.Q6_K, GgmlType.F16 };
+        var rowCounts = new[] { 41, 7, 66, 13, 29 };
+        var inputs = new[] { random.Floats(k), random.Floats(k), random.Floats(k), random.Floats(k) };
+        int[] inputOf = [0, 0, 1, 2, 3];
+        using var pool = new KernelThreadPool(2);
+        var matrices = types.Select((type, i) => new QuantizedRows(type, MatVec.ActivationTypeFor(type), k, rowCounts[i], random)).ToArray();
+        var pins = new List<System.Runtime.InteropServices.GCHandle>();
+        byte* Pin(Array array)
+        {
+            var handle = System.Runtime.InteropServices.GCHandle.Alloc(array, System.Runtime.InteropServices.GCHandleType.Pinned);
+            pins.Add(handle);
+            return (byte*)handle.AddrOfPinnedObject();
+        }
+        try
+        {
+            var separate = rowCounts.Select(r => new float[r]).ToArray();
+            var together = rowCounts.Select(r => new float[r]).ToArray();
+            var targets = new MatVecTarget[types.Length];
+            for (int i = 0; i < types.Length; i++)
+            {
+                var w = Pin(matrices[i].Weights);
+                MatVec.Compute(types[i], w, rowCounts[i], k, inputs[inputOf[i]], separate[i], pool);
+                targets[i] = new MatVecTarget(types[i], w, rowCounts[i], (float*)Pin(together[i]), (float*)Pin(inputs[inputOf[i]]));
+            }
+            MatVec.ComputeShared(targets, k, ReadOnlySpan<float>.Empty, pool);
+            for (int i = 0; i < types.Length; i++)
+                Assert.True(separate[i].AsSpan().SequenceEqual(together[i]), $"matrix {i} ({types[i]}) differs in the joint pass ({random})");
+        }
+        finally
+        {
+            foreach (var handle in pins)
                 handle.Free();
         }
     }
