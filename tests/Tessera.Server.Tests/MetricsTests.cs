@@ -35,4 +35,20 @@ public sealed class MetricsTests
         foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.StartsWith('#')))
             Assert.True(double.TryParse(line[(line.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out _), line);
     }
+
+    [Fact]
+    public async Task Metrics_of_a_moe_model_show_each_layers_top_experts_and_entropy()
+    {
+        await using var server = await TestServer.StartAsync(model: "syn-mixtral-Q4_0.gguf", parallel: 2, contextSize: 128);
+        await server.PostJsonAsync("/v1/completions", """{"prompt":"Once upon a time","max_tokens":5,"temperature":0}""");
+        string text = await server.Http.GetStringAsync("/metrics");
+        // Two layers of 8 experts, 2 chosen per token: each layer lists its 4 most chosen experts.
+        var selections = text.Split('\n').Where(l => l.StartsWith("tessera_moe_expert_selections_total{layer=\"0\"", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, selections.Count);
+        var counts = selections.Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(counts.OrderByDescending(c => c), counts);
+        Assert.True(counts[0] > 0);
+        double entropy = await server.MetricAsync("tessera_moe_routing_entropy_bits{layer=\"1\"}");
+        Assert.InRange(entropy, 0.01, 3.0);
+    }
 }

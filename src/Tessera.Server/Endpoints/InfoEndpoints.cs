@@ -17,7 +17,7 @@ internal static class InfoEndpoints
     public static async Task MetricsAsync(HttpContext http, ServerState state)
     {
         http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await http.Response.WriteAsync(state.Metrics.Render(state.Model?.Scheduler.Gauges, state.Model?.Context.Plan), http.RequestAborted);
+        await http.Response.WriteAsync(state.Metrics.Render(state.Model?.Scheduler.Gauges, state.Model?.Context.Plan, state.Model?.Context.ExpertStatistics), http.RequestAborted);
     }
 
     public static async Task ModelsAsync(HttpContext http, ServerState state)

@@ -7,6 +7,23 @@ namespace Tessera.Server.Metrics;
 /// <summary>The current placement in the Prometheus text format: per device the layers, weight and KV bytes it holds; the predicted speed.</summary>
 internal static class PlanMetrics
 {
+    /// <summary>Experts per layer listed in the metrics (the most selected).</summary>
+    private const int TopExperts = 4;
+
+    /// <summary>MoE routing: the most selected experts of each layer with their counts, and each layer's entropy.</summary>
+    public static void WriteExperts(StringBuilder text, Tessera.Models.Experts.ExpertStatistics stats)
+    {
+        text.Append("# HELP tessera_moe_expert_selections_total Tokens routed to the layer's most selected experts.\n# TYPE tessera_moe_expert_selections_total counter\n");
+        for (int layer = 0; layer < stats.LayerCount; layer++)
+        {
+            foreach (var (expert, count) in stats.Top(layer, TopExperts))
+                text.Append(CultureInfo.InvariantCulture, $"tessera_moe_expert_selections_total{{layer=\"{layer}\",expert=\"{expert}\"}} {count}\n");
+        }
+        text.Append("# HELP tessera_moe_routing_entropy_bits Entropy of the layer's expert choices (log2 of the expert count when uniform).\n# TYPE tessera_moe_routing_entropy_bits gauge\n");
+        for (int layer = 0; layer < stats.LayerCount; layer++)
+            text.Append(CultureInfo.InvariantCulture, $"tessera_moe_routing_entropy_bits{{layer=\"{layer}\"}} {stats.Entropy(layer):G6}\n");
+    }
+
     public static void WriteTo(StringBuilder text, ExecutionPlan plan)
     {
         var a = plan.Assignment;

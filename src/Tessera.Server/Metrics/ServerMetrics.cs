@@ -56,7 +56,7 @@ public sealed class ServerMetrics
     }
 
     /// <summary>The exposition text; <paramref name="scheduler"/> is null while the model is loading.</summary>
-    public string Render(SchedulerGauges? scheduler, Runtime.Placement.ExecutionPlan? plan = null)
+    public string Render(SchedulerGauges? scheduler, Runtime.Placement.ExecutionPlan? plan = null, Models.Experts.ExpertStatistics? experts = null)
     {
         var text = new StringBuilder();
         text.Append("# HELP tessera_requests_total HTTP requests by endpoint and status.\n# TYPE tessera_requests_total counter\n");
@@ -87,6 +87,8 @@ public sealed class ServerMetrics
         Counter(text, "tessera_device_fallbacks_total", "Fallbacks carried out (requests kept running on the remaining devices).", _deviceFailures.Values.Sum());
         if (plan is not null)
             PlanMetrics.WriteTo(text, plan);
+        if (experts is not null)
+            PlanMetrics.WriteExperts(text, experts);
         return text.ToString();
     }
 
