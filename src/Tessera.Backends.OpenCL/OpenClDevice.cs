@@ -255,6 +255,19 @@ public sealed unsafe class OpenClDevice : ComputeDevice
         return rounded;
     }
 
+    /// <summary>Zeroes the span on the device (no zeros cross the bus).</summary>
+    public override void Clear(DeviceSpan destination)
+    {
+        ThrowIfFailed();
+        var buffer = Own(destination, nameof(destination));
+        if (destination.Length == 0)
+            return;
+        float zero = 0;
+        Check(OpenClNative.clEnqueueFillBuffer(_queue.Value, buffer.Block.Memory, &zero, sizeof(float),
+            (nuint)(buffer.Block.Offset + (long)destination.Offset * sizeof(float)), (nuint)destination.Length * sizeof(float), 0, null, null),
+            "clEnqueueFillBuffer");
+    }
+
     public override void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y)
     {
         ThrowIfFailed();

@@ -68,6 +68,15 @@ public sealed class ElementwiseTests : IDisposable
     }
 
     [OpenClTheory]
+    [InlineData(1, 0)]
+    [InlineData(37, 5)]
+    [InlineData(300, 299)]
+    public void ClearZeroesOnlyTheSpan(int length, int offset)
+    {
+        Both([_random.Floats(offset + length + 3)], (d, b) => d.Clear(b[0].Slice(offset, length)), 0, 0, "clear");
+    }
+
+    [OpenClTheory]
     [InlineData(RopeStyle.Normal, 1, 4, 64, 0, 0, 10000f, 1f)]
     [InlineData(RopeStyle.Normal, 5, 8, 128, 3, 0, 500000f, 1f)]
     [InlineData(RopeStyle.Neox, 3, 2, 64, 7, 0, 1000000f, 0.25f)]
