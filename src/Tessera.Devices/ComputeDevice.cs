@@ -15,10 +15,21 @@ public abstract class ComputeDevice : IDisposable
     /// <summary>Floats an output-to-host product keeps on the device at once (see <see cref="LinearToHost"/>).</summary>
     private const int HostOutputChunkFloats = 4 << 20;
 
+    private static int _nextId;
     private DeviceBuffer? _hostOutputStaging;
     private float[] _zeros = [];
     private long _step;
     private long? _faultStep;
+
+    /// <summary>
+    /// A device runs one thing at a time (its scratch buffers and, for OpenCL, its kernel objects are shared by its
+    /// operations): whoever drives a device that others may drive too (a process-wide accelerator) holds this lock
+    /// for the whole pass or measurement. Take several in <see cref="Id"/> order.
+    /// </summary>
+    public object Gate { get; } = new();
+
+    /// <summary>Creation order, for taking several devices' <see cref="Gate"/>s without deadlock.</summary>
+    public int Id { get; } = Interlocked.Increment(ref _nextId);
 
     /// <summary>Short name used on the command line and in plans: `cpu`, `opencl`, `opencl1`.</summary>
     public abstract string Name { get; }

@@ -26,6 +26,8 @@ public sealed class InferenceContext : IDisposable
     private readonly object _gate = new();
     private readonly bool _ownsPool;
     private readonly PlanCostModel? _costs;
+    private ComputeDevice[] _shared = [];
+    private ModelPlacement? _sharedFor;
 
     public InferenceContext(TransformerModel model, ContextOptions? options = null, KernelThreadPool? pool = null)
     {
@@ -185,6 +187,26 @@ public sealed class InferenceContext : IDisposable
     /// <summary>One pass on the current placement; after a device failure, falls back and retries until it succeeds
     /// (or the CPU itself fails, which propagates). Records what the pass computed for later replays.</summary>
     private void Run(TokenBatch batch, Span<float> logits)
+    {
+        // Accelerators are shared by the process's contexts: hold each one used (in Id order) for the whole pass.
+        if (_sharedFor != Placement)
+            (_shared, _sharedFor) = (Placement.Devices.Where(d => d != Cpu).OrderBy(d => d.Id).ToArray(), Placement);
+        var shared = _shared;
+        int held = 0;
+        try
+        {
+            for (; held < shared.Length; held++)
+                Monitor.Enter(shared[held].Gate);
+            RunHeld(batch, logits);
+        }
+        finally
+        {
+            for (int i = held - 1; i >= 0; i--)
+                Monitor.Exit(shared[i].Gate);
+        }
+    }
+
+    private void RunHeld(TokenBatch batch, Span<float> logits)
     {
         while (true)
         {

@@ -27,6 +27,12 @@ public static unsafe class DeviceBenchmark
 
     public static DeviceSpeed Measure(ComputeDevice device)
     {
+        lock (device.Gate)
+            return MeasureAlone(device);
+    }
+
+    private static DeviceSpeed MeasureAlone(ComputeDevice device)
+    {
         var matVec = new Dictionary<GgmlType, double>();
         var matMul = new Dictionary<GgmlType, double>();
         using var x = device.Upload(RandomValues(Columns * MatMulTokens, 1));
