@@ -29,6 +29,10 @@ public static class TesseraCli
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));
         root.Subcommands.Add(DevicesCommand.Create(output));
+        root.Subcommands.Add(PullCommand.Create(output));
+        root.Subcommands.Add(ListCommand.Create(output));
+        root.Subcommands.Add(RmCommand.Create(output, stdin));
+        root.Subcommands.Add(ShowCommand.Create(output));
 
         var parsed = root.Parse(args);
         try

@@ -18,7 +18,7 @@ public static class BenchCommand
 {
     public static Command Create(CommandOutput output)
     {
-        var model = new Argument<string>("model") { Description = "Path to a .gguf model" };
+        var model = new Argument<string>("model") { Description = "Path to a .gguf model or a store name (see tessera list)" };
         var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens for the pp test (0 = skip)", DefaultValueFactory = _ => 512 };
         var generate = new Option<int>("--n-gen", "-n") { Description = "Generated tokens for the tg test (0 = skip)", DefaultValueFactory = _ => 128 };
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed runs per test", DefaultValueFactory = _ => 5 };

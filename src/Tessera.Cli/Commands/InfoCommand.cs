@@ -12,24 +12,27 @@ public static class InfoCommand
 {
     public static Command Create(CommandOutput output)
     {
-        var model = new Argument<string>("model") { Description = "Path to a .gguf file (first part of a split model)" };
+        var model = new Argument<string>("model") { Description = "Path to a .gguf file (first part of a split model) or a store name" };
         var tensors = new Option<bool>("--tensors") { Description = "List every tensor with type, shape and offset" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
         var command = new Command("info", "Summarise a GGUF model: architecture, parameters, types, tokenizer, metadata");
         command.Arguments.Add(model);
         command.Options.Add(tensors);
         command.Options.Add(json);
-        command.SetAction(parse =>
-        {
-            using var file = ModelFiles.OpenGguf(parse.GetValue(model)!);
-            var summary = ModelSummary.From(file);
-            if (parse.GetValue(json))
-                WriteJson(output.Out, file, summary, parse.GetValue(tensors));
-            else
-                WriteTables(ConsoleFactory.For(output.Out), file, summary, parse.GetValue(tensors));
-            return TesseraCli.ExitOk;
-        });
+        command.SetAction(parse => Print(parse.GetValue(model)!, output, parse.GetValue(json), parse.GetValue(tensors)));
         return command;
+    }
+
+    /// <summary>Prints the summary of a model file or store name (`tessera show` shares this).</summary>
+    public static int Print(string model, CommandOutput output, bool json, bool listTensors)
+    {
+        using var file = ModelFiles.OpenGguf(model);
+        var summary = ModelSummary.From(file);
+        if (json)
+            WriteJson(output.Out, file, summary, listTensors);
+        else
+            WriteTables(ConsoleFactory.For(output.Out), file, summary, listTensors);
+        return TesseraCli.ExitOk;
     }
 
     private static void WriteTables(IAnsiConsole console, GgufFile file, ModelSummary s, bool listTensors)

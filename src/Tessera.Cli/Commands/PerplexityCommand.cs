@@ -16,7 +16,7 @@ public static class PerplexityCommand
 
     public static Command Create(CommandOutput output)
     {
-        var model = new Argument<string>("model") { Description = "Path to a .gguf model" };
+        var model = new Argument<string>("model") { Description = "Path to a .gguf model or a store name (see tessera list)" };
         var file = new Option<string>("--file", "-f") { Description = "Text file to score", Required = true };
         var context = new Option<int>("--ctx", "-c") { Description = "Tokens per chunk", DefaultValueFactory = _ => 512 };
         var chunks = new Option<int>("--chunks") { Description = "Most chunks to score (0 = all)" };

@@ -16,7 +16,7 @@ public static class RunCommand
 {
     public static Command Create(CommandOutput output, TextReader? input = null)
     {
-        var model = new Argument<string>("model") { Description = "Path to a .gguf model" };
+        var model = new Argument<string>("model") { Description = "Path to a .gguf model or a store name (see tessera list)" };
         var prompt = new Option<string?>("--prompt", "-p") { Description = "Prompt; without it, read prompts from stdin (interactive)" };
         var count = new Option<int>("--n-predict", "-n") { Description = "Most tokens to generate per prompt (0 = until the context is full)", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };

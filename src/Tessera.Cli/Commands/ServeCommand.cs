@@ -16,7 +16,7 @@ public static class ServeCommand
 
     public static Command Create(CommandOutput output)
     {
-        var model = new Argument<string>("model") { Description = "Path to a .gguf model" };
+        var model = new Argument<string>("model") { Description = "Path to a .gguf model or a store name (see tessera list)" };
         var host = new Option<string>("--host") { Description = "Address to listen on (loopback unless you open it)", DefaultValueFactory = _ => ServerOptions.DefaultHost };
         var port = new Option<int>("--port") { Description = "Port (0 = any free port)", DefaultValueFactory = _ => ServerOptions.DefaultPort };
         var parallel = new Option<int>("--parallel", "-np") { Description = "Requests generated at once (slots sharing the KV cache)", DefaultValueFactory = _ => ServerOptions.DefaultParallel };
@@ -35,7 +35,7 @@ public static class ServeCommand
         devices.AddTo(command);
         command.SetAction(parse =>
         {
-            string path = parse.GetValue(model)!;
+            string path = ModelFiles.Resolve(parse.GetValue(model)!);
             if (!File.Exists(path))
                 throw new CliException($"model file not found: {path}");
             var options = new ServerOptions
