@@ -12,7 +12,8 @@ namespace Tessera.Cli.Commands;
 
 /// <summary>
 /// `tessera bench MODEL -p 512 -n 128 -r 3 -t 2 [--json]`: prompt-processing and generation speed (tokens/s, mean and
-/// standard deviation over repetitions), time to first token and peak memory, as a table or a JSON array.
+/// standard deviation over repetitions), time to first token and peak memory, as a table or a JSON array;
+/// `--moe-stats` adds the experts each MoE layer chose.
 /// </summary>
 public static class BenchCommand
 {
@@ -24,8 +25,10 @@ public static class BenchCommand
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed runs per test", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per test" };
+        var moeStats = new Option<bool>("--moe-stats") { Description = "After the table, print per MoE layer how often each expert was chosen" };
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
+        var moe = new MoeArguments();
         var command = new Command("bench", "Measure prompt processing and generation speed");
         command.Arguments.Add(model);
         command.Options.Add(prompt);
@@ -33,8 +36,10 @@ public static class BenchCommand
         command.Options.Add(repetitions);
         command.Options.Add(threads);
         command.Options.Add(json);
+        command.Options.Add(moeStats);
         loading.AddTo(command);
         devices.AddTo(command);
+        moe.AddTo(command);
         command.SetAction(parse =>
         {
             int promptTokens = parse.GetValue(prompt), genTokens = parse.GetValue(generate), reps = parse.GetValue(repetitions);
@@ -43,7 +48,7 @@ public static class BenchCommand
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"));
+            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse));
             using var session = inference.CreateSession();
             var runner = new BenchRunner(session, loaded.Model.VocabularySize);
             var results = new List<BenchResult>();
@@ -57,6 +62,12 @@ public static class BenchCommand
                 WriteJson(output.Out, results, info, peakRss);
             else
                 WriteTable(output.Out, results, info, peakRss);
+            if (parse.GetValue(moeStats))
+            {
+                if (inference.ExpertStatistics is null)
+                    throw new CliException("--moe-stats: the model has no experts");
+                ExpertStatisticsTable.Write(output.Out, inference.ExpertStatistics);
+            }
             return TesseraCli.ExitOk;
         });
         return command;

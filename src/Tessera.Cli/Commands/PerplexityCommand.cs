@@ -23,6 +23,7 @@ public static class PerplexityCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
+        var moe = new MoeArguments();
         var command = new Command("perplexity", "Perplexity of a model over a text, scored in chunks");
         command.Arguments.Add(model);
         command.Options.Add(file);
@@ -31,6 +32,7 @@ public static class PerplexityCommand
         command.Options.Add(threads);
         loading.AddTo(command);
         devices.AddTo(command);
+        moe.AddTo(command);
         command.SetAction(parse =>
         {
             int chunkSize = parse.GetValue(context);
@@ -48,7 +50,7 @@ public static class PerplexityCommand
             int requested = parse.GetValue(chunks);
             int chunkCount = requested > 0 ? Math.Min(requested, available) : available;
 
-            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"));
+            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse));
             using var session = inference.CreateSession();
             int vocab = loaded.Model.VocabularySize;
             var logits = new float[(long)(chunkSize - chunkSize / 2) * vocab];   // [scored half of a chunk, n_vocab]

@@ -27,12 +27,14 @@ public static class ServeCommand
         var cors = new Option<string[]>("--cors-origin") { Description = "Allow browser requests from this origin (repeatable); CORS is off otherwise", AllowMultipleArgumentsPerToken = false };
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
+        var moe = new MoeArguments();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API");
         command.Arguments.Add(model);
         foreach (var option in new Option[] { host, port, parallel, maxQueue, apiKey, context, threads, cors })
             command.Options.Add(option);
         loading.AddTo(command);
         devices.AddTo(command);
+        moe.AddTo(command);
         command.SetAction(parse =>
         {
             string path = ModelFiles.Resolve(parse.GetValue(model)!);
@@ -50,6 +52,7 @@ public static class ServeCommand
                 ContextSize = parse.GetValue(context),
                 Threads = parse.GetValue(threads),
                 Placement = devices.Read(parse),
+                MoeSchedule = moe.Read(parse),
                 CorsOrigins = parse.GetValue(cors) ?? [],
                 ConsoleLogging = true,
             };

@@ -52,7 +52,7 @@ public sealed class LoadedModel : IDisposable
     /// <param name="placement">where to run the model; null keeps it on the CPU without planning</param>
     /// <param name="diagnostics">receives the plan (when <paramref name="verbose"/>) and a line for each device fallback</param>
     public InferenceContext CreateContext(int contextSize, int threads, int batchSize = ContextOptions.DefaultBatchSize,
-        PlacementOptions? placement = null, TextWriter? diagnostics = null, bool verbose = false)
+        PlacementOptions? placement = null, TextWriter? diagnostics = null, bool verbose = false, Models.Experts.MoeSchedule moeSchedule = Models.Experts.MoeSchedule.Auto)
     {
         if (contextSize < 0)
             throw new CliException($"--ctx {contextSize} must be positive");
@@ -60,7 +60,7 @@ public sealed class LoadedModel : IDisposable
             throw new CliException($"--threads {threads} must be positive");
         int context = contextSize > 0 ? contextSize : Math.Min(Model.Hyperparameters.ContextLength, DefaultContextCap);
         var inference = UserErrors.Guard(() => new InferenceContext(Model,
-            new ContextOptions { ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement }));
+            new ContextOptions { ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement, MoeSchedule = moeSchedule }));
         if (diagnostics is not null)
         {
             if (verbose)

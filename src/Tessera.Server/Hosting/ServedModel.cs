@@ -55,6 +55,7 @@ public sealed class ServedModel : IDisposable
                 Threads = options.Threads,
                 Placement = options.Placement,
                 Accelerators = options.Accelerators,
+                MoeSchedule = options.MoeSchedule,
             });
             if (options.Placement is not null)
                 warn(context.Plan.Describe());

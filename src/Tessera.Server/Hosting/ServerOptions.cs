@@ -55,6 +55,9 @@ public sealed record ServerOptions
     /// <summary>Where the model runs (`--device`, `--gpu-layers`, `--override-tensor`); null keeps it on the CPU without planning.</summary>
     public Runtime.Placement.PlacementOptions? Placement { get; init; }
 
+    /// <summary>How MoE layers schedule their experts (`--moe-schedule`).</summary>
+    public Models.Experts.MoeSchedule MoeSchedule { get; init; } = Models.Experts.MoeSchedule.Auto;
+
     /// <summary>Accelerators the planner may use; null means those the runtime discovers.</summary>
     public IReadOnlyList<Devices.ComputeDevice>? Accelerators { get; init; }
 
