@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Tessera.Testing;
 
@@ -106,21 +105,6 @@ public sealed class DevicesCommandTests
     }
 
     /// <summary>Runs the built `tessera` executable with <paramref name="fault"/> as TESSERA_FAULT.</summary>
-    private static CliResult Tessera(string? fault, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tessera.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["TESSERA_FAULT"] = fault ?? "";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("tessera did not finish within 2 minutes");
-        }
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static CliResult Tessera(string? fault, params string[] args) =>
+        CliRunner.RunExecutable(new Dictionary<string, string?> { ["TESSERA_FAULT"] = fault ?? "" }, args);
 }

@@ -20,17 +20,6 @@ public sealed class MoeScheduleTests
     private static InferenceContext Context(TransformerModel model, MoeSchedule schedule, int sequences = 1) =>
         new(model, new ContextOptions { ContextSize = 64, BatchSize = 16, SequenceCount = sequences, KvCacheType = GgmlType.F32, Threads = 2, MoeSchedule = schedule });
 
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-                best = i;
-        }
-        return best;
-    }
-
     /// <summary>Greedy steps after the prompt, fed in one pass or one token at a time; every step's logits.</summary>
     private static List<float[]> Greedy(InferenceContext context, int steps, bool tokenByToken)
     {
@@ -48,7 +37,7 @@ public sealed class MoeScheduleTests
         for (int i = 0; i < steps; i++)
         {
             logits.Add(session.Logits.ToArray());
-            session.Append(ArgMax(session.Logits));
+            session.Append(Logits.ArgMax(session.Logits));
         }
         return logits;
     }
@@ -101,7 +90,7 @@ public sealed class MoeScheduleTests
             for (int i = 0; i < prompt.Length; i++)
                 batch.Add(prompt[i], i, s, i == prompt.Length - 1);
             context.Forward(batch, logits.AsSpan(0, vocab));
-            next[s] = ArgMax(logits.AsSpan(0, vocab));
+            next[s] = Logits.ArgMax(logits.AsSpan(0, vocab));
             length[s] = prompt.Length;
         }
         for (int step = 0; step < 10; step++)
@@ -115,7 +104,7 @@ public sealed class MoeScheduleTests
             context.Forward(batch, logits);
             steps.Add(logits.ToArray());
             for (int s = 0; s < 3; s++)
-                next[s] = ArgMax(logits.AsSpan(s * vocab, vocab));
+                next[s] = Logits.ArgMax(logits.AsSpan(s * vocab, vocab));
         }
         return (tokens, steps);
     }

@@ -43,25 +43,12 @@ public sealed class StoreFixture : IDisposable
     public string FolderPath(string folder) => Path.Combine(Root, folder);
 
     /// <summary>Runs the built `tessera` executable with the hub and store given in its environment only.</summary>
-    public CliResult Tessera(params string[] args)
+    public CliResult Tessera(params string[] args) => CliRunner.RunExecutable(new Dictionary<string, string?>
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tessera.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment[StoreSettings.EndpointVariable] = Hub.Endpoint;
-        start.Environment[StoreSettings.ModelsVariable] = Root;
-        start.Environment.Remove(StoreSettings.TokenVariable);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("tessera did not finish within 2 minutes");
-        }
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
-    }
+        [StoreSettings.EndpointVariable] = Hub.Endpoint,
+        [StoreSettings.ModelsVariable] = Root,
+        [StoreSettings.TokenVariable] = null,
+    }, args);
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using Tessera.Testing;
 using Tessera.Devices;
 using Tessera.Kernels.Threading;
 using Tessera.Models;
@@ -40,22 +41,11 @@ public sealed class FallbackTests(StoriesModel stories) : IClassFixture<StoriesM
         for (int i = 0; i < steps; i++)
         {
             logits.Add(session.Logits.ToArray());
-            int next = ArgMax(session.Logits);
+            int next = Logits.ArgMax(session.Logits);
             tokens.Add(next);
             session.Append(next);
         }
         return (tokens, logits);
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-                best = i;
-        }
-        return best;
     }
 
     [Theory]
@@ -146,7 +136,7 @@ public sealed class FallbackTests(StoriesModel stories) : IClassFixture<StoriesM
                 for (int i = 0; i < prompt.Length; i++)
                     batch.Add(prompt[i], i, s, i == prompt.Length - 1);
                 context.Forward(batch, logits.AsSpan(0, vocab));
-                next[s] = ArgMax(logits.AsSpan(0, vocab));
+                next[s] = Logits.ArgMax(logits.AsSpan(0, vocab));
                 length[s] = prompt.Length;
             }
             fault?.InjectFault(3);
@@ -160,7 +150,7 @@ public sealed class FallbackTests(StoriesModel stories) : IClassFixture<StoriesM
                 }
                 context.Forward(batch, logits);
                 for (int s = 0; s < 2; s++)
-                    next[s] = ArgMax(logits.AsSpan(s * vocab, vocab));
+                    next[s] = Logits.ArgMax(logits.AsSpan(s * vocab, vocab));
             }
             if (fault is not null)
                 Assert.Equal(1, context.DeviceFailures);
