@@ -28,6 +28,7 @@ public static class TesseraCli
         root.Subcommands.Add(PerplexityCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));
+        root.Subcommands.Add(PsCommand.Create(output));
         root.Subcommands.Add(DevicesCommand.Create(output));
         root.Subcommands.Add(PullCommand.Create(output));
         root.Subcommands.Add(ListCommand.Create(output));

@@ -63,3 +63,9 @@ public sealed record TokenizeResponse(IReadOnlyList<int> Tokens);
 public sealed record DetokenizeResponse(string Content);
 
 public sealed record HealthResponse(string Status);
+
+/// <summary>GET /api/ps: what the server has loaded (as Ollama's /api/ps, in our own shape).</summary>
+public sealed record ProcessList(IReadOnlyList<LoadedModel> Models);
+
+public sealed record LoadedModel(string Id, string Path, long SizeBytes, IReadOnlyList<DevicePlacementCard> Devices, long KvCacheBytes,
+    int SlotsBusy, int SlotsTotal, int ContextSize, long LoadedAt, long UptimeSeconds);

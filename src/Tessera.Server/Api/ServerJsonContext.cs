@@ -13,4 +13,5 @@ namespace Tessera.Server.Api;
 [JsonSerializable(typeof(TokenizeResponse))]
 [JsonSerializable(typeof(DetokenizeResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ProcessList))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -5,7 +5,7 @@ using Tessera.Server.Hosting;
 
 namespace Tessera.Server.Endpoints;
 
-/// <summary>GET /health, GET /metrics, GET /v1/models, GET /v1/models/{id}.</summary>
+/// <summary>GET /health, GET /metrics, GET /v1/models, GET /v1/models/{id}, GET /api/ps.</summary>
 internal static class InfoEndpoints
 {
     public static async Task HealthAsync(HttpContext http, ServerState state)
@@ -33,6 +33,18 @@ internal static class InfoEndpoints
         if (id != served.Id)
             throw ApiException.ModelNotFound();
         await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(Card(served), ServerJsonContext.Default.ModelCard));
+    }
+
+    public static async Task ProcessesAsync(HttpContext http, ServerState state)
+    {
+        var served = state.RequireModel();
+        var gauges = served.Scheduler.Gauges;
+        var file = served.Model.File;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var loaded = new LoadedModel(served.Id, file.Path, file.SplitCount == 1 ? file.FileSize : file.PartPaths.Sum(part => new FileInfo(part).Length),
+            PlacementCard.Of(served.Context.Plan).Devices, served.Context.Cache.TotalBytes, gauges.BusySlots, gauges.TotalSlots,
+            served.Context.ContextSize, served.Created, Math.Max(0, now - served.Created));
+        await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(new ProcessList([loaded]), ServerJsonContext.Default.ProcessList));
     }
 
     private static ModelCard Card(ServedModel served) => new(served.Id, "model", served.Created, "tessera", PlacementCard.Of(served.Context.Plan));

@@ -7,7 +7,8 @@ namespace Tessera.Server.Hosting;
 
 /// <summary>
 /// Who may talk to the server. When it listens on loopback, requests must name a local host (so a web page cannot
-/// reach it through DNS rebinding); when an API key is set, every endpoint but /health needs "Authorization: Bearer KEY",
+/// reach it through DNS rebinding); when an API key is set, every endpoint but /health and the chat page (/, whose own
+/// requests send the key) needs "Authorization: Bearer KEY",
 /// compared in constant time (hashes of equal length, so neither content nor length leaks through timing).
 /// </summary>
 internal sealed class AccessGuard(ServerOptions options)
@@ -18,13 +19,15 @@ internal sealed class AccessGuard(ServerOptions options)
     private readonly byte[]? _keyHash = options.ApiKey is { } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
 
     public const string PublicPath = "/health";
+    public const string ChatPagePath = "/";
 
     /// <summary>Null when the request may pass, otherwise the error to answer with.</summary>
     public ApiException? Check(HttpRequest request)
     {
         if (_loopbackOnly && !LocalHostNames.Contains(request.Host.Host, StringComparer.OrdinalIgnoreCase))
             return new ApiException(403, "This server only answers requests addressed to a local host name.", null, "host_not_allowed", "permission_error");
-        if (_keyHash is null || request.Path.Equals(PublicPath, StringComparison.Ordinal))
+        if (_keyHash is null || request.Path.Equals(PublicPath, StringComparison.Ordinal)
+            || request.Path.Equals(ChatPagePath, StringComparison.Ordinal))
             return null;
         string header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";

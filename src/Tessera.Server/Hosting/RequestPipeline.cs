@@ -12,7 +12,7 @@ internal sealed class RequestPipeline(ServerState state, AccessGuard guard, ILog
 {
     private static readonly HashSet<string> KnownEndpoints = new(StringComparer.Ordinal)
     {
-        "/v1/chat/completions", "/v1/completions", "/v1/models", "/tokenize", "/detokenize", "/health", "/metrics",
+        "/v1/chat/completions", "/v1/completions", "/v1/models", "/tokenize", "/detokenize", "/health", "/metrics", "/api/ps", "/",
     };
 
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)

@@ -95,6 +95,8 @@ public sealed class TesseraServer : IAsyncDisposable
         app.MapPost("/v1/completions", (HttpContext http) => CompletionEndpoints.CompletionAsync(http, state));
         app.MapGet("/v1/models", (HttpContext http) => InfoEndpoints.ModelsAsync(http, state));
         app.MapGet("/v1/models/{id}", (HttpContext http, string id) => InfoEndpoints.ModelAsync(http, state, id));
+        app.MapGet(AccessGuard.ChatPagePath, ChatPage.ServeAsync);
+        app.MapGet("/api/ps", (HttpContext http) => InfoEndpoints.ProcessesAsync(http, state));
         app.MapPost("/tokenize", (HttpContext http) => TokenizeEndpoints.TokenizeAsync(http, state));
         app.MapPost("/detokenize", (HttpContext http) => TokenizeEndpoints.DetokenizeAsync(http, state));
         app.MapGet(AccessGuard.PublicPath, (HttpContext http) => InfoEndpoints.HealthAsync(http, state));
