@@ -9,4 +9,7 @@ public sealed class DeviceFailedException(ComputeDevice device, string message, 
     : Exception($"device {device.Name} failed: {message}", inner)
 {
     public ComputeDevice Device { get; } = device;
+
+    /// <summary>What went wrong, without the device's name.</summary>
+    public string Reason { get; } = message;
 }

@@ -71,7 +71,7 @@ public sealed class InferenceContext : IDisposable
                     Placement = null!;
                     DeviceFailures++;
                     var (assignment, moved) = Without(Plan.Assignment, failure.Device);
-                    Plan = Replanned(assignment, $"{failure.Device.Name} failed while loading ({failure.Message}): {moved}", kvLayerBytes);
+                    Plan = Replanned(assignment, $"{failure.Device.Name} failed while loading ({failure.Reason}): {moved}", kvLayerBytes);
                 }
             }
         }
@@ -261,7 +261,7 @@ public sealed class InferenceContext : IDisposable
                 recomputed += tokens.Length;
             }
         }
-        DeviceFallback?.Invoke(new FallbackReport(failed, failure.Message, moved, recomputed));
+        DeviceFallback?.Invoke(new FallbackReport(failed, failure.Reason, moved, recomputed));
     }
 
     /// <summary>The assignment with every part of <paramref name="failed"/> (or of any failed device) on the CPU, and
