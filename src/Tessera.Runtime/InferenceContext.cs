@@ -279,39 +279,15 @@ public sealed class InferenceContext : IDisposable
     /// <summary>The plan after a failure: the new assignment, its predicted speed and bytes, and a note saying what happened.</summary>
     private ExecutionPlan Replanned(LayerAssignment assignment, string note, long kvLayerBytes)
     {
-        if (_costs is null)
-            return SingleDevicePlan(assignment, Plan.Request, kvLayerBytes) with { Notes = [.. Plan.Notes, note] };
         var parts = ModelPart.Of(Model);
-        var flat = Flatten(assignment);
-        return Plan with
-        {
-            Assignment = assignment,
-            PredictedTokensPerSecond = 1 / _costs.StepSeconds(parts, flat, Cpu),
-            WeightBytes = Devices.ToDictionary(d => d, d => Enumerable.Range(0, parts.Count).Where(i => flat[i] == d)
-                .Sum(i => parts[i].Matrices.Sum(m => PlanCostModel.StoredBytes(m.Matrix, d)))),
-            KvBytes = Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
-            Notes = [.. Plan.Notes, note],
-        };
+        var perPart = ModelPart.PerPart(assignment);
+        double predicted = _costs is null ? double.NaN : 1 / _costs.StepSeconds(parts, perPart, Cpu);
+        return ExecutionPlan.For(parts, perPart, Devices, Plan.Request, predicted, [.. Plan.Notes, note], kvLayerBytes);
     }
 
-    /// <summary>The assignment as one device per part, in <see cref="ModelPart.Of"/> order.</summary>
-    private static ComputeDevice[] Flatten(LayerAssignment a) =>
-        [.. Enumerable.Range(0, a.LayerCount).SelectMany(i => new[] { a.Attention[i], a.FeedForward[i] }), a.Head];
-
-    private ExecutionPlan SingleDevicePlan(LayerAssignment assignment, string request, long kvLayerBytes) => new()
-    {
-        Assignment = assignment,
-        Devices = Devices,
-        Request = request,
-        PredictedTokensPerSecond = double.NaN,
-        WeightBytes = Devices.ToDictionary(d => d, d => d == Cpu ? Model.Layers.Sum(LayerBytes) + Model.Output.RowBytes * Model.Output.Rows : 0),
-        KvBytes = Devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
-        Notes = [],
-    };
-
-    private static long LayerBytes(LayerWeights w) =>
-        new[] { w.Q, w.K, w.V, w.Output }.Concat(new[] { w.Gate, w.Up, w.Down, w.Router, w.ExpertGate, w.ExpertUp, w.ExpertDown }.Where(m => m.HasValue).Select(m => m!.Value))
-            .Sum(m => m.RowBytes * m.Rows);
+    /// <summary>The plan without a planner: every part on one device, no prediction (nothing was measured).</summary>
+    private ExecutionPlan SingleDevicePlan(LayerAssignment assignment, string request, long kvLayerBytes) =>
+        ExecutionPlan.For(ModelPart.Of(Model), ModelPart.PerPart(assignment), Devices, request, double.NaN, [], kvLayerBytes);
 
     /// <summary>Bytes of one device's activation buffers (<see cref="DeviceScratch"/>) for batches of <paramref name="tokens"/>.</summary>
     private static long ScratchBytes(Hyperparameters hp, int tokens)

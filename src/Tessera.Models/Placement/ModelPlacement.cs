@@ -56,18 +56,6 @@ public sealed class ModelPlacement : IDisposable
         }
     }
 
-    /// <summary>Weight bytes each device holds under this placement.</summary>
-    public IReadOnlyDictionary<ComputeDevice, long> WeightBytes()
-    {
-        var bytes = Devices.ToDictionary(d => d, _ => 0L);
-        foreach (var a in Attention)
-            bytes[a.Device] += a.Bytes;
-        foreach (var f in FeedForward)
-            bytes[f.Device] += f.Bytes;
-        bytes[HeadDevice] += Head.Bytes;
-        return bytes;
-    }
-
     public void Dispose()
     {
         PlacedParts.DisposeAll([.. Attention, .. FeedForward, HeadNorm, Head]);

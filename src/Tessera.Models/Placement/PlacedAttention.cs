@@ -32,7 +32,5 @@ public sealed class PlacedAttention : IDisposable
         KNorm = w.KNorm is null ? null : device.Upload(w.KNorm),
     };
 
-    public long Bytes => Q.Bytes + K.Bytes + V.Bytes + Output.Bytes;
-
     public void Dispose() => PlacedParts.DisposeAll(Norm, Q, K, V, Output, QBias, KBias, VBias, QNorm, KNorm);
 }

@@ -28,8 +28,5 @@ public sealed class PlacedFeedForward : IDisposable
         ExpertDown = w.ExpertDown?.UploadTo(device),
     };
 
-    public long Bytes => (Gate?.Bytes ?? 0) + (Up?.Bytes ?? 0) + (Down?.Bytes ?? 0) + (Router?.Bytes ?? 0)
-        + (ExpertGate?.Bytes ?? 0) + (ExpertUp?.Bytes ?? 0) + (ExpertDown?.Bytes ?? 0);
-
     public void Dispose() => PlacedParts.DisposeAll(Norm, Gate, Up, Down, Router, ExpertGate, ExpertUp, ExpertDown);
 }

@@ -21,6 +21,24 @@ public sealed record ExecutionPlan
     /// <summary>Every device the plan considered, used or not (a failed one stays listed, holding nothing).</summary>
     public required IReadOnlyList<ComputeDevice> Devices { get; init; }
 
+    /// <summary>The plan that runs part i of <paramref name="parts"/> on perPart[i], with the weight and KV bytes that
+    /// puts on each of <paramref name="devices"/>.</summary>
+    public static ExecutionPlan For(IReadOnlyList<ModelPart> parts, IReadOnlyList<ComputeDevice> perPart, IReadOnlyList<ComputeDevice> devices,
+        string request, double predictedTokensPerSecond, IReadOnlyList<string> notes, long kvLayerBytes)
+    {
+        var assignment = ModelPart.Assignment(perPart);
+        return new ExecutionPlan
+        {
+            Assignment = assignment,
+            Devices = devices,
+            Request = request,
+            PredictedTokensPerSecond = predictedTokensPerSecond,
+            WeightBytes = devices.ToDictionary(d => d, d => Enumerable.Range(0, parts.Count).Where(i => perPart[i] == d).Sum(i => parts[i].StoredBytes(d))),
+            KvBytes = devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
+            Notes = notes,
+        };
+    }
+
     /// <summary>Layers whose attention and feed-forward both run on <paramref name="device"/>, and parts split off.</summary>
     public string LayersOn(ComputeDevice device)
     {

@@ -1,4 +1,6 @@
+using Tessera.Devices;
 using Tessera.Models;
+using Tessera.Models.Placement;
 using static Tessera.Models.TensorNames;
 
 namespace Tessera.Runtime.Placement;
@@ -18,6 +20,23 @@ public enum PartKind
 public sealed record ModelPart(PartKind Kind, int Layer, IReadOnlyList<string> TensorNames, IReadOnlyList<(WeightMatrix Matrix, double ReadFraction)> Matrices, int Operations)
 {
     public override string ToString() => Kind == PartKind.Head ? "output head" : $"layer {Layer} {(Kind == PartKind.Attention ? "attention" : "feed-forward")}";
+
+    /// <summary>Bytes the part's matrices take on <paramref name="device"/>, stored as it stores them.</summary>
+    public long StoredBytes(ComputeDevice device) => Matrices.Sum(m => PlanCostModel.StoredBytes(m.Matrix, device));
+
+    /// <summary>One device per part, in <see cref="Of"/> order, as an assignment.</summary>
+    public static LayerAssignment Assignment(IReadOnlyList<ComputeDevice> perPart)
+    {
+        int layers = (perPart.Count - 1) / 2;
+        return new LayerAssignment(
+            Enumerable.Range(0, layers).Select(i => perPart[2 * i]).ToArray(),
+            Enumerable.Range(0, layers).Select(i => perPart[2 * i + 1]).ToArray(),
+            perPart[^1]);
+    }
+
+    /// <summary>The assignment as one device per part, in <see cref="Of"/> order.</summary>
+    public static ComputeDevice[] PerPart(LayerAssignment assignment) =>
+        [.. Enumerable.Range(0, assignment.LayerCount).SelectMany(i => new[] { assignment.Attention[i], assignment.FeedForward[i] }), assignment.Head];
 
     /// <summary>The parts of <paramref name="model"/> in forward order: attention and feed-forward of each layer, then the head.</summary>
     public static IReadOnlyList<ModelPart> Of(TransformerModel model)

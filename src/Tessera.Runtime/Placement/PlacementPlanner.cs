@@ -1,7 +1,6 @@
 using System.Globalization;
 using Tessera.Devices;
 using Tessera.Models;
-using Tessera.Models.Placement;
 
 namespace Tessera.Runtime.Placement;
 
@@ -55,21 +54,7 @@ public static class PlacementPlanner
                 ?? throw new PlacementException("the tensor overrides alone need more memory than the devices named in them have free");
         }
 
-        var assignment = new LayerAssignment(
-            Enumerable.Range(0, layers).Select(i => best[2 * i]).ToArray(),
-            Enumerable.Range(0, layers).Select(i => best[2 * i + 1]).ToArray(),
-            best[^1]);
-        double seconds = costs.StepSeconds(parts, best, cpu);
-        return new ExecutionPlan
-        {
-            Assignment = assignment,
-            Devices = devices,
-            Request = Describe(options),
-            PredictedTokensPerSecond = 1 / seconds,
-            WeightBytes = devices.ToDictionary(d => d, d => WeightBytes(parts, best, d)),
-            KvBytes = devices.ToDictionary(d => d, d => assignment.Attention.Count(a => a == d) * kvLayerBytes),
-            Notes = notes,
-        };
+        return ExecutionPlan.For(parts, best, devices, Describe(options), 1 / costs.StepSeconds(parts, best, cpu), notes, kvLayerBytes);
     }
 
     /// <summary>The accelerator to use: the one named, or under auto the one predicted fastest with every part on it.</summary>
@@ -176,23 +161,12 @@ public static class PlacementPlanner
             {
                 if (devices[i] != device)
                     continue;
-                need += parts[i].Matrices.Sum(m => PlanCostModel.StoredBytes(m.Matrix, device)) + (parts[i].Kind == PartKind.Attention ? kvLayerBytes : 0);
+                need += parts[i].StoredBytes(device) + (parts[i].Kind == PartKind.Attention ? kvLayerBytes : 0);
             }
             if (need > 0 && need + scratchBytes > free)
                 return false;
         }
         return true;
-    }
-
-    private static long WeightBytes(IReadOnlyList<ModelPart> parts, ComputeDevice[] devices, ComputeDevice device)
-    {
-        long bytes = 0;
-        for (int i = 0; i < parts.Count; i++)
-        {
-            if (devices[i] == device)
-                bytes += parts[i].Matrices.Sum(m => PlanCostModel.StoredBytes(m.Matrix, device));
-        }
-        return bytes;
     }
 
     private static List<(TensorOverride, ComputeDevice)> ResolveOverrides(IReadOnlyList<TensorOverride> overrides, List<ComputeDevice> usable, string? unavailableReason) =>
