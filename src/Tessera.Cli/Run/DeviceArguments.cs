@@ -21,20 +21,11 @@ public sealed class DeviceArguments
         command.Options.Add(_overrides);
     }
 
-    public PlacementOptions Read(ParseResult parse)
+    /// <remarks>A bad value is a <see cref="PlacementException"/>, which the CLI prints as one line like its own errors.</remarks>
+    public PlacementOptions Read(ParseResult parse) => new()
     {
-        try
-        {
-            return new PlacementOptions
-            {
-                Device = parse.GetValue(_device)!,
-                GpuLayers = PlacementOptions.ParseGpuLayers(parse.GetValue(_gpuLayers)!),
-                Overrides = (parse.GetValue(_overrides) ?? []).SelectMany(TensorOverride.Parse).ToArray(),
-            };
-        }
-        catch (PlacementException e)
-        {
-            throw new CliException(e.Message);
-        }
-    }
+        Device = parse.GetValue(_device)!,
+        GpuLayers = PlacementOptions.ParseGpuLayers(parse.GetValue(_gpuLayers)!),
+        Overrides = (parse.GetValue(_overrides) ?? []).SelectMany(TensorOverride.Parse).ToArray(),
+    };
 }

@@ -13,8 +13,7 @@ public static class UserErrors
         {
             return action();
         }
-        catch (Exception e) when (e is ModelException or TokenizerException or ContextFullException or InsufficientMemoryException
-            or Runtime.Placement.PlacementException)
+        catch (Exception e) when (e is ModelException or TokenizerException or ContextFullException or InsufficientMemoryException)
         {
             throw new CliException(e.Message);
         }
