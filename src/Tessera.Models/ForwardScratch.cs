@@ -5,7 +5,7 @@ namespace Tessera.Models;
 
 /// <summary>
 /// Buffers for forward passes of up to <see cref="MaxTokens"/> tokens: host arrays for what the host computes (the
-/// embedding lookup, MoE routing, sequence runs of the batch) and one <see cref="DeviceScratch"/> per device that runs
+/// embedding lookup, MoE routing) and one <see cref="DeviceScratch"/> per device that runs
 /// a part of the model, created on first use. Allocated once and reused so that steady-state decoding allocates
 /// nothing. One scratch per concurrent forward.
 /// </summary>
@@ -20,7 +20,6 @@ public sealed class ForwardScratch : IDisposable
         _hp = hp;
         MaxTokens = maxTokens;
         Embedded = new float[maxTokens * hp.EmbeddingLength];
-        RunStarts = new int[maxTokens + 1];
         OutputRows = new int[maxTokens];
         if (hp.IsMixtureOfExperts)
         {
@@ -36,7 +35,6 @@ public sealed class ForwardScratch : IDisposable
     public int MaxTokens { get; }
 
     internal float[] Embedded { get; }               // [n_tokens, n_embd] embedding rows, and staging between two accelerators
-    internal int[] RunStarts { get; }                // [runs + 1] batch index where each sequence's run of tokens starts
     internal int[] OutputRows { get; }               // [n_outputs] batch index of each token whose logits are wanted
     internal float[] RouterLogits { get; } = [];     // [n_tokens, n_expert]
     internal int[] SelectedExperts { get; } = [];    // [n_tokens, n_expert_used]

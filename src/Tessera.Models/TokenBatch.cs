@@ -11,6 +11,7 @@ public sealed class TokenBatch
     private readonly int[] _positions;
     private readonly int[] _sequenceIds;
     private readonly bool[] _wantsLogits;
+    private readonly int[] _runStarts;
 
     public TokenBatch(int capacity)
     {
@@ -19,6 +20,7 @@ public sealed class TokenBatch
         _positions = new int[capacity];
         _sequenceIds = new int[capacity];
         _wantsLogits = new bool[capacity];
+        _runStarts = new int[capacity];
     }
 
     public int Capacity => _tokens.Length;
@@ -32,10 +34,17 @@ public sealed class TokenBatch
     public ReadOnlySpan<int> SequenceIds => _sequenceIds.AsSpan(0, Count);
     public ReadOnlySpan<bool> WantsLogits => _wantsLogits.AsSpan(0, Count);
 
+    /// <summary>Runs of consecutive tokens of one sequence (what attention and the KV cache work on).</summary>
+    public int RunCount { get; private set; }
+
+    /// <summary>Batch indexes [Start, End) of run <paramref name="run"/>.</summary>
+    public (int Start, int End) Run(int run) => (_runStarts[run], run + 1 < RunCount ? _runStarts[run + 1] : Count);
+
     public void Clear()
     {
         Count = 0;
         LogitCount = 0;
+        RunCount = 0;
     }
 
     public void Add(int token, int position, int sequenceId, bool wantsLogits)
@@ -44,6 +53,8 @@ public sealed class TokenBatch
             throw new InvalidOperationException($"batch is full ({Capacity} tokens)");
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(sequenceId);
+        if (Count == 0 || _sequenceIds[Count - 1] != sequenceId)
+            _runStarts[RunCount++] = Count;
         _tokens[Count] = token;
         _positions[Count] = position;
         _sequenceIds[Count] = sequenceId;

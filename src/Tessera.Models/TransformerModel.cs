@@ -75,7 +75,6 @@ public sealed class TransformerModel : IDisposable
         int embd = hp.EmbeddingLength;
         foreach (var participant in placement.Devices)
             participant.BeginStep();
-        FindSequenceRuns(batch, scratch.RunStarts);
 
         var embedded = scratch.Embedded.AsSpan(0, n * embd);  // [n_tokens, n_embd]
         for (int t = 0; t < n; t++)
@@ -87,7 +86,7 @@ public sealed class TransformerModel : IDisposable
         for (int layer = 0; layer < hp.LayerCount; layer++)
         {
             current = MoveHidden(current, placement.Attention[layer].Device, n, scratch);
-            AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache.Layer(layer), current, scratch);
+            AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache.Layer(layer), current);
             current = MoveHidden(current, placement.FeedForward[layer].Device, n, scratch);
             FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch, schedule, statistics);
             TraceValues("l_out", layer, current.Hidden.Slice(0, n * embd), n);
@@ -121,19 +120,6 @@ public sealed class TransformerModel : IDisposable
         from.Device.Read(from.Hidden.Slice(0, length), staging);
         device.Write(to.Hidden.Slice(0, length), staging);
         return to;
-    }
-
-    /// <summary>Batch indexes where each sequence's run of tokens starts, then the batch length (runs are contiguous).</summary>
-    private static void FindSequenceRuns(TokenBatch batch, int[] starts)
-    {
-        int runs = 0;
-        var sequences = batch.SequenceIds;
-        for (int t = 0; t < batch.Count; t++)
-        {
-            if (t == 0 || sequences[t] != sequences[t - 1])
-                starts[runs++] = t;
-        }
-        starts[runs] = batch.Count;
     }
 
     internal void TraceValues(string point, int layer, DeviceSpan values, int tokens)

@@ -220,15 +220,10 @@ public sealed class InferenceContext : IDisposable
                 FallBack(failure);
             }
         }
-        var tokens = batch.Tokens;
-        var sequences = batch.SequenceIds;
-        for (int start = 0; start < batch.Count;)
+        for (int r = 0; r < batch.RunCount; r++)
         {
-            int end = start + 1;
-            while (end < batch.Count && sequences[end] == sequences[start])
-                end++;
-            _history[sequences[start]].Record(batch.Positions[start], tokens[start..end]);
-            start = end;
+            var (start, end) = batch.Run(r);
+            _history[batch.SequenceIds[start]].Record(batch.Positions[start], batch.Tokens[start..end]);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Tessera.Models.Blocks;
 /// </summary>
 internal static class AttentionBlock
 {
-    public static void Forward(TransformerModel model, int layer, PlacedAttention w, TokenBatch batch, DeviceKvLayer cache, DeviceScratch s, ForwardScratch host)
+    public static void Forward(TransformerModel model, int layer, PlacedAttention w, TokenBatch batch, DeviceKvLayer cache, DeviceScratch s)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -42,10 +42,10 @@ internal static class AttentionBlock
 
         var rope = new RopeOptions(model.Options.RopeStyle, hp.RopeFrequencyBase, 1f, hp.RopeDimensions);
         var positions = batch.Positions;
-        var runs = host.RunStarts;
-        for (int r = 0; runs[r] < n; r++)
+        for (int r = 0; r < batch.RunCount; r++)
         {
-            int start = runs[r], count = runs[r + 1] - start;
+            var (start, end) = batch.Run(r);
+            int count = end - start;
             device.Rope(q.Slice(start * hp.QueryLength, count * hp.QueryLength), count, hp.HeadCount, hp.HeadDim, positions[start], rope);
             device.Rope(k.Slice(start * hp.KvLength, count * hp.KvLength), count, hp.KvHeadCount, hp.HeadDim, positions[start], rope);
         }
@@ -53,9 +53,10 @@ internal static class AttentionBlock
         model.TraceValues("k_rope", layer, k, n);
 
         var attention = s.Normed.Slice(0, n * hp.QueryLength);   // [n_tokens, n_head * head_dim]
-        for (int r = 0; runs[r] < n; r++)
+        for (int r = 0; r < batch.RunCount; r++)
         {
-            int start = runs[r], count = runs[r + 1] - start;
+            var (start, end) = batch.Run(r);
+            int count = end - start;
             device.Attention(cache, batch.SequenceIds[start], positions[start], count, hp.HeadCount,
                 q.Slice(start * hp.QueryLength, count * hp.QueryLength), k.Slice(start * hp.KvLength, count * hp.KvLength),
                 v.Slice(start * hp.KvLength, count * hp.KvLength), attention.Slice(start * hp.QueryLength, count * hp.QueryLength));
