@@ -62,8 +62,9 @@ public sealed class MoeScheduleTests
         using var model = ModelLoader.Load(SharedData.Model(modelFile));
         using var off = Context(model, MoeSchedule.Off, sequences: 3);
         using var on = Context(model, MoeSchedule.Auto, sequences: 3);
-        var expected = Batched(off);
-        var actual = Batched(on);
+        // Three sequences decoded together: 3 tokens x 4 experts fit one parallel pass.
+        var expected = BatchedDecoding.Run(off, Prompt, sequences: 3, steps: 10);
+        var actual = BatchedDecoding.Run(on, Prompt, sequences: 3, steps: 10);
         Assert.Equal(expected.Tokens, actual.Tokens);
         for (int i = 0; i < expected.Logits.Count; i++)
         {
@@ -71,42 +72,6 @@ public sealed class MoeScheduleTests
             float error = expected.Logits[i].Zip(actual.Logits[i], (a, b) => Math.Abs(a - b)).Max();
             Assert.True(error <= 1e-3f * scale, $"{modelFile}: step {i} logits differ by {error} (max |logit| {scale})");
         }
-    }
-
-    /// <summary>Three sequences' prompts, then 10 steps decoding all three in one batch, as the server does.</summary>
-    private static (List<int> Tokens, List<float[]> Logits) Batched(InferenceContext context)
-    {
-        int vocab = context.VocabularySize;
-        var batch = new Models.TokenBatch(16);
-        var logits = new float[3 * vocab];
-        var tokens = new List<int>();
-        var steps = new List<float[]>();
-        var next = new int[3];
-        var length = new int[3];
-        for (int s = 0; s < 3; s++)
-        {
-            batch.Clear();
-            var prompt = Prompt.Skip(s).ToArray();
-            for (int i = 0; i < prompt.Length; i++)
-                batch.Add(prompt[i], i, s, i == prompt.Length - 1);
-            context.Forward(batch, logits.AsSpan(0, vocab));
-            next[s] = Logits.ArgMax(logits.AsSpan(0, vocab));
-            length[s] = prompt.Length;
-        }
-        for (int step = 0; step < 10; step++)
-        {
-            batch.Clear();
-            for (int s = 0; s < 3; s++)
-            {
-                tokens.Add(next[s]);
-                batch.Add(next[s], length[s]++, s, true);
-            }
-            context.Forward(batch, logits);
-            steps.Add(logits.ToArray());
-            for (int s = 0; s < 3; s++)
-                next[s] = Logits.ArgMax(logits.AsSpan(s * vocab, vocab));
-        }
-        return (tokens, steps);
     }
 
     [Theory]

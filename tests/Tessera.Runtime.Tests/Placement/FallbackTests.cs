@@ -113,49 +113,13 @@ public sealed class FallbackTests(StoriesModel stories) : IClassFixture<StoriesM
     public void Batched_sequences_survive_a_failure_between_them()
     {
         // Two sequences decoded in one batch per step, as the server does; the device fails at the fourth step.
-        var expected = RunTwoSequences(Context(null, null, sequences: 2), fault: null);
+        using var cpuOnly = Context(null, null, sequences: 2);
+        var expected = BatchedDecoding.Run(cpuOnly, Prompt, sequences: 2, steps: 10);
         var sim = new SimulatedAccelerator(_pool);
-        var actual = RunTwoSequences(Context(sim, new PlacementOptions { Device = sim.Name }, sequences: 2), fault: sim);
-        Assert.Equal(expected, actual);
-    }
-
-    private static List<int>[] RunTwoSequences(InferenceContext context, SimulatedAccelerator? fault)
-    {
-        using (context)
-        {
-            int vocab = context.VocabularySize;
-            var batch = new TokenBatch(16);
-            var logits = new float[2 * vocab];
-            var output = new[] { new List<int>(), new List<int>() };
-            int[] next = new int[2];
-            int[] length = new int[2];
-            for (int s = 0; s < 2; s++)
-            {
-                batch.Clear();
-                var prompt = Prompt.Skip(s).ToArray();
-                for (int i = 0; i < prompt.Length; i++)
-                    batch.Add(prompt[i], i, s, i == prompt.Length - 1);
-                context.Forward(batch, logits.AsSpan(0, vocab));
-                next[s] = Logits.ArgMax(logits.AsSpan(0, vocab));
-                length[s] = prompt.Length;
-            }
-            fault?.InjectFault(3);
-            for (int step = 0; step < 10; step++)
-            {
-                batch.Clear();
-                for (int s = 0; s < 2; s++)
-                {
-                    output[s].Add(next[s]);
-                    batch.Add(next[s], length[s]++, s, true);
-                }
-                context.Forward(batch, logits);
-                for (int s = 0; s < 2; s++)
-                    next[s] = Logits.ArgMax(logits.AsSpan(s * vocab, vocab));
-            }
-            if (fault is not null)
-                Assert.Equal(1, context.DeviceFailures);
-            return output;
-        }
+        using var placed = Context(sim, new PlacementOptions { Device = sim.Name }, sequences: 2);
+        var actual = BatchedDecoding.Run(placed, Prompt, sequences: 2, steps: 10, beforeDecoding: () => sim.InjectFault(3));
+        Assert.Equal(1, placed.DeviceFailures);
+        Assert.Equal(expected.Tokens, actual.Tokens);
     }
 
     public void Dispose() => _pool.Dispose();
