@@ -23,6 +23,20 @@ public static class CliRunner
     /// (a null value removes the variable) on the child only.</summary>
     public static CliResult RunExecutable(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        using var process = StartExecutable(environment, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("tessera did not finish within 2 minutes");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the built `tessera` executable with its stdout and stderr redirected, without waiting for it.</summary>
+    public static Process StartExecutable(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tessera.dll"));
         foreach (var arg in args)
@@ -34,14 +48,6 @@ public static class CliRunner
             else
                 start.Environment[name] = value;
         }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("tessera did not finish within 2 minutes");
-        }
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(start)!;
     }
 }

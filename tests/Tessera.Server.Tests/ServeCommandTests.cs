@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.RegularExpressions;
+using System.Text.Json;
 using Tessera.Cli;
 using Tessera.Testing;
 
 namespace Tessera.Server.Tests;
 
 /// <summary>`tessera serve`: argument errors in-process; a real child process for listening and SIGTERM (POSIX `kill`).</summary>
-public sealed partial class ServeCommandTests
+public sealed class ServeCommandTests
 {
     [Theory]
     [InlineData("--parallel", "0")]
@@ -31,59 +31,51 @@ public sealed partial class ServeCommandTests
     }
 
     [Fact]
-    public async Task Serves_until_SIGTERM_and_then_exits_0()
+    public void Without_any_model_it_says_how_to_give_one()
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "tessera.dll"), "serve", SharedData.Model(TestServer.StoriesModel),
-                     "--port", "0", "--parallel", "2", "--ctx", "256", "--threads", "1" })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stderr = new List<string>();
-        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Uri? address = null;
-        process.ErrorDataReceived += (_, line) =>
-        {
-            if (line.Data is null)
-                return;
-            lock (stderr)
-                stderr.Add(line.Data);
-            if (ListeningLine().Match(line.Data) is { Success: true } match)
-                address = new Uri(match.Groups[1].Value);
-            if (line.Data.Contains("ready:") && address is not null)
-                ready.TrySetResult(address);
-        };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        try
-        {
-            var baseAddress = await ready.Task.WaitAsync(TestServer.Timeout);
-            using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TestServer.Timeout };
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
-            using var content = new StringContent("""{"prompt":"Once upon a time","max_tokens":3}""", System.Text.Encoding.UTF8, "application/json");
-            Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/v1/completions", content)).StatusCode);
-
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
-                await kill.WaitForExitAsync();
-            await process.WaitForExitAsync().WaitAsync(TestServer.Timeout);
-            Assert.Equal(0, process.ExitCode);
-            lock (stderr)
-                Assert.Contains(stderr, line => line.Contains("stopped"));
-        }
-        finally
-        {
-            if (!process.HasExited)
-                process.Kill();
-        }
+        var (code, error) = Run("serve", "--port", "0");
+        Assert.Equal(TesseraCli.ExitError, code);
+        Assert.Contains("--models-dir", error);
     }
 
-    [GeneratedRegex(@"listening on (http://\S+?)/? ")]
-    private static partial Regex ListeningLine();
+    [Fact]
+    public async Task Serves_several_models_from_a_folder_chosen_by_the_request()
+    {
+        using var folder = new TempFolder();
+        foreach (string file in new[] { "stories260K.gguf", "llama-2-tiny-random.gguf" })
+            File.CreateSymbolicLink(Path.Combine(folder.Path, file), SharedData.Model(file));
+        await using var serve = await ServeProcess.StartAsync("serve", "--models-dir", folder.Path, "--max-models", "1", "--port", "0", "--ctx", "256", "--threads", "1");
+        Assert.Contains(serve.Stderr, line => line.Contains("also serving stories260K"));
+        var http = serve.Http;
+        using (var models = JsonDocument.Parse(await http.GetStringAsync("/v1/models")))
+            Assert.Equal(["llama-2-tiny-random", "stories260K"], models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+        foreach (string model in new[] { "stories260K", "llama-2-tiny-random" })
+        {
+            using var content = new StringContent($$"""{"model":"{{model}}","prompt":"Once upon a time","max_tokens":3}""", System.Text.Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync("/v1/completions", content);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(model, answer.RootElement.GetProperty("model").GetString());
+        }
+        using var ps = JsonDocument.Parse(await http.GetStringAsync("/api/ps"));
+        Assert.Equal("llama-2-tiny-random", Assert.Single(ps.RootElement.GetProperty("models").EnumerateArray()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Serves_until_SIGTERM_and_then_exits_0()
+    {
+        await using var serve = await ServeProcess.StartAsync("serve", SharedData.Model(TestServer.StoriesModel),
+            "--port", "0", "--parallel", "2", "--ctx", "256", "--threads", "1");
+        Assert.Equal(HttpStatusCode.OK, (await serve.Http.GetAsync("/health")).StatusCode);
+        using var content = new StringContent("""{"prompt":"Once upon a time","max_tokens":3}""", System.Text.Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await serve.Http.PostAsync("/v1/completions", content)).StatusCode);
+
+        using (var kill = Process.Start("kill", ["-TERM", serve.Process.Id.ToString()]))
+            await kill.WaitForExitAsync();
+        await serve.Process.WaitForExitAsync().WaitAsync(TestServer.Timeout);
+        Assert.Equal(0, serve.Process.ExitCode);
+        Assert.Contains(serve.Stderr, line => line.Contains("stopped"));
+    }
 
     private static (int Code, string Error) Run(params string[] args)
     {

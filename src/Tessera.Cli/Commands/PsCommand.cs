@@ -104,7 +104,10 @@ public static class PsCommand
             table.AddTextRow(m.Id, devices, memory, $"{m.SlotsBusy}/{m.SlotsTotal}",
                 m.ContextSize.ToString(CultureInfo.InvariantCulture), Uptime(m.UptimeSeconds));
         }
-        ConsoleFactory.For(writer).Write(table);
+        var console = ConsoleFactory.For(writer);
+        console.Write(table);
+        long used = list.Models.Sum(m => m.Devices.Sum(d => d.WeightBytes) + m.KvCacheBytes);
+        console.WriteLine($"{list.Models.Count} of at most {list.MaxLoadedModels} models loaded, {Units.Bytes(used)} of a {Units.Bytes(list.MemoryBudgetBytes)} budget");
     }
 
     public static string Uptime(long seconds)

@@ -39,10 +39,33 @@ public sealed class HubClient : IDisposable
     public Uri ResolveUrl(string owner, string repo, string revision, string file) =>
         new(_endpoint, $"{Escape(owner)}/{Escape(repo)}/resolve/{Escape(revision)}/{string.Join('/', file.Split('/').Select(Escape))}");
 
-    /// <summary>The files of a repository at a revision (GET /api/models/OWNER/REPO/tree/REVISION).</summary>
+    /// <summary>Most listing pages followed: the hub pages its tree by 1000 entries; no GGUF repository needs more.</summary>
+    public const int MaxListingPages = 100;
+
+    /// <summary>
+    /// The files of a repository at a revision (GET /api/models/OWNER/REPO/tree/REVISION), following the hub's
+    /// <c>Link: &lt;...&gt;; rel="next"</c> pages, on the endpoint's own host only.
+    /// </summary>
     public async Task<IReadOnlyList<HubFile>> ListFilesAsync(string owner, string repo, string revision, CancellationToken cancel)
     {
         var url = new Uri(_endpoint, $"api/models/{Escape(owner)}/{Escape(repo)}/tree/{Escape(revision)}?recursive=true"); // split parts may sit in a subfolder
+        var files = new List<HubFile>();
+        for (int page = 1; ; page++)
+        {
+            var next = await ListPageAsync(url, owner, repo, files, cancel);
+            if (next is null)
+                return files;
+            if (!SameAuthority(next, _endpoint))
+                throw new CliException($"the hub's file list for {owner}/{repo} points its next page to another host ({next.Host})");
+            if (page >= MaxListingPages)
+                throw new CliException($"the hub's file list for {owner}/{repo} runs past {MaxListingPages} pages");
+            url = next;
+        }
+    }
+
+    /// <summary>Adds one page of the listing to <paramref name="files"/>; returns the next page's address, if any.</summary>
+    private async Task<Uri?> ListPageAsync(Uri url, string owner, string repo, List<HubFile> files, CancellationToken cancel)
+    {
         using var response = await GetAsync(url, rangeStart: null, $"{owner}/{repo}", cancel);
         string body;
         try
@@ -56,7 +79,6 @@ public sealed class HubClient : IDisposable
         try
         {
             using var json = JsonDocument.Parse(body);
-            var files = new List<HubFile>();
             foreach (var entry in json.RootElement.EnumerateArray())
             {
                 if (entry.TryGetProperty("type", out var type) && type.GetString() != "file")
@@ -72,12 +94,30 @@ public sealed class HubClient : IDisposable
                 }
                 files.Add(new HubFile(path, size, sha));
             }
-            return files;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
             throw new CliException($"the hub's file list for {owner}/{repo} is not valid: {e.Message}");
         }
+        return NextPage(response, url);
+    }
+
+    /// <summary>The rel="next" target of the Link header, resolved against the page's address.</summary>
+    private static Uri? NextPage(HttpResponseMessage response, Uri page)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values))
+            return null;
+        foreach (string link in values.SelectMany(value => value.Split(',')))
+        {
+            string[] parts = link.Split(';', StringSplitOptions.TrimEntries);
+            if (parts.Length < 2 || !parts[0].StartsWith('<') || !parts[0].EndsWith('>'))
+                continue;
+            if (parts.Skip(1).Any(p => p.Replace(" ", "", StringComparison.Ordinal).Equals("rel=\"next\"", StringComparison.OrdinalIgnoreCase)
+                    || p.Equals("rel=next", StringComparison.OrdinalIgnoreCase))
+                && Uri.TryCreate(page, parts[0][1..^1], out var next))
+                return next;
+        }
+        return null;
     }
 
     /// <summary>

@@ -11,11 +11,14 @@ public sealed class ModelPuller(StoreSettings settings, CommandOutput output)
     public const string DefaultRevision = "main";
     public const string PreferredQuant = "Q4_K_M";
 
+    /// <summary>The branch, tag or commit of the repository to pull (`--revision`).</summary>
+    public string Revision { get; init; } = DefaultRevision;
+
     /// <summary>A file to download: where from, its name in the model folder, and what the hub says it holds.</summary>
     private sealed record PlannedFile(Uri Url, string LocalName, long Size, string? Sha256);
 
     /// <summary>Pulls on the thread pool, so blocking here never waits on a synchronization context that needs this thread.</summary>
-    public StoreEntry Pull(string text) => Task.Run(() => PullAsync(text, CancellationToken.None)).GetAwaiter().GetResult();
+    public StoreEntry Pull(string text, CancellationToken cancel = default) => Task.Run(() => PullAsync(text, cancel)).GetAwaiter().GetResult();
 
     public async Task<StoreEntry> PullAsync(string text, CancellationToken cancel)
     {
@@ -65,7 +68,7 @@ public sealed class ModelPuller(StoreSettings settings, CommandOutput output)
             });
             Validate(folder, downloaded);
             new StoreManifest(reference.Source, reference.Owner, reference.Repo, quant,
-                reference.Url is null ? DefaultRevision : "", downloaded, DateTimeOffset.UtcNow).Write(folder);
+                reference.Url is null ? Revision : "", downloaded, DateTimeOffset.UtcNow).Write(folder);
         }
         finally
         {
@@ -100,7 +103,7 @@ public sealed class ModelPuller(StoreSettings settings, CommandOutput output)
 
         string repoName = $"{reference.Owner}/{reference.Repo}";
         var listing = await HubClient.WithRetriesAsync(settings, output.Error,
-            () => hub.ListFilesAsync(reference.Owner, reference.Repo, DefaultRevision, cancel));
+            () => hub.ListFilesAsync(reference.Owner, reference.Repo, Revision, cancel));
         // The hub is untrusted: one unsafe GGUF name and the whole listing is refused.
         var ggufs = listing.Where(f => f.Path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || f.Path.Contains(".."))
             .ToList();
@@ -126,7 +129,7 @@ public sealed class ModelPuller(StoreSettings settings, CommandOutput output)
                 ? $"tessera: {repoName}: picked {quant} ({Path.GetFileName(chosen[0].Path)}{(chosen.Count > 1 ? $" and {chosen.Count - 1} more parts" : "")}, {Units.Bytes(group.Size)})"
                 : $"tessera: {repoName}: {quant} is {Path.GetFileName(chosen[0].Path)} ({Units.Bytes(group.Size)})");
         }
-        return (quant, chosen.Select(f => new PlannedFile(hub.ResolveUrl(reference.Owner, reference.Repo, DefaultRevision, f.Path),
+        return (quant, chosen.Select(f => new PlannedFile(hub.ResolveUrl(reference.Owner, reference.Repo, Revision, f.Path),
             Path.GetFileName(f.Path), f.Size, f.Sha256)).ToList());
     }
 

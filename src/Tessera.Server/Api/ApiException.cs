@@ -21,13 +21,15 @@ public sealed class ApiException(int status, string message, string? param = nul
     public static ApiException BadRequest(string param, string message, string? code = null) => new(400, message, param, code);
 
     public static ApiException ModelNotFound() =>
-        new(404, "The requested model does not exist; GET /v1/models lists the model this server serves.", "model", "model_not_found");
+        new(404, "The requested model does not exist; GET /v1/models lists the models this server serves.", "model", "model_not_found");
 
     public static ApiException Overloaded(int retryAfterSeconds) =>
         new(503, "The server is busy: every slot and queue place is taken. Retry later.", null, "server_overloaded", "server_error")
         {
             RetryAfterSeconds = retryAfterSeconds,
         };
+
+    public static ApiException Unavailable(string message) => new(503, message, null, "model_unavailable", "server_error");
 
     public static ApiException Loading() =>
         new(503, "The model is still loading.", null, "model_loading", "server_error") { RetryAfterSeconds = 1 };

@@ -44,7 +44,9 @@ public sealed record CompletionLogprobs(IReadOnlyList<string> Tokens, IReadOnlyL
 
 public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
 
-public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy, PlacementCard Placement);
+/// <summary>A model of /v1/models; status ("loaded", "loading", "available", "failed") and placement (null until
+/// loaded) are Tessera extensions.</summary>
+public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy, string Status, PlacementCard? Placement);
 
 /// <summary>Where the model runs (a Tessera extension of the model object).</summary>
 public sealed record PlacementCard(string Request, double? PredictedTokensPerSecond, IReadOnlyList<DevicePlacementCard> Devices, IReadOnlyList<string> Notes)
@@ -65,7 +67,8 @@ public sealed record DetokenizeResponse(string Content);
 public sealed record HealthResponse(string Status);
 
 /// <summary>GET /api/ps: what the server has loaded (as Ollama's /api/ps, in our own shape).</summary>
-public sealed record ProcessList(IReadOnlyList<LoadedModel> Models);
+public sealed record ProcessList(IReadOnlyList<LoadedModel> Models, long MemoryBudgetBytes, int MaxLoadedModels);
 
+/// <summary>One loaded model; requests: those holding it now (it is not unloaded while any do).</summary>
 public sealed record LoadedModel(string Id, string Path, long SizeBytes, IReadOnlyList<DevicePlacementCard> Devices, long KvCacheBytes,
-    int SlotsBusy, int SlotsTotal, int ContextSize, long LoadedAt, long UptimeSeconds);
+    int SlotsBusy, int SlotsTotal, int ContextSize, long LoadedAt, long UptimeSeconds, int Requests);

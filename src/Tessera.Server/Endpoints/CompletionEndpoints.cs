@@ -9,10 +9,11 @@ internal static class CompletionEndpoints
 {
     public static async Task ChatAsync(HttpContext http, ServerState state)
     {
-        var served = state.RequireModel();
         using var request = await RequestJson.ReadAsync(http);
         var fields = request.Fields;
-        var settings = ReadSettings(fields, served, chat: true);
+        using var lease = await state.AcquireAsync(fields.String("model"), http.RequestAborted);
+        var served = lease.Model;
+        var settings = SettingsParser.Parse(fields, served.VocabularySize, chat: true);
         var messages = ChatRequestParser.ReadMessages(fields);
         int[] prompt = PromptTokens.FromChat(served, messages, ChatRequestParser.ReadTools(fields));
         var format = new ChatFormat(NewId("chatcmpl-"), Now(), served.Id, served.Tokenizer);
@@ -21,21 +22,14 @@ internal static class CompletionEndpoints
 
     public static async Task CompletionAsync(HttpContext http, ServerState state)
     {
-        var served = state.RequireModel();
         using var request = await RequestJson.ReadAsync(http);
         var fields = request.Fields;
-        var settings = ReadSettings(fields, served, chat: false);
+        using var lease = await state.AcquireAsync(fields.String("model"), http.RequestAborted);
+        var served = lease.Model;
+        var settings = SettingsParser.Parse(fields, served.VocabularySize, chat: false);
         var prompts = PromptTokens.FromCompletion(fields, served);
         var format = new CompletionFormat(NewId("cmpl-"), Now(), served.Id, served.Tokenizer);
         await GenerationPipeline.RunAsync(http, state, served, prompts, settings, format, "prompt");
-    }
-
-    private static GenerationSettings ReadSettings(JsonFields fields, ServedModel served, bool chat)
-    {
-        var settings = SettingsParser.Parse(fields, served.VocabularySize, chat);
-        if (settings.Model is { } model && model != served.Id)
-            throw ApiException.ModelNotFound();
-        return settings;
     }
 
     private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Tessera.Server.Api;
 using Tessera.Server.Hosting;
+using Tessera.Server.Metrics;
 
 namespace Tessera.Server.Endpoints;
 
@@ -10,44 +11,56 @@ internal static class InfoEndpoints
 {
     public static async Task HealthAsync(HttpContext http, ServerState state)
     {
-        state.RequireModel();
+        state.RequireReady();
         await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse));
     }
 
     public static async Task MetricsAsync(HttpContext http, ServerState state)
     {
         http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await http.Response.WriteAsync(state.Metrics.Render(state.Model?.Scheduler.Gauges, state.Model?.Context.Plan, state.Model?.Context.ExpertStatistics), http.RequestAborted);
+        var loaded = state.Models.LoadedModels();
+        var first = loaded.FirstOrDefault();
+        string text = state.Metrics.Render(SchedulerGauges.Sum(loaded.Select(model => model.Scheduler.Gauges)), first?.Context.Plan,
+            first?.Context.ExpertStatistics) + PoolMetrics.Render(state.Models);
+        await http.Response.WriteAsync(text, http.RequestAborted);
     }
 
+    /// <summary>Every model the server can answer with, loaded or not (OpenAI's list, with status and placement added).</summary>
     public static async Task ModelsAsync(HttpContext http, ServerState state)
     {
-        var served = state.RequireModel();
-        var list = new ModelList("list", [Card(served)]);
+        var list = new ModelList("list", state.Models.Statuses().Select(Card).ToArray());
         await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(list, ServerJsonContext.Default.ModelList));
     }
 
     public static async Task ModelAsync(HttpContext http, ServerState state, string id)
     {
-        var served = state.RequireModel();
-        if (id != served.Id)
-            throw ApiException.ModelNotFound();
-        await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(Card(served), ServerJsonContext.Default.ModelCard));
+        var status = state.Models.Statuses().FirstOrDefault(model => model.Source.Id == id) ?? throw ApiException.ModelNotFound();
+        await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(Card(status), ServerJsonContext.Default.ModelCard));
     }
 
+    /// <summary>The loaded models (as Ollama's /api/ps); 503 until the default model has loaded.</summary>
     public static async Task ProcessesAsync(HttpContext http, ServerState state)
     {
-        var served = state.RequireModel();
-        var gauges = served.Scheduler.Gauges;
-        var file = served.Model.File;
+        state.RequireReady();
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var loaded = new LoadedModel(served.Id, file.Path, file.SplitCount == 1 ? file.FileSize : file.PartPaths.Sum(part => new FileInfo(part).Length),
-            PlacementCard.Of(served.Context.Plan).Devices, served.Context.Cache.TotalBytes, gauges.BusySlots, gauges.TotalSlots,
-            served.Context.ContextSize, served.Created, Math.Max(0, now - served.Created));
-        await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(new ProcessList([loaded]), ServerJsonContext.Default.ProcessList));
+        var loaded = state.Models.Statuses().Where(status => status.Model is not null).Select(status =>
+        {
+            var served = status.Model!;
+            var gauges = served.Scheduler.Gauges;
+            return new LoadedModel(served.Id, served.Model.File.Path, served.FileBytes, PlacementCard.Of(served.Context.Plan).Devices,
+                served.Context.Cache.TotalBytes, gauges.BusySlots, gauges.TotalSlots, served.Context.ContextSize, served.Created,
+                Math.Max(0, now - served.Created), status.Leases);
+        }).ToArray();
+        var list = new ProcessList(loaded, state.Models.MemoryBudget, state.Options.MaxLoadedModels);
+        await WriteJsonAsync(http, JsonSerializer.SerializeToUtf8Bytes(list, ServerJsonContext.Default.ProcessList));
     }
 
-    private static ModelCard Card(ServedModel served) => new(served.Id, "model", served.Created, "tessera", PlacementCard.Of(served.Context.Plan));
+    private static ModelCard Card(ModelStatus status) => status.Model is { } served
+        ? new(served.Id, "model", served.Created, "tessera", status.State, PlacementCard.Of(served.Context.Plan))
+        : new(status.Source.Id, "model", FileCreated(status.Source.Path), "tessera", status.State, null);
+
+    private static long FileCreated(string path) =>
+        File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeSeconds() : 0;
 
     internal static async Task WriteJsonAsync(HttpContext http, byte[] body)
     {

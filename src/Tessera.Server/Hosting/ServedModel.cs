@@ -11,10 +11,10 @@ namespace Tessera.Server.Hosting;
 /// <summary>The model a server answers with: weights, tokenizer, chat template, the inference context and its scheduler.</summary>
 public sealed class ServedModel : IDisposable
 {
-    private ServedModel(string id, TransformerModel model, Tokenizer tokenizer, ChatTemplate template, bool templateFromModel,
+    private ServedModel(ModelSource source, TransformerModel model, Tokenizer tokenizer, ChatTemplate template, bool templateFromModel,
         InferenceContext context, Scheduler scheduler)
     {
-        Id = id;
+        Source = source;
         Model = model;
         Tokenizer = tokenizer;
         Template = template;
@@ -24,7 +24,8 @@ public sealed class ServedModel : IDisposable
         Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     }
 
-    public string Id { get; }
+    public ModelSource Source { get; }
+    public string Id => Source.Id;
     public TransformerModel Model { get; }
     public Tokenizer Tokenizer { get; }
     public ChatTemplate Template { get; }
@@ -39,9 +40,15 @@ public sealed class ServedModel : IDisposable
 
     public int VocabularySize => Model.VocabularySize;
 
-    public static ServedModel Load(ServerOptions options, ServerMetrics metrics, Action<string> warn)
+    /// <summary>Bytes of the weight files (all split parts).</summary>
+    public long FileBytes => Model.File.SplitCount == 1 ? Model.File.FileSize : Model.File.PartPaths.Sum(part => new FileInfo(part).Length);
+
+    /// <summary>What the model holds in memory: its weights and its KV cache (what the memory budget counts).</summary>
+    public long MemoryBytes => FileBytes + Context.Cache.TotalBytes;
+
+    public static ServedModel Load(ServerOptions options, ModelSource source, ServerMetrics metrics, Action<string> warn)
     {
-        var model = ModelLoader.Load(options.ModelPath, options.LoadMode);
+        var model = ModelLoader.Load(source.Path, options.LoadMode);
         try
         {
             var tokenizer = ModelTokenizer.For(model);
@@ -65,8 +72,7 @@ public sealed class ServedModel : IDisposable
                 warn(report.ToString());
             };
             var scheduler = new Scheduler(context, tokenizer, options.MaxQueue, metrics);
-            string id = options.ModelId ?? Path.GetFileNameWithoutExtension(options.ModelPath);
-            return new ServedModel(id, model, tokenizer, template, fromModel, context, scheduler);
+            return new ServedModel(source, model, tokenizer, template, fromModel, context, scheduler);
         }
         catch
         {

@@ -20,8 +20,21 @@ public sealed record ServerOptions
     /// <summary>Most slots: each holds a full context of KV cache, and the batch carries one decode token per slot.</summary>
     public const int MaxParallel = 64;
 
-    /// <summary>Path of the GGUF model.</summary>
+    /// <summary>Models loaded at once unless asked otherwise (Ollama's default on a CPU).</summary>
+    public const int DefaultMaxLoadedModels = 3;
+
+    /// <summary>Path of the GGUF model; it is the default model (requests without "model") and loads at start.</summary>
     public required string ModelPath { get; init; }
+
+    /// <summary>More models (`--model` repeated, `--models-dir`), each loaded on the first request that names it.</summary>
+    public IReadOnlyList<ModelSource> AdditionalModels { get; init; } = [];
+
+    /// <summary>Most models held in memory at once; loading one more unloads the least recently used idle one.</summary>
+    public int MaxLoadedModels { get; init; } = DefaultMaxLoadedModels;
+
+    /// <summary>Bytes the loaded models (weights and KV cache) may take together before the least recently used idle one
+    /// is unloaded; 0 means the memory of the machine (or of its container).</summary>
+    public long MemoryBudgetBytes { get; init; }
 
     /// <summary>How the model file is brought into memory (see <see cref="GgufLoadMode"/>).</summary>
     public GgufLoadMode LoadMode { get; init; } = GgufLoadMode.Map;
@@ -70,6 +83,12 @@ public sealed record ServerOptions
     /// <summary>Write ASP.NET Core's log to the console (the CLI does; tests do not).</summary>
     public bool ConsoleLogging { get; init; }
 
+    /// <summary>Every model served: the default first, then <see cref="AdditionalModels"/>.</summary>
+    public IReadOnlyList<ModelSource> ServedModels => [new(ModelId ?? Path.GetFileNameWithoutExtension(ModelPath), ModelPath), .. AdditionalModels];
+
+    /// <summary><see cref="MemoryBudgetBytes"/>, or the memory available to the process when it is 0.</summary>
+    public long EffectiveMemoryBudget => MemoryBudgetBytes > 0 ? MemoryBudgetBytes : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
     /// <summary>True when <see cref="Host"/> is a loopback address (or localhost).</summary>
     public bool ListensOnLoopbackOnly =>
         Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(Host, out var address) && IPAddress.IsLoopback(address));
@@ -92,6 +111,15 @@ public sealed record ServerOptions
             throw new ArgumentOutOfRangeException(nameof(ContextSize), ContextSize, $"the context must be at least the slot count ({Parallel}): the batch size is capped at the context");
         if (Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "the thread count must not be negative");
+        if (MaxLoadedModels < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxLoadedModels), MaxLoadedModels, "at least one model must fit in memory");
+        if (MemoryBudgetBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), MemoryBudgetBytes, "the memory budget must not be negative");
+        var models = ServedModels;
+        if (models.Any(model => string.IsNullOrWhiteSpace(model.Id) || string.IsNullOrWhiteSpace(model.Path)))
+            throw new ArgumentException("every model needs an id and a path", nameof(AdditionalModels));
+        if (models.GroupBy(model => model.Id, StringComparer.Ordinal).FirstOrDefault(group => group.Count() > 1) is { } twice)
+            throw new ArgumentException($"two models have the id '{twice.Key}'; give them different file names or ids", nameof(AdditionalModels));
         if (ApiKey is { Length: 0 })
             throw new ArgumentException("the API key must not be empty", nameof(ApiKey));
     }

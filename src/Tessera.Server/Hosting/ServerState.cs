@@ -3,51 +3,43 @@ using Tessera.Server.Metrics;
 
 namespace Tessera.Server.Hosting;
 
-/// <summary>What the endpoints share: the options, the metrics and the model once it has loaded.</summary>
-public sealed class ServerState(ServerOptions options) : IDisposable
+/// <summary>What the endpoints share: the options, the metrics and the pool of models.</summary>
+public sealed class ServerState : IDisposable
 {
-    private volatile ServedModel? _model;
-    private volatile bool _loadFailed;
-    private volatile bool _disposed;
+    private Task<ServedModel> _loaded = new TaskCompletionSource<ServedModel>().Task;
 
-    public ServerOptions Options { get; } = options;
+    public ServerState(ServerOptions options, Action<string> warn)
+    {
+        Options = options;
+        Models = new ModelPool(options, Metrics, warn);
+    }
+
+    public ServerOptions Options { get; }
     public ServerMetrics Metrics { get; } = new();
+    public ModelPool Models { get; }
 
-    /// <summary>Completes when the model is ready; faults when it cannot be loaded.</summary>
-    public Task<ServedModel> Loaded { get; private set; } = new TaskCompletionSource<ServedModel>().Task;
+    /// <summary>Completes when the default model is ready; faults when it cannot be loaded.</summary>
+    public Task<ServedModel> Loaded => _loaded;
 
-    public ServedModel? Model => _model;
+    /// <summary>The first loaded model (the default one when it is loaded), or null: what /metrics describes.</summary>
+    public ServedModel? Model => Models.LoadedModels().FirstOrDefault();
 
-    /// <summary>Loads the model on a worker thread; the server answers (health 503) meanwhile.</summary>
-    public void StartLoading(Action<string> warn)
+    /// <summary>Loads the default model on a worker thread; the server answers (health 503) meanwhile.</summary>
+    public void StartLoading() => _loaded = Models.LoadDefault();
+
+    /// <summary>Nothing, or a 503 while the default model is loading (or could not be loaded): the health check.</summary>
+    public void RequireReady()
     {
-        Loaded = Task.Run(() =>
-        {
-            try
-            {
-                var model = ServedModel.Load(Options, Metrics, warn);
-                _model = model;
-                if (_disposed)
-                    Dispose();
-                return model;
-            }
-            catch
-            {
-                _loadFailed = true;
-                throw;
-            }
-        });
+        if (_loaded.IsCompletedSuccessfully)
+            return;
+        throw _loaded.IsFaulted || _loaded.IsCanceled
+            ? ApiException.Unavailable("The model could not be loaded; see the server log.")
+            : ApiException.Loading();
     }
 
-    /// <summary>The model, or a 503 while it is loading (or could not be loaded).</summary>
-    public ServedModel RequireModel() => _model ?? throw (_loadFailed
-        ? new ApiException(503, "The model could not be loaded; see the server log.", null, "model_unavailable", "server_error")
-        : ApiException.Loading());
+    /// <summary>The model a request names (the default when it names none), loaded and held until the lease is disposed.</summary>
+    public Task<ModelPool.ModelLease> AcquireAsync(string? id, CancellationToken cancellation) => Models.AcquireAsync(id, cancellation);
 
-    /// <summary>Frees the model (now, or as soon as a load in progress ends); safe to call more than once.</summary>
-    public void Dispose()
-    {
-        _disposed = true;
-        Interlocked.Exchange(ref _model, null)?.Dispose();
-    }
+    /// <summary>Frees the models (now, or as soon as a load in progress ends); safe to call more than once.</summary>
+    public void Dispose() => Models.Dispose();
 }

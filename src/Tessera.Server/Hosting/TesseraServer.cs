@@ -14,7 +14,7 @@ namespace Tessera.Server.Hosting;
 
 /// <summary>
 /// The OpenAI-compatible HTTP server: Kestrel with minimal APIs, listening at once and loading the model in the
-/// background (/health answers 503 until it is ready). <see cref="StartAsync"/> returns once it listens;
+/// default model in the background (/health answers 503 until it is ready; other models load on first use). <see cref="StartAsync"/> returns once it listens;
 /// <see cref="Ready"/> completes when the model has loaded. Disposing stops it gracefully and frees the model.
 /// </summary>
 public sealed class TesseraServer : IAsyncDisposable
@@ -42,7 +42,7 @@ public sealed class TesseraServer : IAsyncDisposable
     /// <summary>Where the server listens, with the actual port when port 0 was asked for.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>Completes when the model is loaded; faults when it cannot be.</summary>
+    /// <summary>Completes when the default model is loaded; faults when it cannot be.</summary>
     public Task Ready => _state.Loaded;
 
     public ServerState State => _state;
@@ -51,7 +51,6 @@ public sealed class TesseraServer : IAsyncDisposable
     {
         options.Validate();
         var address = ParseHost(options.Host);
-        var state = new ServerState(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (options.ConsoleLogging)
@@ -76,6 +75,7 @@ public sealed class TesseraServer : IAsyncDisposable
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tessera.Server");
+        var state = new ServerState(options, message => logger.LogWarning("{Message}", message));
         if (options.CorsOrigins.Count > 0)
             app.UseCors(cors => cors.WithOrigins([.. options.CorsOrigins]).WithMethods("GET", "POST").AllowAnyHeader());
         var pipeline = new RequestPipeline(state, new AccessGuard(options), logger);
@@ -85,7 +85,7 @@ public sealed class TesseraServer : IAsyncDisposable
 
         await app.StartAsync(cancellation);
         var listening = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        state.StartLoading(message => logger.LogWarning("{Message}", message));
+        state.StartLoading();
         return new TesseraServer(app, state, new Uri(listening.Replace("[::]", "localhost", StringComparison.Ordinal)));
     }
 

@@ -103,4 +103,10 @@ public sealed class ServerMetrics
 }
 
 /// <summary>The scheduler's state at one moment.</summary>
-public sealed record SchedulerGauges(int QueueLength, int BusySlots, int TotalSlots, long CellsUsed, long CellsCached, long CellsTotal);
+public sealed record SchedulerGauges(int QueueLength, int BusySlots, int TotalSlots, long CellsUsed, long CellsCached, long CellsTotal)
+{
+    /// <summary>The gauges of several schedulers (one per loaded model) added up; null when there are none.</summary>
+    public static SchedulerGauges? Sum(IEnumerable<SchedulerGauges> all) => all.Aggregate((SchedulerGauges?)null, (sum, g) => sum is null ? g
+        : new(sum.QueueLength + g.QueueLength, sum.BusySlots + g.BusySlots, sum.TotalSlots + g.TotalSlots,
+            sum.CellsUsed + g.CellsUsed, sum.CellsCached + g.CellsCached, sum.CellsTotal + g.CellsTotal));
+}

@@ -53,6 +53,9 @@ public sealed class FakeHub : IDisposable
     public long DropAfter { get; set; }
     public int DropsLeft { get; set; }
 
+    /// <summary>Downloads send this many body bytes and then nothing more until the client goes away (0: off).</summary>
+    public long StallAfter { get; set; }
+
     /// <summary>Serves the file with one byte flipped (the listing keeps the true sha256).</summary>
     public bool CorruptByte { get; set; }
 
@@ -69,11 +72,17 @@ public sealed class FakeHub : IDisposable
     /// <summary>The Authorization headers resolve requests carried.</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
 
+    /// <summary>Tree listings come in pages of this many entries linked by rel="next" (0: one page).</summary>
+    public int PageSize { get; set; }
+
+    /// <summary>The next-page link points to this origin instead of the hub's own (a hostile listing).</summary>
+    public string? NextPageOrigin { get; set; }
+
     public void AddRepo(string ownerRepo, params HubRepoFile[] files) => _repos[ownerRepo] = [.. files];
 
     private IResult Tree(string owner, string repo, string revision, HttpContext context)
     {
-        Requests.Enqueue($"GET {context.Request.Path}");
+        Requests.Enqueue($"GET {context.Request.Path}{context.Request.QueryString}");
         string key = owner + "/" + repo;
         if (Gated.Contains(key))
             return Results.Unauthorized();
@@ -85,7 +94,14 @@ public sealed class FakeHub : IDisposable
             path = f.ListedName,
             size = f.Data.Length + ListedSizeDelta,
             lfs = new { oid = f.Sha256, size = f.Data.Length + ListedSizeDelta },
-        }).Append<object>(new { type = "file", path = "README.md", size = 10 });
+        }).Append<object>(new { type = "file", path = "README.md", size = 10 }).ToList();
+        if (PageSize > 0)
+        {
+            int cursor = int.TryParse(context.Request.Query["cursor"], out int c) ? c : 0;
+            if (cursor + PageSize < listing.Count)
+                context.Response.Headers["Link"] = $"<{NextPageOrigin ?? Endpoint}{context.Request.Path}?recursive=true&cursor={cursor + PageSize}>; rel=\"next\"";
+            listing = listing.Skip(cursor).Take(PageSize).ToList();
+        }
         return Results.Json(listing);
     }
 
@@ -140,6 +156,13 @@ public sealed class FakeHub : IDisposable
         {
             DropsLeft--;
             end = DropAfter;
+        }
+        if (StallAfter > start && StallAfter < end)
+        {
+            await context.Response.Body.WriteAsync(data.AsMemory((int)start, (int)(StallAfter - start)));
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            return;
         }
         await context.Response.Body.WriteAsync(data.AsMemory((int)start, (int)(end - start)));
         if (drop)

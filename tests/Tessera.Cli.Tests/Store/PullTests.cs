@@ -48,6 +48,43 @@ public sealed class PullTests
     }
 
     [Fact]
+    public void A_listing_in_pages_is_read_to_its_last_page()
+    {
+        using var store = WithTinyRepo();
+        store.Hub.PageSize = 1; // tiny-Q8_0, then tiny-Q4_K_M, then README.md
+        var pull = CliRunner.Run("pull", "hf.co/test/tiny");
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        Assert.Equal("test/tiny:Q4_K_M", pull.Out.Trim());
+        Assert.Equal(3, store.Hub.Requests.Count(r => r.Contains("/tree/")));
+        Assert.Contains(store.Hub.Requests, r => r.Contains("cursor=2"));
+    }
+
+    [Fact]
+    public void A_next_page_on_another_host_is_refused()
+    {
+        using var store = WithTinyRepo();
+        store.Hub.PageSize = 1;
+        store.Hub.NextPageOrigin = "http://elsewhere.invalid";
+        var pull = CliRunner.Run("pull", "hf.co/test/tiny");
+        Assert.Equal(1, pull.ExitCode);
+        Assert.Contains("points its next page to another host (elsewhere.invalid)", pull.Error);
+        Assert.Empty(store.Folders);
+    }
+
+    [Fact]
+    public void A_revision_is_listed_downloaded_and_recorded()
+    {
+        using var store = WithTinyRepo();
+        var pull = CliRunner.Run("pull", "hf.co/test/tiny", "--revision", "v1.0");
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        Assert.Contains(store.Hub.Requests, r => r.StartsWith("GET /api/models/test/tiny/tree/v1.0", StringComparison.Ordinal));
+        Assert.Contains(store.Hub.Requests, r => r.StartsWith("GET /test/tiny/resolve/v1.0/tiny-Q4_K_M.gguf", StringComparison.Ordinal));
+        Assert.DoesNotContain(store.Hub.Requests, r => r.Contains("/main", StringComparison.Ordinal));
+        Assert.Equal("v1.0", StoreManifest.TryRead(store.FolderPath("test--tiny--Q4_K_M"))!.Revision);
+        Assert.Equal(1, CliRunner.Run("pull", "hf.co/test/tiny", "--revision", "bad rev").ExitCode);
+    }
+
+    [Fact]
     public void A_quant_is_chosen_case_insensitively_and_a_second_pull_is_up_to_date()
     {
         using var store = WithTinyRepo();
@@ -324,6 +361,41 @@ public sealed class PullTests
         Assert.Equal(1, pull.ExitCode);
         Assert.StartsWith("tessera: error:", pull.Error);
         Assert.Empty(store.Hub.Requests);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_a_pull_keeping_its_bytes_and_the_rerun_resumes()
+    {
+        using var store = WithTinyRepo();
+        int stall = StoreFixture.Stories.Length * 3 / 5;
+        store.Hub.StallAfter = stall;
+        using var pull = store.StartTessera("pull", "hf.co/test/tiny");
+        var stdout = pull.StandardOutput.ReadToEndAsync();
+        var lines = new List<string>();
+        // Plain progress prints a line per 10%: at "50%" the bytes up to the stall are on their way.
+        while (await pull.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
+        {
+            lines.Add(line);
+            if (line.Contains("50%"))
+                break;
+        }
+        Assert.Contains(lines, line => line.Contains("50%"));
+        await Task.Delay(300);
+        using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", pull.Id.ToString()]))
+            await interrupt.WaitForExitAsync();
+        string rest = await pull.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await pull.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, pull.ExitCode);
+        Assert.Contains("interrupted; the bytes downloaded so far are kept", rest);
+        Assert.Equal("", await stdout);
+        string partial = Path.Combine(store.FolderPath("test--tiny--Q4_K_M"), "tiny-Q4_K_M.gguf.partial");
+        Assert.Equal(stall, new FileInfo(partial).Length);
+
+        store.Hub.StallAfter = 0;
+        var resumed = store.Tessera("pull", "hf.co/test/tiny");
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains($"range=bytes={stall}-", Assert.Single(store.Hub.RangeRequests));
+        Assert.Equal(StoreFixture.Stories, File.ReadAllBytes(Path.Combine(store.FolderPath("test--tiny--Q4_K_M"), "tiny-Q4_K_M.gguf")));
     }
 
     [Fact]

@@ -43,12 +43,17 @@ public sealed class StoreFixture : IDisposable
     public string FolderPath(string folder) => Path.Combine(Root, folder);
 
     /// <summary>Runs the built `tessera` executable with the hub and store given in its environment only.</summary>
-    public CliResult Tessera(params string[] args) => CliRunner.RunExecutable(new Dictionary<string, string?>
+    public CliResult Tessera(params string[] args) => CliRunner.RunExecutable(Environment, args);
+
+    /// <summary>Starts the built `tessera` executable as <see cref="Tessera"/> does, without waiting for it.</summary>
+    public Process StartTessera(params string[] args) => CliRunner.StartExecutable(Environment, args);
+
+    private Dictionary<string, string?> Environment => new()
     {
         [StoreSettings.EndpointVariable] = Hub.Endpoint,
         [StoreSettings.ModelsVariable] = Root,
         [StoreSettings.TokenVariable] = null,
-    }, args);
+    };
 
     public void Dispose()
     {
