@@ -44,6 +44,12 @@ public sealed class ModelPuller(StoreSettings settings, CommandOutput output)
             CheckInside(folder, file.LocalName);
 
         Directory.CreateDirectory(folder);
+        CheckNoLink(folder, folder);
+        foreach (var file in files)
+        {
+            CheckNoLink(folder, Path.Combine(folder, file.LocalName));
+            CheckNoLink(folder, Path.Combine(folder, file.LocalName + Downloader.PartialSuffix));
+        }
         var folderLock = StoreLock.Acquire(folder, settings.LockTimeout, name);
         IReadOnlyList<ManifestFile> downloaded;
         try
@@ -193,6 +199,14 @@ public sealed class ModelPuller(StoreSettings settings, CommandOutput output)
         string full = Path.GetFullPath(Path.Combine(folder, localName));
         if (Path.GetDirectoryName(full) != folder.TrimEnd(Path.DirectorySeparatorChar))
             throw new CliException($"refusing file name '{localName}': it would be written outside {folder}");
+    }
+
+    /// <summary>Writing through a symbolic link would land wherever it points; the store's own files are never links.</summary>
+    private static void CheckNoLink(string folder, string path)
+    {
+        FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
+        if (info.LinkTarget is not null)
+            throw new CliException($"refusing to write through the symbolic link {path} in {folder}");
     }
 
     /// <summary>A pull that failed before anything was kept leaves no folder behind (only its lock file would be there).</summary>

@@ -48,6 +48,22 @@ public sealed class PullTests
     }
 
     [Fact]
+    public void A_symbolic_link_in_the_model_folder_is_never_written_through()
+    {
+        using var store = WithTinyRepo();
+        string folder = store.FolderPath("test--tiny--Q4_K_M");
+        Directory.CreateDirectory(folder);
+        string outside = Path.Combine(store.TempFolder, "outside.bin");
+        File.WriteAllBytes(outside, [1, 2, 3]);
+        File.CreateSymbolicLink(Path.Combine(folder, "tiny-Q4_K_M.gguf.partial"), outside);
+        var pull = CliRunner.Run("pull", "hf.co/test/tiny");
+        Assert.Equal(1, pull.ExitCode);
+        Assert.Contains("refusing to write through the symbolic link", pull.Error);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(outside));
+        Assert.DoesNotContain(store.Hub.Requests, r => r.Contains("/resolve/"));
+    }
+
+    [Fact]
     public void A_listing_in_pages_is_read_to_its_last_page()
     {
         using var store = WithTinyRepo();
