@@ -1,0 +1,48 @@
+using System.Runtime.Intrinsics;
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.Q4_0;
+using Tessera.Kernels.Quants.Q4_K;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>
+/// The dispatch table takes each type's widest path the runtime allows. CI runs the kernel tests a second time with
+/// AVX-512 and AVX-VNNI turned off in the runtime (DOTNET_EnableAVX512=0, DOTNET_EnableAVXVNNI=0) and
+/// TESSERA_EXPECT_ISA=avx2, so the AVX2-only paths are exercised on AVX-512 machines too; this test proves that run
+/// really had no AVX-512.
+/// </summary>
+public sealed unsafe class IsaDispatchTests
+{
+    public const string ExpectIsaVariable = "TESSERA_EXPECT_ISA";
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.Types), MemberType = typeof(KernelPaths))]
+    public void The_dot_product_is_the_widest_supported_path(GgmlType type)
+    {
+        var widest = KernelPaths.For(type).Last(path => path.IsSupported);
+        Assert.True((nint)QuantKernels.Get(type).Dot == (nint)widest.Dot, $"{type}: the table does not use its {widest.Isa} path");
+        if (Environment.GetEnvironmentVariable(ExpectIsaVariable) == "avx2")
+            Assert.NotEqual(Isa.Avx512, widest.Isa);
+    }
+
+    [Fact]
+    public void A_run_that_expects_AVX2_only_sees_no_AVX512_anywhere()
+    {
+        string? expected = Environment.GetEnvironmentVariable(ExpectIsaVariable);
+        if (expected is null)
+        {
+            // The normal run: the packed AVX-512 layouts are on exactly when the CPU has VBMI.
+            Assert.Equal(IsaSupport.Avx512 && System.Runtime.Intrinsics.X86.Avx512Vbmi.IsSupported, Q4_0PackedDot.IsSupported);
+            return;
+        }
+        Assert.Equal("avx2", expected);
+        Assert.True(IsaSupport.Avx2, "the AVX2-only run needs a CPU with AVX2 and FMA");
+        Assert.False(IsaSupport.Avx512);
+        Assert.False(Vector512.IsHardwareAccelerated);
+        Assert.False(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
+        Assert.False(Q4_0PackedDot.IsSupported);
+        Assert.False(Q4_KPackedDot.IsSupported);
+        Assert.False(QuantKernels.TryGet(GgmlType.Q4_0, 4096, out var kernel) && kernel.WeightBlockBytes == Q4_0PackedDot.GroupBytes);
+    }
+}
