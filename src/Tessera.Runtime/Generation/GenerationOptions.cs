@@ -11,6 +11,10 @@ public sealed record GenerationOptions
 
     /// <summary>Stop at the vocabulary's end-of-generation tokens (EOS, EOT, ...).</summary>
     public bool StopAtEndOfGeneration { get; init; } = true;
+
+    /// <summary>When set, every generated token keeps the output inside this grammar (a GBNF grammar or a JSON
+    /// schema), and generation stops once the output is complete and nothing more may follow.</summary>
+    public Grammars.CompiledGrammar? Grammar { get; init; }
 }
 
 /// <summary>Why generation ended.</summary>

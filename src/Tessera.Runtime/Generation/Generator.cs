@@ -37,6 +37,8 @@ public sealed class Generator(Session session, Tokenizer tokenizer)
         int historyLength = Session.Length;
         for (int i = 0; i < historyLength; i++)
             history[i] = Session.Tokens[i];
+        var matcher = options.Grammar is null ? null : new Grammars.GrammarMatcher(options.Grammar, Tokenizer);
+        var masked = matcher is null ? null : new float[Session.Logits.Length];
         FinishReason reason = FinishReason.Length;
         while (true)
         {
@@ -44,12 +46,22 @@ public sealed class Generator(Session session, Tokenizer tokenizer)
             if (options.MaxTokens > 0 && generated.Count >= options.MaxTokens) { reason = FinishReason.Length; break; }
             if (Session.Remaining == 0) { reason = FinishReason.ContextFull; break; }
 
-            int token = sampler.Sample(Session.Logits, history.AsSpan(0, historyLength));
+            int token;
+            if (matcher is null)
+                token = sampler.Sample(Session.Logits, history.AsSpan(0, historyLength));
+            else
+            {
+                Session.Logits.CopyTo(masked);
+                int left = Math.Min(Session.Remaining, options.MaxTokens > 0 ? options.MaxTokens - generated.Count : int.MaxValue);
+                matcher.Apply(masked, left);
+                token = sampler.Sample(masked, history.AsSpan(0, historyLength));
+                matcher.Accept(token);
+            }
             if (options.StopAtEndOfGeneration && Tokenizer.EndOfGenerationIds.Contains(token)) { reason = FinishReason.Stop; break; }
             generated.Add(token);
             string visible = filter.Push(decoder.Append(token));
             Emit(visible, text, onText);
-            if (filter.Stopped) { reason = FinishReason.Stop; break; }
+            if (filter.Stopped || matcher is { IsComplete: true }) { reason = FinishReason.Stop; break; }
             Session.Append(token);
             history[historyLength++] = token;
         }
