@@ -16,4 +16,7 @@ public sealed record GenerationSettings
     public bool IncludeUsage { get; init; }
     public bool Logprobs { get; init; }
     public int TopLogprobs { get; init; }
+
+    /// <summary>The grammar the output must follow (response_format, grammar or json_schema); null when free.</summary>
+    public Runtime.Grammars.CompiledGrammar? Grammar { get; init; }
 }

@@ -48,6 +48,7 @@ internal static class SettingsParser
             IncludeUsage = includeUsage,
             Logprobs = logprobs,
             TopLogprobs = topLogprobs,
+            Grammar = ResponseFormatParser.Parse(fields),
         };
     }
 

@@ -13,7 +13,7 @@ internal static class CompletionEndpoints
         var fields = request.Fields;
         using var lease = await state.AcquireAsync(fields.String("model"), http.RequestAborted);
         var served = lease.Model;
-        var settings = SettingsParser.Parse(fields, served.VocabularySize, chat: true);
+        var settings = Constrained(SettingsParser.Parse(fields, served.VocabularySize, chat: true), served);
         var messages = ChatRequestParser.ReadMessages(fields);
         int[] prompt = PromptTokens.FromChat(served, messages, ChatRequestParser.ReadTools(fields));
         var format = new ChatFormat(NewId("chatcmpl-"), Now(), served.Id, served.Tokenizer);
@@ -26,10 +26,18 @@ internal static class CompletionEndpoints
         var fields = request.Fields;
         using var lease = await state.AcquireAsync(fields.String("model"), http.RequestAborted);
         var served = lease.Model;
-        var settings = SettingsParser.Parse(fields, served.VocabularySize, chat: false);
+        var settings = Constrained(SettingsParser.Parse(fields, served.VocabularySize, chat: false), served);
         var prompts = PromptTokens.FromCompletion(fields, served);
         var format = new CompletionFormat(NewId("cmpl-"), Now(), served.Id, served.Tokenizer);
         await GenerationPipeline.RunAsync(http, state, served, prompts, settings, format, "prompt");
+    }
+
+    /// <summary>Builds the vocabulary's token trie here, on the request's thread, so the scheduler never waits for it.</summary>
+    private static GenerationSettings Constrained(GenerationSettings settings, ServedModel served)
+    {
+        if (settings.Grammar is not null)
+            Runtime.Grammars.TokenTrie.For(served.Tokenizer);
+        return settings;
     }
 
     private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");

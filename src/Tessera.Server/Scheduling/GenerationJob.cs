@@ -38,6 +38,9 @@ public sealed class GenerationJob
     public ChannelWriter<JobEvent> Events { get; }
     public CancellationToken Cancellation { get; }
 
+    /// <summary>The grammar the output must follow; null when free.</summary>
+    public Runtime.Grammars.CompiledGrammar? Grammar { get; init; }
+
     /// <summary>When the job was queued (Stopwatch ticks), for time-to-first-token.</summary>
     public long QueuedAt { get; internal set; }
 }

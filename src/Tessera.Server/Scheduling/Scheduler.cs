@@ -222,7 +222,9 @@ public sealed class Scheduler : IDisposable
     private void Sample(Slot slot, ReadOnlySpan<float> logits)
     {
         var job = slot.Job!;
+        logits = slot.Constrain(logits, Math.Min(job.MaxTokens - slot.Generated, _context.ContextSize - slot.Tokens.Count));
         int token = slot.Sampler!.Sample(logits, slot.History);
+        slot.Matcher?.Accept(token);
         long now = Stopwatch.GetTimestamp();
         if (slot.Generated == 0)
             _metrics.TimeToFirstToken.Observe(Stopwatch.GetElapsedTime(job.QueuedAt, now).TotalSeconds);
@@ -237,7 +239,7 @@ public sealed class Scheduler : IDisposable
         var logprobs = job.WantsLogprobs ? LogprobCalculator.Compute(logits, token, job.TopLogprobs) : null;
         string text = slot.Accept(token, out bool stopMatched);
         job.Events.TryWrite(new TokenGenerated(job.ChoiceIndex, token, text, logprobs));
-        if (stopMatched)
+        if (stopMatched || slot.Matcher is { IsComplete: true })
             Finish(slot, StopReason.Stop);
         else if (slot.Generated >= job.MaxTokens || slot.Tokens.Count >= _context.ContextSize)
             Finish(slot, StopReason.Length);

@@ -38,6 +38,12 @@ internal sealed class Slot(int sequenceId)
 
     public Sampler? Sampler { get; private set; }
 
+    /// <summary>Holds the output to the job's grammar; null when the job has none.</summary>
+    public Runtime.Grammars.GrammarMatcher? Matcher { get; private set; }
+
+    /// <summary>The logits with the grammar's mask applied (kept between jobs: one vocabulary-sized buffer per slot).</summary>
+    private float[] _masked = [];
+
     private StreamingDecoder? _decoder;
     private StopStringFilter? _filter;
 
@@ -68,8 +74,21 @@ internal sealed class Slot(int sequenceId)
         Generated = 0;
         LastUsed = useStamp;
         Sampler = new Sampler(job.Sampling, vocabularySize);
+        Matcher = job.Grammar is null ? null : new Runtime.Grammars.GrammarMatcher(job.Grammar, tokenizer);
         _decoder = tokenizer.CreateStreamingDecoder();
         _filter = new StopStringFilter(job.StopStrings);
+    }
+
+    /// <summary>The logits to sample from: as they are, or masked by the grammar for <paramref name="tokensLeft"/> more tokens.</summary>
+    public ReadOnlySpan<float> Constrain(ReadOnlySpan<float> logits, int tokensLeft)
+    {
+        if (Matcher is null)
+            return logits;
+        if (_masked.Length != logits.Length)
+            _masked = new float[logits.Length];
+        logits.CopyTo(_masked);
+        Matcher.Apply(_masked, tokensLeft);
+        return _masked;
     }
 
     /// <summary>Counts a generated token and returns the text it releases; <paramref name="stopMatched"/> tells whether a stop string appeared.</summary>
@@ -87,6 +106,7 @@ internal sealed class Slot(int sequenceId)
         string rest = _filter is { Stopped: false } filter ? filter.Push(_decoder!.Flush()) + filter.Flush() : "";
         Job = null;
         Sampler = null;
+        Matcher = null;
         _decoder = null;
         _filter = null;
         PendingToken = -1;
