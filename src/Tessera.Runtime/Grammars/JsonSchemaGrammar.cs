@@ -56,20 +56,25 @@ public static class JsonSchemaGrammar
     /// <summary>Any JSON object, whitespace allowed around it as a chat model writes it.</summary>
     public static string AnyObjectGbnf => "root ::= object\n" + Common;
 
-    /// <summary>The GBNF for <paramref name="schema"/>; <see cref="GrammarException"/> names the path that cannot be compiled.</summary>
-    public static string ToGbnf(JsonElement schema)
+    /// <summary>
+    /// The GBNF for <paramref name="schema"/>, whose start rule is <paramref name="ruleName"/> (a grammar that embeds the
+    /// schema in more text names it otherwise and writes its own root); <see cref="GrammarException"/> names the path
+    /// that cannot be compiled. <paramref name="ignoreUnsupported"/> drops the keywords the grammar cannot express
+    /// (bounds, patterns) instead of refusing them: the output then keeps the schema's shape but not those checks.
+    /// </summary>
+    public static string ToGbnf(JsonElement schema, string ruleName = "root", bool ignoreUnsupported = false)
     {
-        var compiler = new Compiler(schema);
+        var compiler = new Compiler(schema, ignoreUnsupported);
         string root = compiler.Expression(schema, "");
         var text = new StringBuilder();
-        text.Append("root ::= ").Append(root).Append('\n');
+        text.Append(ruleName).Append(" ::= ").Append(root).Append('\n');
         foreach (var (name, body) in compiler.Rules)
             text.Append(name).Append(" ::= ").Append(body).Append('\n');
         text.Append(Common);
         return text.ToString();
     }
 
-    private sealed class Compiler(JsonElement document)
+    private sealed class Compiler(JsonElement document, bool ignoreUnsupported)
     {
         private readonly Dictionary<string, string> _refs = new(StringComparer.Ordinal);
 
@@ -86,10 +91,10 @@ public static class JsonSchemaGrammar
                 throw Error(path, "a schema must be an object or a boolean");
             foreach (string keyword in Unsupported)
             {
-                if (schema.TryGetProperty(keyword, out _))
+                if (!ignoreUnsupported && schema.TryGetProperty(keyword, out _))
                     throw Error(path, $"'{keyword}' is not supported");
             }
-            if (schema.TryGetProperty("uniqueItems", out var unique) && unique.ValueKind == JsonValueKind.True)
+            if (!ignoreUnsupported && schema.TryGetProperty("uniqueItems", out var unique) && unique.ValueKind == JsonValueKind.True)
                 throw Error(path, "'uniqueItems' is not supported");
 
             if (schema.TryGetProperty("$ref", out var reference))

@@ -17,7 +17,13 @@ public sealed record ChatCompletion(string Id, string Object, long Created, stri
 
 public sealed record ChatChoice(int Index, AssistantMessage Message, ChatLogprobs? Logprobs, string? FinishReason);
 
-public sealed record AssistantMessage(string Role, string Content);
+/// <summary>The answer; content is null when the answer is only tool calls (as OpenAI sends it).</summary>
+public sealed record AssistantMessage(string Role, string? Content,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallBody>? ToolCalls = null);
+
+public sealed record ToolCallBody(string Id, string Type, FunctionCallBody Function);
+
+public sealed record FunctionCallBody(string Name, string Arguments);
 
 public sealed record ChatChunk(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage);
@@ -26,7 +32,18 @@ public sealed record ChatChunkChoice(int Index, ChatDelta Delta, ChatLogprobs? L
 
 public sealed record ChatDelta(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallDelta>? ToolCalls = null);
+
+/// <summary>A streamed piece of a call: the first names it (id, type, function name), later ones add argument text.</summary>
+public sealed record ToolCallDelta(int Index,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Type,
+    FunctionCallDelta Function);
+
+public sealed record FunctionCallDelta(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
+    string Arguments);
 
 public sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);
 

@@ -86,26 +86,6 @@ internal static class ChatRequestParser
         }
     }
 
-    /// <summary>"tools": function definitions handed to the chat template as they are.</summary>
-    public static JsonElement? ReadTools(JsonFields fields)
-    {
-        if (fields.Get("tools") is not { } tools)
-            return null;
-        if (tools.ValueKind != JsonValueKind.Array)
-            throw fields.TypeError("tools", "an array");
-        int index = 0;
-        foreach (var element in tools.EnumerateArray())
-        {
-            var tool = new JsonFields(element, $"tools[{index++}]");
-            if (tool.String("type") != "function")
-                throw ApiException.BadRequest(tool.PathOf("type"), $"{tool.PathOf("type")} must be \"function\".");
-            var function = new JsonFields(tool.Get("function") ?? throw Required(tool, "function"), tool.PathOf("function"));
-            if (string.IsNullOrEmpty(function.String("name")))
-                throw Required(function, "name");
-        }
-        return tools.GetArrayLength() == 0 ? null : tools;
-    }
-
     private static ApiException Required(JsonFields fields, string name) => ApiException.BadRequest(fields.PathOf(name), $"{fields.PathOf(name)} is required.");
 
     /// <summary>A string, or an array of text parts joined (OpenAI's content parts; only "text" is supported).</summary>

@@ -54,7 +54,8 @@ internal static class ResponseFormatParser
     private static CompiledGrammar Schema(JsonElement schema, string path) =>
         Compile(path, () => CompiledGrammar.FromJsonSchema(schema));
 
-    private static CompiledGrammar Compile(string path, Func<CompiledGrammar> compile)
+    /// <summary>Runs a grammar compilation; its error becomes a 400 naming <paramref name="path"/>.</summary>
+    public static CompiledGrammar Compile(string path, Func<CompiledGrammar> compile)
     {
         try
         {

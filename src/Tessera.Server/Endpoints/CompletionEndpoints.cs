@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Tessera.Runtime.Tools;
 using Tessera.Server.Api;
 using Tessera.Server.Hosting;
 
@@ -13,10 +14,22 @@ internal static class CompletionEndpoints
         var fields = request.Fields;
         using var lease = await state.AcquireAsync(fields.String("model"), http.RequestAborted);
         var served = lease.Model;
-        var settings = Constrained(SettingsParser.Parse(fields, served.VocabularySize, chat: true), served);
+        var settings = SettingsParser.Parse(fields, served.VocabularySize, chat: true);
         var messages = ChatRequestParser.ReadMessages(fields);
-        int[] prompt = PromptTokens.FromChat(served, messages, ChatRequestParser.ReadTools(fields));
-        var format = new ChatFormat(NewId("chatcmpl-"), Now(), served.Id, served.Tokenizer);
+        var tools = ToolRequest.Read(fields);
+        var callFormat = tools.ParsesCalls ? ToolCallFormat.ForTemplate(served.Template.Source) : null;
+        if (tools.Choice.Forces)
+        {
+            if (settings.Grammar is not null)
+                throw ApiException.BadRequest("tool_choice", "tool_choice \"required\" or a named function cannot be combined with response_format, grammar or json_schema.");
+            settings = settings with
+            {
+                Grammar = ResponseFormatParser.Compile("tools", () => ToolCallGrammar.For(callFormat!, tools.Definitions, tools.Choice, tools.Parallel)),
+            };
+        }
+        settings = Constrained(settings, served);
+        int[] prompt = PromptTokens.FromChat(served, messages, tools.Raw);
+        var format = new ChatFormat(NewId("chatcmpl-"), Now(), served.Id, served.Tokenizer, callFormat, tools.Parallel);
         await GenerationPipeline.RunAsync(http, state, served, [prompt], settings, format, "messages");
     }
 

@@ -12,10 +12,10 @@ internal sealed class CompletionFormat(string id, long created, string model, To
 
     public byte[]? Opening(int index) => null;
 
-    public byte[] Delta(int index, string text, TokenGenerated? token) =>
+    public byte[]? Delta(int index, string text, TokenGenerated? token) =>
         Serialize(new CompletionChoice(index, text, token?.Logprobs is null ? null : Logprobs([token], 0), null), null);
 
-    public byte[] Finish(int index, string finishReason) => Serialize(new CompletionChoice(index, "", null, finishReason), null);
+    public IEnumerable<byte[]> Finish(int index, string finishReason) => [Serialize(new CompletionChoice(index, "", null, finishReason), null)];
 
     public byte[] UsageChunk(Usage usage) => Serialize(null, usage);
 

@@ -120,17 +120,18 @@ internal static class GenerationPipeline
                 {
                     case TokenGenerated token:
                         state.Tokens.Add(token);
-                        if (token.Text.Length > 0 || token.Logprobs is not null)
-                            WriteEvent(body, format.Delta(state.Index, token.Text, settings.Logprobs ? token : null));
+                        if ((token.Text.Length > 0 || token.Logprobs is not null) && format.Delta(state.Index, token.Text, settings.Logprobs ? token : null) is { } delta)
+                            WriteEvent(body, delta);
                         break;
                     case JobFinished done:
                         state.Finished = done;
                         finished++;
                         if (done.Reason == StopReason.Cancelled)
                             throw Interrupted(http);
-                        if (done.FinalText.Length > 0)
-                            WriteEvent(body, format.Delta(state.Index, done.FinalText, null));
-                        WriteEvent(body, format.Finish(state.Index, state.FinishReason!));
+                        if (done.FinalText.Length > 0 && format.Delta(state.Index, done.FinalText, null) is { } last)
+                            WriteEvent(body, last);
+                        foreach (byte[] chunk in format.Finish(state.Index, state.FinishReason!))
+                            WriteEvent(body, chunk);
                         break;
                     case JobFailed failed:
                         throw new ApiException(500, failed.Message, null, "generation_failed", "server_error");

@@ -9,10 +9,12 @@ internal interface IResponseFormat
     /// <summary>The chunk that opens a choice's stream (chat announces the assistant role), or null.</summary>
     byte[]? Opening(int index);
 
-    /// <summary>A chunk with new text of a choice and, when logprobs were asked for, the token that released it.</summary>
-    byte[] Delta(int index, string text, TokenGenerated? token);
+    /// <summary>A chunk with new text of a choice and, when logprobs were asked for, the token that released it; null
+    /// when there is nothing to send yet (text held back).</summary>
+    byte[]? Delta(int index, string text, TokenGenerated? token);
 
-    byte[] Finish(int index, string finishReason);
+    /// <summary>The chunks that end a choice: whatever was held back, then the one with the finish reason.</summary>
+    IEnumerable<byte[]> Finish(int index, string finishReason);
 
     byte[] UsageChunk(Usage usage);
 
