@@ -78,6 +78,14 @@ public static class HyperparameterReader
         }
     }
 
+    /// <summary>A positive dimension (count or width) that must be present.</summary>
+    public static int RequiredDimension(GgufMetadata metadata, string key) =>
+        Positive(metadata, key, Int(metadata, key) ?? throw Missing(key));
+
+    /// <summary>A positive dimension, or null when the key is absent.</summary>
+    public static int? OptionalDimension(GgufMetadata metadata, string key) =>
+        Int(metadata, key) is { } value ? Positive(metadata, key, value) : null;
+
     private static int? Int(GgufMetadata metadata, string key)
     {
         long? value = metadata.GetIntegerOrNull(key);
