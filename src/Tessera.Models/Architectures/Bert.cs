@@ -75,20 +75,7 @@ public static class Bert
             HeadDim = embedding / heads,
             FeedForwardLength = Required(GgufKeys.FeedForwardLength),
             LayerNormEpsilon = epsilon,
-            Pooling = ReadPooling(metadata, Key(GgufKeys.PoolingType)) ?? PoolingType.Mean,
-        };
-    }
-
-    /// <summary>`{arch}.pooling_type` when present; a value we cannot pool by (rank, unknown) names the key.</summary>
-    public static PoolingType? ReadPooling(GgufMetadata metadata, string key)
-    {
-        long? value = metadata.GetIntegerOrNull(key);
-        return value switch
-        {
-            null => null,
-            >= 0 and <= 3 => (PoolingType)value.Value,
-            4 => throw new ModelException($"{key} = 4 (rank) is a reranker's pooling, which is not supported"),
-            _ => throw new ModelException($"{key} = {value} is not a known pooling type (0 none, 1 mean, 2 cls, 3 last)"),
+            Pooling = HyperparameterReader.ReadPooling(metadata, Name) ?? PoolingType.Mean,
         };
     }
 
