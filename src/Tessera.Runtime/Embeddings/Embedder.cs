@@ -223,9 +223,9 @@ public sealed class Embedder : IDisposable
         if (tokens.Length == 0)
             throw new EmbeddingInputException(index, $"input {index} is empty");
         if (tokens.Length > MaxInputTokens)
-            throw new EmbeddingInputException(index, $"input {index} has {tokens.Length} tokens; the model takes at most {MaxInputTokens}");
+            throw new EmbeddingInputException(index, $"input {index} has {tokens.Length} tokens; the model takes at most {MaxInputTokens}", tooLong: true);
         if (!_states.CanChunk && tokens.Length > _batch.Capacity)
-            throw new EmbeddingInputException(index, $"input {index} has {tokens.Length} tokens; one pass holds at most {_batch.Capacity}");
+            throw new EmbeddingInputException(index, $"input {index} has {tokens.Length} tokens; one pass holds at most {_batch.Capacity}", tooLong: true);
         foreach (int id in tokens)
         {
             if (id < 0 || id >= Tokenizer.VocabularySize)
