@@ -25,6 +25,7 @@ public static class TesseraCli
         root.Subcommands.Add(QuantizeCommand.Create(output));
         root.Subcommands.Add(SynthCommand.Create(output));
         root.Subcommands.Add(RunCommand.Create(output, stdin));
+        root.Subcommands.Add(EmbedCommand.Create(output));
         root.Subcommands.Add(PerplexityCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));

@@ -28,6 +28,7 @@ public static class GgufKeys
     public const string TokenizerPaddingTokenId = "tokenizer.ggml.padding_token_id";
     public const string TokenizerAddBosToken = "tokenizer.ggml.add_bos_token";
     public const string TokenizerAddEosToken = "tokenizer.ggml.add_eos_token";
+    public const string TokenizerTokenTypeCount = "tokenizer.ggml.token_type_count";
     public const string ChatTemplate = "tokenizer.chat_template";
 
     // Split files
@@ -51,6 +52,9 @@ public static class GgufKeys
     public const string ExpertUsedCount = "{0}.expert_used_count";
     public const string ExpertFeedForwardLength = "{0}.expert_feed_forward_length";
     public const string VocabSize = "{0}.vocab_size";
+    public const string LayerNormEpsilon = "{0}.attention.layer_norm_epsilon";
+    public const string AttentionCausal = "{0}.attention.causal";
+    public const string PoolingType = "{0}.pooling_type";
 
     /// <summary>Fills a per-architecture key format: ForArch(BlockCount, "llama") is "llama.block_count".</summary>
     public static string ForArch(string keyFormat, string architecture) =>

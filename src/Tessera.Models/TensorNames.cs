@@ -9,6 +9,19 @@ public static class TensorNames
     public const string OutputNorm = "output_norm.weight";
     public const string Output = "output.weight";
 
+    // Encoders (BERT): learned positions and token types, LayerNorms with biases after each sub-block.
+    public const string TokenTypes = "token_types.weight";
+    public const string PositionEmbedding = "position_embd.weight";
+    public const string TokenEmbeddingNorm = "token_embd_norm.weight";
+    public const string TokenEmbeddingNormBias = "token_embd_norm.bias";
+    public const string AttentionOutputBias = "blk.{0}.attn_output.bias";
+    public const string AttentionOutputNorm = "blk.{0}.attn_output_norm.weight";
+    public const string AttentionOutputNormBias = "blk.{0}.attn_output_norm.bias";
+    public const string FeedForwardUpBias = "blk.{0}.ffn_up.bias";
+    public const string FeedForwardDownBias = "blk.{0}.ffn_down.bias";
+    public const string LayerOutputNorm = "blk.{0}.layer_output_norm.weight";
+    public const string LayerOutputNormBias = "blk.{0}.layer_output_norm.bias";
+
     public const string AttentionNorm = "blk.{0}.attn_norm.weight";
     public const string AttentionQ = "blk.{0}.attn_q.weight";
     public const string AttentionK = "blk.{0}.attn_k.weight";

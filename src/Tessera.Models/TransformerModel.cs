@@ -69,7 +69,35 @@ public sealed class TransformerModel : IDisposable
     public void Forward(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits,
         MoeSchedule schedule = MoeSchedule.Auto, ExpertStatistics? statistics = null)
     {
-        Validate(batch, placement, cache, scratch, logits);
+        Validate(batch, placement, cache, scratch, logits, Hyperparameters.VocabularySize);
+        var (current, outputs) = RunToOutputs(batch, placement, cache, scratch, schedule, statistics);
+        if (outputs == 0)
+            return;
+        var normed = current.Normed.Slice(0, outputs * Hyperparameters.EmbeddingLength);  // [n_outputs, n_embd]
+        current.Device.LinearToHost(placement.Head, normed, outputs, logits[..(outputs * Hyperparameters.VocabularySize)]);
+    }
+
+    /// <summary>
+    /// Like <see cref="Forward"/>, but stops before the output projection: writes the final-normed hidden states of the
+    /// tokens that want logits, in batch order, to <paramref name="hidden"/> [batch.LogitCount, n_embd] (what decoder
+    /// embedding models pool).
+    /// </summary>
+    public void ForwardHidden(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> hidden,
+        MoeSchedule schedule = MoeSchedule.Auto)
+    {
+        Validate(batch, placement, cache, scratch, hidden, Hyperparameters.EmbeddingLength);
+        var (current, outputs) = RunToOutputs(batch, placement, cache, scratch, schedule, statistics: null);
+        if (outputs == 0)
+            return;
+        int length = outputs * Hyperparameters.EmbeddingLength;
+        current.Device.Read(current.Normed.Slice(0, length), hidden[..length]);
+    }
+
+    /// <summary>Embedding and every layer, then the final norm of the rows that want outputs, left in the head device's
+    /// <see cref="DeviceScratch.Normed"/> [n_outputs, n_embd]; returns that scratch and the number of rows.</summary>
+    private (DeviceScratch Head, int Outputs) RunToOutputs(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch,
+        MoeSchedule schedule, ExpertStatistics? statistics)
+    {
         var hp = Hyperparameters;
         int n = batch.Count;
         int embd = hp.EmbeddingLength;
@@ -99,14 +127,14 @@ public sealed class TransformerModel : IDisposable
                 scratch.OutputRows[outputs++] = t;
         }
         if (outputs == 0)
-            return;
+            return (current, 0);
         current = MoveHidden(current, placement.HeadDevice, n, scratch);
         var device = current.Device;
         var normed = current.Normed.Slice(0, outputs * embd);  // [n_outputs, n_embd]
         device.GatherRows(current.Hidden.All, embd, scratch.OutputRows.AsSpan(0, outputs), normed);
         device.RmsNorm(normed, placement.HeadNorm, hp.RmsEpsilon, normed);
         TraceValues("result_norm", -1, normed, outputs);
-        device.LinearToHost(placement.Head, normed, outputs, logits[..(outputs * hp.VocabularySize)]);
+        return (current, outputs);
     }
 
     /// <summary>The residual stream [n_tokens, n_embd] on <paramref name="device"/>: copied over from where it is when that is another device.</summary>
@@ -131,7 +159,8 @@ public sealed class TransformerModel : IDisposable
         Trace(point, layer, host, tokens);
     }
 
-    private void Validate(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> logits)
+    /// <param name="outputWidth">floats per output row: n_vocab for logits, n_embd for hidden states</param>
+    private void Validate(TokenBatch batch, ModelPlacement placement, IKvCacheSeam cache, ForwardScratch scratch, Span<float> outputs, int outputWidth)
     {
         var hp = Hyperparameters;
         if (placement.Model != this)
@@ -140,8 +169,8 @@ public sealed class TransformerModel : IDisposable
             throw new ArgumentException("the batch is empty", nameof(batch));
         if (batch.Count > scratch.MaxTokens)
             throw new ArgumentException($"the batch has {batch.Count} tokens, the scratch holds {scratch.MaxTokens}", nameof(batch));
-        if (logits.Length < (long)batch.LogitCount * hp.VocabularySize)
-            throw new ArgumentException($"logits hold {logits.Length} values, need {batch.LogitCount} x {hp.VocabularySize}", nameof(logits));
+        if (outputs.Length < (long)batch.LogitCount * outputWidth)
+            throw new ArgumentException($"the output holds {outputs.Length} values, need {batch.LogitCount} x {outputWidth}", nameof(outputs));
         for (int t = 0; t < batch.Count; t++)
         {
             int token = batch.Tokens[t];

@@ -8,11 +8,16 @@ public static class ModelTokenizer
 {
     /// <summary>Builds the tokenizer from the model file's metadata; a vocabulary that does not match the embedding
     /// rows is a <see cref="ModelException"/> (token ids would index past the embedding).</summary>
-    public static Tokenizer For(TransformerModel model)
+    public static Tokenizer For(TransformerModel model) => For(model.File.Metadata, model.VocabularySize);
+
+    /// <summary>The encoder's tokenizer (WordPiece for BERT), checked the same way.</summary>
+    public static Tokenizer For(Models.Encoders.EncoderModel model) => For(model.File.Metadata, model.VocabularySize);
+
+    private static Tokenizer For(Gguf.GgufMetadata metadata, int embeddingRows)
     {
-        var tokenizer = Tokenizer.FromGguf(model.File.Metadata);
-        if (tokenizer.VocabularySize != model.VocabularySize)
-            throw new ModelException($"the tokenizer has {tokenizer.VocabularySize} tokens but the model's embedding has {model.VocabularySize} rows");
+        var tokenizer = Tokenizer.FromGguf(metadata);
+        if (tokenizer.VocabularySize != embeddingRows)
+            throw new ModelException($"the tokenizer has {tokenizer.VocabularySize} tokens but the model's embedding has {embeddingRows} rows");
         return tokenizer;
     }
 }

@@ -3,7 +3,9 @@ namespace Tessera.Cli.Synth;
 /// <summary>
 /// The shape of a real model, for writing random-weight stand-ins of it (`tessera synth`).
 /// Feed-forward fields: dense models use <see cref="FeedForwardLength"/>; MoE models use
-/// <see cref="ExpertCount"/> experts of <see cref="ExpertFeedForwardLength"/>.
+/// <see cref="ExpertCount"/> experts of <see cref="ExpertFeedForwardLength"/>. Encoders (<see cref="Encoder"/>, BERT)
+/// have learned positions, LayerNorms with biases and no output head; <see cref="RmsEpsilon"/> is then their LayerNorm
+/// epsilon and <see cref="Pooling"/> their `pooling_type`.
 /// </summary>
 public sealed record SynthPreset(
     string Name,
@@ -22,7 +24,9 @@ public sealed record SynthPreset(
     bool QkNorm = false,
     int ExpertCount = 0,
     int ExpertUsedCount = 0,
-    int ExpertFeedForwardLength = 0)
+    int ExpertFeedForwardLength = 0,
+    bool Encoder = false,
+    int Pooling = 0)
 {
     public static IReadOnlyList<SynthPreset> All { get; } =
     [
@@ -33,6 +37,8 @@ public sealed record SynthPreset(
         // A ~1B-parameter Qwen3-MoE: q/k RMS norms, 32 experts with 4 used per token.
         new("moe-1b", "qwen3moe", 1024, 16, 16, 4, 64, 768, 4096, 1000000f, 1e-6f, TiedOutput: false,
             QkNorm: true, ExpertCount: 32, ExpertUsedCount: 4, ExpertFeedForwardLength: 768),
+        // A BERT-mini-shaped sentence encoder (pair it with a WordPiece vocab such as ggml-vocab-bert-bge.gguf): mean pooling.
+        new("bert-mini", "bert", 128, 2, 4, 4, 32, 512, 512, 0f, 1e-12f, TiedOutput: true, Encoder: true, Pooling: 1),
     ];
 
     public static SynthPreset Parse(string name) =>

@@ -24,7 +24,43 @@ public sealed record SynthTensor(string Name, long[] Dimensions, SynthValues Val
 /// </summary>
 public static class SyntheticModel
 {
-    public static IReadOnlyList<SynthTensor> Tensors(SynthPreset p, int vocabularySize)
+    public static IReadOnlyList<SynthTensor> Tensors(SynthPreset p, int vocabularySize) =>
+        p.Encoder ? EncoderTensors(p, vocabularySize) : DecoderTensors(p, vocabularySize);
+
+    /// <summary>The BERT layout llama.cpp writes: embeddings with their LayerNorm, per layer biased q/k/v/output, the
+    /// post-attention LayerNorm, biased up/down and the layer output LayerNorm.</summary>
+    private static List<SynthTensor> EncoderTensors(SynthPreset p, int vocabularySize)
+    {
+        long embd = p.EmbeddingLength, ff = p.FeedForwardLength;
+        var list = new List<SynthTensor>
+        {
+            new("token_embd.weight", [embd, vocabularySize], SynthValues.Weight),
+            new("token_types.weight", [embd, 2], SynthValues.Weight),
+            new("position_embd.weight", [embd, p.ContextLength], SynthValues.Weight),
+            new("token_embd_norm.weight", [embd], SynthValues.Norm),
+            new("token_embd_norm.bias", [embd], SynthValues.Bias),
+        };
+        for (int layer = 0; layer < p.BlockCount; layer++)
+        {
+            string b = $"blk.{layer}.";
+            foreach (string name in new[] { "attn_q", "attn_k", "attn_v", "attn_output" })
+            {
+                list.Add(new(b + name + ".weight", [embd, embd], SynthValues.Weight));
+                list.Add(new(b + name + ".bias", [embd], SynthValues.Bias));
+            }
+            list.Add(new(b + "attn_output_norm.weight", [embd], SynthValues.Norm));
+            list.Add(new(b + "attn_output_norm.bias", [embd], SynthValues.Bias));
+            list.Add(new(b + "ffn_up.weight", [embd, ff], SynthValues.Weight));
+            list.Add(new(b + "ffn_up.bias", [ff], SynthValues.Bias));
+            list.Add(new(b + "ffn_down.weight", [ff, embd], SynthValues.Weight));
+            list.Add(new(b + "ffn_down.bias", [embd], SynthValues.Bias));
+            list.Add(new(b + "layer_output_norm.weight", [embd], SynthValues.Norm));
+            list.Add(new(b + "layer_output_norm.bias", [embd], SynthValues.Bias));
+        }
+        return list;
+    }
+
+    private static List<SynthTensor> DecoderTensors(SynthPreset p, int vocabularySize)
     {
         long embd = p.EmbeddingLength, qDim = (long)p.HeadCount * p.HeadDim, kvDim = (long)p.HeadCountKv * p.HeadDim;
         var list = new List<SynthTensor>
@@ -120,6 +156,23 @@ public static class SyntheticModel
         writer.Set(GgufKeys.ForArch(GgufKeys.BlockCount, arch), (uint)p.BlockCount);
         writer.Set(GgufKeys.ForArch(GgufKeys.FeedForwardLength, arch), (uint)p.FeedForwardLength);
         writer.Set(GgufKeys.ForArch(GgufKeys.HeadCount, arch), (uint)p.HeadCount);
+        if (p.Encoder)
+        {
+            writer.Set(GgufKeys.ForArch(GgufKeys.LayerNormEpsilon, arch), p.RmsEpsilon);
+            writer.Set(GgufKeys.ForArch(GgufKeys.AttentionCausal, arch), false);
+            writer.Set(GgufKeys.ForArch(GgufKeys.PoolingType, arch), (uint)p.Pooling);
+        }
+        else
+        {
+            WriteDecoderMetadata(writer, p, vocabularySize);
+        }
+        writer.Set(GgufKeys.FileType, (uint)type.FileType);
+        writer.Set(GgufKeys.QuantizationVersion, 2u);
+    }
+
+    private static void WriteDecoderMetadata(GgufWriter writer, SynthPreset p, int vocabularySize)
+    {
+        string arch = p.Architecture;
         writer.Set(GgufKeys.ForArch(GgufKeys.HeadCountKv, arch), (uint)p.HeadCountKv);
         writer.Set(GgufKeys.ForArch(GgufKeys.RopeFreqBase, arch), p.RopeFreqBase);
         writer.Set(GgufKeys.ForArch(GgufKeys.LayerNormRmsEpsilon, arch), p.RmsEpsilon);
@@ -133,7 +186,5 @@ public static class SyntheticModel
             writer.Set(GgufKeys.ForArch(GgufKeys.ExpertUsedCount, arch), (uint)p.ExpertUsedCount);
             writer.Set(GgufKeys.ForArch(GgufKeys.ExpertFeedForwardLength, arch), (uint)p.ExpertFeedForwardLength);
         }
-        writer.Set(GgufKeys.FileType, (uint)type.FileType);
-        writer.Set(GgufKeys.QuantizationVersion, 2u);
     }
 }

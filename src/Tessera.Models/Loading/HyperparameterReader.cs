@@ -78,6 +78,28 @@ public static class HyperparameterReader
         }
     }
 
+    /// <summary>`{arch}.pooling_type` when present; a value we cannot pool by (rank, unknown) names the key.</summary>
+    public static PoolingType? ReadPooling(GgufMetadata metadata, string architecture)
+    {
+        string key = GgufKeys.ForArch(GgufKeys.PoolingType, architecture);
+        long? value = metadata.GetIntegerOrNull(key);
+        return value switch
+        {
+            null => null,
+            >= 0 and <= 3 => (PoolingType)value.Value,
+            4 => throw new ModelException($"{key} = 4 (rank) is a reranker's pooling, which is not supported"),
+            _ => throw new ModelException($"{key} = {value} is not a known pooling type (0 none, 1 mean, 2 cls, 3 last)"),
+        };
+    }
+
+    /// <summary>A positive dimension (count or width) that must be present.</summary>
+    public static int RequiredDimension(GgufMetadata metadata, string key) =>
+        Positive(metadata, key, Int(metadata, key) ?? throw Missing(key));
+
+    /// <summary>A positive dimension, or null when the key is absent.</summary>
+    public static int? OptionalDimension(GgufMetadata metadata, string key) =>
+        Int(metadata, key) is { } value ? Positive(metadata, key, value) : null;
+
     private static int? Int(GgufMetadata metadata, string key)
     {
         long? value = metadata.GetIntegerOrNull(key);

@@ -18,7 +18,7 @@ internal static class InfoEndpoints
     public static async Task MetricsAsync(HttpContext http, ServerState state)
     {
         http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        var loaded = state.Models.LoadedModels();
+        var loaded = state.Models.LoadedModels().Where(model => model.CanGenerate).ToArray();
         var first = loaded.FirstOrDefault();
         string text = state.Metrics.Render(SchedulerGauges.Sum(loaded.Select(model => model.Scheduler.Gauges)), first?.Context.Plan,
             first?.Context.ExpertStatistics) + PoolMetrics.Render(state.Models);
@@ -46,6 +46,9 @@ internal static class InfoEndpoints
         var loaded = state.Models.Statuses().Where(status => status.Model is not null).Select(status =>
         {
             var served = status.Model!;
+            if (!served.CanGenerate)
+                return new LoadedModel(served.Id, served.File.Path, served.FileBytes, [], 0, 0, 0, served.Embedder.MaxInputTokens, served.Created,
+                    Math.Max(0, now - served.Created), status.Leases);
             var gauges = served.Scheduler.Gauges;
             return new LoadedModel(served.Id, served.Model.File.Path, served.FileBytes, PlacementCard.Of(served.Context.Plan).Devices,
                 served.Context.Cache.TotalBytes, gauges.BusySlots, gauges.TotalSlots, served.Context.ContextSize, served.Created,
@@ -56,7 +59,7 @@ internal static class InfoEndpoints
     }
 
     private static ModelCard Card(ModelStatus status) => status.Model is { } served
-        ? new(served.Id, "model", served.Created, "tessera", status.State, PlacementCard.Of(served.Context.Plan))
+        ? new(served.Id, "model", served.Created, "tessera", status.State, served.Plan is { } plan ? PlacementCard.Of(plan) : null)
         : new(status.Source.Id, "model", FileCreated(status.Source.Path), "tessera", status.State, null);
 
     private static long FileCreated(string path) =>

@@ -1,54 +1,157 @@
 using Tessera.ChatTemplates;
 using Tessera.Gguf;
 using Tessera.Models;
+using Tessera.Models.Encoders;
 using Tessera.Runtime;
+using Tessera.Runtime.Embeddings;
+using Tessera.Server.Api;
 using Tessera.Server.Metrics;
 using Tessera.Server.Scheduling;
 using Tessera.Tokenizers;
 
 namespace Tessera.Server.Hosting;
 
-/// <summary>The model a server answers with: weights, tokenizer, chat template, the inference context and its scheduler.</summary>
+/// <summary>
+/// The model a server answers with: weights, tokenizer, chat template, the inference context and its scheduler, and
+/// an embedder for /v1/embeddings. An encoder (BERT) has only the embedder: asking it for the generation parts
+/// (<see cref="Model"/>, <see cref="Context"/>, <see cref="Scheduler"/>) is a 400 saying it cannot generate.
+/// </summary>
 public sealed class ServedModel : IDisposable
 {
+    private readonly TransformerModel? _model;
+    private readonly InferenceContext? _context;
+    private readonly Scheduler? _scheduler;
+    private readonly EncoderModel? _encoder;
+    private readonly int _threads;
+    private readonly object _embedderGate = new();
+    private Embedder? _embedder;
+
     private ServedModel(ModelSource source, TransformerModel model, Tokenizer tokenizer, ChatTemplate template, bool templateFromModel,
-        InferenceContext context, Scheduler scheduler)
+        InferenceContext context, Scheduler scheduler, int threads)
     {
         Source = source;
-        Model = model;
+        _model = model;
         Tokenizer = tokenizer;
         Template = template;
         TemplateFromModel = templateFromModel;
-        Context = context;
-        Scheduler = scheduler;
+        _context = context;
+        _scheduler = scheduler;
+        _threads = threads;
+        File = model.File;
+        Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    }
+
+    private ServedModel(ModelSource source, EncoderModel encoder, Tokenizer tokenizer, Embedder embedder)
+    {
+        Source = source;
+        _encoder = encoder;
+        Tokenizer = tokenizer;
+        Template = ChatTemplate.ChatMl;
+        _embedder = embedder;
+        File = encoder.File;
         Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     }
 
     public ModelSource Source { get; }
     public string Id => Source.Id;
-    public TransformerModel Model { get; }
+
+    /// <summary>Whether the model generates text (a decoder); encoders only embed.</summary>
+    public bool CanGenerate => _model is not null;
+
+    public TransformerModel Model => _model ?? throw CannotGenerate();
     public Tokenizer Tokenizer { get; }
     public ChatTemplate Template { get; }
 
+    /// <summary>The weights file (of the decoder or the encoder).</summary>
+    public GgufFile File { get; }
+
     /// <summary>False when the file has no usable template and ChatML stands in.</summary>
     public bool TemplateFromModel { get; }
-    public InferenceContext Context { get; }
-    public Scheduler Scheduler { get; }
+    public InferenceContext Context => _context ?? throw CannotGenerate();
+    public Scheduler Scheduler => _scheduler ?? throw CannotGenerate();
+
+    /// <summary>Where the generation parts run; null for an encoder.</summary>
+    public Runtime.Placement.ExecutionPlan? Plan => _context?.Plan;
+
+    /// <summary>The embedder: an encoder's from loading, a decoder's made on first use (it holds a KV cache of its own).</summary>
+    public Embedder Embedder
+    {
+        get
+        {
+            lock (_embedderGate)
+            {
+                return _embedder ??= new Embedder(_model!, Tokenizer, new EmbedderOptions { Threads = _threads, ContextSize = _context!.ContextSize });
+            }
+        }
+    }
 
     /// <summary>Unix seconds when loading finished (the "created" of /v1/models).</summary>
     public long Created { get; }
 
-    public int VocabularySize => Model.VocabularySize;
+    public int VocabularySize => Tokenizer.VocabularySize;
 
     /// <summary>Bytes of the weight files (all split parts).</summary>
-    public long FileBytes => Model.File.SplitCount == 1 ? Model.File.FileSize : Model.File.PartPaths.Sum(part => new FileInfo(part).Length);
+    public long FileBytes => File.SplitCount == 1 ? File.FileSize : File.PartPaths.Sum(part => new FileInfo(part).Length);
 
     /// <summary>What the model holds in memory: its weights and its KV cache (what the memory budget counts).</summary>
-    public long MemoryBytes => FileBytes + Context.Cache.TotalBytes;
+    public long MemoryBytes => FileBytes + (_context?.Cache.TotalBytes ?? 0);
+
+    private ApiException CannotGenerate() => ApiException.BadRequest("model",
+        $"The model '{Id}' is an embedding model ({File.Metadata.GetStringOrNull(GgufKeys.Architecture)}); it cannot generate text. Use /v1/embeddings.",
+        "model_cannot_generate");
 
     public static ServedModel Load(ServerOptions options, ModelSource source, ServerMetrics metrics, Action<string> warn)
     {
-        var model = ModelLoader.Load(source.Path, options.LoadMode);
+        var file = GgufFile.Open(source.Path, options.LoadMode);
+        bool encoder;
+        try
+        {
+            encoder = ModelLoader.IsEncoder(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return encoder ? LoadEncoder(options, source, file) : LoadDecoder(options, source, file, metrics, warn);
+    }
+
+    private static ServedModel LoadEncoder(ServerOptions options, ModelSource source, GgufFile file)
+    {
+        EncoderModel model;
+        try
+        {
+            model = ModelLoader.LoadEncoder(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        try
+        {
+            var tokenizer = ModelTokenizer.For(model);
+            return new ServedModel(source, model, tokenizer, new Embedder(model, tokenizer, new EmbedderOptions { Threads = options.Threads }));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static ServedModel LoadDecoder(ServerOptions options, ModelSource source, GgufFile file, ServerMetrics metrics, Action<string> warn)
+    {
+        TransformerModel model;
+        try
+        {
+            model = ModelLoader.Load(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
         try
         {
             var tokenizer = ModelTokenizer.For(model);
@@ -72,7 +175,7 @@ public sealed class ServedModel : IDisposable
                 warn(report.ToString());
             };
             var scheduler = new Scheduler(context, tokenizer, options.MaxQueue, metrics);
-            return new ServedModel(source, model, tokenizer, template, fromModel, context, scheduler);
+            return new ServedModel(source, model, tokenizer, template, fromModel, context, scheduler, options.Threads);
         }
         catch
         {
@@ -102,8 +205,11 @@ public sealed class ServedModel : IDisposable
 
     public void Dispose()
     {
-        Scheduler.Dispose();
-        Context.Dispose();
-        Model.Dispose();
+        _scheduler?.Dispose();
+        lock (_embedderGate)
+            _embedder?.Dispose();
+        _context?.Dispose();
+        _model?.Dispose();
+        _encoder?.Dispose();
     }
 }

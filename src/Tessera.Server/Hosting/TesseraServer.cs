@@ -93,6 +93,7 @@ public sealed class TesseraServer : IAsyncDisposable
     {
         app.MapPost("/v1/chat/completions", (HttpContext http) => CompletionEndpoints.ChatAsync(http, state));
         app.MapPost("/v1/completions", (HttpContext http) => CompletionEndpoints.CompletionAsync(http, state));
+        app.MapPost("/v1/embeddings", (HttpContext http) => EmbeddingEndpoints.EmbedAsync(http, state));
         app.MapGet("/v1/models", (HttpContext http) => InfoEndpoints.ModelsAsync(http, state));
         app.MapGet("/v1/models/{id}", (HttpContext http, string id) => InfoEndpoints.ModelAsync(http, state, id));
         app.MapGet(AccessGuard.ChatPagePath, ChatPage.ServeAsync);
