@@ -21,7 +21,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
     public const int MaxThreads = 256;
 
     /// <summary>Most tasks one operation may have: the task index lives in the low bits of the dispatch word.</summary>
-    public const int MaxTasks = 1 << TaskBits;
+    public const int MaxTasks = (1 << TaskBits) - 1;   // TaskMask itself is never a task: it marks a closed dispatch
 
     private const int TaskBits = 24;
     private const long TaskMask = (1L << TaskBits) - 1;
@@ -90,6 +90,9 @@ public sealed unsafe class KernelThreadPool : IDisposable
 
         lock (_runGate)
         {
+            // Close the last operation before touching the job fields: a worker still in RunTasks for it could
+            // otherwise read its old claim word with the new task count and claim a task of neither operation.
+            Interlocked.Exchange(ref _dispatch, _dispatch | TaskMask);
             _work = work;
             _state = state;
             _taskCount = taskCount;
