@@ -100,4 +100,21 @@ public sealed class RunCommandTests
         Assert.Contains("tg4", result.Out);
         Assert.Contains("peak RSS", result.Out);
     }
+
+    [Fact]
+    public void Bench_with_a_json_schema_adds_sampled_runs_without_and_with_it()
+    {
+        using var folder = new Testing.TempFolder();
+        string schema = Path.Combine(folder.Path, "schema.json");
+        File.WriteAllText(schema, """{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}""");
+        var result = CliRunner.Run("bench", Stories, "-p", "0", "-n", "12", "-r", "1", "-t", "1", "--json", "--json-schema", schema);
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.Equal(["tg12", "tg12+sample", "tg12+schema"], json.RootElement.EnumerateArray().Select(t => t.GetProperty("test").GetString()));
+
+        File.WriteAllText(schema, """{"type":"string","pattern":"a+"}""");
+        var bad = CliRunner.Run("bench", Stories, "-p", "0", "-n", "4", "-r", "1", "--json-schema", schema);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("'pattern' is not supported", bad.Error);
+    }
 }

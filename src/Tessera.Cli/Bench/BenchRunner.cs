@@ -54,6 +54,46 @@ public sealed class BenchRunner(Session session, int vocabularySize)
         return new BenchResult($"tg{tokens}", 0, tokens, times, firstToken / repetitions);
     }
 
+    /// <summary>
+    /// Generation that samples each next token (temperature 1, fixed seed) instead of feeding given ones, with the
+    /// logits masked by <paramref name="grammar"/> when one is given: the pair of runs (with and without) measures what
+    /// constrained decoding adds per token. A completed grammar starts over, so every run makes the same number of steps.
+    /// </summary>
+    public BenchResult SampledGeneration(int tokens, int repetitions, Tokenizers.Tokenizer tokenizer, Runtime.Grammars.CompiledGrammar? grammar)
+    {
+        var times = new double[repetitions];
+        var firstToken = TimeSpan.Zero;
+        var logits = new float[vocabularySize];
+        int[] history = new int[tokens + 1];
+        if (grammar is not null)
+            Runtime.Grammars.TokenTrie.For(tokenizer);   // built once, as a server does before the first request
+        for (int r = -1; r < repetitions; r++)
+        {
+            session.Clear();
+            var sampler = new Runtime.Sampling.Sampler(new Runtime.Sampling.SamplerOptions { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, Seed = TokenSeed }, vocabularySize);
+            var matcher = grammar is null ? null : new Runtime.Grammars.GrammarMatcher(grammar, tokenizer);
+            var clock = Stopwatch.StartNew();
+            history[0] = tokenizer.BosId ?? 0;
+            session.Append(history[0]);
+            for (int i = 1; i <= tokens; i++)
+            {
+                session.Logits.CopyTo(logits);
+                matcher?.Apply(logits, tokens - i + 1);
+                int token = sampler.Sample(logits, history.AsSpan(0, i));
+                if (matcher is not null && (!matcher.Accept(token) || matcher.IsComplete || tokenizer.EndOfGenerationIds.Contains(token)))
+                    matcher = new Runtime.Grammars.GrammarMatcher(grammar!, tokenizer);
+                history[i] = token;
+                if (i < tokens)   // n forwards (the first token and n - 1 sampled ones) and n samples
+                    session.Append(token);
+                if (i == 1 && r >= 0)
+                    firstToken += clock.Elapsed;
+            }
+            if (r >= 0)
+                times[r] = clock.Elapsed.TotalSeconds;
+        }
+        return new BenchResult(grammar is null ? $"tg{tokens}+sample" : $"tg{tokens}+schema", 0, tokens, times, firstToken / repetitions);
+    }
+
     private int[] RandomTokens(int count)
     {
         var random = new Random(TokenSeed);

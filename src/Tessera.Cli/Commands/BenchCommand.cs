@@ -25,6 +25,7 @@ public static class BenchCommand
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed runs per test", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per test" };
+        var schema = new Option<FileInfo>("--json-schema") { Description = "Also measure generation with sampling, without and with the logits held to this JSON schema (the cost of constrained decoding)" };
         var moeStats = new Option<bool>("--moe-stats") { Description = "After the table, print per MoE layer how often each expert was chosen" };
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
@@ -36,6 +37,7 @@ public static class BenchCommand
         command.Options.Add(repetitions);
         command.Options.Add(threads);
         command.Options.Add(json);
+        command.Options.Add(schema);
         command.Options.Add(moeStats);
         loading.AddTo(command);
         devices.AddTo(command);
@@ -56,6 +58,14 @@ public static class BenchCommand
                 results.Add(runner.PromptProcessing(promptTokens, reps));
             if (genTokens > 0)
                 results.Add(runner.Generation(genTokens, reps));
+            if (parse.GetValue(schema) is { } schemaFile)
+            {
+                if (genTokens == 0)
+                    throw new CliException("--json-schema measures generation: -n must be positive");
+                var grammar = ReadSchema(schemaFile);
+                results.Add(runner.SampledGeneration(genTokens, reps, loaded.Tokenizer, null));
+                results.Add(runner.SampledGeneration(genTokens, reps, loaded.Tokenizer, grammar));
+            }
             long peakRss = Process.GetCurrentProcess().PeakWorkingSet64;
             var info = new ModelInfo(ModelType(loaded.Model), Path.GetFileName(loaded.Model.File.Path), loaded.Model.File.FileSize, inference.Pool.ThreadCount);
             if (parse.GetValue(json))
@@ -71,6 +81,19 @@ public static class BenchCommand
             return TesseraCli.ExitOk;
         });
         return command;
+    }
+
+    private static Runtime.Grammars.CompiledGrammar ReadSchema(FileInfo file)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(file.FullName));
+            return Runtime.Grammars.CompiledGrammar.FromJsonSchema(document.RootElement);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or Runtime.Grammars.GrammarException)
+        {
+            throw new CliException($"--json-schema {file.Name}: {e.Message}");
+        }
     }
 
     private sealed record ModelInfo(string Type, string Name, long Bytes, int Threads);
