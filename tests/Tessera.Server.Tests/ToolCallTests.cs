@@ -87,6 +87,19 @@ public sealed class ToolCallTests(QwenServerFixture fixture) : IClassFixture<Qwe
     }
 
     [Fact]
+    public async Task Without_parallel_tool_calls_there_is_one_call()
+    {
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var options = Options(ChatToolChoice.CreateRequiredChoice(), seed);
+            options.AllowParallelToolCalls = false;
+            ChatCompletion result = await Chat.CompleteChatAsync([new UserChatMessage("Weather and time?")], options);
+            var call = Assert.Single(result.ToolCalls);
+            AssertValidCall(call.FunctionName, call.FunctionArguments.ToString());
+        }
+    }
+
+    [Fact]
     public async Task A_named_function_is_the_one_called()
     {
         for (int seed = 0; seed < 3; seed++)

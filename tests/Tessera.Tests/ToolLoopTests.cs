@@ -42,6 +42,24 @@ public sealed class ToolLoopTests
         Assert.Equal(answer.Text, serverAnswer);
     }
 
+    [Fact]
+    public async Task A_streamed_tool_loop_calls_the_function_and_streams_the_answer()
+    {
+        using var model = TesseraModel.Load(SharedData.Model(ModelFile), new TesseraModelOptions { ContextSize = 1024, Threads = 1, Parallel = 2 });
+        int invoked = 0;
+        var time = AIFunctionFactory.Create((string zone) => { invoked++; return "noon"; }, "get_time", "Time in a zone.");
+        using var client = new ChatClientBuilder(model.AsChatClient()).UseFunctionInvocation().Build();
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync("What time is it?",
+            new ChatOptions { Tools = [time], ToolMode = ChatToolMode.RequireSpecific("get_time"), Temperature = 0, MaxOutputTokens = 40 }))
+            updates.Add(update);
+        Assert.Equal(1, invoked);
+        Assert.Contains(updates, u => u.Contents.OfType<FunctionCallContent>().Any(c => c.Name == "get_time"));
+        var response = updates.ToChatResponse();
+        Assert.False(string.IsNullOrEmpty(response.Messages[^1].Text));
+        Assert.True(response.Usage!.OutputTokenCount > 0);
+    }
+
     /// <summary>The conversation as an OpenAI chat request, answered greedily by a server on the same file.</summary>
     private static async Task<string> ServerAnswerAsync(List<ChatMessage> history, AIFunction tool)
     {
