@@ -51,5 +51,8 @@ internal static unsafe class KernelPaths
         (GgmlType.Q8_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q8_0Blocks>.Compute),
         (GgmlType.Q5_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q5_0Blocks>.Compute),
         (GgmlType.IQ4_NL, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<IQ4_NLBlocks>.Compute),
+        (GgmlType.F32, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&FloatTileKernel<F32Rows>.Compute),
+        (GgmlType.F16, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&FloatTileKernel<F16Rows>.Compute),
+        (GgmlType.BF16, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&FloatTileKernel<BF16Rows>.Compute),
     ];
 }

@@ -187,9 +187,9 @@ internal static unsafe class QuantKernels
     {
         return weightType switch
         {
-            GgmlType.F32 => Float(GgmlType.F32, 4, F32Dot.Paths),
-            GgmlType.F16 => Float(GgmlType.F16, 2, F16Dot.Paths),
-            GgmlType.BF16 => Float(GgmlType.BF16, 2, BF16Dot.Paths),
+            GgmlType.F32 => Float(GgmlType.F32, 4, F32Dot.Paths) with { Tile = FloatTileFor<F32Rows>() },
+            GgmlType.F16 => Float(GgmlType.F16, 2, F16Dot.Paths) with { Tile = FloatTileFor<F16Rows>() },
+            GgmlType.BF16 => Float(GgmlType.BF16, 2, BF16Dot.Paths) with { Tile = FloatTileFor<BF16Rows>() },
             GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, Q4_0Dot.Paths) with
             {
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
@@ -213,6 +213,9 @@ internal static unsafe class QuantKernels
 
     private static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor<TBlocks>() where TBlocks : IInt8Blocks =>
         IsaSupport.Avx2 ? &Int8TileKernel<TBlocks>.Compute : null;
+
+    private static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> FloatTileFor<TRows>() where TRows : IFloatRows =>
+        IsaSupport.Avx2 ? &FloatTileKernel<TRows>.Compute : null;
 
     private static QuantKernel Float(GgmlType type, int elementBytes, DotPath[] paths) => new()
     {
