@@ -51,6 +51,22 @@ internal sealed class TesseraChatClient(TesseraModel model) : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // A caller that stops reading early ends the job too, so its slot is free by the next step.
+        using var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await foreach (var update in StreamAsync(messages, options, stopped.Token))
+                yield return update;
+        }
+        finally
+        {
+            await stopped.CancelAsync();
+        }
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var run = await StartAsync(messages, options, cancellationToken);
         string responseId = Guid.NewGuid().ToString("N");
         var stream = run.CallFormat is null ? null : new ToolCallStream(run.CallFormat);
