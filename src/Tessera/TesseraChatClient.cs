@@ -3,7 +3,6 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
 using Tessera.Runtime.Grammars;
-using Tessera.Runtime.Sampling;
 using Tessera.Runtime.Tools;
 using Tessera.Server.Api;
 using Tessera.Server.Scheduling;
@@ -34,7 +33,7 @@ internal sealed class TesseraChatClient(TesseraModel model) : IChatClient
         var parsed = run.CallFormat?.Parse(text.ToString()) ?? new ToolCallParse(text.ToString(), []);
         if (parsed.Content.Length > 0 || parsed.Calls.Count == 0)
             message.Contents.Add(new TextContent(parsed.Content));
-        foreach (var call in run.Allowed(parsed.Calls))
+        foreach (var call in parsed.Allowed(run.Parallel))
         {
             message.Contents.Add(new FunctionCallContent(call.Id, call.Name, ChatConversation.Arguments(call.Arguments)));
             reason = ChatFinishReason.ToolCalls;
@@ -86,7 +85,7 @@ internal sealed class TesseraChatClient(TesseraModel model) : IChatClient
             var end = stream.Finish();
             if (end.Content.Length > 0)
                 yield return Update(responseId, new TextContent(end.Content));
-            foreach (var call in run.Allowed(end.Calls))
+            foreach (var call in end.Allowed(run.Parallel))
             {
                 yield return Update(responseId, new FunctionCallContent(call.Id, call.Name, ChatConversation.Arguments(call.Arguments)));
                 reason = ChatFinishReason.ToolCalls;
@@ -147,17 +146,8 @@ internal sealed class TesseraChatClient(TesseraModel model) : IChatClient
         {
             throw new ArgumentException(e.Message, nameof(messages), e);
         }
-        var sampling = new SamplerOptions
-        {
-            // The server's defaults for a request that names none, so both front ends agree.
-            Temperature = options?.Temperature ?? 1,
-            TopP = options?.TopP is > 0 and var topP ? topP : 1,
-            TopK = options?.TopP == 0 ? 1 : options?.TopK ?? 0,
-            MinP = 0,
-            PresencePenalty = options?.PresencePenalty ?? 0,
-            FrequencyPenalty = options?.FrequencyPenalty ?? 0,
-            Seed = options?.Seed is { } seed ? unchecked((ulong)seed) : null,
-        };
+        var sampling = SettingsParser.Sampling(options?.Temperature, options?.TopP, options?.TopK, null, options?.PresencePenalty,
+            options?.FrequencyPenalty, options?.Seed);
         var events = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
         var job = new GenerationJob(0, prompt, sampling, maxTokens, options?.StopSequences?.ToArray() ?? [], 0, false, events.Writer, cancellation)
         {
@@ -183,8 +173,6 @@ internal sealed class TesseraChatClient(TesseraModel model) : IChatClient
     /// <summary>One queued job: its events, and how its answer is parsed for calls (null: not parsed).</summary>
     private sealed record ChatRun(ChannelReader<JobEvent> Events, ToolCallFormat? CallFormat, bool Parallel)
     {
-        public IReadOnlyList<ToolCall> Allowed(IReadOnlyList<ToolCall> calls) => Parallel || calls.Count <= 1 ? calls : [calls[0]];
-
         /// <summary>Hands each released piece of text to <paramref name="onText"/> and returns how the job ended.</summary>
         public async Task<JobFinished> ReadAsync(Action<string> onText, CancellationToken cancellation)
         {

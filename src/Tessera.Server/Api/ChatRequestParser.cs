@@ -34,7 +34,7 @@ internal static class ChatRequestParser
 
     private static ChatMessage ReadMessage(JsonFields fields)
     {
-        string role = fields.String("role") ?? throw ApiException.BadRequest(fields.PathOf("role"), $"{fields.PathOf("role")} is required.");
+        string role = fields.String("role") ?? throw fields.Missing("role");
         if (!Roles.TryGetValue(role, out string? templateRole))
             throw ApiException.BadRequest(fields.PathOf("role"), $"{fields.PathOf("role")} must be one of system, developer, user, assistant, tool.");
         string? content = ReadContent(fields);
@@ -64,8 +64,8 @@ internal static class ChatRequestParser
         foreach (var element in calls.EnumerateArray())
         {
             var call = new JsonFields(element, $"{fields.PathOf("tool_calls")}[{index++}]");
-            var function = new JsonFields(call.Get("function") ?? throw Required(call, "function"), call.PathOf("function"));
-            string name = function.String("name") ?? throw Required(function, "name");
+            var function = new JsonFields(call.Get("function") ?? throw call.Missing("function"), call.PathOf("function"));
+            string name = function.String("name") ?? throw function.Missing("name");
             // Arguments arrive as a JSON string; templates get the parsed object when it parses, else the string.
             string arguments = function.String("arguments") ?? "{}";
             result.Add(new ChatToolCall(call.String("id") ?? "", name, ParseArguments(arguments)));
@@ -86,7 +86,6 @@ internal static class ChatRequestParser
         }
     }
 
-    private static ApiException Required(JsonFields fields, string name) => ApiException.BadRequest(fields.PathOf(name), $"{fields.PathOf(name)} is required.");
 
     /// <summary>A string, or an array of text parts joined (OpenAI's content parts; only "text" is supported).</summary>
     private static string? ReadContent(JsonFields fields)
@@ -104,7 +103,7 @@ internal static class ChatRequestParser
             var part = new JsonFields(element, $"{fields.PathOf("content")}[{index++}]");
             if (part.String("type") != "text")
                 throw ApiException.BadRequest(part.PathOf("type"), $"{part.PathOf("type")} must be \"text\": only text content is supported.");
-            text.Append(part.String("text") ?? throw ApiException.BadRequest(part.PathOf("text"), $"{part.PathOf("text")} is required."));
+            text.Append(part.String("text") ?? throw part.Missing("text"));
         }
         return text.ToString();
     }

@@ -88,5 +88,8 @@ internal readonly struct JsonFields
         return number;
     }
 
+    /// <summary>The 400 for a field that must be given and is not.</summary>
+    public ApiException Missing(string name) => ApiException.BadRequest(PathOf(name), $"{PathOf(name)} is required.");
+
     public ApiException TypeError(string name, string expected) => ApiException.BadRequest(PathOf(name), $"{PathOf(name)} must be {expected}.");
 }

@@ -30,7 +30,7 @@ internal static class ResponseFormatParser
 
     private static CompiledGrammar? ResponseFormat(JsonFields format)
     {
-        string type = format.String("type") ?? throw ApiException.BadRequest(format.PathOf("type"), $"{format.PathOf("type")} is required.");
+        string type = format.String("type") ?? throw format.Missing("type");
         switch (type)
         {
             case "text":
@@ -44,7 +44,7 @@ internal static class ResponseFormatParser
                 _ = wrapper.String("name");
                 _ = wrapper.String("description");
                 _ = wrapper.Bool("strict"); // the grammar always holds the output to the schema
-                var schema = wrapper.Get("schema") ?? throw ApiException.BadRequest(wrapper.PathOf("schema"), $"{wrapper.PathOf("schema")} is required.");
+                var schema = wrapper.Get("schema") ?? throw wrapper.Missing("schema");
                 return Schema(schema, wrapper.PathOf("schema"));
             default:
                 throw ApiException.BadRequest(format.PathOf("type"), $"{format.PathOf("type")} must be text, json_object or json_schema.");

@@ -7,22 +7,35 @@ namespace Tessera.Server.Api;
 /// <summary>Reads and range-checks the fields chat and text completions share (sampling, limits, stop, streaming, logprobs).</summary>
 internal static class SettingsParser
 {
+    /// <summary>
+    /// The sampler for a request's values, with OpenAI's defaults for those not given (temperature 1, no top-p, top-k or
+    /// min-p cut, no penalties); the server and the in-process chat client both build theirs here.
+    /// </summary>
+    public static SamplerOptions Sampling(double? temperature, double? topP, int? topK, double? minP, double? presencePenalty,
+        double? frequencyPenalty, long? seed) => new()
+    {
+        Temperature = (float)(temperature ?? 1),
+        // top_p 0 keeps only the most likely token; the sampler wants (0, 1], so express it as top-k 1.
+        TopP = topP is null or 0 ? 1 : (float)topP,
+        TopK = topP == 0 ? 1 : topK ?? 0,
+        MinP = (float)(minP ?? 0),
+        PresencePenalty = (float)(presencePenalty ?? 0),
+        FrequencyPenalty = (float)(frequencyPenalty ?? 0),
+        Seed = seed is { } value ? unchecked((ulong)value) : null,
+    };
+
     public static GenerationSettings Parse(JsonFields fields, int vocabularySize, bool chat)
     {
-        double temperature = fields.Number("temperature", 0, RequestLimits.MaxTemperature) ?? 1;
-        double topP = fields.Number("top_p", 0, 1) ?? 1;
-        int topK = (int)(fields.Integer("top_k", 0, int.MaxValue) ?? 0);
-        var sampling = new SamplerOptions
+        var sampling = Sampling(
+            fields.Number("temperature", 0, RequestLimits.MaxTemperature),
+            fields.Number("top_p", 0, 1),
+            (int?)fields.Integer("top_k", 0, int.MaxValue),
+            fields.Number("min_p", 0, 1),
+            fields.Number("presence_penalty", -RequestLimits.MaxPenalty, RequestLimits.MaxPenalty),
+            fields.Number("frequency_penalty", -RequestLimits.MaxPenalty, RequestLimits.MaxPenalty),
+            fields.Integer("seed", long.MinValue, long.MaxValue)) with
         {
-            Temperature = (float)temperature,
-            // top_p 0 keeps only the most likely token; the sampler wants (0, 1], so express it as top-k 1.
-            TopP = topP == 0 ? 1 : (float)topP,
-            TopK = topP == 0 ? 1 : topK,
-            MinP = (float)(fields.Number("min_p", 0, 1) ?? 0),
             RepeatPenalty = (float)(fields.Number("repeat_penalty", double.Epsilon, RequestLimits.MaxRepeatPenalty) ?? 1),
-            PresencePenalty = (float)(fields.Number("presence_penalty", -RequestLimits.MaxPenalty, RequestLimits.MaxPenalty) ?? 0),
-            FrequencyPenalty = (float)(fields.Number("frequency_penalty", -RequestLimits.MaxPenalty, RequestLimits.MaxPenalty) ?? 0),
-            Seed = fields.Integer("seed", long.MinValue, long.MaxValue) is { } seed ? unchecked((ulong)seed) : null,
             LogitBias = ReadLogitBias(fields, vocabularySize),
         };
         _ = fields.String("user");

@@ -33,8 +33,8 @@ internal sealed record ToolRequest(JsonElement? Raw, IReadOnlyList<ToolDefinitio
             var tool = new JsonFields(element, $"tools[{index++}]");
             if (tool.String("type") != "function")
                 throw ApiException.BadRequest(tool.PathOf("type"), $"{tool.PathOf("type")} must be \"function\".");
-            var function = new JsonFields(tool.Get("function") ?? throw Required(tool, "function"), tool.PathOf("function"));
-            string name = function.String("name") is { Length: > 0 } given ? given : throw Required(function, "name");
+            var function = new JsonFields(tool.Get("function") ?? throw tool.Missing("function"), tool.PathOf("function"));
+            string name = function.String("name") is { Length: > 0 } given ? given : throw function.Missing("name");
             var parameters = function.Get("parameters");
             if (parameters is { ValueKind: not JsonValueKind.Object })
                 throw function.TypeError("parameters", "a JSON schema object");
@@ -66,8 +66,8 @@ internal sealed record ToolRequest(JsonElement? Raw, IReadOnlyList<ToolDefinitio
             var named = new JsonFields(value, Param);
             if (named.String("type") != "function")
                 throw ApiException.BadRequest(named.PathOf("type"), $"{named.PathOf("type")} must be \"function\".");
-            var function = new JsonFields(named.Get("function") ?? throw Required(named, "function"), named.PathOf("function"));
-            string name = function.String("name") ?? throw Required(function, "name");
+            var function = new JsonFields(named.Get("function") ?? throw named.Missing("function"), named.PathOf("function"));
+            string name = function.String("name") ?? throw function.Missing("name");
             if (tools.All(t => t.Name != name))
                 throw ApiException.BadRequest(function.PathOf("name"), $"{function.PathOf("name")}: no tool is named '{name}'.");
             choice = ToolChoice.Function(name);
@@ -76,6 +76,4 @@ internal sealed record ToolRequest(JsonElement? Raw, IReadOnlyList<ToolDefinitio
             throw ApiException.BadRequest(Param, "tool_choice asks for a tool call, but no tools are given.");
         return choice;
     }
-
-    private static ApiException Required(JsonFields fields, string name) => ApiException.BadRequest(fields.PathOf(name), $"{fields.PathOf(name)} is required.");
 }

@@ -36,7 +36,7 @@ internal sealed class ChatFormat(string id, long created, string model, Tokenize
             var end = StreamOf(index).Finish();
             if (end.Content.Length > 0)
                 yield return Serialize(new ChatChunkChoice(index, new ChatDelta(null, end.Content), null, null));
-            var found = Allowed(end.Calls);
+            var found = end.Allowed(parallelCalls);
             // As OpenAI streams a call: a first delta names it with empty arguments, the next carries the arguments.
             for (int i = 0; i < found.Count; i++)
             {
@@ -62,7 +62,7 @@ internal sealed class ChatFormat(string id, long created, string model, Tokenize
             string text = choice.Text.ToString();
             if (calls?.Parse(text) is { Calls.Count: > 0 } parsed)
             {
-                var bodies = Allowed(parsed.Calls).Select(c => new ToolCallBody(c.Id, "function", new FunctionCallBody(c.Name, c.Arguments))).ToList();
+                var bodies = parsed.Allowed(parallelCalls).Select(c => new ToolCallBody(c.Id, "function", new FunctionCallBody(c.Name, c.Arguments))).ToList();
                 return new ChatChoice(choice.Index, new AssistantMessage("assistant", parsed.Content.Length == 0 ? null : parsed.Content, bodies), logprobs, ToolCallsReason);
             }
             return new ChatChoice(choice.Index, new AssistantMessage("assistant", text), logprobs, choice.FinishReason);
@@ -70,9 +70,6 @@ internal sealed class ChatFormat(string id, long created, string model, Tokenize
         return JsonSerializer.SerializeToUtf8Bytes(new ChatCompletion(id, "chat.completion", created, model, list, usage),
             ServerJsonContext.Default.ChatCompletion);
     }
-
-    /// <summary>With parallel_tool_calls false only the first call is returned.</summary>
-    private IReadOnlyList<ToolCall> Allowed(IReadOnlyList<ToolCall> found) => parallelCalls || found.Count <= 1 ? found : [found[0]];
 
     private ToolCallStream StreamOf(int index)
     {
