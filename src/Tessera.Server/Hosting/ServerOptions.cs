@@ -23,6 +23,10 @@ public sealed record ServerOptions
     /// <summary>Models loaded at once unless asked otherwise (Ollama's default on a CPU).</summary>
     public const int DefaultMaxLoadedModels = 3;
 
+    /// <summary>Default KV page: 32 positions, small enough that a short answer wastes little, large enough that page
+    /// tables stay short.</summary>
+    public const int DefaultKvPageSize = 32;
+
     /// <summary>Path of the GGUF model; it is the default model (requests without "model") and loads at start.</summary>
     public required string ModelPath { get; init; }
 
@@ -61,6 +65,22 @@ public sealed record ServerOptions
 
     /// <summary>Most tokens per forward step (decode tokens plus prompt chunks).</summary>
     public int BatchSize { get; init; } = ContextOptions.DefaultBatchSize;
+
+    /// <summary>Most tokens one scheduler step processes (decode tokens first, prompt chunks fill the rest); 0 means
+    /// <see cref="BatchSize"/>. Smaller budgets keep streams smooth while long prompts are admitted.</summary>
+    public int StepTokenBudget { get; init; }
+
+    /// <summary>Token positions per KV cache page; sequences grow page by page.</summary>
+    public int KvPageSize { get; init; } = DefaultKvPageSize;
+
+    /// <summary>Token cells in the KV page pool shared by all slots; 0 means slots x context (no slot can run short).</summary>
+    public int KvCacheTokens { get; init; }
+
+    /// <summary>F16 (default) or F32 keys and values.</summary>
+    public Tensors.GgmlType KvCacheType { get; init; } = Tensors.GgmlType.F16;
+
+    /// <summary>Reuse cached prompt pages across requests (llama-server's cache_prompt, here across all slots).</summary>
+    public bool PrefixCache { get; init; } = true;
 
     /// <summary>Kernel threads; 0 means the physical cores.</summary>
     public int Threads { get; init; }
@@ -109,6 +129,16 @@ public sealed record ServerOptions
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"the batch size must hold one token per slot ({Parallel})");
         if (ContextSize != 0 && ContextSize < Parallel)
             throw new ArgumentOutOfRangeException(nameof(ContextSize), ContextSize, $"the context must be at least the slot count ({Parallel}): the batch size is capped at the context");
+        if (StepTokenBudget < 0 || StepTokenBudget > BatchSize)
+            throw new ArgumentOutOfRangeException(nameof(StepTokenBudget), StepTokenBudget, $"the step token budget must be in 0..{BatchSize} (the batch size)");
+        if (StepTokenBudget != 0 && StepTokenBudget < Parallel)
+            throw new ArgumentOutOfRangeException(nameof(StepTokenBudget), StepTokenBudget, $"the step token budget must hold one token per slot ({Parallel})");
+        if (KvPageSize is < 1 or > 4096)
+            throw new ArgumentOutOfRangeException(nameof(KvPageSize), KvPageSize, "the KV page size must be in 1..4096 tokens");
+        if (KvCacheTokens < 0)
+            throw new ArgumentOutOfRangeException(nameof(KvCacheTokens), KvCacheTokens, "the KV cache size must not be negative");
+        if (KvCacheType is not (Tensors.GgmlType.F16 or Tensors.GgmlType.F32))
+            throw new ArgumentOutOfRangeException(nameof(KvCacheType), KvCacheType, "the KV cache type must be F16 or F32");
         if (Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "the thread count must not be negative");
         if (MaxLoadedModels < 1)
