@@ -102,11 +102,27 @@ public sealed class ServerMetrics
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
 }
 
-/// <summary>The scheduler's state at one moment.</summary>
+/// <summary>The scheduler's state at one moment. Cells are KV token positions: used by running sequences, cached
+/// for reuse, in the pool; <see cref="CellsAllocated"/> counts the cells of the pages running sequences hold.</summary>
 public sealed record SchedulerGauges(int QueueLength, int BusySlots, int TotalSlots, long CellsUsed, long CellsCached, long CellsTotal)
 {
+    /// <summary>Cells of the KV pages held by running sequences (whole pages, so at least <see cref="CellsUsed"/>).</summary>
+    public long CellsAllocated { get; init; }
+
+    /// <summary>KV pages in use (by sequences or the prefix cache) and in the pool.</summary>
+    public long PagesUsed { get; init; }
+    public long PagesTotal { get; init; }
+
+    /// <summary>Allocated but unused cells over allocated cells (0 when nothing is allocated).</summary>
+    public double KvFragmentation => CellsAllocated == 0 ? 0 : (double)(CellsAllocated - CellsUsed) / CellsAllocated;
+
     /// <summary>The gauges of several schedulers (one per loaded model) added up; null when there are none.</summary>
     public static SchedulerGauges? Sum(IEnumerable<SchedulerGauges> all) => all.Aggregate((SchedulerGauges?)null, (sum, g) => sum is null ? g
         : new(sum.QueueLength + g.QueueLength, sum.BusySlots + g.BusySlots, sum.TotalSlots + g.TotalSlots,
-            sum.CellsUsed + g.CellsUsed, sum.CellsCached + g.CellsCached, sum.CellsTotal + g.CellsTotal));
+            sum.CellsUsed + g.CellsUsed, sum.CellsCached + g.CellsCached, sum.CellsTotal + g.CellsTotal)
+        {
+            CellsAllocated = sum.CellsAllocated + g.CellsAllocated,
+            PagesUsed = sum.PagesUsed + g.PagesUsed,
+            PagesTotal = sum.PagesTotal + g.PagesTotal,
+        });
 }
