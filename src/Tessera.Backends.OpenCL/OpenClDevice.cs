@@ -25,6 +25,7 @@ public sealed unsafe class OpenClDevice : ComputeDevice
     private readonly OpenClMemoryPool _pool;
     private PoolBlock? _tableScratch;
     private PoolBlock? _indexScratch;
+    private PoolBlock? _pageScratch;
     private PoolBlock? _weightScratch;
     private PoolBlock? _roundedScratch;
     private int _injectedError;
@@ -150,16 +151,16 @@ public sealed unsafe class OpenClDevice : ComputeDevice
         }
     }
 
-    public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int positionCount, int sequenceCount, GgmlType elementType)
+    public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType)
     {
         ThrowIfFailed();
-        long half = DeviceKvLayer.BytesFor(kvHeadCount, headDim, positionCount, sequenceCount, elementType) / 2;
+        long half = DeviceKvLayer.BytesFor(kvHeadCount, headDim, (long)pageSize * pageCount, elementType) / 2;
         var keys = _pool.Allocate(half);
         PoolBlock? values = null;
         try
         {
             values = _pool.Allocate(half);
-            return new OpenClKvLayer(this, kvHeadCount, headDim, positionCount, sequenceCount, elementType, keys, values);
+            return new OpenClKvLayer(this, kvHeadCount, headDim, pageSize, pageCount, elementType, keys, values);
         }
         catch
         {
@@ -327,18 +328,15 @@ public sealed unsafe class OpenClDevice : ComputeDevice
             At(x), KernelArg.At(scratch.Memory, (ulong)scratch.Offset / sizeof(float)), headCount, headDim, pairs, normal ? 2 : 1, normal ? 1 : pairs);
     }
 
-    public override void Attention(DeviceKvLayer cache, int sequence, int firstPosition, int tokens, int headCount,
+    public override void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
     {
         ThrowIfFailed();
         if (cache is not OpenClKvLayer layer || layer.Device != this)
             throw new ArgumentException($"the KV layer does not belong to device {Name}", nameof(cache));
-        if ((uint)sequence >= (uint)layer.SequenceCount)
-            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"the cache holds sequences 0..{layer.SequenceCount - 1}");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
         ArgumentOutOfRangeException.ThrowIfNegative(firstPosition);
-        if ((long)firstPosition + tokens > layer.PositionCount)
-            throw new ArgumentOutOfRangeException(nameof(tokens), $"positions {firstPosition}..{firstPosition + tokens - 1} exceed the cache's {layer.PositionCount}");
+        layer.CheckPages(pages, (long)firstPosition + tokens);
         int headDim = layer.HeadDim, kvHeads = layer.KvHeadCount;
         if (headCount <= 0 || headCount % kvHeads != 0)
             throw new ArgumentException($"{headCount} query heads is not a multiple of {kvHeads} KV heads", nameof(headCount));
@@ -351,17 +349,36 @@ public sealed unsafe class OpenClDevice : ComputeDevice
         RequireLength(v, kvElements, nameof(v));
         RequireLength(output, queryElements, nameof(output));
 
+        int tablePages = (firstPosition + tokens + layer.PageSize - 1) / layer.PageSize;
+        var table = Stage(ref _pageScratch, pages[..tablePages]);
+        var tableArg = KernelArg.At(table.Memory, (ulong)table.Offset / sizeof(int));
         bool f16 = layer.ElementType == GgmlType.F16;
         Launch(_kernels[f16 ? "kv_store_f16" : "kv_store_f32"], "kv_store", [(nuint)kvElements], default,
             At(k, nameof(k)), At(v, nameof(v)),
-            KernelArg.At(layer.Keys.Memory, layer.ElementOffset(layer.Keys, sequence, firstPosition)),
-            KernelArg.At(layer.Values.Memory, layer.ElementOffset(layer.Values, sequence, firstPosition)));
+            KernelArg.At(layer.Keys.Memory, layer.ElementOffset(layer.Keys)),
+            KernelArg.At(layer.Values.Memory, layer.ElementOffset(layer.Values)),
+            tableArg, layer.PageSize, kvHeads * headDim, firstPosition);
         nuint group = (nuint)GroupSize;
         Launch(_kernels[f16 ? "attention_f16" : "attention_f32"], "attention", [(nuint)headCount * group, (nuint)tokens], [group, 1],
             At(q, nameof(q)),
-            KernelArg.At(layer.Keys.Memory, layer.ElementOffset(layer.Keys, sequence, 0)),
-            KernelArg.At(layer.Values.Memory, layer.ElementOffset(layer.Values, sequence, 0)),
+            KernelArg.At(layer.Keys.Memory, layer.ElementOffset(layer.Keys)),
+            KernelArg.At(layer.Values.Memory, layer.ElementOffset(layer.Values)),
+            tableArg, layer.PageSize,
             At(output, nameof(output)), headCount, kvHeads, headDim, firstPosition, 1f / MathF.Sqrt(headDim));
+    }
+
+    /// <summary>Copies cells 0..cells-1 of page <paramref name="from"/> to page <paramref name="to"/>, keys and values.</summary>
+    internal void CopyCells(OpenClKvLayer layer, int from, int to, int cells)
+    {
+        ThrowIfFailed();
+        long pageBytes = layer.PageSize * layer.CellBytes, bytes = cells * layer.CellBytes;
+        if (bytes == 0)
+            return;
+        foreach (var block in new[] { layer.Keys, layer.Values })
+        {
+            Check(OpenClNative.clEnqueueCopyBuffer(_queue.Value, block.Memory, block.Memory, (nuint)(block.Offset + from * pageBytes),
+                (nuint)(block.Offset + to * pageBytes), (nuint)bytes, 0, null, null), "clEnqueueCopyBuffer");
+        }
     }
 
     public override void SwiGlu(DeviceSpan gate, DeviceSpan up, DeviceSpan output)

@@ -4,14 +4,14 @@ using Tessera.Tensors;
 namespace Tessera.Backends.OpenCL;
 
 /// <summary>
-/// One layer's keys and values in an OpenCL device's memory pool, each [sequence, position, kvHeads, headDim] in
-/// F16 or F32, so a sequence's positions are contiguous as the attention kernel reads them.
+/// One layer's KV pages in an OpenCL device's memory pool: keys and values each [cell, kvHeads, headDim] in F16 or
+/// F32; the kernels map a sequence's positions to cells through its page table.
 /// </summary>
 public sealed class OpenClKvLayer : DeviceKvLayer
 {
-    internal OpenClKvLayer(OpenClDevice device, int kvHeadCount, int headDim, int positionCount, int sequenceCount, GgmlType elementType,
+    internal OpenClKvLayer(OpenClDevice device, int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType,
         PoolBlock keys, PoolBlock values)
-        : base(device, kvHeadCount, headDim, positionCount, sequenceCount, elementType)
+        : base(device, kvHeadCount, headDim, pageSize, pageCount, elementType)
     {
         Keys = keys;
         Values = values;
@@ -20,12 +20,18 @@ public sealed class OpenClKvLayer : DeviceKvLayer
     internal PoolBlock Keys { get; }
     internal PoolBlock Values { get; }
 
-    /// <summary>Elements of one sequence's keys (or values).</summary>
-    internal long SequenceElements => (long)PositionCount * KvHeadCount * HeadDim;
+    /// <summary>Bytes of one cell's keys (or values).</summary>
+    internal long CellBytes => (long)KvHeadCount * HeadDim * ElementSize;
 
-    /// <summary>Element offset within its page of (sequence, position, head 0, dim 0) of <paramref name="block"/>.</summary>
-    internal ulong ElementOffset(PoolBlock block, int sequence, int position) =>
-        (ulong)(block.Offset / ElementSize + sequence * SequenceElements + (long)position * KvHeadCount * HeadDim);
+    /// <summary>Element offset of cell 0 of <paramref name="block"/> within its memory object.</summary>
+    internal ulong ElementOffset(PoolBlock block) => (ulong)(block.Offset / ElementSize);
+
+    public override void CopyCells(int from, int to, int cells)
+    {
+        if ((uint)from >= (uint)PageCount || (uint)to >= (uint)PageCount || (uint)cells > (uint)PageSize)
+            throw new ArgumentOutOfRangeException(nameof(cells), $"cannot copy {cells} cells from page {from} to page {to} of {PageCount}");
+        ((OpenClDevice)Device).CopyCells(this, from, to, cells);
+    }
 
     public override void Dispose()
     {

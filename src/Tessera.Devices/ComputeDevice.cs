@@ -72,7 +72,8 @@ public abstract class ComputeDevice : IDisposable
     /// <paramref name="data"/>; see <see cref="StoredType"/>.</summary>
     public abstract unsafe DeviceMatrix UploadMatrix(string name, GgmlType type, byte* data, long rows, int columns);
 
-    public abstract DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int positionCount, int sequenceCount, GgmlType elementType);
+    /// <summary>A layer's KV cells: <paramref name="pageCount"/> pages of <paramref name="pageSize"/> token cells.</summary>
+    public abstract DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType);
 
     public abstract void Write(DeviceSpan destination, ReadOnlySpan<float> source);
 
@@ -135,11 +136,12 @@ public abstract class ComputeDevice : IDisposable
     public abstract void Rope(DeviceSpan x, int tokens, int headCount, int headDim, int firstPosition, in RopeOptions options);
 
     /// <summary>
-    /// Stores the keys and values [tokens, kvHeads, headDim] of <paramref name="sequence"/> at positions firstPosition..,
-    /// then computes causal attention of q [tokens, heads, headDim] over positions 0..p of that sequence into
-    /// <paramref name="output"/> [tokens, heads, headDim], scale 1/sqrt(headDim).
+    /// Stores the keys and values [tokens, kvHeads, headDim] of one sequence at positions firstPosition.., then computes
+    /// causal attention of q [tokens, heads, headDim] over positions 0..p of that sequence into <paramref name="output"/>
+    /// [tokens, heads, headDim], scale 1/sqrt(headDim). <paramref name="pages"/> is the sequence's page table
+    /// (<see cref="DeviceKvLayer"/>), covering at least firstPosition + tokens positions.
     /// </summary>
-    public abstract void Attention(DeviceKvLayer cache, int sequence, int firstPosition, int tokens, int headCount,
+    public abstract void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output);
 
     /// <summary>output = silu(gate) * up; output may be gate.</summary>

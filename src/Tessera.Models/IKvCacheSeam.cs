@@ -4,10 +4,11 @@ using Tessera.Tensors;
 namespace Tessera.Models;
 
 /// <summary>
-/// What the forward needs from a KV cache: for each layer, the keys and values of every sequence in the memory of the
-/// device that runs that layer's attention (<see cref="DeviceKvLayer"/>). The forward writes the new tokens' K and V
-/// at their positions, then attends over positions 0..p. How cells are allocated and shared between sequences is the
-/// cache's business.
+/// What the forward needs from a KV cache: for each layer, the pages of KV cells in the memory of the device that runs
+/// that layer's attention (<see cref="DeviceKvLayer"/>), and for each sequence its page table (the same for every
+/// layer). The forward writes the new tokens' K and V at their positions, then attends over positions 0..p. How pages
+/// are allocated and shared between sequences is the cache's business; it has reserved pages for every position of
+/// the batch before the forward runs.
 /// </summary>
 public interface IKvCacheSeam
 {
@@ -18,4 +19,7 @@ public interface IKvCacheSeam
     int PositionCapacity { get; }
 
     DeviceKvLayer Layer(int layer);
+
+    /// <summary>The page of each block of positions of <paramref name="sequenceId"/>.</summary>
+    ReadOnlySpan<int> Pages(int sequenceId);
 }

@@ -114,7 +114,7 @@ public sealed class TransformerModel : IDisposable
         for (int layer = 0; layer < hp.LayerCount; layer++)
         {
             current = MoveHidden(current, placement.Attention[layer].Device, n, scratch);
-            AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache.Layer(layer), current);
+            AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache, current);
             current = MoveHidden(current, placement.FeedForward[layer].Device, n, scratch);
             FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch, schedule, statistics);
             TraceValues("l_out", layer, current.Hidden.Slice(0, n * embd), n);

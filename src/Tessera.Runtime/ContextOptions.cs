@@ -20,6 +20,10 @@ public sealed record ContextOptions
     /// <summary>Sequences that can be live at once (sessions).</summary>
     public int SequenceCount { get; init; } = 1;
 
+    /// <summary>How the KV cache is paged and whether full pages are kept for later sequences with the same prefix;
+    /// null keeps each sequence in one page (no sharing), as a single-user session wants.</summary>
+    public Paging.KvPaging? Paging { get; init; }
+
     /// <summary>F16 (default) or F32.</summary>
     public GgmlType KvCacheType { get; init; } = GgmlType.F16;
 

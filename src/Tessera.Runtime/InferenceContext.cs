@@ -5,6 +5,7 @@ using Tessera.Kernels.Threading;
 using Tessera.Models;
 using Tessera.Models.Experts;
 using Tessera.Models.Placement;
+using Tessera.Runtime.Paging;
 using Tessera.Runtime.Placement;
 
 namespace Tessera.Runtime;
@@ -45,7 +46,9 @@ public sealed class InferenceContext : IDisposable
         {
             var accelerators = options.Placement is null ? [] : options.Accelerators ?? DeviceDiscovery.Accelerators;
             Devices = [Cpu, .. accelerators];
-            long kvLayerBytes = DeviceKvLayer.BytesFor(hp.KvHeadCount, hp.HeadDim, ContextSize, options.SequenceCount, options.KvCacheType);
+            var paging = options.Paging ?? new KvPaging();
+            long kvCells = (long)paging.PageSizeFor(ContextSize) * paging.PageCountFor(ContextSize, options.SequenceCount);
+            long kvLayerBytes = DeviceKvLayer.BytesFor(hp.KvHeadCount, hp.HeadDim, kvCells, options.KvCacheType);
             if (options.Placement is null)
             {
                 Plan = SingleDevicePlan(LayerAssignment.AllOn(Cpu, hp.LayerCount), "cpu only", kvLayerBytes);
@@ -61,7 +64,7 @@ public sealed class InferenceContext : IDisposable
                 try
                 {
                     Placement = ModelPlacement.Create(model, Plan.Assignment);
-                    Cache = new KvCache(hp, ContextSize, options.SequenceCount, options.KvCacheType, Plan.Assignment.Attention);
+                    Cache = new KvCache(hp, ContextSize, options.SequenceCount, options.KvCacheType, Plan.Assignment.Attention, paging);
                     break;
                 }
                 catch (DeviceFailedException failure) when (failure.Device != Cpu)
@@ -142,7 +145,58 @@ public sealed class InferenceContext : IDisposable
         lock (_gate)
         {
             _sequenceInUse[sequenceId] = false;
+            Forget(sequenceId);
+        }
+    }
+
+    /// <summary>
+    /// Prepares <paramref name="sequenceId"/> to go on with <paramref name="tokens"/> from position 0: keeps the longest
+    /// prefix already computed, either the sequence's own or (page by page) one the prefix cache holds from any earlier
+    /// sequence, and returns its length. At least one token is left to compute (its logits start generation). The
+    /// caller evaluates the tokens from that position on.
+    /// </summary>
+    public int ReusePrefix(int sequenceId, ReadOnlySpan<int> tokens)
+    {
+        lock (_gate)
+        {
+            var history = _history[sequenceId];
+            int limit = Math.Min(history.Length, tokens.Length - 1);
+            int own = 0;
+            while (own < limit && history.Tokens[own] == tokens[own])
+                own++;
+            if (Cache.CachedPrefixLength(tokens, tokens.Length - 1) > own)
+            {
+                Forget(sequenceId);
+                int attached = Cache.AttachCachedPrefix(sequenceId, tokens, tokens.Length - 1);
+                if (attached > 0)
+                    history.Record(0, tokens[..attached]);
+                return attached;
+            }
+            history.Truncate(own);
+            return own;
+        }
+    }
+
+    /// <summary>Lets go of everything <paramref name="sequenceId"/> holds (its full pages may stay in the prefix cache).</summary>
+    public void Forget(int sequenceId)
+    {
+        lock (_gate)
+        {
             _history[sequenceId].Clear();
+            Cache.ReleaseSequence(sequenceId);
+        }
+    }
+
+    /// <summary>Whether positions start..end-1 of <paramref name="sequenceId"/> can get KV pages now (evicting cached
+    /// prefixes if need be); a batch whose runs all can runs without <see cref="KvCacheFullException"/>.</summary>
+    public bool TryReserve(int sequenceId, int start, int end)
+    {
+        lock (_gate)
+        {
+            if (!Cache.CanReserve(sequenceId, start, end))
+                return false;
+            Cache.Reserve(sequenceId, start, end);
+            return true;
         }
     }
 
@@ -212,6 +266,7 @@ public sealed class InferenceContext : IDisposable
         {
             try
             {
+                Cache.Reserve(batch);
                 Model.Forward(batch, Placement, Cache, _scratch, logits, MoeSchedule, ExpertStatistics);
                 break;
             }
@@ -223,7 +278,9 @@ public sealed class InferenceContext : IDisposable
         for (int r = 0; r < batch.RunCount; r++)
         {
             var (start, end) = batch.Run(r);
-            _history[batch.SequenceIds[start]].Record(batch.Positions[start], batch.Tokens[start..end]);
+            int sequence = batch.SequenceIds[start];
+            _history[sequence].Record(batch.Positions[start], batch.Tokens[start..end]);
+            Cache.Publish(sequence, _history[sequence].Tokens);
         }
     }
 
@@ -242,6 +299,8 @@ public sealed class InferenceContext : IDisposable
         _scratch.Release(failed);
         for (int layer = 0; layer < assignment.LayerCount; layer++)
             Cache.Relocate(layer, assignment.Attention[layer]);
+        // The moved layers' cells are empty: cached prefixes no sequence holds cannot be recomputed, so they go.
+        Cache.ClearPrefixCache();
         Plan = Replanned(assignment, $"{failed.Name} failed: {moved}", Cache.LayerBytes);
 
         int recomputed = 0;

@@ -12,6 +12,9 @@ internal sealed class SequenceHistory
 
     public int Length => _tokens.Count;
 
+    /// <summary>The tokens at positions 0..Length-1.</summary>
+    public ReadOnlySpan<int> Tokens => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens);
+
     /// <summary>Records a pass that computed <paramref name="tokens"/> at positions start..; later positions are forgotten.</summary>
     public void Record(int start, ReadOnlySpan<int> tokens)
     {

@@ -6,7 +6,8 @@ using Xunit.Abstractions;
 
 namespace Tessera.Backends.OpenCL.Tests;
 
-/// <summary>Attention over the device-resident KV cache vs CpuDevice, appending in several calls per sequence.</summary>
+/// <summary>Attention over the device-resident paged KV cache vs CpuDevice, appending in several calls per sequence,
+/// each sequence's pages scattered over the pool.</summary>
 public sealed class AttentionTests(ITestOutputHelper output)
 {
     [OpenClTheory]
@@ -21,9 +22,11 @@ public sealed class AttentionTests(ITestOutputHelper output)
         var device = OpenClTestDevice.Shared;
         using var pool = new KernelThreadPool(1);
         using var cpu = new CpuDevice(pool);
-        const int positions = 96, sequences = 3;
-        using var deviceCache = device.CreateKvLayer(kvHeads, headDim, positions, sequences, cacheType);
-        using var cpuCache = cpu.CreateKvLayer(kvHeads, headDim, positions, sequences, cacheType);
+        const int pageSize = 16, pagesPerSequence = 6, sequences = 3;
+        using var deviceCache = device.CreateKvLayer(kvHeads, headDim, pageSize, pagesPerSequence * sequences, cacheType);
+        using var cpuCache = cpu.CreateKvLayer(kvHeads, headDim, pageSize, pagesPerSequence * sequences, cacheType);
+        int[] shuffled = random.Permutation(pagesPerSequence * sequences);
+        int[][] tables = Enumerable.Range(0, sequences).Select(s => shuffled[(s * pagesPerSequence)..((s + 1) * pagesPerSequence)]).ToArray();
         Assert.Equal(cpuCache.Bytes, deviceCache.Bytes);
         double tolerance = cacheType == GgmlType.F16 ? OpenClTolerances.AttentionF16 : OpenClTolerances.AttentionF32;
 
@@ -36,22 +39,45 @@ public sealed class AttentionTests(ITestOutputHelper output)
             float[] q = random.Floats(tokens * heads * headDim, 2f);
             float[] k = random.Floats(tokens * kvHeads * headDim, 2f);
             float[] v = random.Floats(tokens * kvHeads * headDim);
-            float[] expected = Run(cpu, cpuCache, sequence, next[sequence], tokens, heads, q, k, v);
-            float[] actual = Run(device, deviceCache, sequence, next[sequence], tokens, heads, q, k, v);
+            float[] expected = Run(cpu, cpuCache, tables[sequence], next[sequence], tokens, heads, q, k, v);
+            float[] actual = Run(device, deviceCache, tables[sequence], next[sequence], tokens, heads, q, k, v);
             Compare.Close(expected, actual, tolerance,
                 $"{cacheType} {heads}/{kvHeads} heads x {headDim}, sequence {sequence} at {next[sequence]} + {tokens}, {random}");
             next[sequence] += tokens;
         }
     }
 
-    private static float[] Run(ComputeDevice device, DeviceKvLayer cache, int sequence, int first, int tokens, int heads, float[] q, float[] k, float[] v)
+    private static float[] Run(ComputeDevice device, DeviceKvLayer cache, int[] pages, int first, int tokens, int heads, float[] q, float[] k, float[] v)
     {
         using var qb = device.Upload(q);
         using var kb = device.Upload(k);
         using var vb = device.Upload(v);
         using var result = device.Allocate(q.Length);
-        device.Attention(cache, sequence, first, tokens, heads, qb.All, kb.All, vb.All, result.All);
+        device.Attention(cache, pages, first, tokens, heads, qb.All, kb.All, vb.All, result.All);
         return device.ReadAll(result);
+    }
+
+    [OpenClTheory]
+    [InlineData(GgmlType.F32)]
+    [InlineData(GgmlType.F16)]
+    public void CopiedCellsAttendLikeTheOriginals(GgmlType cacheType)
+    {
+        // Copy on write: a sequence that diverges inside a shared page attends over a copy of the common cells.
+        var random = new TestRandom(output);
+        var device = OpenClTestDevice.Shared;
+        using var pool = new KernelThreadPool(1);
+        using var cpu = new CpuDevice(pool);
+        const int heads = 4, kvHeads = 2, headDim = 32, pageSize = 8;
+        using var deviceCache = device.CreateKvLayer(kvHeads, headDim, pageSize, 4, cacheType);
+        using var cpuCache = cpu.CreateKvLayer(kvHeads, headDim, pageSize, 4, cacheType);
+        float[] q = random.Floats(13 * heads * headDim, 2f), k = random.Floats(13 * kvHeads * headDim, 2f), v = random.Floats(13 * kvHeads * headDim);
+        Run(device, deviceCache, [0, 1], 0, 13, heads, q, k, v);
+        deviceCache.CopyCells(1, 3, 5);
+        float[] q2 = random.Floats(heads * headDim, 2f), k2 = random.Floats(kvHeads * headDim, 2f), v2 = random.Floats(kvHeads * headDim);
+        float[] actual = Run(device, deviceCache, [0, 3], 13, 1, heads, q2, k2, v2);
+        Run(cpu, cpuCache, [2, 1], 0, 13, heads, q, k, v);
+        float[] expected = Run(cpu, cpuCache, [2, 1], 13, 1, heads, q2, k2, v2);
+        Compare.Close(expected, actual, cacheType == GgmlType.F16 ? OpenClTolerances.AttentionF16 : OpenClTolerances.AttentionF32, $"{cacheType}, {random}");
     }
 
     [OpenClFact]
@@ -61,9 +87,10 @@ public sealed class AttentionTests(ITestOutputHelper output)
         using var cache = device.CreateKvLayer(2, 16, 8, 1, GgmlType.F16);
         using var q = device.Allocate(8 * 16);
         using var kv = device.Allocate(2 * 16);
-        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, 1, 0, 1, 8, q.All, kv.All, kv.All, q.All));
-        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, 0, 8, 1, 8, q.All, kv.All, kv.All, q.All));
-        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, 0, 0, 1, 3, q.All, kv.All, kv.All, q.All));
+        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [1], 0, 1, 8, q.All, kv.All, kv.All, q.All));   // no page 1
+        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [0], 8, 1, 8, q.All, kv.All, kv.All, q.All));   // past the table
+        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [0], 0, 1, 3, q.All, kv.All, kv.All, q.All));
+        Assert.ThrowsAny<ArgumentException>(() => cache.CopyCells(0, 1, 4));
         Assert.Throws<ArgumentException>(() => device.CreateKvLayer(2, 16, 8, 1, GgmlType.Q8_0));
         Assert.False(device.Failed);
     }

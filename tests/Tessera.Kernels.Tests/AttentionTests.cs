@@ -74,6 +74,49 @@ public sealed unsafe class AttentionTests
             Assert.True(Math.Abs(output[i] - expected[i]) <= Tolerances.Attention, $"element {i}: {output[i]} vs {expected[i]} ({random})");
     }
 
+    [Theory]
+    [InlineData(GgmlType.F16, 1, 200, 8, 2, 2, 64, 16)]    // decode across many pages
+    [InlineData(GgmlType.F32, 21, 100, 8, 2, 2, 64, 32)]   // prompt chunk whose token blocks start mid-page
+    [InlineData(GgmlType.F16, 9, 0, 6, 3, 1, 40, 5)]       // pages smaller than a position chunk, odd head width
+    [InlineData(GgmlType.F32, 3, 61, 4, 1, 3, 128, 64)]    // pages as large as a chunk, not aligned with it
+    public void Paged_cells_match_naive_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim, int pageSize)
+    {
+        var random = new TestRandom();
+        int positions = firstPosition + tokens;
+        var q = random.Floats(tokens * heads * headDim);
+        var keys = random.Floats(positions * kvHeads * headDim);
+        var values = random.Floats(positions * kvHeads * headDim);
+        if (cacheType == GgmlType.F16)
+        {
+            keys = keys.Select(v => (float)(Half)v).ToArray();
+            values = values.Select(v => (float)(Half)v).ToArray();
+        }
+        var expected = Naive(q, keys, values, tokens, heads, kvHeads, headDim, firstPosition);
+
+        // The sequence's pages lie in random order among spare pages holding noise.
+        int pages = (positions + pageSize - 1) / pageSize, poolPages = 2 * pages + 1, width = kvHeads * headDim;
+        int[] table = random.Permutation(poolPages)[..pages];
+        float[] pagedKeys = random.Floats(poolPages * pageSize * width), pagedValues = random.Floats(poolPages * pageSize * width);
+        for (int p = 0; p < positions; p++)
+        {
+            long cell = (long)table[p / pageSize] * pageSize + p % pageSize;
+            Array.Copy(keys, p * width, pagedKeys, cell * width, width);
+            Array.Copy(values, p * width, pagedValues, cell * width, width);
+        }
+        byte[] keyBytes = Encode(pagedKeys, cacheType), valueBytes = Encode(pagedValues, cacheType);
+        var output = new float[q.Length];
+        using var pool = new KernelThreadPool(threads);
+        fixed (byte* k = keyBytes)
+        fixed (byte* v = valueBytes)
+        fixed (int* t = table)
+        {
+            var cache = new KvCacheView(k, v, cacheType, kvHeads, headDim, t, pageSize);
+            ScaledDotProductAttention.Compute(q, tokens, heads, cache, firstPosition, output, pool);
+        }
+        for (int i = 0; i < output.Length; i++)
+            Assert.True(Math.Abs(output[i] - expected[i]) <= Tolerances.Attention, $"element {i}: {output[i]} vs {expected[i]} ({random})");
+    }
+
     private static byte[] Encode(float[] values, GgmlType type)
     {
         if (type == GgmlType.F32)

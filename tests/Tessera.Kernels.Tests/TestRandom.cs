@@ -38,5 +38,13 @@ internal sealed class TestRandom
         return values;
     }
 
+    /// <summary>0..count-1 in random order.</summary>
+    public int[] Permutation(int count)
+    {
+        int[] values = Enumerable.Range(0, count).ToArray();
+        _random.Shuffle(values);
+        return values;
+    }
+
     public override string ToString() => $"seed {Seed}";
 }

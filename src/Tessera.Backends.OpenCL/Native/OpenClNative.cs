@@ -108,6 +108,10 @@ internal static unsafe partial class OpenClNative
         uint numEvents, IntPtr* waitList, IntPtr* @event);
 
     [LibraryImport(Library)]
+    public static partial int clEnqueueCopyBuffer(IntPtr queue, IntPtr source, IntPtr destination, nuint sourceOffset, nuint destinationOffset,
+        nuint size, uint numEvents, IntPtr* waitList, IntPtr* @event);
+
+    [LibraryImport(Library)]
     public static partial int clEnqueueFillBuffer(IntPtr queue, IntPtr buffer, void* pattern, nuint patternSize, nuint offset, nuint size,
         uint numEvents, IntPtr* waitList, IntPtr* @event);
 

@@ -45,8 +45,8 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
         return new HostMatrix(this, name, type, data, rows, columns);
     }
 
-    public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int positionCount, int sequenceCount, GgmlType elementType) =>
-        new HostKvLayer(this, kvHeadCount, headDim, positionCount, sequenceCount, elementType);
+    public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType) =>
+        new HostKvLayer(this, kvHeadCount, headDim, pageSize, pageCount, elementType);
 
     public override void Write(DeviceSpan destination, ReadOnlySpan<float> source) => source.CopyTo(Host(destination));
 
@@ -138,16 +138,22 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
             Kernels.Elementwise.Rope.Apply(values.Slice(t * width, width), headCount, headDim, firstPosition + t, options);
     }
 
-    public override void Attention(DeviceKvLayer cache, int sequence, int firstPosition, int tokens, int headCount,
+    public override unsafe void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
     {
-        var view = ((HostKvLayer)cache).View(sequence);
-        int width = cache.KvHeadCount * cache.HeadDim;
-        var keys = Host(k);
-        var values = Host(v);
-        for (int t = 0; t < tokens; t++)
-            Store(view, firstPosition + t, keys.Slice(t * width, width), values.Slice(t * width, width));
-        ScaledDotProductAttention.Compute(Host(q), tokens, headCount, view, firstPosition, Host(output), Pool);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstPosition);
+        cache.CheckPages(pages, (long)firstPosition + tokens);
+        fixed (int* table = pages)
+        {
+            var view = ((HostKvLayer)cache).View(table);
+            int width = cache.KvHeadCount * cache.HeadDim;
+            var keys = Host(k);
+            var values = Host(v);
+            for (int t = 0; t < tokens; t++)
+                Store(view, firstPosition + t, keys.Slice(t * width, width), values.Slice(t * width, width));
+            ScaledDotProductAttention.Compute(Host(q), tokens, headCount, view, firstPosition, Host(output), Pool);
+        }
     }
 
     /// <summary>Writes one token's keys and values [n_head_kv * head_dim] at <paramref name="position"/>.</summary>

@@ -4,18 +4,18 @@ using Tessera.Tensors;
 
 namespace Tessera.Devices.Cpu;
 
-/// <summary>One layer's keys and values in host memory, each sequence's positions contiguous as the attention kernel reads them.</summary>
+/// <summary>One layer's KV pages in host memory, each page's cells contiguous as the attention kernel reads them.</summary>
 public sealed unsafe class HostKvLayer : DeviceKvLayer
 {
     private byte* _keys;
     private byte* _values;
-    private readonly long _sequenceBytes;
+    private readonly long _cellBytes;
 
-    internal HostKvLayer(ComputeDevice device, int kvHeadCount, int headDim, int positionCount, int sequenceCount, GgmlType elementType)
-        : base(device, kvHeadCount, headDim, positionCount, sequenceCount, elementType)
+    internal HostKvLayer(ComputeDevice device, int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType)
+        : base(device, kvHeadCount, headDim, pageSize, pageCount, elementType)
     {
-        _sequenceBytes = (long)positionCount * kvHeadCount * headDim * ElementSize;
-        nuint bytes = (nuint)(_sequenceBytes * sequenceCount);
+        _cellBytes = (long)kvHeadCount * headDim * ElementSize;
+        nuint bytes = (nuint)(_cellBytes * CellCount);
         try
         {
             _keys = (byte*)NativeMemory.AllocZeroed(bytes);
@@ -25,16 +25,21 @@ public sealed unsafe class HostKvLayer : DeviceKvLayer
         {
             Dispose();
             throw new InsufficientMemoryException($"not enough host memory for a KV layer of {2 * (long)bytes / (1 << 20)} MiB "
-                + $"({sequenceCount} x {positionCount} positions); use a smaller context");
+                + $"({CellCount} token cells); use a smaller context or KV pool");
         }
     }
 
-    public KvCacheView View(int sequence)
+    /// <summary>The view of the sequence whose page table starts at <paramref name="pageTable"/>; the table must stay
+    /// pinned while the view is used.</summary>
+    public KvCacheView View(int* pageTable) => new(_keys, _values, ElementType, KvHeadCount, HeadDim, pageTable, PageSize);
+
+    public override void CopyCells(int from, int to, int cells)
     {
-        if ((uint)sequence >= (uint)SequenceCount)
-            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"the cache holds sequences 0..{SequenceCount - 1}");
-        long offset = sequence * _sequenceBytes;
-        return new KvCacheView(_keys + offset, _values + offset, ElementType, KvHeadCount, HeadDim);
+        if ((uint)from >= (uint)PageCount || (uint)to >= (uint)PageCount || (uint)cells > (uint)PageSize)
+            throw new ArgumentOutOfRangeException(nameof(cells), $"cannot copy {cells} cells from page {from} to page {to} of {PageCount}");
+        long bytes = cells * _cellBytes, pageBytes = PageSize * _cellBytes;
+        Buffer.MemoryCopy(_keys + from * pageBytes, _keys + to * pageBytes, bytes, bytes);
+        Buffer.MemoryCopy(_values + from * pageBytes, _values + to * pageBytes, bytes, bytes);
     }
 
     public override void Dispose()

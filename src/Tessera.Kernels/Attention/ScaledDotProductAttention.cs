@@ -165,21 +165,29 @@ public static unsafe class ScaledDotProductAttention
         }
     }
 
-    /// <summary>Keys and values of positions start..start+count-1 for one KV head, as F32 rows.</summary>
+    /// <summary>Keys and values of positions start..start+count-1 for one KV head, as F32 rows (a page at a time: rows
+    /// within a page are a fixed stride apart).</summary>
     private static void Convert(in KvCacheView cache, int start, int count, int kvHead, float* keys, float* values)
     {
         int headDim = cache.HeadDim;
-        for (int j = 0; j < count; j++)
+        long stride = cache.CellBytes;
+        for (int j = 0; j < count;)
         {
-            if (cache.Type == GgmlType.F16)
+            int run = cache.ContiguousRun(start + j, count - j);
+            byte* keyRow = cache.KeyRow(start + j, kvHead);
+            byte* valueRow = cache.ValueRow(start + j, kvHead);
+            for (int r = 0; r < run; r++, j++, keyRow += stride, valueRow += stride)
             {
-                HalfBits.ToSingle((ushort*)cache.KeyRow(start + j, kvHead), keys + j * headDim, headDim);
-                HalfBits.ToSingle((ushort*)cache.ValueRow(start + j, kvHead), values + j * headDim, headDim);
-            }
-            else
-            {
-                new ReadOnlySpan<float>(cache.KeyRow(start + j, kvHead), headDim).CopyTo(new Span<float>(keys + j * headDim, headDim));
-                new ReadOnlySpan<float>(cache.ValueRow(start + j, kvHead), headDim).CopyTo(new Span<float>(values + j * headDim, headDim));
+                if (cache.Type == GgmlType.F16)
+                {
+                    HalfBits.ToSingle((ushort*)keyRow, keys + j * headDim, headDim);
+                    HalfBits.ToSingle((ushort*)valueRow, values + j * headDim, headDim);
+                }
+                else
+                {
+                    new ReadOnlySpan<float>(keyRow, headDim).CopyTo(new Span<float>(keys + j * headDim, headDim));
+                    new ReadOnlySpan<float>(valueRow, headDim).CopyTo(new Span<float>(values + j * headDim, headDim));
+                }
             }
         }
     }

@@ -6,12 +6,13 @@ namespace Tessera.Models.Blocks;
 
 /// <summary>
 /// Self-attention sub-block: x += Wo · attention(rope(norm_q(Wq·n)), rope(norm_k(Wk·n)), Wv·n) with n = rmsnorm(x).
-/// New keys and values go to the layer's cache at their positions; each sequence's tokens attend to its own cache.
+/// New keys and values go to the layer's cache at their positions (through the sequence's page table); each sequence's
+/// tokens attend to its own positions.
 /// Every step is an operation of the device the sub-block is placed on.
 /// </summary>
 internal static class AttentionBlock
 {
-    public static void Forward(TransformerModel model, int layer, PlacedAttention w, TokenBatch batch, DeviceKvLayer cache, DeviceScratch s)
+    public static void Forward(TransformerModel model, int layer, PlacedAttention w, TokenBatch batch, IKvCacheSeam kv, DeviceScratch s)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -22,6 +23,7 @@ internal static class AttentionBlock
         var q = s.Q.Slice(0, n * hp.QueryLength);              // [n_tokens, n_head * head_dim]
         var k = s.K.Slice(0, n * hp.KvLength);                 // [n_tokens, n_head_kv * head_dim]
         var v = s.V.Slice(0, n * hp.KvLength);                 // [n_tokens, n_head_kv * head_dim]
+        var cache = kv.Layer(layer);
         if (cache.Device != device)
             throw new InvalidOperationException($"layer {layer}: its KV cache is on {cache.Device.Name}, its attention on {device.Name}");
 
@@ -57,7 +59,7 @@ internal static class AttentionBlock
         {
             var (start, end) = batch.Run(r);
             int count = end - start;
-            device.Attention(cache, batch.SequenceIds[start], positions[start], count, hp.HeadCount,
+            device.Attention(cache, kv.Pages(batch.SequenceIds[start]), positions[start], count, hp.HeadCount,
                 q.Slice(start * hp.QueryLength, count * hp.QueryLength), k.Slice(start * hp.KvLength, count * hp.KvLength),
                 v.Slice(start * hp.KvLength, count * hp.KvLength), attention.Slice(start * hp.QueryLength, count * hp.QueryLength));
         }

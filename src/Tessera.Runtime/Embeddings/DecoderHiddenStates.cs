@@ -52,7 +52,11 @@ internal sealed class DecoderHiddenStates : IHiddenStates
     public bool CanChunk => true;
     public PoolingType DefaultPooling { get; }
 
-    public void Run(TokenBatch batch, Span<float> hidden) => _model.ForwardHidden(batch, _placement, _cache, _scratch, hidden);
+    public void Run(TokenBatch batch, Span<float> hidden)
+    {
+        _cache.Reserve(batch);
+        _model.ForwardHidden(batch, _placement, _cache, _scratch, hidden);
+    }
 
     public void Dispose()
     {

@@ -19,4 +19,7 @@ public sealed record GenerationSettings
 
     /// <summary>The grammar the output must follow (response_format, grammar or json_schema); null when free.</summary>
     public Runtime.Grammars.CompiledGrammar? Grammar { get; init; }
+
+    /// <summary>llama-server's cache_prompt: reuse cached prompt tokens (default) or compute the prompt afresh.</summary>
+    public bool CachePrompt { get; init; } = true;
 }

@@ -62,6 +62,7 @@ internal static class SettingsParser
             Logprobs = logprobs,
             TopLogprobs = topLogprobs,
             Grammar = ResponseFormatParser.Parse(fields),
+            CachePrompt = fields.Bool("cache_prompt") ?? true,
         };
     }
 

@@ -4,6 +4,7 @@ using Tessera.Models;
 using Tessera.Models.Encoders;
 using Tessera.Runtime;
 using Tessera.Runtime.Embeddings;
+using Tessera.Runtime.Paging;
 using Tessera.Server.Api;
 using Tessera.Server.Metrics;
 using Tessera.Server.Scheduling;
@@ -166,6 +167,8 @@ public sealed class ServedModel : IDisposable
                 Placement = options.Placement,
                 Accelerators = options.Accelerators,
                 MoeSchedule = options.MoeSchedule,
+                KvCacheType = options.KvCacheType,
+                Paging = new KvPaging { PageSize = options.KvPageSize, TotalTokens = options.KvCacheTokens, PrefixCache = options.PrefixCache },
             });
             if (options.Placement is not null)
                 warn(context.Plan.Describe());
@@ -174,7 +177,7 @@ public sealed class ServedModel : IDisposable
                 metrics.RecordFallback(report.Device.Name);
                 warn(report.ToString());
             };
-            var scheduler = new Scheduler(context, tokenizer, options.MaxQueue, metrics);
+            var scheduler = new Scheduler(context, tokenizer, options.MaxQueue, metrics, options.StepTokenBudget);
             return new ServedModel(source, model, tokenizer, template, fromModel, context, scheduler, options.Threads);
         }
         catch

@@ -78,8 +78,15 @@ public sealed class ServerMetrics
             Gauge(text, "tessera_slots_busy", "Slots generating.", gauges.BusySlots);
             Gauge(text, "tessera_slots_total", "Slots.", gauges.TotalSlots);
             Gauge(text, "tessera_kv_cells_used", "KV cache cells held by busy slots.", gauges.CellsUsed);
-            Gauge(text, "tessera_kv_cells_cached", "KV cache cells kept by idle slots for prefix reuse.", gauges.CellsCached);
+            Gauge(text, "tessera_kv_cells_cached", "KV cache cells kept for prefix reuse (idle slots and the prefix cache).", gauges.CellsCached);
             Gauge(text, "tessera_kv_cells_total", "KV cache cells.", gauges.CellsTotal);
+            Gauge(text, "tessera_kv_cells_allocated", "Cells of the KV pages busy slots hold.", gauges.CellsAllocated);
+            Gauge(text, "tessera_kv_pages_used", "KV pages held by sequences or the prefix cache.", gauges.PagesUsed);
+            Gauge(text, "tessera_kv_pages_free", "KV pages free.", gauges.PagesTotal - gauges.PagesUsed);
+            Gauge(text, "tessera_kv_pages_total", "KV pages in the pool.", gauges.PagesTotal);
+            Gauge(text, "tessera_kv_fragmentation", "Allocated but unused KV cells over allocated cells.", gauges.KvFragmentation);
+            Gauge(text, "tessera_prefix_cache_pages", "KV pages the prefix cache keeps.", gauges.PrefixCachedPages);
+            Counter(text, "tessera_prefix_cache_evictions_total", "KV pages the prefix cache evicted to make room.", gauges.PrefixEvictions);
         }
         text.Append("# HELP tessera_device_failures_total Device failures, each followed by a fallback to the remaining devices.\n# TYPE tessera_device_failures_total counter\n");
         foreach (var (device, count) in _deviceFailures.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -113,6 +120,10 @@ public sealed record SchedulerGauges(int QueueLength, int BusySlots, int TotalSl
     public long PagesUsed { get; init; }
     public long PagesTotal { get; init; }
 
+    /// <summary>Pages the prefix cache keeps, and pages it evicted so far.</summary>
+    public long PrefixCachedPages { get; init; }
+    public long PrefixEvictions { get; init; }
+
     /// <summary>Allocated but unused cells over allocated cells (0 when nothing is allocated).</summary>
     public double KvFragmentation => CellsAllocated == 0 ? 0 : (double)(CellsAllocated - CellsUsed) / CellsAllocated;
 
@@ -124,5 +135,7 @@ public sealed record SchedulerGauges(int QueueLength, int BusySlots, int TotalSl
             CellsAllocated = sum.CellsAllocated + g.CellsAllocated,
             PagesUsed = sum.PagesUsed + g.PagesUsed,
             PagesTotal = sum.PagesTotal + g.PagesTotal,
+            PrefixCachedPages = sum.PrefixCachedPages + g.PrefixCachedPages,
+            PrefixEvictions = sum.PrefixEvictions + g.PrefixEvictions,
         });
 }

@@ -41,6 +41,9 @@ public sealed class GenerationJob
     /// <summary>The grammar the output must follow; null when free.</summary>
     public Runtime.Grammars.CompiledGrammar? Grammar { get; init; }
 
+    /// <summary>Reuse cached prompt tokens (llama-server's cache_prompt); false computes the whole prompt again.</summary>
+    public bool CachePrompt { get; init; } = true;
+
     /// <summary>When the job was queued (Stopwatch ticks), for time-to-first-token.</summary>
     public long QueuedAt { get; internal set; }
 }

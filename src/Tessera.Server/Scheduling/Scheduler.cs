@@ -9,8 +9,11 @@ namespace Tessera.Server.Scheduling;
 /// <summary>
 /// Continuous batching over the slots of one <see cref="InferenceContext"/> (slot i is sequence i of the KV cache).
 /// A dedicated thread repeats steps: start waiting jobs in free slots (the slot whose cached tokens share the longest
-/// prefix with the prompt wins), drop cancelled jobs, then run ONE forward over the pending token of every generating
-/// slot plus a chunk of pending prompts up to the batch size, and sample from the logits each slot gets back.
+/// prefix with the prompt wins; the context's prefix cache may offer a longer one computed by any earlier request),
+/// drop cancelled jobs, then run ONE forward over the pending token of every generating slot plus chunks of pending
+/// prompts up to the step token budget (chunked prefill: decode tokens go first, so a long prompt delays the other
+/// streams by one step at most), and sample from the logits each slot gets back. KV pages are reserved before each
+/// step; when the pool runs short, idle slots give up their cached tokens, least recently used first.
 /// At most <c>slots + maxQueue</c> jobs are admitted; beyond that <see cref="TrySubmit"/> refuses.
 /// </summary>
 public sealed class Scheduler : IDisposable
@@ -31,8 +34,10 @@ public sealed class Scheduler : IDisposable
     private long _useStamp;
     private volatile bool _stopping;
     private volatile SchedulerGauges _gauges;
+    private volatile int _stepTokenBudget;
 
-    public Scheduler(InferenceContext context, Tokenizer tokenizer, int maxQueue, ServerMetrics metrics)
+    /// <param name="stepTokenBudget">most tokens per step; 0 means the context's batch size</param>
+    public Scheduler(InferenceContext context, Tokenizer tokenizer, int maxQueue, ServerMetrics metrics, int stepTokenBudget = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxQueue);
         if (context.BatchSize < context.Cache.SequenceCapacity)
@@ -45,6 +50,7 @@ public sealed class Scheduler : IDisposable
         for (int i = 0; i < _slots.Length; i++)
             _slots[i] = new Slot(i);
         _batch = new TokenBatch(context.BatchSize);
+        StepTokenBudget = stepTokenBudget == 0 ? context.BatchSize : stepTokenBudget;
         _logits = new float[_slots.Length * context.VocabularySize];
         _gauges = CurrentGauges();
         _thread = new Thread(Run) { IsBackground = true, Name = "tessera-scheduler" };
@@ -56,6 +62,19 @@ public sealed class Scheduler : IDisposable
 
     /// <summary>Positions per slot.</summary>
     public int ContextSize => _context.ContextSize;
+
+    /// <summary>Most tokens one step processes (decode tokens first, prompt chunks fill the rest); may change while
+    /// running (a config reload, load shedding). At least one token per slot, at most the batch size.</summary>
+    public int StepTokenBudget
+    {
+        get => _stepTokenBudget;
+        set
+        {
+            if (value < _slots.Length || value > _context.BatchSize)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"the step token budget must be in {_slots.Length}..{_context.BatchSize}");
+            _stepTokenBudget = value;
+        }
+    }
 
     /// <summary>Queue length, busy slots and KV cells as of the last step.</summary>
     public SchedulerGauges Gauges => _gauges;
@@ -124,7 +143,12 @@ public sealed class Scheduler : IDisposable
                 _waiting.Dequeue();
                 try
                 {
-                    slot.Start(job, _tokenizer, _context.VocabularySize, ++_useStamp);
+                    int reuse = 0;
+                    if (job.CachePrompt)
+                        reuse = _context.ReusePrefix(slot.SequenceId, job.Prompt);
+                    else
+                        _context.Forget(slot.SequenceId);
+                    slot.Start(job, reuse, _tokenizer, _context.VocabularySize, ++_useStamp);
                 }
                 catch (ArgumentException e)
                 {
@@ -174,18 +198,26 @@ public sealed class Scheduler : IDisposable
     {
         _batch.Clear();
         _logitRows.Clear();
+        int budget = Math.Min(_batch.Capacity, StepTokenBudget);
         int decodeTokens = 0;
         foreach (var slot in _slots)
         {
             if (slot.PendingToken < 0)
                 continue;
-            _batch.Add(slot.PendingToken, slot.Tokens.Count, slot.SequenceId, wantsLogits: true);
+            int position = slot.Tokens.Count;
+            if (!Reserve(slot, position, position + 1))
+            {
+                // Every page is held by running sequences: this one ends as if its context were full.
+                Finish(slot, StopReason.Length);
+                continue;
+            }
+            _batch.Add(slot.PendingToken, position, slot.SequenceId, wantsLogits: true);
             slot.Tokens.Add(slot.PendingToken);
             slot.PendingToken = -1;
             _logitRows.Add(slot);
             decodeTokens++;
         }
-        // Prompts fill the rest of the batch, oldest job first, so a long prompt cannot starve decoding slots.
+        // Prompts fill the rest of the budget, oldest job first, so a long prompt cannot starve decoding slots.
         _prefilling.Clear();
         foreach (var slot in _slots)
         {
@@ -195,20 +227,30 @@ public sealed class Scheduler : IDisposable
         _prefilling.Sort(ByLastUsed);
         foreach (var slot in _prefilling)
         {
-            int budget = _batch.Capacity - _batch.Count;
-            if (budget == 0)
+            int room = budget - _batch.Count;
+            if (room == 0)
                 break;
             var prompt = slot.Job!.Prompt;
-            int take = Math.Min(budget, prompt.Length - slot.PromptCursor);
+            int start = slot.Tokens.Count;
+            int take = Math.Min(room, prompt.Length - slot.PromptCursor);
+            while (take > 0 && !Reserve(slot, start, start + take))
+                take /= 2;   // as much of the chunk as the pool can hold now; the rest waits for pages
             for (int i = 0; i < take; i++)
             {
                 int index = slot.PromptCursor + i;
-                _batch.Add(prompt[index], slot.Tokens.Count, slot.SequenceId, wantsLogits: index == prompt.Length - 1);
+                _batch.Add(prompt[index], start + i, slot.SequenceId, wantsLogits: index == prompt.Length - 1);
                 slot.Tokens.Add(prompt[index]);
             }
             slot.PromptCursor += take;
             if (slot.PromptCursor == prompt.Length)
                 _logitRows.Add(slot);
+        }
+        if (_batch.Count == 0)
+        {
+            // Nothing could get a page: the newest prompt gives way so the others can go on.
+            if (_prefilling.Count > 0)
+                Fail(_prefilling[^1], $"the KV cache is full: its {_context.Cache.PageCount} pages of {_context.Cache.PageSize} tokens are held by running requests");
+            return;
         }
 
         int vocab = _context.VocabularySize;
@@ -217,6 +259,32 @@ public sealed class Scheduler : IDisposable
         _metrics.RecordStep(_batch.Count - decodeTokens, decodeTokens, Stopwatch.GetElapsedTime(started).TotalSeconds);
         for (int row = 0; row < _logitRows.Count; row++)
             Sample(_logitRows[row], _logits.AsSpan(row * vocab, vocab));
+    }
+
+    /// <summary>Gets KV pages for positions start..end-1 of the slot's sequence, taking the cached tokens of idle slots
+    /// (least recently used first) when the pool is short; false when even that is not enough.</summary>
+    private bool Reserve(Slot slot, int start, int end)
+    {
+        while (!_context.TryReserve(slot.SequenceId, start, end))
+        {
+            Slot? idle = null;
+            foreach (var candidate in _slots)
+            {
+                if (!candidate.IsBusy && candidate.Tokens.Count > 0 && (idle is null || candidate.LastUsed < idle.LastUsed))
+                    idle = candidate;
+            }
+            if (idle is null)
+                return false;
+            Forget(idle);
+        }
+        return true;
+    }
+
+    /// <summary>Drops the slot's cached tokens and lets go of its pages (full ones may stay in the prefix cache).</summary>
+    private void Forget(Slot slot)
+    {
+        slot.Invalidate();
+        _context.Forget(slot.SequenceId);
     }
 
     private void Sample(Slot slot, ReadOnlySpan<float> logits)
@@ -266,7 +334,7 @@ public sealed class Scheduler : IDisposable
             if (!slot.IsBusy)
                 continue;
             Fail(slot, $"generation failed: {message}");
-            slot.Invalidate();
+            Forget(slot);
         }
     }
 
@@ -301,14 +369,30 @@ public sealed class Scheduler : IDisposable
         int queued;
         lock (_gate)
             queued = _waiting.Count;
-        long used = 0, cached = 0;
+        var cache = _context.Cache;
+        long used = 0, cached = (long)cache.EvictablePages * cache.PageSize, allocated = 0;
         int busy = 0;
         foreach (var slot in _slots)
         {
-            if (slot.IsBusy) { busy++; used += slot.Tokens.Count; }
-            else cached += slot.Tokens.Count;
+            if (slot.IsBusy)
+            {
+                busy++;
+                used += slot.Tokens.Count;
+                allocated += cache.AllocatedCells(slot.SequenceId);
+            }
+            else
+            {
+                cached += slot.Tokens.Count;
+            }
         }
-        return new SchedulerGauges(queued, busy, _slots.Length, used, cached, (long)_slots.Length * _context.ContextSize);
+        return new SchedulerGauges(queued, busy, _slots.Length, used, cached, (long)cache.PageCount * cache.PageSize)
+        {
+            CellsAllocated = allocated,
+            PagesUsed = cache.PagesUsed,
+            PagesTotal = cache.PageCount,
+            PrefixCachedPages = cache.PrefixCachedPages,
+            PrefixEvictions = cache.PrefixEvictions,
+        };
     }
 
     /// <summary>Stops the loop; running and waiting jobs fail with a shutdown message.</summary>

@@ -8,7 +8,7 @@ namespace Tessera.Server.Scheduling;
 /// <summary>
 /// One sequence of the shared KV cache and the choice running in it. <see cref="Tokens"/> are the tokens whose keys
 /// and values the cache holds at positions 0..Count-1; they stay after a job ends so the next job sharing a prefix
-/// starts after it. Only the scheduler thread touches a slot.
+/// starts after it (until the KV pool needs the slot's pages). Only the scheduler thread touches a slot.
 /// </summary>
 internal sealed class Slot(int sequenceId)
 {
@@ -63,10 +63,11 @@ internal sealed class Slot(int sequenceId)
         return shared;
     }
 
-    public void Start(GenerationJob job, Tokenizer tokenizer, int vocabularySize, long useStamp)
+    /// <summary>Starts <paramref name="job"/> with its first <paramref name="reuse"/> prompt tokens already in the cache.</summary>
+    public void Start(GenerationJob job, int reuse, Tokenizer tokenizer, int vocabularySize, long useStamp)
     {
-        int reuse = ReusablePrefix(job.Prompt);
-        Tokens.RemoveRange(reuse, Tokens.Count - reuse);
+        Tokens.Clear();
+        Tokens.AddRange(job.Prompt.AsSpan(0, reuse));
         Job = job;
         PromptCursor = reuse;
         CachedPromptTokens = reuse;

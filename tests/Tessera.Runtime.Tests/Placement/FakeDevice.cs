@@ -28,14 +28,14 @@ internal sealed class FakeDevice(string name, long memoryFree, DeviceKind kind =
 
     public override DeviceBuffer Allocate(int length) => throw Runs();
     public override unsafe DeviceMatrix UploadMatrix(string name, GgmlType type, byte* data, long rows, int columns) => throw Runs();
-    public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int positionCount, int sequenceCount, GgmlType elementType) => throw Runs();
+    public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType) => throw Runs();
     public override void Write(DeviceSpan destination, ReadOnlySpan<float> source) => throw Runs();
     public override void Read(DeviceSpan source, Span<float> destination) => throw Runs();
     public override void Linear(MatrixRows weight, DeviceSpan x, int tokens, DeviceSpan y) => throw Runs();
     public override void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y) => throw Runs();
     public override void AddRows(DeviceSpan y, DeviceBuffer bias) => throw Runs();
     public override void Rope(DeviceSpan x, int tokens, int headCount, int headDim, int firstPosition, in RopeOptions options) => throw Runs();
-    public override void Attention(DeviceKvLayer cache, int sequence, int firstPosition, int tokens, int headCount, DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output) => throw Runs();
+    public override void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount, DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output) => throw Runs();
     public override void SwiGlu(DeviceSpan gate, DeviceSpan up, DeviceSpan output) => throw Runs();
     public override void Add(DeviceSpan x, DeviceSpan y) => throw Runs();
     public override void Softmax(DeviceSpan x, int rowLength) => throw Runs();
