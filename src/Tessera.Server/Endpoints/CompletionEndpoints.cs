@@ -12,7 +12,7 @@ internal static class CompletionEndpoints
     {
         using var request = await RequestJson.ReadAsync(http);
         var fields = request.Fields;
-        using var lease = await state.AcquireAsync(fields.String("model"), http.RequestAborted);
+        using var lease = await state.AcquireAsync(state.Shedding.Route(fields.String("model")), http.RequestAborted);
         var served = lease.Model;
         var settings = SettingsParser.Parse(fields, served.VocabularySize, chat: true);
         var messages = ChatRequestParser.ReadMessages(fields);
@@ -37,7 +37,7 @@ internal static class CompletionEndpoints
     {
         using var request = await RequestJson.ReadAsync(http);
         var fields = request.Fields;
-        using var lease = await state.AcquireAsync(fields.String("model"), http.RequestAborted);
+        using var lease = await state.AcquireAsync(state.Shedding.Route(fields.String("model")), http.RequestAborted);
         var served = lease.Model;
         var settings = Constrained(SettingsParser.Parse(fields, served.VocabularySize, chat: false), served);
         var prompts = PromptTokens.FromCompletion(fields, served);

@@ -25,11 +25,15 @@ internal static class GenerationPipeline
     public static async Task RunAsync(HttpContext http, ServerState state, ServedModel served, IReadOnlyList<int[]> prompts,
         GenerationSettings settings, IResponseFormat format, string promptParam)
     {
+        state.Shedding.ThrowIfRejecting();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var scheduler = served.Scheduler;
         int choices = prompts.Count * settings.ChoiceCount;
         if (choices > RequestLimits.MaxChoicesPerRequest || choices > scheduler.SlotCount + scheduler.MaxQueue)
             throw ApiException.BadRequest("n", $"The request asks for {choices} choices; this server runs at most {Math.Min(RequestLimits.MaxChoicesPerRequest, scheduler.SlotCount + scheduler.MaxQueue)} per request.");
         var maxTokens = prompts.Select(prompt => PromptTokens.MaxTokensFor(prompt.Length, settings.MaxTokens, scheduler.ContextSize, promptParam)).ToArray();
+        if (state.Shedding.MaxTokensCap is { } cap)
+            maxTokens = maxTokens.Select(tokens => Math.Min(tokens, cap)).ToArray();
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         cancellation.CancelAfter(state.Options.RequestTimeout);
@@ -59,6 +63,7 @@ internal static class GenerationPipeline
         {
             // Whatever ended the handler (done, error, client gone), jobs still running must free their slots.
             await cancellation.CancelAsync();
+            state.Metrics.GenerationRequests.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 

@@ -85,6 +85,9 @@ public sealed record ServerOptions
     /// <summary>Kernel threads; 0 means the physical cores.</summary>
     public int Threads { get; init; }
 
+    /// <summary>The load-shedding ladder (off unless enabled).</summary>
+    public Degradation.DegradationPolicy Degradation { get; init; } = new();
+
     /// <summary>Where the model runs (`--device`, `--gpu-layers`, `--override-tensor`); null keeps it on the CPU without planning.</summary>
     public Runtime.Placement.PlacementOptions? Placement { get; init; }
 
@@ -150,6 +153,9 @@ public sealed record ServerOptions
             throw new ArgumentException("every model needs an id and a path", nameof(AdditionalModels));
         if (models.GroupBy(model => model.Id, StringComparer.Ordinal).FirstOrDefault(group => group.Count() > 1) is { } twice)
             throw new ArgumentException($"two models have the id '{twice.Key}'; give them different file names or ids", nameof(AdditionalModels));
+        Degradation.Validate();
+        if (Degradation.FallbackModel is { } fallback && !models.Any(model => model.Id == fallback))
+            throw new ArgumentException($"the fallback model '{fallback}' is not one of the served models ({string.Join(", ", models.Select(m => m.Id))})", nameof(Degradation));
         if (ApiKey is { Length: 0 })
             throw new ArgumentException("the API key must not be empty", nameof(ApiKey));
     }

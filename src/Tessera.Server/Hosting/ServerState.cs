@@ -12,11 +12,15 @@ public sealed class ServerState : IDisposable
     {
         Options = options;
         Models = new ModelPool(options, Metrics, warn);
+        Shedding = new Degradation.LoadShedder(options.Degradation, this, warn);
     }
 
     public ServerOptions Options { get; }
     public ServerMetrics Metrics { get; } = new();
     public ModelPool Models { get; }
+
+    /// <summary>The load-shedding ladder and what its current rung asks of new requests.</summary>
+    public Degradation.LoadShedder Shedding { get; }
 
     /// <summary>Completes when the default model is ready; faults when it cannot be loaded.</summary>
     public Task<ServedModel> Loaded => _loaded;
@@ -25,7 +29,11 @@ public sealed class ServerState : IDisposable
     public ServedModel? Model => Models.LoadedModels().FirstOrDefault();
 
     /// <summary>Loads the default model on a worker thread; the server answers (health 503) meanwhile.</summary>
-    public void StartLoading() => _loaded = Models.LoadDefault();
+    public void StartLoading()
+    {
+        _loaded = Models.LoadDefault();
+        Shedding.Start();
+    }
 
     /// <summary>Nothing, or a 503 while the default model is loading (or could not be loaded): the health check.</summary>
     public void RequireReady()
@@ -41,5 +49,9 @@ public sealed class ServerState : IDisposable
     public Task<ModelPool.ModelLease> AcquireAsync(string? id, CancellationToken cancellation) => Models.AcquireAsync(id, cancellation);
 
     /// <summary>Frees the models (now, or as soon as a load in progress ends); safe to call more than once.</summary>
-    public void Dispose() => Models.Dispose();
+    public void Dispose()
+    {
+        Shedding.Dispose();
+        Models.Dispose();
+    }
 }

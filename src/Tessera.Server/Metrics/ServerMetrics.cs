@@ -29,6 +29,9 @@ public sealed class ServerMetrics
     public LatencyHistogram InterTokenLatency { get; } =
         new("tessera_inter_token_latency_seconds", "Time between consecutive generated tokens of a choice.", LatencyBounds);
 
+    /// <summary>Durations of recent generation requests (chat and text completions), for the p95 load shedding watches.</summary>
+    public RecentLatencies GenerationRequests { get; } = new();
+
     public void RecordRequest(string endpoint, int status) => _requests.AddOrUpdate((endpoint, status), 1, (_, count) => count + 1);
 
     /// <summary>One forward step over <paramref name="promptTokens"/> prompt and <paramref name="decodeTokens"/> decode tokens.</summary>

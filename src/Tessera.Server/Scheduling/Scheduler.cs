@@ -76,6 +76,20 @@ public sealed class Scheduler : IDisposable
         }
     }
 
+    /// <summary>A lower limit on <see cref="StepTokenBudget"/> while the server sheds load; null when none. Never below
+    /// one token per slot.</summary>
+    public int? StepTokenCap { get; set; }
+
+    /// <summary>Seconds the oldest waiting job has waited for a slot (0 when none waits).</summary>
+    public double OldestWaitSeconds
+    {
+        get
+        {
+            lock (_gate)
+                return _waiting.TryPeek(out var job) ? Stopwatch.GetElapsedTime(job.QueuedAt).TotalSeconds : 0;
+        }
+    }
+
     /// <summary>Queue length, busy slots and KV cells as of the last step.</summary>
     public SchedulerGauges Gauges => _gauges;
 
@@ -199,6 +213,8 @@ public sealed class Scheduler : IDisposable
         _batch.Clear();
         _logitRows.Clear();
         int budget = Math.Min(_batch.Capacity, StepTokenBudget);
+        if (StepTokenCap is { } cap)
+            budget = Math.Max(_slots.Length, Math.Min(budget, cap));
         int decodeTokens = 0;
         foreach (var slot in _slots)
         {
