@@ -21,9 +21,17 @@ internal sealed class LoadClient(HttpClient http, LoadOptions options, string mo
         if (options.Stream)
             body["stream_options"] = new JsonObject { ["include_usage"] = true };
         if (options.Chat)
-            body["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = options.Prompt });
+        {
+            var messages = new JsonArray();
+            if (options.SystemPrompt is not null)
+                messages.Add(new JsonObject { ["role"] = "system", ["content"] = options.SystemPrompt });
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = options.Prompt });
+            body["messages"] = messages;
+        }
         else
-            body["prompt"] = options.Prompt;
+        {
+            body["prompt"] = options.SystemPrompt is null ? options.Prompt : options.SystemPrompt + "\n" + options.Prompt;
+        }
         using var request = new HttpRequestMessage(HttpMethod.Post, options.Chat ? "/v1/chat/completions" : "/v1/completions")
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
@@ -75,6 +83,9 @@ internal sealed class LoadClient(HttpClient http, LoadOptions options, string mo
                 tokens = usage.GetProperty("completion_tokens").GetInt32();
                 continue;
             }
+            // Chunks without text (a chat stream's opening role delta) carry no token: they do not count.
+            if (!CarriesText(chunk.RootElement))
+                continue;
             if (first is null)
                 first = now;
             else
@@ -82,5 +93,17 @@ internal sealed class LoadClient(HttpClient http, LoadOptions options, string mo
             last = now;
         }
         return new RequestOutcome((int)response.StatusCode, clock.Elapsed.TotalSeconds, first, gaps, tokens);
+    }
+
+    /// <summary>Whether a stream chunk's first choice has text (chat delta content or completion text).</summary>
+    private static bool CarriesText(JsonElement chunk)
+    {
+        if (!chunk.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0)
+            return false;
+        var choice = choices[0];
+        var text = choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object
+            ? (delta.TryGetProperty("content", out var content) ? content : default)
+            : (choice.TryGetProperty("text", out var plain) ? plain : default);
+        return text.ValueKind == JsonValueKind.String && text.GetString()!.Length > 0;
     }
 }

@@ -15,6 +15,10 @@ internal sealed record LoadOptions
     public TimeSpan? Duration { get; init; }
     public int MaxTokens { get; init; } = 64;
     public string Prompt { get; init; } = "Once upon a time";
+
+    /// <summary>Text every request starts with (a system message in chat, a prefix in completions); a shared prefix
+    /// the server can cache. When set, one request runs alone first and is reported apart from the later ones.</summary>
+    public string? SystemPrompt { get; init; }
     public bool Chat { get; init; } = true;
     public bool Stream { get; init; } = true;
     public double Temperature { get; init; } = 0.8;
@@ -31,6 +35,9 @@ internal sealed record LoadOptions
           --duration SECONDS   keep sending for this long instead (soak)
           --max-tokens N       tokens per request (default 64)
           --prompt TEXT        prompt (default "Once upon a time")
+          --system-prompt TEXT shared prefix of every request (system message in chat); the first request then
+                               runs alone and its time to first token is reported beside the later ones'
+          --system-prompt-file FILE  the same, read from a file
           --completions        use /v1/completions instead of /v1/chat/completions
           --no-stream          ask for whole responses (no TTFT / inter-token figures)
           --temperature T      sampling temperature (default 0.8)
@@ -54,6 +61,8 @@ internal sealed record LoadOptions
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Positive()) },
                 "--max-tokens" => options with { MaxTokens = Positive() },
                 "--prompt" => options with { Prompt = Value() },
+                "--system-prompt" => options with { SystemPrompt = Value() },
+                "--system-prompt-file" => options with { SystemPrompt = File.ReadAllText(Value()) },
                 "--completions" => options with { Chat = false },
                 "--no-stream" => options with { Stream = false },
                 "--temperature" => options with { Temperature = double.Parse(Value(), CultureInfo.InvariantCulture) },

@@ -29,6 +29,15 @@ var clock = Stopwatch.StartNew();
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 
+// With a shared system prompt, one request runs alone first: it computes the prefix the later ones may reuse.
+RequestOutcome? first = null;
+if (options.SystemPrompt is not null)
+{
+    first = await client.SendAsync(CancellationToken.None);
+    started++;
+}
+clock.Restart();
+
 bool More() => !stop.IsCancellationRequested && (options.Duration is { } duration
     ? clock.Elapsed < duration
     : Interlocked.Increment(ref started) <= options.Requests);
@@ -43,8 +52,8 @@ await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async _ =>
     }
 }));
 Console.WriteLine($"model {model} at {options.Url}, {options.Concurrency} concurrent, {options.MaxTokens} tokens each, {(options.Stream ? "streaming" : "whole responses")}");
-LoadReport.Write(Console.Out, outcomes, clock.Elapsed);
-return outcomes.All(outcome => outcome.Status == 200) ? 0 : 2;
+LoadReport.Write(Console.Out, outcomes, clock.Elapsed, first, options.Concurrency);
+return outcomes.All(outcome => outcome.Status == 200) && first is null or { Status: 200 } ? 0 : 2;
 
 static async Task<string> FirstModelAsync(HttpClient http, string? apiKey)
 {
