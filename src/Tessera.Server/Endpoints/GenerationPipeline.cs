@@ -32,7 +32,7 @@ internal static class GenerationPipeline
         var maxTokens = prompts.Select(prompt => PromptTokens.MaxTokensFor(prompt.Length, settings.MaxTokens, scheduler.ContextSize, promptParam)).ToArray();
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        cancellation.CancelAfter(state.Options.RequestTimeout);
+        cancellation.CancelAfter(state.Live.RequestTimeout);
         var channel = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
         var jobs = new List<GenerationJob>(choices);
         for (int p = 0; p < prompts.Count; p++)
