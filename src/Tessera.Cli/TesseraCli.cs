@@ -29,6 +29,7 @@ public static class TesseraCli
         root.Subcommands.Add(PerplexityCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));
+        root.Subcommands.Add(ConfigCommand.Create(output));
         root.Subcommands.Add(PsCommand.Create(output));
         root.Subcommands.Add(DevicesCommand.Create(output));
         root.Subcommands.Add(PullCommand.Create(output));
@@ -57,7 +58,7 @@ public static class TesseraCli
 
     private static bool IsUserError(Exception e) => e is CliException or GgufFormatException or IOException
         or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidDataException
-        or Runtime.Placement.PlacementException;
+        or Runtime.Placement.PlacementException or Server.Configuration.ConfigException;
 }
 
 /// <summary>Where a command writes: results to <see cref="Out"/>, progress and diagnostics to <see cref="Error"/>.</summary>

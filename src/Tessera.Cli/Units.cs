@@ -23,25 +23,7 @@ public static class Units
     };
 
     /// <summary>A byte size as users write it: 4096, 512M, 8G, 1.5GiB, 2TB (K, M, G, T are powers of 1024).</summary>
-    public static long ParseBytes(string text)
-    {
-        string value = text.Trim();
-        int end = value.Length;
-        while (end > 0 && char.IsLetter(value[end - 1]))
-            end--;
-        string unit = value[end..].ToUpperInvariant();
-        long scale = unit switch
-        {
-            "" or "B" => 1,
-            "K" or "KB" or "KIB" => 1L << 10,
-            "M" or "MB" or "MIB" => 1L << 20,
-            "G" or "GB" or "GIB" => 1L << 30,
-            "T" or "TB" or "TIB" => 1L << 40,
-            _ => 0,
-        };
-        if (scale == 0 || !double.TryParse(value[..end], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number)
-            || number * scale >= long.MaxValue)
-            throw new CliException($"'{text}' is not a size; write it like 512M, 8G or 1.5GiB");
-        return (long)(number * scale);
-    }
+    public static long ParseBytes(string text) => Server.Configuration.ByteSize.TryParse(text, out long bytes)
+        ? bytes
+        : throw new CliException($"'{text}' is not a size; write it like {Server.Configuration.ByteSize.Examples}");
 }

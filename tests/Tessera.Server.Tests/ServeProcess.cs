@@ -19,9 +19,14 @@ public sealed partial class ServeProcess : IAsyncDisposable
         get { lock (_stderr) return _stderr.ToArray(); }
     }
 
-    public static async Task<ServeProcess> StartAsync(params string[] args)
+    public static Task<ServeProcess> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
+
+    /// <param name="environment">variables set for the child only (e.g. its config history folder)</param>
+    public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tessera.dll"));
         foreach (string argument in args)
             start.ArgumentList.Add(argument);
@@ -53,6 +58,19 @@ public sealed partial class ServeProcess : IAsyncDisposable
         {
             await serve.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Waits until stderr has a line containing <paramref name="text"/> (bounded by <see cref="TestServer.Timeout"/>).</summary>
+    public async Task<string> WaitForLineAsync(string text)
+    {
+        var deadline = DateTime.UtcNow + TestServer.Timeout;
+        while (true)
+        {
+            if (Stderr.FirstOrDefault(line => line.Contains(text, StringComparison.Ordinal)) is { } found)
+                return found;
+            Assert.True(DateTime.UtcNow < deadline, $"no line with '{text}' in:\n{string.Join("\n", Stderr)}");
+            await Task.Delay(20);
         }
     }
 

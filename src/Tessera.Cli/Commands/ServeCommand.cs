@@ -1,95 +1,54 @@
-using Tessera.Cli.Run;
-using Tessera.Cli.Store;
 using System.CommandLine;
+using Tessera.Cli.Serve;
+using Tessera.Server.Configuration;
 using Tessera.Server.Hosting;
 
 namespace Tessera.Cli.Commands;
 
 /// <summary>
-/// `tessera serve [MODEL] [--model M]... [--models-dir DIR] [--max-models N] [--memory-budget SIZE] [--host H] [--port P]
-/// [--parallel N] [--max-queue N] [--api-key KEY] [--ctx N] [--threads N] [--cors-origin URL]...`: the OpenAI-compatible
-/// HTTP server. The first model is the default (requests without "model") and loads at start; the others load when a
-/// request names them, unloading the least recently used idle model when the count or the memory budget is exceeded.
-/// It listens at once (GET /health answers 503 while the default model loads) and runs until SIGTERM or Ctrl+C,
-/// letting running requests finish first. The API key may also come from
-/// the TESSERA_API_KEY environment variable, which keeps it out of the process list.
+/// `tessera serve [MODEL] [--config tessera.yaml] [--model M]... [--models-dir DIR] [--host H] [--port P] ...`: the
+/// OpenAI-compatible HTTP server. The first model is the default (requests without "model") and loads at start; the
+/// others load when a request names them, unloading the least recently used idle model when the count or the memory
+/// budget is exceeded. It listens at once (GET /health answers 503 while the default model loads) and runs until
+/// SIGTERM or Ctrl+C, letting running requests finish first. Settings come from the command line, then the config
+/// file, then the defaults; every config that started cleanly is kept in the history (`tessera config history`), and
+/// SIGHUP reloads the file's live settings. The API key may also come from the TESSERA_API_KEY environment variable,
+/// which keeps it out of the process list.
 /// </summary>
 public static class ServeCommand
 {
-    public const string ApiKeyVariable = "TESSERA_API_KEY";
+    public const string ApiKeyVariable = ServeArguments.ApiKeyVariable;
 
     public static Command Create(CommandOutput output)
     {
-        var model = new Argument<string?>("model") { Description = "Path to a .gguf model or a store name (see tessera list); the default model", Arity = ArgumentArity.ZeroOrOne };
-        var models = new Option<string[]>("--model", "-m") { Description = "Another model to serve (repeatable), chosen by the request's \"model\"", AllowMultipleArgumentsPerToken = false };
-        var modelsDir = new Option<string?>("--models-dir") { Description = "Serve every .gguf file (and every pulled model) in this folder" };
-        var maxModels = new Option<int>("--max-models") { Description = "Models kept in memory at once", DefaultValueFactory = _ => ServerOptions.DefaultMaxLoadedModels };
-        var budget = new Option<string?>("--memory-budget") { Description = "Memory the loaded models may take (e.g. 8G; default: the machine's)" };
-        var host = new Option<string>("--host") { Description = "Address to listen on (loopback unless you open it)", DefaultValueFactory = _ => ServerOptions.DefaultHost };
-        var port = new Option<int>("--port") { Description = "Port (0 = any free port)", DefaultValueFactory = _ => ServerOptions.DefaultPort };
-        var parallel = new Option<int>("--parallel", "-np") { Description = "Requests generated at once (slots sharing the KV cache)", DefaultValueFactory = _ => ServerOptions.DefaultParallel };
-        var maxQueue = new Option<int>("--max-queue") { Description = "Requests that may wait for a slot; more get 503", DefaultValueFactory = _ => ServerOptions.DefaultMaxQueue };
-        var apiKey = new Option<string?>("--api-key") { Description = $"Require 'Authorization: Bearer KEY' (or set {ApiKeyVariable})" };
-        var context = new Option<int>("--ctx", "-c") { Description = $"Context size per slot in tokens (0 = the model's, at most {ServerOptions.DefaultContextCap})" };
-        var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
-        var cors = new Option<string[]>("--cors-origin") { Description = "Allow browser requests from this origin (repeatable); CORS is off otherwise", AllowMultipleArgumentsPerToken = false };
-        var loading = new LoadModeArguments();
-        var devices = new DeviceArguments();
-        var moe = new MoeArguments();
+        var config = new Option<string?>("--config") { Description = "Read settings from this YAML file (see `tessera config check`); flags override it" };
+        var rollback = new Option<string?>("--config-rollback")
+        {
+            Description = "Start from an earlier config that started cleanly: the one before the last, or the version ID (see `tessera config history`)",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "ID",
+        };
+        var strict = new Option<bool>("--strict-config") { Description = "Fail when --config is invalid instead of starting from the last good config" };
+        var arguments = new ServeArguments();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API");
-        command.Arguments.Add(model);
-        foreach (var option in new Option[] { models, modelsDir, maxModels, budget, host, port, parallel, maxQueue, apiKey, context, threads, cors })
-            command.Options.Add(option);
-        loading.AddTo(command);
-        devices.AddTo(command);
-        moe.AddTo(command);
+        command.Options.Add(config);
+        command.Options.Add(rollback);
+        command.Options.Add(strict);
+        arguments.AddTo(command);
         command.SetAction(parse =>
         {
-            var served = ServedModels(parse.GetValue(model), parse.GetValue(models) ?? [], parse.GetValue(modelsDir), output);
-            var options = new ServerOptions
-            {
-                ModelPath = served[0].Path,
-                ModelId = served[0].Id,
-                AdditionalModels = served.Skip(1).ToArray(),
-                MaxLoadedModels = parse.GetValue(maxModels),
-                MemoryBudgetBytes = parse.GetValue(budget) is { } size ? Units.ParseBytes(size) : 0,
-                LoadMode = loading.Read(parse),
-                Host = parse.GetValue(host)!,
-                Port = parse.GetValue(port),
-                Parallel = parse.GetValue(parallel),
-                MaxQueue = parse.GetValue(maxQueue),
-                ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable),
-                ContextSize = parse.GetValue(context),
-                Threads = parse.GetValue(threads),
-                Placement = devices.Read(parse),
-                MoeSchedule = moe.Read(parse),
-                CorsOrigins = parse.GetValue(cors) ?? [],
-                ConsoleLogging = true,
-            };
-            return Serve(options, output).GetAwaiter().GetResult();
+            var store = ConfigStore.FromEnvironment();
+            var choice = ConfigStartup.Choose(parse.GetValue(config), parse.GetResult(rollback) is not null, parse.GetValue(rollback),
+                parse.GetValue(strict), store, output.Error);
+            var options = arguments.ToOptions(parse, choice.Config, message => output.Error.WriteLine($"tessera: warning: {message}"));
+            using var hangup = choice.ReloadPath is null ? null : new HangupReload(output.Error);
+            return Serve(options, choice, arguments.PinnedLiveKeys(parse), store, hangup, output).GetAwaiter().GetResult();
         });
         return command;
     }
 
-    private static List<ModelSource> ServedModels(string? first, string[] more, string? directory, CommandOutput output)
-    {
-        var served = new List<ModelSource>();
-        foreach (string argument in first is null ? more : [first, .. more])
-            served.Add(ServedModelList.FromArgument(argument));
-        if (directory is not null)
-        {
-            var found = ServedModelList.FromDirectory(directory, message => output.Error.WriteLine($"tessera: warning: {message}"));
-            if (found.Count == 0)
-                output.Error.WriteLine($"tessera: warning: no models in {directory}");
-            // A file named both ways is served once.
-            served.AddRange(found.Where(model => !served.Any(known => Path.GetFullPath(known.Path) == Path.GetFullPath(model.Path))));
-        }
-        if (served.Count == 0)
-            throw new CliException("no model to serve: give a model path or store name, --model or --models-dir");
-        return served;
-    }
-
-    private static async Task<int> Serve(ServerOptions options, CommandOutput output)
+    private static async Task<int> Serve(ServerOptions options, ConfigChoice choice, IReadOnlySet<string> pinned, ConfigStore store,
+        HangupReload? hangup, CommandOutput output)
     {
         await using var server = await TesseraServer.StartAsync(options);
         output.Error.WriteLine($"tessera: listening on {server.BaseAddress} (loading {Path.GetFileName(options.ModelPath)})");
@@ -107,9 +66,33 @@ public static class ServeCommand
         }
         var model = server.State.Model!;
         output.Error.WriteLine($"tessera: ready: model '{model.Id}', {model.Scheduler.SlotCount} slots x {model.Scheduler.ContextSize} tokens");
+        if (!ReferenceEquals(choice.Config, ServerConfig.Empty))
+            Record(store, choice.Config.Text, output);
+        if (hangup is not null && choice.ReloadPath is { } path)
+        {
+            // A reload that leaves nothing refused makes the file the running config: keep it for rollbacks.
+            hangup.Attach(new ConfigReload(path, choice.Config, options, server.State.Live, pinned),
+                result => { if (result is { Complete: true, Config: { } reloaded }) Record(store, reloaded.Text, output, onlyWhenNew: true); });
+        }
         output.Error.Flush();
         await server.WaitForShutdownAsync();
         output.Error.WriteLine("tessera: stopped");
         return TesseraCli.ExitOk;
+    }
+
+    /// <summary>Keeps a config that started (or reloaded) cleanly; a history that cannot be written costs only the rollback.</summary>
+    private static void Record(ConfigStore store, string text, CommandOutput output, bool onlyWhenNew = false)
+    {
+        try
+        {
+            string? latest = store.Latest?.Id;
+            var version = store.Save(text);
+            if (!onlyWhenNew || version.Id != latest)
+                output.Error.WriteLine($"tessera: config version {version.Id}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            output.Error.WriteLine($"tessera: warning: cannot keep the config in {store.Folder}: {e.Message}");
+        }
     }
 }

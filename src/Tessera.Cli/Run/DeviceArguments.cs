@@ -21,11 +21,14 @@ public sealed class DeviceArguments
         command.Options.Add(_overrides);
     }
 
+    /// <param name="fallback">the placement a config file asks for: each option given on the command line replaces its part</param>
     /// <remarks>A bad value is a <see cref="PlacementException"/>, which the CLI prints as one line like its own errors.</remarks>
-    public PlacementOptions Read(ParseResult parse) => new()
+    public PlacementOptions Read(ParseResult parse, PlacementOptions? fallback = null) => new()
     {
-        Device = parse.GetValue(_device)!,
-        GpuLayers = PlacementOptions.ParseGpuLayers(parse.GetValue(_gpuLayers)!),
-        Overrides = (parse.GetValue(_overrides) ?? []).SelectMany(TensorOverride.Parse).ToArray(),
+        Device = fallback is null || parse.IsGiven(_device) ? parse.GetValue(_device)! : fallback.Device,
+        GpuLayers = fallback is null || parse.IsGiven(_gpuLayers) ? PlacementOptions.ParseGpuLayers(parse.GetValue(_gpuLayers)!) : fallback.GpuLayers,
+        Overrides = fallback is null || parse.IsGiven(_overrides)
+            ? (parse.GetValue(_overrides) ?? []).SelectMany(TensorOverride.Parse).ToArray()
+            : fallback.Overrides,
     };
 }

@@ -14,5 +14,7 @@ public sealed class LoadModeArguments
 
     public void AddTo(Command command) => command.Options.Add(_noMmap);
 
-    public GgufLoadMode Read(ParseResult parse) => parse.GetValue(_noMmap) ? GgufLoadMode.Copy : GgufLoadMode.Map;
+    /// <param name="fallback">the mode when --no-mmap is not given (a config file's)</param>
+    public GgufLoadMode Read(ParseResult parse, GgufLoadMode fallback = GgufLoadMode.Map) =>
+        parse.IsGiven(_noMmap) ? (parse.GetValue(_noMmap) ? GgufLoadMode.Copy : GgufLoadMode.Map) : fallback;
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tessera.Models.Experts;
+using Tessera.Server.Configuration;
 
 namespace Tessera.Cli.Run;
 
@@ -15,10 +16,13 @@ public sealed class MoeArguments
 
     public void AddTo(Command command) => command.Options.Add(_schedule);
 
-    public MoeSchedule Read(ParseResult parse) => parse.GetValue(_schedule)!.ToLowerInvariant() switch
+    /// <param name="fallback">the value when the option is not given (a config file's), else its default</param>
+    public MoeSchedule Read(ParseResult parse, MoeSchedule? fallback = null)
     {
-        "auto" => MoeSchedule.Auto,
-        "off" => MoeSchedule.Off,
-        var other => throw new CliException($"--moe-schedule '{other}' is not auto or off"),
-    };
+        if (fallback is { } value && !parse.IsGiven(_schedule))
+            return value;
+        string word = parse.GetValue(_schedule)!;
+        return OptionWords.MoeSchedules.TryGetValue(word, out var schedule) ? schedule
+            : throw new CliException($"--moe-schedule '{word}' is not {OptionWords.Choices(OptionWords.MoeSchedules)}");
+    }
 }

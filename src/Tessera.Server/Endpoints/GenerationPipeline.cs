@@ -36,7 +36,7 @@ internal static class GenerationPipeline
             maxTokens = maxTokens.Select(tokens => Math.Min(tokens, cap)).ToArray();
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        cancellation.CancelAfter(state.Options.RequestTimeout);
+        cancellation.CancelAfter(state.Live.RequestTimeout);
         var channel = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
         var jobs = new List<GenerationJob>(choices);
         for (int p = 0; p < prompts.Count; p++)

@@ -13,6 +13,7 @@ namespace Tessera.Server.Hosting;
 public sealed class ModelPool : IDisposable
 {
     private readonly ServerOptions _options;
+    private readonly Configuration.LiveSettings _live;
     private readonly ServerMetrics _metrics;
     private readonly Action<string> _warn;
     private readonly List<Entry> _entries;
@@ -23,9 +24,11 @@ public sealed class ModelPool : IDisposable
     private long _unloads;
     private bool _disposed;
 
-    public ModelPool(ServerOptions options, ServerMetrics metrics, Action<string> warn)
+    /// <param name="live">the settings a config reload changes, read when a model loads (default: <paramref name="options"/>'s, fixed)</param>
+    public ModelPool(ServerOptions options, ServerMetrics metrics, Action<string> warn, Configuration.LiveSettings? live = null)
     {
         _options = options;
+        _live = live ?? new Configuration.LiveSettings(options);
         _metrics = metrics;
         _warn = warn;
         _entries = options.ServedModels.Select(source => new Entry(source)).ToList();
@@ -141,7 +144,7 @@ public sealed class ModelPool : IDisposable
             Unload(unloadFirst);
             try
             {
-                var model = ServedModel.Load(_options, entry.Source, _metrics, _warn);
+                var model = ServedModel.Load(_live.Current.ApplyTo(_options), entry.Source, _metrics, _warn);
                 bool keep;
                 lock (_gate)
                 {

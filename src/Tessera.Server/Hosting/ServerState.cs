@@ -1,9 +1,10 @@
 using Tessera.Server.Api;
+using Tessera.Server.Configuration;
 using Tessera.Server.Metrics;
 
 namespace Tessera.Server.Hosting;
 
-/// <summary>What the endpoints share: the options, the metrics and the pool of models.</summary>
+/// <summary>What the endpoints share: the options (and those of them that change live), the metrics and the pool of models.</summary>
 public sealed class ServerState : IDisposable
 {
     private Task<ServedModel> _loaded = new TaskCompletionSource<ServedModel>().Task;
@@ -11,11 +12,17 @@ public sealed class ServerState : IDisposable
     public ServerState(ServerOptions options, Action<string> warn)
     {
         Options = options;
-        Models = new ModelPool(options, Metrics, warn);
+        Live = new LiveSettings(options);
+        Models = new ModelPool(options, Metrics, warn, Live);
+        Live.Changed += ApplyLive;
         Shedding = new Degradation.LoadShedder(options.Degradation, this, warn);
     }
 
+    /// <summary>The options the server started with; for the live ones (queue, timeout, step budget) read <see cref="Live"/>.</summary>
     public ServerOptions Options { get; }
+
+    /// <summary>The settings a config reload may change while the server runs.</summary>
+    public LiveSettings Live { get; }
     public ServerMetrics Metrics { get; } = new();
     public ModelPool Models { get; }
 
@@ -47,6 +54,17 @@ public sealed class ServerState : IDisposable
 
     /// <summary>The model a request names (the default when it names none), loaded and held until the lease is disposed.</summary>
     public Task<ModelPool.ModelLease> AcquireAsync(string? id, CancellationToken cancellation) => Models.AcquireAsync(id, cancellation);
+
+    /// <summary>Hands reloaded live values to the loaded models' schedulers (models loaded later read them from
+    /// <see cref="Live"/> when they load).</summary>
+    private void ApplyLive(LiveValues values)
+    {
+        foreach (var model in Models.LoadedModels().Where(model => model.CanGenerate))
+        {
+            model.Scheduler.MaxQueue = values.MaxQueue;
+            model.Scheduler.StepTokenBudget = values.StepTokenBudget == 0 ? model.Context.BatchSize : values.StepTokenBudget;
+        }
+    }
 
     /// <summary>Frees the models (now, or as soon as a load in progress ends); safe to call more than once.</summary>
     public void Dispose()

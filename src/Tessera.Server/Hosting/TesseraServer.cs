@@ -105,7 +105,7 @@ public sealed class TesseraServer : IAsyncDisposable
         app.MapFallback(RequestPipeline.NotFoundAsync);
     }
 
-    private static IPAddress ParseHost(string host)
+    internal static IPAddress ParseHost(string host)
     {
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
             return IPAddress.Loopback;

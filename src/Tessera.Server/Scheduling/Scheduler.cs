@@ -58,7 +58,7 @@ public sealed class Scheduler : IDisposable
     }
 
     public int SlotCount => _slots.Length;
-    public int MaxQueue { get; }
+    public int MaxQueue { get; set; }   // settable: a config reload changes it live
 
     /// <summary>Positions per slot.</summary>
     public int ContextSize => _context.ContextSize;

@@ -1,0 +1,99 @@
+using Tessera.Runtime.Placement;
+using Tessera.Server.Hosting;
+using static Tessera.Server.Configuration.ConfigValues;
+
+namespace Tessera.Server.Configuration;
+
+/// <summary>
+/// Every key of `tessera.yaml`, by section: the one table the parser, the validation messages, the reload and the
+/// docs follow. Ranges here are per value; <see cref="ServerOptions.Validate"/> checks how values fit together.
+/// </summary>
+public static class ConfigKeys
+{
+    /// <summary>The format version this build reads (`version: 1`, optional); a later format is refused, not guessed at.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>A request timeout or alert period longer than a day is a typo, not a setting.</summary>
+    private const double MaxSeconds = 86_400;
+
+    public static readonly ConfigKey<string> ModelPath = Key("model.path", nameof(ServerOptions.ModelPath), Text(),
+        o => o.ModelPath, (o, v) => o with { ModelPath = v });
+    public static readonly ConfigKey<string> ModelId = Key("model.id", nameof(ServerOptions.ModelId), Text(),
+        o => o.ModelId ?? "", (o, v) => o with { ModelId = v });
+    public static readonly ConfigKey<string[]> Models = Key("model.models", nameof(ServerOptions.AdditionalModels), TextList(),
+        o => o.AdditionalModels.Select(m => m.Path).ToArray(),
+        (o, v) => o with { AdditionalModels = v.Select(path => new ModelSource(System.IO.Path.GetFileNameWithoutExtension(path), path)).ToArray() });
+    public static readonly ConfigKey<string> ModelsDir = Key("model.models_dir", null, Text(), null, null);
+    public static readonly ConfigKey<int> MaxModels = Key("model.max_models", nameof(ServerOptions.MaxLoadedModels), Integer(min: 1),
+        o => o.MaxLoadedModels, (o, v) => o with { MaxLoadedModels = v });
+    public static readonly ConfigKey<Gguf.GgufLoadMode> LoadMode = Key("model.load_mode", nameof(ServerOptions.LoadMode), Word(OptionWords.LoadModes),
+        o => o.LoadMode, (o, v) => o with { LoadMode = v });
+
+    public static readonly ConfigKey<string> Host = Key("server.host", nameof(ServerOptions.Host), Text(),
+        o => o.Host, (o, v) => o with { Host = v });
+    public static readonly ConfigKey<int> Port = Key("server.port", nameof(ServerOptions.Port), Integer(min: 0, max: 65535),
+        o => o.Port, (o, v) => o with { Port = v });
+    public static readonly ConfigKey<string> ApiKey = Key("server.api_key", nameof(ServerOptions.ApiKey), Text(),
+        o => o.ApiKey ?? "", (o, v) => o with { ApiKey = v });
+    public static readonly ConfigKey<string[]> CorsOrigins = Key("server.cors_origins", nameof(ServerOptions.CorsOrigins), TextList(),
+        o => o.CorsOrigins.ToArray(), (o, v) => o with { CorsOrigins = v });
+    public static readonly ConfigKey<TimeSpan> RequestTimeout = Key("server.request_timeout_seconds", nameof(ServerOptions.RequestTimeout), Seconds(MaxSeconds),
+        o => o.RequestTimeout, (o, v) => o with { RequestTimeout = v }, live: true);
+
+    public static readonly ConfigKey<long> MemoryBudget = Key("memory.budget", nameof(ServerOptions.MemoryBudgetBytes), Bytes(),
+        o => o.MemoryBudgetBytes, (o, v) => o with { MemoryBudgetBytes = v });
+    public static readonly ConfigKey<int> KvPageSize = Key("memory.kv_page_size", nameof(ServerOptions.KvPageSize), Integer(min: 1),
+        o => o.KvPageSize, (o, v) => o with { KvPageSize = v });
+    public static readonly ConfigKey<int> KvCacheTokens = Key("memory.kv_cache_tokens", nameof(ServerOptions.KvCacheTokens), Integer(),
+        o => o.KvCacheTokens, (o, v) => o with { KvCacheTokens = v });
+    public static readonly ConfigKey<Tensors.GgmlType> KvCacheType = Key("memory.kv_cache_type", nameof(ServerOptions.KvCacheType), Word(OptionWords.KvCacheTypes),
+        o => o.KvCacheType, (o, v) => o with { KvCacheType = v });
+    public static readonly ConfigKey<int> ContextSize = Key("memory.context_size", nameof(ServerOptions.ContextSize), Integer(),
+        o => o.ContextSize, (o, v) => o with { ContextSize = v });
+    public static readonly ConfigKey<int> BatchSize = Key("memory.batch_size", nameof(ServerOptions.BatchSize), Integer(min: 1),
+        o => o.BatchSize, (o, v) => o with { BatchSize = v });
+
+    public static readonly ConfigKey<int> Parallel = Key("scheduling.parallel", nameof(ServerOptions.Parallel), Integer(min: 1, max: ServerOptions.MaxParallel),
+        o => o.Parallel, (o, v) => o with { Parallel = v });
+    public static readonly ConfigKey<int> MaxQueue = Key("scheduling.max_queue", nameof(ServerOptions.MaxQueue), Integer(),
+        o => o.MaxQueue, (o, v) => o with { MaxQueue = v }, live: true);
+    public static readonly ConfigKey<int> StepTokenBudget = Key("scheduling.step_token_budget", nameof(ServerOptions.StepTokenBudget), Integer(),
+        o => o.StepTokenBudget, (o, v) => o with { StepTokenBudget = v }, live: true);
+    public static readonly ConfigKey<int> Threads = Key("scheduling.threads", nameof(ServerOptions.Threads), Integer(),
+        o => o.Threads, (o, v) => o with { Threads = v });
+    public static readonly ConfigKey<Models.Experts.MoeSchedule> MoeSchedule = Key("scheduling.moe_schedule", nameof(ServerOptions.MoeSchedule), Word(OptionWords.MoeSchedules),
+        o => o.MoeSchedule, (o, v) => o with { MoeSchedule = v });
+
+    public static readonly ConfigKey<bool> PrefixCache = Key("cache.prefix_cache", nameof(ServerOptions.PrefixCache), Flag(),
+        o => o.PrefixCache, (o, v) => o with { PrefixCache = v });
+
+    public static readonly ConfigKey<string> Device = Key("devices.device", nameof(ServerOptions.Placement), Text(),
+        o => o.Placement?.Device ?? PlacementOptions.Auto, (o, v) => o with { Placement = (o.Placement ?? new()) with { Device = v } });
+    public static readonly ConfigKey<string> GpuLayers = Key("devices.gpu_layers", nameof(ServerOptions.Placement),
+        Text().Then(layers => { PlacementOptions.ParseGpuLayers(layers); return layers; }),
+        o => o.Placement?.GpuLayers?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? PlacementOptions.Auto,
+        (o, v) => o with { Placement = (o.Placement ?? new()) with { GpuLayers = PlacementOptions.ParseGpuLayers(v) } });
+    public static readonly ConfigKey<string[]> OverrideTensor = Key("devices.override_tensor", nameof(ServerOptions.Placement),
+        TextList().Then(rules => { foreach (string rule in rules) TensorOverride.Parse(rule); return rules; }),
+        o => (o.Placement?.Overrides ?? []).Select(rule => rule.ToString()).ToArray(),
+        (o, v) => o with { Placement = (o.Placement ?? new()) with { Overrides = v.SelectMany(TensorOverride.Parse).ToArray() } });
+
+    /// <summary>Every key, in the order the docs list them.</summary>
+    public static IReadOnlyList<ConfigKey> All { get; } =
+    [
+        ModelPath, ModelId, Models, ModelsDir, MaxModels, LoadMode,
+        Host, Port, ApiKey, CorsOrigins, RequestTimeout,
+        MemoryBudget, KvPageSize, KvCacheTokens, KvCacheType, ContextSize, BatchSize,
+        Parallel, MaxQueue, StepTokenBudget, Threads, MoeSchedule,
+        PrefixCache,
+        Device, GpuLayers, OverrideTensor,
+    ];
+
+    public static IReadOnlyList<string> Sections { get; } = All.Select(key => key.Section).Distinct().ToArray();
+
+    public static ConfigKey? Find(string path) => All.FirstOrDefault(key => key.Path == path);
+
+    private static ConfigKey<T> Key<T>(string path, string? property, ReadValue<T> read, Func<ServerOptions, T>? get,
+        Func<ServerOptions, T, ServerOptions>? set, bool live = false) where T : notnull =>
+        new(path, property, read, get, set, live);
+}
