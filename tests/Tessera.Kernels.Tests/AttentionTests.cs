@@ -49,17 +49,7 @@ public sealed unsafe class AttentionTests
     public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim)
     {
         var random = new TestRandom();
-        int positions = firstPosition + tokens;
-        var q = random.Floats(tokens * heads * headDim);
-        var keys = random.Floats(positions * kvHeads * headDim);
-        var values = random.Floats(positions * kvHeads * headDim);
-        if (cacheType == GgmlType.F16)
-        {
-            // The cache holds halves: compare against the values it really holds.
-            keys = keys.Select(v => (float)(Half)v).ToArray();
-            values = values.Select(v => (float)(Half)v).ToArray();
-        }
-        var expected = Naive(q, keys, values, tokens, heads, kvHeads, headDim, firstPosition);
+        var (q, keys, values, expected) = Case(random, cacheType, tokens, firstPosition, heads, kvHeads, headDim);
 
         byte[] keyBytes = Encode(keys, cacheType), valueBytes = Encode(values, cacheType);
         var output = new float[q.Length];
@@ -83,15 +73,7 @@ public sealed unsafe class AttentionTests
     {
         var random = new TestRandom();
         int positions = firstPosition + tokens;
-        var q = random.Floats(tokens * heads * headDim);
-        var keys = random.Floats(positions * kvHeads * headDim);
-        var values = random.Floats(positions * kvHeads * headDim);
-        if (cacheType == GgmlType.F16)
-        {
-            keys = keys.Select(v => (float)(Half)v).ToArray();
-            values = values.Select(v => (float)(Half)v).ToArray();
-        }
-        var expected = Naive(q, keys, values, tokens, heads, kvHeads, headDim, firstPosition);
+        var (q, keys, values, expected) = Case(random, cacheType, tokens, firstPosition, heads, kvHeads, headDim);
 
         // The sequence's pages lie in random order among spare pages holding noise.
         int pages = (positions + pageSize - 1) / pageSize, poolPages = 2 * pages + 1, width = kvHeads * headDim;
@@ -115,6 +97,22 @@ public sealed unsafe class AttentionTests
         }
         for (int i = 0; i < output.Length; i++)
             Assert.True(Math.Abs(output[i] - expected[i]) <= Tolerances.Attention, $"element {i}: {output[i]} vs {expected[i]} ({random})");
+    }
+
+    /// <summary>Fresh queries, keys and values (keys and values as the cache holds them: halves for F16) and the naive result.</summary>
+    private static (float[] Q, float[] Keys, float[] Values, double[] Expected) Case(TestRandom random, GgmlType cacheType, int tokens,
+        int firstPosition, int heads, int kvHeads, int headDim)
+    {
+        int positions = firstPosition + tokens;
+        var q = random.Floats(tokens * heads * headDim);
+        var keys = random.Floats(positions * kvHeads * headDim);
+        var values = random.Floats(positions * kvHeads * headDim);
+        if (cacheType == GgmlType.F16)
+        {
+            keys = keys.Select(v => (float)(Half)v).ToArray();
+            values = values.Select(v => (float)(Half)v).ToArray();
+        }
+        return (q, keys, values, Naive(q, keys, values, tokens, heads, kvHeads, headDim, firstPosition));
     }
 
     private static byte[] Encode(float[] values, GgmlType type)

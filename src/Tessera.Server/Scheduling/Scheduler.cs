@@ -35,6 +35,7 @@ public sealed class Scheduler : IDisposable
     private volatile bool _stopping;
     private volatile SchedulerGauges _gauges;
     private volatile int _stepTokenBudget;
+    private volatile int _stepTokenCap;        // 0: none
 
     /// <param name="stepTokenBudget">most tokens per step; 0 means the context's batch size</param>
     public Scheduler(InferenceContext context, Tokenizer tokenizer, int maxQueue, ServerMetrics metrics, int stepTokenBudget = 0)
@@ -78,7 +79,11 @@ public sealed class Scheduler : IDisposable
 
     /// <summary>A lower limit on <see cref="StepTokenBudget"/> while the server sheds load; null when none. Never below
     /// one token per slot.</summary>
-    public int? StepTokenCap { get; set; }
+    public int? StepTokenCap
+    {
+        get => _stepTokenCap == 0 ? null : _stepTokenCap;
+        set => _stepTokenCap = value is { } cap ? Math.Max(1, cap) : 0;
+    }
 
     /// <summary>Seconds the oldest waiting job has waited for a slot (0 when none waits).</summary>
     public double OldestWaitSeconds

@@ -53,8 +53,8 @@ public sealed class PagedContextTests(ITestOutputHelper output)
         for (int step = 0; step < 40; step++)
         {
             AssertClose(expected.Logits, actual.Logits, $"{file} step {step} (seed {seed})");
-            int next = ArgMax(expected.Logits);
-            Assert.Equal(next, ArgMax(actual.Logits));
+            int next = Logits.ArgMax(expected.Logits);
+            Assert.Equal(next, Logits.ArgMax(actual.Logits));
             tokens.Add(next);
             expected.Append(next);
             actual.Append(next);
@@ -114,7 +114,7 @@ public sealed class PagedContextTests(ITestOutputHelper output)
         fresh.Append(prompt);
         // The shared pages were computed in another batch: float sums are reordered slightly (as in SessionTests).
         AssertClose(fresh.Logits, logits, "with a shared prefix", 1e-3f);
-        Assert.Equal(ArgMax(fresh.Logits), ArgMax(logits));
+        Assert.Equal(Logits.ArgMax(fresh.Logits), Logits.ArgMax(logits));
     }
 
     [Fact]
@@ -137,17 +137,6 @@ public sealed class PagedContextTests(ITestOutputHelper output)
         Assert.Equal(logits, first.Logits.ToArray());
         first.Append(21);   // the first sequence goes on in its own pages
         Assert.Equal(21, first.Length);
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-                best = i;
-        }
-        return best;
     }
 
     private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, float tolerance = SameLogits)
