@@ -78,6 +78,16 @@ public static class ConfigKeys
         o => (o.Placement?.Overrides ?? []).Select(rule => rule.ToString()).ToArray(),
         (o, v) => o with { Placement = (o.Placement ?? new()) with { Overrides = v.SelectMany(TensorOverride.Parse).ToArray() } });
 
+    public static readonly ConfigKey<double> AlertInterval = Alert("alerts.interval_seconds", Number(0, 3600), a => a.IntervalSeconds, (a, v) => a with { IntervalSeconds = v });
+    public static readonly ConfigKey<double> AlertMemoryGrowth = Alert("alerts.memory_growth", Number(0, 100), a => a.MemoryGrowth, (a, v) => a with { MemoryGrowth = v });
+    public static readonly ConfigKey<int> AlertMemoryGrowthSamples = Alert("alerts.memory_growth_samples", Integer(min: 1, max: 100),
+        a => a.MemoryGrowthSamples, (a, v) => a with { MemoryGrowthSamples = v });
+    public static readonly ConfigKey<double> AlertKvFragmentation = Alert("alerts.kv_fragmentation", Number(0, 1), a => a.KvFragmentation, (a, v) => a with { KvFragmentation = v });
+    public static readonly ConfigKey<double> AlertP95Latency = Alert("alerts.p95_latency_seconds", Number(0, MaxSeconds), a => a.P95LatencySeconds, (a, v) => a with { P95LatencySeconds = v });
+    public static readonly ConfigKey<double> AlertErrorRate = Alert("alerts.error_rate", Number(0, 1), a => a.ErrorRate, (a, v) => a with { ErrorRate = v });
+    public static readonly ConfigKey<double> AlertDeviceUtilisation = Alert("alerts.device_utilisation", Number(0, 1), a => a.DeviceUtilisation, (a, v) => a with { DeviceUtilisation = v });
+    public static readonly ConfigKey<double> AlertQueueTime = Alert("alerts.queue_time_seconds", Number(0, MaxSeconds), a => a.QueueTimeSeconds, (a, v) => a with { QueueTimeSeconds = v });
+
     /// <summary>Every key, in the order the docs list them.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -87,6 +97,8 @@ public static class ConfigKeys
         Parallel, MaxQueue, StepTokenBudget, Threads, MoeSchedule,
         PrefixCache,
         Device, GpuLayers, OverrideTensor,
+        AlertInterval, AlertMemoryGrowth, AlertMemoryGrowthSamples, AlertKvFragmentation, AlertP95Latency, AlertErrorRate,
+        AlertDeviceUtilisation, AlertQueueTime,
     ];
 
     public static IReadOnlyList<string> Sections { get; } = All.Select(key => key.Section).Distinct().ToArray();
@@ -96,4 +108,9 @@ public static class ConfigKeys
     private static ConfigKey<T> Key<T>(string path, string? property, ReadValue<T> read, Func<ServerOptions, T>? get,
         Func<ServerOptions, T, ServerOptions>? set, bool live = false) where T : notnull =>
         new(path, property, read, get, set, live);
+
+    /// <summary>An alert threshold: every one may change live.</summary>
+    private static ConfigKey<T> Alert<T>(string path, ReadValue<T> read, Func<Alerts.AlertThresholds, T> get,
+        Func<Alerts.AlertThresholds, T, Alerts.AlertThresholds> set) where T : notnull =>
+        new(path, nameof(ServerOptions.Alerts), read, o => get(o.Alerts), (o, v) => o with { Alerts = set(o.Alerts, v) }, live: true);
 }

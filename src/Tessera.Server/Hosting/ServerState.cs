@@ -1,10 +1,12 @@
+using Tessera.Server.Alerts;
 using Tessera.Server.Api;
 using Tessera.Server.Configuration;
 using Tessera.Server.Metrics;
 
 namespace Tessera.Server.Hosting;
 
-/// <summary>What the endpoints share: the options (and those of them that change live), the metrics and the pool of models.</summary>
+/// <summary>What the endpoints share: the options (and those of them that change live), the metrics, the pool of
+/// models, the alert monitor and the status report.</summary>
 public sealed class ServerState : IDisposable
 {
     private Task<ServedModel> _loaded = new TaskCompletionSource<ServedModel>().Task;
@@ -15,6 +17,9 @@ public sealed class ServerState : IDisposable
         Live = new LiveSettings(options);
         Models = new ModelPool(options, Metrics, warn, Live);
         Live.Changed += ApplyLive;
+        var inputs = new AlertInputs(this);
+        Alerts = new AlertMonitor(inputs.Sample, () => Live.Alerts, warn);
+        Status.AddSection("alerts", writer => AlertReport.WriteJson(writer, Alerts.States));
     }
 
     /// <summary>The options the server started with; for the live ones (queue, timeout, step budget) read <see cref="Live"/>.</summary>
@@ -25,6 +30,12 @@ public sealed class ServerState : IDisposable
     public ServerMetrics Metrics { get; } = new();
     public ModelPool Models { get; }
 
+    /// <summary>The alert rules' states, evaluated on a timer once <see cref="StartLoading"/> has run.</summary>
+    public AlertMonitor Alerts { get; }
+
+    /// <summary>What `GET /v1/status` answers; parts of the server add their sections.</summary>
+    public StatusReport Status { get; } = new();
+
     /// <summary>Completes when the default model is ready; faults when it cannot be loaded.</summary>
     public Task<ServedModel> Loaded => _loaded;
 
@@ -32,7 +43,11 @@ public sealed class ServerState : IDisposable
     public ServedModel? Model => Models.LoadedModels().FirstOrDefault();
 
     /// <summary>Loads the default model on a worker thread; the server answers (health 503) meanwhile.</summary>
-    public void StartLoading() => _loaded = Models.LoadDefault();
+    public void StartLoading()
+    {
+        _loaded = Models.LoadDefault();
+        Alerts.Start();
+    }
 
     /// <summary>Nothing, or a 503 while the default model is loading (or could not be loaded): the health check.</summary>
     public void RequireReady()
@@ -59,5 +74,9 @@ public sealed class ServerState : IDisposable
     }
 
     /// <summary>Frees the models (now, or as soon as a load in progress ends); safe to call more than once.</summary>
-    public void Dispose() => Models.Dispose();
+    public void Dispose()
+    {
+        Alerts.Dispose();
+        Models.Dispose();
+    }
 }

@@ -122,6 +122,7 @@ public sealed class Scheduler : IDisposable
                 if (slot is null)
                     return;
                 _waiting.Dequeue();
+                _metrics.QueueWaits.Add(Stopwatch.GetElapsedTime(job.QueuedAt).TotalSeconds);   // alerts: queue time
                 try
                 {
                     slot.Start(job, _tokenizer, _context.VocabularySize, ++_useStamp);
