@@ -78,6 +78,38 @@ public static class ConfigKeys
         o => (o.Placement?.Overrides ?? []).Select(rule => rule.ToString()).ToArray(),
         (o, v) => o with { Placement = (o.Placement ?? new()) with { Overrides = v.SelectMany(TensorOverride.Parse).ToArray() } });
 
+    public static readonly ConfigKey<double> AlertInterval = Alert("alerts.interval_seconds", Number(0, 3600), a => a.IntervalSeconds, (a, v) => a with { IntervalSeconds = v });
+    public static readonly ConfigKey<double> AlertMemoryGrowth = Alert("alerts.memory_growth", Number(0, 100), a => a.MemoryGrowth, (a, v) => a with { MemoryGrowth = v });
+    public static readonly ConfigKey<int> AlertMemoryGrowthSamples = Alert("alerts.memory_growth_samples", Integer(min: 1, max: 100),
+        a => a.MemoryGrowthSamples, (a, v) => a with { MemoryGrowthSamples = v });
+    public static readonly ConfigKey<double> AlertKvFragmentation = Alert("alerts.kv_fragmentation", Number(0, 1), a => a.KvFragmentation, (a, v) => a with { KvFragmentation = v });
+    public static readonly ConfigKey<double> AlertP95Latency = Alert("alerts.p95_latency_seconds", Number(0, MaxSeconds), a => a.P95LatencySeconds, (a, v) => a with { P95LatencySeconds = v });
+    public static readonly ConfigKey<double> AlertErrorRate = Alert("alerts.error_rate", Number(0, 1), a => a.ErrorRate, (a, v) => a with { ErrorRate = v });
+    public static readonly ConfigKey<double> AlertDeviceUtilisation = Alert("alerts.device_utilisation", Number(0, 1), a => a.DeviceUtilisation, (a, v) => a with { DeviceUtilisation = v });
+    public static readonly ConfigKey<double> AlertQueueTime = Alert("alerts.queue_time_seconds", Number(0, MaxSeconds), a => a.QueueTimeSeconds, (a, v) => a with { QueueTimeSeconds = v });
+
+    public static readonly ConfigKey<bool> DegradationEnabled = Degrade("degradation.enabled", Flag(), d => d.Enabled, (d, v) => d with { Enabled = v });
+    public static readonly ConfigKey<double> DegradationQueue = Degrade("degradation.queue_seconds_high", Number(0, MaxSeconds),
+        d => d.QueueSecondsHigh, (d, v) => d with { QueueSecondsHigh = v });
+    public static readonly ConfigKey<double> DegradationP95 = Degrade("degradation.p95_seconds_high", Number(0, MaxSeconds),
+        d => d.P95SecondsHigh, (d, v) => d with { P95SecondsHigh = v });
+    public static readonly ConfigKey<double> DegradationRecover = Degrade("degradation.recover_fraction", Number(0, 1),
+        d => d.RecoverFraction, (d, v) => d with { RecoverFraction = v });
+    public static readonly ConfigKey<int> DegradationSamplesUp = Degrade("degradation.samples_up", Integer(min: 1, max: 100),
+        d => d.SamplesUp, (d, v) => d with { SamplesUp = v });
+    public static readonly ConfigKey<int> DegradationSamplesDown = Degrade("degradation.samples_down", Integer(min: 1, max: 100),
+        d => d.SamplesDown, (d, v) => d with { SamplesDown = v });
+    public static readonly ConfigKey<double> DegradationInterval = Degrade("degradation.interval_seconds", Number(0, 3600),
+        d => d.Interval.TotalSeconds, (d, v) => d with { Interval = TimeSpan.FromSeconds(v) });
+    public static readonly ConfigKey<int> DegradationStepBudget = Degrade("degradation.shrunk_step_budget", Integer(min: 1),
+        d => d.ShrunkStepBudget, (d, v) => d with { ShrunkStepBudget = v });
+    public static readonly ConfigKey<int> DegradationMaxTokens = Degrade("degradation.max_tokens_cap", Integer(min: 1),
+        d => d.MaxTokensCap, (d, v) => d with { MaxTokensCap = v });
+    public static readonly ConfigKey<string> DegradationFallback = Degrade("degradation.fallback_model", Text(),
+        d => d.FallbackModel ?? "", (d, v) => d with { FallbackModel = v.Length == 0 ? null : v });
+    public static readonly ConfigKey<int> DegradationRetryAfter = Degrade("degradation.retry_after_seconds", Integer(min: 1, max: 3600),
+        d => d.RetryAfterSeconds, (d, v) => d with { RetryAfterSeconds = v });
+
     /// <summary>Every key, in the order the docs list them.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -87,6 +119,10 @@ public static class ConfigKeys
         Parallel, MaxQueue, StepTokenBudget, Threads, MoeSchedule,
         PrefixCache,
         Device, GpuLayers, OverrideTensor,
+        AlertInterval, AlertMemoryGrowth, AlertMemoryGrowthSamples, AlertKvFragmentation, AlertP95Latency, AlertErrorRate,
+        AlertDeviceUtilisation, AlertQueueTime,
+        DegradationEnabled, DegradationQueue, DegradationP95, DegradationRecover, DegradationSamplesUp, DegradationSamplesDown,
+        DegradationInterval, DegradationStepBudget, DegradationMaxTokens, DegradationFallback, DegradationRetryAfter,
     ];
 
     public static IReadOnlyList<string> Sections { get; } = All.Select(key => key.Section).Distinct().ToArray();
@@ -96,4 +132,14 @@ public static class ConfigKeys
     private static ConfigKey<T> Key<T>(string path, string? property, ReadValue<T> read, Func<ServerOptions, T>? get,
         Func<ServerOptions, T, ServerOptions>? set, bool live = false) where T : notnull =>
         new(path, property, read, get, set, live);
+
+    /// <summary>A setting of the load-shedding ladder (fixed while the server runs).</summary>
+    private static ConfigKey<T> Degrade<T>(string path, ReadValue<T> read, Func<Degradation.DegradationPolicy, T> get,
+        Func<Degradation.DegradationPolicy, T, Degradation.DegradationPolicy> set) where T : notnull =>
+        new(path, nameof(ServerOptions.Degradation), read, o => get(o.Degradation), (o, v) => o with { Degradation = set(o.Degradation, v) }, live: false);
+
+    /// <summary>An alert threshold: every one may change live.</summary>
+    private static ConfigKey<T> Alert<T>(string path, ReadValue<T> read, Func<Alerts.AlertThresholds, T> get,
+        Func<Alerts.AlertThresholds, T, Alerts.AlertThresholds> set) where T : notnull =>
+        new(path, nameof(ServerOptions.Alerts), read, o => get(o.Alerts), (o, v) => o with { Alerts = set(o.Alerts, v) }, live: true);
 }

@@ -19,6 +19,8 @@ public sealed class LiveSettings(ServerOptions options)
     /// <summary>Most tokens one scheduler step processes (0 = the batch size); schedulers follow it through <see cref="Changed"/>.</summary>
     public int StepTokenBudget => _current.StepTokenBudget;
 
+    public Alerts.AlertThresholds Alerts => _current.Alerts;
+
     /// <summary>Raised after <see cref="Update"/> swaps in new values, on the updating thread.</summary>
     public event Action<LiveValues>? Changed;
 

@@ -106,6 +106,35 @@ public sealed class LoadShedder : IDisposable
         }
     }
 
+    /// <summary>The `degradation` section of `/v1/status`: the rung, what it does, and the last sample against the thresholds.</summary>
+    public void WriteStatus(System.Text.Json.Utf8JsonWriter writer)
+    {
+        var signal = _ladder.Last;
+        var level = _level;
+        writer.WriteStartObject();
+        writer.WriteBoolean("enabled", _policy.Enabled);
+        writer.WriteNumber("level", (int)level);
+        writer.WriteString("rung", level switch
+        {
+            DegradationLevel.Shrink => "shrink",
+            DegradationLevel.SmallerModel => "smaller_model",
+            DegradationLevel.Reject => "reject",
+            _ => "normal",
+        });
+        writer.WriteNumber("queue_seconds", signal.QueueSeconds);
+        writer.WriteNumber("queue_seconds_high", _policy.QueueSecondsHigh);
+        writer.WriteNumber("p95_seconds", signal.P95Seconds);
+        writer.WriteNumber("p95_seconds_high", _policy.P95SecondsHigh);
+        if (MaxTokensCap is { } cap)
+            writer.WriteNumber("max_tokens_cap", cap);
+        if (level >= DegradationLevel.Shrink)
+            writer.WriteNumber("step_token_cap", _policy.ShrunkStepBudget);
+        if (level >= DegradationLevel.SmallerModel && _policy.FallbackModel is { } fallback)
+            writer.WriteString("routed_to", fallback);
+        writer.WriteNumber("transitions", Transitions);
+        writer.WriteEndObject();
+    }
+
     /// <summary>The ladder's metrics in the Prometheus text format.</summary>
     public string RenderMetrics()
     {

@@ -6,7 +6,7 @@ using Tessera.Server.Metrics;
 
 namespace Tessera.Server.Endpoints;
 
-/// <summary>GET /health, GET /metrics, GET /v1/models, GET /v1/models/{id}, GET /api/ps.</summary>
+/// <summary>GET /health, GET /metrics, GET /v1/status, GET /v1/models, GET /v1/models/{id}, GET /api/ps.</summary>
 internal static class InfoEndpoints
 {
     public static async Task HealthAsync(HttpContext http, ServerState state)
@@ -21,9 +21,13 @@ internal static class InfoEndpoints
         var loaded = state.Models.LoadedModels().Where(model => model.CanGenerate).ToArray();
         var first = loaded.FirstOrDefault();
         string text = state.Metrics.Render(SchedulerGauges.Sum(loaded.Select(model => model.Scheduler.Gauges)), first?.Context.Plan,
-            first?.Context.ExpertStatistics) + PoolMetrics.Render(state.Models) + state.Shedding.RenderMetrics();
+            first?.Context.ExpertStatistics) + PoolMetrics.Render(state.Models) + Alerts.AlertReport.Metrics(state.Alerts.States)
+            + state.Shedding.RenderMetrics();
         await http.Response.WriteAsync(text, http.RequestAborted);
     }
+
+    /// <summary>The server's condition beyond liveness: each alert rule's state (and whatever other sections add).</summary>
+    public static Task StatusAsync(HttpContext http, ServerState state) => WriteJsonAsync(http, state.Status.Render());
 
     /// <summary>Every model the server can answer with, loaded or not (OpenAI's list, with status and placement added).</summary>
     public static async Task ModelsAsync(HttpContext http, ServerState state)

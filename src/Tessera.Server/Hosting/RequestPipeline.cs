@@ -13,10 +13,15 @@ internal sealed class RequestPipeline(ServerState state, AccessGuard guard, ILog
     private static readonly HashSet<string> KnownEndpoints = new(StringComparer.Ordinal)
     {
         "/v1/chat/completions", "/v1/completions", "/v1/models", "/tokenize", "/detokenize", "/health", "/metrics", "/api/ps", "/",
+        "/v1/status",
     };
+
+    /// <summary>Polled by monitoring: left out of the alerts' error rate and latency, which would drown in them.</summary>
+    private static readonly HashSet<string> MonitoringEndpoints = new(StringComparer.Ordinal) { "/health", "/metrics", "/v1/status" };
 
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             if (guard.Check(http.Request) is { } denied)
@@ -46,7 +51,10 @@ internal sealed class RequestPipeline(ServerState state, AccessGuard guard, ILog
         }
         finally
         {
-            state.Metrics.RecordRequest(EndpointName(http.Request.Path), http.Response.StatusCode);
+            string endpoint = EndpointName(http.Request.Path);
+            state.Metrics.RecordRequest(endpoint, http.Response.StatusCode);
+            if (!MonitoringEndpoints.Contains(endpoint))
+                state.Metrics.RecentRequests.Record(http.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 

@@ -103,6 +103,9 @@ public sealed record ServerOptions
     /// <summary>A request that runs longer is cancelled (its slot freed).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Limits of the alert rules (`/v1/status`, `tessera_alert_active`) and how often they are evaluated.</summary>
+    public Alerts.AlertThresholds Alerts { get; init; } = new();
+
     /// <summary>Write ASP.NET Core's log to the console (the CLI does; tests do not).</summary>
     public bool ConsoleLogging { get; init; }
 

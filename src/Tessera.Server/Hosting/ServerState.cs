@@ -1,10 +1,12 @@
+using Tessera.Server.Alerts;
 using Tessera.Server.Api;
 using Tessera.Server.Configuration;
 using Tessera.Server.Metrics;
 
 namespace Tessera.Server.Hosting;
 
-/// <summary>What the endpoints share: the options (and those of them that change live), the metrics and the pool of models.</summary>
+/// <summary>What the endpoints share: the options (and those of them that change live), the metrics, the pool of
+/// models, the alert monitor and the status report.</summary>
 public sealed class ServerState : IDisposable
 {
     private Task<ServedModel> _loaded = new TaskCompletionSource<ServedModel>().Task;
@@ -16,6 +18,10 @@ public sealed class ServerState : IDisposable
         Models = new ModelPool(options, Metrics, warn, Live);
         Live.Changed += ApplyLive;
         Shedding = new Degradation.LoadShedder(options.Degradation, this, warn);
+        var inputs = new AlertInputs(this);
+        Alerts = new AlertMonitor(inputs.Sample, () => Live.Alerts, warn);
+        Status.AddSection("alerts", writer => AlertReport.WriteJson(writer, Alerts.States));
+        Status.AddSection("degradation", Shedding.WriteStatus);
     }
 
     /// <summary>The options the server started with; for the live ones (queue, timeout, step budget) read <see cref="Live"/>.</summary>
@@ -29,6 +35,12 @@ public sealed class ServerState : IDisposable
     /// <summary>The load-shedding ladder and what its current rung asks of new requests.</summary>
     public Degradation.LoadShedder Shedding { get; }
 
+    /// <summary>The alert rules' states, evaluated on a timer once <see cref="StartLoading"/> has run.</summary>
+    public AlertMonitor Alerts { get; }
+
+    /// <summary>What `GET /v1/status` answers; parts of the server add their sections.</summary>
+    public StatusReport Status { get; } = new();
+
     /// <summary>Completes when the default model is ready; faults when it cannot be loaded.</summary>
     public Task<ServedModel> Loaded => _loaded;
 
@@ -40,6 +52,7 @@ public sealed class ServerState : IDisposable
     {
         _loaded = Models.LoadDefault();
         Shedding.Start();
+        Alerts.Start();
     }
 
     /// <summary>Nothing, or a 503 while the default model is loading (or could not be loaded): the health check.</summary>
@@ -70,6 +83,7 @@ public sealed class ServerState : IDisposable
     public void Dispose()
     {
         Shedding.Dispose();
+        Alerts.Dispose();
         Models.Dispose();
     }
 }

@@ -102,6 +102,7 @@ public sealed class TesseraServer : IAsyncDisposable
         app.MapPost("/detokenize", (HttpContext http) => TokenizeEndpoints.DetokenizeAsync(http, state));
         app.MapGet(AccessGuard.PublicPath, (HttpContext http) => InfoEndpoints.HealthAsync(http, state));
         app.MapGet("/metrics", (HttpContext http) => InfoEndpoints.MetricsAsync(http, state));
+        app.MapGet("/v1/status", (HttpContext http) => InfoEndpoints.StatusAsync(http, state));
         app.MapFallback(RequestPipeline.NotFoundAsync);
     }
 

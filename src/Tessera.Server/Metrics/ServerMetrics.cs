@@ -31,6 +31,11 @@ public sealed class ServerMetrics
 
     /// <summary>Durations of recent generation requests (chat and text completions), for the p95 load shedding watches.</summary>
     public RecentLatencies GenerationRequests { get; } = new();
+    /// <summary>Responses since the alert monitor's last sample (its error rate and p95 latency).</summary>
+    public Alerts.RequestWindow RecentRequests { get; } = new();
+
+    /// <summary>Waits from queueing to a slot since the alert monitor's last sample (its queue time rule).</summary>
+    public Alerts.DurationWindow QueueWaits { get; } = new();
 
     public void RecordRequest(string endpoint, int status) => _requests.AddOrUpdate((endpoint, status), 1, (_, count) => count + 1);
 
@@ -56,6 +61,12 @@ public sealed class ServerMetrics
     public long Steps
     {
         get { lock (_gate) return _steps; }
+    }
+
+    /// <summary>Seconds spent in forward steps so far, over all models.</summary>
+    public double ForwardSeconds
+    {
+        get { lock (_gate) return _promptSeconds + _generationSeconds; }
     }
 
     /// <summary>The exposition text; <paramref name="scheduler"/> is null while the model is loading.</summary>

@@ -160,6 +160,7 @@ public sealed class Scheduler : IDisposable
                 if (slot is null)
                     return;
                 _waiting.Dequeue();
+                _metrics.QueueWaits.Add(Stopwatch.GetElapsedTime(job.QueuedAt).TotalSeconds);   // alerts: queue time
                 try
                 {
                     int reuse = 0;

@@ -1,3 +1,4 @@
+using Tessera.Server.Alerts;
 using Tessera.Server.Configuration;
 using Tessera.Server.Hosting;
 using Tessera.Testing;
@@ -34,7 +35,7 @@ public sealed class ConfigReloadTests : IDisposable
         var result = reload.Reload();
 
         Assert.True(result.Complete);
-        Assert.Equal(new LiveValues(2, TimeSpan.FromSeconds(30), 64), live.Current);
+        Assert.Equal(new LiveValues(2, TimeSpan.FromSeconds(30), 64, new AlertThresholds()), live.Current);
         Assert.Equal(live.Current, seen);
         Assert.Contains("scheduling.max_queue: 8 -> 2", result.Applied);
         Assert.Contains("server.request_timeout_seconds: 600 -> 30", result.Applied);
@@ -118,5 +119,19 @@ public sealed class ConfigReloadTests : IDisposable
         var result = reload.Reload();
         Assert.Equal("scheduling.step_token_budget", Assert.Single(result.Errors).Key);
         Assert.Equal(0, live.StepTokenBudget);
+    }
+
+    [Fact]
+    public void Alert_thresholds_change_live()
+    {
+        var (reload, live) = Start(Started + "alerts:\n  kv_fragmentation: 0.5\n");
+        Assert.Equal(0.5, live.Alerts.KvFragmentation);
+        File.WriteAllText(FilePath, Started + "alerts:\n  kv_fragmentation: 0.2\n  interval_seconds: 1\n  memory_growth_samples: 5\n");
+
+        var result = reload.Reload();
+
+        Assert.True(result.Complete);
+        Assert.Equal(new AlertThresholds { KvFragmentation = 0.2, IntervalSeconds = 1, MemoryGrowthSamples = 5 }, live.Alerts);
+        Assert.Contains("alerts.kv_fragmentation: 0.5 -> 0.2", result.Applied);
     }
 }

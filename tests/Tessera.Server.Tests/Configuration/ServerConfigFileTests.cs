@@ -1,3 +1,4 @@
+using Tessera.Server.Alerts;
 using Tessera.Gguf;
 using Tessera.Models.Experts;
 using Tessera.Server.Configuration;
@@ -60,6 +61,8 @@ public sealed class ServerConfigFileTests
     [InlineData("devices:\n  gpu_layers: many\n", "devices.gpu_layers", 2, "not a layer count or 'auto'")]
     [InlineData("devices:\n  override_tensor: [\"ffn_(=cpu\"]\n", "devices.override_tensor", 2, "not a valid regular expression")]
     [InlineData("model:\n  load_mode: mmap\n", "model.load_mode", 2, "'mmap' is not map, copy or read")]
+    [InlineData("alerts:\n  error_rate: 2\n", "alerts.error_rate", 2, "must be over 0 and at most 1, not 2")]
+    [InlineData("alerts:\n  memory_growth_samples: 0\n", "alerts.memory_growth_samples", 2, "must be in 1..100, not 0")]
     public void A_bad_value_names_its_key_and_line(string yaml, string key, int line, string message)
     {
         var error = SingleError(yaml);
@@ -175,6 +178,15 @@ public sealed class ServerConfigFileTests
               device: opencl
               gpu_layers: 12
               override_tensor: ["ffn_.*_exps=cpu"]
+            alerts:
+              interval_seconds: 5
+              memory_growth: 0.2
+              memory_growth_samples: 4
+              kv_fragmentation: 0.4
+              p95_latency_seconds: 12.5
+              error_rate: 0.01
+              device_utilisation: 0.9
+              queue_time_seconds: 3
             """, "full.yaml");
         var options = config.ApplyTo(new ServerOptions { ModelPath = "unused" });
 
@@ -205,6 +217,11 @@ public sealed class ServerConfigFileTests
         Assert.Equal("opencl", options.Placement!.Device);
         Assert.Equal(12, options.Placement.GpuLayers);
         Assert.Equal("ffn_.*_exps=cpu", Assert.Single(options.Placement.Overrides).ToString());
+        Assert.Equal(new AlertThresholds
+        {
+            IntervalSeconds = 5, MemoryGrowth = 0.2, MemoryGrowthSamples = 4, KvFragmentation = 0.4, P95LatencySeconds = 12.5,
+            ErrorRate = 0.01, DeviceUtilisation = 0.9, QueueTimeSeconds = 3,
+        }, options.Alerts);
         Assert.Equal(3, config.LineOf(ConfigKeys.ModelPath));
         Assert.Equal(0, ServerConfig.Empty.LineOf(ConfigKeys.ModelPath));
     }
@@ -215,6 +232,22 @@ public sealed class ServerConfigFileTests
         var config = ServerConfigFile.Load(Path.Combine(SharedData.RepoRoot, "docs", "tessera.example.yaml"));
         Assert.True(config.Sets(ConfigKeys.Parallel));
         Assert.Equal(1L << 33, config.ApplyTo(new ServerOptions { ModelPath = "m" }).MemoryBudgetBytes);
+    }
+
+    [Fact]
+    public void The_degradation_section_sets_the_load_shedding_policy_and_a_bad_value_names_its_key()
+    {
+        var config = ServerConfigFile.Parse("model:\n  models: [small.gguf]\ndegradation:\n  enabled: true\n  queue_seconds_high: 1.5\n  interval_seconds: 0.5\n  fallback_model: small\n", "f.yaml");
+        var policy = config.ApplyTo(new ServerOptions { ModelPath = "m" }).Degradation;
+        Assert.True(policy.Enabled);
+        Assert.Equal(1.5, policy.QueueSecondsHigh);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), policy.Interval);
+        Assert.Equal("small", policy.FallbackModel);
+        Assert.Equal(2, policy.SamplesUp);   // not set: the default
+
+        var error = SingleError("degradation:\n  samples_up: 0\n");
+        Assert.Equal("degradation.samples_up", error.Key);
+        Assert.Equal(2, error.Line);
     }
 
     [Fact]

@@ -46,6 +46,14 @@ public sealed class LoadSheddingTests
         Assert.Equal("length", capped.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         Assert.Equal(1, await server.MetricAsync("tessera_degradation_level"));
 
+        using (var status = JsonDocument.Parse(await server.Http.GetStringAsync("/v1/status")))
+        {
+            var degradation = status.RootElement.GetProperty("degradation");
+            Assert.Equal("shrink", degradation.GetProperty("rung").GetString());
+            Assert.Equal(5, degradation.GetProperty("max_tokens_cap").GetInt32());
+            Assert.True(status.RootElement.TryGetProperty("alerts", out _));
+        }
+
         shedding.Evaluate(busy);
         Assert.Equal(DegradationLevel.SmallerModel, shedding.Level);
         var routed = await server.PostJsonAsync("/v1/completions", Completion(3));
