@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side load test of `tessera serve` and llama-server on one model: the same threads, slots and requests,
+# Side-by-side load test of `tessera serve` and llama-server on one model: the same threads, slots and requests
+# (text completions, streamed),
 # the servers taking turns at each client count (so drift in the machine hits both alike). Prints the load
 # generator's summary line per run.
 # usage: bench/compare-servers.sh MODEL.gguf LLAMA_BIN_DIR [CLIENTS...]   (default clients: 1 2 4 8 16)
@@ -24,10 +25,10 @@ run_one() { # name port start-command...
   local pid=$!
   wait_ready "$port" || { echo "$name did not start; see /tmp/compare-$name.log" >&2; kill $pid; exit 1; }
   # Warm-up: a few short requests, not measured.
-  dotnet "$load" --url "http://127.0.0.1:$port" --concurrency 2 --requests 4 --max-tokens 8 >/dev/null || true
+  dotnet "$load" --url "http://127.0.0.1:$port" --concurrency 2 --requests 4 --max-tokens 8 --completions >/dev/null || true
   local line
   line=$(dotnet "$load" --url "http://127.0.0.1:$port" --concurrency "$c" --requests $((per_client * c)) --max-tokens "$tokens" \
-    "${extra[@]}" | grep '^summary:')
+    --completions "${extra[@]}" | grep '^summary:' || echo "summary: failed (see /tmp/compare-$name.log)")
   echo "$name $line"
   kill $pid; wait $pid 2>/dev/null || true
 }
