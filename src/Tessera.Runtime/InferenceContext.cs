@@ -160,10 +160,7 @@ public sealed class InferenceContext : IDisposable
         lock (_gate)
         {
             var history = _history[sequenceId];
-            int limit = Math.Min(history.Length, tokens.Length - 1);
-            int own = 0;
-            while (own < limit && history.Tokens[own] == tokens[own])
-                own++;
+            int own = tokens.IsEmpty ? 0 : tokens[..^1].CommonPrefixLength(history.Tokens);
             if (Cache.CachedPrefixLength(tokens, tokens.Length - 1) > own)
             {
                 Forget(sequenceId);

@@ -54,14 +54,7 @@ internal sealed class Slot(int sequenceId)
     public ReadOnlySpan<int> History => CollectionsMarshal.AsSpan(Tokens);
 
     /// <summary>Tokens of <paramref name="prompt"/> already in the cache, leaving at least one to evaluate (its logits start generation).</summary>
-    public int ReusablePrefix(int[] prompt)
-    {
-        int limit = Math.Min(Tokens.Count, prompt.Length - 1);
-        int shared = 0;
-        while (shared < limit && Tokens[shared] == prompt[shared])
-            shared++;
-        return shared;
-    }
+    public int ReusablePrefix(int[] prompt) => prompt.Length == 0 ? 0 : prompt.AsSpan(0, prompt.Length - 1).CommonPrefixLength(History);
 
     /// <summary>Starts <paramref name="job"/> with its first <paramref name="reuse"/> prompt tokens already in the cache.</summary>
     public void Start(GenerationJob job, int reuse, Tokenizer tokenizer, int vocabularySize, long useStamp)
