@@ -161,12 +161,11 @@ public sealed class InferenceContext : IDisposable
         {
             var history = _history[sequenceId];
             int own = tokens.IsEmpty ? 0 : tokens[..^1].CommonPrefixLength(history.Tokens);
-            if (Cache.CachedPrefixLength(tokens, tokens.Length - 1) > own)
+            int attached = Cache.AttachLongerCachedPrefix(sequenceId, tokens, tokens.Length - 1, longerThan: own);
+            if (attached > 0)
             {
-                Forget(sequenceId);
-                int attached = Cache.AttachCachedPrefix(sequenceId, tokens, tokens.Length - 1);
-                if (attached > 0)
-                    history.Record(0, tokens[..attached]);
+                history.Clear();
+                history.Record(0, tokens[..attached]);
                 return attached;
             }
             history.Truncate(own);

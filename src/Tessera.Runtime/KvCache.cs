@@ -147,17 +147,20 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
     }
 
     /// <summary>
-    /// Gives the empty <paramref name="sequenceId"/> the longest chain of cached pages matching
-    /// <paramref name="tokens"/>, at most <paramref name="maxTokens"/> tokens; returns how many tokens it covers (a
-    /// multiple of <see cref="PageSize"/>; 0 without a prefix cache).
+    /// When the prefix cache holds a chain of pages matching <paramref name="tokens"/> (at most
+    /// <paramref name="maxTokens"/> tokens) that covers more than <paramref name="longerThan"/> tokens, lets go of the
+    /// pages <paramref name="sequenceId"/> holds and gives it that chain instead. Returns the tokens the chain covers (a
+    /// multiple of <see cref="PageSize"/>), or 0 when there is no longer one (the sequence is left as it was).
     /// </summary>
-    public int AttachCachedPrefix(int sequenceId, ReadOnlySpan<int> tokens, int maxTokens)
+    public int AttachLongerCachedPrefix(int sequenceId, ReadOnlySpan<int> tokens, int maxTokens, int longerThan)
     {
-        if (_tables[sequenceId].Count != 0)
-            throw new InvalidOperationException($"sequence {sequenceId} still holds pages; release it first");
         if (_prefix is null)
             return 0;
-        var chain = _prefix.Match(tokens, Math.Min(maxTokens, tokens.Length) / PageSize);
+        var chain = _prefix.Match(tokens, Math.Max(0, Math.Min(maxTokens, tokens.Length)) / PageSize);
+        if (chain.Count * PageSize <= longerThan)
+            return 0;
+        // The chain's pages stay cached while the sequence's own are released, so none of them can be evicted here.
+        ReleaseSequence(sequenceId);
         foreach (var node in chain)
         {
             _pool.Retain(node.Page);
@@ -166,11 +169,6 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
         _published[sequenceId].AddRange(chain);
         return chain.Count * PageSize;
     }
-
-    /// <summary>Cached tokens the prefix cache could give a sequence starting with <paramref name="tokens"/> (a multiple
-    /// of <see cref="PageSize"/>, at most <paramref name="maxTokens"/>).</summary>
-    public int CachedPrefixLength(ReadOnlySpan<int> tokens, int maxTokens) =>
-        _prefix is null ? 0 : _prefix.Match(tokens, Math.Min(maxTokens, tokens.Length) / PageSize).Count * PageSize;
 
     /// <summary>Offers the full pages of <paramref name="sequenceId"/>, whose cells hold <paramref name="tokens"/> from
     /// position 0, to the prefix cache.</summary>
