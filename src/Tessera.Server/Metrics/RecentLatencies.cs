@@ -43,10 +43,6 @@ public sealed class RecentLatencies
                     recent.Add(_ring[i].Seconds);
             }
         }
-        if (recent.Count == 0)
-            return 0;
-        recent.Sort();
-        int rank = (int)Math.Ceiling(quantile * recent.Count);
-        return recent[Math.Clamp(rank - 1, 0, recent.Count - 1)];
+        return Alerts.DurationWindow.Percentile(recent, quantile) ?? 0;
     }
 }
