@@ -5,7 +5,7 @@ namespace Tessera.Cli.Bench;
 
 /// <summary>
 /// Measures prompt processing (one prompt of n tokens from an empty context) and generation (n single-token steps
-/// from an empty context), each after one untimed warm-up run. Tokens are drawn at random from the vocabulary with a
+/// from an empty context), each after untimed warm-up runs. Tokens are drawn at random from the vocabulary with a
 /// fixed seed: speed does not depend on which tokens they are.
 /// </summary>
 public sealed class BenchRunner(Session session, int vocabularySize)
@@ -13,22 +13,41 @@ public sealed class BenchRunner(Session session, int vocabularySize)
     /// <summary>Fixed seed so every run feeds the same tokens.</summary>
     private const int TokenSeed = 1234;
 
+    /// <summary>
+    /// Warm-up runs repeat until this much time has passed (at least one run): the runtime first runs methods as
+    /// quickly compiled code and recompiles the hot ones with full optimization after a few dozen calls and a short
+    /// delay, so a tiny model's millisecond-long runs would otherwise be timed before that (stories260K: 1,100 vs
+    /// 7,600 tokens/s generating). A large model's first run already takes longer than this.
+    /// </summary>
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Runs <paramref name="run"/> untimed until <see cref="WarmUp"/> has passed.</summary>
+    private static void WarmUpWith(Action run)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+            run();
+        while (clock.Elapsed < WarmUp);
+    }
+
     public BenchResult PromptProcessing(int tokens, int repetitions)
     {
         int[] prompt = RandomTokens(tokens);
         var times = new double[repetitions];
         var firstToken = TimeSpan.Zero;
-        for (int r = -1; r < repetitions; r++)
+        WarmUpWith(() =>
+        {
+            session.Clear();
+            session.Append(prompt);
+        });
+        for (int r = 0; r < repetitions; r++)
         {
             session.Clear();
             var clock = Stopwatch.StartNew();
             session.Append(prompt);
             _ = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(session.Logits);
-            if (r >= 0)
-            {
-                times[r] = clock.Elapsed.TotalSeconds;
-                firstToken += clock.Elapsed;
-            }
+            times[r] = clock.Elapsed.TotalSeconds;
+            firstToken += clock.Elapsed;
         }
         return new BenchResult($"pp{tokens}", tokens, 0, times, firstToken / repetitions);
     }
@@ -38,18 +57,23 @@ public sealed class BenchRunner(Session session, int vocabularySize)
         int[] generated = RandomTokens(tokens);
         var times = new double[repetitions];
         var firstToken = TimeSpan.Zero;
-        for (int r = -1; r < repetitions; r++)
+        WarmUpWith(() =>
+        {
+            session.Clear();
+            for (int i = 0; i < tokens; i++)
+                session.Append(generated[i]);
+        });
+        for (int r = 0; r < repetitions; r++)
         {
             session.Clear();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < tokens; i++)
             {
                 session.Append(generated[i]);
-                if (i == 0 && r >= 0)
+                if (i == 0)
                     firstToken += clock.Elapsed;
             }
-            if (r >= 0)
-                times[r] = clock.Elapsed.TotalSeconds;
+            times[r] = clock.Elapsed.TotalSeconds;
         }
         return new BenchResult($"tg{tokens}", 0, tokens, times, firstToken / repetitions);
     }

@@ -5,29 +5,33 @@ using Tessera.Kernels.Numerics;
 
 namespace Tessera.Kernels.Quants;
 
-/// <summary>How a float weight type (F32, F16, BF16) turns 8 or 1 of its elements into F32.</summary>
+/// <summary>How a float weight type (F32, F16, BF16) turns 8, 1 or a run of its elements into F32.</summary>
 internal unsafe interface IFloatRows
 {
     static abstract Vector256<float> Load8(byte* row, int index);
     static abstract float Load1(byte* row, int index);
+    static abstract void ToSingle(byte* row, float* destination, int count);
 }
 
 internal readonly unsafe struct F32Rows : IFloatRows
 {
     public static Vector256<float> Load8(byte* row, int index) => Avx.LoadVector256((float*)row + index);
     public static float Load1(byte* row, int index) => ((float*)row)[index];
+    public static void ToSingle(byte* row, float* destination, int count) => Buffer.MemoryCopy(row, destination, (long)count * sizeof(float), (long)count * sizeof(float));
 }
 
 internal readonly unsafe struct F16Rows : IFloatRows
 {
     public static Vector256<float> Load8(byte* row, int index) => HalfBits.ToSingle(Avx2.ConvertToVector256Int32((ushort*)row + index).AsUInt32());
     public static float Load1(byte* row, int index) => HalfBits.ToSingle(((ushort*)row)[index]);
+    public static void ToSingle(byte* row, float* destination, int count) => HalfBits.ToSingle((ushort*)row, destination, count);
 }
 
 internal readonly unsafe struct BF16Rows : IFloatRows
 {
     public static Vector256<float> Load8(byte* row, int index) => Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32((ushort*)row + index), 16).AsSingle();
     public static float Load1(byte* row, int index) => HalfBits.BFloat16ToSingle(((ushort*)row)[index]);
+    public static void ToSingle(byte* row, float* destination, int count) => HalfBits.BFloat16ToSingle((ushort*)row, destination, count);
 }
 
 /// <summary>

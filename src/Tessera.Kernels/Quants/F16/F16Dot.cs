@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Memory;
 using Tessera.Kernels.Numerics;
 
 namespace Tessera.Kernels.Quants.F16;
@@ -33,6 +34,7 @@ internal static unsafe class F16Dot
         int i = 0;
         for (; i + 16 <= k; i += 16)
         {
+            WeightPrefetch.Stream((byte*)(w + i), 32);
             acc0 = Fma.MultiplyAdd(Load8(w + i), Avx.LoadVector256(a + i), acc0);
             acc1 = Fma.MultiplyAdd(Load8(w + i + 8), Avx.LoadVector256(a + i + 8), acc1);
         }
@@ -54,6 +56,7 @@ internal static unsafe class F16Dot
         int i = 0;
         for (; i + 32 <= k; i += 32)
         {
+            WeightPrefetch.Stream((byte*)(w + i), 64);
             acc0 = Avx512F.FusedMultiplyAdd(Load16(w + i), Vector512.Load(a + i), acc0);
             acc1 = Avx512F.FusedMultiplyAdd(Load16(w + i + 16), Vector512.Load(a + i + 16), acc1);
         }

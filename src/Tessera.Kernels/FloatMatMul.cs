@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels;
+
+/// <summary>
+/// Matrix-matrix product for float weights (F32, F16, BF16) over enough tokens that packing pays (prompt processing):
+/// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T. The activations are packed once into token panels ([k][panel
+/// width], zero-padded), and each task converts its weight rows to F32 once, so F16/BF16 conversion costs one pass
+/// per matmul instead of one per few tokens. Then 8 rows meet a panel at a time in <see cref="FloatPanelKernel"/>;
+/// panels are visited in tiles small enough to stay in L2 while every row group of the task passes over them.
+/// </summary>
+internal static unsafe class FloatMatMul
+{
+    /// <summary>Fewest tokens this path takes: below it (a few decode steps in one batch) the weights are read about
+    /// once anyway and the 4x4 tile, which converts in registers, is as fast without the packing.</summary>
+    public const int MinTokens = 8;
+
+    /// <summary>Bytes of token panels one tile holds, so they stay in L2 while the task's row groups pass over them.</summary>
+    private const int TileBytes = 512 * 1024;
+
+    /// <summary>Most bytes of converted weight rows a task holds (also L2-sized).</summary>
+    private const int ConvertedRowBytes = 512 * 1024;
+
+    /// <summary>Tasks per thread, so a thread slowed by other load is balanced by the others.</summary>
+    private const int TasksPerThread = 4;
+
+    public static bool Applies(GgmlType weightType, int tokens) =>
+        tokens >= MinTokens && FloatPanelKernel.IsSupported && RowConverter(weightType) != null;
+
+    /// <param name="weights">[rows, k] in <paramref name="weightType"/></param>
+    /// <param name="x">[tokens, k]</param>
+    /// <param name="y">[tokens, rows]</param>
+    public static void Compute(GgmlType weightType, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
+    {
+        int width = FloatPanelKernel.Width;
+        int panels = (tokens + width - 1) / width;
+        long panelFloats = (long)k * width;
+        long rowsPerTask = RowsPerTask(rows, k, pool.ThreadCount);
+        // Per thread: the task's converted rows (or, for F32, its zero-padded last row group) and one result tile.
+        long threadFloats = Aligned(rowsPerTask * k) + FloatPanelKernel.Rows * width;
+        float* scratch = (float*)pool.Scratch.Get((nuint)((Aligned(panels * panelFloats) + pool.ThreadCount * threadFloats) * sizeof(float)));
+        var job = new Job
+        {
+            Weights = weights,
+            WeightRowBytes = GgmlTypeTraits.Of(weightType).BytesFor(k),
+            Convert = weightType == GgmlType.F32 ? null : RowConverter(weightType),
+            K = k,
+            Rows = rows,
+            Tokens = tokens,
+            X = x,
+            Y = y,
+            Width = width,
+            Panels = scratch,
+            PanelFloats = panelFloats,
+            PanelCount = panels,
+            PanelsPerTile = (int)Math.Max(1, TileBytes / (panelFloats * sizeof(float))),
+            RowsPerTask = rowsPerTask,
+            ThreadScratch = scratch + Aligned(panels * panelFloats),
+            ThreadFloats = threadFloats,
+        };
+        pool.Run(panels, &PackTask, &job);
+        pool.Run((int)((rows + rowsPerTask - 1) / rowsPerTask), &MultiplyTask, &job);
+    }
+
+    /// <summary>Converts a run of a float type's elements to F32; null for types this path does not take.</summary>
+    private static delegate*<byte*, float*, int, void> RowConverter(GgmlType weightType) => weightType switch
+    {
+        GgmlType.F32 => &F32Rows.ToSingle,
+        GgmlType.F16 => &F16Rows.ToSingle,
+        GgmlType.BF16 => &BF16Rows.ToSingle,
+        _ => null,
+    };
+
+    /// <summary>A multiple of the row group, enough tasks to balance the threads, converted rows within L2.</summary>
+    private static long RowsPerTask(long rows, int k, int threads)
+    {
+        const int group = FloatPanelKernel.Rows;
+        long balanced = (rows + (long)threads * TasksPerThread - 1) / ((long)threads * TasksPerThread);
+        long cached = ConvertedRowBytes / ((long)k * sizeof(float));
+        long perTask = Math.Min(balanced, cached);
+        return Math.Max(group, (perTask + group - 1) / group * group);
+    }
+
+    /// <summary>Rounds a float count up to whole cache lines.</summary>
+    private static long Aligned(long floats) => (floats + 15) & ~15L;
+
+    private struct Job
+    {
+        public byte* Weights;
+        public long WeightRowBytes;
+        public delegate*<byte*, float*, int, void> Convert;   // null: F32 rows are used in place
+        public int K;
+        public long Rows;
+        public int Tokens;
+        public float* X;
+        public float* Y;
+        public int Width;
+        public float* Panels;          // [panel][k][width]
+        public long PanelFloats;
+        public int PanelCount;
+        public int PanelsPerTile;
+        public long RowsPerTask;
+        public float* ThreadScratch;   // [thread][threadFloats]
+        public long ThreadFloats;
+    }
+
+    /// <summary>Token panel p: x's tokens p*width.. transposed to [k][width], tokens past the end as zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackTask(void* state, int p, int threadIndex)
+    {
+        ref Job job = ref *(Job*)state;
+        int width = job.Width, k = job.K;
+        float* panel = job.Panels + p * job.PanelFloats;
+        for (int t = 0; t < width; t++)
+        {
+            int token = p * width + t;
+            if (token < job.Tokens)
+            {
+                float* source = job.X + (long)token * k;
+                for (int i = 0; i < k; i++)
+                    panel[(long)i * width + t] = source[i];
+            }
+            else
+            {
+                for (int i = 0; i < k; i++)
+                    panel[(long)i * width + t] = 0;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyTask(void* state, int task, int threadIndex)
+    {
+        ref Job job = ref *(Job*)state;
+        const int group = FloatPanelKernel.Rows;
+        int k = job.K, width = job.Width;
+        long first = task * job.RowsPerTask;
+        int count = (int)Math.Min(job.RowsPerTask, job.Rows - first);
+        int groups = (count + group - 1) / group;
+        float* local = job.ThreadScratch + threadIndex * job.ThreadFloats;
+        float* results = local + Aligned(job.RowsPerTask * k);
+        byte* source = job.Weights + first * job.WeightRowBytes;
+        float* rows;
+        if (job.Convert != null)
+        {
+            // F16/BF16: every row of the task once to F32; the missing rows of a last partial group as zeros.
+            for (int r = 0; r < count; r++)
+                job.Convert(source + r * job.WeightRowBytes, local + (long)r * k, k);
+            new Span<float>(local + (long)count * k, (groups * group - count) * k).Clear();
+            rows = local;
+        }
+        else
+        {
+            rows = (float*)source;
+        }
+        int partial = count % group;
+        float* lastGroup = rows + (long)(groups - 1) * group * k;
+        if (job.Convert == null && partial != 0)
+        {
+            // F32 rows are read in place, except a last partial group, copied with zero rows after it.
+            var padded = new Span<float>(local, group * k);
+            new ReadOnlySpan<float>(lastGroup, partial * k).CopyTo(padded);
+            padded[(partial * k)..].Clear();
+            lastGroup = local;
+        }
+        for (int tile = 0; tile < job.PanelCount; tile += job.PanelsPerTile)
+        {
+            int tileEnd = Math.Min(job.PanelCount, tile + job.PanelsPerTile);
+            for (int g = 0; g < groups; g++)
+            {
+                float* w = g == groups - 1 ? lastGroup : rows + (long)g * group * k;
+                int validRows = Math.Min(group, count - g * group);
+                for (int p = tile; p < tileEnd; p++)
+                {
+                    FloatPanelKernel.Tile(w, k, job.Panels + p * job.PanelFloats, k, results);
+                    int firstToken = p * width;
+                    int validTokens = Math.Min(width, job.Tokens - firstToken);
+                    float* y = job.Y + (long)firstToken * job.Rows + first + g * group;
+                    for (int r = 0; r < validRows; r++)
+                    {
+                        for (int t = 0; t < validTokens; t++)
+                            y[t * job.Rows + r] = results[r * width + t];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Runtime.Intrinsics;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>
+/// The packed float matmul (<see cref="FloatMatMul"/>: token panels, 8-row tiles, weights converted to F32 once per
+/// task) and the half/bfloat16 conversions under it, against float64 references. CI runs these under the AVX-512 and
+/// the AVX2-only dispatch (panels of 32 and 16 tokens).
+/// </summary>
+public sealed unsafe class FloatMatMulTests
+{
+    public static TheoryData<GgmlType> FloatTypes => new() { GgmlType.F32, GgmlType.F16, GgmlType.BF16 };
+
+    [Theory]
+    [MemberData(nameof(FloatTypes))]
+    public void Panel_matmul_matches_float64_on_ragged_shapes(GgmlType type)
+    {
+        Assert.True(FloatPanelKernel.IsSupported == IsaSupport.Avx2);
+        if (!FloatPanelKernel.IsSupported)
+            return;   // no AVX2: MatMul keeps the per-row kernels, covered by MatrixKernelTests
+        var random = new TestRandom();
+        using var pool = new KernelThreadPool(2);
+        // Rows off the 8-row tile, tokens off the panel width (16 or 32) and below, at and above it; odd k.
+        foreach (var (rowCount, k, tokens) in new[] { (13, 67, 8), (203, 301, 33), (8, 1, 70), (65, 128, 17), (1, 9, 31), (40, 515, 64) })
+        {
+            Assert.True(FloatMatMul.Applies(type, tokens));
+            var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
+            var x = random.Floats(tokens * k);
+            var y = new float[tokens * rowCount];
+            fixed (byte* w = weights.Weights)
+                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+            for (int t = 0; t < tokens; t++)
+            {
+                for (int r = 0; r < rowCount; r++)
+                {
+                    var (expected, magnitude) = weights.Reference(r, x.AsSpan(t * k, k));
+                    double error = Tolerances.Relative(y[t * rowCount + r], expected, magnitude);
+                    Assert.True(error <= Tolerances.VsDequantized(GgmlType.F32),
+                        $"{type} rows={rowCount} k={k} tokens={tokens} token {t} row {r}: {y[t * rowCount + r]} vs {expected} ({random})");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FloatTypes))]
+    public void Panel_matmul_writes_only_its_outputs(GgmlType type)
+    {
+        if (!FloatPanelKernel.IsSupported)
+            return;
+        var random = new TestRandom();
+        using var pool = new KernelThreadPool(2);
+        const int rowCount = 11, k = 40, tokens = 19;
+        var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
+        var x = random.Floats(tokens * k);
+        // y is longer than tokens x rows: the padding rows and tokens of the last tiles must not reach past it.
+        var y = new float[tokens * rowCount + 64];
+        Array.Fill(y, float.NaN);
+        fixed (byte* w = weights.Weights)
+            MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+        Assert.All(y[..(tokens * rowCount)], value => Assert.False(float.IsNaN(value)));
+        Assert.All(y[(tokens * rowCount)..], value => Assert.True(float.IsNaN(value)));
+    }
+
+    [Fact]
+    public void Every_half_converts_exactly_on_every_vector_path()
+    {
+        var halves = new ushort[65536];
+        for (int i = 0; i < halves.Length; i++)
+            halves[i] = (ushort)i;
+        var expected = halves.Select(h => (float)BitConverter.UInt16BitsToHalf(h)).ToArray();
+        var bulk = new float[halves.Length];
+        fixed (ushort* source = halves)
+        fixed (float* destination = bulk)
+            HalfBits.ToSingle(source, destination, halves.Length - 5);   // a ragged tail goes through the scalar form
+        var wide = halves.Select(h => (uint)h).ToArray();
+        var v128 = new float[halves.Length];
+        var v256 = new float[halves.Length];
+        var v512 = new float[halves.Length];
+        for (int i = 0; i < halves.Length; i += 16)
+        {
+            HalfBits.ToSingle(Vector512.Create(wide.AsSpan(i, 16))).CopyTo(v512, i);
+            HalfBits.ToSingle(Vector256.Create(wide.AsSpan(i, 8))).CopyTo(v256, i);
+            HalfBits.ToSingle(Vector256.Create(wide.AsSpan(i + 8, 8))).CopyTo(v256, i + 8);
+            for (int j = 0; j < 16; j += 4)
+                HalfBits.ToSingle(Vector128.Create(wide.AsSpan(i + j, 4))).CopyTo(v128, i + j);
+        }
+        for (int i = 0; i < halves.Length; i++)
+        {
+            var paths = new[] { ("scalar", HalfBits.ToSingle(halves[i])), ("128", v128[i]), ("256", v256[i]), ("512", v512[i]), ("bulk", i < halves.Length - 5 ? bulk[i] : expected[i]) };
+            foreach (var (path, got) in paths)
+            {
+                // Bitwise, except that any NaN is a NaN (payloads are kept, but the framework may quiet them).
+                bool same = float.IsNaN(expected[i]) ? float.IsNaN(got) : BitConverter.SingleToUInt32Bits(got) == BitConverter.SingleToUInt32Bits(expected[i]);
+                Assert.True(same, $"half 0x{halves[i]:X4} on the {path} path: {got} vs {expected[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Bfloat16_runs_convert_to_their_floats()
+    {
+        var random = new TestRandom();
+        var values = Enumerable.Range(0, 1000).Select(_ => (ushort)random.Next(0, 65536)).ToArray();
+        var converted = new float[values.Length];
+        fixed (ushort* source = values)
+        fixed (float* destination = converted)
+            HalfBits.BFloat16ToSingle(source, destination, values.Length - 3);
+        for (int i = 0; i < values.Length - 3; i++)
+            Assert.Equal((uint)values[i] << 16, BitConverter.SingleToUInt32Bits(converted[i]));
+        Assert.All(converted[^3..], value => Assert.Equal(0f, value));
+    }
+}
