@@ -53,6 +53,39 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The F16 SIMD dots take a three-operation conversion for blocks without Inf/NaN: rows with an Inf, a
+    /// NaN, subnormals and the largest finite half, anywhere in a row (any block, any lane, the tails), must give what
+    /// the scalar reference gives.</summary>
+    [Fact]
+    public void F16_paths_keep_inf_nan_and_subnormals_in_every_block()
+    {
+        var random = new TestRandom();
+        var paths = KernelPaths.For(GgmlType.F16);
+        const int k = 200;
+        var x = Enumerable.Range(0, k).Select(_ => 0.5f + random.Next(0, 100) / 100f).ToArray();   // positive: Inf stays Inf
+        foreach (ushort special in new ushort[] { 0x7C00, 0xFC00, 0x7E01, 0x0001, 0x83FF, 0x7BFF, 0xFBFF })
+        {
+            for (int at = 0; at < k; at += 1 + random.Next(0, 13))
+            {
+                var halves = Enumerable.Range(0, k).Select(_ => BitConverter.HalfToUInt16Bits((Half)(random.Normal() * 0.1))).ToArray();
+                halves[at] = special;
+                fixed (ushort* w = halves)
+                fixed (float* a = x)
+                {
+                    float scalar = paths[0].Dot((byte*)w, (byte*)a, k);
+                    foreach (var path in paths.Skip(1).Where(p => p.IsSupported))
+                    {
+                        float got = path.Dot((byte*)w, (byte*)a, k);
+                        bool same = float.IsNaN(scalar) ? float.IsNaN(got)
+                            : float.IsInfinity(scalar) ? got == scalar
+                            : Math.Abs(got - scalar) <= 1e-4 * (1 + Math.Abs(scalar));
+                        Assert.True(same, $"F16 {path.Isa}: half 0x{special:X4} at {at}: {got} vs scalar {scalar} ({random})");
+                    }
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Types))]
     public void Scalar_reference_equals_float64_dot_of_dequantized_rows(GgmlType type)

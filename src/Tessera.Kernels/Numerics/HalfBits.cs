@@ -93,6 +93,30 @@ internal static class HalfBits
         return Vector512.ConditionalSelect(special.AsSingle(), (bits | Vector512.Create(FloatExponentMask)).AsSingle(), scaled);
     }
 
+    // The fast forms for halves known to be finite, the common case the dot products check a block at a time: the
+    // halves sign-extended to 32 bits and shifted left by 13 hold the sign in bit 31 and the magnitude in float
+    // position, so one mask and the rebias multiply finish the job (three operations after the widening load).
+
+    /// <summary>Sixteen finite halves, sign-extended to 32-bit lanes, to sixteen floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FiniteToSingle(Vector512<int> signExtended) =>
+        ((signExtended << 13).AsUInt32() & Vector512.Create(SignAndMagnitudeMask)).AsSingle() * Vector512.Create(ExponentRebias);
+
+    /// <summary>Eight finite halves, sign-extended to 32-bit lanes, to eight floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FiniteToSingle(Vector256<int> signExtended) =>
+        ((signExtended << 13).AsUInt32() & Vector256.Create(SignAndMagnitudeMask)).AsSingle() * Vector256.Create(ExponentRebias);
+
+    /// <summary>Whether any of the halves is Inf or NaN (exponent 31), which the finite forms would get wrong.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyInfOrNaN(Vector512<ushort> halves) =>
+        Vector512.EqualsAny(halves & Vector512.Create((ushort)HalfExponentMask), Vector512.Create((ushort)HalfExponentMask));
+
+    /// <inheritdoc cref="AnyInfOrNaN(Vector512{ushort})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyInfOrNaN(Vector256<ushort> halves) =>
+        Vector256.EqualsAny(halves & Vector256.Create((ushort)HalfExponentMask), Vector256.Create((ushort)HalfExponentMask));
+
     /// <summary>Converts <paramref name="count"/> halves to floats, sixteen or eight at a time where the CPU allows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void ToSingle(ushort* source, float* destination, int count)

@@ -8,7 +8,9 @@ namespace Tessera.Kernels.Quants.F16;
 
 /// <summary>
 /// F16 weight row · F32 activations. The halves are widened to 32-bit lanes and converted with integer arithmetic
-/// (<see cref="HalfBits"/>), then multiplied in float with FMA; four accumulators hide the FMA latency.
+/// (<see cref="HalfBits"/>), then multiplied in float with FMA. The SIMD paths check each block of 16 or 32 halves
+/// for Inf/NaN with one compare and take the three-operation finite conversion when there is none (decode is bound
+/// by this arithmetic as much as by memory: .NET exposes no F16C).
 /// </summary>
 internal static unsafe class F16Dot
 {
@@ -35,8 +37,14 @@ internal static unsafe class F16Dot
         for (; i + 16 <= k; i += 16)
         {
             WeightPrefetch.Stream((byte*)(w + i), 32);
-            acc0 = Fma.MultiplyAdd(Load8(w + i), Avx.LoadVector256(a + i), acc0);
-            acc1 = Fma.MultiplyAdd(Load8(w + i + 8), Avx.LoadVector256(a + i + 8), acc1);
+            if (HalfBits.AnyInfOrNaN(Vector256.Load(w + i)))
+            {
+                acc0 = Fma.MultiplyAdd(Load8(w + i), Avx.LoadVector256(a + i), acc0);
+                acc1 = Fma.MultiplyAdd(Load8(w + i + 8), Avx.LoadVector256(a + i + 8), acc1);
+                continue;
+            }
+            acc0 = Fma.MultiplyAdd(LoadFinite8(w + i), Avx.LoadVector256(a + i), acc0);
+            acc1 = Fma.MultiplyAdd(LoadFinite8(w + i + 8), Avx.LoadVector256(a + i + 8), acc1);
         }
         for (; i + 8 <= k; i += 8)
             acc0 = Fma.MultiplyAdd(Load8(w + i), Avx.LoadVector256(a + i), acc0);
@@ -57,8 +65,14 @@ internal static unsafe class F16Dot
         for (; i + 32 <= k; i += 32)
         {
             WeightPrefetch.Stream((byte*)(w + i), 64);
-            acc0 = Avx512F.FusedMultiplyAdd(Load16(w + i), Vector512.Load(a + i), acc0);
-            acc1 = Avx512F.FusedMultiplyAdd(Load16(w + i + 16), Vector512.Load(a + i + 16), acc1);
+            if (HalfBits.AnyInfOrNaN(Vector512.Load(w + i)))
+            {
+                acc0 = Avx512F.FusedMultiplyAdd(Load16(w + i), Vector512.Load(a + i), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Load16(w + i + 16), Vector512.Load(a + i + 16), acc1);
+                continue;
+            }
+            acc0 = Avx512F.FusedMultiplyAdd(LoadFinite16(w + i), Vector512.Load(a + i), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(LoadFinite16(w + i + 16), Vector512.Load(a + i + 16), acc1);
         }
         for (; i + 16 <= k; i += 16)
             acc0 = Avx512F.FusedMultiplyAdd(Load16(w + i), Vector512.Load(a + i), acc0);
@@ -90,6 +104,12 @@ internal static unsafe class F16Dot
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Load8(ushort* halves) => HalfBits.ToSingle(Avx2.ConvertToVector256Int32(halves).AsUInt32());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LoadFinite8(ushort* halves) => HalfBits.FiniteToSingle(Avx2.ConvertToVector256Int32((short*)halves));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> LoadFinite16(ushort* halves) => HalfBits.FiniteToSingle(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)halves)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Load16(ushort* halves) => HalfBits.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(halves)));
