@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Side-by-side speed against llama.cpp on the same files and threads, alternating engines model by model:
+#   bench/compare-llama-bench.sh LLAMA_BIN MODEL...
+# LLAMA_BIN is the folder with llama-bench (see DEVELOPERS.md for building the team's copy). For each model it runs
+# llama-bench, then `tessera bench`, then (on a CPU with AVX-512) `tessera bench` again with AVX-512 turned off in the
+# runtime, so the AVX2-only dispatch is measured on the same machine. Prints one markdown row per model with the
+# tokens/s of each and the tessera / llama.cpp ratios.
+# Environment: THREADS (2), PP (512), TG (128), REPS (2). A model named stories260K* uses PP=128, TG=64.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+llama=${1:?usage: bench/compare-llama-bench.sh LLAMA_BIN MODEL...}
+shift
+threads=${THREADS:-2}
+reps=${REPS:-2}
+dotnet build src/Tessera.Cli -c Release >/dev/null
+tessera=src/Tessera.Cli/bin/Release/net10.0/tessera
+
+# "pp / tg" tokens/s from llama-bench's markdown table.
+llama_rates() {
+  "$llama/llama-bench" -m "$1" -p "$2" -n "$3" -r "$reps" -t "$threads" 2>/dev/null |
+    awk -F'|' '/ (pp|tg)[0-9]+ /{ split($(NF-1), v, " "); printf "%s ", v[1] }'
+}
+
+# "pp / tg" tokens/s from tessera bench --json (extra environment first, e.g. DOTNET_EnableAVX512=0).
+tessera_rates() {
+  local model=$1 pp=$2 tg=$3
+  shift 3
+  env "$@" "$tessera" bench "$model" -p "$pp" -n "$tg" -r "$reps" -t "$threads" --json 2>/dev/null |
+    awk -F': ' '/"tokens_per_second"/{ gsub(",", "", $2); printf "%.2f ", $2 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+avx512=0
+grep -qw avx512f /proc/cpuinfo 2>/dev/null && avx512=1
+echo "| model | llama.cpp pp / tg | tessera pp / tg | ratio pp / tg |$([ $avx512 = 1 ] && echo ' tessera AVX2-only pp / tg | ratio pp / tg |')"
+echo "|---|---|---|---|$([ $avx512 = 1 ] && echo '---|---|')"
+for model in "$@"; do
+  pp=${PP:-512}; tg=${TG:-128}
+  case "$(basename "$model")" in stories260K*) pp=128; tg=64 ;; esac
+  read -r lp lt <<<"$(llama_rates "$model" "$pp" "$tg")"
+  read -r tp tt <<<"$(tessera_rates "$model" "$pp" "$tg" TESSERA_BENCH=1)"
+  row="| $(basename "$model") pp$pp/tg$tg | $lp / $lt | $tp / $tt | $(ratio "$tp" "$lp") / $(ratio "$tt" "$lt") |"
+  if [ $avx512 = 1 ]; then
+    read -r ap at <<<"$(tessera_rates "$model" "$pp" "$tg" DOTNET_EnableAVX512=0 DOTNET_EnableAVXVNNI=0)"
+    row="$row $ap / $at | $(ratio "$ap" "$lp") / $(ratio "$at" "$lt") |"
+  fi
+  echo "$row"
+done
