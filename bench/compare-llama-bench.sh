@@ -3,7 +3,8 @@
 #   bench/compare-llama-bench.sh LLAMA_BIN MODEL...
 # LLAMA_BIN is the folder with llama-bench (see DEVELOPERS.md for building the team's copy). For each model it runs
 # llama-bench, then `tessera bench`, then (on a CPU with AVX-512) `tessera bench` again with AVX-512 turned off in the
-# runtime, so the AVX2-only dispatch is measured on the same machine. Prints one markdown row per model with the
+# runtime, so the AVX2-only dispatch is measured on the same machine. Tessera runs with --device cpu: this compares
+# CPU kernels (llama.cpp built for the CPU). Prints one markdown row per model with the
 # tokens/s of each and the tessera / llama.cpp ratios.
 # Environment: THREADS (2), PP (512), TG (128), REPS (2). A model named stories260K* uses PP=128, TG=64.
 set -euo pipefail
@@ -25,7 +26,7 @@ llama_rates() {
 tessera_rates() {
   local model=$1 pp=$2 tg=$3
   shift 3
-  env "$@" "$tessera" bench "$model" -p "$pp" -n "$tg" -r "$reps" -t "$threads" --json 2>/dev/null |
+  env "$@" "$tessera" bench "$model" -p "$pp" -n "$tg" -r "$reps" -t "$threads" --device cpu --json 2>/dev/null |
     awk -F': ' '/"tokens_per_second"/{ gsub(",", "", $2); printf "%.2f ", $2 }'
 }
 

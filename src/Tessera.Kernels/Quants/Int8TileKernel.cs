@@ -14,6 +14,7 @@ namespace Tessera.Kernels.Quants;
 /// column: about six instructions per 32 multiply-adds instead of ten for a single dot product.
 /// Needs AVX2. With AVX-512 the JIT has 32 vector registers for the 16 accumulators; vpsignb has no EVEX form,
 /// though, so some operands are copied to the low 16 registers (which is why Q4_0 has a 512-bit tile of its own).
+/// With 16 registers the tile runs as two passes of two rows.
 /// </summary>
 internal static unsafe class Int8TileKernel<TBlocks> where TBlocks : IInt8Blocks
 {
@@ -23,6 +24,60 @@ internal static unsafe class Int8TileKernel<TBlocks> where TBlocks : IInt8Blocks
     /// <summary>y[t * yStride + r] = row r · token t for r, t in 0..3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(byte* weights, nint weightStride, byte* activations, nint activationStride, int k, float* y, nint yStride)
+    {
+        if (Avx512F.IsSupported)
+        {
+            FourRows(weights, weightStride, activations, activationStride, k, y, yStride);
+        }
+        else
+        {
+            // 16 ymm registers only (an AVX2 CPU, or AVX-512 turned off): the 4x4 tile's 16 accumulators plus the
+            // decoded rows would spill on every block, so the tile runs as two passes of 2 rows x 4 tokens.
+            TwoRows(weights, weightStride, activations, activationStride, k, y, yStride);
+            TwoRows(weights + 2 * weightStride, weightStride, activations, activationStride, k, y + 2, yStride);
+        }
+    }
+
+    /// <summary>2 rows x 4 tokens: 8 accumulators, the two rows' |w| and signs, their scales and one activation block
+    /// fit the 16 ymm registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TwoRows(byte* weights, nint weightStride, byte* activations, nint activationStride, int k, float* y, nint yStride)
+    {
+        float* halfTable = HalfBits.Table;
+        byte* w0 = weights, w1 = w0 + weightStride;
+        byte* a0 = activations, a1 = a0 + activationStride, a2 = a1 + activationStride, a3 = a2 + activationStride;
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        int blocks = k / Q8_0Activations.BlockSize;
+        var ones = Vector256.Create((short)1);
+        for (int b = 0; b < blocks; b++)
+        {
+            nint wo = b * TBlocks.BlockBytes, ao = b * Q8_0Activations.BlockBytes;
+            var q0 = TBlocks.Decode(w0 + wo);
+            var q1 = TBlocks.Decode(w1 + wo);
+            var m0 = Avx2.Sign(q0, q0).AsByte();
+            var m1 = Avx2.Sign(q1, q1).AsByte();
+            var d0 = Vector256.Create(halfTable[*(ushort*)(w0 + wo)]);
+            var d1 = Vector256.Create(halfTable[*(ushort*)(w1 + wo)]);
+            var x = Vector256.Load((sbyte*)(a0 + ao + 2));
+            var dx = Vector256.Create(halfTable[*(ushort*)(a0 + ao)]);
+            c00 = Step(c00, m0, q0, x, dx, d0, ones); c10 = Step(c10, m1, q1, x, dx, d1, ones);
+            x = Vector256.Load((sbyte*)(a1 + ao + 2));
+            dx = Vector256.Create(halfTable[*(ushort*)(a1 + ao)]);
+            c01 = Step(c01, m0, q0, x, dx, d0, ones); c11 = Step(c11, m1, q1, x, dx, d1, ones);
+            x = Vector256.Load((sbyte*)(a2 + ao + 2));
+            dx = Vector256.Create(halfTable[*(ushort*)(a2 + ao)]);
+            c02 = Step(c02, m0, q0, x, dx, d0, ones); c12 = Step(c12, m1, q1, x, dx, d1, ones);
+            x = Vector256.Load((sbyte*)(a3 + ao + 2));
+            dx = Vector256.Create(halfTable[*(ushort*)(a3 + ao)]);
+            c03 = Step(c03, m0, q0, x, dx, d0, ones); c13 = Step(c13, m1, q1, x, dx, d1, ones);
+        }
+        TileResults.Store(y, yStride, 0, c00, c01, c02, c03);
+        TileResults.Store(y, yStride, 1, c10, c11, c12, c13);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourRows(byte* weights, nint weightStride, byte* activations, nint activationStride, int k, float* y, nint yStride)
     {
         float* halfTable = HalfBits.Table;
         byte* w0 = weights, w1 = w0 + weightStride, w2 = w1 + weightStride, w3 = w2 + weightStride;

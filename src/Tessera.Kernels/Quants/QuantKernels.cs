@@ -187,7 +187,7 @@ internal static unsafe class QuantKernels
     {
         return weightType switch
         {
-            GgmlType.F32 => Float(GgmlType.F32, 4, F32Dot.Paths) with { Tile = FloatTileFor<F32Rows>() },
+            GgmlType.F32 => Float(GgmlType.F32, 4, F32Dot.Paths) with { Tile = FloatTileFor<F32Rows>(), StreamsWeights = IsaSupport.Avx2 },
             GgmlType.F16 => Float(GgmlType.F16, 2, F16Dot.Paths) with { Tile = FloatTileFor<F16Rows>(), StreamsWeights = IsaSupport.Avx2 },
             GgmlType.BF16 => Float(GgmlType.BF16, 2, BF16Dot.Paths) with { Tile = FloatTileFor<BF16Rows>(), StreamsWeights = IsaSupport.Avx2 },
             GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, Q4_0Dot.Paths) with
