@@ -61,7 +61,9 @@ public sealed class EmbeddingEndpointTests(EmbeddingServerFixture fixture) : ICl
         {
             var single = await Embed(new { model, input = Texts[i], encoding_format = "float" });
             var fromBatch = Floats(batch, i);
-            Assert.True(fromBatch.Zip(Floats(single, 0), (a, b) => Math.Abs(a - b)).Max() < 1e-5, $"input {i}: batch differs from single");
+            // A batch multiplies more tokens per call than one short input, so float weights may take another kernel
+            // summing in another order (see EmbedderTests.BatchTolerance in the runtime tests).
+            Assert.True(fromBatch.Zip(Floats(single, 0), (a, b) => Math.Abs(a - b)).Max() < 2e-4, $"input {i}: batch differs from single");
             var bytes = Convert.FromBase64String(encoded.GetProperty("data")[i].GetProperty("embedding").GetString()!);
             var decoded = Enumerable.Range(0, bytes.Length / 4).Select(k => BitConverter.ToSingle(bytes, k * 4)).ToArray();
             Assert.Equal(fromBatch, decoded);   // the float JSON round-trips exactly

@@ -21,7 +21,11 @@ public sealed class EmbedderTests
         "Once upon a time there was a little girl who liked to play outside in the sun.",
     ];
 
-    private const double BatchTolerance = 1e-5;
+    /// <summary>A batch's forward pass multiplies more tokens at once than a short input alone, which for float
+    /// weights means another kernel (the packed panel matmul from 8 tokens on, the 4x4 tile below) summing in another
+    /// order: through stories260K's five layers that moves unit-length embeddings by up to ~5e-5 per element. Inputs
+    /// mixed up or pooled over the wrong positions move them by 1e-2 or more.</summary>
+    private const double BatchTolerance = 2e-4;
 
     [Fact]
     public void Bert_embeddings_have_the_model_width_unit_length_and_token_counts()
