@@ -40,7 +40,7 @@ for model in "$@"; do
   pp=${PP:-512}; tg=${TG:-128}
   case "$(basename "$model")" in stories260K*) pp=128; tg=64 ;; esac
   read -r lp lt <<<"$(llama_rates "$model" "$pp" "$tg")"
-  read -r tp tt <<<"$(tessera_rates "$model" "$pp" "$tg" TESSERA_BENCH=1)"
+  read -r tp tt <<<"$(tessera_rates "$model" "$pp" "$tg")"
   row="| $(basename "$model") pp$pp/tg$tg | $lp / $lt | $tp / $tt | $(ratio "$tp" "$lp") / $(ratio "$tt" "$lt") |"
   if [ $avx512 = 1 ]; then
     read -r ap at <<<"$(tessera_rates "$model" "$pp" "$tg" DOTNET_EnableAVX512=0 DOTNET_EnableAVXVNNI=0)"

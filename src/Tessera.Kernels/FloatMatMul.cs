@@ -30,13 +30,16 @@ internal static unsafe class FloatMatMul
     /// <summary>Tasks per thread, so a thread slowed by other load is balanced by the others.</summary>
     private const int TasksPerThread = 4;
 
-    public static bool Applies(GgmlType weightType, int tokens) =>
-        tokens >= MinTokens && FloatPanelKernel.IsSupported && RowConverter(weightType) != null;
+    /// <summary>Whether a product of <paramref name="tokens"/> tokens with weights of <paramref name="kernel"/>'s type
+    /// takes this path: a float type, enough tokens, AVX2.</summary>
+    public static bool Applies(in QuantKernel kernel, int tokens) =>
+        tokens >= MinTokens && FloatPanelKernel.IsSupported && kernel.RowsToSingle != null;
 
-    /// <param name="weights">[rows, k] in <paramref name="weightType"/></param>
+    /// <param name="kernel">the weight type's kernel (<see cref="Applies"/>)</param>
+    /// <param name="weights">[rows, k] in the kernel's weight type</param>
     /// <param name="x">[tokens, k]</param>
     /// <param name="y">[tokens, rows]</param>
-    public static void Compute(GgmlType weightType, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
+    public static void Compute(in QuantKernel kernel, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
     {
         int width = FloatPanelKernel.Width;
         int panels = (tokens + width - 1) / width;
@@ -48,8 +51,8 @@ internal static unsafe class FloatMatMul
         var job = new Job
         {
             Weights = weights,
-            WeightRowBytes = GgmlTypeTraits.Of(weightType).BytesFor(k),
-            Convert = weightType == GgmlType.F32 ? null : RowConverter(weightType),
+            WeightRowBytes = kernel.WeightRowBytes(k),
+            Convert = kernel.WeightType == GgmlType.F32 ? null : kernel.RowsToSingle,
             K = k,
             Rows = rows,
             Tokens = tokens,
@@ -67,15 +70,6 @@ internal static unsafe class FloatMatMul
         pool.Run(panels, &PackTask, &job);
         pool.Run((int)((rows + rowsPerTask - 1) / rowsPerTask), &MultiplyTask, &job);
     }
-
-    /// <summary>Converts a run of a float type's elements to F32; null for types this path does not take.</summary>
-    private static delegate*<byte*, float*, int, void> RowConverter(GgmlType weightType) => weightType switch
-    {
-        GgmlType.F32 => &F32Rows.ToSingle,
-        GgmlType.F16 => &F16Rows.ToSingle,
-        GgmlType.BF16 => &BF16Rows.ToSingle,
-        _ => null,
-    };
 
     /// <summary>A multiple of the row group, enough tasks to balance the threads, converted rows within L2.</summary>
     private static long RowsPerTask(long rows, int k, int threads)

@@ -39,9 +39,9 @@ public static unsafe class MatMul
         fixed (float* xPointer = x)
         fixed (float* yPointer = y)
         {
-            if (FloatMatMul.Applies(weightType, tokens))
+            if (FloatMatMul.Applies(kernel, tokens))
             {
-                FloatMatMul.Compute(weightType, weights, rows, k, xPointer, tokens, yPointer, pool);
+                FloatMatMul.Compute(kernel, weights, rows, k, xPointer, tokens, yPointer, pool);
                 return;
             }
             var job = new Job

@@ -27,7 +27,7 @@ public sealed unsafe class FloatMatMulTests
         // Rows off the 8-row tile, tokens off the panel width (16 or 32) and below, at and above it; odd k.
         foreach (var (rowCount, k, tokens) in new[] { (13, 67, 8), (203, 301, 33), (8, 1, 70), (65, 128, 17), (1, 9, 31), (40, 515, 64) })
         {
-            Assert.True(FloatMatMul.Applies(type, tokens));
+            Assert.True(FloatMatMul.Applies(QuantKernels.Get(type), tokens));
             var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
             var x = random.Floats(tokens * k);
             var y = new float[tokens * rowCount];

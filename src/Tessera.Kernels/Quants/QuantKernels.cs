@@ -55,6 +55,10 @@ internal readonly unsafe struct QuantKernel
     /// must not add a row-at-a-time burst of its own.</summary>
     public bool StreamsWeights { get; init; }
 
+    /// <summary>For the float types (F32, F16, BF16): <c>ToSingle(row, destination, count)</c> converts a run of
+    /// weights to F32 (<see cref="FloatMatMul"/> converts each task's rows once); null for the quantized types.</summary>
+    public delegate*<byte*, float*, int, void> RowsToSingle { get; init; }
+
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
 
@@ -187,9 +191,9 @@ internal static unsafe class QuantKernels
     {
         return weightType switch
         {
-            GgmlType.F32 => Float(GgmlType.F32, 4, F32Dot.Paths) with { Tile = FloatTileFor<F32Rows>(), StreamsWeights = IsaSupport.Avx2 },
-            GgmlType.F16 => Float(GgmlType.F16, 2, F16Dot.Paths) with { Tile = FloatTileFor<F16Rows>(), StreamsWeights = IsaSupport.Avx2 },
-            GgmlType.BF16 => Float(GgmlType.BF16, 2, BF16Dot.Paths) with { Tile = FloatTileFor<BF16Rows>(), StreamsWeights = IsaSupport.Avx2 },
+            GgmlType.F32 => Float<F32Rows>(GgmlType.F32, 4, F32Dot.Paths),
+            GgmlType.F16 => Float<F16Rows>(GgmlType.F16, 2, F16Dot.Paths),
+            GgmlType.BF16 => Float<BF16Rows>(GgmlType.BF16, 2, BF16Dot.Paths),
             GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, Q4_0Dot.Paths) with
             {
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
@@ -214,10 +218,8 @@ internal static unsafe class QuantKernels
     private static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor<TBlocks>() where TBlocks : IInt8Blocks =>
         IsaSupport.Avx2 ? &Int8TileKernel<TBlocks>.Compute : null;
 
-    private static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> FloatTileFor<TRows>() where TRows : IFloatRows =>
-        IsaSupport.Avx2 ? &FloatTileKernel<TRows>.Compute : null;
-
-    private static QuantKernel Float(GgmlType type, int elementBytes, DotPath[] paths) => new()
+    /// <summary>A float weight type: F32 activations, the 4x4 FMA tile on AVX2, and its SIMD dots stream their weights.</summary>
+    private static QuantKernel Float<TRows>(GgmlType type, int elementBytes, DotPath[] paths) where TRows : IFloatRows => new()
     {
         WeightType = type,
         ActivationType = GgmlType.F32,
@@ -225,6 +227,9 @@ internal static unsafe class QuantKernels
         WeightBlockBytes = elementBytes,
         ActivationBlockBytes = sizeof(float),
         Dot = Best(paths),
+        Tile = IsaSupport.Avx2 ? &FloatTileKernel<TRows>.Compute : null,
+        StreamsWeights = IsaSupport.Avx2,
+        RowsToSingle = &TRows.ToSingle,
     };
 
     /// <summary>A weight type whose dot product runs on integer quants of <paramref name="activationType"/>.</summary>
