@@ -12,7 +12,8 @@ namespace Tessera.Kernels;
 /// are visited in tiles small enough for L2; four weight rows meet four tokens at a time in the type's tile kernel
 /// (each decoded weight block and each loaded activation block used four times from registers), or, for types
 /// without one, each row meets four tokens through its Dot4 kernel where it has one (Q4_K), else one token at a time.
-/// Float weights over many tokens take <see cref="FloatMatMul"/> instead.
+/// Float weights over many tokens take <see cref="FloatMatMul"/> instead, and the 4-bit types on AVX2
+/// <see cref="Int8PanelMatMul"/>.
 /// </summary>
 public static unsafe class MatMul
 {
@@ -42,6 +43,11 @@ public static unsafe class MatMul
             if (FloatMatMul.Applies(kernel, tokens))
             {
                 FloatMatMul.Compute(kernel, weights, rows, k, xPointer, tokens, yPointer, pool);
+                return;
+            }
+            if (QuantKernels.TryGet(weightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens))
+            {
+                Int8PanelMatMul.Compute(plain, weights, rows, k, xPointer, tokens, yPointer, pool);
                 return;
             }
             var job = new Job

@@ -19,6 +19,18 @@ internal sealed class QuantizedRows
         Quantization.Dequantize(weightType, Weights, DequantizedWeights);
     }
 
+    /// <summary>Rows given as bytes in the weight type (<paramref name="weights"/> holds whole rows of k values).</summary>
+    public QuantizedRows(GgmlType weightType, GgmlType activationType, int k, byte[] weights)
+    {
+        K = k;
+        WeightType = weightType;
+        ActivationType = activationType;
+        WeightRowBytes = (int)GgmlTypeTraits.Of(weightType).BytesFor(k);
+        Weights = weights;
+        DequantizedWeights = new float[k * (weights.Length / WeightRowBytes)];
+        Quantization.Dequantize(weightType, Weights, DequantizedWeights);
+    }
+
     public int K { get; }
 
     public GgmlType WeightType { get; }

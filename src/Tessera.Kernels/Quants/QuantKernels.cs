@@ -14,6 +14,7 @@ using Tessera.Kernels.Quants.Q6_K;
 using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Kernels.Quants.Q8_1;
 using Tessera.Kernels.Quants.Q8_K;
+using Tessera.Kernels.Quants.Panel;
 using Tessera.Tensors;
 
 namespace Tessera.Kernels.Quants;
@@ -58,6 +59,17 @@ internal readonly unsafe struct QuantKernel
     /// <summary>For the float types (F32, F16, BF16): <c>ToSingle(row, destination, count)</c> converts a run of
     /// weights to F32 (<see cref="FloatMatMul"/> converts each task's rows once); null for the quantized types.</summary>
     public delegate*<byte*, float*, int, void> RowsToSingle { get; init; }
+
+    /// <summary>For the 4-bit types on AVX2: repacks up to 8 weight rows for <see cref="Int8PanelMatMul"/>
+    /// (<c>Repack(rows, stride, validRows, k, destination)</c>, see <see cref="Panel.PanelRecords"/>); null elsewhere.</summary>
+    public delegate*<byte*, nint, int, int, byte*, void> PanelRepack { get; init; }
+
+    /// <summary>8 repacked rows x 8 tokens (<see cref="Panel.Int8PanelKernel"/>); set with <see cref="PanelRepack"/>.</summary>
+    public delegate*<byte*, int, byte*, nint, float*, nint, void> PanelTile { get; init; }
+
+    /// <summary>Fewest tokens for which <see cref="Int8PanelMatMul"/> beats the type's other matmul kernels (repacking
+    /// the rows costs about as much as a few tokens' products).</summary>
+    public int PanelMinTokens { get; init; }
 
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
@@ -194,10 +206,11 @@ internal static unsafe class QuantKernels
             GgmlType.F32 => Float<F32Rows>(GgmlType.F32, 4, F32Dot.Paths),
             GgmlType.F16 => Float<F16Rows>(GgmlType.F16, 2, F16Dot.Paths),
             GgmlType.BF16 => Float<BF16Rows>(GgmlType.BF16, 2, BF16Dot.Paths),
-            GgmlType.Q4_0 => Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, Q4_0Dot.Paths) with
+            GgmlType.Q4_0 => (Integer(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot.BlockBytes, Q4_0Dot.Paths) with
             {
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
-            },
+                StreamsWeights = IsaSupport.Avx2,
+            }).WithPanel<Q4_0PanelBlocks>(Q4_0PackedDot.IsSupported ? 32 : 16),
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths),
             GgmlType.Q5_0 => Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() },
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths),
@@ -205,9 +218,9 @@ internal static unsafe class QuantKernels
             GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>() },
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths),
-            GgmlType.Q4_K => Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null },
+            GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q4_KPanelBlocks>(16),
             GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths),
-            GgmlType.Q6_K => Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 },
+            GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(16),
             _ => default,
         };
     }
@@ -217,6 +230,16 @@ internal static unsafe class QuantKernels
 
     private static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor<TBlocks>() where TBlocks : IInt8Blocks =>
         IsaSupport.Avx2 ? &Int8TileKernel<TBlocks>.Compute : null;
+
+    /// <summary>The int8 panel matmul's repacking and tile for <typeparamref name="TBlocks"/>, on AVX2, from
+    /// <paramref name="minTokens"/> tokens: measured on TinyLlama-shape prompts, 16 against the 4x4 tiles and Dot4
+    /// kernels, 32 against Q4_0's VBMI kernels, which are fast enough at 16 to break even.</summary>
+    private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
+    {
+        PanelRepack = &PanelRecords.Repack<TBlocks>,
+        PanelTile = &Int8PanelKernel.Tile<TBlocks>,
+        PanelMinTokens = minTokens,
+    };
 
     /// <summary>A float weight type: F32 activations, the 4x4 FMA tile on AVX2, and its SIMD dots stream their weights.</summary>
     private static QuantKernel Float<TRows>(GgmlType type, int elementBytes, DotPath[] paths) where TRows : IFloatRows => new()

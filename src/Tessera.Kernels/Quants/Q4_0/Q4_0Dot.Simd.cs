@@ -22,6 +22,7 @@ internal static unsafe partial class Q4_0Dot
         int b = 0;
         for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * ActivationBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, 2 * BlockBytes);
             var p0 = OffsetLevelsDot(weights, activations, eights, ones);
             var p1 = OffsetLevelsDot(weights + BlockBytes, activations + ActivationBytes, eights, ones);
             float s0 = halfTable[*(ushort*)weights] * halfTable[*(ushort*)activations];

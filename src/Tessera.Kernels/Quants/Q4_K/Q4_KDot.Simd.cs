@@ -17,6 +17,7 @@ internal static unsafe partial class Q4_KDot
         var mask = Vector256.Create((byte)0x0F);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             sbyte* a = Q8_KBlock.Quants(activations);

@@ -15,9 +15,9 @@ internal static unsafe partial class Q6_KDot
 {
     public const int BlockSize = 256;
     public const int BlockBytes = 210;
-    private const int HighBitsOffset = 128;
-    private const int ScalesOffset = 192;
-    private const int ScaleOffset = 208;
+    internal const int HighBitsOffset = 128;
+    internal const int ScalesOffset = 192;
+    internal const int ScaleOffset = 208;
     private const int LevelOffset = 32;
 
     /// <summary>The 6-bit level of value e (0..255) of a block.</summary>

@@ -1,0 +1,32 @@
+using System.Runtime.Intrinsics;
+
+namespace Tessera.Kernels.Quants.Panel;
+
+/// <summary>
+/// A weight block type the int8 panel matmul (<see cref="Int8PanelMatMul"/>) can take: each 32-value sub-block
+/// decodes to 32 signed levels with |level| &lt;= <see cref="MaxLevel"/>, a float scale per sub-block (or one per
+/// 16-value half, <see cref="HalfScales"/>) and, for types with a minimum, a float offset added to every value:
+/// value = scale * level + offset. The level bound decides how many vpmaddubsw results
+/// <see cref="Int8PanelKernel"/> may add in int16 before widening. The JIT specialises the repacking per struct.
+/// </summary>
+internal unsafe interface IPanelBlocks
+{
+    /// <summary>Bytes of one block in the file layout.</summary>
+    static abstract int BlockBytes { get; }
+
+    /// <summary>32-value sub-blocks per block (1 for the 32-blocks, 8 for the K-quants).</summary>
+    static abstract int SubBlocks { get; }
+
+    /// <summary>Largest |level|: 8 (4-bit levels) or 32 (6-bit levels).</summary>
+    static abstract int MaxLevel { get; }
+
+    /// <summary>Whether each 16-value half of a sub-block has its own scale (Q6_K's 16-value groups).</summary>
+    static abstract bool HalfScales { get; }
+
+    /// <summary>Whether values carry an offset (a block minimum); without one the kernel skips that term.</summary>
+    static abstract bool HasOffsets { get; }
+
+    /// <summary>Sub-block j of <paramref name="block"/> to levels[j] and scales[j] (with <see cref="HalfScales"/>,
+    /// scales[2j] and scales[2j + 1]) and, with <see cref="HasOffsets"/>, offsets[j].</summary>
+    static abstract void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets);
+}

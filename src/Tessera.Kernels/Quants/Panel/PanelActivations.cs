@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q8_0;
+using Tessera.Kernels.Quants.Q8_1;
+using Tessera.Kernels.Quants.Q8_K;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Quants.Panel;
+
+/// <summary>
+/// One token's activations for <see cref="Int8PanelKernel"/>, converted from the weight type's own activation blocks
+/// (Q8_0, Q8_1 or Q8_K, so the integer products are exactly those of the type's dot product). For k values, k / 32
+/// sub-blocks:
+/// <code>
+///   [0 .. 32 n)        byte q + 128 (1..255): vpmaddubsw wants its unsigned operand here, the weights being signed
+///   [32 n .. 36 n)     float d, the sub-block's scale
+///   [36 n .. 40 n)     float s = d * Σ q, for the weights' offsets (Q8_1: its stored s)
+/// </code>
+/// </summary>
+internal static unsafe class PanelActivations
+{
+    public const int BytesPerSubBlock = 40;
+
+    public static long RowBytes(int k) => (long)(k / PanelRecords.ValuesPerRecord) * BytesPerSubBlock;
+
+    /// <summary>Whether rows quantized to <paramref name="type"/> convert (the activation types of the panel weight types).</summary>
+    public static bool Converts(GgmlType type) => type is GgmlType.Q8_0 or GgmlType.Q8_1 or GgmlType.Q8_K;
+
+    /// <summary>A row of <paramref name="k"/> values in <paramref name="type"/>'s blocks to the panel layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Convert(GgmlType type, byte* source, int k, byte* destination)
+    {
+        int n = k / PanelRecords.ValuesPerRecord;
+        float* scales = (float*)(destination + 32L * n);
+        float* sums = scales + n;
+        for (int j = 0; j < n; j++)
+        {
+            sbyte* q;
+            float d, s;
+            switch (type)
+            {
+                case GgmlType.Q8_0:
+                    {
+                        byte* block = source + j * Q8_0Activations.BlockBytes;
+                        d = HalfBits.ToSingle(block);
+                        q = (sbyte*)(block + 2);
+                        s = d * Sum(q);
+                        break;
+                    }
+                case GgmlType.Q8_1:
+                    {
+                        byte* block = source + j * Q8_1Activations.BlockBytes;
+                        d = HalfBits.ToSingle(block);
+                        s = HalfBits.ToSingle(block + 2);
+                        q = (sbyte*)(block + 4);
+                        break;
+                    }
+                case GgmlType.Q8_K:
+                    {
+                        byte* block = source + (j / 8) * Q8_KActivations.BlockBytes;
+                        short* bsums = Q8_KBlock.Sums(block);
+                        d = Q8_KBlock.Scale(block);
+                        q = Q8_KBlock.Quants(block) + 32 * (j % 8);
+                        s = d * (bsums[2 * (j % 8)] + bsums[2 * (j % 8) + 1]);
+                        break;
+                    }
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(type), type, "no panel activation layout");
+            }
+            (Vector256.Load(q).AsByte() ^ Vector256.Create((byte)0x80)).Store(destination + 32 * j);
+            scales[j] = d;
+            sums[j] = s;
+        }
+    }
+
+    /// <summary>A token past the end of the batch: every product zero.</summary>
+    public static void Zero(int k, byte* destination)
+    {
+        int n = k / PanelRecords.ValuesPerRecord;
+        new Span<byte>(destination, 32 * n).Fill(0x80);
+        new Span<float>(destination + 32L * n, 2 * n).Clear();
+    }
+
+    private static int Sum(sbyte* q)
+    {
+        int sum = 0;
+        for (int i = 0; i < 32; i++)
+            sum += q[i];
+        return sum;
+    }
+}

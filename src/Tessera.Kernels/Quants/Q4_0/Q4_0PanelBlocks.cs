@@ -1,0 +1,27 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Panel;
+
+namespace Tessera.Kernels.Quants.Q4_0;
+
+/// <summary>Q4_0 for the panel matmul: value = d * (level - 8), levels 0..15.</summary>
+internal readonly unsafe struct Q4_0PanelBlocks : IPanelBlocks
+{
+    public static int BlockBytes => Q4_0Dot.BlockBytes;
+
+    public static int SubBlocks => 1;
+
+    public static int MaxLevel => 8;
+
+    public static bool HalfScales => false;
+
+    public static bool HasOffsets => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    {
+        levels[0] = BlockBits.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8);
+        scales[0] = HalfBits.ToSingle(block);
+    }
+}

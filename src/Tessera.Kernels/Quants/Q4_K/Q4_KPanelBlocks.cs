@@ -1,0 +1,47 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Panel;
+
+namespace Tessera.Kernels.Quants.Q4_K;
+
+/// <summary>
+/// Q4_K for the panel matmul. Sub-block j's value d * scale_j * level - dmin * min_j (level 0..15) is rewritten with
+/// a centred level: (d * scale_j) * (level - 8) + (8 * d * scale_j - dmin * min_j).
+/// </summary>
+internal readonly unsafe struct Q4_KPanelBlocks : IPanelBlocks
+{
+    public static int BlockBytes => Q4_KDot.BlockBytes;
+
+    public static int SubBlocks => KQuantScales.SubBlocks;
+
+    public static int MaxLevel => 8;
+
+    public static bool HalfScales => false;
+
+    public static bool HasOffsets => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    {
+        int* scale = stackalloc int[KQuantScales.SubBlocks];
+        int* min = stackalloc int[KQuantScales.SubBlocks];
+        KQuantScales.Decode(block + Q4_KDot.ScalesOffset, scale, min);
+        float d = HalfBits.ToSingle(block), dmin = HalfBits.ToSingle(block + 2);
+        var mask = Vector256.Create((byte)0x0F);
+        var eight = Vector256.Create((sbyte)8);
+        for (int pair = 0; pair < KQuantScales.SubBlocks / 2; pair++)
+        {
+            // 32 bytes hold two sub-blocks: the first in the low nibbles, the next in the high ones.
+            var bytes = Vector256.Load(block + Q4_KDot.QuantsOffset + 32 * pair);
+            levels[2 * pair] = (bytes & mask).AsSByte() - eight;
+            levels[2 * pair + 1] = (Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte() - eight;
+        }
+        for (int j = 0; j < KQuantScales.SubBlocks; j++)
+        {
+            float ds = d * scale[j];
+            scales[j] = ds;
+            offsets[j] = 8 * ds - dmin * min[j];
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>
+/// The int8 panel matmul (<see cref="Int8PanelMatMul"/>: 8 weight rows repacked per task, 8 tokens per tile, levels
+/// against q + 128 with vpmaddubsw) against float64 references over the same quantized activations. CI runs these
+/// under the AVX-512 and the AVX2-only dispatch.
+/// </summary>
+public sealed unsafe class Int8PanelMatMulTests
+{
+    public static TheoryData<GgmlType> PanelTypes => new() { GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K };
+
+    [Theory]
+    [MemberData(nameof(PanelTypes))]
+    public void Panel_matmul_matches_float64_on_ragged_shapes(GgmlType type)
+    {
+        var kernel = QuantKernels.Get(type);
+        Assert.Equal(IsaSupport.Avx2, Int8PanelMatMul.Applies(kernel, 32));
+        if (!IsaSupport.Avx2)
+            return;   // no AVX2: MatMul keeps the per-row kernels, covered by MatrixKernelTests
+        Assert.False(Int8PanelMatMul.Applies(kernel, kernel.PanelMinTokens - 1));
+        var random = new TestRandom();
+        using var pool = new KernelThreadPool(2);
+        int block = kernel.BlockSize;
+        // Rows off the 8-row group, tokens off the 8-token tile, below and above it; several blocks per row.
+        foreach (var (rowCount, blocks, tokens) in new[] { (13, 1, 32), (203, 3, 33), (8, 2, 70), (1, 1, 39), (65, 5, 47), (40, 2, 231) })
+        {
+            Assert.True(Int8PanelMatMul.Applies(kernel, tokens));
+            int k = blocks * block;
+            var weights = new QuantizedRows(type, kernel.ActivationType, k, rowCount, random);
+            var x = random.Floats(tokens * k);
+            var y = new float[tokens * rowCount];
+            fixed (byte* w = weights.Weights)
+                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+            AssertMatchesReference(weights, x, tokens, y, $"{type} rows={rowCount} k={k} tokens={tokens} ({random})");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PanelTypes))]
+    public void Extreme_levels_and_activations_do_not_saturate(GgmlType type)
+    {
+        // Every level at its most negative or most positive value against activations at full scale (q = +127, so
+        // q + 128 = 255): the int16 sums of the kernel reach their largest magnitudes (32640) here, never in random
+        // data. Q8_K maps a block's first largest value to -127 whatever its sign, so that one has the other sign.
+        if (!IsaSupport.Avx2)
+            return;
+        var kernel = QuantKernels.Get(type);
+        using var pool = new KernelThreadPool(2);
+        int k = 2 * kernel.BlockSize, rowCount = 16, tokens = 32;
+        int rowBytes = (int)kernel.WeightRowBytes(k);
+        var bytes = new byte[rowBytes * rowCount];
+        for (int r = 0; r < rowCount; r++)
+            ExtremeRow(type, bytes.AsSpan(r * rowBytes, rowBytes), lowest: r % 2 == 0);
+        var weights = new QuantizedRows(type, kernel.ActivationType, k, bytes);
+        var x = new float[tokens * k];
+        for (int t = 0; t < tokens; t++)
+        {
+            float sign = t % 2 == 0 ? 1 : -1;
+            for (int i = 0; i < k; i++)
+                x[t * k + i] = sign * (i % 256 == 0 ? -3.5f : 3.5f);
+        }
+        var y = new float[tokens * rowCount];
+        fixed (byte* w = weights.Weights)
+            MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+        AssertMatchesReference(weights, x, tokens, y, $"{type} extremes");
+    }
+
+    [Theory]
+    [MemberData(nameof(PanelTypes))]
+    public void Panel_matmul_writes_only_its_outputs(GgmlType type)
+    {
+        if (!IsaSupport.Avx2)
+            return;
+        var random = new TestRandom();
+        var kernel = QuantKernels.Get(type);
+        using var pool = new KernelThreadPool(2);
+        int rowCount = 11, k = kernel.BlockSize, tokens = 35;
+        var weights = new QuantizedRows(type, kernel.ActivationType, k, rowCount, random);
+        var x = random.Floats(tokens * k);
+        // y is longer than tokens x rows: the padding rows and tokens of the last tiles must not reach past it.
+        var y = new float[tokens * rowCount + 64];
+        Array.Fill(y, float.NaN);
+        fixed (byte* w = weights.Weights)
+            MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+        Assert.All(y[..(tokens * rowCount)], value => Assert.False(float.IsNaN(value)));
+        Assert.All(y[(tokens * rowCount)..], value => Assert.True(float.IsNaN(value)));
+    }
+
+    private static void AssertMatchesReference(QuantizedRows weights, float[] x, int tokens, float[] y, string what)
+    {
+        int k = weights.K, rowCount = y.Length / tokens;
+        for (int t = 0; t < tokens; t++)
+        {
+            var (_, values) = weights.Activation(x.AsSpan(t * k, k).ToArray());
+            for (int r = 0; r < rowCount; r++)
+            {
+                var (expected, magnitude) = weights.Reference(r, values);
+                double error = Tolerances.Relative(y[t * rowCount + r], expected, magnitude);
+                Assert.True(error <= Tolerances.VsDequantized(weights.ActivationType),
+                    $"{what} token {t} row {r}: {y[t * rowCount + r]} vs {expected}");
+            }
+        }
+    }
+
+    /// <summary>A row whose every level is the type's lowest (or highest), with scale 1 (and minimum 0).</summary>
+    private static void ExtremeRow(GgmlType type, Span<byte> row, bool lowest)
+    {
+        const ushort one = 0x3C00;   // 1.0 as a half
+        switch (type)
+        {
+            case GgmlType.Q4_0:
+                for (int b = 0; b < row.Length / 18; b++)
+                {
+                    var block = row.Slice(18 * b, 18);
+                    BitConverter.TryWriteBytes(block, one);
+                    block[2..].Fill(lowest ? (byte)0x00 : (byte)0xFF);
+                }
+                break;
+            case GgmlType.Q4_K:
+                for (int b = 0; b < row.Length / 144; b++)
+                {
+                    var block = row.Slice(144 * b, 144);
+                    BitConverter.TryWriteBytes(block, one);                 // d
+                    BitConverter.TryWriteBytes(block[2..], (ushort)0);      // dmin
+                    block.Slice(4, 12).Fill(0x01);                          // scale 1, min 1 (times dmin 0)
+                    block[16..].Fill(lowest ? (byte)0x00 : (byte)0xFF);
+                }
+                break;
+            case GgmlType.Q6_K:
+                for (int b = 0; b < row.Length / 210; b++)
+                {
+                    var block = row.Slice(210 * b, 210);
+                    block[..192].Fill(lowest ? (byte)0x00 : (byte)0xFF);   // levels 0 or 63: -32 or 31
+                    block.Slice(192, 16).Fill(1);
+                    BitConverter.TryWriteBytes(block[208..], one);
+                }
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type));
+        }
+    }
+}
