@@ -12,7 +12,10 @@ namespace Tessera.Kernels.Tests;
 /// </summary>
 public sealed unsafe class Int8PanelMatMulTests
 {
-    public static TheoryData<GgmlType> PanelTypes => new() { GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K };
+    public static TheoryData<GgmlType> PanelTypes => new()
+    {
+        GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+    };
 
     [Theory]
     [MemberData(nameof(PanelTypes))]
@@ -101,7 +104,8 @@ public sealed unsafe class Int8PanelMatMulTests
             {
                 var (expected, magnitude) = weights.Reference(r, values);
                 double error = Tolerances.Relative(y[t * rowCount + r], expected, magnitude);
-                Assert.True(error <= Tolerances.VsDequantized(weights.ActivationType),
+                // Exact integer products and float scales (s = d Σq recomputed, not Q8_1's half): the tight tolerance.
+                Assert.True(error <= Tolerances.VsDequantized(GgmlType.Q8_0),
                     $"{what} token {t} row {r}: {y[t * rowCount + r]} vs {expected}");
             }
         }
@@ -119,6 +123,42 @@ public sealed unsafe class Int8PanelMatMulTests
                     var block = row.Slice(18 * b, 18);
                     BitConverter.TryWriteBytes(block, one);
                     block[2..].Fill(lowest ? (byte)0x00 : (byte)0xFF);
+                }
+                break;
+            case GgmlType.Q4_1:
+                for (int b = 0; b < row.Length / 20; b++)
+                {
+                    var block = row.Slice(20 * b, 20);
+                    BitConverter.TryWriteBytes(block, one);                 // d
+                    BitConverter.TryWriteBytes(block[2..], (ushort)0);      // m
+                    block[4..].Fill(lowest ? (byte)0x00 : (byte)0xFF);
+                }
+                break;
+            case GgmlType.Q5_0:
+                for (int b = 0; b < row.Length / 22; b++)
+                {
+                    var block = row.Slice(22 * b, 22);
+                    BitConverter.TryWriteBytes(block, one);
+                    block[2..].Fill(lowest ? (byte)0x00 : (byte)0xFF);     // fifth bits and nibbles: level 0 or 31
+                }
+                break;
+            case GgmlType.Q5_1:
+                for (int b = 0; b < row.Length / 24; b++)
+                {
+                    var block = row.Slice(24 * b, 24);
+                    BitConverter.TryWriteBytes(block, one);
+                    BitConverter.TryWriteBytes(block[2..], (ushort)0);
+                    block[4..].Fill(lowest ? (byte)0x00 : (byte)0xFF);
+                }
+                break;
+            case GgmlType.Q5_K:
+                for (int b = 0; b < row.Length / 176; b++)
+                {
+                    var block = row.Slice(176 * b, 176);
+                    BitConverter.TryWriteBytes(block, one);
+                    BitConverter.TryWriteBytes(block[2..], (ushort)0);
+                    block.Slice(4, 12).Fill(0x01);
+                    block[16..].Fill(lowest ? (byte)0x00 : (byte)0xFF);    // fifth bits and nibbles
                 }
                 break;
             case GgmlType.Q4_K:

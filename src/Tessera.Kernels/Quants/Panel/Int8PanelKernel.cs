@@ -9,7 +9,7 @@ namespace Tessera.Kernels.Quants.Panel;
 /// (<see cref="PanelActivations"/>), AVX2, one 256-bit accumulator per token whose lanes are the eight rows. Per
 /// record and token: eight vpbroadcastd of four activation bytes (q + 128, 1..255), each vpmaddubsw'd against the
 /// same four levels of all eight rows; the int16 results added while they cannot saturate (4-bit levels: all eight,
-/// |sum| &lt;= 8 * 2 * 255 * 8 = 32640; 6-bit levels: pairs), vpmaddwd to int32 lanes, minus the bias, to float,
+/// |sum| &lt;= 8 * 2 * 255 * 8 = 32640; 5- and 6-bit levels: pairs), vpmaddwd to int32 lanes, minus the bias, to float,
 /// times d_row * d_token, accumulated. About 20 instructions per 256 multiply-adds, against six per 32 for the 4x4
 /// tile with the sign trick, and no horizontal sums: each accumulator holds its token's eight row results.
 /// The record's levels, bias and scales stay in registers while the tokens run in a loop with their accumulators
@@ -59,7 +59,7 @@ internal static unsafe class Int8PanelKernel
                 }
                 else
                 {
-                    // 6-bit levels: two products per int16 sum (|sum| <= 2 * 2 * 255 * 32 = 32640).
+                    // 5- and 6-bit levels: two products per int16 sum (|sum| <= 2 * 2 * 255 * 32 = 32640).
                     var first = Avx2.MultiplyAddAdjacent(p0 + p1, ones) + Avx2.MultiplyAddAdjacent(p2 + p3, ones);
                     var second = Avx2.MultiplyAddAdjacent(p4 + p5, ones) + Avx2.MultiplyAddAdjacent(p6 + p7, ones);
                     if (TBlocks.HalfScales)

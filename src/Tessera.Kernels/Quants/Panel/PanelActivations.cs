@@ -15,7 +15,7 @@ namespace Tessera.Kernels.Quants.Panel;
 /// <code>
 ///   [0 .. 32 n)        byte q + 128 (1..255): vpmaddubsw wants its unsigned operand here, the weights being signed
 ///   [32 n .. 36 n)     float d, the sub-block's scale
-///   [36 n .. 40 n)     float s = d * Σ q, for the weights' offsets (Q8_1: its stored s)
+///   [36 n .. 40 n)     float s = d * Σ q, for the weights' offsets
 /// </code>
 /// </summary>
 internal static unsafe class PanelActivations
@@ -50,10 +50,12 @@ internal static unsafe class PanelActivations
                     }
                 case GgmlType.Q8_1:
                     {
+                        // Not the block's stored s: that is a half, and the centred levels put 8 d (or 16 d) times
+                        // its rounding error on every result (the type's own dot multiplies it by m only).
                         byte* block = source + j * Q8_1Activations.BlockBytes;
                         d = HalfBits.ToSingle(block);
-                        s = HalfBits.ToSingle(block + 2);
                         q = (sbyte*)(block + 4);
+                        s = d * Sum(q);
                         break;
                     }
                 case GgmlType.Q8_K:

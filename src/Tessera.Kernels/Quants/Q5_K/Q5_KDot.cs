@@ -15,9 +15,9 @@ internal static unsafe class Q5_KDot
 {
     public const int BlockBytes = 176;
     private const int BlockSize = 256;
-    private const int ScalesOffset = 4;
-    private const int HighBitsOffset = 16;
-    private const int QuantsOffset = 48;
+    internal const int ScalesOffset = 4;
+    internal const int HighBitsOffset = 16;
+    internal const int QuantsOffset = 48;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
