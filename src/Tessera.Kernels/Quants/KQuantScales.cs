@@ -29,6 +29,25 @@ internal static unsafe class KQuantScales
         }
     }
 
+    /// <summary>
+    /// For the panel matmul: the float scale d * scale_j and offset centre * d * scale_j - dmin * min_j of each
+    /// sub-block of a Q4_K/Q5_K block (half d, half dmin, then the 12-byte field at +4), whose levels are centred
+    /// by <paramref name="centre"/> (8 for 4-bit, 16 for 5-bit levels).
+    /// </summary>
+    public static void CentredScales(byte* block, int centre, float* scales, float* offsets)
+    {
+        int* scale = stackalloc int[SubBlocks];
+        int* min = stackalloc int[SubBlocks];
+        Decode(block + 4, scale, min);
+        float d = Numerics.HalfBits.ToSingle(block), dmin = Numerics.HalfBits.ToSingle(block + 2);
+        for (int j = 0; j < SubBlocks; j++)
+        {
+            float ds = d * scale[j];
+            scales[j] = ds;
+            offsets[j] = centre * ds - dmin * min[j];
+        }
+    }
+
     /// <summary>Σ_j min_j * (activation sum of sub-block j), from the activation block's 16-value sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int MinimumDot(int* mins, short* sums)

@@ -15,7 +15,7 @@ internal static unsafe partial class Q4_KDot
 {
     public const int BlockSize = 256;
     public const int BlockBytes = 144;
-    internal const int ScalesOffset = 4;
+    private const int ScalesOffset = 4;
     internal const int QuantsOffset = 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

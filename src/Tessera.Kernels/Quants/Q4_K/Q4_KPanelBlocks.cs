@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q4_K;
@@ -24,10 +23,6 @@ internal readonly unsafe struct Q4_KPanelBlocks : IPanelBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        int* scale = stackalloc int[KQuantScales.SubBlocks];
-        int* min = stackalloc int[KQuantScales.SubBlocks];
-        KQuantScales.Decode(block + Q4_KDot.ScalesOffset, scale, min);
-        float d = HalfBits.ToSingle(block), dmin = HalfBits.ToSingle(block + 2);
         var mask = Vector256.Create((byte)0x0F);
         var eight = Vector256.Create((sbyte)8);
         for (int pair = 0; pair < KQuantScales.SubBlocks / 2; pair++)
@@ -37,11 +32,6 @@ internal readonly unsafe struct Q4_KPanelBlocks : IPanelBlocks
             levels[2 * pair] = (bytes & mask).AsSByte() - eight;
             levels[2 * pair + 1] = (Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte() - eight;
         }
-        for (int j = 0; j < KQuantScales.SubBlocks; j++)
-        {
-            float ds = d * scale[j];
-            scales[j] = ds;
-            offsets[j] = 8 * ds - dmin * min[j];
-        }
+        KQuantScales.CentredScales(block, 8, scales, offsets);
     }
 }

@@ -15,7 +15,7 @@ internal static unsafe class Q5_KDot
 {
     public const int BlockBytes = 176;
     private const int BlockSize = 256;
-    internal const int ScalesOffset = 4;
+    private const int ScalesOffset = 4;
     internal const int HighBitsOffset = 16;
     internal const int QuantsOffset = 48;
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q5_K;
@@ -24,10 +23,6 @@ internal readonly unsafe struct Q5_KPanelBlocks : IPanelBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        int* scale = stackalloc int[KQuantScales.SubBlocks];
-        int* min = stackalloc int[KQuantScales.SubBlocks];
-        KQuantScales.Decode(block + Q5_KDot.ScalesOffset, scale, min);
-        float d = HalfBits.ToSingle(block), dmin = HalfBits.ToSingle(block + 2);
         var mask = Vector256.Create((byte)0x0F);
         var fifth = Vector256.Create((byte)0x10);
         var centre = Vector256.Create((sbyte)16);
@@ -39,11 +34,6 @@ internal readonly unsafe struct Q5_KPanelBlocks : IPanelBlocks
             var bit = Vector256.Create((byte)(1 << j));
             levels[j] = (nibbles | (Vector256.Equals(high & bit, bit) & fifth)).AsSByte() - centre;
         }
-        for (int j = 0; j < KQuantScales.SubBlocks; j++)
-        {
-            float ds = d * scale[j];
-            scales[j] = ds;
-            offsets[j] = 16 * ds - dmin * min[j];
-        }
+        KQuantScales.CentredScales(block, 16, scales, offsets);
     }
 }
