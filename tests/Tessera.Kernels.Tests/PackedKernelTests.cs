@@ -8,7 +8,8 @@ using Xunit.Abstractions;
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The kernels over rearranged activations (packed Q4_0 and Q4_K, and the Q8_0 float tile over dequantized ones):
+/// The kernels over rearranged activations (packed Q4_0 and Q4_K, the AVX2 Q4_0 pair dot, and the Q8_0 float tile
+/// over dequantized ones):
 /// the activations carry exactly the reference's quants and scales, and every dot, tile and four-token kernel agrees
 /// with the type's scalar dot over the plain activation layout.
 /// </summary>
@@ -66,6 +67,41 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Pair_activations_hold_the_q8_0_quants_sums_and_scales()
+    {
+        var random = new TestRandom();
+        const int k = 3 * PairActivations.GroupSize;
+        var x = random.Floats(k, 4f);
+        var reference = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
+        Quantization.Quantize(GgmlType.Q8_0, x, reference);
+        var packed = new byte[k / PairActivations.GroupSize * PairActivations.GroupBytes];
+        fixed (float* source = x)
+        fixed (byte* destination = packed)
+            PairActivations.Quantize(source, k, destination);
+        for (int block = 0; block < k / 32; block++)
+        {
+            int group = block / 2, b = block % 2;
+            var groupBytes = packed.AsSpan(group * PairActivations.GroupBytes, PairActivations.GroupBytes);
+            var quants = reference.AsSpan(block * 34 + 2, 32);
+            var sums = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(groupBytes[PairActivations.SumOffset..PairActivations.ScaleOffset]);
+            var scales = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(groupBytes[PairActivations.ScaleOffset..]);
+            float d = (float)BitConverter.UInt16BitsToHalf(BitConverter.ToUInt16(reference, block * 34));
+            for (int lane = 0; lane < 4; lane++)
+            {
+                int expected = 0;
+                for (int j = 4 * lane; j < 4 * lane + 4; j++)
+                {
+                    Assert.Equal(quants[j], groupBytes[PairActivations.LowOffset + 16 * b + j]);
+                    Assert.Equal(quants[j + 16], groupBytes[PairActivations.HighOffset + 16 * b + j]);
+                    expected += (sbyte)quants[j] + (sbyte)quants[j + 16];
+                }
+                Assert.Equal(8 * expected, sums[4 * b + lane]);
+                Assert.Equal(d, scales[4 * b + lane]);
+            }
+        }
+    }
+
+    [Fact]
     public void Sub_block_activations_hold_the_q8_k_quants_in_nibble_order()
     {
         var random = new TestRandom();
@@ -108,6 +144,9 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q4_0PackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_0PackedDot.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q4_0PackedDot.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
+        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, Q4_0PairDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_0PairDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
         new PackedPath(GgmlType.Q4_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q4_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_KPackedDot.Dot,
             0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&Q4_KPackedDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize),
@@ -139,8 +178,23 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The paths with a many-token kernel (the AVX2 Q4_0 pair dot serves decode only).</summary>
+    public static TheoryData<PackedPath> TilePaths
+    {
+        get
+        {
+            var data = new TheoryData<PackedPath>();
+            foreach (var row in (IEnumerable<object[]>)Paths)
+            {
+                if (row[0] is PackedPath { Tile: not 0 } or PackedPath { Dot4: not 0 })
+                    data.Add((PackedPath)row[0]);
+            }
+            return data;
+        }
+    }
+
     [Theory]
-    [MemberData(nameof(Paths))]
+    [MemberData(nameof(TilePaths))]
     public void Packed_tile_or_four_token_kernel_matches_the_scalar_dot(PackedPath path)
     {
         if (!Supported(path))
@@ -180,7 +234,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     [Fact]
     public void Q4_0_two_token_tile_matches_the_scalar_dot()
     {
-        var path = ((IEnumerable<object[]>)Paths).Select(row => (PackedPath)row[0]).First(p => p.Type == GgmlType.Q4_0);
+        var path = ((IEnumerable<object[]>)Paths).Select(row => (PackedPath)row[0]).First(p => p.Type == GgmlType.Q4_0 && p.Tile != 0);
         if (!Supported(path))
             return;
         var random = new TestRandom();

@@ -112,7 +112,10 @@ internal static unsafe class QuantKernels
             kernel = variant;
             return true;
         }
-        return TryGet(weightType, k, out kernel);
+        // A packed variant without many-token kernels serves decode only; batches keep the plain entry's tile.
+        if (TryGet(weightType, k, out kernel) && kernel.Tile == null && kernel.Dot4 == null && TryGet(weightType, out var plain) && plain.Tile != null)
+            kernel = plain;
+        return kernel.Dot != null;
     }
 
     /// <summary>The kernel for rows of <paramref name="k"/> values: the packed variant where it applies.</summary>
@@ -179,6 +182,21 @@ internal static unsafe class QuantKernels
                 Tile = &Q4_0PackedDot.Tile,
                 Tile2 = &Q4_0PackedDot.Tile2,
                 QuantizeActivations = &NibbleActivations.Quantize,
+            };
+        }
+        else if (Q4_0PairDot.IsSupported)
+        {
+            // Without VBMI: the AVX2 pair dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
+            table[(int)GgmlType.Q4_0] = new QuantKernel
+            {
+                WeightType = GgmlType.Q4_0,
+                ActivationType = GgmlType.Q8_0,
+                BlockSize = PairActivations.GroupSize,
+                WeightBlockBytes = Q4_0PairDot.GroupBytes,
+                ActivationBlockBytes = PairActivations.GroupBytes,
+                Dot = &Q4_0PairDot.Dot,
+                StreamsWeights = true,
+                QuantizeActivations = &PairActivations.Quantize,
             };
         }
         if (Q4_KPackedDot.IsSupported)

@@ -1,0 +1,67 @@
+using System.Runtime.CompilerServices;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q8_0;
+
+namespace Tessera.Kernels.Quants.Q4_0;
+
+/// <summary>
+/// Q8_0 activations rearranged for the AVX2 pair dot (<see cref="Q4_0PairDot"/>): the same quants and scales as
+/// <see cref="Q8_0Activations"/>, two blocks (64 values) per group so that one 256-bit register of nibbles (block 0
+/// in the low lane, block 1 in the high one) lines up with them. Per group, 128 bytes:
+/// <code>
+///   [  0.. 31] low   sbyte: x_0[0..15], x_1[0..15]   (pairs with the low nibbles)
+///   [ 32.. 63] high  sbyte: x_0[16..31], x_1[16..31] (pairs with the high nibbles)
+///   [ 64.. 95] offset int32[8]: lane i = 8 * Σ of the low and high quants at 4i..4i+3 of its half
+///   [ 96..127] scale float[8]: lanes 0-3 d_0, lanes 4-7 d_1
+/// </code>
+/// </summary>
+internal static unsafe class PairActivations
+{
+    public const int BlocksPerGroup = 2;
+    public const int GroupSize = BlocksPerGroup * Q8_0Activations.BlockSize;   // 64 values
+    public const int GroupBytes = 128;
+    public const int LowOffset = 0;
+    public const int HighOffset = 32;
+    public const int SumOffset = 64;
+    public const int ScaleOffset = 96;
+
+    /// <summary>x[k] (k a multiple of <see cref="GroupSize"/>) to k / 64 groups at <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Quantize(float* x, int k, byte* destination)
+    {
+        byte* blocks = stackalloc byte[BlocksPerGroup * Q8_0Activations.BlockBytes];
+        for (int g = 0; g < k / GroupSize; g++, x += GroupSize, destination += GroupBytes)
+        {
+            Q8_0Activations.Quantize(x, GroupSize, blocks);
+            Rearrange(blocks, destination);
+        }
+    }
+
+    /// <summary>Two consecutive Q8_0 blocks to one group.</summary>
+    public static void Rearrange(byte* q8Blocks, byte* group)
+    {
+        sbyte* low = (sbyte*)(group + LowOffset);
+        sbyte* high = (sbyte*)(group + HighOffset);
+        int* sums = (int*)(group + SumOffset);
+        float* scales = (float*)(group + ScaleOffset);
+        for (int b = 0; b < BlocksPerGroup; b++)
+        {
+            byte* block = q8Blocks + b * Q8_0Activations.BlockBytes;
+            sbyte* q = (sbyte*)(block + 2);
+            for (int j = 0; j < 16; j++)
+            {
+                low[16 * b + j] = q[j];
+                high[16 * b + j] = q[j + 16];
+            }
+            float scale = HalfBits.ToSingle(block);
+            for (int lane = 4 * b; lane < 4 * b + 4; lane++)
+            {
+                int sum = 0;
+                for (int j = 4 * lane; j < 4 * lane + 4; j++)
+                    sum += low[j] + high[j];
+                sums[lane] = 8 * sum;
+                scales[lane] = scale;
+            }
+        }
+    }
+}
