@@ -28,24 +28,33 @@ internal static unsafe class NibbleActivations
 
     /// <summary>x[k] (k a multiple of <see cref="GroupSize"/>) to k / 128 groups at <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Quantize(float* x, int k, byte* destination)
+    public static void Quantize(float* x, int k, byte* destination) => Quantize(x, k, destination, BlocksPerGroup, HalfBits.ExponentRebias);
+
+    /// <summary>
+    /// x[k] to groups of <paramref name="blocksPerGroup"/> Q8_0 blocks in this layout, generalised: low quants
+    /// [16 B], high quants [16 B], int32 offsets [4 B], float scales [4 B] for B blocks, each scale times
+    /// <paramref name="scaleFactor"/> (the 512-bit kernels' 2^112; <see cref="PairActivations"/> uses B = 2 and 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Quantize(float* x, int k, byte* destination, int blocksPerGroup, float scaleFactor)
     {
-        byte* blocks = stackalloc byte[BlocksPerGroup * Q8_0Activations.BlockBytes];
-        for (int g = 0; g < k / GroupSize; g++, x += GroupSize, destination += GroupBytes)
+        int groupSize = blocksPerGroup * Q8_0Activations.BlockSize;
+        byte* blocks = stackalloc byte[blocksPerGroup * Q8_0Activations.BlockBytes];
+        for (int g = 0; g < k / groupSize; g++, x += groupSize, destination += 64 * blocksPerGroup)
         {
-            Q8_0Activations.Quantize(x, GroupSize, blocks);
-            Rearrange(blocks, destination);
+            Q8_0Activations.Quantize(x, groupSize, blocks);
+            Rearrange(blocks, destination, blocksPerGroup, scaleFactor);
         }
     }
 
-    /// <summary>Four consecutive Q8_0 blocks to one group.</summary>
-    public static void Rearrange(byte* q8Blocks, byte* group)
+    /// <summary>Consecutive Q8_0 blocks to one group (see <see cref="Quantize(float*, int, byte*, int, float)"/>).</summary>
+    private static void Rearrange(byte* q8Blocks, byte* group, int blocksPerGroup, float scaleFactor)
     {
-        sbyte* low = (sbyte*)(group + LowOffset);
-        sbyte* high = (sbyte*)(group + HighOffset);
-        int* sums = (int*)(group + SumOffset);
-        float* scales = (float*)(group + ScaleOffset);
-        for (int b = 0; b < BlocksPerGroup; b++)
+        sbyte* low = (sbyte*)group;
+        sbyte* high = low + 16 * blocksPerGroup;
+        int* sums = (int*)(high + 16 * blocksPerGroup);
+        float* scales = (float*)(sums + 4 * blocksPerGroup);
+        for (int b = 0; b < blocksPerGroup; b++)
         {
             byte* block = q8Blocks + b * Q8_0Activations.BlockBytes;
             sbyte* q = (sbyte*)(block + 2);
@@ -54,7 +63,7 @@ internal static unsafe class NibbleActivations
                 low[16 * b + j] = q[j];
                 high[16 * b + j] = q[j + 16];
             }
-            float scale = HalfBits.ToSingle(block) * HalfBits.ExponentRebias;
+            float scale = HalfBits.ToSingle(block) * scaleFactor;
             for (int lane = 4 * b; lane < 4 * b + 4; lane++)
             {
                 int sum = 0;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 
 namespace Tessera.Kernels.Quants.Q4_0;
@@ -25,43 +24,8 @@ internal static unsafe class PairActivations
     public const int SumOffset = 64;
     public const int ScaleOffset = 96;
 
-    /// <summary>x[k] (k a multiple of <see cref="GroupSize"/>) to k / 64 groups at <paramref name="destination"/>.</summary>
+    /// <summary>x[k] (k a multiple of <see cref="GroupSize"/>) to k / 64 groups at <paramref name="destination"/>: the
+    /// nibble kernels' layout (<see cref="NibbleActivations"/>) with two blocks per group and plain float scales.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Quantize(float* x, int k, byte* destination)
-    {
-        byte* blocks = stackalloc byte[BlocksPerGroup * Q8_0Activations.BlockBytes];
-        for (int g = 0; g < k / GroupSize; g++, x += GroupSize, destination += GroupBytes)
-        {
-            Q8_0Activations.Quantize(x, GroupSize, blocks);
-            Rearrange(blocks, destination);
-        }
-    }
-
-    /// <summary>Two consecutive Q8_0 blocks to one group.</summary>
-    public static void Rearrange(byte* q8Blocks, byte* group)
-    {
-        sbyte* low = (sbyte*)(group + LowOffset);
-        sbyte* high = (sbyte*)(group + HighOffset);
-        int* sums = (int*)(group + SumOffset);
-        float* scales = (float*)(group + ScaleOffset);
-        for (int b = 0; b < BlocksPerGroup; b++)
-        {
-            byte* block = q8Blocks + b * Q8_0Activations.BlockBytes;
-            sbyte* q = (sbyte*)(block + 2);
-            for (int j = 0; j < 16; j++)
-            {
-                low[16 * b + j] = q[j];
-                high[16 * b + j] = q[j + 16];
-            }
-            float scale = HalfBits.ToSingle(block);
-            for (int lane = 4 * b; lane < 4 * b + 4; lane++)
-            {
-                int sum = 0;
-                for (int j = 4 * lane; j < 4 * lane + 4; j++)
-                    sum += low[j] + high[j];
-                sums[lane] = 8 * sum;
-                scales[lane] = scale;
-            }
-        }
-    }
+    public static void Quantize(float* x, int k, byte* destination) => NibbleActivations.Quantize(x, k, destination, BlocksPerGroup, 1f);
 }
