@@ -6,7 +6,8 @@ using Tessera.Kernels.Threading;
 namespace Tessera.Kernels;
 
 /// <summary>
-/// Matrix-matrix product for the 4-, 5- and 6-bit weight types (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) over enough tokens that repacking pays (prompt processing):
+/// Matrix-matrix product for the 4-, 5- and 6-bit weight types (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) over enough
+/// tokens that repacking pays (prompt processing):
 /// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T. The tokens are quantized once with the type's own activation
 /// quantizer and converted to <see cref="PanelActivations"/>; each task repacks its weight rows once, eight at a
 /// time, into <see cref="PanelRecords"/>, then runs every token over them eight at a time in
@@ -29,7 +30,7 @@ internal static unsafe class Int8PanelMatMul
     /// AVX2, a panel type, at least <see cref="QuantKernel.PanelMinTokens"/> tokens (below, the weights are read about
     /// once and repacking them does not pay).</summary>
     public static bool Applies(in QuantKernel kernel, int tokens) =>
-        kernel.PanelTile != null && tokens >= kernel.PanelMinTokens && PanelActivations.Converts(kernel.ActivationType);
+        kernel.PanelTile != null && tokens >= kernel.PanelMinTokens;
 
     /// <param name="kernel">the weight type's plain kernel entry (<see cref="Applies"/>)</param>
     /// <param name="weights">[rows, k] in the kernel's weight type</param>

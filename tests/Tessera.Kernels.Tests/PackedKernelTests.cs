@@ -27,76 +27,48 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         return false;
     }
 
-    [Fact]
-    public void Rearranged_activations_hold_the_q8_0_quants_sums_and_scales()
+    /// <summary>The nibble kernels' activation layouts: blocks per group, scale factor, quantizer.</summary>
+    public static TheoryData<int, float, nint> NibbleLayouts => new()
     {
+        { NibbleActivations.BlocksPerGroup, Numerics.HalfBits.ExponentRebias, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize },
+        { PairActivations.BlocksPerGroup, 1f, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize },
+    };
+
+    [Theory]
+    [MemberData(nameof(NibbleLayouts))]
+    public void Rearranged_activations_hold_the_q8_0_quants_sums_and_scales(int blocksPerGroup, float scaleFactor, nint quantizer)
+    {
+        // Per group of B blocks: low quants [16 B], high quants [16 B], int32 offsets [4 B], float scales [4 B].
+        int groupBytes = 64 * blocksPerGroup, sumOffset = 32 * blocksPerGroup, scaleOffset = 48 * blocksPerGroup;
+        Assert.Equal(blocksPerGroup == 4 ? NibbleActivations.GroupBytes : PairActivations.GroupBytes, groupBytes);
         var random = new TestRandom();
-        const int k = 3 * NibbleActivations.GroupSize;
+        int k = 3 * 32 * blocksPerGroup;
         var x = random.Floats(k, 4f);
         var reference = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
         Quantization.Quantize(GgmlType.Q8_0, x, reference);
-        var packed = new byte[k / NibbleActivations.GroupSize * NibbleActivations.GroupBytes];
+        var packed = new byte[k / (32 * blocksPerGroup) * groupBytes];
         fixed (float* source = x)
         fixed (byte* destination = packed)
-            NibbleActivations.Quantize(source, k, destination);
-
+            ((delegate*<float*, int, byte*, void>)quantizer)(source, k, destination);
         for (int block = 0; block < k / 32; block++)
         {
-            int group = block / 4, b = block % 4;
-            var groupBytes = packed.AsSpan(group * NibbleActivations.GroupBytes, NibbleActivations.GroupBytes);
+            int group = block / blocksPerGroup, b = block % blocksPerGroup;
+            var bytes = packed.AsSpan(group * groupBytes, groupBytes);
             var quants = reference.AsSpan(block * 34 + 2, 32);
-            for (int j = 0; j < 16; j++)
-            {
-                Assert.Equal(quants[j], groupBytes[NibbleActivations.LowOffset + 16 * b + j]);
-                Assert.Equal(quants[j + 16], groupBytes[NibbleActivations.HighOffset + 16 * b + j]);
-            }
-            float d = (float)BitConverter.UInt16BitsToHalf(BitConverter.ToUInt16(reference, block * 34));
-            var scales = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(groupBytes[NibbleActivations.ScaleOffset..]);
-            var sums = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(groupBytes[NibbleActivations.SumOffset..NibbleActivations.ScaleOffset]);
-            int blockSum = 0;
-            for (int lane = 4 * b; lane < 4 * b + 4; lane++)
-            {
-                Assert.Equal(d * Numerics.HalfBits.ExponentRebias, scales[lane]);
-                blockSum += sums[lane];
-            }
-            int expected = 0;
-            foreach (byte q in quants)
-                expected += (sbyte)q;
-            Assert.Equal(8 * expected, blockSum);
-        }
-    }
-
-    [Fact]
-    public void Pair_activations_hold_the_q8_0_quants_sums_and_scales()
-    {
-        var random = new TestRandom();
-        const int k = 3 * PairActivations.GroupSize;
-        var x = random.Floats(k, 4f);
-        var reference = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
-        Quantization.Quantize(GgmlType.Q8_0, x, reference);
-        var packed = new byte[k / PairActivations.GroupSize * PairActivations.GroupBytes];
-        fixed (float* source = x)
-        fixed (byte* destination = packed)
-            PairActivations.Quantize(source, k, destination);
-        for (int block = 0; block < k / 32; block++)
-        {
-            int group = block / 2, b = block % 2;
-            var groupBytes = packed.AsSpan(group * PairActivations.GroupBytes, PairActivations.GroupBytes);
-            var quants = reference.AsSpan(block * 34 + 2, 32);
-            var sums = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(groupBytes[PairActivations.SumOffset..PairActivations.ScaleOffset]);
-            var scales = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(groupBytes[PairActivations.ScaleOffset..]);
+            var sums = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes[sumOffset..scaleOffset]);
+            var scales = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes[scaleOffset..]);
             float d = (float)BitConverter.UInt16BitsToHalf(BitConverter.ToUInt16(reference, block * 34));
             for (int lane = 0; lane < 4; lane++)
             {
                 int expected = 0;
                 for (int j = 4 * lane; j < 4 * lane + 4; j++)
                 {
-                    Assert.Equal(quants[j], groupBytes[PairActivations.LowOffset + 16 * b + j]);
-                    Assert.Equal(quants[j + 16], groupBytes[PairActivations.HighOffset + 16 * b + j]);
+                    Assert.Equal(quants[j], bytes[16 * b + j]);
+                    Assert.Equal(quants[j + 16], bytes[16 * blocksPerGroup + 16 * b + j]);
                     expected += (sbyte)quants[j] + (sbyte)quants[j + 16];
                 }
                 Assert.Equal(8 * expected, sums[4 * b + lane]);
-                Assert.Equal(d, scales[4 * b + lane]);
+                Assert.Equal(d * scaleFactor, scales[4 * b + lane]);
             }
         }
     }

@@ -60,8 +60,9 @@ internal readonly unsafe struct QuantKernel
     /// weights to F32 (<see cref="FloatMatMul"/> converts each task's rows once); null for the quantized types.</summary>
     public delegate*<byte*, float*, int, void> RowsToSingle { get; init; }
 
-    /// <summary>For the 4-bit types on AVX2: repacks up to 8 weight rows for <see cref="Int8PanelMatMul"/>
-    /// (<c>Repack(rows, stride, validRows, k, destination)</c>, see <see cref="Panel.PanelRecords"/>); null elsewhere.</summary>
+    /// <summary>For the 4- to 6-bit types on AVX2 (their activations Q8_0, Q8_1 or Q8_K): repacks up to 8 weight
+    /// rows for <see cref="Int8PanelMatMul"/> (<c>Repack(rows, stride, validRows, k, destination)</c>, see
+    /// <see cref="Panel.PanelRecords"/>); null elsewhere.</summary>
     public delegate*<byte*, nint, int, int, byte*, void> PanelRepack { get; init; }
 
     /// <summary>8 repacked rows x 8 tokens (<see cref="Panel.Int8PanelKernel"/>); set with <see cref="PanelRepack"/>.</summary>

@@ -24,9 +24,6 @@ internal static unsafe class PanelActivations
 
     public static long RowBytes(int k) => (long)(k / PanelRecords.ValuesPerRecord) * BytesPerSubBlock;
 
-    /// <summary>Whether rows quantized to <paramref name="type"/> convert (the activation types of the panel weight types).</summary>
-    public static bool Converts(GgmlType type) => type is GgmlType.Q8_0 or GgmlType.Q8_1 or GgmlType.Q8_K;
-
     /// <summary>A row of <paramref name="k"/> values in <paramref name="type"/>'s blocks to the panel layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Convert(GgmlType type, byte* source, int k, byte* destination)
