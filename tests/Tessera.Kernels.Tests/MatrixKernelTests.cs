@@ -95,14 +95,21 @@ public sealed unsafe class MatrixKernelTests
                 // Warm up: JIT, scratch growth.
                 MatVec.Compute(type, w, rowCount, k, x.AsSpan(0, k), y, pool);
                 MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 10; i++)
+                // The runtime may allocate once on this thread at a moment no warm-up controls (a lock's first
+                // contention while other test projects load the cores, a tier-up), so a round of ten calls is
+                // repeated up to three times: an allocation per call shows in every round and still fails.
+                var perRound = new List<long>();
+                for (int round = 0; round < 3 && (perRound.Count == 0 || perRound[^1] != 0); round++)
                 {
-                    MatVec.Compute(type, w, rowCount, k, x.AsSpan(0, k), y, pool);
-                    MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 10; i++)
+                    {
+                        MatVec.Compute(type, w, rowCount, k, x.AsSpan(0, k), y, pool);
+                        MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+                    }
+                    perRound.Add(GC.GetAllocatedBytesForCurrentThread() - before);
                 }
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                Assert.True(allocated == 0, $"{type}: {allocated} bytes allocated in the matvec/matmul hot path");
+                Assert.True(perRound[^1] == 0, $"{type}: bytes allocated in the matvec/matmul hot path per round of ten calls: {string.Join(", ", perRound)}");
             }
         }
     }
