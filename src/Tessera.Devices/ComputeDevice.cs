@@ -49,6 +49,9 @@ public abstract class ComputeDevice : IDisposable
     /// <summary>Set once an operation failed; a failed device takes no more work.</summary>
     public bool Failed { get; private set; }
 
+    /// <summary>Workers an operation is split over (the CPU's kernel threads); schedulers size their work lists by it.</summary>
+    public virtual int ComputeUnits => 1;
+
     /// <summary>Whether the device runs <paramref name="op"/> on weights stored as <paramref name="weightType"/>
     /// (element-wise ops ignore the type).</summary>
     public abstract bool Supports(DeviceOp op, GgmlType weightType);
@@ -103,6 +106,14 @@ public abstract class ComputeDevice : IDisposable
     {
         foreach (var product in products)
             Linear(product.Weight, product.X, 1, product.Output);
+    }
+
+    /// <summary>Independent multi-token products (each its own matrix, input and token count), such as every expert of a
+    /// MoE layer over the tokens routed to it; devices may pack them onto their compute units as one operation.</summary>
+    public virtual void LinearGrouped(ReadOnlySpan<GroupedLinear> products)
+    {
+        foreach (var product in products)
+            Linear(product.Weight, product.X, product.Tokens, product.Output);
     }
 
     /// <summary>y [tokens, w.Count] = x · w^T written to host memory (the output head's logits), in chunks of tokens so

@@ -51,3 +51,8 @@ public readonly record struct LinearTarget(MatrixRows Weight, DeviceSpan Output)
 
 /// <summary>One single-token product of a batch of independent ones: <see cref="Output"/> [Weight.Count] = Weight · <see cref="X"/>.</summary>
 public readonly record struct LinearProduct(MatrixRows Weight, DeviceSpan X, DeviceSpan Output);
+
+/// <summary>One multi-token product of a batch of independent ones (an expert over the tokens routed to it):
+/// <see cref="Output"/> [Tokens, Weight.Count] = <see cref="X"/> [Tokens, columns] · Weight^T; <see cref="Shards"/> is how
+/// many pieces the scheduler would like its rows cut into (a hint a device may ignore).</summary>
+public readonly record struct GroupedLinear(MatrixRows Weight, DeviceSpan X, int Tokens, DeviceSpan Output, int Shards = 1);

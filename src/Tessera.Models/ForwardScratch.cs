@@ -26,9 +26,11 @@ public sealed class ForwardScratch : IDisposable
             RouterLogits = new float[maxTokens * hp.ExpertCount];
             SelectedExperts = new int[maxTokens * hp.ExpertUsedCount];
             ExpertWeights = new float[maxTokens * hp.ExpertUsedCount];
-            ExpertTokens = new int[maxTokens];
-            ExpertRouteWeights = new float[maxTokens];
+            ExpertTokens = new int[maxTokens * hp.ExpertUsedCount];
+            ExpertRouteWeights = new float[maxTokens * hp.ExpertUsedCount];
             ExpertProducts = new LinearProduct[Blocks.MoeBlock.MaxParallelProducts];
+            ExpertGroups = new GroupedLinear[2 * hp.ExpertCount];
+            ExpertOffsets = new int[hp.ExpertCount + 1];
         }
     }
 
@@ -39,9 +41,11 @@ public sealed class ForwardScratch : IDisposable
     internal float[] RouterLogits { get; } = [];     // [n_tokens, n_expert]
     internal int[] SelectedExperts { get; } = [];    // [n_tokens, n_expert_used]
     internal float[] ExpertWeights { get; } = [];    // [n_tokens, n_expert_used]
-    internal int[] ExpertTokens { get; } = [];       // [tokens routed to the current expert]
+    internal int[] ExpertTokens { get; } = [];       // [tokens routed to the current expert], or [n_tokens * n_expert_used] expert by expert
     internal float[] ExpertRouteWeights { get; } = [];  // [same]: the routing weight of each
     internal LinearProduct[] ExpertProducts { get; } = [];  // the products of one parallel expert pass
+    internal GroupedLinear[] ExpertGroups { get; } = [];    // [2 * n_expert] the products of one grouped expert pass
+    internal int[] ExpertOffsets { get; } = [];      // [n_expert + 1] where each expert's routed rows start in ExpertTokens
 
     /// <summary>This forward's buffers on <paramref name="device"/>.</summary>
     public DeviceScratch On(ComputeDevice device)

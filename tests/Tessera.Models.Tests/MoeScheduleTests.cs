@@ -17,8 +17,8 @@ public sealed class MoeScheduleTests
 
     private static readonly int[] Prompt = [1, 15, 200, 37, 411, 98, 7, 300];
 
-    private static InferenceContext Context(TransformerModel model, MoeSchedule schedule, int sequences = 1) =>
-        new(model, new ContextOptions { ContextSize = 64, BatchSize = 16, SequenceCount = sequences, KvCacheType = GgmlType.F32, Threads = 2, MoeSchedule = schedule });
+    private static InferenceContext Context(TransformerModel model, MoeSchedule schedule, int sequences = 1, int threads = 2, int batch = 16) =>
+        new(model, new ContextOptions { ContextSize = 64, BatchSize = batch, SequenceCount = sequences, KvCacheType = GgmlType.F32, Threads = threads, MoeSchedule = schedule });
 
     /// <summary>Greedy steps after the prompt, fed in one pass or one token at a time; every step's logits.</summary>
     private static List<float[]> Greedy(InferenceContext context, int steps, bool tokenByToken)
@@ -53,6 +53,57 @@ public sealed class MoeScheduleTests
         var actual = Greedy(on, 12, tokenByToken: true);
         for (int i = 0; i < expected.Count; i++)
             Assert.True(expected[i].AsSpan().SequenceEqual(actual[i]), $"{modelFile}: step {i} logits differ");
+    }
+
+    [Theory]
+    [MemberData(nameof(MoeModels))]
+    public void Prompt_passes_are_the_same_to_the_bit(string modelFile)
+    {
+        // A 48-token prompt in one pass takes the grouped expert pass: every active expert's rows packed onto the
+        // threads longest first. Six threads make the shard plan cut the busiest experts into several work items.
+        using var model = ModelLoader.Load(SharedData.Model(modelFile));
+        var prompt = Enumerable.Range(0, 48).Select(i => 1 + (i * 37 + 11) % 500).ToArray();
+        using var off = Context(model, MoeSchedule.Off, batch: 64);
+        var expected = PromptLogits(off, prompt);
+        foreach (int threads in new[] { 2, 6 })
+        {
+            using var on = Context(model, MoeSchedule.Auto, threads: threads, batch: 64);
+            var actual = PromptLogits(on, prompt);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{modelFile}: prompt logits differ on {threads} threads");
+            Assert.True(on.ExpertStatistics!.ShardPlan.Plans >= model.Hyperparameters.LayerCount, $"{modelFile}: no shard plan was made");
+        }
+    }
+
+    private static float[] PromptLogits(InferenceContext context, int[] prompt)
+    {
+        using var session = context.CreateSession();
+        session.Append(prompt);
+        var logits = session.Logits.ToArray();
+        session.Append(Logits.ArgMax(session.Logits));
+        return [.. logits, .. session.Logits];
+    }
+
+    [Fact]
+    public void The_shard_plan_cuts_hot_experts_and_changes_only_when_the_histogram_shifts()
+    {
+        var stats = new ExpertStatistics(layerCount: 1, expertCount: 4);
+        var plan = stats.ShardPlan;
+        // Expert 0 takes half of the choices: on 4 workers (8 items for an even layer) it becomes 4 shards.
+        stats.Record(0, [0, 1, 0, 2, 0, 3, 0, 1], tokens: 4);
+        Assert.Equal(new[] { 4, 2, 1, 1 }, plan.For(0, stats, workers: 4).ToArray());
+        Assert.Equal(1, plan.Plans);
+        // A small shift keeps the plan.
+        stats.Record(0, [1, 2], tokens: 1);
+        Assert.Equal(new[] { 4, 2, 1, 1 }, plan.For(0, stats, workers: 4).ToArray());
+        Assert.Equal(1, plan.Plans);
+        // Expert 3 becoming the hot one is a shift past the threshold: a new plan.
+        for (int i = 0; i < 6; i++)
+            stats.Record(0, [3, 3, 3, 2], tokens: 2);
+        Assert.Equal(new[] { 1, 1, 2, 5 }, plan.For(0, stats, workers: 4).ToArray());
+        Assert.Equal(2, plan.Plans);
+        // Another worker count is a new plan too; one worker needs no cuts.
+        Assert.Equal(new[] { 1, 1, 1, 1 }, plan.For(0, stats, workers: 1).ToArray());
+        Assert.Equal(3, plan.Plans);
     }
 
     [Theory]

@@ -5,6 +5,10 @@ public sealed record BenchResult(string Test, int PromptTokens, int GeneratedTok
 {
     private int Tokens => PromptTokens + GeneratedTokens;
 
+    /// <summary>Fraction of the kernel threads' time spent idle inside operations during the timed runs (waiting at
+    /// a barrier for a longer task); null where it was not measured.</summary>
+    public double? IdleFraction { get; init; }
+
     /// <summary>Mean tokens per second over the repetitions.</summary>
     public double TokensPerSecond => Seconds.Average(s => Tokens / s);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tessera.Kernels.Threading;
 using Tessera.Runtime;
 
 namespace Tessera.Cli.Bench;
@@ -8,7 +9,7 @@ namespace Tessera.Cli.Bench;
 /// from an empty context), each after untimed warm-up runs. Tokens are drawn at random from the vocabulary with a
 /// fixed seed: speed does not depend on which tokens they are.
 /// </summary>
-public sealed class BenchRunner(Session session, int vocabularySize)
+public sealed class BenchRunner(Session session, int vocabularySize, KernelThreadPool? pool = null)
 {
     /// <summary>Fixed seed so every run feeds the same tokens.</summary>
     private const int TokenSeed = 1234;
@@ -46,15 +47,18 @@ public sealed class BenchRunner(Session session, int vocabularySize)
             session.Clear();
             Run();
         });
+        var idle = new IdleMeter(pool);
         for (int r = 0; r < repetitions; r++)
         {
             session.Clear();
+            idle.Start();
             var clock = Stopwatch.StartNew();
             Run();
             times[r] = clock.Elapsed.TotalSeconds;
             firstToken += clock.Elapsed;
+            idle.Stop();
         }
-        return new BenchResult($"pp{tokens}", tokens, 0, times, firstToken / repetitions);
+        return new BenchResult($"pp{tokens}", tokens, 0, times, firstToken / repetitions) { IdleFraction = idle.Fraction };
     }
 
     public BenchResult Generation(int tokens, int repetitions)
@@ -68,9 +72,11 @@ public sealed class BenchRunner(Session session, int vocabularySize)
             for (int i = 0; i < tokens; i++)
                 session.Append(generated[i]);
         });
+        var idle = new IdleMeter(pool);
         for (int r = 0; r < repetitions; r++)
         {
             session.Clear();
+            idle.Start();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < tokens; i++)
             {
@@ -79,8 +85,9 @@ public sealed class BenchRunner(Session session, int vocabularySize)
                     firstToken += clock.Elapsed;
             }
             times[r] = clock.Elapsed.TotalSeconds;
+            idle.Stop();
         }
-        return new BenchResult($"tg{tokens}", 0, tokens, times, firstToken / repetitions);
+        return new BenchResult($"tg{tokens}", 0, tokens, times, firstToken / repetitions) { IdleFraction = idle.Fraction };
     }
 
     /// <summary>
@@ -127,5 +134,22 @@ public sealed class BenchRunner(Session session, int vocabularySize)
     {
         var random = new Random(TokenSeed);
         return Enumerable.Range(0, count).Select(_ => random.Next(vocabularySize)).ToArray();
+    }
+
+    /// <summary>The kernel threads' idle fraction inside pool operations over the timed runs (the pool's own counters).</summary>
+    private sealed class IdleMeter(KernelThreadPool? pool)
+    {
+        private long _busy, _capacity, _busyAtStart, _capacityAtStart;
+
+        public void Start() => (_busyAtStart, _capacityAtStart) = pool?.Utilization ?? default;
+
+        public void Stop()
+        {
+            var (busy, capacity) = pool?.Utilization ?? default;
+            _busy += busy - _busyAtStart;
+            _capacity += capacity - _capacityAtStart;
+        }
+
+        public double? Fraction => _capacity > 0 ? 1 - (double)_busy / _capacity : null;
     }
 }

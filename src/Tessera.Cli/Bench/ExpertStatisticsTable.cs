@@ -24,5 +24,15 @@ public static class ExpertStatisticsTable
             writer.WriteLine(string.Format(c, "| {0,5} | {1,8} | {2,-40} | {3,9:F2} | {4,6:F3} / {5,4:F2} |", layer, stats.Tokens(layer), shares, load,
                 stats.Entropy(layer), Math.Log2(stats.ExpertCount)));
         }
+        writer.WriteLine(string.Format(c, "shard plans made: {0} (a layer is planned again when its choices shift)", stats.ShardPlan.Plans));
+    }
+
+    /// <summary>What the grouped expert passes' longest-first packing estimated for the CPU's threads.</summary>
+    public static void WritePacking(TextWriter writer, Devices.Cpu.PackingTotals packing)
+    {
+        if (packing.Calls == 0)
+            return;
+        writer.WriteLine(string.Format(CultureInfo.InvariantCulture, "grouped expert passes: {0}, estimated idle from their packing {1:P1}",
+            packing.Calls, packing.EstimatedIdle));
     }
 }

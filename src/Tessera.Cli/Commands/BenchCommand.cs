@@ -52,7 +52,7 @@ public static class BenchCommand
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
             using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse));
             using var session = inference.CreateSession();
-            var runner = new BenchRunner(session, loaded.Model.VocabularySize);
+            var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool);
             var results = new List<BenchResult>();
             if (promptTokens > 0)
                 results.Add(runner.PromptProcessing(promptTokens, reps));
@@ -77,6 +77,7 @@ public static class BenchCommand
                 if (inference.ExpertStatistics is null)
                     throw new CliException("--moe-stats: the model has no experts");
                 ExpertStatisticsTable.Write(output.Out, inference.ExpertStatistics);
+                ExpertStatisticsTable.WritePacking(output.Out, inference.Cpu.GroupedPackings);
             }
             return TesseraCli.ExitOk;
         });
@@ -116,6 +117,9 @@ public static class BenchCommand
                 info.Threads, r.Test, $"{r.TokensPerSecond:F2} ± {r.StandardDeviation:F2}", r.TimeToFirstToken.TotalMilliseconds));
         }
         writer.WriteLine(string.Format(c, "peak RSS: {0}", Units.Bytes(peakRss)));
+        var idle = results.Where(r => r.IdleFraction is not null).Select(r => string.Format(c, "{0} {1:P1}", r.Test, r.IdleFraction)).ToArray();
+        if (idle.Length > 0)
+            writer.WriteLine("kernel threads idle inside operations: " + string.Join(", ", idle));
     }
 
     private static void WriteJson(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss)
@@ -138,6 +142,8 @@ public static class BenchCommand
                 json.WriteNumber("model_size", info.Bytes);
                 json.WriteNumber("ttft_ms", Math.Round(r.TimeToFirstToken.TotalMilliseconds, 3));
                 json.WriteNumber("peak_rss_bytes", peakRss);
+                if (r.IdleFraction is { } idle)
+                    json.WriteNumber("idle_fraction", Math.Round(idle, 4));
                 json.WriteEndObject();
             }
             json.WriteEndArray();

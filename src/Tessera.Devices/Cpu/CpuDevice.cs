@@ -24,6 +24,7 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
     public override DeviceKind Kind => DeviceKind.Cpu;
     public override string Description => $"{CpuModel.Value}, {Pool.ThreadCount} threads, {IsaName}";
     public override string DriverVersion => $".NET {Environment.Version} {IsaName} {Pool.ThreadCount}t";
+    public override int ComputeUnits => Pool.ThreadCount;
     public override long MemoryTotal => HostMemory.Read().Total;
     public override long MemoryFree => HostMemory.Read().Available;
 
@@ -118,6 +119,32 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
             start = end;
         }
     }
+
+    /// <summary>
+    /// Load-balanced expert scheduling for batches: every product's row shards are packed onto the kernel threads
+    /// longest first and run as one operation (<see cref="GroupedMatMul"/>), so experts with very different token
+    /// counts keep every thread busy without a barrier per expert.
+    /// </summary>
+    public override void LinearGrouped(ReadOnlySpan<GroupedLinear> products)
+    {
+        if (_grouped.Length < products.Length)
+            _grouped = new GroupedProduct[Math.Max(products.Length, 2 * _grouped.Length)];
+        for (int i = 0; i < products.Length; i++)
+        {
+            var (weight, x, tokens, output, shards) = products[i];
+            var matrix = (HostMatrix)weight.Matrix;
+            if (output.Length < (long)tokens * weight.Count || x.Length < (long)tokens * matrix.Columns)
+                throw new ArgumentException($"product {i}: input or output is shorter than {matrix.Name} needs for {tokens} tokens", nameof(products));
+            _grouped[i] = new GroupedProduct(matrix.Type, matrix.RowsStart(weight), weight.Count, matrix.Columns, HostPointer(x), tokens, HostPointer(output), shards);
+        }
+        var packing = GroupedMatMul.Compute(_grouped.AsSpan(0, products.Length), Pool);
+        GroupedPackings = GroupedPackings.Add(packing);
+    }
+
+    private GroupedProduct[] _grouped = new GroupedProduct[64];
+
+    /// <summary>What the grouped products' packing estimated, summed over every call since the device was made.</summary>
+    public PackingTotals GroupedPackings { get; private set; }
 
     public override void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y) =>
         Kernels.Elementwise.RmsNorm.ApplyRows(Host(x), Host(weight.All), epsilon, Host(y));

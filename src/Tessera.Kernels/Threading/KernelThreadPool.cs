@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Tessera.Kernels.Threading;
@@ -40,6 +41,10 @@ public sealed unsafe class KernelThreadPool : IDisposable
     private int _sleepers;
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _failure;
+    private KernelThreadPool?[]? _singleThreaded;
+    // Utilisation: timestamp ticks spent inside tasks, and ticks the pool was held by operations times its threads.
+    private long _busyTicks;
+    private long _capacityTicks;
 
     /// <param name="threadCount">Threads taking part in each operation, the calling thread included;
     /// 0 means <see cref="PhysicalCores.Count"/>.</param>
@@ -66,6 +71,33 @@ public sealed unsafe class KernelThreadPool : IDisposable
     public Memory.ScratchArena Scratch { get; } = new();
 
     /// <summary>
+    /// Time spent in tasks against time available (operations' wall time x threads), in Stopwatch ticks, since the pool
+    /// started: 1 - busy / capacity is the fraction the threads sat idle inside operations (waiting at a barrier for a
+    /// longer task, or for a single-task operation). Between operations nothing is counted.
+    /// </summary>
+    public (long BusyTicks, long CapacityTicks) Utilization => (Volatile.Read(ref _busyTicks), Volatile.Read(ref _capacityTicks));
+
+    /// <summary>
+    /// A pool of one thread (no workers, its own scratch) for thread <paramref name="threadIndex"/> of this pool, so a
+    /// task can run a whole kernel on its own thread (<see cref="GroupedMatMul"/>'s work items). Create every index's
+    /// pool on the calling thread before the operation that uses them (<see cref="PrepareSingleThreaded"/>).
+    /// </summary>
+    public KernelThreadPool SingleThreaded(int threadIndex) =>
+        _singleThreaded?[threadIndex] ?? throw new InvalidOperationException("PrepareSingleThreaded was not called");
+
+    /// <summary>Creates the per-thread single-threaded pools once (called outside any operation).</summary>
+    public void PrepareSingleThreaded()
+    {
+        if (_singleThreaded != null)
+            return;
+        // Each its own pool, even for a one-thread pool: the operation running the kernels holds this pool's scratch.
+        var pools = new KernelThreadPool?[ThreadCount];
+        for (int i = 0; i < pools.Length; i++)
+            pools[i] = new KernelThreadPool(1);
+        _singleThreaded = pools;
+    }
+
+    /// <summary>
     /// Runs <c>work(state, taskIndex, threadIndex)</c> for every task index in 0..taskCount-1, spread over the pool;
     /// <c>threadIndex</c> is in 0..ThreadCount-1 (0 = the caller) and lets tasks use per-thread scratch.
     /// Returns when every task has finished. The caller works too and waits only for tasks in progress, never for a
@@ -83,13 +115,18 @@ public sealed unsafe class KernelThreadPool : IDisposable
             return;
         if (taskCount == 1 || _workers.Length == 0)
         {
+            long started = Stopwatch.GetTimestamp();
             for (int t = 0; t < taskCount; t++)
                 work(state, t, 0);
+            long elapsed = Stopwatch.GetTimestamp() - started;
+            Interlocked.Add(ref _busyTicks, elapsed);
+            Interlocked.Add(ref _capacityTicks, elapsed * ThreadCount);
             return;
         }
 
         lock (_runGate)
         {
+            long started = Stopwatch.GetTimestamp();
             // Close the last operation before touching the job fields: a worker still in RunTasks for it could
             // otherwise read its old claim word with the new task count and claim a task of neither operation.
             Interlocked.Exchange(ref _dispatch, _dispatch | TaskMask);
@@ -112,6 +149,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
                 spinner.SpinOnce(sleep1Threshold: -1);
             _work = null;
             _state = null;
+            Interlocked.Add(ref _capacityTicks, (Stopwatch.GetTimestamp() - started) * ThreadCount);
             _failure?.Throw();
         }
     }
@@ -128,6 +166,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
             if (Interlocked.CompareExchange(ref _dispatch, dispatch + 1, dispatch) != dispatch)
                 continue;
             // The claim succeeded, so this operation cannot finish before the task does: its fields are current.
+            long started = Stopwatch.GetTimestamp();
             try
             {
                 _work(_state, task, threadIndex);
@@ -136,6 +175,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
             {
                 Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
             }
+            Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
             Interlocked.Increment(ref _completed);
         }
     }
@@ -189,6 +229,8 @@ public sealed unsafe class KernelThreadPool : IDisposable
             Monitor.PulseAll(_sleepGate);
         foreach (var worker in _workers)
             worker.Join();
+        foreach (var single in _singleThreaded ?? [])
+            single?.Dispose();
         Scratch.Dispose();
     }
 }

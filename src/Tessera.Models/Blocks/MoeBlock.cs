@@ -36,10 +36,15 @@ internal static class MoeBlock
         statistics?.Record(layer, host.SelectedExperts.AsSpan(0, tokens * used), tokens);
 
         device.Clear(output);
-        if (schedule == MoeSchedule.Auto && 2 * tokens * used <= MaxParallelProducts && tokens * used <= host.MaxTokens
+        if (schedule == MoeSchedule.Auto && 2 * tokens * used <= MaxParallelProducts
             && tokens * used * hp.ExpertFeedForwardLength <= s.Gate.Length)
         {
             ExpertsInParallel(model, w, normed, tokens, output, s, host);
+            return;
+        }
+        if (schedule == MoeSchedule.Auto)
+        {
+            ExpertsGrouped(model, layer, w, normed, tokens, output, s, host, statistics);
             return;
         }
         for (int e = 0; e < experts; e++)
@@ -104,6 +109,74 @@ internal static class MoeBlock
             products[slot] = new(w.ExpertDown!.Expert(host.SelectedExperts[slot], embd), s.Gate.Slice(slot * ff, ff), s.ExpertOutput!.Slice(slot * embd, embd));
         device.LinearEach(products[..slots]);
         device.ScatterAddRows(s.ExpertOutput!.Slice(0, slots * embd), embd, host.ExpertTokens.AsSpan(0, slots), host.ExpertWeights.AsSpan(0, slots), output);
+    }
+
+    /// <summary>
+    /// Load-balanced expert scheduling for prompts and multi-sequence steps: every chosen (token, expert) row is
+    /// gathered expert by expert into one input, then gate and up of every active expert go to the device as one
+    /// grouped operation (the CPU packs their row shards onto its threads longest first, sized by the expert
+    /// statistics' shard plan), SwiGLU runs over all rows at once, every down projection is a second grouped operation,
+    /// and one weighted scatter adds each token's experts in id order, as the expert-by-expert loop does.
+    /// </summary>
+    private static void ExpertsGrouped(TransformerModel model, int layer, PlacedFeedForward w, DeviceSpan normed, int tokens, DeviceSpan output,
+        DeviceScratch s, ForwardScratch host, ExpertStatistics? statistics)
+    {
+        var hp = model.Hyperparameters;
+        var device = w.Device;
+        int embd = hp.EmbeddingLength;
+        int experts = hp.ExpertCount;
+        int used = hp.ExpertUsedCount;
+        int ff = hp.ExpertFeedForwardLength;
+        ReadOnlySpan<int> shards = statistics is null ? default : statistics.ShardPlan.For(layer, statistics, device.ComputeUnits);
+
+        // A counting sort of the (token, choice) pairs by expert, tokens ascending within each expert.
+        var offsets = host.ExpertOffsets;
+        int routed = tokens * used;
+        Array.Clear(offsets);
+        foreach (int e in host.SelectedExperts.AsSpan(0, routed))
+            offsets[e + 1]++;
+        for (int e = 0; e < experts; e++)
+            offsets[e + 1] += offsets[e];
+        for (int pair = 0; pair < routed; pair++)
+        {
+            int slot = offsets[host.SelectedExperts[pair]]++;
+            host.ExpertTokens[slot] = pair / used;
+            host.ExpertRouteWeights[slot] = host.ExpertWeights[pair];
+        }
+        for (int e = experts; e > 0; e--)
+            offsets[e] = offsets[e - 1];
+        offsets[0] = 0;
+        var rows = host.ExpertTokens.AsSpan(0, routed);
+        var input = s.ExpertInput!.Slice(0, routed * embd);       // [routed, n_embd], expert by expert
+        var gate = s.ExpertGate!.Slice(0, routed * ff);           // [routed, n_ff_exp]
+        var up = s.ExpertUp!.Slice(0, routed * ff);               // [routed, n_ff_exp]
+        var expertOutput = s.ExpertOutput!.Slice(0, routed * embd);
+        device.GatherRows(normed, embd, rows, input);
+
+        var groups = host.ExpertGroups.AsSpan();
+        int count = 0;
+        for (int e = 0; e < experts; e++)
+        {
+            int first = offsets[e], n = offsets[e + 1] - first;
+            if (n == 0)
+                continue;
+            int cut = shards.IsEmpty ? 1 : shards[e];
+            groups[count++] = new(w.ExpertGate!.Expert(e, ff), input.Slice(first * embd, n * embd), n, gate.Slice(first * ff, n * ff), cut);
+            groups[count++] = new(w.ExpertUp!.Expert(e, ff), input.Slice(first * embd, n * embd), n, up.Slice(first * ff, n * ff), cut);
+        }
+        device.LinearGrouped(groups[..count]);
+        device.SwiGlu(gate, up, gate);
+        count = 0;
+        for (int e = 0; e < experts; e++)
+        {
+            int first = offsets[e], n = offsets[e + 1] - first;
+            if (n == 0)
+                continue;
+            int cut = shards.IsEmpty ? 1 : shards[e];
+            groups[count++] = new(w.ExpertDown!.Expert(e, embd), gate.Slice(first * ff, n * ff), n, expertOutput.Slice(first * embd, n * embd), cut);
+        }
+        device.LinearGrouped(groups[..count]);
+        device.ScatterAddRows(expertOutput, embd, rows, host.ExpertRouteWeights.AsSpan(0, routed), output);
     }
 
     /// <summary>Orders one token's choices by expert id, carrying their weights along.</summary>

@@ -23,7 +23,11 @@ public sealed class ExpertStatistics
         _activeSteps = new long[layerCount * expertCount];
         _tokens = new long[layerCount];
         _stepCounts = new int[expertCount];
+        ShardPlan = new ExpertShardPlan(layerCount, expertCount);
     }
+
+    /// <summary>The grouped pass's shard plan, which these counts drive.</summary>
+    public ExpertShardPlan ShardPlan { get; }
 
     public int LayerCount { get; }
     public int ExpertCount { get; }

@@ -23,9 +23,13 @@ public sealed class DeviceScratch : IDisposable
         Up = device.Allocate(maxTokens * widest);
         if (hp.IsMixtureOfExperts)
         {
+            // Every (token, chosen expert) pair has a row here, so one grouped pass can hold all experts' inputs.
+            int routed = maxTokens * hp.ExpertUsedCount;
             RouterLogits = device.Allocate(maxTokens * hp.ExpertCount);
-            ExpertInput = device.Allocate(maxTokens * embd);
-            ExpertOutput = device.Allocate(maxTokens * embd);
+            ExpertInput = device.Allocate(routed * embd);
+            ExpertOutput = device.Allocate(routed * embd);
+            ExpertGate = device.Allocate(routed * hp.ExpertFeedForwardLength);
+            ExpertUp = device.Allocate(routed * hp.ExpertFeedForwardLength);
         }
     }
 
@@ -41,6 +45,9 @@ public sealed class DeviceScratch : IDisposable
     public DeviceBuffer? RouterLogits { get; }   // [n_tokens, n_expert]
     public DeviceBuffer? ExpertInput { get; }    // [tokens routed, n_embd]
     public DeviceBuffer? ExpertOutput { get; }   // [tokens routed, n_embd]
+    public DeviceBuffer? ExpertGate { get; }     // [tokens routed, n_ff_exp] the grouped pass's gate, then SwiGLU
+    public DeviceBuffer? ExpertUp { get; }       // [tokens routed, n_ff_exp]
 
-    public void Dispose() => PlacedParts.DisposeAll(Hidden, Normed, Q, K, V, Projected, Gate, Up, RouterLogits, ExpertInput, ExpertOutput);
+    public void Dispose() => PlacedParts.DisposeAll(Hidden, Normed, Q, K, V, Projected, Gate, Up, RouterLogits, ExpertInput, ExpertOutput,
+        ExpertGate, ExpertUp);
 }
