@@ -33,6 +33,10 @@ public sealed record ContextOptions
     /// <summary>How MoE layers schedule their experts (`--moe-schedule auto|off`).</summary>
     public Models.Experts.MoeSchedule MoeSchedule { get; init; } = Models.Experts.MoeSchedule.Auto;
 
+    /// <summary>The CPU memory tier for MoE experts (`--mem-limit`, `--hot-experts`); null keeps every expert as the
+    /// operating system pages it.</summary>
+    public Experts.ExpertTierOptions? ExpertTier { get; init; }
+
     /// <summary>Where to run the model; null runs everything on the CPU without planning (no device is measured).</summary>
     public PlacementOptions? Placement { get; init; }
 

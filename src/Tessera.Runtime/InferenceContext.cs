@@ -91,6 +91,8 @@ public sealed class InferenceContext : IDisposable
         _sequenceInUse = new bool[options.SequenceCount];
         MoeSchedule = options.MoeSchedule;
         ExpertStatistics = hp.IsMixtureOfExperts ? new ExpertStatistics(hp.LayerCount, hp.ExpertCount) : null;
+        if (options.ExpertTier is { } tier && ExpertStatistics != null)
+            ExpertTier = Experts.ExpertTier.Start(model, ExpertStatistics, tier, Cpu.MemoryTotal);
         _history = Enumerable.Range(0, options.SequenceCount).Select(_ => new SequenceHistory()).ToArray();
     }
 
@@ -112,6 +114,9 @@ public sealed class InferenceContext : IDisposable
 
     /// <summary>Per MoE layer, how often each expert was chosen (null for dense models); replays do not count.</summary>
     public ExpertStatistics? ExpertStatistics { get; }
+
+    /// <summary>Which experts stay resident under a memory limit; null when no tier was asked for or every expert fits.</summary>
+    public Experts.ExpertTier? ExpertTier { get; }
 
     /// <summary>Device failures seen and fallbacks carried out.</summary>
     public int DeviceFailures { get; private set; }
@@ -345,12 +350,13 @@ public sealed class InferenceContext : IDisposable
         long embd = hp.EmbeddingLength;
         long widest = Math.Max(Math.Max(embd, hp.QueryLength), hp.IsMixtureOfExperts ? hp.ExpertFeedForwardLength : hp.FeedForwardLength);
         long floats = 3 * embd + Math.Max(embd, hp.QueryLength) + hp.QueryLength + 2L * hp.KvLength + 2 * widest
-            + (hp.IsMixtureOfExperts ? hp.ExpertCount + 2 * embd : 0);
+            + (hp.IsMixtureOfExperts ? hp.ExpertCount + (long)hp.ExpertUsedCount * 2 * (embd + hp.ExpertFeedForwardLength) : 0);
         return floats * tokens * sizeof(float) + 4L * 4 * (1 << 20);
     }
 
     public void Dispose()
     {
+        ExpertTier?.Dispose();
         Cache.Dispose();
         Placement.Dispose();
         _scratch.Dispose();

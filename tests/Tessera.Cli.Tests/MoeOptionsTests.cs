@@ -2,7 +2,7 @@ using Tessera.Testing;
 
 namespace Tessera.Cli.Tests;
 
-/// <summary>`--moe-schedule` and `bench --moe-stats`.</summary>
+/// <summary>`--moe-schedule`, `bench --moe-stats`, and the expert tier's `--mem-limit` and `--hot-experts`.</summary>
 public sealed class MoeOptionsTests
 {
     private static readonly string Moe = SharedData.Model("syn-qwen3moe-Q8_0.gguf");
@@ -39,5 +39,47 @@ public sealed class MoeOptionsTests
         var result = CliRunner.Run(args);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(message, result.Error);
+    }
+
+    [Fact]
+    public void A_memory_limit_below_the_experts_keeps_the_text_and_reports_the_tier()
+    {
+        // A copy of the model, so the statistics file lands beside it (the shared folder is read-only).
+        using var folder = new TempFolder();
+        string model = Path.Combine(folder.Path, "moe.gguf");
+        File.Copy(Moe, model);
+        string[] run = ["run", model, "-p", "Once upon a time", "--temp", "0", "-n", "12", "--device", "cpu"];
+        var plain = CliRunner.Run(run);
+        var tiered = CliRunner.Run([.. run, "--hot-experts", "5", "-v"]);
+        Assert.True(tiered.ExitCode == 0, tiered.Error);
+        Assert.Equal(plain.Out, tiered.Out);
+        Assert.Contains("expert tier: 5 of 16 experts per layer resident", tiered.Error);
+        Assert.Contains("placement from no statistics yet", tiered.Error);
+        Assert.Matches(@"choices \d+: \d+ resident, \d+ read ahead, \d+ missed", tiered.Error);
+        Assert.True(File.Exists(model + ".experts.json"), "no statistics file beside the model");
+        var again = CliRunner.Run([.. run, "--hot-experts", "5", "-v"]);
+        Assert.Contains($"placement from {model}.experts.json", again.Error);
+        Assert.Equal(plain.Out, again.Out);
+    }
+
+    [Theory]
+    [InlineData("--hot-experts", "17", "is more than the model's 16 experts")]
+    [InlineData("--hot-experts", "many", "is not a count of experts or 'auto'")]
+    [InlineData("--mem-limit", "1M", "is too small: the dense weights take")]
+    [InlineData("--mem-limit", "lots", "is not a size")]
+    public void Bad_tier_options_are_clear_errors(string option, string value, string message)
+    {
+        var result = CliRunner.Run("run", Moe, "-p", "x", "-n", "1", "--device", "cpu", option, value);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
+    [Fact]
+    public void Tier_options_on_a_dense_model_are_ignored_with_a_warning()
+    {
+        var result = CliRunner.Run("run", SharedData.Model("stories260K.gguf"), "-p", "x", "-n", "1", "--device", "cpu", "--hot-experts", "2");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("the model has no experts; ignored", result.Error);
     }
 }

@@ -50,7 +50,7 @@ public static class BenchCommand
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse));
+            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse));
             using var session = inference.CreateSession();
             var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool);
             var results = new List<BenchResult>();
@@ -79,6 +79,7 @@ public static class BenchCommand
                 ExpertStatisticsTable.Write(output.Out, inference.ExpertStatistics);
                 ExpertStatisticsTable.WritePacking(output.Out, inference.Cpu.GroupedPackings);
             }
+            ExpertTierReport.WriteSummary(output.Error, inference.ExpertTier);
             return TesseraCli.ExitOk;
         });
         return command;

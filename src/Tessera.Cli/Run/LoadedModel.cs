@@ -10,8 +10,9 @@ namespace Tessera.Cli.Run;
 /// <summary>A model and its tokenizer opened from a command-line path, with the time it took.</summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(TransformerModel model, Tokenizer tokenizer, TimeSpan loadTime)
+    private LoadedModel(TransformerModel model, Tokenizer tokenizer, TimeSpan loadTime, GgufLoadMode mode)
     {
+        LoadMode = mode;
         Model = model;
         Tokenizer = tokenizer;
         LoadTime = loadTime;
@@ -20,6 +21,9 @@ public sealed class LoadedModel : IDisposable
     public TransformerModel Model { get; }
     public Tokenizer Tokenizer { get; }
     public TimeSpan LoadTime { get; }
+
+    /// <summary>Whether the weights are memory-mapped or were read into memory (`--no-mmap`).</summary>
+    public GgufLoadMode LoadMode { get; }
 
     public static LoadedModel Open(string path, GgufLoadMode mode = GgufLoadMode.Map)
     {
@@ -38,7 +42,7 @@ public sealed class LoadedModel : IDisposable
         try
         {
             var tokenizer = UserErrors.Guard(() => ModelTokenizer.For(model));
-            return new LoadedModel(model, tokenizer, clock.Elapsed);
+            return new LoadedModel(model, tokenizer, clock.Elapsed, mode);
         }
         catch
         {
@@ -52,7 +56,8 @@ public sealed class LoadedModel : IDisposable
     /// <param name="placement">where to run the model; null keeps it on the CPU without planning</param>
     /// <param name="diagnostics">receives the plan (when <paramref name="verbose"/>) and a line for each device fallback</param>
     public InferenceContext CreateContext(int contextSize, int threads, int batchSize = ContextOptions.DefaultBatchSize,
-        PlacementOptions? placement = null, TextWriter? diagnostics = null, bool verbose = false, Models.Experts.MoeSchedule moeSchedule = Models.Experts.MoeSchedule.Auto)
+        PlacementOptions? placement = null, TextWriter? diagnostics = null, bool verbose = false, Models.Experts.MoeSchedule moeSchedule = Models.Experts.MoeSchedule.Auto,
+        Runtime.Experts.ExpertTierOptions? expertTier = null)
     {
         if (contextSize < 0)
             throw new CliException($"--ctx {contextSize} must be positive");
@@ -60,9 +65,14 @@ public sealed class LoadedModel : IDisposable
             throw new CliException($"--threads {threads} must be positive");
         int context = contextSize > 0 ? contextSize : Math.Min(Model.Hyperparameters.ContextLength, DefaultContextCap);
         var inference = UserErrors.Guard(() => new InferenceContext(Model,
-            new ContextOptions { ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement, MoeSchedule = moeSchedule }));
+            new ContextOptions
+            {
+                ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement, MoeSchedule = moeSchedule,
+                ExpertTier = expertTier is null ? null : expertTier with { MemoryMapped = LoadMode == GgufLoadMode.Map },
+            }));
         if (diagnostics is not null)
         {
+            ExpertTierReport.WriteStart(diagnostics, inference, expertTier, verbose);
             if (verbose)
                 diagnostics.WriteLine(inference.Plan.Describe());
             else if (inference.DeviceFailures > 0)

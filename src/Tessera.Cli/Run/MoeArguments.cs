@@ -1,11 +1,13 @@
 using System.CommandLine;
 using Tessera.Models.Experts;
+using Tessera.Runtime.Experts;
 using Tessera.Server.Configuration;
 
 namespace Tessera.Cli.Run;
 
 /// <summary>`--moe-schedule auto|off` of the commands that run a model: how MoE layers schedule their experts
-/// (<see cref="MoeSchedule"/>); dense models ignore it.</summary>
+/// (<see cref="MoeSchedule"/>); and `--hot-experts N|auto` with `--mem-limit SIZE`, the expert memory tier
+/// (<see cref="ExpertTierOptions"/>). Dense models ignore them.</summary>
 public sealed class MoeArguments
 {
     private readonly Option<string> _schedule = new("--moe-schedule")
@@ -14,7 +16,39 @@ public sealed class MoeArguments
         DefaultValueFactory = _ => "auto",
     };
 
-    public void AddTo(Command command) => command.Options.Add(_schedule);
+    private readonly Option<string?> _hotExperts = new("--hot-experts")
+    {
+        Description = "MoE experts kept resident per layer, the most chosen ones (auto: as many as --mem-limit holds); the rest are read from the mapped file when chosen",
+    };
+
+    private readonly Option<string?> _memoryLimit = new("--mem-limit")
+    {
+        Description = "Memory the model's weights may keep resident (e.g. 6G; default: the machine's): MoE experts beyond it stay on disk",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_schedule);
+        command.Options.Add(_hotExperts);
+        command.Options.Add(_memoryLimit);
+    }
+
+    /// <summary>The expert tier asked for, or null when neither --hot-experts nor --mem-limit is given.</summary>
+    public ExpertTierOptions? ReadTier(ParseResult parse)
+    {
+        string? hot = parse.GetValue(_hotExperts);
+        string? limit = parse.GetValue(_memoryLimit);
+        if (hot is null && limit is null)
+            return null;
+        int? hotExperts = null;
+        if (hot is not null && !hot.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!int.TryParse(hot, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int count))
+                throw new CliException($"--hot-experts '{hot}' is not a count of experts or 'auto'");
+            hotExperts = count;
+        }
+        return new ExpertTierOptions { HotExperts = hotExperts, MemoryLimit = limit is null ? null : Units.ParseBytes(limit) };
+    }
 
     /// <param name="fallback">the value when the option is not given (a config file's), else its default</param>
     public MoeSchedule Read(ParseResult parse, MoeSchedule? fallback = null)

@@ -13,7 +13,8 @@ public static class UserErrors
         {
             return action();
         }
-        catch (Exception e) when (e is ModelException or TokenizerException or ContextFullException or InsufficientMemoryException)
+        catch (Exception e) when (e is ModelException or TokenizerException or ContextFullException or InsufficientMemoryException
+            or Runtime.Experts.ExpertTierException)
         {
             throw new CliException(e.Message);
         }

@@ -9,24 +9,12 @@ namespace Tessera.Devices.Measurement;
 /// </summary>
 public static class DeviceSpeedCache
 {
-    public const string DirectoryVariable = "TESSERA_CACHE_DIR";
+    public const string DirectoryVariable = CacheDirectory.Variable;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     private static readonly object Gate = new();
 
-    public static string FilePath
-    {
-        get
-        {
-            string? dir = Environment.GetEnvironmentVariable(DirectoryVariable);
-            if (string.IsNullOrEmpty(dir))
-            {
-                string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-                dir = Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg, "tessera");
-            }
-            return Path.Combine(dir, "devices.json");
-        }
-    }
+    public static string FilePath => Path.Combine(CacheDirectory.Path, "devices.json");
 
     public static string Key(ComputeDevice device) => $"{device.Name}|{device.DriverVersion}";
 

@@ -29,6 +29,9 @@ public sealed class ExpertStatistics
     /// <summary>The grouped pass's shard plan, which these counts drive.</summary>
     public ExpertShardPlan ShardPlan { get; }
 
+    /// <summary>Told every recorded step (the expert memory tier), after the counts are updated.</summary>
+    public IExpertRoutingObserver? Observer { get; set; }
+
     public int LayerCount { get; }
     public int ExpertCount { get; }
 
@@ -47,6 +50,7 @@ public sealed class ExpertStatistics
             _activeSteps[row + e]++;
         }
         _tokens[layer] += tokens;
+        Observer?.Routed(layer, selected, tokens);
     }
 
     public long Selections(int layer, int expert) => Volatile.Read(ref _selections[layer * ExpertCount + expert]);

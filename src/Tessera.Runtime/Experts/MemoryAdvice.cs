@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+
+namespace Tessera.Runtime.Experts;
+
+/// <summary>
+/// The kernel's page-residency calls for ranges of a memory-mapped model (Linux; elsewhere every call is a no-op that
+/// reports failure): read ahead, lock, unlock, drop, and ask which pages are resident. Ranges are widened to whole
+/// pages for what brings pages in and narrowed for what pushes them out, so a neighbour's pages are never dropped.
+/// </summary>
+internal static unsafe partial class MemoryAdvice
+{
+    private const int WillNeed = 3;     // MADV_WILLNEED: start reading the pages in, return at once
+    private const int DontNeed = 4;     // MADV_DONTNEED: drop the mapping's pages (a read-only file mapping refaults them from the file)
+    private const int PageOut = 21;     // MADV_PAGEOUT (Linux 5.4+): reclaim the pages now
+
+    public static readonly long PageSize = Environment.SystemPageSize;
+
+    private static bool Supported => OperatingSystem.IsLinux();
+
+    /// <summary>Starts reading the range in without waiting for it.</summary>
+    public static bool Prefetch(byte* start, long bytes) => Supported && Outward(start, bytes, out var s, out var n) && madvise(s, n, WillNeed) == 0;
+
+    /// <summary>Reads the range in and locks it in memory; false where locking is not allowed (RLIMIT_MEMLOCK).</summary>
+    public static bool Lock(byte* start, long bytes) => Supported && Outward(start, bytes, out var s, out var n) && mlock(s, n) == 0;
+
+    public static void Unlock(byte* start, long bytes)
+    {
+        if (Supported && Inward(start, bytes, out var s, out var n))
+            munlock(s, n);
+    }
+
+    /// <summary>Lets the kernel take the range's pages back (they are read again from the file when next used).</summary>
+    public static void Release(byte* start, long bytes)
+    {
+        if (!Supported || !Inward(start, bytes, out var s, out var n))
+            return;
+        if (madvise(s, n, PageOut) != 0)
+            madvise(s, n, DontNeed);
+    }
+
+    /// <summary>Bytes of the range whose pages are resident now (whole pages counted), or -1 where unknown.</summary>
+    public static long ResidentBytes(byte* start, long bytes)
+    {
+        if (!Supported || !Outward(start, bytes, out var s, out var n))
+            return -1;
+        long pages = (long)n / PageSize;
+        var vector = pages <= 4096 ? stackalloc byte[(int)pages] : new byte[pages];
+        fixed (byte* v = vector)
+        {
+            if (mincore(s, n, v) != 0)
+                return -1;
+        }
+        long resident = 0;
+        foreach (byte page in vector)
+            resident += page & 1;
+        return resident * PageSize;
+    }
+
+    private static bool Outward(byte* start, long bytes, out void* alignedStart, out nuint alignedBytes)
+    {
+        long first = (long)start / PageSize * PageSize;
+        long end = ((long)start + bytes + PageSize - 1) / PageSize * PageSize;
+        alignedStart = (void*)first;
+        alignedBytes = (nuint)(end - first);
+        return bytes > 0;
+    }
+
+    private static bool Inward(byte* start, long bytes, out void* alignedStart, out nuint alignedBytes)
+    {
+        long first = ((long)start + PageSize - 1) / PageSize * PageSize;
+        long end = ((long)start + bytes) / PageSize * PageSize;
+        alignedStart = (void*)first;
+        alignedBytes = end > first ? (nuint)(end - first) : 0;
+        return end > first;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int madvise(void* address, nuint length, int advice);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int mlock(void* address, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int munlock(void* address, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int mincore(void* address, nuint length, byte* vector);
+}
