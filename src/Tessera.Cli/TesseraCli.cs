@@ -58,7 +58,7 @@ public static class TesseraCli
 
     private static bool IsUserError(Exception e) => e is CliException or GgufFormatException or IOException
         or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidDataException
-        or Runtime.Placement.PlacementException or Server.Configuration.ConfigException;
+        or Runtime.Placement.PlacementException or Server.Configuration.ConfigException or Runtime.Experts.ExpertTierException;
 }
 
 /// <summary>Where a command writes: results to <see cref="Out"/>, progress and diagnostics to <see cref="Error"/>.</summary>

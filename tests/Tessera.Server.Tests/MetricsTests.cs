@@ -1,3 +1,4 @@
+using Tessera.Testing;
 using System.Globalization;
 
 namespace Tessera.Server.Tests;
@@ -50,5 +51,22 @@ public sealed class MetricsTests
         Assert.True(counts[0] > 0);
         double entropy = await server.MetricAsync("tessera_moe_routing_entropy_bits{layer=\"1\"}");
         Assert.InRange(entropy, 0.01, 3.0);
+    }
+
+    [Fact]
+    public async Task An_expert_tier_reports_where_each_choice_found_its_expert()
+    {
+        using var folder = new TempFolder();
+        await using var server = await TestServer.StartAsync(model: "syn-mixtral-Q4_0.gguf", parallel: 2, contextSize: 128,
+            configure: o => o with { ExpertTier = new Runtime.Experts.ExpertTierOptions { HotExperts = 3, SeedFile = Path.Combine(folder.Path, "stats.json") } });
+        await server.PostJsonAsync("/v1/completions", """{"prompt":"Once upon a time","max_tokens":5,"temperature":0}""");
+        Assert.Equal(3, await server.MetricAsync("tessera_moe_hot_experts"));
+        double resident = await server.MetricAsync("tessera_moe_expert_choices_total{tier=\"resident\"}");
+        double readAhead = await server.MetricAsync("tessera_moe_expert_choices_total{tier=\"read_ahead\"}");
+        double missed = await server.MetricAsync("tessera_moe_expert_choices_total{tier=\"missed\"}");
+        // Two layers, two experts per token: every choice is counted once, wherever it found its expert.
+        double choices = resident + readAhead + missed;
+        Assert.True(choices > 0 && choices % 4 == 0, $"{resident} + {readAhead} + {missed} choices");
+        Assert.True(resident > 0, "no choice found a resident expert");
     }
 }

@@ -33,13 +33,14 @@ public sealed class MoeArguments
         command.Options.Add(_memoryLimit);
     }
 
-    /// <summary>The expert tier asked for, or null when neither --hot-experts nor --mem-limit is given.</summary>
-    public ExpertTierOptions? ReadTier(ParseResult parse)
+    /// <summary>The expert tier asked for: the flags over <paramref name="fallback"/> (a config file's), or null when
+    /// neither --hot-experts nor --mem-limit is given and there is no fallback.</summary>
+    public ExpertTierOptions? ReadTier(ParseResult parse, ExpertTierOptions? fallback = null)
     {
         string? hot = parse.GetValue(_hotExperts);
         string? limit = parse.GetValue(_memoryLimit);
         if (hot is null && limit is null)
-            return null;
+            return fallback;
         int? hotExperts = null;
         if (hot is not null && !hot.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
@@ -47,7 +48,12 @@ public sealed class MoeArguments
                 throw new CliException($"--hot-experts '{hot}' is not a count of experts or 'auto'");
             hotExperts = count;
         }
-        return new ExpertTierOptions { HotExperts = hotExperts, MemoryLimit = limit is null ? null : Units.ParseBytes(limit) };
+        var tier = fallback ?? new ExpertTierOptions();
+        return tier with
+        {
+            HotExperts = hot is null ? tier.HotExperts : hotExperts,
+            MemoryLimit = limit is null ? tier.MemoryLimit : Units.ParseBytes(limit),
+        };
     }
 
     /// <param name="fallback">the value when the option is not given (a config file's), else its default</param>

@@ -74,6 +74,7 @@ public sealed class ServeArguments
             PrefixCache = parse.IsGiven(_noPrefixCache) ? !parse.GetValue(_noPrefixCache) : file.PrefixCache,
             Placement = _devices.Read(parse, file.Placement),
             MoeSchedule = _moe.Read(parse, file.MoeSchedule),
+            ExpertTier = _moe.ReadTier(parse, file.ExpertTier),
             CorsOrigins = parse.IsGiven(_cors) ? parse.GetValue(_cors) ?? [] : file.CorsOrigins,
             ConsoleLogging = true,
         };

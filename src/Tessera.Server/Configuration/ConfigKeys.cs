@@ -42,6 +42,8 @@ public static class ConfigKeys
 
     public static readonly ConfigKey<long> MemoryBudget = Key("memory.budget", nameof(ServerOptions.MemoryBudgetBytes), Bytes(),
         o => o.MemoryBudgetBytes, (o, v) => o with { MemoryBudgetBytes = v });
+    public static readonly ConfigKey<long> ExpertMemoryLimit = Key("memory.expert_memory_limit", nameof(ServerOptions.ExpertTier), Bytes(),
+        o => o.ExpertTier?.MemoryLimit ?? 0, (o, v) => o with { ExpertTier = (o.ExpertTier ?? new()) with { MemoryLimit = v == 0 ? null : v } });
     public static readonly ConfigKey<int> KvPageSize = Key("memory.kv_page_size", nameof(ServerOptions.KvPageSize), Integer(min: 1),
         o => o.KvPageSize, (o, v) => o with { KvPageSize = v });
     public static readonly ConfigKey<int> KvCacheTokens = Key("memory.kv_cache_tokens", nameof(ServerOptions.KvCacheTokens), Integer(),
@@ -63,6 +65,8 @@ public static class ConfigKeys
         o => o.Threads, (o, v) => o with { Threads = v });
     public static readonly ConfigKey<Models.Experts.MoeSchedule> MoeSchedule = Key("scheduling.moe_schedule", nameof(ServerOptions.MoeSchedule), Word(OptionWords.MoeSchedules),
         o => o.MoeSchedule, (o, v) => o with { MoeSchedule = v });
+    public static readonly ConfigKey<int> HotExperts = Key("scheduling.hot_experts", nameof(ServerOptions.ExpertTier), CountOrAuto(),
+        o => o.ExpertTier?.HotExperts ?? -1, (o, v) => o with { ExpertTier = (o.ExpertTier ?? new()) with { HotExperts = v < 0 ? null : v } });
 
     public static readonly ConfigKey<bool> PrefixCache = Key("cache.prefix_cache", nameof(ServerOptions.PrefixCache), Flag(),
         o => o.PrefixCache, (o, v) => o with { PrefixCache = v });
@@ -115,8 +119,8 @@ public static class ConfigKeys
     [
         ModelPath, ModelId, Models, ModelsDir, MaxModels, LoadMode,
         Host, Port, ApiKey, CorsOrigins, RequestTimeout,
-        MemoryBudget, KvPageSize, KvCacheTokens, KvCacheType, ContextSize, BatchSize,
-        Parallel, MaxQueue, StepTokenBudget, Threads, MoeSchedule,
+        MemoryBudget, ExpertMemoryLimit, KvPageSize, KvCacheTokens, KvCacheType, ContextSize, BatchSize,
+        Parallel, MaxQueue, StepTokenBudget, Threads, MoeSchedule, HotExperts,
         PrefixCache,
         Device, GpuLayers, OverrideTensor,
         AlertInterval, AlertMemoryGrowth, AlertMemoryGrowthSamples, AlertKvFragmentation, AlertP95Latency, AlertErrorRate,

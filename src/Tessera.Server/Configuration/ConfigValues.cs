@@ -20,6 +20,17 @@ internal static class ConfigValues
         return value;
     };
 
+    /// <summary>A count, or `auto` (read as -1): MoE hot experts per layer.</summary>
+    public static ReadValue<int> CountOrAuto() => node =>
+    {
+        string text = Scalar(node, "a whole number or auto");
+        if (text.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            return -1;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value))
+            throw new FormatException($"'{text}' is not a whole number or auto");
+        return value;
+    };
+
     /// <summary>A number in (<paramref name="above"/>, <paramref name="max"/>]: thresholds and seconds, which 0 makes meaningless.</summary>
     public static ReadValue<double> Number(double above, double max) => node =>
     {

@@ -167,11 +167,18 @@ public sealed class ServedModel : IDisposable
                 Placement = options.Placement,
                 Accelerators = options.Accelerators,
                 MoeSchedule = options.MoeSchedule,
+                ExpertTier = options.ExpertTier is null ? null : options.ExpertTier with { MemoryMapped = options.LoadMode == Gguf.GgufLoadMode.Map },
                 KvCacheType = options.KvCacheType,
                 Paging = new KvPaging { PageSize = options.KvPageSize, TotalTokens = options.KvCacheTokens, PrefixCache = options.PrefixCache },
             });
             if (options.Placement is not null)
                 warn(context.Plan.Describe());
+            if (context.ExpertTier is { } tier)
+            {
+                foreach (string warning in tier.Warnings)
+                    warn(warning);
+                warn($"expert tier: {tier.Plan.HotPerLayer} of {tier.Plan.ExpertCount} experts per layer resident; placement from {tier.PlacementSource}");
+            }
             context.DeviceFallback += report =>
             {
                 metrics.RecordFallback(report.Device.Name);

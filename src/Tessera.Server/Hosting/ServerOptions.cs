@@ -40,6 +40,10 @@ public sealed record ServerOptions
     /// is unloaded; 0 means the memory of the machine (or of its container).</summary>
     public long MemoryBudgetBytes { get; init; }
 
+    /// <summary>The CPU memory tier for MoE experts (`--mem-limit`, `--hot-experts`); null keeps every expert as the
+    /// operating system pages it.</summary>
+    public Runtime.Experts.ExpertTierOptions? ExpertTier { get; init; }
+
     /// <summary>How the model file is brought into memory (see <see cref="GgufLoadMode"/>).</summary>
     public GgufLoadMode LoadMode { get; init; } = GgufLoadMode.Map;
 

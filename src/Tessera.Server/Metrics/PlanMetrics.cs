@@ -24,6 +24,18 @@ internal static class PlanMetrics
             text.Append(CultureInfo.InvariantCulture, $"tessera_moe_routing_entropy_bits{{layer=\"{layer}\"}} {stats.Entropy(layer):G6}\n");
     }
 
+    /// <summary>The expert memory tier: hot experts per layer, what each choice found, read-aheads and moves.</summary>
+    public static void WriteExpertTier(StringBuilder text, Runtime.Experts.ExpertTier tier)
+    {
+        var c = CultureInfo.InvariantCulture;
+        text.Append(c, $"# HELP tessera_moe_hot_experts Experts per MoE layer the memory tier keeps resident.\n# TYPE tessera_moe_hot_experts gauge\ntessera_moe_hot_experts {tier.Plan.HotPerLayer}\n");
+        text.Append("# HELP tessera_moe_expert_choices_total Expert choices by where the expert was: resident, read ahead, or missed.\n# TYPE tessera_moe_expert_choices_total counter\n");
+        text.Append(c, $"tessera_moe_expert_choices_total{{tier=\"resident\"}} {tier.Hits}\n");
+        text.Append(c, $"tessera_moe_expert_choices_total{{tier=\"read_ahead\"}} {tier.PrefetchHits}\n");
+        text.Append(c, $"tessera_moe_expert_choices_total{{tier=\"missed\"}} {tier.Misses}\n");
+        text.Append(c, $"# HELP tessera_moe_expert_moves_total Experts moved between tiers by re-plans.\n# TYPE tessera_moe_expert_moves_total counter\ntessera_moe_expert_moves_total {tier.Moves}\n");
+    }
+
     public static void WriteTo(StringBuilder text, ExecutionPlan plan)
     {
         var a = plan.Assignment;

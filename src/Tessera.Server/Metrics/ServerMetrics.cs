@@ -70,7 +70,8 @@ public sealed class ServerMetrics
     }
 
     /// <summary>The exposition text; <paramref name="scheduler"/> is null while the model is loading.</summary>
-    public string Render(SchedulerGauges? scheduler, Runtime.Placement.ExecutionPlan? plan = null, Models.Experts.ExpertStatistics? experts = null)
+    public string Render(SchedulerGauges? scheduler, Runtime.Placement.ExecutionPlan? plan = null, Models.Experts.ExpertStatistics? experts = null,
+        Runtime.Experts.ExpertTier? tier = null)
     {
         var text = new StringBuilder();
         text.Append("# HELP tessera_requests_total HTTP requests by endpoint and status.\n# TYPE tessera_requests_total counter\n");
@@ -110,6 +111,8 @@ public sealed class ServerMetrics
             PlanMetrics.WriteTo(text, plan);
         if (experts is not null)
             PlanMetrics.WriteExperts(text, experts);
+        if (tier is not null)
+            PlanMetrics.WriteExpertTier(text, tier);
         return text.ToString();
     }
 

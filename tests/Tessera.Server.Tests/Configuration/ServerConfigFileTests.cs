@@ -63,6 +63,8 @@ public sealed class ServerConfigFileTests
     [InlineData("model:\n  load_mode: mmap\n", "model.load_mode", 2, "'mmap' is not map, copy or read")]
     [InlineData("alerts:\n  error_rate: 2\n", "alerts.error_rate", 2, "must be over 0 and at most 1, not 2")]
     [InlineData("alerts:\n  memory_growth_samples: 0\n", "alerts.memory_growth_samples", 2, "must be in 1..100, not 0")]
+    [InlineData("scheduling:\n  hot_experts: many\n", "scheduling.hot_experts", 2, "'many' is not a whole number or auto")]
+    [InlineData("memory:\n  expert_memory_limit: lots\n", "memory.expert_memory_limit", 2, "is not a size")]
     public void A_bad_value_names_its_key_and_line(string yaml, string key, int line, string message)
     {
         var error = SingleError(yaml);
@@ -161,6 +163,7 @@ public sealed class ServerConfigFileTests
               request_timeout_seconds: 90
             memory:
               budget: 1.5G
+              expert_memory_limit: 512M
               kv_page_size: 16
               kv_cache_tokens: 8192
               kv_cache_type: f32
@@ -172,6 +175,7 @@ public sealed class ServerConfigFileTests
               step_token_budget: 128
               threads: 2
               moe_schedule: off
+              hot_experts: 6
             cache:
               prefix_cache: false
             devices:
@@ -213,6 +217,7 @@ public sealed class ServerConfigFileTests
         Assert.Equal(128, options.StepTokenBudget);
         Assert.Equal(2, options.Threads);
         Assert.Equal(MoeSchedule.Off, options.MoeSchedule);
+        Assert.Equal(new Runtime.Experts.ExpertTierOptions { MemoryLimit = 512L << 20, HotExperts = 6 }, options.ExpertTier);
         Assert.False(options.PrefixCache);
         Assert.Equal("opencl", options.Placement!.Device);
         Assert.Equal(12, options.Placement.GpuLayers);
