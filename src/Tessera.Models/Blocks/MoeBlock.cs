@@ -36,8 +36,10 @@ internal static class MoeBlock
         statistics?.Record(layer, host.SelectedExperts.AsSpan(0, tokens * used), tokens);
 
         device.Clear(output);
+        // A few (token, expert) pairs that all name different experts run as one list of single-token products; once
+        // two tokens share an expert, the grouped pass reads that expert's weights once for both.
         if (schedule == MoeSchedule.Auto && 2 * tokens * used <= MaxParallelProducts
-            && tokens * used * hp.ExpertFeedForwardLength <= s.Gate.Length)
+            && tokens * used * hp.ExpertFeedForwardLength <= s.Gate.Length && AllDistinct(host.SelectedExperts.AsSpan(0, tokens * used)))
         {
             ExpertsInParallel(model, w, normed, tokens, output, s, host);
             return;
@@ -177,6 +179,16 @@ internal static class MoeBlock
         }
         device.LinearGrouped(groups[..count]);
         device.ScatterAddRows(expertOutput, embd, rows, host.ExpertRouteWeights.AsSpan(0, routed), output);
+    }
+
+    private static bool AllDistinct(ReadOnlySpan<int> experts)
+    {
+        for (int i = 1; i < experts.Length; i++)
+        {
+            if (experts[..i].Contains(experts[i]))
+                return false;
+        }
+        return true;
     }
 
     /// <summary>Orders one token's choices by expert id, carrying their weights along.</summary>

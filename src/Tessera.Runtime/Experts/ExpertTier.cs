@@ -30,6 +30,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     private readonly (nint Start, long Bytes)[] _ranges;   // [layer, expert, 3] gate, up and down of each expert
     private readonly long[] _scores;               // [expert] scratch
     private readonly int[] _stepCounts;            // [expert] scratch
+    private readonly bool[] _coldInUse;            // [layer, expert] cold experts the layer's last step read, to drop once it is done
     private readonly Queue<(int Layer, int Expert, bool Hot)> _moves = new();
     private readonly Thread _mover;
     private readonly AutoResetEvent _wake = new(false);
@@ -55,6 +56,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
         Warnings = warnings;
         _hot = new bool[_layers * _experts];
         _prefetched = new bool[_layers * _experts];
+        _coldInUse = new bool[_layers * _experts];
         _follows = new long[_layers * _experts * _experts];
         _ranges = new (nint, long)[_layers * _experts * 3];
         for (int layer = 0; layer < _layers; layer++)
@@ -156,8 +158,13 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
                 _prefetchHits++;
             else
                 _misses++;
+            if (!_hot[row + e])
+                _coldInUse[row + e] = true;
         }
         Array.Clear(_prefetched, row, _experts);
+        // The layer before has finished: the cold experts it read are dropped again (in the background), so the
+        // weights' resident memory stays near the plan's instead of growing with every cold expert ever chosen.
+        DropColdInUse(layer == 0 ? _layers - 1 : layer - 1);
 
         // Which experts follow which, layer to layer: each token's choices here after its choices in the layer before.
         if (layer > 0 && _previousLength == selected.Length)
@@ -182,6 +189,28 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
             PrefetchLikely(layer, selected);
         if (layer == 0 && ++_stepsSincePlan >= ReplanSteps)
             Replan(initial: false);
+    }
+
+    private void DropColdInUse(int layer)
+    {
+        int row = layer * _experts;
+        bool any = false;
+        lock (_moves)
+        {
+            for (int e = 0; e < _experts; e++)
+            {
+                if (!_coldInUse[row + e])
+                    continue;
+                _coldInUse[row + e] = false;
+                if (!_hot[row + e])
+                {
+                    _moves.Enqueue((layer, e, false));
+                    any = true;
+                }
+            }
+        }
+        if (any)
+            _wake.Set();
     }
 
     /// <summary>Reads ahead the cold experts of the next layer that most often followed this step's choices.</summary>

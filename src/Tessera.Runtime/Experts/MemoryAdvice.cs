@@ -11,7 +11,6 @@ internal static unsafe partial class MemoryAdvice
 {
     private const int WillNeed = 3;     // MADV_WILLNEED: start reading the pages in, return at once
     private const int DontNeed = 4;     // MADV_DONTNEED: drop the mapping's pages (a read-only file mapping refaults them from the file)
-    private const int PageOut = 21;     // MADV_PAGEOUT (Linux 5.4+): reclaim the pages now
 
     public static readonly long PageSize = Environment.SystemPageSize;
 
@@ -29,12 +28,11 @@ internal static unsafe partial class MemoryAdvice
             munlock(s, n);
     }
 
-    /// <summary>Lets the kernel take the range's pages back (they are read again from the file when next used).</summary>
+    /// <summary>Unmaps the range's pages from the process: they leave its resident memory and are read again (from the
+    /// page cache, or the file once the kernel has reclaimed them) when next used.</summary>
     public static void Release(byte* start, long bytes)
     {
-        if (!Supported || !Inward(start, bytes, out var s, out var n))
-            return;
-        if (madvise(s, n, PageOut) != 0)
+        if (Supported && Inward(start, bytes, out var s, out var n))
             madvise(s, n, DontNeed);
     }
 
