@@ -31,6 +31,7 @@ public sealed class ForwardScratch : IDisposable
             ExpertProducts = new LinearProduct[Blocks.MoeBlock.MaxParallelProducts];
             ExpertGroups = new GroupedLinear[2 * hp.ExpertCount];
             ExpertOffsets = new int[hp.ExpertCount + 1];
+            ExpertOnRemote = new bool[hp.ExpertCount];
         }
     }
 
@@ -46,6 +47,7 @@ public sealed class ForwardScratch : IDisposable
     internal LinearProduct[] ExpertProducts { get; } = [];  // the products of one parallel expert pass
     internal GroupedLinear[] ExpertGroups { get; } = [];    // [2 * n_expert] the products of one grouped expert pass
     internal int[] ExpertOffsets { get; } = [];      // [n_expert + 1] where each expert's routed rows start in ExpertTokens
+    internal bool[] ExpertOnRemote { get; } = [];    // [n_expert] this step's experts computed from a copy on an accelerator
 
     /// <summary>This forward's buffers on <paramref name="device"/>.</summary>
     public DeviceScratch On(ComputeDevice device)

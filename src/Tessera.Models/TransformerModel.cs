@@ -116,7 +116,7 @@ public sealed class TransformerModel : IDisposable
             current = MoveHidden(current, placement.Attention[layer].Device, n, scratch);
             AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache, current);
             current = MoveHidden(current, placement.FeedForward[layer].Device, n, scratch);
-            FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch, schedule, statistics);
+            FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch, schedule, statistics, placement.DeviceExperts);
             TraceValues("l_out", layer, current.Hidden.Slice(0, n * embd), n);
         }
 

@@ -37,6 +37,9 @@ public sealed record ContextOptions
     /// operating system pages it.</summary>
     public Experts.ExpertTierOptions? ExpertTier { get; init; }
 
+    /// <summary>Copies of the hottest MoE experts on an accelerator (`--moe-device`); null keeps experts with their layer.</summary>
+    public Experts.ExpertDeviceOptions? ExpertDevice { get; init; }
+
     /// <summary>Where to run the model; null runs everything on the CPU without planning (no device is measured).</summary>
     public PlacementOptions? Placement { get; init; }
 

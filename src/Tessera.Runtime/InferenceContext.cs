@@ -44,7 +44,7 @@ public sealed class InferenceContext : IDisposable
         Cpu = new CpuDevice(Pool);
         try
         {
-            var accelerators = options.Placement is null ? [] : options.Accelerators ?? DeviceDiscovery.Accelerators;
+            var accelerators = options.Placement is null && options.ExpertDevice is null ? [] : options.Accelerators ?? DeviceDiscovery.Accelerators;
             Devices = [Cpu, .. accelerators];
             var paging = options.Paging ?? new KvPaging();
             long kvCells = (long)paging.PageSizeFor(ContextSize) * paging.PageCountFor(ContextSize, options.SequenceCount);
@@ -93,6 +93,8 @@ public sealed class InferenceContext : IDisposable
         ExpertStatistics = hp.IsMixtureOfExperts ? new ExpertStatistics(hp.LayerCount, hp.ExpertCount) : null;
         if (options.ExpertTier is { } tier && ExpertStatistics != null)
             ExpertTier = Experts.ExpertTier.Start(model, ExpertStatistics, tier, Cpu.MemoryTotal);
+        if (options.ExpertDevice is { } onDevice && ExpertStatistics != null)
+            StartDeviceExperts(onDevice, ExpertStatistics);
         _history = Enumerable.Range(0, options.SequenceCount).Select(_ => new SequenceHistory()).ToArray();
     }
 
@@ -117,6 +119,37 @@ public sealed class InferenceContext : IDisposable
 
     /// <summary>Which experts stay resident under a memory limit; null when no tier was asked for or every expert fits.</summary>
     public Experts.ExpertTier? ExpertTier { get; }
+
+    /// <summary>Copies of the hottest experts on an accelerator; null when none were asked for.</summary>
+    public DeviceExperts? DeviceExperts { get; private set; }
+
+    private string? _deviceExpertsSeedPath;
+
+    /// <summary>
+    /// Keeps the MoE feed-forward of every layer on the CPU (moving any the plan gave an accelerator) and starts the copies
+    /// of the hottest experts on the named accelerator, placed from the statistics file where there is one.
+    /// </summary>
+    private void StartDeviceExperts(Experts.ExpertDeviceOptions options, ExpertStatistics statistics)
+    {
+        var device = Devices.FirstOrDefault(d => d != Cpu && string.Equals(d.Name, options.Device, StringComparison.OrdinalIgnoreCase))
+            ?? throw new Experts.ExpertTierException($"--moe-device {options.Device}: no such accelerator (found: " +
+                $"{(Devices.Count > 1 ? string.Join(", ", Devices.Skip(1).Select(d => d.Name)) : "none" + (DeviceDiscovery.UnavailableReason is { } why ? $"; {why}" : ""))})");
+        if (options.MemoryBytes is <= 0)
+            throw new Experts.ExpertTierException($"--moe-device {options.Device}: the memory for expert copies must be positive");
+        var feedForward = Plan.Assignment.FeedForward;
+        if (feedForward.Any(d => d != Cpu))
+        {
+            var assignment = new LayerAssignment(Plan.Assignment.Attention.ToArray(), feedForward.Select(_ => (ComputeDevice)Cpu).ToArray(), Plan.Assignment.Head);
+            Placement.Dispose();
+            Placement = ModelPlacement.Create(Model, assignment);
+            Plan = Replanned(assignment, $"MoE feed-forward on the CPU, its hottest experts copied to {device.Name}", Cache.LayerBytes);
+        }
+        _deviceExpertsSeedPath = options.SeedFile ?? Experts.ExpertSeedFile.PathFor(Model);
+        var seed = Experts.ExpertSeedFile.Read(_deviceExpertsSeedPath, Model, out _);
+        long budget = options.MemoryBytes ?? (long)(device.MemoryFree * Experts.ExpertDeviceOptions.DefaultShareOfFreeMemory);
+        DeviceExperts = new DeviceExperts(Model, device, budget, statistics, seed ?? []);
+        Placement.DeviceExperts = DeviceExperts;
+    }
 
     /// <summary>Device failures seen and fallbacks carried out.</summary>
     public int DeviceFailures { get; private set; }
@@ -296,6 +329,7 @@ public sealed class InferenceContext : IDisposable
         var (assignment, moved) = Without(Plan.Assignment, failed);
         var previous = Placement;
         Placement = ModelPlacement.Create(Model, assignment);
+        Placement.DeviceExperts = DeviceExperts;
         previous.Dispose();
         _scratch.Release(failed);
         for (int layer = 0; layer < assignment.LayerCount; layer++)
@@ -344,6 +378,23 @@ public sealed class InferenceContext : IDisposable
     private ExecutionPlan SingleDevicePlan(LayerAssignment assignment, string request, long kvLayerBytes) =>
         ExecutionPlan.For(ModelPart.Of(Model), ModelPart.PerPart(assignment), Devices, request, double.NaN, [], kvLayerBytes);
 
+    private void SaveStatistics(string path)
+    {
+        var hp = Model.Hyperparameters;
+        var previous = Experts.ExpertSeedFile.Read(path, Model, out _);
+        var counts = new long[hp.LayerCount * hp.ExpertCount];
+        for (int i = 0; i < counts.Length; i++)
+            counts[i] = (previous?[i] ?? 0) + ExpertStatistics!.Selections(i / hp.ExpertCount, i % hp.ExpertCount);
+        try
+        {
+            Experts.ExpertSeedFile.Write(path, Model, counts);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A convenience for the next start; losing it costs one cold start.
+        }
+    }
+
     /// <summary>Bytes of one device's activation buffers (<see cref="DeviceScratch"/>) for batches of <paramref name="tokens"/>.</summary>
     private static long ScratchBytes(Hyperparameters hp, int tokens)
     {
@@ -357,6 +408,13 @@ public sealed class InferenceContext : IDisposable
     public void Dispose()
     {
         ExpertTier?.Dispose();
+        if (DeviceExperts != null)
+        {
+            DeviceExperts.Dispose();
+            // The CPU tier saves the statistics when there is one; otherwise they are saved here for the next start.
+            if (ExpertTier is null && _deviceExpertsSeedPath != null && ExpertStatistics!.Tokens(0) > 0)
+                SaveStatistics(_deviceExpertsSeedPath);
+        }
         Cache.Dispose();
         Placement.Dispose();
         _scratch.Dispose();

@@ -8,7 +8,7 @@ namespace Tessera.Models.Blocks;
 internal static class FeedForwardBlock
 {
     public static void Forward(TransformerModel model, int layer, PlacedFeedForward w, int n, DeviceScratch s, ForwardScratch host,
-        MoeSchedule schedule, ExpertStatistics? statistics)
+        MoeSchedule schedule, ExpertStatistics? statistics, DeviceExperts? deviceExperts)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -20,7 +20,7 @@ internal static class FeedForwardBlock
 
         var projected = s.Projected.Slice(0, n * embd);        // [n_tokens, n_embd]
         if (hp.IsMixtureOfExperts)
-            MoeBlock.Forward(model, layer, w, normed, n, projected, s, host, schedule, statistics);
+            MoeBlock.Forward(model, layer, w, normed, n, projected, s, host, schedule, statistics, deviceExperts);
         else
             SwiGluFeedForward(device, w.Gate!, w.Up!, w.Down!, normed, n, s, projected);
         model.TraceValues("ffn_out", layer, projected, n);

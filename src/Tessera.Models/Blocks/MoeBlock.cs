@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Tessera.Devices;
+using Tessera.Devices.Cpu;
 using Tessera.Kernels.Elementwise;
 using Tessera.Models.Experts;
 using Tessera.Models.Placement;
@@ -18,7 +19,7 @@ internal static class MoeBlock
     /// <param name="normed">[tokens, n_embd]</param>
     /// <param name="output">[tokens, n_embd]</param>
     public static void Forward(TransformerModel model, int layer, PlacedFeedForward w, DeviceSpan normed, int tokens, DeviceSpan output,
-        DeviceScratch s, ForwardScratch host, MoeSchedule schedule, ExpertStatistics? statistics)
+        DeviceScratch s, ForwardScratch host, MoeSchedule schedule, ExpertStatistics? statistics, DeviceExperts? deviceExperts = null)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -36,6 +37,13 @@ internal static class MoeBlock
         statistics?.Record(layer, host.SelectedExperts.AsSpan(0, tokens * used), tokens);
 
         device.Clear(output);
+        // Hot experts with copies on an accelerator: that device takes them while the CPU takes the rest.
+        if (deviceExperts is { Usable: true } && device.Kind == DeviceKind.Cpu)
+        {
+            lock (deviceExperts.Device.Gate)
+                ExpertsGrouped(model, layer, w, normed, tokens, output, s, host, statistics, deviceExperts);
+            return;
+        }
         // A few (token, expert) pairs that all name different experts run as one list of single-token products; once
         // two tokens share an expert, the grouped pass reads that expert's weights once for both.
         if (schedule == MoeSchedule.Auto && 2 * tokens * used <= MaxParallelProducts
@@ -46,7 +54,7 @@ internal static class MoeBlock
         }
         if (schedule == MoeSchedule.Auto)
         {
-            ExpertsGrouped(model, layer, w, normed, tokens, output, s, host, statistics);
+            ExpertsGrouped(model, layer, w, normed, tokens, output, s, host, statistics, remote: null);
             return;
         }
         for (int e = 0; e < experts; e++)
@@ -121,7 +129,7 @@ internal static class MoeBlock
     /// and one weighted scatter adds each token's experts in id order, as the expert-by-expert loop does.
     /// </summary>
     private static void ExpertsGrouped(TransformerModel model, int layer, PlacedFeedForward w, DeviceSpan normed, int tokens, DeviceSpan output,
-        DeviceScratch s, ForwardScratch host, ExpertStatistics? statistics)
+        DeviceScratch s, ForwardScratch host, ExpertStatistics? statistics, DeviceExperts? remote)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -155,12 +163,18 @@ internal static class MoeBlock
         var expertOutput = s.ExpertOutput!.Slice(0, routed * embd);
         device.GatherRows(normed, embd, rows, input);
 
+        // The experts with a copy on the accelerator are queued there first (it runs while the CPU works).
+        var onRemote = host.ExpertOnRemote;
+        Array.Clear(onRemote);
+        if (remote != null)
+            QueueOnRemote(remote, layer, hp, input, offsets, host, onRemote);
+
         var groups = host.ExpertGroups.AsSpan();
         int count = 0;
         for (int e = 0; e < experts; e++)
         {
             int first = offsets[e], n = offsets[e + 1] - first;
-            if (n == 0)
+            if (n == 0 || onRemote[e])
                 continue;
             int cut = shards.IsEmpty ? 1 : shards[e];
             groups[count++] = new(w.ExpertGate!.Expert(e, ff), input.Slice(first * embd, n * embd), n, gate.Slice(first * ff, n * ff), cut);
@@ -172,13 +186,66 @@ internal static class MoeBlock
         for (int e = 0; e < experts; e++)
         {
             int first = offsets[e], n = offsets[e + 1] - first;
-            if (n == 0)
+            if (n == 0 || onRemote[e])
                 continue;
             int cut = shards.IsEmpty ? 1 : shards[e];
             groups[count++] = new(w.ExpertDown!.Expert(e, embd), gate.Slice(first * ff, n * ff), n, expertOutput.Slice(first * embd, n * embd), cut);
         }
         device.LinearGrouped(groups[..count]);
+
+        // The accelerator's outputs join the CPU's rows (the reads wait for it), then one scatter adds every expert.
+        if (remote != null)
+        {
+            var remoteOutput = host.On(remote.Device).ExpertOutput!;
+            var hostOutput = CpuDevice.Host(expertOutput);
+            for (int e = 0; e < experts; e++)
+            {
+                int first = offsets[e], n = offsets[e + 1] - first;
+                if (onRemote[e])
+                    remote.Device.Read(remoteOutput.Slice(first * embd, n * embd), hostOutput.Slice(first * embd, n * embd));
+            }
+        }
         device.ScatterAddRows(expertOutput, embd, rows, host.ExpertRouteWeights.AsSpan(0, routed), output);
+    }
+
+    /// <summary>Queues, on the accelerator, the SwiGLU experts of this step that have a complete copy there: their input
+    /// rows go over, gate and up, SwiGLU and down are enqueued; <paramref name="onRemote"/> marks them.</summary>
+    private static void QueueOnRemote(DeviceExperts remote, int layer, Hyperparameters hp, DeviceSpan input, int[] offsets, ForwardScratch host,
+        bool[] onRemote)
+    {
+        int embd = hp.EmbeddingLength, ff = hp.ExpertFeedForwardLength;
+        var accelerator = remote.Device;
+        var r = host.On(accelerator);
+        var hostInput = CpuDevice.Host(input);
+        var groups = host.ExpertGroups.AsSpan();
+        int count = 0;
+        long pairsThere = 0;
+        for (int e = 0; e < hp.ExpertCount; e++)
+        {
+            int first = offsets[e], n = offsets[e + 1] - first;
+            if (n == 0 || remote.Copy(layer, e) is not { } copy)
+                continue;
+            onRemote[e] = true;
+            pairsThere += n;
+            accelerator.Write(r.ExpertInput!.Slice(first * embd, n * embd), hostInput.Slice(first * embd, n * embd));
+            groups[count++] = new(copy.Gate, r.ExpertInput!.Slice(first * embd, n * embd), n, r.ExpertGate!.Slice(first * ff, n * ff));
+            groups[count++] = new(copy.Up, r.ExpertInput!.Slice(first * embd, n * embd), n, r.ExpertUp!.Slice(first * ff, n * ff));
+        }
+        remote.Count(pairsThere, offsets[hp.ExpertCount] - pairsThere);
+        if (count == 0)
+            return;
+        accelerator.LinearGrouped(groups[..count]);
+        count = 0;
+        for (int e = 0; e < hp.ExpertCount; e++)
+        {
+            if (!onRemote[e])
+                continue;
+            int first = offsets[e], n = offsets[e + 1] - first;
+            var gate = r.ExpertGate!.Slice(first * ff, n * ff);
+            accelerator.SwiGlu(gate, r.ExpertUp!.Slice(first * ff, n * ff), gate);
+            groups[count++] = new(remote.Copy(layer, e)!.Down, gate, n, r.ExpertOutput!.Slice(first * embd, n * embd));
+        }
+        accelerator.LinearGrouped(groups[..count]);
     }
 
     private static bool AllDistinct(ReadOnlySpan<int> experts)

@@ -29,8 +29,12 @@ public sealed class ExpertStatistics
     /// <summary>The grouped pass's shard plan, which these counts drive.</summary>
     public ExpertShardPlan ShardPlan { get; }
 
-    /// <summary>Told every recorded step (the expert memory tier), after the counts are updated.</summary>
-    public IExpertRoutingObserver? Observer { get; set; }
+    private IExpertRoutingObserver[] _observers = [];
+
+    /// <summary>Tells <paramref name="observer"/> every recorded step (the expert tiers), after the counts are updated.</summary>
+    public void AddObserver(IExpertRoutingObserver observer) => _observers = [.. _observers, observer];
+
+    public void RemoveObserver(IExpertRoutingObserver observer) => _observers = [.. _observers.Where(o => o != observer)];
 
     public int LayerCount { get; }
     public int ExpertCount { get; }
@@ -50,7 +54,8 @@ public sealed class ExpertStatistics
             _activeSteps[row + e]++;
         }
         _tokens[layer] += tokens;
-        Observer?.Routed(layer, selected, tokens);
+        foreach (var observer in _observers)
+            observer.Routed(layer, selected, tokens);
     }
 
     public long Selections(int layer, int expert) => Volatile.Read(ref _selections[layer * ExpertCount + expert]);

@@ -29,6 +29,10 @@ public sealed class ModelPlacement : IDisposable
     public ComputeDevice HeadDevice => Head.Device;
     public IReadOnlyList<ComputeDevice> Devices { get; }
 
+    /// <summary>Copies of the hottest MoE experts on an accelerator, used by layers whose feed-forward runs on the CPU
+    /// (owned by the context, not by the placement); null when none are kept.</summary>
+    public Experts.DeviceExperts? DeviceExperts { get; set; }
+
     /// <summary>Uploads every part to its device; on failure frees what was uploaded and rethrows.</summary>
     public static ModelPlacement Create(TransformerModel model, LayerAssignment assignment)
     {

@@ -143,7 +143,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
             ? "no statistics yet (the lowest expert ids until counts arrive)"
             : $"{seedPath} ({seed.Sum() / Math.Max(1, hp.ExpertUsedCount)} tokens recorded)";
         var tier = new ExpertTier(model, statistics, plan, seed ?? new long[hp.LayerCount * hp.ExpertCount], source, seedPath, warnings);
-        statistics.Observer = tier;
+        statistics.AddObserver(tier);
         return tier;
     }
 
@@ -251,18 +251,11 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     {
         _stepsSincePlan = 0;
         var order = new int[_experts];
-        var counts = new long[_experts];
         lock (_moves)
         {
             for (int layer = 0; layer < _layers; layer++)
             {
-                for (int e = 0; e < _experts; e++)
-                {
-                    order[e] = e;
-                    counts[e] = _seed[layer * _experts + e] + _statistics.Selections(layer, e);
-                }
-                // Most counted first, ties to the lower id.
-                Array.Sort(order, (a, b) => counts[b] != counts[a] ? counts[b].CompareTo(counts[a]) : a.CompareTo(b));
+                ExpertRanking.MostChosen(_statistics, _seed, layer, order);
                 for (int rank = 0; rank < _experts; rank++)
                 {
                     int e = order[rank];
@@ -362,8 +355,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        if (_statistics.Observer == this)
-            _statistics.Observer = null;
+        _statistics.RemoveObserver(this);
         _stopping = true;
         _wake.Set();
         _mover.Join();
