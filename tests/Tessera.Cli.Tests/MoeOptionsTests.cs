@@ -67,6 +67,8 @@ public sealed class MoeOptionsTests
     [InlineData("--hot-experts", "many", "is not a count of experts or 'auto'")]
     [InlineData("--mem-limit", "1M", "is too small: the dense weights take")]
     [InlineData("--mem-limit", "lots", "is not a size")]
+    [InlineData("--moe-device", "gpu7", "--moe-device gpu7: no such accelerator")]
+    [InlineData("--moe-device", "opencl:lots", "'lots' is not a size")]
     public void Bad_tier_options_are_clear_errors(string option, string value, string message)
     {
         var result = CliRunner.Run("run", Moe, "-p", "x", "-n", "1", "--device", "cpu", option, value);
@@ -81,5 +83,20 @@ public sealed class MoeOptionsTests
         var result = CliRunner.Run("run", SharedData.Model("stories260K.gguf"), "-p", "x", "-n", "1", "--device", "cpu", "--hot-experts", "2");
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("the model has no experts; ignored", result.Error);
+    }
+
+    [OpenClFact]
+    public void Hot_experts_on_the_opencl_device_keep_the_text_and_are_reported()
+    {
+        using var folder = new TempFolder();
+        string model = Path.Combine(folder.Path, "moe.gguf");
+        File.Copy(Moe, model);
+        string[] run = ["run", model, "-p", "Once upon a time", "--temp", "0", "-n", "12"];
+        var plain = CliRunner.Run([.. run, "--device", "cpu"]);
+        var split = CliRunner.Run([.. run, "--moe-device", "opencl:3M", "-v"]);
+        Assert.True(split.ExitCode == 0, split.Error);
+        Assert.Equal(plain.Out, split.Out);
+        Assert.Contains("per layer copied to opencl (budget 3.00 MiB), the rest on the CPU", split.Error);
+        Assert.Matches(@"hot experts on opencl: \d+ per layer, [0-9.]+ MiB of copies; choices \d+: \d+ on opencl, \d+ on the CPU", split.Error);
     }
 }

@@ -69,4 +69,21 @@ public sealed class MetricsTests
         Assert.True(choices > 0 && choices % 4 == 0, $"{resident} + {readAhead} + {missed} choices");
         Assert.True(resident > 0, "no choice found a resident expert");
     }
+
+    [OpenClFact]
+    public async Task Hot_experts_on_an_accelerator_show_where_the_choices_ran()
+    {
+        await using var server = await TestServer.StartAsync(model: "syn-mixtral-Q4_0.gguf", parallel: 2, contextSize: 128,
+            configure: o => o with { ExpertDevice = new Runtime.Experts.ExpertDeviceOptions { Device = "opencl", MemoryBytes = 1 << 20 } });
+        // The copies are made in the background: ask until one has been used (each answer is the same either way).
+        double onDevice = 0;
+        for (int i = 0; i < 50 && onDevice == 0; i++)
+        {
+            await server.PostJsonAsync("/v1/completions", """{"prompt":"Once upon a time","max_tokens":3,"temperature":0}""");
+            onDevice = await server.MetricAsync("tessera_moe_device_choices_total{device=\"opencl\",on=\"device\"}");
+        }
+        Assert.True(onDevice > 0, "no expert choice ran on the accelerator");
+        Assert.InRange(await server.MetricAsync("tessera_moe_device_expert_bytes{device=\"opencl\"}"), 1, 1 << 20);
+        Assert.True(await server.MetricAsync("tessera_moe_device_hot_experts{device=\"opencl\"}") >= 1);
+    }
 }

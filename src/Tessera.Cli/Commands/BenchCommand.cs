@@ -50,7 +50,7 @@ public static class BenchCommand
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse));
+            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse));
             using var session = inference.CreateSession();
             var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool);
             var results = new List<BenchResult>();
@@ -80,6 +80,7 @@ public static class BenchCommand
                 ExpertStatisticsTable.WritePacking(output.Out, inference.Cpu.GroupedPackings);
             }
             ExpertTierReport.WriteSummary(output.Error, inference.ExpertTier);
+            ExpertTierReport.WriteDeviceSummary(output.Error, inference.DeviceExperts);
             return TesseraCli.ExitOk;
         });
         return command;

@@ -50,7 +50,7 @@ public static class PerplexityCommand
             int requested = parse.GetValue(chunks);
             int chunkCount = requested > 0 ? Math.Min(requested, available) : available;
 
-            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse));
+            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse));
             using var session = inference.CreateSession();
             int vocab = loaded.Model.VocabularySize;
             var logits = new float[(long)(chunkSize - chunkSize / 2) * vocab];   // [scored half of a chunk, n_vocab]
@@ -65,6 +65,7 @@ public static class PerplexityCommand
             }
             output.Out.WriteLine(string.Format(c, "Final estimate: PPL = {0:F4} +/- {1:F5}", scorer.Perplexity, scorer.Error));
             ExpertTierReport.WriteSummary(output.Error, inference.ExpertTier);
+            ExpertTierReport.WriteDeviceSummary(output.Error, inference.DeviceExperts);
             return TesseraCli.ExitOk;
         });
         return command;

@@ -40,7 +40,7 @@ public static class RunCommand
             var samplerOptions = sampling.Read(parse);
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(count) };
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse));
+            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse));
             using var session = inference.CreateSession();
             var generator = new Generator(session, loaded.Tokenizer);
             var sampler = new Sampler(samplerOptions, loaded.Model.VocabularySize);
@@ -67,6 +67,7 @@ public static class RunCommand
                 output.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "context: {0} tokens, KV cache {1} ({2}), {3} threads",
                     inference.ContextSize, Units.Bytes(inference.Cache.TotalBytes), inference.Cache.ElementType, inference.Pool.ThreadCount));
             ExpertTierReport.WriteSummary(output.Error, inference.ExpertTier);
+            ExpertTierReport.WriteDeviceSummary(output.Error, inference.DeviceExperts);
             return TesseraCli.ExitOk;
         });
         return command;

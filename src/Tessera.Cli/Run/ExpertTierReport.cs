@@ -41,4 +41,28 @@ public static class ExpertTierReport
             tier.Plan.HotPerLayer, tier.Plan.ExpertCount, tier.Locked ? " (locked)" : " (not locked: memlock limit)", choices, tier.Hits,
             tier.PrefetchHits, tier.Misses, choices == 0 ? 0 : (double)(tier.Hits + tier.PrefetchHits) / choices, tier.Prefetches, tier.Moves, tier.SeedPath));
     }
+
+    public static void WriteDeviceStart(TextWriter writer, InferenceContext inference, bool verbose)
+    {
+        if (inference.DeviceExperts is not { } experts)
+            return;
+        if (inference.ExpertStatistics is null)
+            return;
+        if (experts.HotPerLayer == 0)
+            writer.WriteLine($"tessera: warning: --moe-device {experts.Device.Name}: {Units.Bytes(experts.BudgetBytes)} holds no expert of every layer; all stay on the CPU");
+        else if (verbose)
+            writer.WriteLine(string.Format(CultureInfo.InvariantCulture, "hot experts: {0} per layer copied to {1} (budget {2}), the rest on the CPU",
+                experts.HotPerLayer, experts.Device.Name, Units.Bytes(experts.BudgetBytes)));
+    }
+
+    public static void WriteDeviceSummary(TextWriter writer, Models.Experts.DeviceExperts? experts)
+    {
+        if (experts is null)
+            return;
+        long choices = experts.DeviceChoices + experts.HostChoices;
+        writer.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "hot experts on {0}: {1} per layer, {2} of copies; choices {3}: {4} on {0}, {5} on the CPU; {6} copies made, {7} freed",
+            experts.Device.Name, experts.HotPerLayer, Units.Bytes(experts.ResidentBytes), choices, experts.DeviceChoices, experts.HostChoices,
+            experts.Uploads, experts.Evictions));
+    }
 }

@@ -57,7 +57,7 @@ public sealed class LoadedModel : IDisposable
     /// <param name="diagnostics">receives the plan (when <paramref name="verbose"/>) and a line for each device fallback</param>
     public InferenceContext CreateContext(int contextSize, int threads, int batchSize = ContextOptions.DefaultBatchSize,
         PlacementOptions? placement = null, TextWriter? diagnostics = null, bool verbose = false, Models.Experts.MoeSchedule moeSchedule = Models.Experts.MoeSchedule.Auto,
-        Runtime.Experts.ExpertTierOptions? expertTier = null)
+        Runtime.Experts.ExpertTierOptions? expertTier = null, Runtime.Experts.ExpertDeviceOptions? expertDevice = null)
     {
         if (contextSize < 0)
             throw new CliException($"--ctx {contextSize} must be positive");
@@ -69,10 +69,12 @@ public sealed class LoadedModel : IDisposable
             {
                 ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement, MoeSchedule = moeSchedule,
                 ExpertTier = expertTier is null ? null : expertTier with { MemoryMapped = LoadMode == GgufLoadMode.Map },
+                ExpertDevice = expertDevice,
             }));
         if (diagnostics is not null)
         {
             ExpertTierReport.WriteStart(diagnostics, inference, expertTier, verbose);
+            ExpertTierReport.WriteDeviceStart(diagnostics, inference, verbose);
             if (verbose)
                 diagnostics.WriteLine(inference.Plan.Describe());
             else if (inference.DeviceFailures > 0)

@@ -26,11 +26,32 @@ public sealed class MoeArguments
         Description = "Memory the model's weights may keep resident (e.g. 6G; default: the machine's): MoE experts beyond it stay on disk",
     };
 
+    private readonly Option<string?> _device = new("--moe-device")
+    {
+        Description = "NAME[:SIZE]: keep copies of each layer's most chosen MoE experts on this accelerator (up to SIZE of its memory), the rest on the CPU",
+    };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(_device);
         command.Options.Add(_schedule);
         command.Options.Add(_hotExperts);
         command.Options.Add(_memoryLimit);
+    }
+
+    /// <summary>The accelerator for hot-expert copies: the flag, else <paramref name="fallback"/> (a config file's).</summary>
+    public ExpertDeviceOptions? ReadDevice(ParseResult parse, ExpertDeviceOptions? fallback = null)
+    {
+        if (parse.GetValue(_device) is not { } text)
+            return fallback;
+        try
+        {
+            return Server.Configuration.MoeDeviceValue.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"--moe-device {e.Message}");
+        }
     }
 
     /// <summary>The expert tier asked for: the flags over <paramref name="fallback"/> (a config file's), or null when

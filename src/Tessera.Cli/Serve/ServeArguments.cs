@@ -75,6 +75,7 @@ public sealed class ServeArguments
             Placement = _devices.Read(parse, file.Placement),
             MoeSchedule = _moe.Read(parse, file.MoeSchedule),
             ExpertTier = _moe.ReadTier(parse, file.ExpertTier),
+            ExpertDevice = _moe.ReadDevice(parse, file.ExpertDevice),
             CorsOrigins = parse.IsGiven(_cors) ? parse.GetValue(_cors) ?? [] : file.CorsOrigins,
             ConsoleLogging = true,
         };

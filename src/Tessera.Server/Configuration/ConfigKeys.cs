@@ -81,6 +81,9 @@ public static class ConfigKeys
         TextList().Then(rules => { foreach (string rule in rules) TensorOverride.Parse(rule); return rules; }),
         o => (o.Placement?.Overrides ?? []).Select(rule => rule.ToString()).ToArray(),
         (o, v) => o with { Placement = (o.Placement ?? new()) with { Overrides = v.SelectMany(TensorOverride.Parse).ToArray() } });
+    public static readonly ConfigKey<string> MoeDevice = Key("devices.moe_device", nameof(ServerOptions.ExpertDevice),
+        Text().Then(text => { MoeDeviceValue.Parse(text); return text; }),
+        o => o.ExpertDevice is { } d ? MoeDeviceValue.Format(d) : "", (o, v) => o with { ExpertDevice = MoeDeviceValue.Parse(v) });
 
     public static readonly ConfigKey<double> AlertInterval = Alert("alerts.interval_seconds", Number(0, 3600), a => a.IntervalSeconds, (a, v) => a with { IntervalSeconds = v });
     public static readonly ConfigKey<double> AlertMemoryGrowth = Alert("alerts.memory_growth", Number(0, 100), a => a.MemoryGrowth, (a, v) => a with { MemoryGrowth = v });
@@ -122,7 +125,7 @@ public static class ConfigKeys
         MemoryBudget, ExpertMemoryLimit, KvPageSize, KvCacheTokens, KvCacheType, ContextSize, BatchSize,
         Parallel, MaxQueue, StepTokenBudget, Threads, MoeSchedule, HotExperts,
         PrefixCache,
-        Device, GpuLayers, OverrideTensor,
+        Device, GpuLayers, OverrideTensor, MoeDevice,
         AlertInterval, AlertMemoryGrowth, AlertMemoryGrowthSamples, AlertKvFragmentation, AlertP95Latency, AlertErrorRate,
         AlertDeviceUtilisation, AlertQueueTime,
         DegradationEnabled, DegradationQueue, DegradationP95, DegradationRecover, DegradationSamplesUp, DegradationSamplesDown,

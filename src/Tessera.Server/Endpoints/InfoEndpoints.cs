@@ -21,7 +21,7 @@ internal static class InfoEndpoints
         var loaded = state.Models.LoadedModels().Where(model => model.CanGenerate).ToArray();
         var first = loaded.FirstOrDefault();
         string text = state.Metrics.Render(SchedulerGauges.Sum(loaded.Select(model => model.Scheduler.Gauges)), first?.Context.Plan,
-            first?.Context.ExpertStatistics, first?.Context.ExpertTier) + PoolMetrics.Render(state.Models) + Alerts.AlertReport.Metrics(state.Alerts.States)
+            first?.Context.ExpertStatistics, first?.Context.ExpertTier, first?.Context.DeviceExperts) + PoolMetrics.Render(state.Models) + Alerts.AlertReport.Metrics(state.Alerts.States)
             + state.Shedding.RenderMetrics();
         await http.Response.WriteAsync(text, http.RequestAborted);
     }

@@ -168,6 +168,7 @@ public sealed class ServedModel : IDisposable
                 Accelerators = options.Accelerators,
                 MoeSchedule = options.MoeSchedule,
                 ExpertTier = options.ExpertTier is null ? null : options.ExpertTier with { MemoryMapped = options.LoadMode == Gguf.GgufLoadMode.Map },
+                ExpertDevice = options.ExpertDevice,
                 KvCacheType = options.KvCacheType,
                 Paging = new KvPaging { PageSize = options.KvPageSize, TotalTokens = options.KvCacheTokens, PrefixCache = options.PrefixCache },
             });
@@ -179,6 +180,8 @@ public sealed class ServedModel : IDisposable
                     warn(warning);
                 warn($"expert tier: {tier.Plan.HotPerLayer} of {tier.Plan.ExpertCount} experts per layer resident; placement from {tier.PlacementSource}");
             }
+            if (context.DeviceExperts is { } onDevice)
+                warn($"hot experts: {onDevice.HotPerLayer} of {model.Hyperparameters.ExpertCount} per layer copied to {onDevice.Device.Name}, the rest on the CPU");
             context.DeviceFallback += report =>
             {
                 metrics.RecordFallback(report.Device.Name);

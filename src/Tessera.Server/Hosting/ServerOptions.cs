@@ -44,6 +44,9 @@ public sealed record ServerOptions
     /// operating system pages it.</summary>
     public Runtime.Experts.ExpertTierOptions? ExpertTier { get; init; }
 
+    /// <summary>An accelerator that keeps copies of the hottest MoE experts (`--moe-device`); null keeps experts with their layer.</summary>
+    public Runtime.Experts.ExpertDeviceOptions? ExpertDevice { get; init; }
+
     /// <summary>How the model file is brought into memory (see <see cref="GgufLoadMode"/>).</summary>
     public GgufLoadMode LoadMode { get; init; } = GgufLoadMode.Map;
 

@@ -36,6 +36,18 @@ internal static class PlanMetrics
         text.Append(c, $"# HELP tessera_moe_expert_moves_total Experts moved between tiers by re-plans.\n# TYPE tessera_moe_expert_moves_total counter\ntessera_moe_expert_moves_total {tier.Moves}\n");
     }
 
+    /// <summary>Hot experts on an accelerator: copies per layer, their bytes, and where the choices ran.</summary>
+    public static void WriteDeviceExperts(StringBuilder text, Tessera.Models.Experts.DeviceExperts experts)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string device = experts.Device.Name;
+        text.Append(c, $"# HELP tessera_moe_device_hot_experts Experts per MoE layer with a copy on the accelerator.\n# TYPE tessera_moe_device_hot_experts gauge\ntessera_moe_device_hot_experts{{device=\"{device}\"}} {experts.HotPerLayer}\n");
+        text.Append(c, $"# HELP tessera_moe_device_expert_bytes Accelerator memory the expert copies take.\n# TYPE tessera_moe_device_expert_bytes gauge\ntessera_moe_device_expert_bytes{{device=\"{device}\"}} {experts.ResidentBytes}\n");
+        text.Append("# HELP tessera_moe_device_choices_total Expert choices computed on the accelerator or on the CPU.\n# TYPE tessera_moe_device_choices_total counter\n");
+        text.Append(c, $"tessera_moe_device_choices_total{{device=\"{device}\",on=\"device\"}} {experts.DeviceChoices}\n");
+        text.Append(c, $"tessera_moe_device_choices_total{{device=\"{device}\",on=\"cpu\"}} {experts.HostChoices}\n");
+    }
+
     public static void WriteTo(StringBuilder text, ExecutionPlan plan)
     {
         var a = plan.Assignment;

@@ -71,7 +71,7 @@ public sealed class ServerMetrics
 
     /// <summary>The exposition text; <paramref name="scheduler"/> is null while the model is loading.</summary>
     public string Render(SchedulerGauges? scheduler, Runtime.Placement.ExecutionPlan? plan = null, Models.Experts.ExpertStatistics? experts = null,
-        Runtime.Experts.ExpertTier? tier = null)
+        Runtime.Experts.ExpertTier? tier = null, Models.Experts.DeviceExperts? deviceExperts = null)
     {
         var text = new StringBuilder();
         text.Append("# HELP tessera_requests_total HTTP requests by endpoint and status.\n# TYPE tessera_requests_total counter\n");
@@ -113,6 +113,8 @@ public sealed class ServerMetrics
             PlanMetrics.WriteExperts(text, experts);
         if (tier is not null)
             PlanMetrics.WriteExpertTier(text, tier);
+        if (deviceExperts is not null)
+            PlanMetrics.WriteDeviceExperts(text, deviceExperts);
         return text.ToString();
     }
 

@@ -65,6 +65,7 @@ public sealed class ServerConfigFileTests
     [InlineData("alerts:\n  memory_growth_samples: 0\n", "alerts.memory_growth_samples", 2, "must be in 1..100, not 0")]
     [InlineData("scheduling:\n  hot_experts: many\n", "scheduling.hot_experts", 2, "'many' is not a whole number or auto")]
     [InlineData("memory:\n  expert_memory_limit: lots\n", "memory.expert_memory_limit", 2, "is not a size")]
+    [InlineData("devices:\n  moe_device: \":2G\"\n", "devices.moe_device", 2, "names no device")]
     public void A_bad_value_names_its_key_and_line(string yaml, string key, int line, string message)
     {
         var error = SingleError(yaml);
@@ -182,6 +183,7 @@ public sealed class ServerConfigFileTests
               device: opencl
               gpu_layers: 12
               override_tensor: ["ffn_.*_exps=cpu"]
+              moe_device: opencl:1G
             alerts:
               interval_seconds: 5
               memory_growth: 0.2
@@ -222,6 +224,7 @@ public sealed class ServerConfigFileTests
         Assert.Equal("opencl", options.Placement!.Device);
         Assert.Equal(12, options.Placement.GpuLayers);
         Assert.Equal("ffn_.*_exps=cpu", Assert.Single(options.Placement.Overrides).ToString());
+        Assert.Equal(new Runtime.Experts.ExpertDeviceOptions { Device = "opencl", MemoryBytes = 1L << 30 }, options.ExpertDevice);
         Assert.Equal(new AlertThresholds
         {
             IntervalSeconds = 5, MemoryGrowth = 0.2, MemoryGrowthSamples = 4, KvFragmentation = 0.4, P95LatencySeconds = 12.5,
