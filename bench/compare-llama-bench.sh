@@ -8,19 +8,11 @@
 # tokens/s of each and the tessera / llama.cpp ratios.
 # Environment: THREADS (2), PP (512), TG (128), REPS (2). A model named stories260K* uses PP=128, TG=64.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 llama=${1:?usage: bench/compare-llama-bench.sh LLAMA_BIN MODEL...}
 shift
 threads=${THREADS:-2}
 reps=${REPS:-2}
-dotnet build src/Tessera.Cli -c Release >/dev/null
-tessera=src/Tessera.Cli/bin/Release/net10.0/tessera
-
-# "pp / tg" tokens/s from llama-bench's markdown table.
-llama_rates() {
-  "$llama/llama-bench" -m "$1" -p "$2" -n "$3" -r "$reps" -t "$threads" 2>/dev/null |
-    awk -F'|' '/ (pp|tg)[0-9]+ /{ split($(NF-1), v, " "); printf "%s ", v[1] }'
-}
+source "$(dirname "$0")/compare-lib.sh"
 
 # "pp / tg" tokens/s from tessera bench --json (extra environment first, e.g. DOTNET_EnableAVX512=0).
 tessera_rates() {
@@ -30,10 +22,6 @@ tessera_rates() {
     awk -F': ' '/"tokens_per_second"/{ gsub(",", "", $2); printf "%.2f ", $2 }'
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-
-avx512=0
-grep -qw avx512f /proc/cpuinfo 2>/dev/null && avx512=1
 echo "| model | llama.cpp pp / tg | tessera pp / tg | ratio pp / tg |$([ $avx512 = 1 ] && echo ' tessera AVX2-only pp / tg | ratio pp / tg |')"
 echo "|---|---|---|---|$([ $avx512 = 1 ] && echo '---|---|')"
 for model in "$@"; do

@@ -6,20 +6,13 @@
 # model: tokens/s of each and the tessera / llama.cpp ratios, plus the kernel threads' idle fraction of tessera's runs.
 # Environment: THREADS (2), PP (512), TG (128), REPS (3).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 llama=${1:?usage: bench/compare-moe.sh LLAMA_BIN MODEL...}
 shift
 threads=${THREADS:-2}
 reps=${REPS:-3}
 pp=${PP:-512}
 tg=${TG:-128}
-dotnet build src/Tessera.Cli -c Release >/dev/null
-tessera=src/Tessera.Cli/bin/Release/net10.0/tessera
-
-llama_rates() {
-  "$llama/llama-bench" -m "$1" -p "$pp" -n "$tg" -r "$reps" -t "$threads" 2>/dev/null |
-    awk -F'|' '/ (pp|tg)[0-9]+ /{ split($(NF-1), v, " "); printf "%s ", v[1] }'
-}
+source "$(dirname "$0")/compare-lib.sh"
 
 # "pp tg idle_pp idle_tg" from tessera bench --json (extra environment first).
 tessera_rates() {
@@ -30,14 +23,10 @@ tessera_rates() {
       END { printf "%.2f %.2f %.1f%% %.1f%%", rate[0], rate[1], 100 * idle[0], 100 * idle[1] }'
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-
-avx512=0
-grep -qw avx512f /proc/cpuinfo 2>/dev/null && avx512=1
 echo "| model | llama.cpp pp / tg | off pp / tg (idle) | auto pp / tg (idle) | auto / llama.cpp pp / tg |$([ $avx512 = 1 ] && echo ' AVX2-only auto pp / tg | ratio pp / tg |')"
 echo "|---|---|---|---|---|$([ $avx512 = 1 ] && echo '---|---|')"
 for model in "$@"; do
-  read -r lp lt <<<"$(llama_rates "$model")"
+  read -r lp lt <<<"$(llama_rates "$model" "$pp" "$tg")"
   read -r op ot oip oit <<<"$(tessera_rates "$model" off)"
   read -r ap at aip ait <<<"$(tessera_rates "$model" auto)"
   row="| $(basename "$model") | $lp / $lt | $op / $ot ($oip, $oit) | $ap / $at ($aip, $ait) | $(ratio "$ap" "$lp") / $(ratio "$at" "$lt") |"

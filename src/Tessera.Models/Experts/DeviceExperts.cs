@@ -36,10 +36,7 @@ public sealed unsafe class DeviceExperts : IExpertRoutingObserver, IDisposable
     private readonly int _layers, _experts;
     private readonly DeviceExpertCopy?[] _copies;      // [layer, expert], published once complete
     private readonly bool[] _wanted;                   // [layer, expert] the current plan
-    private readonly Queue<(int Layer, int Expert)> _work = new();
-    private readonly Thread _uploader;
-    private readonly AutoResetEvent _wake = new(false);
-    private volatile bool _stopping;
+    private readonly BackgroundQueue<(int Layer, int Expert)> _uploader;
     private int _stepsSincePlan;
     private long _uploads, _evictions, _deviceChoices, _hostChoices, _residentBytes;
     private bool _disposed;
@@ -64,9 +61,8 @@ public sealed unsafe class DeviceExperts : IExpertRoutingObserver, IDisposable
         HotPerLayer = perSlot == 0 ? 0 : (int)Math.Min(_experts, budgetBytes / perSlot);
         _copies = new DeviceExpertCopy?[_layers * _experts];
         _wanted = new bool[_layers * _experts];
-        _uploader = new Thread(UploadLoop) { IsBackground = true, Name = "tessera-device-experts" };
+        _uploader = new BackgroundQueue<(int Layer, int Expert)>("tessera-device-experts", UploadBatch);
         Replan();
-        _uploader.Start();
         statistics.AddObserver(this);
     }
 
@@ -94,7 +90,7 @@ public sealed unsafe class DeviceExperts : IExpertRoutingObserver, IDisposable
     public DeviceExpertCopy? Copy(int layer, int expert) => Volatile.Read(ref _copies[layer * _experts + expert]);
 
     /// <summary>Whether the current plan wants the expert on the device (its copy may still be on its way).</summary>
-    public bool IsWanted(int layer, int expert) => _wanted[layer * _experts + expert];
+    public bool IsWanted(int layer, int expert) => Volatile.Read(ref _wanted[layer * _experts + expert]);
 
     internal void Count(long onDevice, long onHost)
     {
@@ -113,60 +109,44 @@ public sealed unsafe class DeviceExperts : IExpertRoutingObserver, IDisposable
     {
         _stepsSincePlan = 0;
         Span<int> order = stackalloc int[_experts];
-        lock (_work)
+        for (int layer = 0; layer < _layers; layer++)
         {
-            for (int layer = 0; layer < _layers; layer++)
+            ExpertRanking.MostChosen(_statistics, _seed, layer, order);
+            for (int rank = 0; rank < _experts; rank++)
             {
-                ExpertRanking.MostChosen(_statistics, _seed, layer, order);
-                for (int rank = 0; rank < _experts; rank++)
-                {
-                    int index = layer * _experts + order[rank];
-                    bool wanted = rank < HotPerLayer;
-                    if (_wanted[index] == wanted)
-                        continue;
-                    _wanted[index] = wanted;
-                    _work.Enqueue((layer, order[rank]));
-                }
+                int index = layer * _experts + order[rank];
+                bool wanted = rank < HotPerLayer;
+                if (_wanted[index] == wanted)
+                    continue;
+                Volatile.Write(ref _wanted[index], wanted);
+                _uploader.Enqueue((layer, order[rank]));
             }
         }
-        _wake.Set();
     }
 
-    private void UploadLoop()
+    /// <summary>One batch of the background thread: frees first, so a shifted plan never holds more than the budget,
+    /// then uploads. False (stop) once the device failed: the forward then keeps every expert on the CPU.</summary>
+    private bool UploadBatch((int Layer, int Expert)[] batch)
     {
-        while (!_stopping)
+        try
         {
-            (int Layer, int Expert)[] batch;
-            lock (_work)
+            foreach (var (layer, expert) in batch)
             {
-                batch = [.. _work];
-                _work.Clear();
+                if (!IsWanted(layer, expert))
+                    Apply(layer, expert);
             }
-            if (batch.Length == 0)
+            foreach (var (layer, expert) in batch)
             {
-                _wake.WaitOne();
-                continue;
+                if (_uploader.Stopping)
+                    break;
+                if (IsWanted(layer, expert))
+                    Apply(layer, expert);
             }
-            try
-            {
-                // Frees first, so a shifted plan never holds more than the budget.
-                foreach (var (layer, expert) in batch)
-                {
-                    if (!IsWanted(layer, expert))
-                        Apply(layer, expert);
-                }
-                foreach (var (layer, expert) in batch)
-                {
-                    if (_stopping)
-                        break;
-                    if (IsWanted(layer, expert))
-                        Apply(layer, expert);
-                }
-            }
-            catch (DeviceFailedException)
-            {
-                return;   // the forward sees Device.Failed and keeps every expert on the CPU
-            }
+            return true;
+        }
+        catch (DeviceFailedException)
+        {
+            return false;
         }
     }
 
@@ -222,10 +202,7 @@ public sealed unsafe class DeviceExperts : IExpertRoutingObserver, IDisposable
             return;
         _disposed = true;
         _statistics.RemoveObserver(this);
-        _stopping = true;
-        _wake.Set();
-        _uploader.Join();
-        _wake.Dispose();
+        _uploader.Dispose();
         lock (Device.Gate)
         {
             for (int i = 0; i < _copies.Length; i++)

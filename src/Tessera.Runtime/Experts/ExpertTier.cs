@@ -31,10 +31,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     private readonly long[] _scores;               // [expert] scratch
     private readonly int[] _stepCounts;            // [expert] scratch
     private readonly bool[] _coldInUse;            // [layer, expert] cold experts the layer's last step read, to drop once it is done
-    private readonly Queue<(int Layer, int Expert, bool Hot)> _moves = new();
-    private readonly Thread _mover;
-    private readonly AutoResetEvent _wake = new(false);
-    private volatile bool _stopping;
+    private readonly BackgroundQueue<(int Layer, int Expert, bool Hot)> _mover;
     private int _stepsSincePlan;
     private long _hits, _prefetchHits, _misses, _prefetches, _moved;
     private volatile int _locking = 1;             // 1 while mlock works, 0 once the system refused it
@@ -72,9 +69,8 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
         }
         _scores = new long[_experts];
         _stepCounts = new int[_experts];
-        _mover = new Thread(MoverLoop) { IsBackground = true, Name = "tessera-expert-tier" };
+        _mover = new BackgroundQueue<(int Layer, int Expert, bool Hot)>("tessera-expert-tier", Move);
         Replan(initial: true);
-        _mover.Start();
     }
 
     public ExpertTierPlan Plan { get; }
@@ -194,23 +190,14 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     private void DropColdInUse(int layer)
     {
         int row = layer * _experts;
-        bool any = false;
-        lock (_moves)
+        for (int e = 0; e < _experts; e++)
         {
-            for (int e = 0; e < _experts; e++)
-            {
-                if (!_coldInUse[row + e])
-                    continue;
-                _coldInUse[row + e] = false;
-                if (!_hot[row + e])
-                {
-                    _moves.Enqueue((layer, e, false));
-                    any = true;
-                }
-            }
+            if (!_coldInUse[row + e])
+                continue;
+            _coldInUse[row + e] = false;
+            if (!_hot[row + e])
+                _mover.Enqueue((layer, e, false));
         }
-        if (any)
-            _wake.Set();
     }
 
     /// <summary>Reads ahead the cold experts of the next layer that most often followed this step's choices.</summary>
@@ -250,48 +237,37 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     private void Replan(bool initial)
     {
         _stepsSincePlan = 0;
-        var order = new int[_experts];
-        lock (_moves)
+        Span<int> order = stackalloc int[_experts];
+        for (int layer = 0; layer < _layers; layer++)
         {
-            for (int layer = 0; layer < _layers; layer++)
+            ExpertRanking.MostChosen(_statistics, _seed, layer, order);
+            for (int rank = 0; rank < _experts; rank++)
             {
-                ExpertRanking.MostChosen(_statistics, _seed, layer, order);
-                for (int rank = 0; rank < _experts; rank++)
-                {
-                    int e = order[rank];
-                    bool hot = rank < Plan.HotPerLayer;
-                    ref bool current = ref _hot[layer * _experts + e];
-                    if (!initial && current == hot)
-                        continue;
-                    if (!initial)
-                        _moved++;
-                    current = hot;
-                    _moves.Enqueue((layer, e, hot));
-                }
+                int e = order[rank];
+                bool hot = rank < Plan.HotPerLayer;
+                ref bool current = ref _hot[layer * _experts + e];
+                if (!initial && current == hot)
+                    continue;
+                if (!initial)
+                    _moved++;
+                current = hot;
+                _mover.Enqueue((layer, e, hot));
             }
         }
-        _wake.Set();
     }
 
-    private void MoverLoop()
+    /// <summary>One batch of the background thread: hot experts read in and locked (read ahead only, once the system
+    /// refuses locking), cold ones unlocked and dropped.</summary>
+    private bool Move((int Layer, int Expert, bool Hot)[] batch)
     {
-        while (!_stopping)
+        foreach (var (layer, expert, hot) in batch)
         {
-            (int Layer, int Expert, bool Hot) move;
-            lock (_moves)
-            {
-                if (!_moves.TryDequeue(out move))
-                    move = (-1, -1, false);
-            }
-            if (move.Layer < 0)
-            {
-                _wake.WaitOne();
-                continue;
-            }
-            foreach (var (start, bytes) in Ranges(move.Layer, move.Expert))
+            if (_mover.Stopping)
+                break;
+            foreach (var (start, bytes) in Ranges(layer, expert))
             {
                 byte* pointer = (byte*)start;
-                if (!move.Hot)
+                if (!hot)
                 {
                     MemoryAdvice.Unlock(pointer, bytes);
                     MemoryAdvice.Release(pointer, bytes);
@@ -303,6 +279,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
                 }
             }
         }
+        return true;
     }
 
     /// <summary>The byte ranges of one expert: its gate, up and down matrices within their stacked tensors.</summary>
@@ -356,10 +333,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
             return;
         _disposed = true;
         _statistics.RemoveObserver(this);
-        _stopping = true;
-        _wake.Set();
-        _mover.Join();
-        _wake.Dispose();
+        _mover.Dispose();
         try
         {
             if (Enumerable.Range(0, _layers).Any(l => _statistics.Tokens(l) > 0))

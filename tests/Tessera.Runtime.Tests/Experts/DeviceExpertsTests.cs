@@ -137,32 +137,14 @@ public sealed class DeviceExpertsTests
     private static List<float[]> GreedyLogits(InferenceContext context, int steps)
     {
         using (context)
-        {
-            using var session = context.CreateSession();
-            session.Append(Prompt);
-            var logits = new List<float[]>();
-            for (int i = 0; i < steps; i++)
-            {
-                logits.Add(session.Logits.ToArray());
-                session.Append(Logits.ArgMax(session.Logits));
-            }
-            return logits;
-        }
+            return GreedyDecoding.Run(context, Prompt, steps).Logits;
     }
 
     private static List<int> GreedyTokens(InferenceContext context, int steps, bool dispose = true)
     {
         try
         {
-            using var session = context.CreateSession();
-            session.Append(Prompt);
-            var tokens = new List<int>();
-            for (int i = 0; i < steps; i++)
-            {
-                tokens.Add(Logits.ArgMax(session.Logits));
-                session.Append(tokens[^1]);
-            }
-            return tokens;
+            return GreedyDecoding.Run(context, Prompt, steps).Tokens;
         }
         finally
         {

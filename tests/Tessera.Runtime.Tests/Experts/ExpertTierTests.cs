@@ -139,17 +139,5 @@ public sealed class ExpertTierTests
         return Greedy(context, steps);
     }
 
-    private static List<int> Greedy(InferenceContext context, int steps)
-    {
-        using var session = context.CreateSession();
-        session.Append(Prompt);
-        var tokens = new List<int>();
-        for (int i = 0; i < steps; i++)
-        {
-            int next = Logits.ArgMax(session.Logits);
-            tokens.Add(next);
-            session.Append(next);
-        }
-        return tokens;
-    }
+    private static List<int> Greedy(InferenceContext context, int steps) => GreedyDecoding.Run(context, Prompt, steps).Tokens;
 }

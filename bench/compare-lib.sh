@@ -1,0 +1,16 @@
+# Shared by the side-by-side scripts (sourced, not run): builds the CLI, and defines llama_rates, ratio and avx512.
+# Expects $llama (llama.cpp's bin folder), $threads and $reps to be set by the script that sources it.
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+dotnet build src/Tessera.Cli -c Release >/dev/null
+tessera=src/Tessera.Cli/bin/Release/net10.0/tessera
+
+# "pp tg" tokens/s from llama-bench's markdown table: llama_rates MODEL PP TG
+llama_rates() {
+  "$llama/llama-bench" -m "$1" -p "$2" -n "$3" -r "$reps" -t "$threads" 2>/dev/null |
+    awk -F'|' '/ (pp|tg)[0-9]+ /{ split($(NF-1), v, " "); printf "%s ", v[1] }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+avx512=0
+grep -qw avx512f /proc/cpuinfo 2>/dev/null && avx512=1
