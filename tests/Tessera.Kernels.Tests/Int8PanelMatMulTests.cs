@@ -7,24 +7,28 @@ namespace Tessera.Kernels.Tests;
 
 /// <summary>
 /// The int8 panel matmul (<see cref="Int8PanelMatMul"/>: 8 weight rows repacked per task, 8 tokens per tile, levels
-/// against q + 128 with vpmaddubsw) against float64 references over the same quantized activations. CI runs these
-/// under the AVX-512 and the AVX2-only dispatch.
+/// against q + 128 with vpmaddubsw, or vpdpbusd where AVX-VNNI exists) against float64 references over the same
+/// quantized activations. CI runs these under the AVX-512 dispatch (with VNNI where the CPU has it) and the AVX2-only
+/// one (VNNI off): the 8-bit types (Q8_0, IQ4_NL) take the panel only with VNNI.
 /// </summary>
 public sealed unsafe class Int8PanelMatMulTests
 {
     public static TheoryData<GgmlType> PanelTypes => new()
     {
-        GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+        GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.IQ4_NL,
     };
+
+    /// <summary>Whether <paramref name="type"/> takes the panel on this CPU: AVX2, and VNNI for the 8-bit levels.</summary>
+    private static bool HasPanel(GgmlType type) => type is GgmlType.Q8_0 or GgmlType.IQ4_NL ? IsaSupport.AvxVnni : IsaSupport.Avx2;
 
     [Theory]
     [MemberData(nameof(PanelTypes))]
     public void Panel_matmul_matches_float64_on_ragged_shapes(GgmlType type)
     {
         var kernel = QuantKernels.Get(type);
-        Assert.Equal(IsaSupport.Avx2, Int8PanelMatMul.Applies(kernel, 32));
-        if (!IsaSupport.Avx2)
-            return;   // no AVX2: MatMul keeps the per-row kernels, covered by MatrixKernelTests
+        Assert.Equal(HasPanel(type), Int8PanelMatMul.Applies(kernel, 32));
+        if (!HasPanel(type))
+            return;   // MatMul keeps the type's tiles and per-row kernels, covered by MatrixKernelTests
         Assert.False(Int8PanelMatMul.Applies(kernel, kernel.PanelMinTokens - 1));
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
@@ -50,7 +54,7 @@ public sealed unsafe class Int8PanelMatMulTests
         // Every level at its most negative or most positive value against activations at full scale (q = +127, so
         // q + 128 = 255): the int16 sums of the kernel reach their largest magnitudes (32640) here, never in random
         // data. Q8_K maps a block's first largest value to -127 whatever its sign, so that one has the other sign.
-        if (!IsaSupport.Avx2)
+        if (!HasPanel(type))
             return;
         var kernel = QuantKernels.Get(type);
         using var pool = new KernelThreadPool(2);
@@ -77,7 +81,7 @@ public sealed unsafe class Int8PanelMatMulTests
     [MemberData(nameof(PanelTypes))]
     public void Panel_matmul_writes_only_its_outputs(GgmlType type)
     {
-        if (!IsaSupport.Avx2)
+        if (!HasPanel(type))
             return;
         var random = new TestRandom();
         var kernel = QuantKernels.Get(type);
@@ -178,6 +182,22 @@ public sealed unsafe class Int8PanelMatMulTests
                     block[..192].Fill(lowest ? (byte)0x00 : (byte)0xFF);   // levels 0 or 63: -32 or 31
                     block.Slice(192, 16).Fill(1);
                     BitConverter.TryWriteBytes(block[208..], one);
+                }
+                break;
+            case GgmlType.Q8_0:
+                for (int b = 0; b < row.Length / 34; b++)
+                {
+                    var block = row.Slice(34 * b, 34);
+                    BitConverter.TryWriteBytes(block, one);
+                    block[2..].Fill(lowest ? unchecked((byte)-127) : (byte)127);
+                }
+                break;
+            case GgmlType.IQ4_NL:
+                for (int b = 0; b < row.Length / 18; b++)
+                {
+                    var block = row.Slice(18 * b, 18);
+                    BitConverter.TryWriteBytes(block, one);
+                    block[2..].Fill(lowest ? (byte)0x00 : (byte)0xFF);     // table levels -127 or 113
                 }
                 break;
             default:

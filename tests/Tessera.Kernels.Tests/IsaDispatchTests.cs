@@ -32,8 +32,13 @@ public sealed unsafe class IsaDispatchTests
         string? expected = Environment.GetEnvironmentVariable(ExpectIsaVariable);
         if (expected is null)
         {
-            // The normal run: the packed AVX-512 layouts are on exactly when the CPU has VBMI.
+            // The normal run: the packed AVX-512 layouts are on exactly when the CPU has VBMI, and the VNNI panel
+            // (the only one Q8_0 and IQ4_NL have) whenever the CPU reports AVX-VNNI, so its tests really run there.
             Assert.Equal(IsaSupport.Avx512 && System.Runtime.Intrinsics.X86.Avx512Vbmi.IsSupported, Q4_0PackedDot.IsSupported);
+            bool cpuHasVnni = File.Exists("/proc/cpuinfo") && File.ReadAllText("/proc/cpuinfo").Split((char[])[' ', '\t', '\n']).Contains("avx_vnni");
+            if (cpuHasVnni && Environment.GetEnvironmentVariable("DOTNET_EnableAVXVNNI") != "0")
+                Assert.True(IsaSupport.AvxVnni, "the CPU has AVX-VNNI but the runtime does not use it");
+            Assert.Equal(IsaSupport.AvxVnni, QuantKernels.Get(GgmlType.Q8_0).PanelTile != null);
             return;
         }
         Assert.Equal("avx2", expected);

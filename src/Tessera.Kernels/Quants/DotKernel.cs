@@ -36,5 +36,8 @@ internal static class IsaSupport
 
     public static bool Avx512 => System.Runtime.Intrinsics.X86.Avx512BW.IsSupported && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
+    /// <summary>AVX2 with VEX-encoded VNNI (vpdpbusd: u8 x s8 products summed straight into int32, no int16 step).</summary>
+    public static bool AvxVnni => Avx2 && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
+
     public static bool Vector128 => System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
 }

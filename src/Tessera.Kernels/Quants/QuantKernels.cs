@@ -233,8 +233,10 @@ internal static unsafe class QuantKernels
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithPanel<Q4_1PanelBlocks>(16),
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(16),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(16),
-            GgmlType.Q8_0 => Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 },
-            GgmlType.IQ4_NL => Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>() },
+            GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
+                .WithVnniPanel<Q8_0PanelBlocks>(16),
+            GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>() })
+                .WithVnniPanel<IQ4_NLPanelBlocks>(16),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q4_KPanelBlocks>(16),
@@ -259,6 +261,11 @@ internal static unsafe class QuantKernels
         PanelTile = &Int8PanelKernel.Tile<TBlocks>,
         PanelMinTokens = minTokens,
     };
+
+    /// <summary>The panel for 8-bit levels (Q8_0, IQ4_NL), only where AVX-VNNI sums their products without an int16
+    /// step; elsewhere these types keep their 4x4 tiles.</summary>
+    private static QuantKernel WithVnniPanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : IPanelBlocks =>
+        IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens) : kernel;
 
     /// <summary>A float weight type: F32 activations, the 4x4 FMA tile on AVX2, and its SIMD dots stream their weights.</summary>
     private static QuantKernel Float<TRows>(GgmlType type, int elementBytes, DotPath[] paths) where TRows : IFloatRows => new()

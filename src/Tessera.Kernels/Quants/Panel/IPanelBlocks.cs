@@ -17,7 +17,8 @@ internal unsafe interface IPanelBlocks
     /// <summary>32-value sub-blocks per block (1 for the 32-blocks, 8 for the K-quants).</summary>
     static abstract int SubBlocks { get; }
 
-    /// <summary>Largest |level|: 8 (4-bit levels), 16 (5-bit) or 32 (6-bit).</summary>
+    /// <summary>Largest |level|: 8 (4-bit levels), 16 (5-bit), 32 (6-bit) or 128 (8-bit levels, which only the VNNI
+    /// kernel takes: their vpmaddubsw pairs could saturate int16).</summary>
     static abstract int MaxLevel { get; }
 
     /// <summary>Whether each 16-value half of a sub-block has its own scale (Q6_K's 16-value groups).</summary>

@@ -43,6 +43,33 @@ internal static unsafe class Int8PanelKernel
             float* dx = (float*)(activations + scales) + j;
             for (int t = 0; t < Tokens; t++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
             {
+                if (TBlocks.MaxLevel > 32 || IsaSupport.AvxVnni)
+                {
+                    // With VNNI, vpdpbusd sums four u8 x s8 products straight into int32: nothing can saturate (8-bit
+                    // levels need this), and it takes half the instructions of vpmaddubsw + int16 adds + vpmaddwd.
+                    // Two chains, values 0-15 and 16-31 of the record (the halves Q6_K scales apart), overlap.
+                    var first = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create(*(int*)x).AsByte(), l0);
+                    var second = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create(*(int*)(x + 16)).AsByte(), l4);
+                    first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 4)).AsByte(), l1);
+                    second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 20)).AsByte(), l5);
+                    first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 8)).AsByte(), l2);
+                    second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 24)).AsByte(), l6);
+                    first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 12)).AsByte(), l3);
+                    second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 28)).AsByte(), l7);
+                    var tokenScale = Vector256.Create(*dx);
+                    if (TBlocks.HalfScales)
+                    {
+                        var secondBias = Vector256.Load((int*)(w + PanelRecords.SecondBiasOffset));
+                        var secondScale = Vector256.Load((float*)(w + PanelRecords.SecondScaleOffset));
+                        var c = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first - bias), dw * tokenScale, acc[t]);
+                        acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(second - secondBias), secondScale * tokenScale, c);
+                    }
+                    else
+                    {
+                        acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first + second - bias), dw * tokenScale, acc[t]);
+                    }
+                    continue;
+                }
                 var p0 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)x).AsByte(), l0);
                 var p1 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)(x + 4)).AsByte(), l1);
                 var p2 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)(x + 8)).AsByte(), l2);

@@ -1,0 +1,29 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Panel;
+
+namespace Tessera.Kernels.Quants.IQ4_NL;
+
+/// <summary>IQ4_NL for the panel matmul: value = d * Table[nibble], levels -127..113 (8-bit: the VNNI kernel).</summary>
+internal readonly unsafe struct IQ4_NLPanelBlocks : IPanelBlocks
+{
+    public static int BlockBytes => IQ4_NLDot.BlockBytes;
+
+    public static int SubBlocks => 1;
+
+    public static int MaxLevel => 128;
+
+    public static bool HalfScales => false;
+
+    public static bool HasOffsets => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    {
+        var table = Vector128.Create(IQ4_NLDot.Table);
+        levels[0] = Avx2.Shuffle(Vector256.Create(table, table), BlockBits.Nibbles(block + 2).AsSByte());
+        scales[0] = HalfBits.ToSingle(block);
+    }
+}
