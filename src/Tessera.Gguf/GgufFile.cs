@@ -53,6 +53,10 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>The paths of the part files, in order (just <see cref="Path"/> unless split).</summary>
     public IReadOnlyList<string> PartPaths => _parts.Select(p => p.Source).ToArray();
 
+    /// <summary>Whether every part is a read-only file mapping: its pages may then be dropped and are read again from
+    /// the file (with `--no-mmap` copies, dropping pages would lose the weights).</summary>
+    public bool IsFileMapped => _parts.All(p => p.Memory is Reading.MappedGgufMemory);
+
     /// <summary>The metadata of one part (0-based); parts after the first usually hold only the split keys.</summary>
     public GgufMetadata PartMetadata(int splitIndex) => _parts[splitIndex].Header.Metadata;
 

@@ -10,9 +10,8 @@ namespace Tessera.Cli.Run;
 /// <summary>A model and its tokenizer opened from a command-line path, with the time it took.</summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(TransformerModel model, Tokenizer tokenizer, TimeSpan loadTime, GgufLoadMode mode)
+    private LoadedModel(TransformerModel model, Tokenizer tokenizer, TimeSpan loadTime)
     {
-        LoadMode = mode;
         Model = model;
         Tokenizer = tokenizer;
         LoadTime = loadTime;
@@ -21,9 +20,6 @@ public sealed class LoadedModel : IDisposable
     public TransformerModel Model { get; }
     public Tokenizer Tokenizer { get; }
     public TimeSpan LoadTime { get; }
-
-    /// <summary>Whether the weights are memory-mapped or were read into memory (`--no-mmap`).</summary>
-    public GgufLoadMode LoadMode { get; }
 
     public static LoadedModel Open(string path, GgufLoadMode mode = GgufLoadMode.Map)
     {
@@ -42,7 +38,7 @@ public sealed class LoadedModel : IDisposable
         try
         {
             var tokenizer = UserErrors.Guard(() => ModelTokenizer.For(model));
-            return new LoadedModel(model, tokenizer, clock.Elapsed, mode);
+            return new LoadedModel(model, tokenizer, clock.Elapsed);
         }
         catch
         {
@@ -68,7 +64,7 @@ public sealed class LoadedModel : IDisposable
             new ContextOptions
             {
                 ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement, MoeSchedule = moeSchedule,
-                ExpertTier = expertTier is null ? null : expertTier with { MemoryMapped = LoadMode == GgufLoadMode.Map },
+                ExpertTier = expertTier,
                 ExpertDevice = expertDevice,
             }));
         if (diagnostics is not null)

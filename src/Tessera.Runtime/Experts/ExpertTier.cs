@@ -129,7 +129,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
         if (!plan.Active)
             return null;
         var warnings = plan.Warnings.ToList();
-        if (!options.MemoryMapped)
+        if (!model.File.IsFileMapped)
             warnings.Add("the weights were read into memory (--no-mmap), so cold experts cannot be dropped: only hits and misses are counted");
         string seedPath = options.SeedFile ?? ExpertSeedFile.PathFor(model);
         var seed = ExpertSeedFile.Read(seedPath, model, out string? warning);
@@ -267,7 +267,11 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
             foreach (var (start, bytes) in Ranges(layer, expert))
             {
                 byte* pointer = (byte*)start;
-                if (!hot)
+                if (!hot && !_model.File.IsFileMapped)
+                {
+                    MemoryAdvice.Unlock(pointer, bytes);   // copied weights: dropping their pages would zero them
+                }
+                else if (!hot)
                 {
                     MemoryAdvice.Unlock(pointer, bytes);
                     MemoryAdvice.Release(pointer, bytes);

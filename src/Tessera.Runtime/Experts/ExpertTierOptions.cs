@@ -11,7 +11,4 @@ public sealed record ExpertTierOptions
 
     /// <summary>The statistics file to start from and save to; null means <see cref="ExpertSeedFile.PathFor"/>.</summary>
     public string? SeedFile { get; init; }
-
-    /// <summary>False when the weights were read into private memory (`--no-mmap`): nothing can be dropped then.</summary>
-    public bool MemoryMapped { get; init; } = true;
 }

@@ -167,7 +167,7 @@ public sealed class ServedModel : IDisposable
                 Placement = options.Placement,
                 Accelerators = options.Accelerators,
                 MoeSchedule = options.MoeSchedule,
-                ExpertTier = options.ExpertTier is null ? null : options.ExpertTier with { MemoryMapped = options.LoadMode == Gguf.GgufLoadMode.Map },
+                ExpertTier = options.ExpertTier,
                 ExpertDevice = options.ExpertDevice,
                 KvCacheType = options.KvCacheType,
                 Paging = new KvPaging { PageSize = options.KvPageSize, TotalTokens = options.KvCacheTokens, PrefixCache = options.PrefixCache },

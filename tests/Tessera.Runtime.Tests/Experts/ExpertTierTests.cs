@@ -75,6 +75,21 @@ public sealed class ExpertTierTests
     }
 
     [Fact]
+    public void A_tier_over_weights_read_into_memory_never_drops_them()
+    {
+        // With --no-mmap the weights are private memory: dropping a cold expert's pages would zero it, not re-read it.
+        using var folder = new TempFolder();
+        using var mapped = ModelLoader.Load(SharedData.Model("syn-qwen3moe-Q8_0.gguf"));
+        var expected = Greedy(mapped, tier: null, steps: 16);
+        using var copied = ModelLoader.Load(SharedData.Model("syn-qwen3moe-Q8_0.gguf"), Gguf.GgufLoadMode.Copy);
+        using var context = Context(copied, TierWithHalfTheExperts(copied, Path.Combine(folder.Path, "stats.json")));
+        Assert.Contains("--no-mmap", Assert.Single(context.ExpertTier!.Warnings));
+        // Two passes, so the second reads experts the first one's drops would have hit.
+        Assert.Equal(expected, Greedy(context, steps: 16));
+        Assert.Equal(expected, Greedy(context, steps: 16));
+    }
+
+    [Fact]
     public void Statistics_seed_the_next_start_and_a_foreign_file_is_set_aside()
     {
         using var folder = new TempFolder();
