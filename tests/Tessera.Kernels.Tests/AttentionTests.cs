@@ -45,7 +45,8 @@ public sealed unsafe class AttentionTests
     [InlineData(GgmlType.F16, 3, 130, 8, 1, 1, 64)]     // multi-query
     [InlineData(GgmlType.F16, 21, 100, 8, 2, 2, 64)]    // several token blocks, each seeing a different chunk boundary
     [InlineData(GgmlType.F32, 19, 5, 4, 1, 3, 256)]     // wide heads: shorter chunks, fewer tokens per task
-    [InlineData(GgmlType.F16, 2, 70, 6, 2, 2, 40)]      // head width not a multiple of the vector width
+    [InlineData(GgmlType.F16, 2, 70, 6, 2, 2, 40)]      // head width a multiple of 8 but not of 16
+    [InlineData(GgmlType.F32, 5, 66, 4, 2, 2, 20)]      // head width not a multiple of the vector width: the library path
     public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim)
     {
         var random = new TestRandom();

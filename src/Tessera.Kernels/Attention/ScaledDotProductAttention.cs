@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -197,10 +198,8 @@ public static unsafe class ScaledDotProductAttention
     private static void Accumulate(float* q, float* keys, float* values, int count, int headDim, float scale, float* scoreBuffer,
         float* accumulator, ref float runningMax, ref float denominator)
     {
-        var query = new ReadOnlySpan<float>(q, headDim);
         var scores = new Span<float>(scoreBuffer, count);
-        for (int j = 0; j < count; j++)
-            scores[j] = scale * TensorPrimitives.Dot(new ReadOnlySpan<float>(keys + j * headDim, headDim), query);
+        Scores(q, keys, count, headDim, scale, scoreBuffer);
         var acc = new Span<float>(accumulator, headDim);
         float chunkMax = TensorPrimitives.Max(scores);
         if (chunkMax > runningMax)
@@ -214,7 +213,60 @@ public static unsafe class ScaledDotProductAttention
         TensorPrimitives.Subtract(scores, runningMax, scores);
         TensorPrimitives.Exp(scores, scores);
         denominator += TensorPrimitives.Sum(scores);
+        WeightedValues(values, scoreBuffer, count, headDim, accumulator);
+    }
+
+    /// <summary>
+    /// scores[j] = scale * q · keys[j]. Heads are narrow (64-128 floats), so a library dot per key costs more in call
+    /// and setup than in arithmetic: with 8-float vectors and a head width that is a multiple of 8, each key is one
+    /// short loop of FMAs into two accumulators. Other widths take the library dot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scores(float* q, float* keys, int count, int headDim, float scale, float* scores)
+    {
+        if (!Vector256.IsHardwareAccelerated || headDim % 8 != 0)
+        {
+            var query = new ReadOnlySpan<float>(q, headDim);
+            for (int j = 0; j < count; j++)
+                scores[j] = scale * TensorPrimitives.Dot(new ReadOnlySpan<float>(keys + j * headDim, headDim), query);
+            return;
+        }
         for (int j = 0; j < count; j++)
-            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + j * headDim, headDim), scores[j], acc, acc);
+        {
+            float* key = keys + j * headDim;
+            var even = Vector256<float>.Zero;
+            var odd = Vector256<float>.Zero;
+            int d = 0;
+            for (; d + 16 <= headDim; d += 16)
+            {
+                even = Vector256.FusedMultiplyAdd(Vector256.Load(q + d), Vector256.Load(key + d), even);
+                odd = Vector256.FusedMultiplyAdd(Vector256.Load(q + d + 8), Vector256.Load(key + d + 8), odd);
+            }
+            if (d < headDim)
+                even = Vector256.FusedMultiplyAdd(Vector256.Load(q + d), Vector256.Load(key + d), even);
+            scores[j] = scale * Vector256.Sum(even + odd);
+        }
+    }
+
+    /// <summary>accumulator += Σ_j weights[j] * values[j]: each 8-float slice of the accumulator stays in a register
+    /// over all positions (one load and store per slice, not per position); other widths take the library.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightedValues(float* values, float* weights, int count, int headDim, float* accumulator)
+    {
+        if (!Vector256.IsHardwareAccelerated || headDim % 8 != 0)
+        {
+            var acc = new Span<float>(accumulator, headDim);
+            for (int j = 0; j < count; j++)
+                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + j * headDim, headDim), weights[j], acc, acc);
+            return;
+        }
+        for (int d = 0; d < headDim; d += 8)
+        {
+            var slice = Vector256.Load(accumulator + d);
+            float* value = values + d;
+            for (int j = 0; j < count; j++, value += headDim)
+                slice = Vector256.FusedMultiplyAdd(Vector256.Create(weights[j]), Vector256.Load(value), slice);
+            slice.Store(accumulator + d);
+        }
     }
 }
