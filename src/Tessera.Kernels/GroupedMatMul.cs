@@ -115,17 +115,8 @@ public static unsafe class GroupedMatMul
         double makespan = LongestFirstPacking.Pack(new ReadOnlySpan<double>(costs, itemCount), new Span<int>(binOfItem, itemCount),
             new Span<double>(binLoads, bins), new Span<int>(order, itemCount), new Span<double>(keys, itemCount));
 
-        // Items grouped by bin (a counting sort into `order`), so each task walks its own bin.
-        new Span<int>(binStart, bins + 1).Clear();
-        for (int i = 0; i < itemCount; i++)
-            binStart[binOfItem[i] + 1]++;
-        for (int b = 0; b < bins; b++)
-            binStart[b + 1] += binStart[b];
-        for (int i = 0; i < itemCount; i++)
-            order[binStart[binOfItem[i]]++] = i;
-        for (int b = bins; b > 0; b--)
-            binStart[b] = binStart[b - 1];
-        binStart[0] = 0;
+        // Items grouped by bin, so each task walks its own bin.
+        CountingSort.Group(new ReadOnlySpan<int>(binOfItem, itemCount), new Span<int>(binStart, bins + 1), new Span<int>(order, itemCount));
 
         fixed (GroupedProduct* productPointer = products)
         {

@@ -91,10 +91,16 @@ public sealed class InferenceContext : IDisposable
         _sequenceInUse = new bool[options.SequenceCount];
         MoeSchedule = options.MoeSchedule;
         ExpertStatistics = hp.IsMixtureOfExperts ? new ExpertStatistics(hp.LayerCount, hp.ExpertCount) : null;
-        if (options.ExpertTier is { } tier && ExpertStatistics != null)
-            ExpertTier = Experts.ExpertTier.Start(model, ExpertStatistics, tier, Cpu.MemoryTotal);
-        if (options.ExpertDevice is { } onDevice && ExpertStatistics != null)
-            StartDeviceExperts(onDevice, ExpertStatistics);
+        if (ExpertStatistics != null && (options.ExpertTier != null || options.ExpertDevice != null))
+        {
+            var seed = Experts.ExpertSeed.Load(model, options.ExpertTier?.SeedFile ?? options.ExpertDevice?.SeedFile);
+            if (options.ExpertTier is { } tier)
+                ExpertTier = Experts.ExpertTier.Start(model, ExpertStatistics, tier, Cpu.MemoryTotal, seed);
+            if (options.ExpertDevice is { } onDevice)
+                StartDeviceExperts(onDevice, ExpertStatistics, seed);
+            if (ExpertTier != null || DeviceExperts != null)
+                _expertSeed = seed;
+        }
         _history = Enumerable.Range(0, options.SequenceCount).Select(_ => new SequenceHistory()).ToArray();
     }
 
@@ -123,13 +129,14 @@ public sealed class InferenceContext : IDisposable
     /// <summary>Copies of the hottest experts on an accelerator; null when none were asked for.</summary>
     public DeviceExperts? DeviceExperts { get; private set; }
 
-    private string? _deviceExpertsSeedPath;
+    /// <summary>The counts the expert tiers started from, written back with this run's when the context closes.</summary>
+    private Experts.ExpertSeed? _expertSeed;
 
     /// <summary>
     /// Keeps the MoE feed-forward of every layer on the CPU (moving any the plan gave an accelerator) and starts the copies
     /// of the hottest experts on the named accelerator, placed from the statistics file where there is one.
     /// </summary>
-    private void StartDeviceExperts(Experts.ExpertDeviceOptions options, ExpertStatistics statistics)
+    private void StartDeviceExperts(Experts.ExpertDeviceOptions options, ExpertStatistics statistics, Experts.ExpertSeed seed)
     {
         var device = Devices.FirstOrDefault(d => d != Cpu && string.Equals(d.Name, options.Device, StringComparison.OrdinalIgnoreCase))
             ?? throw new Experts.ExpertTierException($"--moe-device {options.Device}: no such accelerator (found: " +
@@ -144,10 +151,8 @@ public sealed class InferenceContext : IDisposable
             Placement = ModelPlacement.Create(Model, assignment);
             Plan = Replanned(assignment, $"MoE feed-forward on the CPU, its hottest experts copied to {device.Name}", Cache.LayerBytes);
         }
-        _deviceExpertsSeedPath = options.SeedFile ?? Experts.ExpertSeedFile.PathFor(Model);
-        var seed = Experts.ExpertSeedFile.Read(_deviceExpertsSeedPath, Model, out _);
         long budget = options.MemoryBytes ?? (long)(device.MemoryFree * Experts.ExpertDeviceOptions.DefaultShareOfFreeMemory);
-        DeviceExperts = new DeviceExperts(Model, device, budget, statistics, seed ?? []);
+        DeviceExperts = new DeviceExperts(Model, device, budget, statistics, seed.Counts ?? []);
         Placement.DeviceExperts = DeviceExperts;
     }
 
@@ -378,23 +383,6 @@ public sealed class InferenceContext : IDisposable
     private ExecutionPlan SingleDevicePlan(LayerAssignment assignment, string request, long kvLayerBytes) =>
         ExecutionPlan.For(ModelPart.Of(Model), ModelPart.PerPart(assignment), Devices, request, double.NaN, [], kvLayerBytes);
 
-    private void SaveStatistics(string path)
-    {
-        var hp = Model.Hyperparameters;
-        var previous = Experts.ExpertSeedFile.Read(path, Model, out _);
-        var counts = new long[hp.LayerCount * hp.ExpertCount];
-        for (int i = 0; i < counts.Length; i++)
-            counts[i] = (previous?[i] ?? 0) + ExpertStatistics!.Selections(i / hp.ExpertCount, i % hp.ExpertCount);
-        try
-        {
-            Experts.ExpertSeedFile.Write(path, Model, counts);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A convenience for the next start; losing it costs one cold start.
-        }
-    }
-
     /// <summary>Bytes of one device's activation buffers (<see cref="DeviceScratch"/>) for batches of <paramref name="tokens"/>.</summary>
     private static long ScratchBytes(Hyperparameters hp, int tokens)
     {
@@ -408,13 +396,8 @@ public sealed class InferenceContext : IDisposable
     public void Dispose()
     {
         ExpertTier?.Dispose();
-        if (DeviceExperts != null)
-        {
-            DeviceExperts.Dispose();
-            // The CPU tier saves the statistics when there is one; otherwise they are saved here for the next start.
-            if (ExpertTier is null && _deviceExpertsSeedPath != null && ExpertStatistics!.Tokens(0) > 0)
-                SaveStatistics(_deviceExpertsSeedPath);
-        }
+        DeviceExperts?.Dispose();
+        _expertSeed?.Save(Model, ExpertStatistics!);
         Cache.Dispose();
         Placement.Dispose();
         _scratch.Dispose();

@@ -79,8 +79,7 @@ public static class BenchCommand
                 ExpertStatisticsTable.Write(output.Out, inference.ExpertStatistics);
                 ExpertStatisticsTable.WritePacking(output.Out, inference.Cpu.GroupedPackings);
             }
-            ExpertTierReport.WriteSummary(output.Error, inference.ExpertTier);
-            ExpertTierReport.WriteDeviceSummary(output.Error, inference.DeviceExperts);
+            ExpertTierReport.WriteEnd(output.Error, inference);
             return TesseraCli.ExitOk;
         });
         return command;

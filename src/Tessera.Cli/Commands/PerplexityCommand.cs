@@ -64,8 +64,7 @@ public static class PerplexityCommand
                 output.Out.WriteLine(string.Format(c, "[{0}]{1:F4}", chunk + 1, scorer.Perplexity));
             }
             output.Out.WriteLine(string.Format(c, "Final estimate: PPL = {0:F4} +/- {1:F5}", scorer.Perplexity, scorer.Error));
-            ExpertTierReport.WriteSummary(output.Error, inference.ExpertTier);
-            ExpertTierReport.WriteDeviceSummary(output.Error, inference.DeviceExperts);
+            ExpertTierReport.WriteEnd(output.Error, inference);
             return TesseraCli.ExitOk;
         });
         return command;

@@ -66,8 +66,7 @@ public static class RunCommand
             if (parse.GetValue<bool>("--verbose"))
                 output.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "context: {0} tokens, KV cache {1} ({2}), {3} threads",
                     inference.ContextSize, Units.Bytes(inference.Cache.TotalBytes), inference.Cache.ElementType, inference.Pool.ThreadCount));
-            ExpertTierReport.WriteSummary(output.Error, inference.ExpertTier);
-            ExpertTierReport.WriteDeviceSummary(output.Error, inference.DeviceExperts);
+            ExpertTierReport.WriteEnd(output.Error, inference);
             return TesseraCli.ExitOk;
         });
         return command;

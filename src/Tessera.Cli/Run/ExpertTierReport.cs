@@ -30,7 +30,14 @@ public static class ExpertTierReport
             plan.HotPerLayer, plan.ExpertCount, Units.Bytes(plan.ResidentBytes), Units.Bytes(plan.MemoryLimit), tier.PlacementSource));
     }
 
-    public static void WriteSummary(TextWriter writer, ExpertTier? tier)
+    /// <summary>The end-of-run lines of whichever expert tiers ran.</summary>
+    public static void WriteEnd(TextWriter writer, InferenceContext inference)
+    {
+        WriteSummary(writer, inference.ExpertTier);
+        WriteDeviceSummary(writer, inference.DeviceExperts);
+    }
+
+    private static void WriteSummary(TextWriter writer, ExpertTier? tier)
     {
         if (tier is null)
             return;
@@ -46,8 +53,6 @@ public static class ExpertTierReport
     {
         if (inference.DeviceExperts is not { } experts)
             return;
-        if (inference.ExpertStatistics is null)
-            return;
         if (experts.HotPerLayer == 0)
             writer.WriteLine($"tessera: warning: --moe-device {experts.Device.Name}: {Units.Bytes(experts.BudgetBytes)} holds no expert of every layer; all stay on the CPU");
         else if (verbose)
@@ -55,7 +60,7 @@ public static class ExpertTierReport
                 experts.HotPerLayer, experts.Device.Name, Units.Bytes(experts.BudgetBytes)));
     }
 
-    public static void WriteDeviceSummary(TextWriter writer, Models.Experts.DeviceExperts? experts)
+    private static void WriteDeviceSummary(TextWriter writer, Models.Experts.DeviceExperts? experts)
     {
         if (experts is null)
             return;

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Tessera.Devices;
 using Tessera.Devices.Cpu;
+using Tessera.Kernels;
 using Tessera.Kernels.Elementwise;
 using Tessera.Models.Experts;
 using Tessera.Models.Placement;
@@ -139,23 +140,17 @@ internal static class MoeBlock
         int ff = hp.ExpertFeedForwardLength;
         ReadOnlySpan<int> shards = statistics is null ? default : statistics.ShardPlan.For(layer, statistics, device.ComputeUnits);
 
-        // A counting sort of the (token, choice) pairs by expert, tokens ascending within each expert.
+        // The (token, choice) pairs grouped by expert, tokens ascending within each expert: each pair becomes its token
+        // and routing weight, in place.
         var offsets = host.ExpertOffsets;
         int routed = tokens * used;
-        Array.Clear(offsets);
-        foreach (int e in host.SelectedExperts.AsSpan(0, routed))
-            offsets[e + 1]++;
-        for (int e = 0; e < experts; e++)
-            offsets[e + 1] += offsets[e];
-        for (int pair = 0; pair < routed; pair++)
+        CountingSort.Group(host.SelectedExperts.AsSpan(0, routed), offsets, host.ExpertTokens.AsSpan(0, routed));
+        for (int slot = 0; slot < routed; slot++)
         {
-            int slot = offsets[host.SelectedExperts[pair]]++;
-            host.ExpertTokens[slot] = pair / used;
+            int pair = host.ExpertTokens[slot];
             host.ExpertRouteWeights[slot] = host.ExpertWeights[pair];
+            host.ExpertTokens[slot] = pair / used;
         }
-        for (int e = experts; e > 0; e--)
-            offsets[e] = offsets[e - 1];
-        offsets[0] = 0;
         var rows = host.ExpertTokens.AsSpan(0, routed);
         var input = s.ExpertInput!.Slice(0, routed * embd);       // [routed, n_embd], expert by expert
         var gate = s.ExpertGate!.Slice(0, routed * ff);           // [routed, n_ff_exp]

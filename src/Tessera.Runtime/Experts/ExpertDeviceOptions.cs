@@ -10,7 +10,7 @@ public sealed record ExpertDeviceOptions
     /// <summary>Device memory the copies may take; null means <see cref="DefaultShareOfFreeMemory"/> of its free memory.</summary>
     public long? MemoryBytes { get; init; }
 
-    /// <summary>The statistics file to start from (and save to, when no CPU tier does); null means the default one.</summary>
+    /// <summary>The statistics file to start from and save to (with `--mem-limit` too, that tier's file wins); null means the default one.</summary>
     public string? SeedFile { get; init; }
 
     /// <summary>Share of the device's free memory the copies take by default, leaving room for its activations.</summary>

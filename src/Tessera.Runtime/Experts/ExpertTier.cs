@@ -8,7 +8,7 @@ namespace Tessera.Runtime.Experts;
 /// per layer the <see cref="ExpertTierPlan.HotPerLayer"/> most selected experts are kept resident (read in and locked
 /// where the system allows), the others are handed back to the kernel and read again from the file when chosen. While a
 /// layer computes, the experts the next layer will likely choose (from counts of which experts follow which, layer to
-/// layer) are read ahead. Placement starts from the counts of earlier runs (<see cref="ExpertSeedFile"/>) and follows
+/// layer) are read ahead. Placement starts from the counts of earlier runs (<see cref="ExpertSeed"/>) and follows
 /// the live counts: every <see cref="ReplanSteps"/> steps the hot sets are recomputed and experts that changed tier
 /// are moved by a background thread, so a step never waits for a move. Results do not depend on any of this: it only
 /// decides which pages are in memory.
@@ -18,10 +18,10 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     /// <summary>Steps (of the first MoE layer) between re-plans of the hot sets.</summary>
     public const int ReplanSteps = 64;
 
-    private readonly TransformerModel _model;
     private readonly ExpertStatistics _statistics;
     private readonly int _layers, _experts, _used;
-    private readonly long[] _seed;                 // [layer, expert] counts of earlier runs
+    private readonly long[] _seed;                 // [layer, expert] counts of earlier runs, or empty
+    private readonly bool _canDrop;                // the weights are a file mapping: dropped pages are read again
     private readonly bool[] _hot;                  // [layer, expert]
     private readonly bool[] _prefetched;           // [layer, expert] read ahead for the layer's coming step
     private readonly long[] _follows;              // [layer, expert, expert] how often expert b of layer+1 followed expert a of layer
@@ -37,19 +37,18 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     private volatile int _locking = 1;             // 1 while mlock works, 0 once the system refused it
     private bool _disposed;
 
-    private ExpertTier(TransformerModel model, ExpertStatistics statistics, ExpertTierPlan plan, long[] seed, string source, string seedPath,
-        IReadOnlyList<string> warnings)
+    private ExpertTier(TransformerModel model, ExpertStatistics statistics, ExpertTierPlan plan, ExpertSeed seed, IReadOnlyList<string> warnings)
     {
-        _model = model;
         _statistics = statistics;
         var hp = model.Hyperparameters;
         _layers = hp.LayerCount;
         _experts = hp.ExpertCount;
         _used = hp.ExpertUsedCount;
         Plan = plan;
-        _seed = seed;
-        PlacementSource = source;
-        SeedPath = seedPath;
+        _seed = seed.Counts ?? [];
+        _canDrop = model.File.IsFileMapped;
+        PlacementSource = seed.Source(_used);
+        SeedPath = seed.Path;
         Warnings = warnings;
         _hot = new bool[_layers * _experts];
         _prefetched = new bool[_layers * _experts];
@@ -78,7 +77,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     /// <summary>Where the first placement came from: the seed file with its token count, or "no statistics yet".</summary>
     public string PlacementSource { get; }
 
-    /// <summary>The statistics file this tier read and will save to.</summary>
+    /// <summary>The statistics file this tier started from (the context writes it back when it closes).</summary>
     public string SeedPath { get; }
 
     public IReadOnlyList<string> Warnings { get; }
@@ -109,7 +108,7 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
     /// model has no experts. Throws <see cref="ExpertTierException"/> for a limit too small for one layer or more hot
     /// experts than the model has.
     /// </summary>
-    public static ExpertTier? Start(TransformerModel model, ExpertStatistics statistics, ExpertTierOptions options, long machineMemory)
+    public static ExpertTier? Start(TransformerModel model, ExpertStatistics statistics, ExpertTierOptions options, long machineMemory, ExpertSeed seed)
     {
         var hp = model.Hyperparameters;
         if (!hp.IsMixtureOfExperts)
@@ -131,14 +130,9 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
         var warnings = plan.Warnings.ToList();
         if (!model.File.IsFileMapped)
             warnings.Add("the weights were read into memory (--no-mmap), so cold experts cannot be dropped: only hits and misses are counted");
-        string seedPath = options.SeedFile ?? ExpertSeedFile.PathFor(model);
-        var seed = ExpertSeedFile.Read(seedPath, model, out string? warning);
-        if (warning != null)
-            warnings.Add(warning);
-        string source = seed is null
-            ? "no statistics yet (the lowest expert ids until counts arrive)"
-            : $"{seedPath} ({seed.Sum() / Math.Max(1, hp.ExpertUsedCount)} tokens recorded)";
-        var tier = new ExpertTier(model, statistics, plan, seed ?? new long[hp.LayerCount * hp.ExpertCount], source, seedPath, warnings);
+        if (seed.Warning != null)
+            warnings.Add(seed.Warning);
+        var tier = new ExpertTier(model, statistics, plan, seed, warnings);
         statistics.AddObserver(tier);
         return tier;
     }
@@ -149,13 +143,15 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
         foreach (int e in selected)
         {
             if (_hot[row + e])
+            {
                 _hits++;
-            else if (_prefetched[row + e])
+                continue;
+            }
+            _coldInUse[row + e] = true;
+            if (_prefetched[row + e])
                 _prefetchHits++;
             else
                 _misses++;
-            if (!_hot[row + e])
-                _coldInUse[row + e] = true;
         }
         Array.Clear(_prefetched, row, _experts);
         // The layer before has finished: the cold experts it read are dropped again (in the background), so the
@@ -267,14 +263,11 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
             foreach (var (start, bytes) in Ranges(layer, expert))
             {
                 byte* pointer = (byte*)start;
-                if (!hot && !_model.File.IsFileMapped)
-                {
-                    MemoryAdvice.Unlock(pointer, bytes);   // copied weights: dropping their pages would zero them
-                }
-                else if (!hot)
+                if (!hot)
                 {
                     MemoryAdvice.Unlock(pointer, bytes);
-                    MemoryAdvice.Release(pointer, bytes);
+                    if (_canDrop)   // copied weights (--no-mmap): dropping their pages would zero them
+                        MemoryAdvice.Release(pointer, bytes);
                 }
                 else if (_locking == 0 || !MemoryAdvice.Lock(pointer, bytes))
                 {
@@ -297,40 +290,6 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
             .Select(matrix => matrix is { } m ? ((nint)m.Data, m.Rows * m.RowBytes) : throw new InvalidOperationException($"layer {layer} has no expert tensors"))];
     }
 
-    /// <summary>Bytes of the hot experts that are resident now, as the kernel reports it (-1 where it cannot say).</summary>
-    public long ResidentHotBytes()
-    {
-        long total = 0;
-        for (int layer = 0; layer < _layers; layer++)
-        {
-            for (int e = 0; e < _experts; e++)
-            {
-                if (!_hot[layer * _experts + e])
-                    continue;
-                foreach (var (start, bytes) in Ranges(layer, e))
-                {
-                    long resident = MemoryAdvice.ResidentBytes((byte*)start, bytes);
-                    if (resident < 0)
-                        return -1;
-                    total += resident;
-                }
-            }
-        }
-        return total;
-    }
-
-    /// <summary>Saves the seed plus live counts for the next start.</summary>
-    public void SaveStatistics()
-    {
-        var counts = new long[_layers * _experts];
-        for (int layer = 0; layer < _layers; layer++)
-        {
-            for (int e = 0; e < _experts; e++)
-                counts[layer * _experts + e] = _seed[layer * _experts + e] + _statistics.Selections(layer, e);
-        }
-        ExpertSeedFile.Write(SeedPath, _model, counts);
-    }
-
     public void Dispose()
     {
         if (_disposed)
@@ -338,15 +297,6 @@ public sealed unsafe class ExpertTier : IExpertRoutingObserver, IDisposable
         _disposed = true;
         _statistics.RemoveObserver(this);
         _mover.Dispose();
-        try
-        {
-            if (Enumerable.Range(0, _layers).Any(l => _statistics.Tokens(l) > 0))
-                SaveStatistics();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Statistics are a convenience for the next start; losing them costs one cold start.
-        }
         for (int layer = 0; layer < _layers; layer++)
         {
             for (int e = 0; e < _experts; e++)

@@ -4,7 +4,7 @@ namespace Tessera.Runtime.Experts;
 
 /// <summary>
 /// The kernel's page-residency calls for ranges of a memory-mapped model (Linux; elsewhere every call is a no-op that
-/// reports failure): read ahead, lock, unlock, drop, and ask which pages are resident. Ranges are widened to whole
+/// reports failure): read ahead, lock, unlock and drop. Ranges are widened to whole
 /// pages for what brings pages in and narrowed for what pushes them out, so a neighbour's pages are never dropped.
 /// </summary>
 internal static unsafe partial class MemoryAdvice
@@ -36,24 +36,6 @@ internal static unsafe partial class MemoryAdvice
             madvise(s, n, DontNeed);
     }
 
-    /// <summary>Bytes of the range whose pages are resident now (whole pages counted), or -1 where unknown.</summary>
-    public static long ResidentBytes(byte* start, long bytes)
-    {
-        if (!Supported || !Outward(start, bytes, out var s, out var n))
-            return -1;
-        long pages = (long)n / PageSize;
-        var vector = pages <= 4096 ? stackalloc byte[(int)pages] : new byte[pages];
-        fixed (byte* v = vector)
-        {
-            if (mincore(s, n, v) != 0)
-                return -1;
-        }
-        long resident = 0;
-        foreach (byte page in vector)
-            resident += page & 1;
-        return resident * PageSize;
-    }
-
     private static bool Outward(byte* start, long bytes, out void* alignedStart, out nuint alignedBytes)
     {
         long first = (long)start / PageSize * PageSize;
@@ -80,7 +62,4 @@ internal static unsafe partial class MemoryAdvice
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int munlock(void* address, nuint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int mincore(void* address, nuint length, byte* vector);
 }

@@ -13,8 +13,13 @@ namespace Tessera.Runtime.Tests.Experts;
 /// same to the bit; the copies keep within their budget and follow the statistics when they shift; an accelerator that
 /// fails leaves every expert on the CPU with the same text; and on PoCL (a real OpenCL device) the text is the same.
 /// </summary>
-public sealed class DeviceExpertsTests
+public sealed class DeviceExpertsTests : IDisposable
 {
+    /// <summary>Where each test's statistics file goes (a context writes it when it closes).</summary>
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
     public static TheoryData<string> MoeModels => new("syn-qwen3moe-Q8_0.gguf", "syn-mixtral-Q4_0.gguf", "syn-qwen3moe-F16.gguf");
 
     private static readonly int[] Prompt = [1, 15, 200, 37, 411, 98, 7, 300, 52, 9, 140, 77];
@@ -106,7 +111,7 @@ public sealed class DeviceExpertsTests
         Assert.True(context.DeviceExperts!.DeviceChoices > 0, "no expert ran on PoCL");
     }
 
-    private static string NoSeed() => Path.Combine(Path.GetTempPath(), $"tessera-no-seed-{Guid.NewGuid():N}.json");
+    private string NoSeed() => Path.Combine(_folder.Path, "stats.json");
 
     private static long HalfTheExperts(TransformerModel model) =>
         model.Layers.Sum(l => l.ExpertGate!.Value.Rows * l.ExpertGate.Value.RowBytes + l.ExpertUp!.Value.Rows * l.ExpertUp.Value.RowBytes
