@@ -9,8 +9,12 @@ namespace Tessera.LoadTest;
 /// <summary>Sends one completion request and times it (SSE chunks give time to first token and the gaps between tokens).</summary>
 internal sealed class LoadClient(HttpClient http, LoadOptions options, string model)
 {
+    private readonly Random _random = new(options.Seed);
+    private readonly string[] _filler = FillerWords();
+
     public async Task<RequestOutcome> SendAsync(CancellationToken cancellation)
     {
+        var (prompt, dropAfter) = NextShape();
         var body = new JsonObject
         {
             ["model"] = model,
@@ -25,12 +29,12 @@ internal sealed class LoadClient(HttpClient http, LoadOptions options, string mo
             var messages = new JsonArray();
             if (options.SystemPrompt is not null)
                 messages.Add(new JsonObject { ["role"] = "system", ["content"] = options.SystemPrompt });
-            messages.Add(new JsonObject { ["role"] = "user", ["content"] = options.Prompt });
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = prompt });
             body["messages"] = messages;
         }
         else
         {
-            body["prompt"] = options.SystemPrompt is null ? options.Prompt : options.SystemPrompt + "\n" + options.Prompt;
+            body["prompt"] = options.SystemPrompt is null ? prompt : options.SystemPrompt + "\n" + prompt;
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, options.Chat ? "/v1/chat/completions" : "/v1/completions")
         {
@@ -49,7 +53,7 @@ internal sealed class LoadClient(HttpClient http, LoadOptions options, string mo
                 return new RequestOutcome((int)response.StatusCode, clock.Elapsed.TotalSeconds, null, [], 0);
             }
             return options.Stream
-                ? await ReadStreamAsync(response, clock, cancellation)
+                ? await ReadStreamAsync(response, clock, dropAfter, cancellation)
                 : await ReadWholeAsync(response, clock, cancellation);
         }
         catch (HttpRequestException)
@@ -65,13 +69,41 @@ internal sealed class LoadClient(HttpClient http, LoadOptions options, string mo
         return new RequestOutcome((int)response.StatusCode, clock.Elapsed.TotalSeconds, null, [], tokens);
     }
 
-    private static async Task<RequestOutcome> ReadStreamAsync(HttpResponseMessage response, Stopwatch clock, CancellationToken cancellation)
+    /// <summary>This request's prompt and, for a simulated disconnect, after how many text chunks to drop it.</summary>
+    private (string Prompt, int? DropAfter) NextShape()
+    {
+        lock (_random)
+        {
+            string prompt = options.Prompt;
+            if (options.MixedPromptWords > 0)
+            {
+                int words = _random.Next(options.MixedPromptWords + 1);
+                int start = _random.Next(_filler.Length);
+                var extra = Enumerable.Range(0, words).Select(i => _filler[(start + i) % _filler.Length]);
+                prompt = words == 0 ? prompt : prompt + " " + string.Join(' ', extra);
+            }
+            int? dropAfter = options.Stream && _random.NextDouble() < options.DisconnectRate
+                ? _random.Next(1, Math.Max(2, options.MaxTokens))
+                : null;
+            return (prompt, dropAfter);
+        }
+    }
+
+    /// <summary>Words of the bundled sample text (the shared system prompt file) for mixed prompt lengths.</summary>
+    private static string[] FillerWords()
+    {
+        string file = Path.Combine(AppContext.BaseDirectory, "system-prompt.txt");
+        string text = File.Exists(file) ? File.ReadAllText(file) : "the quick brown fox jumps over the lazy dog";
+        return text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static async Task<RequestOutcome> ReadStreamAsync(HttpResponseMessage response, Stopwatch clock, int? dropAfter, CancellationToken cancellation)
     {
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
         double? first = null;
         double last = 0;
         var gaps = new List<double>();
-        int tokens = 0;
+        int tokens = 0, chunks = 0;
         while (await reader.ReadLineAsync(cancellation) is { } line)
         {
             if (!line.StartsWith("data: {", StringComparison.Ordinal))
@@ -91,6 +123,9 @@ internal sealed class LoadClient(HttpClient http, LoadOptions options, string mo
             else
                 gaps.Add(now - last);
             last = now;
+            // A simulated disconnect: stop reading and let the response (and its connection) be disposed mid-stream.
+            if (++chunks == dropAfter)
+                return new RequestOutcome((int)response.StatusCode, clock.Elapsed.TotalSeconds, first, gaps, chunks, Dropped: true);
         }
         return new RequestOutcome((int)response.StatusCode, clock.Elapsed.TotalSeconds, first, gaps, tokens);
     }

@@ -23,6 +23,16 @@ internal sealed record LoadOptions
     public bool Stream { get; init; } = true;
     public double Temperature { get; init; } = 0.8;
 
+    /// <summary>Longest text (in words) added after the prompt, a random length per request (0: every prompt is
+    /// <see cref="Prompt"/>), so prompts of many lengths mix in one run.</summary>
+    public int MixedPromptWords { get; init; }
+
+    /// <summary>Share of streamed requests the client drops after a random number of tokens (a user closing the tab).</summary>
+    public double DisconnectRate { get; init; }
+
+    /// <summary>Seed of the prompt lengths and disconnects, so two runs send the same mix.</summary>
+    public int Seed { get; init; } = 1;
+
     public const string Usage = """
         Tessera load generator: sends concurrent completion requests to a running `tessera serve` and reports
         throughput, time to first token, inter-token latency and errors.
@@ -41,6 +51,10 @@ internal sealed record LoadOptions
           --completions        use /v1/completions instead of /v1/chat/completions
           --no-stream          ask for whole responses (no TTFT / inter-token figures)
           --temperature T      sampling temperature (default 0.8)
+          --mixed-prompts N    add 0..N words of filler text after the prompt, a random count per request
+          --disconnect-rate P  drop this share (0..1) of streamed requests after a random number of tokens;
+                               reported as "dropped", not as errors
+          --seed N             seed of the prompt lengths and drops (default 1)
         """;
 
     public static LoadOptions Parse(string[] args)
@@ -66,6 +80,10 @@ internal sealed record LoadOptions
                 "--completions" => options with { Chat = false },
                 "--no-stream" => options with { Stream = false },
                 "--temperature" => options with { Temperature = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--mixed-prompts" => options with { MixedPromptWords = Positive() },
+                "--disconnect-rate" => options with { DisconnectRate = double.Parse(Value(), CultureInfo.InvariantCulture) is var p and >= 0 and <= 1
+                    ? p : throw new ArgumentException("--disconnect-rate must be between 0 and 1") },
+                "--seed" => options with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

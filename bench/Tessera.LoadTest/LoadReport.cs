@@ -10,7 +10,8 @@ internal static class LoadReport
     {
         var ok = outcomes.Where(outcome => outcome.Status == 200).ToList();
         int tokens = ok.Sum(outcome => outcome.CompletionTokens);
-        output.WriteLine(Format($"requests:        {outcomes.Count} in {elapsed.TotalSeconds:F1} s ({outcomes.Count / elapsed.TotalSeconds:F2}/s), {ok.Count} ok"));
+        int dropped = ok.Count(outcome => outcome.Dropped);
+        output.WriteLine(Format($"requests:        {outcomes.Count} in {elapsed.TotalSeconds:F1} s ({outcomes.Count / elapsed.TotalSeconds:F2}/s), {ok.Count} ok ({dropped} dropped by the client on purpose)"));
         foreach (var group in outcomes.Where(outcome => outcome.Status != 200).GroupBy(outcome => outcome.Status).OrderBy(group => group.Key))
             output.WriteLine(Format($"  status {(group.Key == 0 ? "no connection" : group.Key.ToString(CultureInfo.InvariantCulture))}: {group.Count()}"));
         output.WriteLine(Format($"generated:       {tokens} tokens ({tokens / elapsed.TotalSeconds:F1} tokens/s over the run)"));
@@ -23,7 +24,7 @@ internal static class LoadReport
         // One line for tables: clients, aggregate tokens/s, TTFT p50/p95, inter-token p50/p95/p99 (ms), errors, first TTFT.
         var ttft = Sorted(ok.Where(outcome => outcome.TimeToFirstToken is not null).Select(outcome => outcome.TimeToFirstToken!.Value));
         var gaps = Sorted(ok.SelectMany(outcome => outcome.InterTokenGaps));
-        output.WriteLine(Format($"summary: clients={concurrency} tokens_per_s={tokens / elapsed.TotalSeconds:F2} ttft_p50_ms={Ms(ttft, 0.5):F0} ttft_p95_ms={Ms(ttft, 0.95):F0} itl_p50_ms={Ms(gaps, 0.5):F1} itl_p95_ms={Ms(gaps, 0.95):F1} itl_p99_ms={Ms(gaps, 0.99):F1} errors={outcomes.Count - ok.Count} first_ttft_ms={(first?.TimeToFirstToken ?? double.NaN) * 1000:F0}"));
+        output.WriteLine(Format($"summary: clients={concurrency} tokens_per_s={tokens / elapsed.TotalSeconds:F2} ttft_p50_ms={Ms(ttft, 0.5):F0} ttft_p95_ms={Ms(ttft, 0.95):F0} itl_p50_ms={Ms(gaps, 0.5):F1} itl_p95_ms={Ms(gaps, 0.95):F1} itl_p99_ms={Ms(gaps, 0.99):F1} errors={outcomes.Count - ok.Count} dropped={dropped} first_ttft_ms={(first?.TimeToFirstToken ?? double.NaN) * 1000:F0}"));
     }
 
     private static List<double> Sorted(IEnumerable<double> values)

@@ -75,6 +75,10 @@ public abstract class ComputeDevice : IDisposable
     /// <paramref name="data"/>; see <see cref="StoredType"/>.</summary>
     public abstract unsafe DeviceMatrix UploadMatrix(string name, GgmlType type, byte* data, long rows, int columns);
 
+    /// <summary>Whether <see cref="CreateKvLayer"/> can keep cells in <paramref name="elementType"/> (F16 and F32
+    /// everywhere; Q8_0 where the device's attention reads it).</summary>
+    public virtual bool SupportsKvType(GgmlType elementType) => elementType is GgmlType.F16 or GgmlType.F32;
+
     /// <summary>A layer's KV cells: <paramref name="pageCount"/> pages of <paramref name="pageSize"/> token cells.</summary>
     public abstract DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType);
 

@@ -4,7 +4,8 @@ namespace Tessera.Devices;
 
 /// <summary>
 /// Keys and values of one layer as a pool of <see cref="PageCount"/> pages of <see cref="PageSize"/> token cells,
-/// [cell, kvHeads, headDim] in <see cref="ElementType"/> (F16 or F32), in the memory of the device that runs the
+/// [cell, kvHeads, headDim] in <see cref="ElementType"/> (F16, F32, or Q8_0 blocks where the device supports it:
+/// each head's row is headDim / 32 blocks), in the memory of the device that runs the
 /// layer's attention. Cell c belongs to page c / PageSize; a sequence's page table (the same for every layer) maps its
 /// position p to cell table[p / PageSize] * PageSize + p % PageSize. Contents are lost when the device fails; the
 /// runtime recomputes them.
@@ -13,10 +14,8 @@ public abstract class DeviceKvLayer : IDisposable
 {
     protected DeviceKvLayer(ComputeDevice device, int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType)
     {
-        if (elementType is not (GgmlType.F16 or GgmlType.F32))
-            throw new ArgumentException($"KV cache type {elementType} is not supported; use F16 or F32", nameof(elementType));
+        CheckType(elementType, headDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kvHeadCount);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageCount);
         Device = device;
@@ -40,13 +39,30 @@ public abstract class DeviceKvLayer : IDisposable
     /// <summary>Token cells of the whole layer.</summary>
     public long CellCount => (long)PageSize * PageCount;
 
+    /// <summary>Bytes of one element (F16 and F32 only; a Q8_0 cache is addressed by <see cref="HeadRowBytes"/>).</summary>
     public int ElementSize => ElementType == GgmlType.F16 ? 2 : 4;
+
+    /// <summary>Bytes of one head's keys (or values) for one token.</summary>
+    public int HeadRowBytes => HeadRowBytesFor(HeadDim, ElementType);
 
     /// <summary>Bytes of keys and values together.</summary>
     public long Bytes => BytesFor(KvHeadCount, HeadDim, CellCount, ElementType);
 
     public static long BytesFor(int kvHeadCount, int headDim, long cellCount, GgmlType elementType) =>
-        2L * kvHeadCount * headDim * cellCount * (elementType == GgmlType.F16 ? 2 : 4);
+        2L * kvHeadCount * cellCount * HeadRowBytesFor(headDim, elementType);
+
+    /// <summary>Bytes of one head row of <paramref name="headDim"/> values in <paramref name="elementType"/>.</summary>
+    public static int HeadRowBytesFor(int headDim, GgmlType elementType) => Kernels.Attention.KvCacheView.HeadRowBytesFor(headDim, elementType);
+
+    /// <summary>Throws unless a cache of <paramref name="elementType"/> can hold heads of <paramref name="headDim"/> values.</summary>
+    public static void CheckType(GgmlType elementType, int headDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        if (elementType is not (GgmlType.F16 or GgmlType.F32 or GgmlType.Q8_0))
+            throw new ArgumentException($"KV cache type {elementType} is not supported; use F16, F32 or Q8_0", nameof(elementType));
+        if (elementType == GgmlType.Q8_0 && headDim % 32 != 0)
+            throw new ArgumentException($"a Q8_0 KV cache needs a head width that is a multiple of 32; this model's is {headDim} (use f16)");
+    }
 
     /// <summary>Throws unless <paramref name="pages"/> are pages of this layer covering positions 0..positions-1.</summary>
     public void CheckPages(ReadOnlySpan<int> pages, long positions)

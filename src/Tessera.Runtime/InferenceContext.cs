@@ -46,6 +46,7 @@ public sealed class InferenceContext : IDisposable
         {
             var accelerators = options.Placement is null && options.ExpertDevice is null ? [] : options.Accelerators ?? DeviceDiscovery.Accelerators;
             Devices = [Cpu, .. accelerators];
+            DeviceKvLayer.CheckType(options.KvCacheType, hp.HeadDim);
             var paging = options.Paging ?? new KvPaging();
             long kvCells = (long)paging.PageSizeFor(ContextSize) * paging.PageCountFor(ContextSize, options.SequenceCount);
             long kvLayerBytes = DeviceKvLayer.BytesFor(hp.KvHeadCount, hp.HeadDim, kvCells, options.KvCacheType);

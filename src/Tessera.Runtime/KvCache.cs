@@ -8,7 +8,7 @@ namespace Tessera.Runtime;
 
 /// <summary>
 /// Keys and values of every layer as one pool of pages (<see cref="PageCount"/> pages of <see cref="PageSize"/> token
-/// cells each, F16 or F32) shared by up to <see cref="SequenceCapacity"/> sequences of up to
+/// cells each, F16, F32 or Q8_0) shared by up to <see cref="SequenceCapacity"/> sequences of up to
 /// <see cref="PositionCapacity"/> positions. A sequence holds a page table and grows page by page, so memory follows
 /// actual lengths. With the prefix cache on, full pages stay behind when their sequence ends and later sequences
 /// starting with the same tokens take them instead of recomputing them; a write into a page another sequence (or the
@@ -33,8 +33,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(positionCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sequenceCapacity);
-        if (elementType is not (GgmlType.F16 or GgmlType.F32))
-            throw new ArgumentException($"KV cache type {elementType} is not supported; use F16 or F32", nameof(elementType));
+        DeviceKvLayer.CheckType(elementType, hp.HeadDim);
         if (devices.Count != hp.LayerCount)
             throw new ArgumentException($"{devices.Count} devices given for {hp.LayerCount} layers", nameof(devices));
         paging ??= new KvPaging();
@@ -265,7 +264,10 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
         _publishStopped[sequenceId] = false;
     }
 
-    private DeviceKvLayer Create(ComputeDevice device) => device.CreateKvLayer(_kvHeads, _headDim, PageSize, PageCount, ElementType);
+    private DeviceKvLayer Create(ComputeDevice device) => device.SupportsKvType(ElementType)
+        ? device.CreateKvLayer(_kvHeads, _headDim, PageSize, PageCount, ElementType)
+        : throw new NotSupportedException($"device {device.Name} keeps the KV cache in F16 or F32, not {ElementType}; "
+            + "use KV type f16, or keep attention on the CPU");
 
     private static void Release(DeviceKvLayer? layer)
     {

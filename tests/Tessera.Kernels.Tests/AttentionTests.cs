@@ -47,6 +47,8 @@ public sealed unsafe class AttentionTests
     [InlineData(GgmlType.F32, 19, 5, 4, 1, 3, 256)]     // wide heads: shorter chunks, fewer tokens per task
     [InlineData(GgmlType.F16, 2, 70, 6, 2, 2, 40)]      // head width a multiple of 8 but not of 16
     [InlineData(GgmlType.F32, 5, 66, 4, 2, 2, 20)]      // head width not a multiple of the vector width: the library path
+    [InlineData(GgmlType.Q8_0, 1, 150, 8, 2, 2, 64)]    // Q8_0 cells, decode over several chunks
+    [InlineData(GgmlType.Q8_0, 13, 40, 4, 1, 3, 96)]    // Q8_0 cells, prompt chunk, three blocks per head
     public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim)
     {
         var random = new TestRandom();
@@ -70,6 +72,7 @@ public sealed unsafe class AttentionTests
     [InlineData(GgmlType.F32, 21, 100, 8, 2, 2, 64, 32)]   // prompt chunk whose token blocks start mid-page
     [InlineData(GgmlType.F16, 9, 0, 6, 3, 1, 40, 5)]       // pages smaller than a position chunk, odd head width
     [InlineData(GgmlType.F32, 3, 61, 4, 1, 3, 128, 64)]    // pages as large as a chunk, not aligned with it
+    [InlineData(GgmlType.Q8_0, 9, 70, 8, 2, 2, 64, 16)]    // Q8_0 cells in pages
     public void Paged_cells_match_naive_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim, int pageSize)
     {
         var random = new TestRandom();
@@ -100,7 +103,8 @@ public sealed unsafe class AttentionTests
             Assert.True(Math.Abs(output[i] - expected[i]) <= Tolerances.Attention, $"element {i}: {output[i]} vs {expected[i]} ({random})");
     }
 
-    /// <summary>Fresh queries, keys and values (keys and values as the cache holds them: halves for F16) and the naive result.</summary>
+    /// <summary>Fresh queries, keys and values (keys and values as the cache holds them: halves for F16, Q8_0 blocks
+    /// dequantized for Q8_0) and the naive result.</summary>
     private static (float[] Q, float[] Keys, float[] Values, double[] Expected) Case(TestRandom random, GgmlType cacheType, int tokens,
         int firstPosition, int heads, int kvHeads, int headDim)
     {
@@ -113,11 +117,30 @@ public sealed unsafe class AttentionTests
             keys = keys.Select(v => (float)(Half)v).ToArray();
             values = values.Select(v => (float)(Half)v).ToArray();
         }
+        else if (cacheType == GgmlType.Q8_0)
+        {
+            keys = RoundTripQ8_0(keys);
+            values = RoundTripQ8_0(values);
+        }
         return (q, keys, values, Naive(q, keys, values, tokens, heads, kvHeads, headDim, firstPosition));
+    }
+
+    private static float[] RoundTripQ8_0(float[] values)
+    {
+        var decoded = new float[values.Length];
+        Tensors.Quants.Q8_0.Dequantize(Encode(values, GgmlType.Q8_0), decoded);
+        return decoded;
     }
 
     private static byte[] Encode(float[] values, GgmlType type)
     {
+        if (type == GgmlType.Q8_0)
+        {
+            // Head rows are whole blocks, so blocks over the flat array never straddle two heads.
+            var blocks = new byte[values.Length / 32 * 34];
+            Tensors.Quants.Q8_0.Quantize(values, blocks);
+            return blocks;
+        }
         if (type == GgmlType.F32)
             return System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
         var halves = values.Select(v => (Half)v).ToArray();

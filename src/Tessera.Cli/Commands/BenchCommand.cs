@@ -30,6 +30,7 @@ public static class BenchCommand
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
         var moe = new MoeArguments();
+        var kvCache = new KvCacheArguments();
         var command = new Command("bench", "Measure prompt processing and generation speed");
         command.Arguments.Add(model);
         command.Options.Add(prompt);
@@ -42,6 +43,7 @@ public static class BenchCommand
         loading.AddTo(command);
         devices.AddTo(command);
         moe.AddTo(command);
+        kvCache.AddTo(command);
         command.SetAction(parse =>
         {
             int promptTokens = parse.GetValue(prompt), genTokens = parse.GetValue(generate), reps = parse.GetValue(repetitions);
@@ -50,7 +52,7 @@ public static class BenchCommand
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse));
+            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
             var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool);
             var results = new List<BenchResult>();

@@ -24,6 +24,7 @@ public static class PerplexityCommand
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
         var moe = new MoeArguments();
+        var kvCache = new KvCacheArguments();
         var command = new Command("perplexity", "Perplexity of a model over a text, scored in chunks");
         command.Arguments.Add(model);
         command.Options.Add(file);
@@ -33,6 +34,7 @@ public static class PerplexityCommand
         loading.AddTo(command);
         devices.AddTo(command);
         moe.AddTo(command);
+        kvCache.AddTo(command);
         command.SetAction(parse =>
         {
             int chunkSize = parse.GetValue(context);
@@ -50,7 +52,7 @@ public static class PerplexityCommand
             int requested = parse.GetValue(chunks);
             int chunkCount = requested > 0 ? Math.Min(requested, available) : available;
 
-            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse));
+            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
             int vocab = loaded.Model.VocabularySize;
             var logits = new float[(long)(chunkSize - chunkSize / 2) * vocab];   // [scored half of a chunk, n_vocab]

@@ -25,6 +25,7 @@ public static class RunCommand
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
         var moe = new MoeArguments();
+        var kvCache = new KvCacheArguments();
         var command = new Command("run", "Generate text from a prompt, or chat line by line when no prompt is given");
         command.Arguments.Add(model);
         command.Options.Add(prompt);
@@ -35,12 +36,13 @@ public static class RunCommand
         loading.AddTo(command);
         devices.AddTo(command);
         moe.AddTo(command);
+        kvCache.AddTo(command);
         command.SetAction(parse =>
         {
             var samplerOptions = sampling.Read(parse);
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(count) };
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse));
+            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
             var generator = new Generator(session, loaded.Tokenizer);
             var sampler = new Sampler(samplerOptions, loaded.Model.VocabularySize);

@@ -53,7 +53,8 @@ public sealed class LoadedModel : IDisposable
     /// <param name="diagnostics">receives the plan (when <paramref name="verbose"/>) and a line for each device fallback</param>
     public InferenceContext CreateContext(int contextSize, int threads, int batchSize = ContextOptions.DefaultBatchSize,
         PlacementOptions? placement = null, TextWriter? diagnostics = null, bool verbose = false, Models.Experts.MoeSchedule moeSchedule = Models.Experts.MoeSchedule.Auto,
-        Runtime.Experts.ExpertTierOptions? expertTier = null, Runtime.Experts.ExpertDeviceOptions? expertDevice = null)
+        Runtime.Experts.ExpertTierOptions? expertTier = null, Runtime.Experts.ExpertDeviceOptions? expertDevice = null,
+        Tensors.GgmlType kvCacheType = Tensors.GgmlType.F16)
     {
         if (contextSize < 0)
             throw new CliException($"--ctx {contextSize} must be positive");
@@ -66,6 +67,7 @@ public sealed class LoadedModel : IDisposable
                 ContextSize = context, Threads = threads, BatchSize = batchSize, Placement = placement, MoeSchedule = moeSchedule,
                 ExpertTier = expertTier,
                 ExpertDevice = expertDevice,
+                KvCacheType = kvCacheType,
             }));
         if (diagnostics is not null)
         {

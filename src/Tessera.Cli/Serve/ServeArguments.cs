@@ -30,8 +30,8 @@ public sealed class ServeArguments
     private readonly Option<int> _stepBudget = new("--step-budget") { Description = "Most tokens one scheduler step processes (0 = the batch size)" };
     private readonly Option<int> _kvPageSize = new("--kv-page-size") { Description = "Token positions per KV cache page", DefaultValueFactory = _ => ServerOptions.DefaultKvPageSize };
     private readonly Option<int> _kvCacheTokens = new("--kv-cache-tokens") { Description = "Token cells in the shared KV page pool (0 = slots x context)" };
-    private readonly Option<string> _cacheType = new("--cache-type", "-ctk") { Description = "KV cache type: f16 or f32", DefaultValueFactory = _ => "f16" };
     private readonly Option<bool> _noPrefixCache = new("--no-prefix-cache") { Description = "Do not reuse cached prompt pages across requests" };
+    private readonly KvCacheArguments _cacheType = new();
     private readonly LoadModeArguments _loading = new();
     private readonly DeviceArguments _devices = new();
     private readonly MoeArguments _moe = new();
@@ -40,8 +40,9 @@ public sealed class ServeArguments
     {
         command.Arguments.Add(_model);
         foreach (var option in new Option[] { _models, _modelsDir, _maxModels, _budget, _host, _port, _parallel, _maxQueue, _apiKey, _context, _threads,
-                     _cors, _stepBudget, _kvPageSize, _kvCacheTokens, _cacheType, _noPrefixCache })
+                     _cors, _stepBudget, _kvPageSize, _kvCacheTokens, _noPrefixCache })
             command.Options.Add(option);
+        _cacheType.AddTo(command);
         _loading.AddTo(command);
         _devices.AddTo(command);
         _moe.AddTo(command);
@@ -70,7 +71,7 @@ public sealed class ServeArguments
             StepTokenBudget = Pick(parse, _stepBudget, file.StepTokenBudget),
             KvPageSize = Pick(parse, _kvPageSize, file.KvPageSize),
             KvCacheTokens = Pick(parse, _kvCacheTokens, file.KvCacheTokens),
-            KvCacheType = parse.IsGiven(_cacheType) ? CacheType(parse.GetValue(_cacheType)!) : file.KvCacheType,
+            KvCacheType = _cacheType.Read(parse, file.KvCacheType),
             PrefixCache = parse.IsGiven(_noPrefixCache) ? !parse.GetValue(_noPrefixCache) : file.PrefixCache,
             Placement = _devices.Read(parse, file.Placement),
             MoeSchedule = _moe.Read(parse, file.MoeSchedule),
@@ -121,7 +122,4 @@ public sealed class ServeArguments
     }
 
     private static T Pick<T>(ParseResult parse, Option<T> option, T fallback) => parse.IsGiven(option) ? parse.GetValue(option)! : fallback;
-
-    private static Tensors.GgmlType CacheType(string word) => OptionWords.KvCacheTypes.TryGetValue(word, out var type) ? type
-        : throw new CliException($"--cache-type '{word}' is not {OptionWords.Choices(OptionWords.KvCacheTypes)}");
 }

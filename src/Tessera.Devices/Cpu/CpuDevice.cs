@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels;
 using Tessera.Kernels.Attention;
+using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Kernels.Elementwise;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
@@ -45,6 +46,8 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
             throw new NotSupportedException($"tensor {name}: type {type} has no CPU matrix kernel");
         return new HostMatrix(this, name, type, data, rows, columns);
     }
+
+    public override bool SupportsKvType(GgmlType elementType) => elementType is GgmlType.F16 or GgmlType.F32 or GgmlType.Q8_0;
 
     public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType) =>
         new HostKvLayer(this, kvHeadCount, headDim, pageSize, pageCount, elementType);
@@ -184,9 +187,19 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
     }
 
     /// <summary>Writes one token's keys and values [n_head_kv * head_dim] at <paramref name="position"/>.</summary>
-    private static void Store(in KvCacheView view, int position, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
+    private static unsafe void Store(in KvCacheView view, int position, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
     {
-        if (view.Type == GgmlType.F16)
+        if (view.Type == GgmlType.Q8_0)
+        {
+            // Cells are whole head rows of 32-value blocks, so the token's row quantizes as one run of blocks.
+            fixed (float* keys = k)
+            fixed (float* values = v)
+            {
+                Q8_0Rows.Quantize(keys, k.Length, view.KeyRow(position, 0));
+                Q8_0Rows.Quantize(values, v.Length, view.ValueRow(position, 0));
+            }
+        }
+        else if (view.Type == GgmlType.F16)
         {
             HalfConversion.ToHalf(k, new Span<ushort>(view.KeyRow(position, 0), k.Length));
             HalfConversion.ToHalf(v, new Span<ushort>(view.ValueRow(position, 0), v.Length));

@@ -14,7 +14,7 @@ public sealed unsafe class HostKvLayer : DeviceKvLayer
     internal HostKvLayer(ComputeDevice device, int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType)
         : base(device, kvHeadCount, headDim, pageSize, pageCount, elementType)
     {
-        _cellBytes = (long)kvHeadCount * headDim * ElementSize;
+        _cellBytes = (long)kvHeadCount * HeadRowBytes;
         nuint bytes = (nuint)(_cellBytes * CellCount);
         try
         {

@@ -4,7 +4,7 @@ namespace Tessera.Kernels.Attention;
 
 /// <summary>
 /// Keys and values of one layer as the attention kernel reads them: cells [kvHeadCount, headDim] in <see cref="Type"/>
-/// (F16 or F32). Without a page table position p is cell p (one contiguous sequence); with one, position p is cell
+/// (F16, F32, or Q8_0 blocks of 32 values when headDim is a multiple of 32). Without a page table position p is cell p (one contiguous sequence); with one, position p is cell
 /// PageTable[p / PageSize] * PageSize + p % PageSize (a paged cache). The memory belongs to the caller.
 /// </summary>
 public readonly unsafe struct KvCacheView
@@ -19,10 +19,12 @@ public readonly unsafe struct KvCacheView
     {
         if (keys == null || values == null)
             throw new ArgumentNullException(keys == null ? nameof(keys) : nameof(values));
-        if (type is not (GgmlType.F16 or GgmlType.F32))
-            throw new ArgumentException($"KV cache type {type} is not supported; use F16 or F32", nameof(type));
+        if (type is not (GgmlType.F16 or GgmlType.F32 or GgmlType.Q8_0))
+            throw new ArgumentException($"KV cache type {type} is not supported; use F16, F32 or Q8_0", nameof(type));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kvHeadCount);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        if (type == GgmlType.Q8_0 && headDim % Quants.Q8_0.Q8_0Rows.BlockSize != 0)
+            throw new ArgumentException($"a Q8_0 KV cache needs a head width that is a multiple of 32, not {headDim}", nameof(headDim));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
         Keys = keys;
         Values = values;
@@ -31,7 +33,17 @@ public readonly unsafe struct KvCacheView
         HeadDim = headDim;
         PageTable = pageTable;
         PageSize = pageSize;
+        HeadRowBytes = HeadRowBytesFor(headDim, type);
     }
+
+    /// <summary>Bytes of one head row of <paramref name="headDim"/> values stored as <paramref name="type"/>.</summary>
+    public static int HeadRowBytesFor(int headDim, GgmlType type) => type switch
+    {
+        GgmlType.F32 => headDim * 4,
+        GgmlType.F16 => headDim * 2,
+        GgmlType.Q8_0 => Quants.Q8_0.Q8_0Rows.RowBytes(headDim),
+        _ => throw new ArgumentException($"KV cache type {type} is not supported; use F16, F32 or Q8_0", nameof(type)),
+    };
 
     public void* Keys { get; }
 
@@ -48,22 +60,22 @@ public readonly unsafe struct KvCacheView
 
     public int PageSize { get; }
 
-    /// <summary>Bytes per element of the cache.</summary>
-    public int ElementSize => Type == GgmlType.F16 ? 2 : 4;
+    /// <summary>Bytes of one head's keys (or values) for one position.</summary>
+    public int HeadRowBytes { get; }
 
     /// <summary>The cell holding <paramref name="position"/>.</summary>
     public long Cell(int position) => PageTable == null ? position : (long)PageTable[position / PageSize] * PageSize + position % PageSize;
 
     /// <summary>Bytes from one position's row to the next within a page.</summary>
-    public long CellBytes => (long)KvHeadCount * HeadDim * ElementSize;
+    public long CellBytes => (long)KvHeadCount * HeadRowBytes;
 
     /// <summary>How many positions from <paramref name="position"/> on (at most <paramref name="count"/>) lie in
     /// consecutive cells, so their rows are <see cref="CellBytes"/> apart.</summary>
     public int ContiguousRun(int position, int count) => PageTable == null ? count : Math.Min(count, PageSize - position % PageSize);
 
     /// <summary>Start of the key row for <paramref name="position"/> and KV head <paramref name="kvHead"/>.</summary>
-    public byte* KeyRow(int position, int kvHead) => (byte*)Keys + (Cell(position) * KvHeadCount + kvHead) * HeadDim * ElementSize;
+    public byte* KeyRow(int position, int kvHead) => (byte*)Keys + (Cell(position) * KvHeadCount + kvHead) * HeadRowBytes;
 
     /// <summary>Start of the value row for <paramref name="position"/> and KV head <paramref name="kvHead"/>.</summary>
-    public byte* ValueRow(int position, int kvHead) => (byte*)Values + (Cell(position) * KvHeadCount + kvHead) * HeadDim * ElementSize;
+    public byte* ValueRow(int position, int kvHead) => (byte*)Values + (Cell(position) * KvHeadCount + kvHead) * HeadRowBytes;
 }

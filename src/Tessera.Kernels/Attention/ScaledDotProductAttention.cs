@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -183,6 +184,11 @@ public static unsafe class ScaledDotProductAttention
                 {
                     HalfBits.ToSingle((ushort*)keyRow, keys + j * headDim, headDim);
                     HalfBits.ToSingle((ushort*)valueRow, values + j * headDim, headDim);
+                }
+                else if (cache.Type == GgmlType.Q8_0)
+                {
+                    Q8_0Rows.Dequantize(keyRow, headDim, keys + j * headDim);
+                    Q8_0Rows.Dequantize(valueRow, headDim, values + j * headDim);
                 }
                 else
                 {

@@ -26,6 +26,7 @@ public static class OptionWords
     {
         ["f16"] = GgmlType.F16,
         ["f32"] = GgmlType.F32,
+        ["q8_0"] = GgmlType.Q8_0,
     };
 
     /// <summary>The word for <paramref name="value"/> (the first one listed).</summary>

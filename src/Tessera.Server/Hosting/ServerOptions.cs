@@ -83,7 +83,7 @@ public sealed record ServerOptions
     /// <summary>Token cells in the KV page pool shared by all slots; 0 means slots x context (no slot can run short).</summary>
     public int KvCacheTokens { get; init; }
 
-    /// <summary>F16 (default) or F32 keys and values.</summary>
+    /// <summary>F16 (default), F32 or Q8_0 keys and values (Q8_0: about half of F16's memory, CPU attention only).</summary>
     public Tensors.GgmlType KvCacheType { get; init; } = Tensors.GgmlType.F16;
 
     /// <summary>Reuse cached prompt pages across requests (llama-server's cache_prompt, here across all slots).</summary>
@@ -150,8 +150,8 @@ public sealed record ServerOptions
             throw new ArgumentOutOfRangeException(nameof(KvPageSize), KvPageSize, "the KV page size must be in 1..4096 tokens");
         if (KvCacheTokens < 0)
             throw new ArgumentOutOfRangeException(nameof(KvCacheTokens), KvCacheTokens, "the KV cache size must not be negative");
-        if (KvCacheType is not (Tensors.GgmlType.F16 or Tensors.GgmlType.F32))
-            throw new ArgumentOutOfRangeException(nameof(KvCacheType), KvCacheType, "the KV cache type must be F16 or F32");
+        if (KvCacheType is not (Tensors.GgmlType.F16 or Tensors.GgmlType.F32 or Tensors.GgmlType.Q8_0))
+            throw new ArgumentOutOfRangeException(nameof(KvCacheType), KvCacheType, "the KV cache type must be F16, F32 or Q8_0");
         if (Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "the thread count must not be negative");
         if (MaxLoadedModels < 1)

@@ -52,8 +52,8 @@ public sealed class ServeConfigTests : IDisposable
     [Fact]
     public void Without_a_file_the_flags_and_defaults_are_as_before()
     {
-        var options = Options(ServerConfig.Empty, Stories, "--kv-page-size", "16", "--kv-cache-tokens", "4096", "-ctk", "f32");
-        Assert.Equal((Server.Hosting.ServerOptions.DefaultPort, Server.Hosting.ServerOptions.DefaultMaxQueue, 16, 4096, Tensors.GgmlType.F32),
+        var options = Options(ServerConfig.Empty, Stories, "--kv-page-size", "16", "--kv-cache-tokens", "4096", "-ctk", "q8_0");
+        Assert.Equal((Server.Hosting.ServerOptions.DefaultPort, Server.Hosting.ServerOptions.DefaultMaxQueue, 16, 4096, Tensors.GgmlType.Q8_0),
             (options.Port, options.MaxQueue, options.KvPageSize, options.KvCacheTokens, options.KvCacheType));
         Assert.Equal("auto", options.Placement!.Device);
     }

@@ -55,7 +55,7 @@ public sealed class ServerConfigFileTests
     [InlineData("scheduling:\n  max_queue: -1\n", "scheduling.max_queue", 2, "must be at least 0, not -1")]
     [InlineData("cache:\n  prefix_cache: yes\n", "cache.prefix_cache", 2, "'yes' is not true or false")]
     [InlineData("memory:\n  budget: 8 apples\n", "memory.budget", 2, "is not a size")]
-    [InlineData("memory:\n  kv_cache_type: q8_0\n", "memory.kv_cache_type", 2, "'q8_0' is not f16 or f32")]
+    [InlineData("memory:\n  kv_cache_type: q4_0\n", "memory.kv_cache_type", 2, "'q4_0' is not f16, f32 or q8_0")]
     [InlineData("server:\n  cors_origins:\n    a: b\n", "server.cors_origins", 3, "expected a list of strings")]
     [InlineData("server:\n  request_timeout_seconds: 0\n", "server.request_timeout_seconds", 2, "must be over 0")]
     [InlineData("devices:\n  gpu_layers: many\n", "devices.gpu_layers", 2, "not a layer count or 'auto'")]
