@@ -154,6 +154,7 @@ public sealed unsafe class OpenClDevice : ComputeDevice
     public override DeviceKvLayer CreateKvLayer(int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType)
     {
         ThrowIfFailed();
+        DeviceKvLayer.CheckType(elementType, headDim);
         if (!SupportsKvType(elementType))
             throw new NotSupportedException($"the OpenCL KV cache holds F16 or F32, not {elementType}");
         long half = DeviceKvLayer.BytesFor(kvHeadCount, headDim, (long)pageSize * pageCount, elementType) / 2;

@@ -159,6 +159,19 @@ public abstract class ComputeDevice : IDisposable
     public abstract void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output);
 
+    /// <summary>
+    /// <see cref="Attention(DeviceKvLayer, ReadOnlySpan{int}, int, int, int, DeviceSpan, DeviceSpan, DeviceSpan, DeviceSpan)"/>
+    /// for a sequence whose pages hold cells of <paramref name="cellType"/> (<see cref="DeviceKvLayer.PageCellsFor"/>);
+    /// a device that keeps only the layer's element type refuses others.
+    /// </summary>
+    public virtual void Attention(DeviceKvLayer cache, GgmlType cellType, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
+        DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
+    {
+        if (cellType != cache.ElementType)
+            throw new NotSupportedException($"device {Name} keeps KV cells in {cache.ElementType} only, not {cellType}");
+        Attention(cache, pages, firstPosition, tokens, headCount, q, k, v, output);
+    }
+
     /// <summary>output = silu(gate) * up; output may be gate.</summary>
     public abstract void SwiGlu(DeviceSpan gate, DeviceSpan up, DeviceSpan output);
 

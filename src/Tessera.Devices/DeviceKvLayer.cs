@@ -9,6 +9,8 @@ namespace Tessera.Devices;
 /// layer's attention. Cell c belongs to page c / PageSize; a sequence's page table (the same for every layer) maps its
 /// position p to cell table[p / PageSize] * PageSize + p % PageSize. Contents are lost when the device fails; the
 /// runtime recomputes them.
+/// A device may also keep some sequences' pages in a smaller type than <see cref="ElementType"/> (the load-shedding
+/// ladder's Q8_0 rung): such a page is the same bytes, holding <see cref="PageCellsFor"/> cells of that type.
 /// </summary>
 public abstract class DeviceKvLayer : IDisposable
 {
@@ -65,16 +67,37 @@ public abstract class DeviceKvLayer : IDisposable
     }
 
     /// <summary>Throws unless <paramref name="pages"/> are pages of this layer covering positions 0..positions-1.</summary>
-    public void CheckPages(ReadOnlySpan<int> pages, long positions)
+    /// <param name="pageCells">cells per page of the sequence (0: <see cref="PageSize"/>)</param>
+    public void CheckPages(ReadOnlySpan<int> pages, long positions, int pageCells = 0)
     {
-        if ((long)pages.Length * PageSize < positions)
-            throw new ArgumentOutOfRangeException(nameof(pages), $"{pages.Length} pages of {PageSize} cells do not cover {positions} positions");
-        long needed = (positions + PageSize - 1) / PageSize;
+        if (pageCells == 0)
+            pageCells = PageSize;
+        if ((long)pages.Length * pageCells < positions)
+            throw new ArgumentOutOfRangeException(nameof(pages), $"{pages.Length} pages of {pageCells} cells do not cover {positions} positions");
+        long needed = (positions + pageCells - 1) / pageCells;
         for (int i = 0; i < needed; i++)
         {
             if ((uint)pages[i] >= (uint)PageCount)
                 throw new ArgumentOutOfRangeException(nameof(pages), pages[i], $"page {pages[i]} is outside the layer's {PageCount} pages");
         }
+    }
+
+    /// <summary>Bytes of one page's keys (or values).</summary>
+    public long PageBytes => (long)PageSize * KvHeadCount * HeadRowBytes;
+
+    /// <summary>Cells of <paramref name="cellType"/> one page holds: <see cref="PageSize"/> for the element type, more
+    /// for a smaller type (a Q8_0 page of an F16 layer holds 60 cells where F16 holds 32).</summary>
+    public int PageCellsFor(GgmlType cellType) => cellType == ElementType
+        ? PageSize
+        : (int)(PageBytes / ((long)KvHeadCount * HeadRowBytesFor(HeadDim, cellType)));
+
+    /// <summary>Copies the first <paramref name="cells"/> cells of page <paramref name="from"/> to page <paramref name="to"/>,
+    /// where both hold cells of <paramref name="cellType"/>; a device that keeps only its element type refuses others.</summary>
+    public virtual void CopyCells(int from, int to, int cells, GgmlType cellType)
+    {
+        if (cellType != ElementType)
+            throw new NotSupportedException($"device {Device.Name} keeps KV cells in {ElementType} only, not {cellType}");
+        CopyCells(from, to, cells);
     }
 
     /// <summary>Copies the first <paramref name="cells"/> cells of page <paramref name="from"/> to page <paramref name="to"/>

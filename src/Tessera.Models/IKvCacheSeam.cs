@@ -12,8 +12,12 @@ namespace Tessera.Models;
 /// </summary>
 public interface IKvCacheSeam
 {
-    /// <summary>F16 or F32.</summary>
+    /// <summary>F16, F32 or Q8_0.</summary>
     GgmlType ElementType { get; }
+
+    /// <summary>The type of <paramref name="sequenceId"/>'s cells (the element type, or Q8_0 for a sequence kept in the
+    /// smaller type; see <see cref="DeviceKvLayer.PageCellsFor"/>).</summary>
+    GgmlType SequenceType(int sequenceId);
 
     /// <summary>Positions each sequence can hold.</summary>
     int PositionCapacity { get; }

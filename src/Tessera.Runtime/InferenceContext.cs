@@ -7,6 +7,7 @@ using Tessera.Models.Experts;
 using Tessera.Models.Placement;
 using Tessera.Runtime.Paging;
 using Tessera.Runtime.Placement;
+using Tessera.Tensors;
 
 namespace Tessera.Runtime;
 
@@ -214,6 +215,22 @@ public sealed class InferenceContext : IDisposable
             }
             history.Truncate(own);
             return own;
+        }
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="sequenceId"/>'s keys and values in <paramref name="cellType"/> from now on: the cache's
+    /// own type, or Q8_0 where <see cref="KvCache.CanHold"/> allows (about half the pages per token). A change of type
+    /// lets go of what the sequence holds.
+    /// </summary>
+    public void SetKvType(int sequenceId, GgmlType cellType)
+    {
+        lock (_gate)
+        {
+            if (Cache.SequenceType(sequenceId) == cellType)
+                return;
+            _history[sequenceId].Clear();
+            Cache.SetSequenceType(sequenceId, cellType);
         }
     }
 

@@ -13,7 +13,10 @@ namespace Tessera.Runtime;
 /// actual lengths. With the prefix cache on, full pages stay behind when their sequence ends and later sequences
 /// starting with the same tokens take them instead of recomputing them; a write into a page another sequence (or the
 /// prefix cache) sees copies that page first. Each layer's cells live on the device that runs that layer's attention
-/// (<see cref="DeviceKvLayer"/>), so attention never crosses the bus. Not thread-safe: the context serialises calls.
+/// (<see cref="DeviceKvLayer"/>), so attention never crosses the bus. A sequence may keep its cells in Q8_0 instead of
+/// the cache's type (<see cref="SetSequenceType"/>, the load-shedding ladder's KV rung): its pages are the same pages,
+/// each holding more cells (60 Q8_0 cells where an F16 page holds 32), so it needs about half the pages.
+/// Not thread-safe: the context serialises calls.
 /// </summary>
 public sealed class KvCache : IKvCacheSeam, IDisposable
 {
@@ -25,6 +28,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
     private readonly List<int>[] _tables;
     private readonly List<PrefixCache.Node>[] _published;   // per sequence: the tree node of each of its leading full pages
     private readonly bool[] _publishStopped;
+    private readonly GgmlType[] _types;                      // per sequence: the type of its cells
 
     /// <param name="devices">the device of each layer's attention</param>
     /// <param name="paging">page size and count, and the prefix cache; null: one page per sequence, no prefix cache</param>
@@ -49,6 +53,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
         _tables = Enumerable.Range(0, sequenceCapacity).Select(_ => new List<int>()).ToArray();
         _published = Enumerable.Range(0, sequenceCapacity).Select(_ => new List<PrefixCache.Node>()).ToArray();
         _publishStopped = new bool[sequenceCapacity];
+        _types = Enumerable.Repeat(elementType, sequenceCapacity).ToArray();
         _layers = new DeviceKvLayer[hp.LayerCount];
         try
         {
@@ -94,8 +99,41 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
 
     public ReadOnlySpan<int> Pages(int sequenceId) => CollectionsMarshal.AsSpan(_tables[sequenceId]);
 
+    /// <summary>The type of <paramref name="sequenceId"/>'s cells: <see cref="ElementType"/> unless set otherwise.</summary>
+    public GgmlType SequenceType(int sequenceId) => _types[sequenceId];
+
+    /// <summary>Token cells per page of <paramref name="sequenceId"/>.</summary>
+    public int SequencePageSize(int sequenceId) => PageCellsFor(_types[sequenceId]);
+
+    /// <summary>Whether sequences may keep their cells in <paramref name="cellType"/>: the cache's own type, or Q8_0
+    /// when heads are whole blocks and every layer's device reads it.</summary>
+    public bool CanHold(GgmlType cellType)
+    {
+        if (cellType == ElementType)
+            return true;
+        if (cellType != GgmlType.Q8_0 || _headDim % 32 != 0)
+            return false;
+        return _layers.All(layer => layer.Device.SupportsKvType(cellType)) && PageCellsFor(cellType) > PageSize;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="sequenceId"/> keep its cells in <paramref name="cellType"/> from now on. A change of type
+    /// lets go of the sequence's pages first (their cells are of the old type).
+    /// </summary>
+    public void SetSequenceType(int sequenceId, GgmlType cellType)
+    {
+        if (_types[sequenceId] == cellType)
+            return;
+        if (!CanHold(cellType))
+            throw new ArgumentException($"this KV cache cannot keep cells in {cellType}", nameof(cellType));
+        ReleaseSequence(sequenceId);
+        _types[sequenceId] = cellType;
+    }
+
     /// <summary>Cells of the pages <paramref name="sequenceId"/> holds (whole pages).</summary>
-    public long AllocatedCells(int sequenceId) => (long)_tables[sequenceId].Count * PageSize;
+    public long AllocatedCells(int sequenceId) => (long)_tables[sequenceId].Count * SequencePageSize(sequenceId);
+
+    private int PageCellsFor(GgmlType cellType) => cellType == ElementType ? PageSize : _layers[0].PageCellsFor(cellType);
 
     /// <summary>Reserves pages for every run of <paramref name="batch"/> (see <see cref="Reserve(int, int, int)"/>).</summary>
     public void Reserve(TokenBatch batch)
@@ -124,7 +162,8 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
             throw new KvCacheFullException($"positions {start}..{end - 1} of sequence {sequenceId} need more KV pages than the {_pool.AvailableCount} free "
                 + $"(the pool has {PageCount} pages of {PageSize} tokens)");
         var table = _tables[sequenceId];
-        int first = start / PageSize, last = (end + PageSize - 1) / PageSize;
+        int size = SequencePageSize(sequenceId);
+        int first = start / size, last = (end + size - 1) / size;
         Truncate(sequenceId, last);
         ForgetPublished(sequenceId, first);
         while (table.Count < first)
@@ -134,7 +173,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
             if (i == table.Count)
                 table.Add(_pool.Allocate());
             else if (_pool.IsShared(table[i]))
-                table[i] = CopyOnWrite(table[i], i == first ? start - i * PageSize : 0);
+                table[i] = CopyOnWrite(table[i], i == first ? start - i * size : 0, _types[sequenceId]);
         }
     }
 
@@ -149,14 +188,15 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
     /// When the prefix cache holds a chain of pages matching <paramref name="tokens"/> (at most
     /// <paramref name="maxTokens"/> tokens) that covers more than <paramref name="longerThan"/> tokens, lets go of the
     /// pages <paramref name="sequenceId"/> holds and gives it that chain instead. Returns the tokens the chain covers (a
-    /// multiple of <see cref="PageSize"/>), or 0 when there is no longer one (the sequence is left as it was).
+    /// multiple of the sequence's page size), or 0 when there is no longer one (the sequence is left as it was).
     /// </summary>
     public int AttachLongerCachedPrefix(int sequenceId, ReadOnlySpan<int> tokens, int maxTokens, int longerThan)
     {
         if (_prefix is null)
             return 0;
-        var chain = _prefix.Match(tokens, Math.Max(0, Math.Min(maxTokens, tokens.Length)) / PageSize);
-        if (chain.Count * PageSize <= longerThan)
+        int size = SequencePageSize(sequenceId);
+        var chain = _prefix.Match(tokens, Math.Max(0, Math.Min(maxTokens, tokens.Length)) / size, _types[sequenceId], size);
+        if (chain.Count * size <= longerThan)
             return 0;
         // The chain's pages stay cached while the sequence's own are released, so none of them can be evicted here.
         ReleaseSequence(sequenceId);
@@ -166,7 +206,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
             _tables[sequenceId].Add(node.Page);
         }
         _published[sequenceId].AddRange(chain);
-        return chain.Count * PageSize;
+        return chain.Count * size;
     }
 
     /// <summary>Offers the full pages of <paramref name="sequenceId"/>, whose cells hold <paramref name="tokens"/> from
@@ -177,10 +217,11 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
             return;
         var table = _tables[sequenceId];
         var published = _published[sequenceId];
-        int full = Math.Min(tokens.Length / PageSize, table.Count);
+        int size = SequencePageSize(sequenceId);
+        int full = Math.Min(tokens.Length / size, table.Count);
         for (int i = published.Count; i < full; i++)
         {
-            var node = _prefix.Insert(i == 0 ? null : published[i - 1], tokens.Slice(i * PageSize, PageSize), table[i]);
+            var node = _prefix.Insert(i == 0 ? null : published[i - 1], _types[sequenceId], tokens.Slice(i * size, size), table[i]);
             if (node is null)
             {
                 _publishStopped[sequenceId] = true;
@@ -213,7 +254,8 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
     private int PagesNeeded(int sequenceId, int start, int end)
     {
         var table = _tables[sequenceId];
-        int first = start / PageSize, last = (end + PageSize - 1) / PageSize;
+        int size = SequencePageSize(sequenceId);
+        int first = start / size, last = (end + size - 1) / size;
         int needed = Math.Max(0, first - table.Count);
         for (int i = first; i < last; i++)
         {
@@ -223,8 +265,9 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
         return needed;
     }
 
-    /// <summary>A private page with the first <paramref name="cells"/> cells of <paramref name="shared"/> in every layer.</summary>
-    private int CopyOnWrite(int shared, int cells)
+    /// <summary>A private page with the first <paramref name="cells"/> cells (of <paramref name="cellType"/>) of
+    /// <paramref name="shared"/> in every layer.</summary>
+    private int CopyOnWrite(int shared, int cells, GgmlType cellType)
     {
         int copy = _pool.Allocate();
         try
@@ -232,7 +275,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
             if (cells > 0)
             {
                 foreach (var layer in _layers)
-                    layer.CopyCells(shared, copy, cells);
+                    layer.CopyCells(shared, copy, cells, cellType);
             }
         }
         catch

@@ -91,7 +91,9 @@ public sealed class AttentionTests(ITestOutputHelper output)
         Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [0], 8, 1, 8, q.All, kv.All, kv.All, q.All));   // past the table
         Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [0], 0, 1, 3, q.All, kv.All, kv.All, q.All));
         Assert.ThrowsAny<ArgumentException>(() => cache.CopyCells(0, 1, 4));
-        Assert.Throws<ArgumentException>(() => device.CreateKvLayer(2, 16, 8, 1, GgmlType.Q8_0));
+        Assert.Throws<ArgumentException>(() => device.CreateKvLayer(2, 16, 8, 1, GgmlType.Q4_0));
+        Assert.Throws<NotSupportedException>(() => device.CreateKvLayer(2, 32, 8, 1, GgmlType.Q8_0));   // the CPU's attention reads Q8_0 cells, this one does not
+        Assert.False(device.SupportsKvType(GgmlType.Q8_0));
         Assert.False(device.Failed);
     }
 }

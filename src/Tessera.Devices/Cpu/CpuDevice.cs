@@ -168,15 +168,21 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
             Kernels.Elementwise.Rope.Apply(values.Slice(t * width, width), headCount, headDim, firstPosition + t, options);
     }
 
-    public override unsafe void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
+    public override void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
+        DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output) =>
+        Attention(cache, cache.ElementType, pages, firstPosition, tokens, headCount, q, k, v, output);
+
+    public override unsafe void Attention(DeviceKvLayer cache, GgmlType cellType, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
         ArgumentOutOfRangeException.ThrowIfNegative(firstPosition);
-        cache.CheckPages(pages, (long)firstPosition + tokens);
+        if (!SupportsKvType(cellType))
+            throw new NotSupportedException($"KV cells of type {cellType} are not supported");
+        cache.CheckPages(pages, (long)firstPosition + tokens, cache.PageCellsFor(cellType));
         fixed (int* table = pages)
         {
-            var view = ((HostKvLayer)cache).View(table);
+            var view = ((HostKvLayer)cache).View(table, cellType);
             int width = cache.KvHeadCount * cache.HeadDim;
             var keys = Host(k);
             var values = Host(v);

@@ -4,7 +4,8 @@ using Tessera.Tensors;
 
 namespace Tessera.Devices.Cpu;
 
-/// <summary>One layer's KV pages in host memory, each page's cells contiguous as the attention kernel reads them.</summary>
+/// <summary>One layer's KV pages in host memory, each page's cells contiguous as the attention kernel reads them; a
+/// page may hold cells of a smaller type than the layer's (<see cref="DeviceKvLayer.PageCellsFor"/>).</summary>
 public sealed unsafe class HostKvLayer : DeviceKvLayer
 {
     private byte* _keys;
@@ -29,17 +30,20 @@ public sealed unsafe class HostKvLayer : DeviceKvLayer
         }
     }
 
-    /// <summary>The view of the sequence whose page table starts at <paramref name="pageTable"/>; the table must stay
-    /// pinned while the view is used.</summary>
-    public KvCacheView View(int* pageTable) => new(_keys, _values, ElementType, KvHeadCount, HeadDim, pageTable, PageSize);
+    /// <summary>The view of the sequence whose page table starts at <paramref name="pageTable"/> and whose pages hold
+    /// cells of <paramref name="cellType"/>; the table must stay pinned while the view is used.</summary>
+    public KvCacheView View(int* pageTable, GgmlType cellType) =>
+        new(_keys, _values, cellType, KvHeadCount, HeadDim, pageTable, PageCellsFor(cellType), PageBytes);
 
-    public override void CopyCells(int from, int to, int cells)
+    public override void CopyCells(int from, int to, int cells) => CopyCells(from, to, cells, ElementType);
+
+    public override void CopyCells(int from, int to, int cells, GgmlType cellType)
     {
-        if ((uint)from >= (uint)PageCount || (uint)to >= (uint)PageCount || (uint)cells > (uint)PageSize)
+        if ((uint)from >= (uint)PageCount || (uint)to >= (uint)PageCount || (uint)cells > (uint)PageCellsFor(cellType))
             throw new ArgumentOutOfRangeException(nameof(cells), $"cannot copy {cells} cells from page {from} to page {to} of {PageCount}");
-        long bytes = cells * _cellBytes, pageBytes = PageSize * _cellBytes;
-        Buffer.MemoryCopy(_keys + from * pageBytes, _keys + to * pageBytes, bytes, bytes);
-        Buffer.MemoryCopy(_values + from * pageBytes, _values + to * pageBytes, bytes, bytes);
+        long bytes = cells * (long)KvHeadCount * HeadRowBytesFor(HeadDim, cellType);
+        Buffer.MemoryCopy(_keys + from * PageBytes, _keys + to * PageBytes, bytes, bytes);
+        Buffer.MemoryCopy(_values + from * PageBytes, _values + to * PageBytes, bytes, bytes);
     }
 
     public override void Dispose()

@@ -15,7 +15,8 @@ public readonly unsafe struct KvCacheView
     }
 
     /// <param name="pageTable">page of each block of <paramref name="pageSize"/> positions; null for a contiguous sequence</param>
-    public KvCacheView(void* keys, void* values, GgmlType type, int kvHeadCount, int headDim, int* pageTable, int pageSize)
+    /// <param name="pageBytes">bytes from one page to the next; 0 means pageSize cells (pages hold nothing else)</param>
+    public KvCacheView(void* keys, void* values, GgmlType type, int kvHeadCount, int headDim, int* pageTable, int pageSize, long pageBytes = 0)
     {
         if (keys == null || values == null)
             throw new ArgumentNullException(keys == null ? nameof(keys) : nameof(values));
@@ -34,6 +35,9 @@ public readonly unsafe struct KvCacheView
         PageTable = pageTable;
         PageSize = pageSize;
         HeadRowBytes = HeadRowBytesFor(headDim, type);
+        PageBytes = pageBytes == 0 ? pageSize * CellBytes : pageBytes;
+        if (PageBytes < pageSize * CellBytes)
+            throw new ArgumentOutOfRangeException(nameof(pageBytes), pageBytes, $"a page of {pageSize} cells needs {pageSize * CellBytes} bytes");
     }
 
     /// <summary>Bytes of one head row of <paramref name="headDim"/> values stored as <paramref name="type"/>.</summary>
@@ -63,8 +67,13 @@ public readonly unsafe struct KvCacheView
     /// <summary>Bytes of one head's keys (or values) for one position.</summary>
     public int HeadRowBytes { get; }
 
-    /// <summary>The cell holding <paramref name="position"/>.</summary>
-    public long Cell(int position) => PageTable == null ? position : (long)PageTable[position / PageSize] * PageSize + position % PageSize;
+    /// <summary>Bytes from one page to the next (a page may have room to spare: a Q8_0 page in an F16 layer).</summary>
+    public long PageBytes { get; }
+
+    /// <summary>Byte offset of the cell holding <paramref name="position"/>.</summary>
+    public long CellOffset(int position) => PageTable == null
+        ? position * CellBytes
+        : PageTable[position / PageSize] * PageBytes + position % PageSize * CellBytes;
 
     /// <summary>Bytes from one position's row to the next within a page.</summary>
     public long CellBytes => (long)KvHeadCount * HeadRowBytes;
@@ -74,8 +83,8 @@ public readonly unsafe struct KvCacheView
     public int ContiguousRun(int position, int count) => PageTable == null ? count : Math.Min(count, PageSize - position % PageSize);
 
     /// <summary>Start of the key row for <paramref name="position"/> and KV head <paramref name="kvHead"/>.</summary>
-    public byte* KeyRow(int position, int kvHead) => (byte*)Keys + (Cell(position) * KvHeadCount + kvHead) * HeadRowBytes;
+    public byte* KeyRow(int position, int kvHead) => (byte*)Keys + CellOffset(position) + (long)kvHead * HeadRowBytes;
 
     /// <summary>Start of the value row for <paramref name="position"/> and KV head <paramref name="kvHead"/>.</summary>
-    public byte* ValueRow(int position, int kvHead) => (byte*)Values + (Cell(position) * KvHeadCount + kvHead) * HeadRowBytes;
+    public byte* ValueRow(int position, int kvHead) => (byte*)Values + CellOffset(position) + (long)kvHead * HeadRowBytes;
 }

@@ -59,7 +59,8 @@ internal static class AttentionBlock
         {
             var (start, end) = batch.Run(r);
             int count = end - start;
-            device.Attention(cache, kv.Pages(batch.SequenceIds[start]), positions[start], count, hp.HeadCount,
+            int sequence = batch.SequenceIds[start];
+            device.Attention(cache, kv.SequenceType(sequence), kv.Pages(sequence), positions[start], count, hp.HeadCount,
                 q.Slice(start * hp.QueryLength, count * hp.QueryLength), k.Slice(start * hp.KvLength, count * hp.KvLength),
                 v.Slice(start * hp.KvLength, count * hp.KvLength), attention.Slice(start * hp.QueryLength, count * hp.QueryLength));
         }

@@ -1,3 +1,5 @@
+using Tessera.Tensors;
+
 namespace Tessera.Runtime.Paging;
 
 /// <summary>
@@ -6,11 +8,13 @@ namespace Tessera.Runtime.Paging;
 /// it, so a page is only reusable under the same path). A new sequence reuses the longest chain of pages matching its
 /// prompt from position 0, whichever earlier sequence computed them. The tree keeps its pages in the
 /// <see cref="KvPagePool"/>; a page no sequence holds is evicted when the pool runs short, least recently used leaf first.
+/// Pages of each cell type have a tree of their own (a Q8_0 page holds other cells, and more tokens, than an F16 one);
+/// one clock orders them all for eviction.
 /// </summary>
 internal sealed class PrefixCache
 {
     private readonly KvPagePool _pool;
-    private readonly Node _root = new(null, [], -1);
+    private readonly Dictionary<GgmlType, Node> _roots = [];
     private readonly HashSet<Node> _nodes = [];
     private long _clock;
 
@@ -26,13 +30,13 @@ internal sealed class PrefixCache
     /// <summary>Pages evicted so far.</summary>
     public long Evictions { get; private set; }
 
-    /// <summary>The longest chain of cached pages matching <paramref name="tokens"/> from position 0, at most
-    /// <paramref name="maxPages"/> long; its nodes count as just used.</summary>
-    public List<Node> Match(ReadOnlySpan<int> tokens, int maxPages)
+    /// <summary>The longest chain of cached pages of <paramref name="cellType"/> (<paramref name="size"/> tokens each)
+    /// matching <paramref name="tokens"/> from position 0, at most <paramref name="maxPages"/> long; its nodes count as
+    /// just used.</summary>
+    public List<Node> Match(ReadOnlySpan<int> tokens, int maxPages, GgmlType cellType, int size)
     {
-        int size = _pool.PageSize;
         var chain = new List<Node>();
-        var node = _root;
+        var node = Root(cellType);
         long now = ++_clock;
         for (int i = 0; i < maxPages && (i + 1) * size <= tokens.Length; i++)
         {
@@ -47,13 +51,13 @@ internal sealed class PrefixCache
 
     /// <summary>
     /// Keeps <paramref name="page"/>, computed from <paramref name="pageTokens"/> after the path of
-    /// <paramref name="parent"/> (null: the start of a sequence). Returns the node that now stands for this content: an
+    /// <paramref name="parent"/> (null: the start of a sequence whose pages hold <paramref name="cellType"/>). Returns the node that now stands for this content: an
     /// existing one when another sequence cached the same content first (its page stays; the caller keeps its own), or
     /// null when <paramref name="parent"/> was evicted meanwhile (nothing further of that sequence can be cached).
     /// </summary>
-    public Node? Insert(Node? parent, ReadOnlySpan<int> pageTokens, int page)
+    public Node? Insert(Node? parent, GgmlType cellType, ReadOnlySpan<int> pageTokens, int page)
     {
-        parent ??= _root;
+        parent ??= Root(cellType);
         if (parent.Detached)
             return null;
         var key = new PageKey(pageTokens.ToArray());
@@ -81,7 +85,14 @@ internal sealed class PrefixCache
             _pool.Uncache(node.Page);
         }
         _nodes.Clear();
-        _root.Children.Clear();
+        _roots.Clear();
+    }
+
+    private Node Root(GgmlType cellType)
+    {
+        if (!_roots.TryGetValue(cellType, out var root))
+            _roots.Add(cellType, root = new Node(null, [], -1));
+        return root;
     }
 
     /// <summary>Evicts the least recently used leaf whose page no sequence holds; false when there is none.</summary>

@@ -112,6 +112,8 @@ public static class ConfigKeys
         d => d.ShrunkStepBudget, (d, v) => d with { ShrunkStepBudget = v });
     public static readonly ConfigKey<int> DegradationMaxTokens = Degrade("degradation.max_tokens_cap", Integer(min: 1),
         d => d.MaxTokensCap, (d, v) => d with { MaxTokensCap = v });
+    public static readonly ConfigKey<bool> DegradationKvPrecision = Degrade("degradation.kv_q8_0", Flag(),
+        d => d.KvPrecisionRung, (d, v) => d with { KvPrecisionRung = v });
     public static readonly ConfigKey<string> DegradationFallback = Degrade("degradation.fallback_model", Text(),
         d => d.FallbackModel ?? "", (d, v) => d with { FallbackModel = v.Length == 0 ? null : v });
     public static readonly ConfigKey<int> DegradationRetryAfter = Degrade("degradation.retry_after_seconds", Integer(min: 1, max: 3600),
@@ -129,7 +131,7 @@ public static class ConfigKeys
         AlertInterval, AlertMemoryGrowth, AlertMemoryGrowthSamples, AlertKvFragmentation, AlertP95Latency, AlertErrorRate,
         AlertDeviceUtilisation, AlertQueueTime,
         DegradationEnabled, DegradationQueue, DegradationP95, DegradationRecover, DegradationSamplesUp, DegradationSamplesDown,
-        DegradationInterval, DegradationStepBudget, DegradationMaxTokens, DegradationFallback, DegradationRetryAfter,
+        DegradationInterval, DegradationStepBudget, DegradationMaxTokens, DegradationKvPrecision, DegradationFallback, DegradationRetryAfter,
     ];
 
     public static IReadOnlyList<string> Sections { get; } = All.Select(key => key.Section).Distinct().ToArray();

@@ -23,12 +23,16 @@ public sealed class DegradationLadder(DegradationPolicy policy)
         var before = Level;
         if (_over >= policy.SamplesUp && Level != DegradationLevel.Reject)
         {
-            Level = Level + 1 == DegradationLevel.SmallerModel && policy.FallbackModel is null ? DegradationLevel.Reject : Level + 1;
+            do
+                Level++;
+            while (policy.Skips(Level));
             _over = 0;
         }
         else if (_under >= policy.SamplesDown && Level != DegradationLevel.Normal)
         {
-            Level = Level - 1 == DegradationLevel.SmallerModel && policy.FallbackModel is null ? DegradationLevel.Shrink : Level - 1;
+            do
+                Level--;
+            while (policy.Skips(Level));
             _under = 0;
         }
         return Level != before;

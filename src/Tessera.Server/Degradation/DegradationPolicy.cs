@@ -27,11 +27,18 @@ public sealed record DegradationPolicy
     /// <summary>Most tokens a new request generates on the Shrink rung and above.</summary>
     public int MaxTokensCap { get; init; } = 256;
 
+    /// <summary>Whether the KvPrecision rung is taken (new requests' keys and values in Q8_0); false skips it.</summary>
+    public bool KvPrecisionRung { get; init; } = true;
+
     /// <summary>Id of a served model that takes new generation requests on the SmallerModel rung; null skips that rung.</summary>
     public string? FallbackModel { get; init; }
 
     /// <summary>Retry-After of the 503s on the Reject rung.</summary>
     public int RetryAfterSeconds { get; init; } = 5;
+
+    /// <summary>Whether the ladder passes over <paramref name="level"/> (its rung is turned off or has nothing to do).</summary>
+    public bool Skips(DegradationLevel level) =>
+        (level == DegradationLevel.KvPrecision && !KvPrecisionRung) || (level == DegradationLevel.SmallerModel && FallbackModel is null);
 
     public void Validate()
     {

@@ -5,8 +5,9 @@ namespace Tessera.Server.Degradation;
 
 /// <summary>
 /// Samples the load on a timer, moves the <see cref="DegradationLadder"/> and applies its rung: the Shrink rung caps
-/// every loaded model's step token budget and new requests' max_tokens, SmallerModel routes new generation requests
-/// to the fallback model, Reject answers them 503 with Retry-After. Requests already running are never cut short.
+/// every loaded model's step token budget and new requests' max_tokens, KvPrecision keeps new requests' keys and
+/// values in Q8_0, SmallerModel routes new generation requests to the fallback model, Reject answers them 503 with
+/// Retry-After. Requests already running are never cut short.
 /// </summary>
 public sealed class LoadShedder : IDisposable
 {
@@ -69,6 +70,9 @@ public sealed class LoadShedder : IDisposable
     /// <summary>The cap on a new request's max_tokens on this rung; null when none.</summary>
     public int? MaxTokensCap => _level >= DegradationLevel.Shrink ? _policy.MaxTokensCap : null;
 
+    /// <summary>The KV cell type of a new generation request on this rung (Q8_0 from KvPrecision up); null: the cache's own.</summary>
+    public Tensors.GgmlType? KvType => _level >= DegradationLevel.KvPrecision && _policy.KvPrecisionRung ? Tensors.GgmlType.Q8_0 : null;
+
     /// <summary>The model a new generation request runs on: the fallback model on the SmallerModel rung and above.</summary>
     public string? Route(string? requested) =>
         _level >= DegradationLevel.SmallerModel && _policy.FallbackModel is { } fallback ? fallback : requested;
@@ -117,6 +121,7 @@ public sealed class LoadShedder : IDisposable
         writer.WriteString("rung", level switch
         {
             DegradationLevel.Shrink => "shrink",
+            DegradationLevel.KvPrecision => "kv_q8_0",
             DegradationLevel.SmallerModel => "smaller_model",
             DegradationLevel.Reject => "reject",
             _ => "normal",
@@ -129,6 +134,8 @@ public sealed class LoadShedder : IDisposable
             writer.WriteNumber("max_tokens_cap", cap);
         if (level >= DegradationLevel.Shrink)
             writer.WriteNumber("step_token_cap", _policy.ShrunkStepBudget);
+        if (KvType is not null)
+            writer.WriteString("kv_cache_type", "q8_0");
         if (level >= DegradationLevel.SmallerModel && _policy.FallbackModel is { } fallback)
             writer.WriteString("routed_to", fallback);
         writer.WriteNumber("transitions", Transitions);
@@ -140,7 +147,7 @@ public sealed class LoadShedder : IDisposable
     {
         var signal = _ladder.Last;
         return FormattableString.Invariant($"""
-            # HELP tessera_degradation_level Load-shedding rung: 0 normal, 1 shrink, 2 smaller model, 3 reject.
+            # HELP tessera_degradation_level Load-shedding rung: 0 normal, 1 shrink, 2 KV in Q8_0, 3 smaller model, 4 reject.
             # TYPE tessera_degradation_level gauge
             tessera_degradation_level {(int)_level}
             # HELP tessera_degradation_transitions_total Rung changes of the load-shedding ladder.

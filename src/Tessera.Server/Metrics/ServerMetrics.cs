@@ -21,6 +21,7 @@ public sealed class ServerMetrics
     private double _promptSeconds;
     private double _generationSeconds;
     private long _steps;
+    private long _reducedKvJobs;
     private readonly ConcurrentDictionary<string, long> _deviceFailures = new();
 
     public LatencyHistogram TimeToFirstToken { get; } =
@@ -55,6 +56,9 @@ public sealed class ServerMetrics
         }
     }
 
+    /// <summary>A job started with its keys and values in a smaller type than the cache's (the ladder's Q8_0 rung).</summary>
+    public void RecordReducedKvJob() => Interlocked.Increment(ref _reducedKvJobs);
+
     /// <summary>A device failed and its work moved to the remaining devices.</summary>
     public void RecordFallback(string device) => _deviceFailures.AddOrUpdate(device, 1, (_, count) => count + 1);
 
@@ -82,6 +86,7 @@ public sealed class ServerMetrics
             Counter(text, "tessera_prompt_tokens_total", "Prompt tokens evaluated.", _promptTokens);
             Counter(text, "tessera_generated_tokens_total", "Tokens evaluated while generating.", _generatedTokens);
             Counter(text, "tessera_steps_total", "Batched forward steps.", _steps);
+            Counter(text, "tessera_kv_q8_0_jobs_total", "Choices whose keys and values were kept in Q8_0 by load shedding.", Interlocked.Read(ref _reducedKvJobs));
             Gauge(text, "tessera_prompt_tokens_per_second", "Prompt tokens per second of forward time.", Rate(_promptTokens, _promptSeconds));
             Gauge(text, "tessera_generation_tokens_per_second", "Generated tokens per second of forward time.", Rate(_generatedTokens, _generationSeconds));
         }

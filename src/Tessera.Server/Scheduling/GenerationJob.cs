@@ -44,6 +44,10 @@ public sealed class GenerationJob
     /// <summary>Reuse cached prompt tokens (llama-server's cache_prompt); false computes the whole prompt again.</summary>
     public bool CachePrompt { get; init; } = true;
 
+    /// <summary>The type this job's keys and values are kept in (the load-shedding ladder's Q8_0 rung); null: the cache's
+    /// own. Ignored where the cache cannot hold it.</summary>
+    public Tensors.GgmlType? KvType { get; init; }
+
     /// <summary>When the job was queued (Stopwatch ticks), for time-to-first-token.</summary>
     public long QueuedAt { get; internal set; }
 }

@@ -156,13 +156,17 @@ public sealed class Scheduler : IDisposable
                     job.Events.TryWrite(new JobFinished(job.ChoiceIndex, StopReason.Cancelled, "", job.Prompt.Length, 0, 0));
                     continue;
                 }
-                var slot = ChooseSlot(job.Prompt);
+                var kvType = KvTypeOf(job);
+                var slot = ChooseSlot(job.Prompt, kvType);
                 if (slot is null)
                     return;
                 _waiting.Dequeue();
                 _metrics.QueueWaits.Add(Stopwatch.GetElapsedTime(job.QueuedAt).TotalSeconds);   // alerts: queue time
                 try
                 {
+                    _context.SetKvType(slot.SequenceId, kvType);
+                    if (kvType != _context.Cache.ElementType)
+                        _metrics.RecordReducedKvJob();
                     int reuse = 0;
                     if (job.CachePrompt)
                         reuse = _context.ReusePrefix(slot.SequenceId, job.Prompt);
@@ -182,8 +186,13 @@ public sealed class Scheduler : IDisposable
         }
     }
 
-    /// <summary>The free slot with the longest reusable prefix; among equals the least recently used.</summary>
-    private Slot? ChooseSlot(int[] prompt)
+    /// <summary>The type the job's cells are kept in: the one it asks for where the cache can hold it.</summary>
+    private Tensors.GgmlType KvTypeOf(GenerationJob job) =>
+        job.KvType is { } type && _context.Cache.CanHold(type) ? type : _context.Cache.ElementType;
+
+    /// <summary>The free slot with the longest reusable prefix (in cells of <paramref name="kvType"/>: a slot of the
+    /// other type reuses nothing); among equals the least recently used.</summary>
+    private Slot? ChooseSlot(int[] prompt, Tensors.GgmlType kvType)
     {
         Slot? best = null;
         int bestPrefix = -1;
@@ -191,7 +200,7 @@ public sealed class Scheduler : IDisposable
         {
             if (slot.IsBusy)
                 continue;
-            int prefix = slot.ReusablePrefix(prompt);
+            int prefix = _context.Cache.SequenceType(slot.SequenceId) == kvType ? slot.ReusablePrefix(prompt) : 0;
             if (prefix > bestPrefix || (prefix == bestPrefix && slot.LastUsed < best!.LastUsed))
             {
                 best = slot;

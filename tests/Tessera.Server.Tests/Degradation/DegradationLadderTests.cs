@@ -14,7 +14,7 @@ public sealed class DegradationLadderTests
     [Fact]
     public void Climbs_one_rung_per_run_of_samples_over_a_threshold_and_steps_down_with_hysteresis()
     {
-        var ladder = new DegradationLadder(Policy);
+        var ladder = new DegradationLadder(Policy with { KvPrecisionRung = false });
         var levels = new[] { Busy, Busy, Busy, Slow, Slow, Busy, Busy, Busy, InBetween, InBetween, Calm, Calm, Calm, Calm, Calm, Calm, Calm, Calm, Calm, Calm }
             .Select(signal => { ladder.Observe(signal); return ladder.Level; })
             .ToArray();
@@ -34,17 +34,43 @@ public sealed class DegradationLadderTests
     }
 
     [Fact]
-    public void Without_a_fallback_model_the_smaller_model_rung_is_skipped_both_ways()
+    public void Every_rung_in_order_up_and_down()
     {
-        var ladder = new DegradationLadder(Policy with { FallbackModel = null, SamplesUp = 1, SamplesDown = 1 });
-        Assert.True(ladder.Observe(Busy));
-        Assert.Equal(DegradationLevel.Shrink, ladder.Level);
-        ladder.Observe(Busy);
-        Assert.Equal(DegradationLevel.Reject, ladder.Level);
-        ladder.Observe(Calm);
-        Assert.Equal(DegradationLevel.Shrink, ladder.Level);
-        ladder.Observe(Calm);
-        Assert.Equal(DegradationLevel.Normal, ladder.Level);
+        var ladder = new DegradationLadder(Policy with { SamplesUp = 1, SamplesDown = 1 });
+        var levels = new[] { Busy, Busy, Busy, Busy, Busy, Calm, Calm, Calm, Calm, Calm }
+            .Select(signal => { ladder.Observe(signal); return ladder.Level; });
+        DegradationLevel[] expected =
+        [
+            DegradationLevel.Shrink, DegradationLevel.KvPrecision, DegradationLevel.SmallerModel, DegradationLevel.Reject, DegradationLevel.Reject,
+            DegradationLevel.SmallerModel, DegradationLevel.KvPrecision, DegradationLevel.Shrink, DegradationLevel.Normal, DegradationLevel.Normal,
+        ];
+        Assert.Equal(expected, levels);
+    }
+
+    [Theory]
+    [InlineData(true, false)]    // no fallback model: the smaller-model rung is skipped
+    [InlineData(false, true)]    // the KV rung turned off
+    [InlineData(false, false)]   // both: shrink, then reject
+    public void Rungs_with_nothing_to_do_are_skipped_both_ways(bool kvRung, bool fallback)
+    {
+        var ladder = new DegradationLadder(Policy with { KvPrecisionRung = kvRung, FallbackModel = fallback ? "small" : null, SamplesUp = 1, SamplesDown = 1 });
+        var expected = new[] { DegradationLevel.Shrink, DegradationLevel.KvPrecision, DegradationLevel.SmallerModel, DegradationLevel.Reject }
+            .Where(level => (level != DegradationLevel.KvPrecision || kvRung) && (level != DegradationLevel.SmallerModel || fallback))
+            .ToList();
+        var up = new List<DegradationLevel>();
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.True(ladder.Observe(Busy));
+            up.Add(ladder.Level);
+        }
+        Assert.Equal(expected, up);
+        var down = new List<DegradationLevel>();
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.True(ladder.Observe(Calm));
+            down.Add(ladder.Level);
+        }
+        Assert.Equal([.. expected.Take(expected.Count - 1).Reverse(), DegradationLevel.Normal], down);
         Assert.False(ladder.Observe(Calm));
     }
 

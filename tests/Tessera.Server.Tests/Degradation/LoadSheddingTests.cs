@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Tessera.Server.Degradation;
 using Tessera.Server.Hosting;
+using Tessera.Tensors;
 using Tessera.Testing;
 
 namespace Tessera.Server.Tests.Degradation;
@@ -54,6 +55,13 @@ public sealed class LoadSheddingTests
             Assert.True(status.RootElement.TryGetProperty("alerts", out _));
         }
 
+        // The KV rung: stories260K's heads (8 wide) cannot be Q8_0 blocks, so its requests keep F16 cells and still answer.
+        shedding.Evaluate(busy);
+        Assert.Equal(DegradationLevel.KvPrecision, shedding.Level);
+        Assert.Equal(2, await server.MetricAsync("tessera_degradation_level"));
+        Assert.Equal(5, (await server.PostJsonAsync("/v1/completions", Completion(12))).GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(0, await server.MetricAsync("tessera_kv_q8_0_jobs_total"));
+
         shedding.Evaluate(busy);
         Assert.Equal(DegradationLevel.SmallerModel, shedding.Level);
         var routed = await server.PostJsonAsync("/v1/completions", Completion(3));
@@ -70,14 +78,14 @@ public sealed class LoadSheddingTests
         // Other endpoints still answer.
         Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/v1/models")).StatusCode);
 
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             shedding.Evaluate(calm);
         Assert.Equal(DegradationLevel.Normal, shedding.Level);
         Assert.Null(scheduler.StepTokenCap);
         var restored = await server.PostJsonAsync("/v1/completions", Completion(12));
         Assert.Equal(12, restored.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         Assert.Equal(TestServer.StoriesId, restored.GetProperty("model").GetString());
-        Assert.Equal(6, await server.MetricAsync("tessera_degradation_transitions_total"));
+        Assert.Equal(8, await server.MetricAsync("tessera_degradation_transitions_total"));
     }
 
     [Fact]
@@ -130,5 +138,50 @@ public sealed class LoadSheddingTests
             }
         }
         Assert.Contains(outcomes, outcome => outcome.Status == HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task On_the_KV_rung_new_requests_keep_Q8_0_cells_and_running_ones_keep_theirs()
+    {
+        const string model = "syn-llama-F16";   // heads 32 wide: one Q8_0 block each
+        var policy = new DegradationPolicy { QueueSecondsHigh = 1, SamplesUp = 1, SamplesDown = 1 };
+        await using var server = await TestServer.StartAsync(model: model + ".gguf", parallel: 2, contextSize: 512,
+            configure: options => options with { Degradation = policy });
+        var shedding = server.Server.State.Shedding;
+        var cache = server.Server.State.Model!.Context.Cache;
+        string Request(int maxTokens) => JsonSerializer.Serialize(new { prompt = "Once upon a time", max_tokens = maxTokens, temperature = 0 });
+
+        // A long request starts on the normal rung; the ladder climbs while it runs.
+        var running = server.PostAsync("/v1/completions", Request(400));
+        await server.WaitForMetricAsync("tessera_slots_busy", 1);
+        shedding.Evaluate(new LoadSignal(5, 0));
+        shedding.Evaluate(new LoadSignal(5, 0));
+        Assert.Equal(DegradationLevel.KvPrecision, shedding.Level);
+        using (var status = JsonDocument.Parse(await server.Http.GetStringAsync("/v1/status")))
+        {
+            var degradation = status.RootElement.GetProperty("degradation");
+            Assert.Equal("kv_q8_0", degradation.GetProperty("rung").GetString());
+            Assert.Equal("q8_0", degradation.GetProperty("kv_cache_type").GetString());
+        }
+
+        var reduced = await server.PostJsonAsync("/v1/completions", Request(8));
+        Assert.Equal(8, reduced.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(1, await server.MetricAsync("tessera_kv_q8_0_jobs_total"));
+        // One slot now keeps Q8_0 cells; the running request kept its F16 ones and finishes whole.
+        Assert.Equal([GgmlType.F16, GgmlType.Q8_0], Enumerable.Range(0, 2).Select(cache.SequenceType).Order().ToArray());
+        using (var response = await running)
+        {
+            var choice = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0];
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(choice.GetProperty("finish_reason").GetString(), new[] { "length", "stop" });
+        }
+
+        // Back on the normal rung, new requests keep F16 cells again.
+        shedding.Evaluate(new LoadSignal(0, 0));
+        shedding.Evaluate(new LoadSignal(0, 0));
+        Assert.Equal(DegradationLevel.Normal, shedding.Level);
+        await server.PostJsonAsync("/v1/completions", Request(8));
+        await server.PostJsonAsync("/v1/completions", Request(8));
+        Assert.Equal(1, await server.MetricAsync("tessera_kv_q8_0_jobs_total"));
     }
 }
