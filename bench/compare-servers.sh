@@ -4,11 +4,11 @@
 # the servers taking turns at each client count (so drift in the machine hits both alike). Prints the load
 # generator's summary line per run.
 # usage: bench/compare-servers.sh MODEL.gguf LLAMA_BIN_DIR [CLIENTS...]   (default clients: 1 2 4 8 16)
-# env: THREADS (2), SLOTS (8), TOKENS (48), REQUESTS_PER_CLIENT (2), SYSTEM_PROMPT_FILE (unset: no shared prefix)
+# env: THREADS (2), SLOTS (8), TOKENS (48), REQUESTS_PER_CLIENT (4), SYSTEM_PROMPT_FILE (unset: no shared prefix)
 set -euo pipefail
 model=$1 llama_bin=$2; shift 2
 clients=${*:-1 2 4 8 16}
-threads=${THREADS:-2} slots=${SLOTS:-8} tokens=${TOKENS:-48} per_client=${REQUESTS_PER_CLIENT:-2}
+threads=${THREADS:-2} slots=${SLOTS:-8} tokens=${TOKENS:-48} per_client=${REQUESTS_PER_CLIENT:-4}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cli="$root/src/Tessera.Cli/bin/Release/net10.0/tessera.dll"
 load="$root/bench/Tessera.LoadTest/bin/Release/net10.0/Tessera.LoadTest.dll"
@@ -24,8 +24,8 @@ run_one() { # name port start-command...
   "$@" >"/tmp/compare-$name.log" 2>&1 &
   local pid=$!
   wait_ready "$port" || { echo "$name did not start; see /tmp/compare-$name.log" >&2; kill $pid; exit 1; }
-  # Warm-up: a few short requests, not measured.
-  dotnet "$load" --url "http://127.0.0.1:$port" --concurrency 2 --requests 4 --max-tokens 8 --completions >/dev/null || true
+  # Warm-up, not measured: enough requests that both servers run steady-state code (a JIT's optimized tier, caches).
+  dotnet "$load" --url "http://127.0.0.1:$port" --concurrency 2 --requests 8 --max-tokens 32 --completions >/dev/null || true
   local line
   line=$(dotnet "$load" --url "http://127.0.0.1:$port" --concurrency "$c" --requests $((per_client * c)) --max-tokens "$tokens" \
     --completions "${extra[@]}" | grep '^summary:' || echo "summary: failed (see /tmp/compare-$name.log)")

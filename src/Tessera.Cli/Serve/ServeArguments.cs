@@ -31,6 +31,7 @@ public sealed class ServeArguments
     private readonly Option<int> _kvPageSize = new("--kv-page-size") { Description = "Token positions per KV cache page", DefaultValueFactory = _ => ServerOptions.DefaultKvPageSize };
     private readonly Option<int> _kvCacheTokens = new("--kv-cache-tokens") { Description = "Token cells in the shared KV page pool (0 = slots x context)" };
     private readonly Option<bool> _noPrefixCache = new("--no-prefix-cache") { Description = "Do not reuse cached prompt pages across requests" };
+    private readonly Option<bool> _noWarmUp = new("--no-warmup") { Description = "Skip the throwaway steps that warm a model up when it loads" };
     private readonly KvCacheArguments _cacheType = new();
     private readonly LoadModeArguments _loading = new();
     private readonly DeviceArguments _devices = new();
@@ -40,7 +41,7 @@ public sealed class ServeArguments
     {
         command.Arguments.Add(_model);
         foreach (var option in new Option[] { _models, _modelsDir, _maxModels, _budget, _host, _port, _parallel, _maxQueue, _apiKey, _context, _threads,
-                     _cors, _stepBudget, _kvPageSize, _kvCacheTokens, _noPrefixCache })
+                     _cors, _stepBudget, _kvPageSize, _kvCacheTokens, _noPrefixCache, _noWarmUp })
             command.Options.Add(option);
         _cacheType.AddTo(command);
         _loading.AddTo(command);
@@ -73,6 +74,7 @@ public sealed class ServeArguments
             KvCacheTokens = Pick(parse, _kvCacheTokens, file.KvCacheTokens),
             KvCacheType = _cacheType.Read(parse, file.KvCacheType),
             PrefixCache = parse.IsGiven(_noPrefixCache) ? !parse.GetValue(_noPrefixCache) : file.PrefixCache,
+            WarmUp = !parse.GetValue(_noWarmUp),
             Placement = _devices.Read(parse, file.Placement),
             MoeSchedule = _moe.Read(parse, file.MoeSchedule),
             ExpertTier = _moe.ReadTier(parse, file.ExpertTier),

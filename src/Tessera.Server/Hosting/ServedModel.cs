@@ -141,6 +141,10 @@ public sealed class ServedModel : IDisposable
         }
     }
 
+    /// <summary>Most time a model's warm-up takes (it also stops after 64 steps): long enough for the JIT's optimized
+    /// tier to take over on a small model, a few steps of a large one.</summary>
+    private static readonly TimeSpan WarmUpBudget = TimeSpan.FromSeconds(1.5);
+
     private static ServedModel LoadDecoder(ServerOptions options, ModelSource source, GgufFile file, ServerMetrics metrics, Action<string> warn)
     {
         TransformerModel model;
@@ -187,6 +191,8 @@ public sealed class ServedModel : IDisposable
                 metrics.RecordFallback(report.Device.Name);
                 warn(report.ToString());
             };
+            if (options.WarmUp)
+                context.WarmUp(WarmUpBudget);
             var scheduler = new Scheduler(context, tokenizer, options.MaxQueue, metrics, options.StepTokenBudget);
             return new ServedModel(source, model, tokenizer, template, fromModel, context, scheduler, options.Threads);
         }

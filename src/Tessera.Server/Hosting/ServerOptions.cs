@@ -89,6 +89,10 @@ public sealed record ServerOptions
     /// <summary>Reuse cached prompt pages across requests (llama-server's cache_prompt, here across all slots).</summary>
     public bool PrefixCache { get; init; } = true;
 
+    /// <summary>Run a few throwaway steps when a model loads, so its first requests run compiled code at full speed
+    /// (<see cref="Runtime.InferenceContext.WarmUp"/>; llama-server's --no-warmup turns the same off).</summary>
+    public bool WarmUp { get; init; } = true;
+
     /// <summary>Kernel threads; 0 means the physical cores.</summary>
     public int Threads { get; init; }
 

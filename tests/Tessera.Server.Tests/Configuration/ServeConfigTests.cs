@@ -56,6 +56,8 @@ public sealed class ServeConfigTests : IDisposable
         Assert.Equal((Server.Hosting.ServerOptions.DefaultPort, Server.Hosting.ServerOptions.DefaultMaxQueue, 16, 4096, Tensors.GgmlType.Q8_0),
             (options.Port, options.MaxQueue, options.KvPageSize, options.KvCacheTokens, options.KvCacheType));
         Assert.Equal("auto", options.Placement!.Device);
+        Assert.True(options.WarmUp);
+        Assert.False(Options(ServerConfig.Empty, Stories, "--no-warmup").WarmUp);
     }
 
     [Fact]
