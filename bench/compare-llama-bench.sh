@@ -7,6 +7,9 @@
 # CPU kernels (llama.cpp built for the CPU). Prints one markdown row per model with the
 # tokens/s of each and the tessera / llama.cpp ratios.
 # Environment: THREADS (2), PP (512), TG (128), REPS (2). A model named stories260K* uses PP=128, TG=64.
+# LLAMA_AVX2_BIN: a llama.cpp build without AVX-512 (GGML_NATIVE=OFF, GGML_AVX2=ON, GGML_AVX512=OFF; see
+# docs/PERFORMANCE.md); when set, the AVX2-only tessera column is compared with it, ISA against ISA, instead of with
+# the native build.
 set -euo pipefail
 llama=${1:?usage: bench/compare-llama-bench.sh LLAMA_BIN MODEL...}
 shift
@@ -22,8 +25,9 @@ tessera_rates() {
     awk -F': ' '/"tokens_per_second"/{ gsub(",", "", $2); printf "%.2f ", $2 }'
 }
 
-echo "| model | llama.cpp pp / tg | tessera pp / tg | ratio pp / tg |$([ $avx512 = 1 ] && echo ' tessera AVX2-only pp / tg | ratio pp / tg |')"
-echo "|---|---|---|---|$([ $avx512 = 1 ] && echo '---|---|')"
+avx2_llama=${LLAMA_AVX2_BIN:-}
+echo "| model | llama.cpp pp / tg | tessera pp / tg | ratio pp / tg |$([ $avx512 = 1 ] && echo "$([ -n "$avx2_llama" ] && echo ' llama.cpp AVX2 pp / tg |') tessera AVX2-only pp / tg | ratio pp / tg |")"
+echo "|---|---|---|---|$([ $avx512 = 1 ] && echo "$([ -n "$avx2_llama" ] && echo '---|')---|---|")"
 for model in "$@"; do
   pp=${PP:-512}; tg=${TG:-128}
   case "$(basename "$model")" in stories260K*) pp=128; tg=64 ;; esac
@@ -31,6 +35,10 @@ for model in "$@"; do
   read -r tp tt <<<"$(tessera_rates "$model" "$pp" "$tg")"
   row="| $(basename "$model") pp$pp/tg$tg | $lp / $lt | $tp / $tt | $(ratio "$tp" "$lp") / $(ratio "$tt" "$lt") |"
   if [ $avx512 = 1 ]; then
+    if [ -n "$avx2_llama" ]; then
+      read -r lp lt <<<"$(llama="$avx2_llama" llama_rates "$model" "$pp" "$tg")"
+      row="$row $lp / $lt |"
+    fi
     read -r ap at <<<"$(tessera_rates "$model" "$pp" "$tg" DOTNET_EnableAVX512=0 DOTNET_EnableAVXVNNI=0)"
     row="$row $ap / $at | $(ratio "$ap" "$lp") / $(ratio "$at" "$lt") |"
   fi

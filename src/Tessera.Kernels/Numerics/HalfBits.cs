@@ -13,7 +13,7 @@ internal static class HalfBits
 {
     /// <summary>2^112 = 2^(127 - 15): rebias from a half's exponent to a float's.</summary>
     public const float ExponentRebias = 5.192297e33f;
-    private const uint HalfExponentMask = 0x7C00;
+    internal const uint HalfExponentMask = 0x7C00;
     private const uint HalfMagnitudeMask = 0x7FFF;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
