@@ -6,8 +6,8 @@ using Tessera.Kernels.Threading;
 namespace Tessera.Kernels;
 
 /// <summary>
-/// Matrix-matrix product for the 4-, 5- and 6-bit weight types (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) over enough
-/// tokens that repacking pays (prompt processing):
+/// Matrix-matrix product for the 4-, 5- and 6-bit weight types (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), and the
+/// 8-bit ones (Q8_0, IQ4_NL; as two 4-bit planes without VNNI), over enough tokens that repacking pays (prompt processing):
 /// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T. The tokens are quantized once with the type's own activation
 /// quantizer and converted to <see cref="PanelActivations"/>; each task repacks its weight rows once, eight at a
 /// time, into <see cref="PanelRecords"/>, then runs every token over them eight at a time in
@@ -39,9 +39,12 @@ internal static unsafe class Int8PanelMatMul
     public static void Compute(in QuantKernel kernel, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
     {
         const int group = PanelRecords.Rows;
-        int subBlocks = k / PanelRecords.ValuesPerRecord;
+        // With two planes each 32 weights are two records and each 32 activations appear twice: the kernel and the
+        // repacking then see a row of k x planes values.
+        int planes = Math.Max(1, kernel.PanelPlanes);
+        int subBlocks = k * planes / PanelRecords.ValuesPerRecord;
         long groupBytes = (long)subBlocks * PanelRecords.RecordBytes;
-        long activationBytes = PanelActivations.RowBytes(k);
+        long activationBytes = PanelActivations.RowBytes(k * planes);
         int paddedTokens = (tokens + Int8PanelKernel.Tokens - 1) / Int8PanelKernel.Tokens * Int8PanelKernel.Tokens;
         long rowsPerTask = RowsPerTask(rows, groupBytes, pool.ThreadCount);
         long quantizedBytes = Aligned(kernel.ActivationRowBytes(k));
@@ -56,6 +59,7 @@ internal static unsafe class Int8PanelMatMul
             Weights = weights,
             WeightRowBytes = kernel.WeightRowBytes(k),
             K = k,
+            Planes = planes,
             SubBlocks = subBlocks,
             GroupBytes = groupBytes,
             Rows = rows,
@@ -94,6 +98,7 @@ internal static unsafe class Int8PanelMatMul
         public byte* Weights;
         public long WeightRowBytes;
         public int K;
+        public int Planes;
         public int SubBlocks;
         public long GroupBytes;
         public long Rows;
@@ -117,12 +122,12 @@ internal static unsafe class Int8PanelMatMul
         byte* destination = job.Activations + token * job.ActivationBytes;
         if (token >= job.Tokens)
         {
-            PanelActivations.Zero(job.K, destination);
+            PanelActivations.Zero(job.K * job.Planes, destination);
             return;
         }
         byte* quantized = job.ThreadScratch + threadIndex * job.ThreadBytes + job.QuantizedOffset;
         job.Kernel.QuantizeActivations(job.X + (long)token * job.K, job.K, quantized);
-        PanelActivations.Convert(job.Kernel.ActivationType, quantized, job.K, destination);
+        PanelActivations.Convert(job.Kernel.ActivationType, quantized, job.K, destination, job.Planes);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -139,7 +144,7 @@ internal static unsafe class Int8PanelMatMul
         for (int g = 0; g < groups; g++)
         {
             byte* source = job.Weights + (first + g * group) * job.WeightRowBytes;
-            job.Kernel.PanelRepack(source, (nint)job.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
+            job.Kernel.PanelRepack(source, (nint)job.WeightRowBytes, Math.Min(group, count - g * group), job.K * job.Planes, records + g * job.GroupBytes);
         }
         var tile = job.Kernel.PanelTile;
         for (int tileStart = 0; tileStart < job.PaddedTokens; tileStart += job.TileTokens)

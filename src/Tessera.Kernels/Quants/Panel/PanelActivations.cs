@@ -24,13 +24,14 @@ internal static unsafe class PanelActivations
 
     public static long RowBytes(int k) => (long)(k / PanelRecords.ValuesPerRecord) * BytesPerSubBlock;
 
-    /// <summary>A row of <paramref name="k"/> values in <paramref name="type"/>'s blocks to the panel layout.</summary>
+    /// <summary>A row of <paramref name="k"/> values in <paramref name="type"/>'s blocks to the panel layout, each
+    /// sub-block written <paramref name="repeat"/> times in a row (2 for weights split into two planes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Convert(GgmlType type, byte* source, int k, byte* destination)
+    public static void Convert(GgmlType type, byte* source, int k, byte* destination, int repeat = 1)
     {
         int n = k / PanelRecords.ValuesPerRecord;
-        float* scales = (float*)(destination + 32L * n);
-        float* sums = scales + n;
+        float* scales = (float*)(destination + 32L * n * repeat);
+        float* sums = scales + n * repeat;
         for (int j = 0; j < n; j++)
         {
             sbyte* q;
@@ -67,9 +68,14 @@ internal static unsafe class PanelActivations
                 default:
                     throw new ArgumentOutOfRangeException(nameof(type), type, "no panel activation layout");
             }
-            (Vector256.Load(q).AsByte() ^ Vector256.Create((byte)0x80)).Store(destination + 32 * j);
-            scales[j] = d;
-            sums[j] = s;
+            var shifted = Vector256.Load(q).AsByte() ^ Vector256.Create((byte)0x80);
+            for (int r = 0; r < repeat; r++)
+            {
+                int at = j * repeat + r;
+                shifted.Store(destination + 32 * at);
+                scales[at] = d;
+                sums[at] = s;
+            }
         }
     }
 

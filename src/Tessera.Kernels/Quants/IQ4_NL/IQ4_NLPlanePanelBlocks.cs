@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Panel;
+
+namespace Tessera.Kernels.Quants.IQ4_NL;
+
+/// <summary>
+/// IQ4_NL for the panel matmul without VNNI: each block's table levels (-127..113) as two 4-bit planes,
+/// level = 16 hi + lo with hi = level >> 4 (-8..7) and lo = level &amp; 15 (0..15), scales 16 d and d. Against the same
+/// activations twice (<see cref="QuantKernel.PanelPlanes"/>) the two records sum to d Σ level x exactly, and no
+/// vpmaddubsw pair can saturate int16 as the 8-bit levels would.
+/// </summary>
+internal readonly unsafe struct IQ4_NLPlanePanelBlocks : IPanelBlocks
+{
+    public static int BlockBytes => IQ4_NLDot.BlockBytes;
+
+    public static int SubBlocks => 2;
+
+    public static int MaxLevel => 16;
+
+    public static bool HalfScales => false;
+
+    public static bool HasOffsets => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    {
+        var table = Vector128.Create(IQ4_NLDot.Table);
+        float d = HalfBits.ToSingle(block);
+        PanelPlanes.Split(Avx2.Shuffle(Vector256.Create(table, table), BlockBits.Nibbles(block + 2).AsSByte()), levels);
+        scales[0] = 16 * d;
+        scales[1] = d;
+    }
+}
