@@ -25,6 +25,7 @@ internal static unsafe class Q4_KPackedDot
     public static float Dot(byte* weights, byte* activations, int k)
     {
         float* halfTable = HalfBits.Table;
+        var (lanes02, lanes13, lanes46, lanes57) = ScaleIndices();
         var acc = Vector512<float>.Zero;
         for (int b = 0; b < k / SubBlockActivations.BlockSize; b++, weights += Q4_KDot.BlockBytes, activations += SubBlockActivations.BlockBytes)
         {
@@ -32,9 +33,9 @@ internal static unsafe class Q4_KPackedDot
             var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             var scaleBytes = ScaleBytes(scales);
             var (low, high) = Levels(weights + QuantsOffset);
-            var sums = Scaled(low, high, ScaleLanes(scaleBytes, 0, 2), ScaleLanes(scaleBytes, 1, 3), activations);
+            var sums = Scaled(low, high, ScaleLanes(scaleBytes, lanes02), ScaleLanes(scaleBytes, lanes13), activations);
             (low, high) = Levels(weights + QuantsOffset + 64);
-            sums += Scaled(low, high, ScaleLanes(scaleBytes, 4, 6), ScaleLanes(scaleBytes, 5, 7), activations + 128);
+            sums += Scaled(low, high, ScaleLanes(scaleBytes, lanes46), ScaleLanes(scaleBytes, lanes57), activations + 128);
             var d = Vector512.Create(halfTable[*(ushort*)weights]);
             acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), d * Scale(activations), acc);
             acc = MinsStep(acc, Mins(mins, halfTable[*(ushort*)(weights + 2)]), activations);
@@ -49,6 +50,7 @@ internal static unsafe class Q4_KPackedDot
     public static void Dot4(byte* weights, byte* activations, nint stride, int k, float* results)
     {
         float* halfTable = HalfBits.Table;
+        var (lanes02, lanes13, lanes46, lanes57) = ScaleIndices();
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         for (int b = 0; b < k / SubBlockActivations.BlockSize; b++, weights += Q4_KDot.BlockBytes)
@@ -58,15 +60,15 @@ internal static unsafe class Q4_KPackedDot
             var scaleBytes = ScaleBytes(scales);
             var d = Vector512.Create(halfTable[*(ushort*)weights]);
             var (low, high) = Levels(weights + QuantsOffset);
-            var lowScales = ScaleLanes(scaleBytes, 0, 2);
-            var highScales = ScaleLanes(scaleBytes, 1, 3);
+            var lowScales = ScaleLanes(scaleBytes, lanes02);
+            var highScales = ScaleLanes(scaleBytes, lanes13);
             c0 = HalfStep(c0, low, high, lowScales, highScales, d, a0 + ao, a0 + ao);
             c1 = HalfStep(c1, low, high, lowScales, highScales, d, a1 + ao, a1 + ao);
             c2 = HalfStep(c2, low, high, lowScales, highScales, d, a2 + ao, a2 + ao);
             c3 = HalfStep(c3, low, high, lowScales, highScales, d, a3 + ao, a3 + ao);
             (low, high) = Levels(weights + QuantsOffset + 64);
-            lowScales = ScaleLanes(scaleBytes, 4, 6);
-            highScales = ScaleLanes(scaleBytes, 5, 7);
+            lowScales = ScaleLanes(scaleBytes, lanes46);
+            highScales = ScaleLanes(scaleBytes, lanes57);
             c0 = HalfStep(c0, low, high, lowScales, highScales, d, a0 + ao + 128, a0 + ao);
             c1 = HalfStep(c1, low, high, lowScales, highScales, d, a1 + ao + 128, a1 + ao);
             c2 = HalfStep(c2, low, high, lowScales, highScales, d, a2 + ao + 128, a2 + ao);
@@ -87,12 +89,22 @@ internal static unsafe class Q4_KPackedDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> ScaleBytes(ulong scales) => Vector128.CreateScalar(scales).AsByte().ToVector256().ToVector512();
 
-    /// <summary>int16 lanes 0..15 = scale of sub-block <paramref name="low"/>, lanes 16..31 = of <paramref name="high"/>
-    /// (vpermb picks the scale byte, and byte 8, a zero, above it).</summary>
+    /// <summary>int16 lanes 0..15 = scale of one sub-block, lanes 16..31 = of another, as <paramref name="index"/>
+    /// (<see cref="ScaleIndex"/>) picks them (vpermb takes the scale byte, and byte 8, a zero, above it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> ScaleLanes(Vector512<byte> scaleBytes, byte low, byte high) =>
-        Avx512Vbmi.PermuteVar64x8(scaleBytes,
-            Vector512.Create(Vector256.Create((ushort)(low | 8 << 8)), Vector256.Create((ushort)(high | 8 << 8))).AsByte()).AsInt16();
+    private static Vector512<short> ScaleLanes(Vector512<byte> scaleBytes, Vector512<byte> index) =>
+        Avx512Vbmi.PermuteVar64x8(scaleBytes, index).AsInt16();
+
+    /// <summary>The vpermb indices of the four sub-block pairs (0, 2), (1, 3), (4, 6), (5, 7), made once before a loop:
+    /// built inside one, the JIT kept each in a stack slot and rebuilt it with two inserts per block (a 64-byte store
+    /// and reload each).</summary>
+    private static (Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>) ScaleIndices() =>
+        (ScaleIndex(0, 2), ScaleIndex(1, 3), ScaleIndex(4, 6), ScaleIndex(5, 7));
+
+    /// <summary>int16 lanes 0..15 pick byte <paramref name="low"/> and lanes 16..31 byte <paramref name="high"/>, each with
+    /// byte 8 (a zero) above it.</summary>
+    private static Vector512<byte> ScaleIndex(byte low, byte high) =>
+        Avx512F.InsertVector256(Vector512.Create((ushort)(low | 8 << 8)), Vector256.Create((ushort)(high | 8 << 8)), 1).AsByte();
 
     /// <summary>-dmin * min_j in lanes 0..7, zero in 8..15.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
