@@ -331,12 +331,14 @@ public sealed unsafe class OpenClDevice : ComputeDevice
             At(x), KernelArg.At(scratch.Memory, (ulong)scratch.Offset / sizeof(float)), headCount, headDim, pairs, normal ? 2 : 1, normal ? 1 : pairs);
     }
 
-    public override void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
+    public override void Attention(DeviceKvLayer cache, GgmlType cellType, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
     {
         ThrowIfFailed();
         if (cache is not OpenClKvLayer layer || layer.Device != this)
             throw new ArgumentException($"the KV layer does not belong to device {Name}", nameof(cache));
+        if (cellType != layer.ElementType)
+            throw new NotSupportedException($"device {Name} keeps KV cells in {layer.ElementType} only, not {cellType}");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
         ArgumentOutOfRangeException.ThrowIfNegative(firstPosition);
         layer.CheckPages(pages, (long)firstPosition + tokens);

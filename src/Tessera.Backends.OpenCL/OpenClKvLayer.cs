@@ -26,8 +26,10 @@ public sealed class OpenClKvLayer : DeviceKvLayer
     /// <summary>Element offset of cell 0 of <paramref name="block"/> within its memory object.</summary>
     internal ulong ElementOffset(PoolBlock block) => (ulong)(block.Offset / ElementSize);
 
-    public override void CopyCells(int from, int to, int cells)
+    public override void CopyCells(int from, int to, int cells, GgmlType cellType)
     {
+        if (cellType != ElementType)
+            throw new NotSupportedException($"device {Device.Name} keeps KV cells in {ElementType} only, not {cellType}");
         if ((uint)from >= (uint)PageCount || (uint)to >= (uint)PageCount || (uint)cells > (uint)PageSize)
             throw new ArgumentOutOfRangeException(nameof(cells), $"cannot copy {cells} cells from page {from} to page {to} of {PageCount}");
         ((OpenClDevice)Device).CopyCells(this, from, to, cells);

@@ -154,23 +154,12 @@ public abstract class ComputeDevice : IDisposable
     /// Stores the keys and values [tokens, kvHeads, headDim] of one sequence at positions firstPosition.., then computes
     /// causal attention of q [tokens, heads, headDim] over positions 0..p of that sequence into <paramref name="output"/>
     /// [tokens, heads, headDim], scale 1/sqrt(headDim). <paramref name="pages"/> is the sequence's page table
-    /// (<see cref="DeviceKvLayer"/>), covering at least firstPosition + tokens positions.
+    /// (<see cref="DeviceKvLayer"/>), covering at least firstPosition + tokens positions. The sequence's pages hold
+    /// cells of <paramref name="cellType"/>: the layer's element type, or a smaller one where the device keeps that
+    /// too (<see cref="DeviceKvLayer.PageCellsFor"/>); a device that does not refuses it.
     /// </summary>
-    public abstract void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
+    public abstract void Attention(DeviceKvLayer cache, GgmlType cellType, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output);
-
-    /// <summary>
-    /// <see cref="Attention(DeviceKvLayer, ReadOnlySpan{int}, int, int, int, DeviceSpan, DeviceSpan, DeviceSpan, DeviceSpan)"/>
-    /// for a sequence whose pages hold cells of <paramref name="cellType"/> (<see cref="DeviceKvLayer.PageCellsFor"/>);
-    /// a device that keeps only the layer's element type refuses others.
-    /// </summary>
-    public virtual void Attention(DeviceKvLayer cache, GgmlType cellType, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
-        DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
-    {
-        if (cellType != cache.ElementType)
-            throw new NotSupportedException($"device {Name} keeps KV cells in {cache.ElementType} only, not {cellType}");
-        Attention(cache, pages, firstPosition, tokens, headCount, q, k, v, output);
-    }
 
     /// <summary>output = silu(gate) * up; output may be gate.</summary>
     public abstract void SwiGlu(DeviceSpan gate, DeviceSpan up, DeviceSpan output);

@@ -57,14 +57,7 @@ public abstract class DeviceKvLayer : IDisposable
     public static int HeadRowBytesFor(int headDim, GgmlType elementType) => Kernels.Attention.KvCacheView.HeadRowBytesFor(headDim, elementType);
 
     /// <summary>Throws unless a cache of <paramref name="elementType"/> can hold heads of <paramref name="headDim"/> values.</summary>
-    public static void CheckType(GgmlType elementType, int headDim)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
-        if (elementType is not (GgmlType.F16 or GgmlType.F32 or GgmlType.Q8_0))
-            throw new ArgumentException($"KV cache type {elementType} is not supported; use F16, F32 or Q8_0", nameof(elementType));
-        if (elementType == GgmlType.Q8_0 && headDim % 32 != 0)
-            throw new ArgumentException($"a Q8_0 KV cache needs a head width that is a multiple of 32; this model's is {headDim} (use f16)");
-    }
+    public static void CheckType(GgmlType elementType, int headDim) => Kernels.Attention.KvCacheView.CheckType(elementType, headDim);
 
     /// <summary>Throws unless <paramref name="pages"/> are pages of this layer covering positions 0..positions-1.</summary>
     /// <param name="pageCells">cells per page of the sequence (0: <see cref="PageSize"/>)</param>
@@ -92,17 +85,9 @@ public abstract class DeviceKvLayer : IDisposable
         : (int)(PageBytes / ((long)KvHeadCount * HeadRowBytesFor(HeadDim, cellType)));
 
     /// <summary>Copies the first <paramref name="cells"/> cells of page <paramref name="from"/> to page <paramref name="to"/>,
-    /// where both hold cells of <paramref name="cellType"/>; a device that keeps only its element type refuses others.</summary>
-    public virtual void CopyCells(int from, int to, int cells, GgmlType cellType)
-    {
-        if (cellType != ElementType)
-            throw new NotSupportedException($"device {Device.Name} keeps KV cells in {ElementType} only, not {cellType}");
-        CopyCells(from, to, cells);
-    }
-
-    /// <summary>Copies the first <paramref name="cells"/> cells of page <paramref name="from"/> to page <paramref name="to"/>
-    /// (copy on write: a sequence that diverges inside a shared page gets its own copy of the common part).</summary>
-    public abstract void CopyCells(int from, int to, int cells);
+    /// both holding cells of <paramref name="cellType"/> (copy on write: a sequence that diverges inside a shared page
+    /// gets its own copy of the common part); a device that keeps only its element type refuses others.</summary>
+    public abstract void CopyCells(int from, int to, int cells, GgmlType cellType);
 
     public abstract void Dispose();
 }

@@ -41,7 +41,7 @@ internal static unsafe class Int8PanelMatMul
         const int group = PanelRecords.Rows;
         // With two planes each 32 weights are two records and each 32 activations appear twice: the kernel and the
         // repacking then see a row of k x planes values.
-        int planes = Math.Max(1, kernel.PanelPlanes);
+        int planes = kernel.PanelTwoPlanes ? 2 : 1;
         int subBlocks = k * planes / PanelRecords.ValuesPerRecord;
         long groupBytes = (long)subBlocks * PanelRecords.RecordBytes;
         long activationBytes = PanelActivations.RowBytes(k * planes);

@@ -103,7 +103,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
     public GgmlType SequenceType(int sequenceId) => _types[sequenceId];
 
     /// <summary>Token cells per page of <paramref name="sequenceId"/>.</summary>
-    public int SequencePageSize(int sequenceId) => PageCellsFor(_types[sequenceId]);
+    public int SequencePageSize(int sequenceId) => _layers[0].PageCellsFor(_types[sequenceId]);
 
     /// <summary>Whether sequences may keep their cells in <paramref name="cellType"/>: the cache's own type, or Q8_0
     /// when heads are whole blocks and every layer's device reads it.</summary>
@@ -113,7 +113,7 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
             return true;
         if (cellType != GgmlType.Q8_0 || _headDim % 32 != 0)
             return false;
-        return _layers.All(layer => layer.Device.SupportsKvType(cellType)) && PageCellsFor(cellType) > PageSize;
+        return _layers.All(layer => layer.Device.SupportsKvType(cellType)) && _layers[0].PageCellsFor(cellType) > PageSize;
     }
 
     /// <summary>
@@ -132,8 +132,6 @@ public sealed class KvCache : IKvCacheSeam, IDisposable
 
     /// <summary>Cells of the pages <paramref name="sequenceId"/> holds (whole pages).</summary>
     public long AllocatedCells(int sequenceId) => (long)_tables[sequenceId].Count * SequencePageSize(sequenceId);
-
-    private int PageCellsFor(GgmlType cellType) => cellType == ElementType ? PageSize : _layers[0].PageCellsFor(cellType);
 
     /// <summary>Reserves pages for every run of <paramref name="batch"/> (see <see cref="Reserve(int, int, int)"/>).</summary>
     public void Reserve(TokenBatch batch)

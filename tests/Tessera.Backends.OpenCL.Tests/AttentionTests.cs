@@ -53,7 +53,7 @@ public sealed class AttentionTests(ITestOutputHelper output)
         using var kb = device.Upload(k);
         using var vb = device.Upload(v);
         using var result = device.Allocate(q.Length);
-        device.Attention(cache, pages, first, tokens, heads, qb.All, kb.All, vb.All, result.All);
+        device.Attention(cache, cache.ElementType, pages, first, tokens, heads, qb.All, kb.All, vb.All, result.All);
         return device.ReadAll(result);
     }
 
@@ -72,7 +72,7 @@ public sealed class AttentionTests(ITestOutputHelper output)
         using var cpuCache = cpu.CreateKvLayer(kvHeads, headDim, pageSize, 4, cacheType);
         float[] q = random.Floats(13 * heads * headDim, 2f), k = random.Floats(13 * kvHeads * headDim, 2f), v = random.Floats(13 * kvHeads * headDim);
         Run(device, deviceCache, [0, 1], 0, 13, heads, q, k, v);
-        deviceCache.CopyCells(1, 3, 5);
+        deviceCache.CopyCells(1, 3, 5, deviceCache.ElementType);
         float[] q2 = random.Floats(heads * headDim, 2f), k2 = random.Floats(kvHeads * headDim, 2f), v2 = random.Floats(kvHeads * headDim);
         float[] actual = Run(device, deviceCache, [0, 3], 13, 1, heads, q2, k2, v2);
         Run(cpu, cpuCache, [2, 1], 0, 13, heads, q, k, v);
@@ -87,10 +87,10 @@ public sealed class AttentionTests(ITestOutputHelper output)
         using var cache = device.CreateKvLayer(2, 16, 8, 1, GgmlType.F16);
         using var q = device.Allocate(8 * 16);
         using var kv = device.Allocate(2 * 16);
-        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [1], 0, 1, 8, q.All, kv.All, kv.All, q.All));   // no page 1
-        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [0], 8, 1, 8, q.All, kv.All, kv.All, q.All));   // past the table
-        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, [0], 0, 1, 3, q.All, kv.All, kv.All, q.All));
-        Assert.ThrowsAny<ArgumentException>(() => cache.CopyCells(0, 1, 4));
+        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, cache.ElementType, [1], 0, 1, 8, q.All, kv.All, kv.All, q.All));   // no page 1
+        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, cache.ElementType, [0], 8, 1, 8, q.All, kv.All, kv.All, q.All));   // past the table
+        Assert.ThrowsAny<ArgumentException>(() => device.Attention(cache, cache.ElementType, [0], 0, 1, 3, q.All, kv.All, kv.All, q.All));
+        Assert.ThrowsAny<ArgumentException>(() => cache.CopyCells(0, 1, 4, cache.ElementType));
         Assert.Throws<ArgumentException>(() => device.CreateKvLayer(2, 16, 8, 1, GgmlType.Q4_0));
         Assert.Throws<NotSupportedException>(() => device.CreateKvLayer(2, 32, 8, 1, GgmlType.Q8_0));   // the CPU's attention reads Q8_0 cells, this one does not
         Assert.False(device.SupportsKvType(GgmlType.Q8_0));

@@ -168,10 +168,6 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
             Kernels.Elementwise.Rope.Apply(values.Slice(t * width, width), headCount, headDim, firstPosition + t, options);
     }
 
-    public override void Attention(DeviceKvLayer cache, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
-        DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output) =>
-        Attention(cache, cache.ElementType, pages, firstPosition, tokens, headCount, q, k, v, output);
-
     public override unsafe void Attention(DeviceKvLayer cache, GgmlType cellType, ReadOnlySpan<int> pages, int firstPosition, int tokens, int headCount,
         DeviceSpan q, DeviceSpan k, DeviceSpan v, DeviceSpan output)
     {

@@ -10,13 +10,11 @@ public sealed unsafe class HostKvLayer : DeviceKvLayer
 {
     private byte* _keys;
     private byte* _values;
-    private readonly long _cellBytes;
 
     internal HostKvLayer(ComputeDevice device, int kvHeadCount, int headDim, int pageSize, int pageCount, GgmlType elementType)
         : base(device, kvHeadCount, headDim, pageSize, pageCount, elementType)
     {
-        _cellBytes = (long)kvHeadCount * HeadRowBytes;
-        nuint bytes = (nuint)(_cellBytes * CellCount);
+        nuint bytes = (nuint)(PageBytes * PageCount);
         try
         {
             _keys = (byte*)NativeMemory.AllocZeroed(bytes);
@@ -34,8 +32,6 @@ public sealed unsafe class HostKvLayer : DeviceKvLayer
     /// cells of <paramref name="cellType"/>; the table must stay pinned while the view is used.</summary>
     public KvCacheView View(int* pageTable, GgmlType cellType) =>
         new(_keys, _values, cellType, KvHeadCount, HeadDim, pageTable, PageCellsFor(cellType), PageBytes);
-
-    public override void CopyCells(int from, int to, int cells) => CopyCells(from, to, cells, ElementType);
 
     public override void CopyCells(int from, int to, int cells, GgmlType cellType)
     {

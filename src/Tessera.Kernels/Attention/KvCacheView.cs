@@ -20,12 +20,8 @@ public readonly unsafe struct KvCacheView
     {
         if (keys == null || values == null)
             throw new ArgumentNullException(keys == null ? nameof(keys) : nameof(values));
-        if (type is not (GgmlType.F16 or GgmlType.F32 or GgmlType.Q8_0))
-            throw new ArgumentException($"KV cache type {type} is not supported; use F16, F32 or Q8_0", nameof(type));
+        CheckType(type, headDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kvHeadCount);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
-        if (type == GgmlType.Q8_0 && headDim % Quants.Q8_0.Q8_0Rows.BlockSize != 0)
-            throw new ArgumentException($"a Q8_0 KV cache needs a head width that is a multiple of 32, not {headDim}", nameof(headDim));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
         Keys = keys;
         Values = values;
@@ -38,6 +34,16 @@ public readonly unsafe struct KvCacheView
         PageBytes = pageBytes == 0 ? pageSize * CellBytes : pageBytes;
         if (PageBytes < pageSize * CellBytes)
             throw new ArgumentOutOfRangeException(nameof(pageBytes), pageBytes, $"a page of {pageSize} cells needs {pageSize * CellBytes} bytes");
+    }
+
+    /// <summary>Throws unless cells of <paramref name="type"/> can hold heads of <paramref name="headDim"/> values: F16,
+    /// F32, or Q8_0 when the heads are whole 32-value blocks.</summary>
+    public static void CheckType(GgmlType type, int headDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        HeadRowBytesFor(headDim, type);   // refuses the other types
+        if (type == GgmlType.Q8_0 && headDim % Quants.Q8_0.Q8_0Rows.BlockSize != 0)
+            throw new ArgumentException($"a Q8_0 KV cache needs a head width that is a multiple of 32; this model's is {headDim} (use f16)");
     }
 
     /// <summary>Bytes of one head row of <paramref name="headDim"/> values stored as <paramref name="type"/>.</summary>

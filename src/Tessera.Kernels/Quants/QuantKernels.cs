@@ -72,10 +72,9 @@ internal readonly unsafe struct QuantKernel
     /// the rows costs about as much as a few tokens' products).</summary>
     public int PanelMinTokens { get; init; }
 
-    /// <summary>Records per 32 weights in the panel: 1 (0 means 1), or 2 for IQ4_NL's 8-bit levels on AVX2 without VNNI, which the
-    /// panel takes as two 4-bit planes (level = 16 hi + lo) so no int16 sum can saturate; each 32 activations then meet
-    /// both planes' records.</summary>
-    public int PanelPlanes { get; init; }
+    /// <summary>Whether the panel takes each 32 weights as two records, 4-bit planes of 8-bit levels (level = 16 hi +
+    /// lo, IQ4_NL on AVX2 without VNNI) so no int16 sum can saturate; each 32 activations then meet both records.</summary>
+    public bool PanelTwoPlanes { get; init; }
 
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
@@ -278,7 +277,7 @@ internal static unsafe class QuantKernels
     private static QuantKernel WithEightBitPanel<TBlocks, TPlanes>(this QuantKernel kernel, int minTokens)
         where TBlocks : IPanelBlocks where TPlanes : IPanelBlocks =>
         IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens)
-        : IsaSupport.Avx2 ? kernel.WithPanel<TPlanes>(minTokens) with { PanelPlanes = 2 }
+        : IsaSupport.Avx2 ? kernel.WithPanel<TPlanes>(minTokens) with { PanelTwoPlanes = true }
         : kernel;
 
     /// <summary>A float weight type: F32 activations, the 4x4 FMA tile on AVX2, and its SIMD dots stream their weights.</summary>

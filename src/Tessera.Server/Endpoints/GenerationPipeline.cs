@@ -46,7 +46,7 @@ internal static class GenerationPipeline
                 // Choices of one prompt differ by seed (seed + c) so a seeded request stays reproducible.
                 var sampling = settings.Sampling.Seed is { } seed ? settings.Sampling with { Seed = seed + (ulong)c } : settings.Sampling;
                 jobs.Add(new GenerationJob(p * settings.ChoiceCount + c, prompts[p], sampling, maxTokens[p], settings.Stop,
-                    settings.TopLogprobs, settings.Logprobs, channel.Writer, cancellation.Token) 
+                    settings.TopLogprobs, settings.Logprobs, channel.Writer, cancellation.Token)
                 {
                     Grammar = settings.Grammar, CachePrompt = settings.CachePrompt, KvType = state.Shedding.KvType,
                 });

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
@@ -22,8 +21,7 @@ internal readonly unsafe struct IQ4_NLPanelBlocks : IPanelBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        var table = Vector128.Create(IQ4_NLDot.Table);
-        levels[0] = Avx2.Shuffle(Vector256.Create(table, table), BlockBits.Nibbles(block + 2).AsSByte());
+        levels[0] = IQ4_NLBlocks.Decode(block);
         scales[0] = HalfBits.ToSingle(block);
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
@@ -9,7 +8,7 @@ namespace Tessera.Kernels.Quants.IQ4_NL;
 /// <summary>
 /// IQ4_NL for the panel matmul without VNNI: each block's table levels (-127..113) as two 4-bit planes,
 /// level = 16 hi + lo with hi = level >> 4 (-8..7) and lo = level &amp; 15 (0..15), scales 16 d and d. Against the same
-/// activations twice (<see cref="QuantKernel.PanelPlanes"/>) the two records sum to d Σ level x exactly, and no
+/// activations twice (<see cref="QuantKernel.PanelTwoPlanes"/>) the two records sum to d Σ level x exactly, and no
 /// vpmaddubsw pair can saturate int16 as the 8-bit levels would.
 /// </summary>
 internal readonly unsafe struct IQ4_NLPlanePanelBlocks : IPanelBlocks
@@ -27,9 +26,8 @@ internal readonly unsafe struct IQ4_NLPlanePanelBlocks : IPanelBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        var table = Vector128.Create(IQ4_NLDot.Table);
         float d = HalfBits.ToSingle(block);
-        PanelPlanes.Split(Avx2.Shuffle(Vector256.Create(table, table), BlockBits.Nibbles(block + 2).AsSByte()), levels);
+        PanelPlanes.Split(IQ4_NLBlocks.Decode(block), levels);
         scales[0] = 16 * d;
         scales[1] = d;
     }
