@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
 using Tessera.Tensors;
@@ -34,7 +35,7 @@ public sealed unsafe class IsaDispatchTests
         {
             // The normal run: the packed AVX-512 layouts are on exactly when the CPU has VBMI, and the VNNI panel
             // (the only one Q8_0 and IQ4_NL have) whenever the CPU reports AVX-VNNI, so its tests really run there.
-            Assert.Equal(IsaSupport.Avx512 && System.Runtime.Intrinsics.X86.Avx512Vbmi.IsSupported, Q4_0PackedDot.IsSupported);
+            Assert.Equal(IsaSupport.Avx512 && System.Runtime.Intrinsics.X86.Avx512Vbmi.IsSupported, NibblePackedDot<Q4_0NibbleLevels>.IsSupported);
             bool cpuHasVnni = File.Exists("/proc/cpuinfo") && File.ReadAllText("/proc/cpuinfo").Split((char[])[' ', '\t', '\n']).Contains("avx_vnni");
             if (cpuHasVnni && Environment.GetEnvironmentVariable("DOTNET_EnableAVXVNNI") != "0")
                 Assert.True(IsaSupport.AvxVnni, "the CPU has AVX-VNNI but the runtime does not use it");
@@ -46,8 +47,8 @@ public sealed unsafe class IsaDispatchTests
         Assert.False(IsaSupport.Avx512);
         Assert.False(Vector512.IsHardwareAccelerated);
         Assert.False(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
-        Assert.False(Q4_0PackedDot.IsSupported);
+        Assert.False(NibblePackedDot<Q4_0NibbleLevels>.IsSupported);
         Assert.False(Q4_KPackedDot.IsSupported);
-        Assert.False(QuantKernels.TryGet(GgmlType.Q4_0, 4096, out var kernel) && kernel.WeightBlockBytes == Q4_0PackedDot.GroupBytes);
+        Assert.False(QuantKernels.TryGet(GgmlType.Q4_0, 4096, out var kernel) && kernel.WeightBlockBytes == NibblePackedDot<Q4_0NibbleLevels>.GroupBytes);
     }
 }

@@ -5,6 +5,7 @@ using Tessera.Kernels.Quants.F32;
 using Tessera.Kernels.Quants.IQ4_NL;
 using Tessera.Kernels.Quants.Q2_K;
 using Tessera.Kernels.Quants.Q3_K;
+using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_1;
 using Tessera.Kernels.Quants.Q5_0;

@@ -1,4 +1,6 @@
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.IQ4_NL;
+using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
 using Tessera.Kernels.Quants.Q8_0;
@@ -8,7 +10,7 @@ using Xunit.Abstractions;
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The kernels over rearranged activations (packed Q4_0 and Q4_K, the AVX2 Q4_0 pair dot, and the Q8_0 float tile
+/// The kernels over rearranged activations (packed Q4_0, IQ4_NL and Q4_K, the AVX2 Q4_0 and IQ4_NL pair dots, and the Q8_0 float tile
 /// over dequantized ones):
 /// the activations carry exactly the reference's quants and scales, and every dot, tile and four-token kernel agrees
 /// with the type's scalar dot over the plain activation layout.
@@ -113,11 +115,17 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     }
 
     public static TheoryData<PackedPath> Paths => new(
-        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q4_0PackedDot.IsSupported,
-            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_0PackedDot.Dot,
-            (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q4_0PackedDot.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
-        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, Q4_0PairDot.IsSupported,
-            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_0PairDot.Dot,
+        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<Q4_0NibbleLevels>.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<Q4_0NibbleLevels>.Dot,
+            (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<Q4_0NibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
+        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibblePairDot<Q4_0NibbleLevels>.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePairDot<Q4_0NibbleLevels>.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
+        new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<IQ4_NLNibbleLevels>.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<IQ4_NLNibbleLevels>.Dot,
+            (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<IQ4_NLNibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
+        new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibblePairDot<IQ4_NLNibbleLevels>.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePairDot<IQ4_NLNibbleLevels>.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
         new PackedPath(GgmlType.Q4_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q4_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_KPackedDot.Dot,
@@ -203,10 +211,12 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public void Q4_0_two_token_tile_matches_the_scalar_dot()
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.IQ4_NL)]
+    public void Nibble_two_token_tile_matches_the_scalar_dot(GgmlType type)
     {
-        var path = ((IEnumerable<object[]>)Paths).Select(row => (PackedPath)row[0]).First(p => p.Type == GgmlType.Q4_0 && p.Tile != 0);
+        var path = ((IEnumerable<object[]>)Paths).Select(row => (PackedPath)row[0]).First(p => p.Type == type && p.Tile != 0);
         if (!Supported(path))
             return;
         var random = new TestRandom();
@@ -219,7 +229,12 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             fixed (byte* w = weights)
             fixed (byte* a = activations)
             fixed (float* result = y)
-                Q4_0PackedDot.Tile2(w, rowBytes, a, stride, k, result, 4);
+            {
+                if (type == GgmlType.Q4_0)
+                    NibblePackedDot<Q4_0NibbleLevels>.Tile2(w, rowBytes, a, stride, k, result, 4);
+                else
+                    NibblePackedDot<IQ4_NLNibbleLevels>.Tile2(w, rowBytes, a, stride, k, result, 4);
+            }
             AssertRowsMatchScalar(path, k, weights, plain, magnitude, y, random);
         }
     }
@@ -247,7 +262,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     [Fact]
     public void Matrix_kernels_take_the_packed_path_only_for_row_lengths_it_divides()
     {
-        if (!Q4_0PackedDot.IsSupported)
+        if (!NibblePackedDot<Q4_0NibbleLevels>.IsSupported)
             return;
         Assert.True(QuantKernels.TryGet(GgmlType.Q4_0, 3 * NibbleActivations.GroupSize, out var packed));
         Assert.Equal(NibbleActivations.GroupBytes, packed.ActivationBlockBytes);

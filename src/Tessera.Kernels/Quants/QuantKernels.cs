@@ -4,6 +4,7 @@ using Tessera.Kernels.Quants.F32;
 using Tessera.Kernels.Quants.IQ4_NL;
 using Tessera.Kernels.Quants.Q2_K;
 using Tessera.Kernels.Quants.Q3_K;
+using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_1;
 using Tessera.Kernels.Quants.Q5_0;
@@ -173,37 +174,12 @@ internal static unsafe class QuantKernels
     private static QuantKernel[] BuildPackedTable()
     {
         var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
-        if (Q4_0PackedDot.IsSupported)
-        {
-            table[(int)GgmlType.Q4_0] = new QuantKernel
-            {
-                WeightType = GgmlType.Q4_0,
-                ActivationType = GgmlType.Q8_0,
-                BlockSize = NibbleActivations.GroupSize,
-                WeightBlockBytes = Q4_0PackedDot.GroupBytes,
-                ActivationBlockBytes = NibbleActivations.GroupBytes,
-                Dot = &Q4_0PackedDot.Dot,
-                StreamsWeights = true,
-                Tile = &Q4_0PackedDot.Tile,
-                Tile2 = &Q4_0PackedDot.Tile2,
-                QuantizeActivations = &NibbleActivations.Quantize,
-            };
-        }
-        else if (Q4_0PairDot.IsSupported)
-        {
-            // Without VBMI: the AVX2 pair dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
-            table[(int)GgmlType.Q4_0] = new QuantKernel
-            {
-                WeightType = GgmlType.Q4_0,
-                ActivationType = GgmlType.Q8_0,
-                BlockSize = PairActivations.GroupSize,
-                WeightBlockBytes = Q4_0PairDot.GroupBytes,
-                ActivationBlockBytes = PairActivations.GroupBytes,
-                Dot = &Q4_0PairDot.Dot,
-                StreamsWeights = true,
-                QuantizeActivations = &PairActivations.Quantize,
-            };
-        }
+        // Q4_0 and IQ4_NL share the block layout: the 512-bit nibble kernels (VBMI) for decode and small batches, or
+        // without VBMI the AVX2 pair dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
+        table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true);
+        // IQ4_NL's 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the lookups' temporaries):
+        // pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so its batches keep that one.
+        table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false);
         if (Q4_KPackedDot.IsSupported)
         {
             table[(int)GgmlType.Q4_K] = new QuantKernel
@@ -222,6 +198,43 @@ internal static unsafe class QuantKernels
         return table;
     }
 
+    /// <summary>The packed entry of a 4-bit type in Q4_0's block layout (see <see cref="INibbleLevels"/>), with the
+    /// 512-bit tiles for small batches where <paramref name="tiles"/>.</summary>
+    private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles) where TLevels : INibbleLevels
+    {
+        if (NibblePackedDot<TLevels>.IsSupported)
+        {
+            return new QuantKernel
+            {
+                WeightType = type,
+                ActivationType = GgmlType.Q8_0,
+                BlockSize = NibbleActivations.GroupSize,
+                WeightBlockBytes = NibblePackedDot<TLevels>.GroupBytes,
+                ActivationBlockBytes = NibbleActivations.GroupBytes,
+                Dot = &NibblePackedDot<TLevels>.Dot,
+                StreamsWeights = true,
+                Tile = tiles ? &NibblePackedDot<TLevels>.Tile : null,
+                Tile2 = tiles ? &NibblePackedDot<TLevels>.Tile2 : null,
+                QuantizeActivations = &NibbleActivations.Quantize,
+            };
+        }
+        if (NibblePairDot<TLevels>.IsSupported)
+        {
+            return new QuantKernel
+            {
+                WeightType = type,
+                ActivationType = GgmlType.Q8_0,
+                BlockSize = PairActivations.GroupSize,
+                WeightBlockBytes = NibblePairDot<TLevels>.GroupBytes,
+                ActivationBlockBytes = PairActivations.GroupBytes,
+                Dot = &NibblePairDot<TLevels>.Dot,
+                StreamsWeights = true,
+                QuantizeActivations = &PairActivations.Quantize,
+            };
+        }
+        return default;
+    }
+
     private static QuantKernel Create(GgmlType weightType)
     {
         return weightType switch
@@ -233,7 +246,7 @@ internal static unsafe class QuantKernels
             {
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
                 StreamsWeights = IsaSupport.Avx2,
-            }).WithPanel<Q4_0PanelBlocks>(Q4_0PackedDot.IsSupported ? 32 : 16),
+            }).WithPanel<Q4_0PanelBlocks>(NibblePackedDot<Q4_0NibbleLevels>.IsSupported ? 32 : 16),
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithPanel<Q4_1PanelBlocks>(16),
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(16),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(16),

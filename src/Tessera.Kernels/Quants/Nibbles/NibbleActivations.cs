@@ -2,10 +2,10 @@ using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 
-namespace Tessera.Kernels.Quants.Q4_0;
+namespace Tessera.Kernels.Quants.Nibbles;
 
 /// <summary>
-/// Q8_0 activations rearranged for the 512-bit nibble kernels (<see cref="Q4_0PackedDot"/>): the same quants and
+/// Q8_0 activations rearranged for the 512-bit nibble kernels (<see cref="NibblePackedDot{TLevels}"/>): the same quants and
 /// scales as <see cref="Q8_0Activations"/>, grouped four blocks (128 values) at a time so that one vpermt2b of a
 /// weight group's 64 nibble bytes lines up with them. Per group, 256 bytes:
 /// <code>

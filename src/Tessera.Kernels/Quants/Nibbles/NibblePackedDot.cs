@@ -2,27 +2,29 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Tessera.Kernels.Quants.Q4_0;
+namespace Tessera.Kernels.Quants.Nibbles;
 
 /// <summary>
-/// Q4_0 weights · <see cref="NibbleActivations"/> with AVX-512 (F, BW, VBMI), four blocks (72 weight bytes) per step,
-/// straight from the file layout. Per weight group:
+/// 4-bit weights in Q4_0's block layout (Q4_0, IQ4_NL: <typeparamref name="TLevels"/> maps nibbles to levels) ·
+/// <see cref="NibbleActivations"/> with AVX-512 (F, BW, VBMI), four blocks (72 weight bytes) per step, straight from
+/// the file layout. Per weight group:
 /// <list type="number">
 /// <item>one vpermt2b gathers the four blocks' 16 nibble bytes into 64 contiguous bytes; an and / shift+and split
 ///   them into low levels (elements 0..15 of each block) and high levels (16..31), both 0..15;</item>
-/// <item>vpmaddubsw of each with the matching activation half, added (|sum| &lt;= 4 * 15 * 127, no saturation),
-///   vpmaddwd to int32: lane i holds four products' worth of block i/4; minus the activation's 8 Σ x offset;</item>
+/// <item><typeparamref name="TLevels"/> multiplies them with the matching activation halves into int32 lanes: lane i
+///   holds four products' worth of block i/4 (for Q4_0: vpmaddubsw, vpmaddwd, minus the activation's 8 Σ x);</item>
 /// <item>one vpermw copies each block's half scale into the top of its four lanes; an arithmetic shift by 3 and a
 ///   mask turn that into the float d * 2^-112 with its sign (exact for normal halves; subnormal scales become float
 ///   denormals, still exact), and the activation's scale carries the 2^112 back;</item>
 /// <item>acc += float(sum) * (d_w * d_x).</item>
 /// </list>
-/// About 16 vector instructions per 128 values, against ~15 per 32 values for the 256-bit dot of the file layout.
+/// For Q4_0 about 16 vector instructions per 128 values, against ~15 per 32 values for the 256-bit dot of the file
+/// layout; IQ4_NL's table and sign take about 8 more.
 /// Infinite or NaN weight scales are not reproduced (a quantizer never writes them).
 /// </summary>
-internal static unsafe class Q4_0PackedDot
+internal static unsafe class NibblePackedDot<TLevels> where TLevels : INibbleLevels
 {
-    public const int GroupBytes = NibbleActivations.BlocksPerGroup * Q4_0Dot.BlockBytes;   // 72
+    public const int GroupBytes = NibbleActivations.BlocksPerGroup * Q4_0.Q4_0Dot.BlockBytes;   // 72
 
     public static bool IsSupported => Avx512BW.IsSupported && Avx512Vbmi.IsSupported;
 
@@ -150,14 +152,12 @@ internal static unsafe class Q4_0PackedDot
         }
     }
 
-    /// <summary>acc += float(Σ l x - 8 Σ x) * (d_w * d_x) for one weight group and one activation group.</summary>
+    /// <summary>acc += float(Σ level x) * (d_w * d_x) for one weight group and one activation group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Step(Vector512<float> acc, in Weights w, byte* group)
     {
-        var pairs = Avx512BW.MultiplyAddAdjacent(w.Low, Vector512.Load((sbyte*)(group + NibbleActivations.LowOffset)))
-            + Avx512BW.MultiplyAddAdjacent(w.High, Vector512.Load((sbyte*)(group + NibbleActivations.HighOffset)));
-        var sums = Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1))
-            - Vector512.Load((int*)(group + NibbleActivations.SumOffset));
+        var sums = TLevels.Products(w.Low, w.High, (sbyte*)(group + NibbleActivations.LowOffset),
+            (sbyte*)(group + NibbleActivations.HighOffset), (int*)(group + NibbleActivations.SumOffset));
         var scale = w.Scale * Vector512.Load((float*)(group + NibbleActivations.ScaleOffset));
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), scale, acc);
     }

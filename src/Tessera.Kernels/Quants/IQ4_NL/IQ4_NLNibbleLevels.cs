@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Quants.Nibbles;
+
+namespace Tessera.Kernels.Quants.IQ4_NL;
+
+/// <summary>
+/// IQ4_NL's levels for the nibble dots: level = Table[nibble], -127..113. Offset by 128 they would saturate
+/// vpmaddubsw's int16 pairs, so the products go through the sign trick: |level| by a byte shuffle of the magnitudes,
+/// and the activation negated where the level is negative. The table is sorted, so that is where the nibble is below
+/// 8: one compare, no second lookup. Each half's pairs (|pair| &lt;= 2 * 127 * 127) widen to int32 on their own.
+/// </summary>
+internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
+{
+    private static Vector128<byte> Magnitudes => Vector128.Create((byte)127, 104, 83, 65, 49, 35, 22, 10, 1, 13, 25, 38, 53, 69, 89, 113);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Products(Vector512<byte> low, Vector512<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
+    {
+        var magnitudes = Vector512.Create(Magnitudes);
+        var eight = Vector512.Create((byte)8);
+        var ones = Vector512.Create((short)1);
+        var xl = Vector512.Load(xLow);
+        var xh = Vector512.Load(xHigh);
+        xl = Vector512.ConditionalSelect(Vector512.LessThan(low, eight).AsSByte(), -xl, xl);
+        xh = Vector512.ConditionalSelect(Vector512.LessThan(high, eight).AsSByte(), -xh, xh);
+        return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Shuffle(magnitudes, low), xl), ones)
+            + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Shuffle(magnitudes, high), xh), ones);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
+    {
+        // vpsignb by the signed level (never 0 in this table) where AVX2 has it: one instruction for the sign.
+        var table = Vector256.Create(Vector128.Create(IQ4_NLDot.Table));
+        var magnitudes = Vector256.Create(Magnitudes);
+        var ones = Vector256.Create((short)1);
+        var xl = Avx2.Sign(Vector256.Load(xLow), Avx2.Shuffle(table, low.AsSByte()));
+        var xh = Avx2.Sign(Vector256.Load(xHigh), Avx2.Shuffle(table, high.AsSByte()));
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Shuffle(magnitudes, low), xl), ones)
+            + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Shuffle(magnitudes, high), xh), ones);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Quants.Nibbles;
+
+namespace Tessera.Kernels.Quants.Q4_0;
+
+/// <summary>
+/// Q4_0's levels for the nibble dots: level = nibble - 8. The nibbles (0..15) go into vpmaddubsw as they are, the two
+/// halves' int16 pairs add without saturating (|sum| &lt;= 4 * 15 * 127), and the activation layout's 8 Σ x offset
+/// is subtracted once per lane.
+/// </summary>
+internal readonly unsafe struct Q4_0NibbleLevels : INibbleLevels
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Products(Vector512<byte> low, Vector512<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
+    {
+        var pairs = Avx512BW.MultiplyAddAdjacent(low, Vector512.Load(xLow)) + Avx512BW.MultiplyAddAdjacent(high, Vector512.Load(xHigh));
+        return Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1)) - Vector512.Load(offsets);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
+    {
+        var pairs = Avx2.MultiplyAddAdjacent(low, Vector256.Load(xLow)) + Avx2.MultiplyAddAdjacent(high, Vector256.Load(xHigh));
+        return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)) - Vector256.Load(offsets);
+    }
+}
