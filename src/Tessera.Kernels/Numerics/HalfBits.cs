@@ -124,11 +124,35 @@ internal static class HalfBits
         int i = 0;
         if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
         {
+            // 32 halves per step with one Inf/NaN check, then the finite form (the float matmul converts every weight
+            // of a prompt's pass this way, at the memory rate only if the arithmetic stays this short).
+            for (; i + 32 <= count; i += 32)
+            {
+                if (AnyInfOrNaN(Vector512.Load(source + i)))
+                {
+                    ToSingle(System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512UInt32(Vector256.Load(source + i))).Store(destination + i);
+                    ToSingle(System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512UInt32(Vector256.Load(source + i + 16))).Store(destination + i + 16);
+                    continue;
+                }
+                FiniteToSingle(System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512Int32(Vector256.Load((short*)source + i))).Store(destination + i);
+                FiniteToSingle(System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512Int32(Vector256.Load((short*)source + i + 16))).Store(destination + i + 16);
+            }
             for (; i + 16 <= count; i += 16)
                 ToSingle(System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512UInt32(Vector256.Load(source + i))).Store(destination + i);
         }
         else if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
         {
+            for (; i + 16 <= count; i += 16)
+            {
+                if (AnyInfOrNaN(Vector256.Load(source + i)))
+                {
+                    ToSingle(System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(source + i).AsUInt32()).Store(destination + i);
+                    ToSingle(System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(source + i + 8).AsUInt32()).Store(destination + i + 8);
+                    continue;
+                }
+                FiniteToSingle(System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32((short*)source + i)).Store(destination + i);
+                FiniteToSingle(System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32((short*)source + i + 8)).Store(destination + i + 8);
+            }
             for (; i + 8 <= count; i += 8)
                 ToSingle(System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(source + i).AsUInt32()).Store(destination + i);
         }
