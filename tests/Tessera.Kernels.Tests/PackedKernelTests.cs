@@ -1,4 +1,6 @@
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.IQ4_NL;
 using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
@@ -127,6 +129,9 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibblePairDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePairDot<IQ4_NLNibbleLevels>.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
+        new PackedPath(GgmlType.F16, GgmlType.F32, F16SplitDot.BlockSize, F16SplitDot.BlockSize * sizeof(float), F16SplitDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&F16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&F16SplitDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&F16SplitDot.Prepare),
         new PackedPath(GgmlType.Q4_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q4_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_KPackedDot.Dot,
             0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&Q4_KPackedDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize),
@@ -236,6 +241,41 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
                     NibblePackedDot<IQ4_NLNibbleLevels>.Tile2(w, rowBytes, a, stride, k, result, 4);
             }
             AssertRowsMatchScalar(path, k, weights, plain, magnitude, y, random);
+        }
+    }
+
+    /// <summary>Inf and NaN weights (exponent 31), anywhere in a 32-half block, give the scalar dot's Inf or NaN.</summary>
+    [Theory]
+    [InlineData((ushort)0x7C00)]   // +Inf
+    [InlineData((ushort)0xFC00)]   // -Inf
+    [InlineData((ushort)0x7E01)]   // NaN with a payload
+    public void F16_split_dot_keeps_infinities_and_nans(ushort special)
+    {
+        if (!F16SplitDot.IsSupported)
+        {
+            output.WriteLine("F16 split dot: SKIPPED, this CPU lacks AVX2");
+            return;
+        }
+        var random = new TestRandom();
+        const int k = 96;
+        foreach (int position in new[] { 0, 5, 31, 44, 95 })
+        {
+            var weights = new ushort[k];
+            for (int i = 0; i < k; i++)
+                weights[i] = HalfBits.FromSingle(random.Normal());
+            weights[position] = special;
+            var x = random.Floats(k);
+            var prepared = new float[k];
+            fixed (ushort* w = weights)
+            fixed (float* a = x)
+            fixed (float* p = prepared)
+            {
+                F16SplitDot.Prepare(a, k, (byte*)p);
+                float scalar = F16Dot.DotScalar((byte*)w, (byte*)a, k);
+                float split = F16SplitDot.Dot((byte*)w, (byte*)p, k);
+                Assert.True(float.IsNaN(scalar) ? float.IsNaN(split) : split == scalar,
+                    $"special 0x{special:X4} at {position}: {split} vs scalar {scalar} ({random})");
+            }
         }
     }
 

@@ -180,6 +180,21 @@ internal static unsafe class QuantKernels
         // IQ4_NL's 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the lookups' temporaries):
         // pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so its batches keep that one.
         table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false);
+        if (F16SplitDot.IsSupported)
+        {
+            // F16 decode over prepared activations (times 2^64, in the dot's order); batches keep the plain entry.
+            table[(int)GgmlType.F16] = new QuantKernel
+            {
+                WeightType = GgmlType.F16,
+                ActivationType = GgmlType.F32,
+                BlockSize = F16SplitDot.BlockSize,
+                WeightBlockBytes = F16SplitDot.BlockSize * 2,
+                ActivationBlockBytes = F16SplitDot.BlockSize * sizeof(float),
+                Dot = &F16SplitDot.Dot,
+                StreamsWeights = true,
+                QuantizeActivations = &F16SplitDot.Prepare,
+            };
+        }
         if (Q4_KPackedDot.IsSupported)
         {
             table[(int)GgmlType.Q4_K] = new QuantKernel
