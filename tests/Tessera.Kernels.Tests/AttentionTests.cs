@@ -49,6 +49,8 @@ public sealed unsafe class AttentionTests
     [InlineData(GgmlType.F32, 5, 66, 4, 2, 2, 20)]      // head width not a multiple of the vector width: the library path
     [InlineData(GgmlType.Q8_0, 1, 150, 8, 2, 2, 64)]    // Q8_0 cells, decode over several chunks
     [InlineData(GgmlType.Q8_0, 13, 40, 4, 1, 3, 96)]    // Q8_0 cells, prompt chunk, three blocks per head
+    [InlineData(GgmlType.F16, 37, 0, 16, 2, 2, 128)]    // prompt from scratch, 8 heads per KV head: the panel path
+    [InlineData(GgmlType.F32, 40, 33, 8, 1, 2, 64)]     // 64 query rows per task after a prefix not on a chunk boundary
     public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim)
     {
         var random = new TestRandom();

@@ -125,6 +125,11 @@ public static unsafe class ScaledDotProductAttention
         int heads = job.HeadsPerTask;
         int kvHead = firstHead / (job.HeadCount / cache.KvHeadCount);
         int rows = tokens * heads;                                       // query rows: r = t * heads + h
+        if (PanelAttention.Applies(rows, headDim))
+        {
+            PanelAttention.Run(job.Q, job.Output, job.HeadCount, cache, job.FirstPosition, job.Scale, firstToken, tokens, firstHead, heads);
+            return;
+        }
         int chunkPositions = ChunkFor(headDim);
 
         float* accumulators = stackalloc float[rows * headDim];          // [rows, headDim] running Σ weight * v
@@ -180,23 +185,23 @@ public static unsafe class ScaledDotProductAttention
             byte* valueRow = cache.ValueRow(start + j, kvHead);
             for (int r = 0; r < run; r++, j++, keyRow += stride, valueRow += stride)
             {
-                if (cache.Type == GgmlType.F16)
-                {
-                    HalfBits.ToSingle((ushort*)keyRow, keys + j * headDim, headDim);
-                    HalfBits.ToSingle((ushort*)valueRow, values + j * headDim, headDim);
-                }
-                else if (cache.Type == GgmlType.Q8_0)
-                {
-                    Q8_0Rows.Dequantize(keyRow, headDim, keys + j * headDim);
-                    Q8_0Rows.Dequantize(valueRow, headDim, values + j * headDim);
-                }
-                else
-                {
-                    new ReadOnlySpan<float>(keyRow, headDim).CopyTo(new Span<float>(keys + j * headDim, headDim));
-                    new ReadOnlySpan<float>(valueRow, headDim).CopyTo(new Span<float>(values + j * headDim, headDim));
-                }
+                ToSingle(cache, keyRow, keys + j * headDim);
+                ToSingle(cache, valueRow, values + j * headDim);
             }
         }
+    }
+
+    /// <summary>One cached key or value row (a head's cell) as <see cref="KvCacheView.HeadDim"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ToSingle(in KvCacheView cache, byte* row, float* destination)
+    {
+        int headDim = cache.HeadDim;
+        if (cache.Type == GgmlType.F16)
+            HalfBits.ToSingle((ushort*)row, destination, headDim);
+        else if (cache.Type == GgmlType.Q8_0)
+            Q8_0Rows.Dequantize(row, headDim, destination);
+        else
+            new ReadOnlySpan<float>(row, headDim).CopyTo(new Span<float>(destination, headDim));
     }
 
     /// <summary>One query row against <paramref name="count"/> converted positions: the online-softmax update.</summary>

@@ -1,0 +1,150 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Tessera.Kernels.Quants;
+
+namespace Tessera.Kernels.Attention;
+
+/// <summary>
+/// A prompt task of <see cref="ScaledDotProductAttention"/> (many query rows on one KV head) as two small matrix
+/// products per chunk of positions on the float matmul's register tile (<see cref="FloatPanelKernel"/>), instead of
+/// one dot and one weighted sum per (query row, position):
+/// <list type="number">
+/// <item>scores[rows, chunk] = (scale · Q)[rows, headDim] · K^T: the chunk's keys are stored transposed, [headDim][chunk],
+///   which is the tile's panel layout, and 8 query rows at a time broadcast against them;</item>
+/// <item>the online softmax per row (running max, rescale, exp, denominator), as the row-by-row path does;</item>
+/// <item>acc[rows, headDim] += weights[rows, chunk] · V: the values stored as panels of the tile's width,
+///   [headDim / width][chunk][width].</item>
+/// </list>
+/// A chunk is one panel wide (32 positions with AVX-512, 16 with AVX2). Per-row work (horizontal sums, broadcasts of
+/// each score) no longer scales with rows x positions x headDim. Decode tasks (a few rows) keep the row-by-row path:
+/// converting and transposing a chunk would cost more than their products.
+/// </summary>
+internal static unsafe class PanelAttention
+{
+    /// <summary>Fewest query rows (tokens x heads) for which a task takes this path.</summary>
+    public const int MinRows = 16;
+
+    public static bool Applies(int rows, int headDim) =>
+        rows >= MinRows && FloatPanelKernel.IsSupported && headDim % FloatPanelKernel.Width == 0;
+
+    /// <param name="queries">[tokens, headCount, headDim] of the whole call</param>
+    /// <param name="output">same layout</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(float* queries, float* output, int headCount, in KvCacheView cache, int firstPosition, float scale,
+        int firstToken, int tokens, int firstHead, int heads)
+    {
+        const int group = FloatPanelKernel.Rows;
+        int headDim = cache.HeadDim;
+        int width = FloatPanelKernel.Width;
+        int rows = tokens * heads;                                       // r = t * heads + h
+        int paddedRows = (rows + group - 1) / group * group;
+        int kvHead = firstHead / (headCount / cache.KvHeadCount);
+        int valuePanels = headDim / width;
+
+        float* q = stackalloc float[paddedRows * headDim];               // scale · queries, zero rows after the last
+        float* acc = stackalloc float[paddedRows * headDim];             // running Σ weight · v
+        float* maxima = stackalloc float[paddedRows];
+        float* denominators = stackalloc float[paddedRows];
+        float* keys = stackalloc float[headDim * width];                 // [headDim][width]
+        float* values = stackalloc float[valuePanels * width * width];   // [panel][position][width]
+        float* scores = stackalloc float[paddedRows * width];            // [row][position]: scores, then weights
+        float* products = stackalloc float[group * width];
+        float* cell = stackalloc float[headDim];
+        new Span<float>(q + rows * headDim, (paddedRows - rows) * headDim).Clear();
+        new Span<float>(acc, paddedRows * headDim).Clear();
+        new Span<float>(maxima, paddedRows).Fill(float.NegativeInfinity);
+        new Span<float>(denominators, paddedRows).Clear();
+        for (int t = 0; t < tokens; t++)
+        {
+            float* source = queries + ((long)(firstToken + t) * headCount + firstHead) * headDim;
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(source, heads * headDim), scale, new Span<float>(q + t * heads * headDim, heads * headDim));
+        }
+
+        int lastVisible = firstPosition + firstToken + tokens;          // exclusive, for the task's last token
+        for (int start = 0; start < lastVisible; start += width)
+        {
+            int count = Math.Min(width, lastVisible - start);
+            LoadChunk(cache, start, count, kvHead, width, cell, keys, values);
+            for (int g = 0; g < paddedRows; g += group)
+                FloatPanelKernel.Tile(q + g * headDim, headDim, keys, headDim, scores + g * width);
+            for (int r = 0; r < rows; r++)
+            {
+                float* s = scores + r * width;
+                int visible = Math.Min(count, firstPosition + firstToken + r / heads + 1 - start);
+                if (visible <= 0)
+                {
+                    new Span<float>(s, width).Clear();
+                    continue;
+                }
+                var visibleScores = new Span<float>(s, visible);
+                float chunkMax = TensorPrimitives.Max(visibleScores);
+                if (chunkMax > maxima[r])
+                {
+                    // exp(-inf) = 0 on the row's first chunk: nothing accumulated yet.
+                    float rescale = MathF.Exp(maxima[r] - chunkMax);
+                    var row = new Span<float>(acc + r * headDim, headDim);
+                    TensorPrimitives.Multiply(row, rescale, row);
+                    denominators[r] *= rescale;
+                    maxima[r] = chunkMax;
+                }
+                TensorPrimitives.Subtract(visibleScores, maxima[r], visibleScores);
+                TensorPrimitives.Exp(visibleScores, visibleScores);
+                denominators[r] += TensorPrimitives.Sum(visibleScores);
+                new Span<float>(s + visible, width - visible).Clear();   // later positions and the chunk's padding
+            }
+            for (int g = 0; g < paddedRows; g += group)
+            {
+                for (int p = 0; p < valuePanels; p++)
+                {
+                    FloatPanelKernel.Tile(scores + g * width, width, values + p * width * width, width, products);
+                    for (int r = 0; r < group; r++)
+                    {
+                        var row = new Span<float>(acc + (g + r) * headDim + p * width, width);
+                        TensorPrimitives.Add(row, new ReadOnlySpan<float>(products + r * width, width), row);
+                    }
+                }
+            }
+        }
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                int r = t * heads + h;
+                var destination = new Span<float>(output + ((long)(firstToken + t) * headCount + firstHead + h) * headDim, headDim);
+                TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + r * headDim, headDim), 1f / denominators[r], destination);
+            }
+        }
+    }
+
+    /// <summary>Positions start..start+count-1 of one KV head: keys transposed to [headDim][width], values to
+    /// [headDim / width][width positions][width]; positions count..width-1 as zeros.</summary>
+    private static void LoadChunk(in KvCacheView cache, int start, int count, int kvHead, int width, float* cell, float* keys, float* values)
+    {
+        int headDim = cache.HeadDim;
+        int valuePanels = headDim / width;
+        long stride = cache.CellBytes;
+        for (int j = 0; j < count;)
+        {
+            int run = cache.ContiguousRun(start + j, count - j);
+            byte* keyRow = cache.KeyRow(start + j, kvHead);
+            byte* valueRow = cache.ValueRow(start + j, kvHead);
+            for (int r = 0; r < run; r++, j++, keyRow += stride, valueRow += stride)
+            {
+                ScaledDotProductAttention.ToSingle(cache, keyRow, cell);
+                for (int d = 0; d < headDim; d++)
+                    keys[d * width + j] = cell[d];
+                ScaledDotProductAttention.ToSingle(cache, valueRow, cell);
+                for (int p = 0; p < valuePanels; p++)
+                    new ReadOnlySpan<float>(cell + p * width, width).CopyTo(new Span<float>(values + (p * width + j) * width, width));
+            }
+        }
+        for (int j = count; j < width; j++)
+        {
+            for (int d = 0; d < headDim; d++)
+                keys[d * width + j] = 0;
+            for (int p = 0; p < valuePanels; p++)
+                new Span<float>(values + (p * width + j) * width, width).Clear();
+        }
+    }
+}
