@@ -1,3 +1,4 @@
+using Tessera.Kernels.Quants;
 using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Kernels.Quants.Q8_1;
 using Tessera.Kernels.Quants.Q8_K;
@@ -14,11 +15,36 @@ public sealed unsafe class ActivationQuantizerTests
     /// <summary>The SIMD paths; the scalar fallback is the reference quantizer itself.</summary>
     private static (string Name, nint Quantize)[] Paths(GgmlType type) => type switch
     {
-        GgmlType.Q8_0 => [("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeVector128)],
-        GgmlType.Q8_1 => [("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeVector128)],
+        GgmlType.Q8_0 => WithAvx2([("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeVector128)],
+            (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeAvx2),
+        GgmlType.Q8_1 => WithAvx2([("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeVector128)],
+            (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeAvx2),
         GgmlType.Q8_K => [("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.QuantizeVector128)],
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
+
+    /// <summary>The AVX2 path as well where the CPU has it (both dispatches run in CI).</summary>
+    private static (string Name, nint Quantize)[] WithAvx2((string Name, nint Quantize)[] paths, nint avx2) =>
+        IsaSupport.Avx2 ? [.. paths, ("Avx2", avx2)] : paths;
+
+    /// <summary>Scales across the whole float range: half normals (the fast conversion), subnormals, the rounding
+    /// boundaries between them and at the top, overflow to Inf, and NaN, against the framework's conversion.</summary>
+    [Fact]
+    public void Float_to_half_rounds_like_the_framework()
+    {
+        var random = new TestRandom();
+        var values = new List<float> { 0f, -0f, 6.1035156e-5f, 6.1035153e-5f, 6.0975552e-5f, 65504f, 65519.996f, 65520f, 65536f, 1e10f,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.Epsilon, 5.9604645e-8f, 2.9802322e-8f, 1.0009766f, 1.0004883f, 1.0014648f };
+        for (int i = 0; i < 200_000; i++)
+            values.Add(BitConverter.UInt32BitsToSingle((uint)random.Next(0, int.MaxValue) * 2u + (uint)random.Next(0, 2)));
+        foreach (float value in values.Concat(values.Select(v => -v)))
+        {
+            ushort expected = BitConverter.HalfToUInt16Bits((Half)value);
+            ushort got = Numerics.HalfBits.FromSingle(value);
+            bool same = float.IsNaN(value) ? (got & 0x7C00) == 0x7C00 && (got & 0x3FF) != 0 : got == expected;
+            Assert.True(same, $"{value:R} (0x{BitConverter.SingleToUInt32Bits(value):X8}): 0x{got:X4} vs 0x{expected:X4} ({random})");
+        }
+    }
 
     private static byte[] Quantize(nint quantize, float[] x, int byteCount)
     {

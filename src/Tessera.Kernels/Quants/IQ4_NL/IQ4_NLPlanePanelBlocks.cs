@@ -7,9 +7,11 @@ namespace Tessera.Kernels.Quants.IQ4_NL;
 
 /// <summary>
 /// IQ4_NL for the panel matmul without VNNI: each block's table levels (-127..113) as two 4-bit planes,
-/// level = 16 hi + lo with hi = level >> 4 (-8..7) and lo = level &amp; 15 (0..15), scales 16 d and d. Against the same
+/// level = 16 hi + lo with both in -8..7 (<see cref="PanelPlanes.Split"/>), scales 16 d and d. Against the same
 /// activations twice (<see cref="QuantKernel.PanelTwoPlanes"/>) the two records sum to d Σ level x exactly, and no
-/// vpmaddubsw pair can saturate int16 as the 8-bit levels would.
+/// vpmaddubsw pair can saturate int16 as the 8-bit levels would. Centring both planes lets the kernel add all eight
+/// of a record's vpmaddubsw results in int16 (with lo = 0..15 it had to widen pairs): 20 instructions per record and
+/// token instead of 23.
 /// </summary>
 internal readonly unsafe struct IQ4_NLPlanePanelBlocks : IPanelBlocks
 {
@@ -17,7 +19,7 @@ internal readonly unsafe struct IQ4_NLPlanePanelBlocks : IPanelBlocks
 
     public static int SubBlocks => 2;
 
-    public static int MaxLevel => 16;
+    public static int MaxLevel => 8;
 
     public static bool HalfScales => false;
 

@@ -7,8 +7,7 @@ namespace Tessera.Kernels.Quants.Q8_0;
 /// <summary>
 /// F32 activations to Q8_0 blocks { half d; sbyte q[32] } (34 bytes), matching the reference quantizer exactly:
 /// d = max|x| / 127, q = round(x * (1/d)) with ties away from zero, q = 0 when d = 0.
-/// The SIMD path is portable <c>Vector128</c> code: quantizing is a few microseconds per row, well under 1% of a
-/// matvec, so wider paths would not pay.
+/// The SIMD paths are 256-bit (AVX2) and portable <c>Vector128</c> code; the scalar one is the reference quantizer.
 /// </summary>
 internal static unsafe class Q8_0Activations
 {
@@ -18,7 +17,9 @@ internal static unsafe class Q8_0Activations
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination)
     {
-        if (IsaSupport.Vector128)
+        if (IsaSupport.Avx2)
+            QuantizeAvx2(x, k, destination);
+        else if (IsaSupport.Vector128)
             QuantizeVector128(x, k, destination);
         else
             QuantizeScalar(x, k, destination);
@@ -59,6 +60,47 @@ internal static unsafe class Q8_0Activations
         *(ushort*)scale = HalfBits.FromSingle(d);
         var wide = Vector128.WidenLower(q0) + Vector128.WidenUpper(q0) + Vector128.WidenLower(q1) + Vector128.WidenUpper(q1);
         return (d, Vector128.Sum(Vector128.WidenLower(wide)) + Vector128.Sum(Vector128.WidenUpper(wide)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeAvx2(float* x, int k, byte* destination)
+    {
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
+            QuantizeBlockAvx2(x, destination, (sbyte*)(destination + 2));
+    }
+
+    /// <summary>One block with 256-bit vectors (prompts quantize every token's row for every matmul: 3% of a Q4_0
+    /// prompt's time on the 128-bit path): the same arithmetic, so the same bytes. Returns (float d, sum q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (float D, int Sum) QuantizeBlockAvx2(float* x, byte* scale, sbyte* q)
+    {
+        var v0 = Vector256.Load(x);
+        var v1 = Vector256.Load(x + 8);
+        var v2 = Vector256.Load(x + 16);
+        var v3 = Vector256.Load(x + 24);
+        var max = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+        var max128 = Vector128.Max(max.GetLower(), max.GetUpper());
+        float maxAbs = MathF.Max(MathF.Max(max128[0], max128[1]), MathF.Max(max128[2], max128[3]));
+        float d = maxAbs / 127f;
+        var inverse = Vector256.Create(d != 0 ? 1f / d : 0f);
+        var i0 = RoundAway(v0 * inverse);
+        var i1 = RoundAway(v1 * inverse);
+        var i2 = RoundAway(v2 * inverse);
+        var i3 = RoundAway(v3 * inverse);
+        Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3)).Store(q);
+        *(ushort*)scale = HalfBits.FromSingle(d);
+        return (d, Vector256.Sum((i0 + i1) + (i2 + i3)));
+    }
+
+    /// <inheritdoc cref="RoundAway(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> RoundAway(Vector256<float> value)
+    {
+        var truncated = Vector256.Truncate(value);
+        var fraction = value - truncated;
+        var step = Vector256.CopySign(Vector256<float>.One, value);
+        var rounded = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(Vector256.Abs(fraction), Vector256.Create(0.5f)), truncated + step, truncated);
+        return Vector256.ConvertToInt32(rounded);
     }
 
     /// <summary>Round to nearest, ties away from zero, exactly like C's roundf: x - trunc(x) is exact in float.</summary>

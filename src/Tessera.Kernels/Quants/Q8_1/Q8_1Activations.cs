@@ -16,7 +16,9 @@ internal static unsafe class Q8_1Activations
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination)
     {
-        if (IsaSupport.Vector128)
+        if (IsaSupport.Avx2)
+            QuantizeAvx2(x, k, destination);
+        else if (IsaSupport.Vector128)
             QuantizeVector128(x, k, destination);
         else
             QuantizeScalar(x, k, destination);
@@ -32,6 +34,16 @@ internal static unsafe class Q8_1Activations
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
         {
             var (d, sum) = Q8_0Activations.QuantizeBlockVector128(x, destination, (sbyte*)(destination + 4));
+            *(ushort*)(destination + 2) = HalfBits.FromSingle(sum * d);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeAvx2(float* x, int k, byte* destination)
+    {
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
+        {
+            var (d, sum) = Q8_0Activations.QuantizeBlockAvx2(x, destination, (sbyte*)(destination + 4));
             *(ushort*)(destination + 2) = HalfBits.FromSingle(sum * d);
         }
     }
