@@ -7,7 +7,7 @@ namespace Tessera.Kernels;
 
 /// <summary>
 /// Matrix-matrix product for the 4-, 5- and 6-bit weight types (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), and the
-/// 8-bit ones (Q8_0, IQ4_NL; as two 4-bit planes without VNNI), over enough tokens that repacking pays (prompt processing):
+/// 8-bit ones (Q8_0, IQ4_NL; by the sign trick without VNNI), over enough tokens that repacking pays (prompt processing):
 /// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T. The tokens are quantized once with the type's own activation
 /// quantizer and converted to <see cref="PanelActivations"/>; each task repacks its weight rows once, eight at a
 /// time, into <see cref="PanelRecords"/>, then runs every token over them eight at a time in
@@ -39,12 +39,9 @@ internal static unsafe class Int8PanelMatMul
     public static void Compute(in QuantKernel kernel, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
     {
         const int group = PanelRecords.Rows;
-        // With two planes each 32 weights are two records and each 32 activations appear twice: the kernel and the
-        // repacking then see a row of k x planes values.
-        int planes = kernel.PanelTwoPlanes ? 2 : 1;
-        int subBlocks = k * planes / PanelRecords.ValuesPerRecord;
+        int subBlocks = k / PanelRecords.ValuesPerRecord;
         long groupBytes = (long)subBlocks * PanelRecords.RecordBytes;
-        long activationBytes = PanelActivations.RowBytes(k * planes);
+        long activationBytes = PanelActivations.RowBytes(k);
         int paddedTokens = (tokens + Int8PanelKernel.Tokens - 1) / Int8PanelKernel.Tokens * Int8PanelKernel.Tokens;
         long rowsPerTask = RowsPerTask(rows, groupBytes, pool.ThreadCount);
         long quantizedBytes = Aligned(kernel.ActivationRowBytes(k));
@@ -59,7 +56,6 @@ internal static unsafe class Int8PanelMatMul
             Weights = weights,
             WeightRowBytes = kernel.WeightRowBytes(k),
             K = k,
-            Planes = planes,
             SubBlocks = subBlocks,
             GroupBytes = groupBytes,
             Rows = rows,
@@ -98,7 +94,6 @@ internal static unsafe class Int8PanelMatMul
         public byte* Weights;
         public long WeightRowBytes;
         public int K;
-        public int Planes;
         public int SubBlocks;
         public long GroupBytes;
         public long Rows;
@@ -122,12 +117,12 @@ internal static unsafe class Int8PanelMatMul
         byte* destination = job.Activations + token * job.ActivationBytes;
         if (token >= job.Tokens)
         {
-            PanelActivations.Zero(job.K * job.Planes, destination);
+            PanelActivations.Zero(job.K, destination);
             return;
         }
         byte* quantized = job.ThreadScratch + threadIndex * job.ThreadBytes + job.QuantizedOffset;
         job.Kernel.QuantizeActivations(job.X + (long)token * job.K, job.K, quantized);
-        PanelActivations.Convert(job.Kernel.ActivationType, quantized, job.K, destination, job.Planes);
+        PanelActivations.Convert(job.Kernel.ActivationType, quantized, job.K, destination, job.Kernel.PanelSignedActivations);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -144,7 +139,7 @@ internal static unsafe class Int8PanelMatMul
         for (int g = 0; g < groups; g++)
         {
             byte* source = job.Weights + (first + g * group) * job.WeightRowBytes;
-            job.Kernel.PanelRepack(source, (nint)job.WeightRowBytes, Math.Min(group, count - g * group), job.K * job.Planes, records + g * job.GroupBytes);
+            job.Kernel.PanelRepack(source, (nint)job.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
         }
         var tile = job.Kernel.PanelTile;
         for (int tileStart = 0; tileStart < job.PaddedTokens; tileStart += job.TileTokens)

@@ -73,9 +73,9 @@ internal readonly unsafe struct QuantKernel
     /// the rows costs about as much as a few tokens' products).</summary>
     public int PanelMinTokens { get; init; }
 
-    /// <summary>Whether the panel takes each 32 weights as two records, 4-bit planes of 8-bit levels (level = 16 hi +
-    /// lo, IQ4_NL on AVX2 without VNNI) so no int16 sum can saturate; each 32 activations then meet both records.</summary>
-    public bool PanelTwoPlanes { get; init; }
+    /// <summary>Whether the panel's activations stay signed (8-bit levels on AVX2 without VNNI, which the kernel
+    /// multiplies with the sign trick, <see cref="Panel.Int8PanelKernel"/>) instead of being stored as q + 128.</summary>
+    public bool PanelSignedActivations { get; init; }
 
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
     public delegate*<float*, int, byte*, void> QuantizeActivations { get; init; }
@@ -266,9 +266,9 @@ internal static unsafe class QuantKernels
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(16),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(16),
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithVnniPanel<Q8_0PanelBlocks>(16),
+                .WithEightBitPanel<Q8_0PanelBlocks>(16, signedMinTokens: 32),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithEightBitPanel<IQ4_NLPanelBlocks, IQ4_NLPlanePanelBlocks>(16),
+                .WithEightBitPanel<IQ4_NLPanelBlocks>(16, signedMinTokens: 16),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q4_KPanelBlocks>(16),
@@ -294,18 +294,14 @@ internal static unsafe class QuantKernels
         PanelMinTokens = minTokens,
     };
 
-    /// <summary>The panel for 8-bit levels (Q8_0, IQ4_NL), only where AVX-VNNI sums their products without an int16
-    /// step; elsewhere these types keep their 4x4 tiles.</summary>
-    private static QuantKernel WithVnniPanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : IPanelBlocks =>
-        IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens) : kernel;
-
-    /// <summary>The same, but on AVX2 without VNNI the levels go in as two 4-bit planes (<typeparamref name="TPlanes"/>):
-    /// twice the panel work, which beats IQ4_NL's 4x4 tiles (a table lookup per row and token) by 8% on TinyLlama-shape
-    /// prompts, and loses to Q8_0's, which keep their tiles.</summary>
-    private static QuantKernel WithEightBitPanel<TBlocks, TPlanes>(this QuantKernel kernel, int minTokens)
-        where TBlocks : IPanelBlocks where TPlanes : IPanelBlocks =>
+    /// <summary>The panel for 8-bit levels (Q8_0, IQ4_NL). With AVX-VNNI, vpdpbusd sums their products without an
+    /// int16 step; on AVX2 without it the kernel's sign-trick path over signed activations (no int16 sum of two
+    /// 8-bit products can saturate there). That path beat the types' 4x4 tiles on TinyLlama-shape prompts (pp512 Q8_0
+    /// 108 -> 154 t/s, IQ4_NL 97 -> 150, where the levels as two 4-bit planes had reached 97), but Q8_0's tile is still
+    /// faster at 16 tokens (87 vs 74 t/s), hence <paramref name="signedMinTokens"/>.</summary>
+    private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens) where TBlocks : IPanelBlocks =>
         IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens)
-        : IsaSupport.Avx2 ? kernel.WithPanel<TPlanes>(minTokens) with { PanelTwoPlanes = true }
+        : IsaSupport.Avx2 ? kernel.WithPanel<TBlocks>(signedMinTokens) with { PanelSignedActivations = true }
         : kernel;
 
     /// <summary>A float weight type: F32 activations, the 4x4 FMA tile on AVX2, and its SIMD dots stream their weights.</summary>

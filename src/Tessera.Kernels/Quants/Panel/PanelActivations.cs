@@ -14,6 +14,7 @@ namespace Tessera.Kernels.Quants.Panel;
 /// sub-blocks:
 /// <code>
 ///   [0 .. 32 n)        byte q + 128 (1..255): vpmaddubsw wants its unsigned operand here, the weights being signed
+///                      (sbyte q itself for the kernel's sign-trick path, see QuantKernel.PanelSignedActivations)
 ///   [32 n .. 36 n)     float d, the sub-block's scale
 ///   [36 n .. 40 n)     float s = d * Σ q, for the weights' offsets
 /// </code>
@@ -24,14 +25,14 @@ internal static unsafe class PanelActivations
 
     public static long RowBytes(int k) => (long)(k / PanelRecords.ValuesPerRecord) * BytesPerSubBlock;
 
-    /// <summary>A row of <paramref name="k"/> values in <paramref name="type"/>'s blocks to the panel layout, each
-    /// sub-block written <paramref name="repeat"/> times in a row (2 for weights split into two planes).</summary>
+    /// <summary>A row of <paramref name="k"/> values in <paramref name="type"/>'s blocks to the panel layout; with
+    /// <paramref name="signed"/> the quants are stored as they are, for the kernel's sign-trick path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Convert(GgmlType type, byte* source, int k, byte* destination, int repeat = 1)
+    public static void Convert(GgmlType type, byte* source, int k, byte* destination, bool signed)
     {
         int n = k / PanelRecords.ValuesPerRecord;
-        float* scales = (float*)(destination + 32L * n * repeat);
-        float* sums = scales + n * repeat;
+        float* scales = (float*)(destination + 32L * n);
+        float* sums = scales + n;
         for (int j = 0; j < n; j++)
         {
             sbyte* q;
@@ -68,14 +69,9 @@ internal static unsafe class PanelActivations
                 default:
                     throw new ArgumentOutOfRangeException(nameof(type), type, "no panel activation layout");
             }
-            var shifted = Vector256.Load(q).AsByte() ^ Vector256.Create((byte)0x80);
-            for (int r = 0; r < repeat; r++)
-            {
-                int at = j * repeat + r;
-                shifted.Store(destination + 32 * at);
-                scales[at] = d;
-                sums[at] = s;
-            }
+            (Vector256.Load(q).AsByte() ^ Vector256.Create(signed ? (byte)0 : (byte)0x80)).Store(destination + 32 * j);
+            scales[j] = d;
+            sums[j] = s;
         }
     }
 
