@@ -63,7 +63,8 @@ public sealed class ElementwiseTests
         const int heads = 3, headDim = 64;
         var options = new RopeOptions(style, 500000f, 0.5f, rotaryDims);
         int rotary = rotaryDims == 0 ? headDim : rotaryDims;
-        foreach (int position in new[] { 0, 1, 17, 4095 })
+        // Positions in the shared angle table, at its first growth, and past its largest size (computed on the spot).
+        foreach (int position in new[] { 0, 1, 17, 1023, 1024, 4095, RopeAngles.MaxPositions - 1, RopeAngles.MaxPositions, 100_000 })
         {
             var x = random.Floats(heads * headDim);
             var expected = x.Select(v => (double)v).ToArray();
@@ -81,6 +82,26 @@ public sealed class ElementwiseTests
             Rope.Apply(x, heads, headDim, position, options);
             AssertClose(expected, x, $"rope {style} position {position}", random);
         }
+    }
+
+    [Fact]
+    public void Rope_from_the_angle_table_equals_rope_computed_on_the_spot()
+    {
+        // Angles served from the shared table equal those computed on the spot, to the bit; positions past the table
+        // and non-finite settings are not cached.
+        var random = new TestRandom();
+        var options = new RopeOptions(RopeStyle.Neox, 10000f, 1f, 0);
+        const int pairs = 32;
+        foreach (int position in new[] { 3, 700, 2048, 7000 })
+        {
+            var table = RopeAngles.For(options, pairs, position)!;
+            var cos = new float[pairs];
+            var sin = new float[pairs];
+            RopeAngles.Compute(options, pairs, position, cos, sin);
+            Assert.True(table.Cos(position).SequenceEqual(cos) && table.Sin(position).SequenceEqual(sin), $"position {position} ({random})");
+        }
+        Assert.Null(RopeAngles.For(options, pairs, RopeAngles.MaxPositions));
+        Assert.Null(RopeAngles.For(options with { FrequencyBase = float.NaN }, pairs, 5));
     }
 
     [Fact]

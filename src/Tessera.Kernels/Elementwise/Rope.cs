@@ -34,14 +34,19 @@ public static class Rope
         ArgumentOutOfRangeException.ThrowIfNegative(position);
 
         int pairs = rotary / 2;
-        Span<float> cos = stackalloc float[pairs];
-        Span<float> sin = stackalloc float[pairs];
-        for (int i = 0; i < pairs; i++)
+        Span<float> cosBuffer = stackalloc float[pairs];
+        Span<float> sinBuffer = stackalloc float[pairs];
+        scoped ReadOnlySpan<float> cos, sin;
+        if (RopeAngles.For(options, pairs, position) is { } table)
         {
-            // Angles in double: position * base^(-2i/d) loses precision in float at long contexts.
-            double angle = position * (double)options.FrequencyScale * Math.Pow(options.FrequencyBase, -2.0 * i / rotary);
-            cos[i] = (float)Math.Cos(angle);
-            sin[i] = (float)Math.Sin(angle);
+            cos = table.Cos(position);
+            sin = table.Sin(position);
+        }
+        else
+        {
+            RopeAngles.Compute(options, pairs, position, cosBuffer, sinBuffer);
+            cos = cosBuffer;
+            sin = sinBuffer;
         }
 
         // In the normal style pair i is (2i, 2i+1); in NeoX it is (i, i + pairs).
