@@ -22,6 +22,12 @@ internal static unsafe partial class Q4_KDot
             byte* qs = weights + QuantsOffset;
             sbyte* a = Q8_KBlock.Quants(activations);
             var sumi = Vector256<int>.Zero;
+            // The eight sub-block scales as int16 in both 128-bit lanes; each chunk's pair is spread by one byte
+            // shuffle apiece (word 2i, then 2i + 1), where extracting and broadcasting each scale took four instructions.
+            var words = Avx2.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
+            var scaleWords = Vector256.Create(words, words).AsByte();
+            var pick = Vector256.Create((short)0x0100).AsByte();
+            var next = Vector256.Create((byte)2);
             for (int i = 0; i < 4; i++)
             {
                 var packed = Vector256.Load(qs + 32 * i);
@@ -30,8 +36,10 @@ internal static unsafe partial class Q4_KDot
                 // Levels are 0..15, so vpmaddubsw takes them directly as the unsigned operand.
                 var pLow = Avx2.MultiplyAddAdjacent(low, Vector256.Load(a + 64 * i));
                 var pHigh = Avx2.MultiplyAddAdjacent(high, Vector256.Load(a + 64 * i + 32));
-                sumi += Avx2.MultiplyAddAdjacent(pLow, Vector256.Create((short)KQuantScales.Byte(scales, 2 * i)));
-                sumi += Avx2.MultiplyAddAdjacent(pHigh, Vector256.Create((short)KQuantScales.Byte(scales, 2 * i + 1)));
+                sumi += Avx2.MultiplyAddAdjacent(pLow, Avx2.Shuffle(scaleWords, pick).AsInt16());
+                pick += next;
+                sumi += Avx2.MultiplyAddAdjacent(pHigh, Avx2.Shuffle(scaleWords, pick).AsInt16());
+                pick += next;
             }
             float da = Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
