@@ -50,7 +50,8 @@ internal static unsafe class PanelAttention
         float* values = stackalloc float[valuePanels * width * width];   // [panel][position][width]
         float* scores = stackalloc float[paddedRows * width];            // [row][position]: scores, then weights
         float* products = stackalloc float[group * width];
-        float* cell = stackalloc float[headDim];
+        float* keyRows = stackalloc float[width * headDim];              // [position][headDim], converted cells
+        float* valueRows = stackalloc float[width * headDim];
         new Span<float>(q + rows * headDim, (paddedRows - rows) * headDim).Clear();
         new Span<float>(acc, paddedRows * headDim).Clear();
         new Span<float>(maxima, paddedRows).Fill(float.NegativeInfinity);
@@ -65,7 +66,7 @@ internal static unsafe class PanelAttention
         for (int start = 0; start < lastVisible; start += width)
         {
             int count = Math.Min(width, lastVisible - start);
-            LoadChunk(cache, start, count, kvHead, width, cell, keys, values);
+            LoadChunk(cache, start, count, kvHead, width, keyRows, valueRows, keys, values);
             for (int g = 0; g < paddedRows; g += group)
                 FloatPanelKernel.Tile(q + g * headDim, headDim, keys, headDim, scores + g * width);
             for (int r = 0; r < rows; r++)
@@ -118,33 +119,23 @@ internal static unsafe class PanelAttention
     }
 
     /// <summary>Positions start..start+count-1 of one KV head: keys transposed to [headDim][width], values to
-    /// [headDim / width][width positions][width]; positions count..width-1 as zeros.</summary>
-    private static void LoadChunk(in KvCacheView cache, int start, int count, int kvHead, int width, float* cell, float* keys, float* values)
+    /// [headDim / width][width positions][width]; positions count..width-1 as zeros. The cells are converted to F32
+    /// rows first (<paramref name="keyRows"/>, <paramref name="valueRows"/>: [width][headDim]) as the row-by-row path does.</summary>
+    private static void LoadChunk(in KvCacheView cache, int start, int count, int kvHead, int width, float* keyRows, float* valueRows,
+        float* keys, float* values)
     {
         int headDim = cache.HeadDim;
         int valuePanels = headDim / width;
-        long stride = cache.CellBytes;
-        for (int j = 0; j < count;)
+        ScaledDotProductAttention.Convert(cache, start, count, kvHead, keyRows, valueRows);
+        new Span<float>(keyRows + count * headDim, (width - count) * headDim).Clear();
+        new Span<float>(valueRows + count * headDim, (width - count) * headDim).Clear();
+        for (int j = 0; j < width; j++)
         {
-            int run = cache.ContiguousRun(start + j, count - j);
-            byte* keyRow = cache.KeyRow(start + j, kvHead);
-            byte* valueRow = cache.ValueRow(start + j, kvHead);
-            for (int r = 0; r < run; r++, j++, keyRow += stride, valueRow += stride)
-            {
-                ScaledDotProductAttention.ToSingle(cache, keyRow, cell);
-                for (int d = 0; d < headDim; d++)
-                    keys[d * width + j] = cell[d];
-                ScaledDotProductAttention.ToSingle(cache, valueRow, cell);
-                for (int p = 0; p < valuePanels; p++)
-                    new ReadOnlySpan<float>(cell + p * width, width).CopyTo(new Span<float>(values + (p * width + j) * width, width));
-            }
-        }
-        for (int j = count; j < width; j++)
-        {
+            float* key = keyRows + j * headDim;
             for (int d = 0; d < headDim; d++)
-                keys[d * width + j] = 0;
+                keys[d * width + j] = key[d];
             for (int p = 0; p < valuePanels; p++)
-                new Span<float>(values + (p * width + j) * width, width).Clear();
+                new ReadOnlySpan<float>(valueRows + j * headDim + p * width, width).CopyTo(new Span<float>(values + (p * width + j) * width, width));
         }
     }
 }

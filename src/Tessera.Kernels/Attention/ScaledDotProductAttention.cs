@@ -174,7 +174,7 @@ public static unsafe class ScaledDotProductAttention
 
     /// <summary>Keys and values of positions start..start+count-1 for one KV head, as F32 rows (a page at a time: rows
     /// within a page are a fixed stride apart).</summary>
-    private static void Convert(in KvCacheView cache, int start, int count, int kvHead, float* keys, float* values)
+    internal static void Convert(in KvCacheView cache, int start, int count, int kvHead, float* keys, float* values)
     {
         int headDim = cache.HeadDim;
         long stride = cache.CellBytes;
@@ -193,7 +193,7 @@ public static unsafe class ScaledDotProductAttention
 
     /// <summary>One cached key or value row (a head's cell) as <see cref="KvCacheView.HeadDim"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void ToSingle(in KvCacheView cache, byte* row, float* destination)
+    private static void ToSingle(in KvCacheView cache, byte* row, float* destination)
     {
         int headDim = cache.HeadDim;
         if (cache.Type == GgmlType.F16)
