@@ -262,7 +262,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         {
             var weights = new ushort[k];
             for (int i = 0; i < k; i++)
-                weights[i] = HalfBits.FromSingle(random.Normal());
+                weights[i] = HalfConversion.ToHalf(random.Normal());
             weights[position] = special;
             var x = random.Floats(k);
             var prepared = new float[k];

@@ -13,7 +13,7 @@ internal static class HalfBits
 {
     /// <summary>2^112 = 2^(127 - 15): rebias from a half's exponent to a float's.</summary>
     public const float ExponentRebias = 5.192297e33f;
-    internal const uint HalfExponentMask = 0x7C00;
+    private const uint HalfExponentMask = 0x7C00;
     private const uint HalfMagnitudeMask = 0x7FFF;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -43,31 +43,6 @@ internal static class HalfBits
             table[i] = ToSingle((ushort)i);
         return table;
     }
-
-    /// <summary>Float to half with round-to-nearest-even. Values whose half is normal (or rounds up to Inf) take a
-    /// few integer operations: rebias the exponent, add the rounding increment (0xFFF, plus one when the kept mantissa
-    /// is odd) and shift; the rest (half subnormals, overflow, NaN) take the framework's conversion. Activation
-    /// quantizers convert one scale per 32 values, where the framework's routine alone cost about a third of the block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ushort FromSingle(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        uint magnitude = bits & 0x7FFFFFFF;
-        if (magnitude - SmallestNormalHalf >= HalfOverflow - SmallestNormalHalf)
-            return BitConverter.HalfToUInt16Bits((Half)value);
-        uint sign = (bits >> 16) & 0x8000;
-        uint rounded = magnitude + HalfRebias + 0xFFF + ((magnitude >> 13) & 1);
-        return (ushort)(sign | (rounded >> 13));
-    }
-
-    /// <summary>2^-14 as float bits: the smallest normal half.</summary>
-    private const uint SmallestNormalHalf = 0x38800000;
-
-    /// <summary>2^16 as float bits: at and above it, the exponent no longer fits (the framework returns Inf).</summary>
-    private const uint HalfOverflow = 0x47800000;
-
-    /// <summary>(15 - 127) &lt;&lt; 23, modulo 2^32: the exponent rebias from float to half.</summary>
-    private const uint HalfRebias = 0xC8000000;
 
     /// <summary>bfloat16 is the top half of a float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -138,6 +113,15 @@ internal static class HalfBits
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AnyInfOrNaN(Vector256<ushort> halves) =>
         Vector256.EqualsAny(halves & Vector256.Create((ushort)HalfExponentMask), Vector256.Create((ushort)HalfExponentMask));
+
+    /// <summary>The same for 32 halves in two registers with one compare (the exponents' maximum): the check costs as
+    /// much as a conversion, so the AVX2 dots share it across two loads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyInfOrNaN(Vector256<ushort> first, Vector256<ushort> second)
+    {
+        var exponent = Vector256.Create((ushort)HalfExponentMask);
+        return Vector256.EqualsAny(Vector256.Max(first & exponent, second & exponent), exponent);
+    }
 
     /// <summary>Converts <paramref name="count"/> halves to floats, sixteen or eight at a time where the CPU allows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

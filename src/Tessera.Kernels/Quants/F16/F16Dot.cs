@@ -37,13 +37,11 @@ internal static unsafe class F16Dot
         var acc1 = Vector256<float>.Zero;
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
-        var exponent = Vector256.Create((ushort)HalfBits.HalfExponentMask);
         int i = 0;
         for (; i + 32 <= k; i += 32)
         {
             WeightPrefetch.Stream((byte*)(w + i), 64);
-            var exponents = Vector256.Max(Vector256.Load(w + i) & exponent, Vector256.Load(w + i + 16) & exponent);
-            if (Vector256.EqualsAny(exponents, exponent))
+            if (HalfBits.AnyInfOrNaN(Vector256.Load(w + i), Vector256.Load(w + i + 16)))
             {
                 acc0 = Fma.MultiplyAdd(Load8(w + i), Avx.LoadVector256(a + i), acc0);
                 acc1 = Fma.MultiplyAdd(Load8(w + i + 8), Avx.LoadVector256(a + i + 8), acc1);

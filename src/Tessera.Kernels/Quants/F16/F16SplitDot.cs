@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Memory;
+using Tessera.Kernels.Numerics;
 
 namespace Tessera.Kernels.Quants.F16;
 
@@ -87,7 +88,6 @@ internal static unsafe class F16SplitDot
         var acc1 = Vector256<float>.Zero;
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
-        var exponent = Vector256.Create((short)0x7C00);
         for (int i = 0; i < k; i += BlockSize)
         {
             WeightPrefetch.Stream((byte*)(w + i), 64);
@@ -95,7 +95,7 @@ internal static unsafe class F16SplitDot
             var h1 = Vector256.Load(w + i + 16);
             var (f0, f1) = Floats(h0);
             var (f2, f3) = Floats(h1);
-            if (Vector256.EqualsAny(Vector256.Max(h0 & exponent, h1 & exponent), exponent))
+            if (HalfBits.AnyInfOrNaN(h0.AsUInt16(), h1.AsUInt16()))
             {
                 f0 = Special(f0); f1 = Special(f1); f2 = Special(f2); f3 = Special(f3);
             }
@@ -114,7 +114,6 @@ internal static unsafe class F16SplitDot
         float* a = (float*)activations;
         var acc0 = Vector512<float>.Zero;
         var acc1 = Vector512<float>.Zero;
-        var exponent = Vector512.Create((short)0x7C00);
         for (int i = 0; i < k; i += BlockSize)
         {
             WeightPrefetch.Stream((byte*)(w + i), 64);
@@ -123,7 +122,7 @@ internal static unsafe class F16SplitDot
             var low = Vector512.ShiftLeft(h, 13);
             var f0 = Avx512BW.UnpackLow(low, high).AsSingle();
             var f1 = Avx512BW.UnpackHigh(low, high).AsSingle();
-            if (Vector512.EqualsAny(h & exponent, exponent))
+            if (HalfBits.AnyInfOrNaN(h.AsUInt16()))
             {
                 f0 = Special(f0); f1 = Special(f1);
             }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Tessera.Kernels.Numerics;
+using Tessera.Tensors;
 
 namespace Tessera.Kernels.Quants.Q8_0;
 
@@ -57,7 +58,7 @@ internal static unsafe class Q8_0Activations
         var q1 = Narrow(RoundAway(v4 * inverse), RoundAway(v5 * inverse), RoundAway(v6 * inverse), RoundAway(v7 * inverse));
         q0.Store(q);
         q1.Store(q + 16);
-        *(ushort*)scale = HalfBits.FromSingle(d);
+        *(ushort*)scale = HalfConversion.ToHalf(d);
         var wide = Vector128.WidenLower(q0) + Vector128.WidenUpper(q0) + Vector128.WidenLower(q1) + Vector128.WidenUpper(q1);
         return (d, Vector128.Sum(Vector128.WidenLower(wide)) + Vector128.Sum(Vector128.WidenUpper(wide)));
     }
@@ -88,7 +89,7 @@ internal static unsafe class Q8_0Activations
         var i2 = RoundAway(v2 * inverse);
         var i3 = RoundAway(v3 * inverse);
         Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3)).Store(q);
-        *(ushort*)scale = HalfBits.FromSingle(d);
+        *(ushort*)scale = HalfConversion.ToHalf(d);
         return (d, Vector256.Sum((i0 + i1) + (i2 + i3)));
     }
 

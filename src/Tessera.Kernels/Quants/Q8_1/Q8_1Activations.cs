@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
+using Tessera.Tensors;
 using Tessera.Kernels.Quants.Q8_0;
 
 namespace Tessera.Kernels.Quants.Q8_1;
@@ -34,7 +35,7 @@ internal static unsafe class Q8_1Activations
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
         {
             var (d, sum) = Q8_0Activations.QuantizeBlockVector128(x, destination, (sbyte*)(destination + 4));
-            *(ushort*)(destination + 2) = HalfBits.FromSingle(sum * d);
+            *(ushort*)(destination + 2) = HalfConversion.ToHalf(sum * d);
         }
     }
 
@@ -44,7 +45,7 @@ internal static unsafe class Q8_1Activations
         for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
         {
             var (d, sum) = Q8_0Activations.QuantizeBlockAvx2(x, destination, (sbyte*)(destination + 4));
-            *(ushort*)(destination + 2) = HalfBits.FromSingle(sum * d);
+            *(ushort*)(destination + 2) = HalfConversion.ToHalf(sum * d);
         }
     }
 }
