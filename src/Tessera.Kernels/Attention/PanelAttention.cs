@@ -78,20 +78,8 @@ internal static unsafe class PanelAttention
                     new Span<float>(s, width).Clear();
                     continue;
                 }
-                var visibleScores = new Span<float>(s, visible);
-                float chunkMax = TensorPrimitives.Max(visibleScores);
-                if (chunkMax > maxima[r])
-                {
-                    // exp(-inf) = 0 on the row's first chunk: nothing accumulated yet.
-                    float rescale = MathF.Exp(maxima[r] - chunkMax);
-                    var row = new Span<float>(acc + r * headDim, headDim);
-                    TensorPrimitives.Multiply(row, rescale, row);
-                    denominators[r] *= rescale;
-                    maxima[r] = chunkMax;
-                }
-                TensorPrimitives.Subtract(visibleScores, maxima[r], visibleScores);
-                TensorPrimitives.Exp(visibleScores, visibleScores);
-                denominators[r] += TensorPrimitives.Sum(visibleScores);
+                ScaledDotProductAttention.SoftmaxUpdate(new Span<float>(s, visible), new Span<float>(acc + r * headDim, headDim),
+                    ref maxima[r], ref denominators[r]);
                 new Span<float>(s + visible, width - visible).Clear();   // later positions and the chunk's padding
             }
             for (int g = 0; g < paddedRows; g += group)

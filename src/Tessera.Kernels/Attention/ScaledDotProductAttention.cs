@@ -209,22 +209,30 @@ public static unsafe class ScaledDotProductAttention
     private static void Accumulate(float* q, float* keys, float* values, int count, int headDim, float scale, float* scoreBuffer,
         float* accumulator, ref float runningMax, ref float denominator)
     {
-        var scores = new Span<float>(scoreBuffer, count);
         Scores(q, keys, count, headDim, scale, scoreBuffer);
-        var acc = new Span<float>(accumulator, headDim);
+        SoftmaxUpdate(new Span<float>(scoreBuffer, count), new Span<float>(accumulator, headDim), ref runningMax, ref denominator);
+        WeightedValues(values, scoreBuffer, count, headDim, accumulator);
+    }
+
+    /// <summary>
+    /// The online softmax's step for one query row and a chunk of its scores: when the chunk raises the running max,
+    /// the accumulated weighted values and the denominator are rescaled to it; the scores become their weights
+    /// exp(score - max), and their sum joins the denominator. Shared with <see cref="PanelAttention"/>.
+    /// </summary>
+    internal static void SoftmaxUpdate(Span<float> scores, Span<float> accumulator, ref float runningMax, ref float denominator)
+    {
         float chunkMax = TensorPrimitives.Max(scores);
         if (chunkMax > runningMax)
         {
             // exp(-inf) = 0 on the first chunk: nothing accumulated yet.
             float rescale = MathF.Exp(runningMax - chunkMax);
-            TensorPrimitives.Multiply(acc, rescale, acc);
+            TensorPrimitives.Multiply(accumulator, rescale, accumulator);
             denominator *= rescale;
             runningMax = chunkMax;
         }
         TensorPrimitives.Subtract(scores, runningMax, scores);
         TensorPrimitives.Exp(scores, scores);
         denominator += TensorPrimitives.Sum(scores);
-        WeightedValues(values, scoreBuffer, count, headDim, accumulator);
     }
 
     /// <summary>

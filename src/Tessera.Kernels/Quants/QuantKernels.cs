@@ -74,7 +74,8 @@ internal readonly unsafe struct QuantKernel
     public int PanelMinTokens { get; init; }
 
     /// <summary>Whether the panel's activations stay signed (8-bit levels on AVX2 without VNNI, which the kernel
-    /// multiplies with the sign trick, <see cref="Panel.Int8PanelKernel"/>) instead of being stored as q + 128.</summary>
+    /// multiplies with the sign trick) instead of being stored as q + 128; set with <see cref="PanelTile"/> from
+    /// <see cref="Panel.Int8PanelKernel.SignedActivations{TBlocks}"/>.</summary>
     public bool PanelSignedActivations { get; init; }
 
     /// <summary>F32 row to <see cref="ActivationType"/>; null when activations stay F32.</summary>
@@ -292,6 +293,7 @@ internal static unsafe class QuantKernels
         PanelRepack = &PanelRecords.Repack<TBlocks>,
         PanelTile = &Int8PanelKernel.Tile<TBlocks>,
         PanelMinTokens = minTokens,
+        PanelSignedActivations = Int8PanelKernel.SignedActivations<TBlocks>(),
     };
 
     /// <summary>The panel for 8-bit levels (Q8_0, IQ4_NL). With AVX-VNNI, vpdpbusd sums their products without an
@@ -301,7 +303,7 @@ internal static unsafe class QuantKernels
     /// faster at 16 tokens (87 vs 74 t/s), hence <paramref name="signedMinTokens"/>.</summary>
     private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens) where TBlocks : IPanelBlocks =>
         IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens)
-        : IsaSupport.Avx2 ? kernel.WithPanel<TBlocks>(signedMinTokens) with { PanelSignedActivations = true }
+        : IsaSupport.Avx2 ? kernel.WithPanel<TBlocks>(signedMinTokens)
         : kernel;
 
     /// <summary>A float weight type: F32 activations, the 4x4 FMA tile on AVX2, and its SIMD dots stream their weights.</summary>

@@ -29,16 +29,13 @@ internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
             + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Shuffle(magnitudes, high), xh), ones);
     }
 
+    /// <summary>With AVX2 the table's own signed levels serve: <see cref="SimdInt8.MultiplySum(Vector256{sbyte}, Vector256{sbyte})"/>'s vpsignb takes the
+    /// sign from the level (never 0 in this table), as IQ4_NL's plain dot does.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
     {
-        // vpsignb by the signed level (never 0 in this table) where AVX2 has it: one instruction for the sign.
         var table = Vector256.Create(Vector128.Create(IQ4_NLDot.Table));
-        var magnitudes = Vector256.Create(Magnitudes);
-        var ones = Vector256.Create((short)1);
-        var xl = Avx2.Sign(Vector256.Load(xLow), Avx2.Shuffle(table, low.AsSByte()));
-        var xh = Avx2.Sign(Vector256.Load(xHigh), Avx2.Shuffle(table, high.AsSByte()));
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Shuffle(magnitudes, low), xl), ones)
-            + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Shuffle(magnitudes, high), xh), ones);
+        return SimdInt8.MultiplySum(Avx2.Shuffle(table, low.AsSByte()), Vector256.Load(xLow))
+            + SimdInt8.MultiplySum(Avx2.Shuffle(table, high.AsSByte()), Vector256.Load(xHigh));
     }
 }

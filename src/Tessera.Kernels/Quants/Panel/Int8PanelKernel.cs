@@ -20,6 +20,11 @@ internal static unsafe class Int8PanelKernel
 {
     public const int Tokens = 8;
 
+    /// <summary>Whether <typeparamref name="TBlocks"/> runs the sign-trick path (<see cref="SignedRecord"/>), which wants
+    /// the activations signed rather than as q + 128: 8-bit levels without VNNI.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool SignedActivations<TBlocks>() where TBlocks : IPanelBlocks => TBlocks.MaxLevel > 32 && !IsaSupport.AvxVnni;
+
     /// <summary>y[t * yStride + r] = row r · token t for r, t in 0..7, over <paramref name="subBlocks"/> records.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TBlocks>(byte* records, int subBlocks, byte* activations, nint activationStride, float* y, nint yStride)
@@ -41,7 +46,7 @@ internal static unsafe class Int8PanelKernel
             var dw = Vector256.Load((float*)(w + PanelRecords.ScaleOffset));
             byte* x = activations + 32 * (nint)j;
             float* dx = (float*)(activations + scales) + j;
-            if (TBlocks.MaxLevel > 32 && !IsaSupport.AvxVnni)
+            if (SignedActivations<TBlocks>())
             {
                 SignedRecord(w, l0, l1, l2, l3, l4, l5, l6, l7, dw, x, activationStride, dx, acc);
                 continue;
