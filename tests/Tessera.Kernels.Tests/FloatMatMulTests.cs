@@ -102,6 +102,37 @@ public sealed unsafe class FloatMatMulTests
     }
 
     [Fact]
+    public void Short_runs_convert_exactly_through_every_tail()
+    {
+        // Runs of 1..47 halves (a KV row of an 8-wide head is 8): each length ends in a different mix of the 32-, 16-,
+        // 8-wide and scalar steps; specials sit among finite values so the checked steps take their slow form too.
+        var random = new TestRandom();
+        var halves = new ushort[47];
+        var got = new float[47];
+        for (int count = 1; count <= halves.Length; count++)
+        {
+            for (int trial = 0; trial < 20; trial++)
+            {
+                for (int i = 0; i < count; i++)
+                    halves[i] = (ushort)random.Next(0, 65536);
+                if (trial % 2 == 1)
+                    halves[random.Next(0, count)] = (ushort)(trial % 4 == 1 ? 0x7C00 : 0xFE01);   // +Inf, a NaN
+                Array.Fill(got, -1f);
+                fixed (ushort* source = halves)
+                fixed (float* destination = got)
+                    HalfBits.ToSingle(source, destination, count);
+                for (int i = 0; i < count; i++)
+                {
+                    float expected = (float)BitConverter.UInt16BitsToHalf(halves[i]);
+                    bool same = float.IsNaN(expected) ? float.IsNaN(got[i]) : BitConverter.SingleToUInt32Bits(got[i]) == BitConverter.SingleToUInt32Bits(expected);
+                    Assert.True(same, $"count {count}, half {i} (0x{halves[i]:X4}): {got[i]} vs {expected}");
+                }
+                Assert.All(got[count..], value => Assert.Equal(-1f, value));
+            }
+        }
+    }
+
+    [Fact]
     public void Bfloat16_runs_convert_to_their_floats()
     {
         var random = new TestRandom();

@@ -52,6 +52,31 @@ public sealed unsafe class KernelThreadPoolTests
         Assert.All(counts, n => Assert.Equal(1, n));
     }
 
+    private static void BusyTask(void* state, int task, int threadIndex) => Thread.SpinWait(20_000);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Utilization_is_counted_only_while_measuring_is_on(int threads)
+    {
+        using var pool = new KernelThreadPool(threads);
+        Assert.False(pool.MeasuresUtilization);
+        pool.Run(8, &BusyTask, null);
+        pool.Run(1, &BusyTask, null);
+        Assert.Equal((0L, 0L), pool.Utilization);
+
+        pool.MeasuresUtilization = true;
+        pool.Run(8, &BusyTask, null);
+        pool.Run(1, &BusyTask, null);
+        var (busy, capacity) = pool.Utilization;
+        Assert.True(busy > 0, "busy time was not counted");
+        Assert.InRange(busy, 1, capacity);
+
+        pool.MeasuresUtilization = false;
+        pool.Run(8, &BusyTask, null);
+        Assert.Equal((busy, capacity), pool.Utilization);
+    }
+
     [Fact]
     public void Workers_that_went_to_sleep_wake_up_for_new_work()
     {

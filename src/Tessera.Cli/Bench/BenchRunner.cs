@@ -47,18 +47,20 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
             session.Clear();
             Run();
         });
-        var idle = new IdleMeter(pool);
         for (int r = 0; r < repetitions; r++)
         {
             session.Clear();
-            idle.Start();
             var clock = Stopwatch.StartNew();
             Run();
             times[r] = clock.Elapsed.TotalSeconds;
             firstToken += clock.Elapsed;
-            idle.Stop();
         }
-        return new BenchResult($"pp{tokens}", tokens, 0, times, firstToken / repetitions) { IdleFraction = idle.Fraction };
+        double? idle = IdleFraction(() =>
+        {
+            session.Clear();
+            Run();
+        });
+        return new BenchResult($"pp{tokens}", tokens, 0, times, firstToken / repetitions) { IdleFraction = idle };
     }
 
     public BenchResult Generation(int tokens, int repetitions)
@@ -72,11 +74,9 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
             for (int i = 0; i < tokens; i++)
                 session.Append(generated[i]);
         });
-        var idle = new IdleMeter(pool);
         for (int r = 0; r < repetitions; r++)
         {
             session.Clear();
-            idle.Start();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < tokens; i++)
             {
@@ -85,9 +85,14 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
                     firstToken += clock.Elapsed;
             }
             times[r] = clock.Elapsed.TotalSeconds;
-            idle.Stop();
         }
-        return new BenchResult($"tg{tokens}", 0, tokens, times, firstToken / repetitions) { IdleFraction = idle.Fraction };
+        double? idle = IdleFraction(() =>
+        {
+            session.Clear();
+            for (int i = 0; i < tokens; i++)
+                session.Append(generated[i]);
+        });
+        return new BenchResult($"tg{tokens}", 0, tokens, times, firstToken / repetitions) { IdleFraction = idle };
     }
 
     /// <summary>
@@ -136,20 +141,25 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
         return Enumerable.Range(0, count).Select(_ => random.Next(vocabularySize)).ToArray();
     }
 
-    /// <summary>The kernel threads' idle fraction inside pool operations over the timed runs (the pool's own counters).</summary>
-    private sealed class IdleMeter(KernelThreadPool? pool)
+    /// <summary>
+    /// The kernel threads' idle fraction inside pool operations during one more, untimed run of <paramref name="run"/>
+    /// (null without a pool): the pool's counters read the clock around every task, which would slow the timed runs.
+    /// </summary>
+    private double? IdleFraction(Action run)
     {
-        private long _busy, _capacity, _busyAtStart, _capacityAtStart;
-
-        public void Start() => (_busyAtStart, _capacityAtStart) = pool?.Utilization ?? default;
-
-        public void Stop()
+        if (pool is null)
+            return null;
+        var (busyBefore, capacityBefore) = pool.Utilization;
+        pool.MeasuresUtilization = true;
+        try
         {
-            var (busy, capacity) = pool?.Utilization ?? default;
-            _busy += busy - _busyAtStart;
-            _capacity += capacity - _capacityAtStart;
+            run();
         }
-
-        public double? Fraction => _capacity > 0 ? 1 - (double)_busy / _capacity : null;
+        finally
+        {
+            pool.MeasuresUtilization = false;
+        }
+        var (busy, capacity) = pool.Utilization;
+        return capacity > capacityBefore ? 1 - (double)(busy - busyBefore) / (capacity - capacityBefore) : null;
     }
 }

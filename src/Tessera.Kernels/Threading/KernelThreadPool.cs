@@ -45,6 +45,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
     // Utilisation: timestamp ticks spent inside tasks, and ticks the pool was held by operations times its threads.
     private long _busyTicks;
     private long _capacityTicks;
+    private volatile bool _measures;
 
     /// <param name="threadCount">Threads taking part in each operation, the calling thread included;
     /// 0 means <see cref="PhysicalCores.Count"/>.</param>
@@ -75,7 +76,19 @@ public sealed unsafe class KernelThreadPool : IDisposable
     /// started: 1 - busy / capacity is the fraction the threads sat idle inside operations (waiting at a barrier for a
     /// longer task, or for a single-task operation). Between operations nothing is counted.
     /// </summary>
+    /// <remarks>Counted only while <see cref="MeasuresUtilization"/> is on.</remarks>
     public (long BusyTicks, long CapacityTicks) Utilization => (Volatile.Read(ref _busyTicks), Volatile.Read(ref _capacityTicks));
+
+    /// <summary>
+    /// Whether operations count <see cref="Utilization"/> (off by default): the clock is read around every task, and
+    /// a tiny model's decode step runs a few hundred tasks, so those reads were 10% of a stories260K generation
+    /// profile. Turn it on for runs that diagnose, not for runs that are timed.
+    /// </summary>
+    public bool MeasuresUtilization
+    {
+        get => _measures;
+        set => _measures = value;
+    }
 
     /// <summary>
     /// A pool of one thread (no workers, its own scratch) for thread <paramref name="threadIndex"/> of this pool, so a
@@ -115,18 +128,23 @@ public sealed unsafe class KernelThreadPool : IDisposable
             return;
         if (taskCount == 1 || _workers.Length == 0)
         {
-            long started = Stopwatch.GetTimestamp();
+            bool measures = _measures;
+            long started = measures ? Stopwatch.GetTimestamp() : 0;
             for (int t = 0; t < taskCount; t++)
                 work(state, t, 0);
-            long elapsed = Stopwatch.GetTimestamp() - started;
-            Interlocked.Add(ref _busyTicks, elapsed);
-            Interlocked.Add(ref _capacityTicks, elapsed * ThreadCount);
+            if (measures)
+            {
+                long elapsed = Stopwatch.GetTimestamp() - started;
+                Interlocked.Add(ref _busyTicks, elapsed);
+                Interlocked.Add(ref _capacityTicks, elapsed * ThreadCount);
+            }
             return;
         }
 
         lock (_runGate)
         {
-            long started = Stopwatch.GetTimestamp();
+            bool measures = _measures;
+            long started = measures ? Stopwatch.GetTimestamp() : 0;
             // Close the last operation before touching the job fields: a worker still in RunTasks for it could
             // otherwise read its old claim word with the new task count and claim a task of neither operation.
             Interlocked.Exchange(ref _dispatch, _dispatch | TaskMask);
@@ -149,7 +167,8 @@ public sealed unsafe class KernelThreadPool : IDisposable
                 spinner.SpinOnce(sleep1Threshold: -1);
             _work = null;
             _state = null;
-            Interlocked.Add(ref _capacityTicks, (Stopwatch.GetTimestamp() - started) * ThreadCount);
+            if (measures)
+                Interlocked.Add(ref _capacityTicks, (Stopwatch.GetTimestamp() - started) * ThreadCount);
             _failure?.Throw();
         }
     }
@@ -166,7 +185,8 @@ public sealed unsafe class KernelThreadPool : IDisposable
             if (Interlocked.CompareExchange(ref _dispatch, dispatch + 1, dispatch) != dispatch)
                 continue;
             // The claim succeeded, so this operation cannot finish before the task does: its fields are current.
-            long started = Stopwatch.GetTimestamp();
+            bool measures = _measures;
+            long started = measures ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 _work(_state, task, threadIndex);
@@ -175,7 +195,8 @@ public sealed unsafe class KernelThreadPool : IDisposable
             {
                 Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
             }
-            Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
+            if (measures)
+                Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - started);
             Interlocked.Increment(ref _completed);
         }
     }
