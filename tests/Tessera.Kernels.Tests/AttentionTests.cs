@@ -51,6 +51,10 @@ public sealed unsafe class AttentionTests
     [InlineData(GgmlType.Q8_0, 13, 40, 4, 1, 3, 96)]    // Q8_0 cells, prompt chunk, three blocks per head
     [InlineData(GgmlType.F16, 37, 0, 16, 2, 2, 128)]    // prompt from scratch, 8 heads per KV head: the panel path
     [InlineData(GgmlType.F32, 40, 33, 8, 1, 2, 64)]     // 64 query rows per task after a prefix not on a chunk boundary
+    [InlineData(GgmlType.F16, 40, 0, 8, 4, 2, 8)]       // stories260K's shape: heads narrower than a panel (padded values)
+    [InlineData(GgmlType.F16, 24, 17, 4, 2, 1, 80)]     // head width not a multiple of the panel (AVX-512: 32)
+    [InlineData(GgmlType.F32, 33, 3, 4, 1, 2, 20)]      // odd width, rows over several panels of positions
+    [InlineData(GgmlType.F16, 20, 45, 4, 2, 2, 48)]     // a multiple of the AVX2 panel (16) but not of the AVX-512 one
     public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim)
     {
         var random = new TestRandom();
@@ -75,6 +79,7 @@ public sealed unsafe class AttentionTests
     [InlineData(GgmlType.F16, 9, 0, 6, 3, 1, 40, 5)]       // pages smaller than a position chunk, odd head width
     [InlineData(GgmlType.F32, 3, 61, 4, 1, 3, 128, 64)]    // pages as large as a chunk, not aligned with it
     [InlineData(GgmlType.Q8_0, 9, 70, 8, 2, 2, 64, 16)]    // Q8_0 cells in pages
+    [InlineData(GgmlType.F16, 30, 21, 8, 4, 2, 8, 16)]     // 8-wide heads on the panel path across pages
     public void Paged_cells_match_naive_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim, int pageSize)
     {
         var random = new TestRandom();

@@ -14,11 +14,13 @@ namespace Tessera.Kernels.Attention;
 ///   which is the tile's panel layout, and 8 query rows at a time broadcast against them;</item>
 /// <item>the online softmax per row (running max, rescale, exp, denominator), as the row-by-row path does;</item>
 /// <item>acc[rows, headDim] += weights[rows, chunk] · V: the values stored as panels of the tile's width,
-///   [headDim / width][chunk][width].</item>
+///   [ceil(headDim / width)][chunk][width], the last panel's columns past headDim zero.</item>
 /// </list>
 /// A chunk is one panel wide (32 positions with AVX-512, 16 with AVX2). Per-row work (horizontal sums, broadcasts of
-/// each score) no longer scales with rows x positions x headDim. Decode tasks (a few rows) keep the row-by-row path:
-/// converting and transposing a chunk would cost more than their products.
+/// each score) no longer scales with rows x positions x headDim. Heads narrower than a panel (stories260K's 8) or not a
+/// multiple of it (80, 96 with AVX-512) pad the values' last panel: the wasted columns cost less than the row-by-row
+/// path's horizontal sum per (row, position). Decode tasks (a few rows) keep the row-by-row path: converting and
+/// transposing a chunk would cost more than their products.
 /// </summary>
 internal static unsafe class PanelAttention
 {
@@ -26,7 +28,7 @@ internal static unsafe class PanelAttention
     public const int MinRows = 16;
 
     public static bool Applies(int rows, int headDim) =>
-        rows >= MinRows && FloatPanelKernel.IsSupported && headDim % FloatPanelKernel.Width == 0;
+        rows >= MinRows && FloatPanelKernel.IsSupported;
 
     /// <param name="queries">[tokens, headCount, headDim] of the whole call</param>
     /// <param name="output">same layout</param>
@@ -40,7 +42,7 @@ internal static unsafe class PanelAttention
         int rows = tokens * heads;                                       // r = t * heads + h
         int paddedRows = (rows + group - 1) / group * group;
         int kvHead = firstHead / (headCount / cache.KvHeadCount);
-        int valuePanels = headDim / width;
+        int valuePanels = ValuePanels(headDim, width);
 
         float* q = stackalloc float[paddedRows * headDim];               // scale · queries, zero rows after the last
         float* acc = stackalloc float[paddedRows * headDim];             // running Σ weight · v
@@ -87,10 +89,11 @@ internal static unsafe class PanelAttention
                 for (int p = 0; p < valuePanels; p++)
                 {
                     FloatPanelKernel.Tile(scores + g * width, width, values + p * width * width, width, products);
+                    int columns = Math.Min(width, headDim - p * width);
                     for (int r = 0; r < group; r++)
                     {
-                        var row = new Span<float>(acc + (g + r) * headDim + p * width, width);
-                        TensorPrimitives.Add(row, new ReadOnlySpan<float>(products + r * width, width), row);
+                        var row = new Span<float>(acc + (g + r) * headDim + p * width, columns);
+                        TensorPrimitives.Add(row, new ReadOnlySpan<float>(products + r * width, columns), row);
                     }
                 }
             }
@@ -106,14 +109,17 @@ internal static unsafe class PanelAttention
         }
     }
 
+    /// <summary>Value panels of a head: headDim / width rounded up.</summary>
+    private static int ValuePanels(int headDim, int width) => (headDim + width - 1) / width;
+
     /// <summary>Positions start..start+count-1 of one KV head: keys transposed to [headDim][width], values to
-    /// [headDim / width][width positions][width]; positions count..width-1 as zeros. The cells are converted to F32
+    /// [value panels][width positions][width]; positions count..width-1 and columns past headDim as zeros. The cells are converted to F32
     /// rows first (<paramref name="keyRows"/>, <paramref name="valueRows"/>: [width][headDim]) as the row-by-row path does.</summary>
     private static void LoadChunk(in KvCacheView cache, int start, int count, int kvHead, int width, float* keyRows, float* valueRows,
         float* keys, float* values)
     {
         int headDim = cache.HeadDim;
-        int valuePanels = headDim / width;
+        int valuePanels = ValuePanels(headDim, width);
         ScaledDotProductAttention.Convert(cache, start, count, kvHead, keyRows, valueRows);
         new Span<float>(keyRows + count * headDim, (width - count) * headDim).Clear();
         new Span<float>(valueRows + count * headDim, (width - count) * headDim).Clear();
@@ -123,7 +129,12 @@ internal static unsafe class PanelAttention
             for (int d = 0; d < headDim; d++)
                 keys[d * width + j] = key[d];
             for (int p = 0; p < valuePanels; p++)
-                new ReadOnlySpan<float>(valueRows + j * headDim + p * width, width).CopyTo(new Span<float>(values + (p * width + j) * width, width));
+            {
+                int columns = Math.Min(width, headDim - p * width);
+                var panelRow = new Span<float>(values + (p * width + j) * width, width);
+                new ReadOnlySpan<float>(valueRows + j * headDim + p * width, columns).CopyTo(panelRow);
+                panelRow[columns..].Clear();
+            }
         }
     }
 }
