@@ -3,6 +3,7 @@ using Tessera.Kernels.Quants;
 using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
+using Tessera.Kernels.Quants.Q5_0;
 using Tessera.Tensors;
 
 namespace Tessera.Kernels.Tests;
@@ -34,12 +35,14 @@ public sealed unsafe class IsaDispatchTests
         if (expected is null)
         {
             // The normal run: the packed AVX-512 layouts are on exactly when the CPU has VBMI, and the VNNI panel
-            // (the only one Q8_0 and IQ4_NL have) whenever the CPU reports AVX-VNNI, so its tests really run there.
+            // whenever the CPU reports AVX-VNNI, so its tests really run there; without VNNI, Q8_0 and IQ4_NL take
+            // the panel's signed form (and an AVX2-only CPU runs this branch too).
             Assert.Equal(IsaSupport.Avx512 && System.Runtime.Intrinsics.X86.Avx512Vbmi.IsSupported, NibblePackedDot<Q4_0NibbleLevels>.IsSupported);
             bool cpuHasVnni = File.Exists("/proc/cpuinfo") && File.ReadAllText("/proc/cpuinfo").Split((char[])[' ', '\t', '\n']).Contains("avx_vnni");
             if (cpuHasVnni && Environment.GetEnvironmentVariable("DOTNET_EnableAVXVNNI") != "0")
                 Assert.True(IsaSupport.AvxVnni, "the CPU has AVX-VNNI but the runtime does not use it");
-            Assert.Equal(IsaSupport.AvxVnni, QuantKernels.Get(GgmlType.Q8_0).PanelTile != null);
+            Assert.Equal(IsaSupport.Avx2, QuantKernels.Get(GgmlType.Q8_0).PanelTile != null);
+            Assert.Equal(IsaSupport.Avx2 && !IsaSupport.AvxVnni, QuantKernels.Get(GgmlType.Q8_0).PanelSignedActivations);
             return;
         }
         Assert.Equal("avx2", expected);
@@ -49,6 +52,7 @@ public sealed unsafe class IsaDispatchTests
         Assert.False(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
         Assert.False(NibblePackedDot<Q4_0NibbleLevels>.IsSupported);
         Assert.False(Q4_KPackedDot.IsSupported);
+        Assert.False(Q5_0PackedDot.IsSupported);
         Assert.False(QuantKernels.TryGet(GgmlType.Q4_0, 4096, out var kernel) && kernel.WeightBlockBytes == NibblePackedDot<Q4_0NibbleLevels>.GroupBytes);
     }
 }

@@ -2,6 +2,7 @@ using Tessera.Kernels.Quants;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.IQ4_NL;
+using Tessera.Kernels.Quants.Q5_0;
 using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
@@ -128,6 +129,12 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<IQ4_NLNibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibblePairDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePairDot<IQ4_NLNibbleLevels>.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
+        new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q5_0PackedDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PackedDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
+        new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, Q5_0PairDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PairDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
         new PackedPath(GgmlType.F16, GgmlType.F32, F16SplitDot.BlockSize, F16SplitDot.BlockSize * sizeof(float), F16SplitDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&F16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&F16SplitDot.Dot,

@@ -181,6 +181,36 @@ internal static unsafe class QuantKernels
         // IQ4_NL's 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the lookups' temporaries):
         // pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so its batches keep that one.
         table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false);
+        if (Q5_0PackedDot.IsSupported)
+        {
+            // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form);
+            // batches keep the plain entry.
+            table[(int)GgmlType.Q5_0] = new QuantKernel
+            {
+                WeightType = GgmlType.Q5_0,
+                ActivationType = GgmlType.Q8_0,
+                BlockSize = NibbleActivations.GroupSize,
+                WeightBlockBytes = Q5_0PackedDot.GroupBytes,
+                ActivationBlockBytes = NibbleActivations.GroupBytes,
+                Dot = &Q5_0PackedDot.Dot,
+                StreamsWeights = true,
+                QuantizeActivations = &NibbleActivations.Quantize,
+            };
+        }
+        else if (Q5_0PairDot.IsSupported)
+        {
+            table[(int)GgmlType.Q5_0] = new QuantKernel
+            {
+                WeightType = GgmlType.Q5_0,
+                ActivationType = GgmlType.Q8_0,
+                BlockSize = PairActivations.GroupSize,
+                WeightBlockBytes = Q5_0PairDot.GroupBytes,
+                ActivationBlockBytes = PairActivations.GroupBytes,
+                Dot = &Q5_0PairDot.Dot,
+                StreamsWeights = true,
+                QuantizeActivations = &PairActivations.Quantize,
+            };
+        }
         if (F16SplitDot.IsSupported)
         {
             // F16 decode over prepared activations (times 2^64, in the dot's order); batches keep the plain entry.
