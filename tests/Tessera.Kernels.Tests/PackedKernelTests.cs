@@ -1,4 +1,5 @@
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.IQ4_NL;
@@ -139,6 +140,9 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.F16, GgmlType.F32, F16SplitDot.BlockSize, F16SplitDot.BlockSize * sizeof(float), F16SplitDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&F16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&F16SplitDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&F16SplitDot.Prepare),
+        new PackedPath(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * sizeof(float), BF16SplitDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&BF16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&BF16SplitDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&BF16SplitDot.Prepare),
         new PackedPath(GgmlType.Q4_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q4_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_KPackedDot.Dot,
             0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&Q4_KPackedDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize),
@@ -280,6 +284,40 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
                 F16SplitDot.Prepare(a, k, (byte*)p);
                 float scalar = F16Dot.DotScalar((byte*)w, (byte*)a, k);
                 float split = F16SplitDot.Dot((byte*)w, (byte*)p, k);
+                Assert.True(float.IsNaN(scalar) ? float.IsNaN(split) : split == scalar,
+                    $"special 0x{special:X4} at {position}: {split} vs scalar {scalar} ({random})");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData((ushort)0x7F80)]   // +Inf
+    [InlineData((ushort)0xFF80)]   // -Inf
+    [InlineData((ushort)0x7FC1)]   // NaN with a payload
+    public void BF16_split_dot_keeps_infinities_and_nans(ushort special)
+    {
+        if (!BF16SplitDot.IsSupported)
+        {
+            output.WriteLine("BF16 split dot: SKIPPED, this CPU lacks AVX2");
+            return;
+        }
+        var random = new TestRandom();
+        const int k = 96;
+        foreach (int position in new[] { 0, 7, 16, 45, 95 })
+        {
+            var weights = new ushort[k];
+            for (int i = 0; i < k; i++)
+                weights[i] = (ushort)(BitConverter.SingleToUInt32Bits(random.Normal()) >> 16);
+            weights[position] = special;
+            var x = random.Floats(k);
+            var prepared = new float[k];
+            fixed (ushort* w = weights)
+            fixed (float* a = x)
+            fixed (float* p = prepared)
+            {
+                BF16SplitDot.Prepare(a, k, (byte*)p);
+                float scalar = BF16Dot.DotScalar((byte*)w, (byte*)a, k);
+                float split = BF16SplitDot.Dot((byte*)w, (byte*)p, k);
                 Assert.True(float.IsNaN(scalar) ? float.IsNaN(split) : split == scalar,
                     $"special 0x{special:X4} at {position}: {split} vs scalar {scalar} ({random})");
             }

@@ -226,6 +226,21 @@ internal static unsafe class QuantKernels
                 QuantizeActivations = &F16SplitDot.Prepare,
             };
         }
+        if (BF16SplitDot.IsSupported)
+        {
+            // BF16 decode: unpacking with zero is the conversion, over activations in the unpacks' order.
+            table[(int)GgmlType.BF16] = new QuantKernel
+            {
+                WeightType = GgmlType.BF16,
+                ActivationType = GgmlType.F32,
+                BlockSize = BF16SplitDot.BlockSize,
+                WeightBlockBytes = BF16SplitDot.BlockSize * 2,
+                ActivationBlockBytes = BF16SplitDot.BlockSize * sizeof(float),
+                Dot = &BF16SplitDot.Dot,
+                StreamsWeights = true,
+                QuantizeActivations = &BF16SplitDot.Prepare,
+            };
+        }
         if (Q4_KPackedDot.IsSupported)
         {
             table[(int)GgmlType.Q4_K] = new QuantKernel

@@ -25,7 +25,7 @@ namespace Tessera.Kernels.Quants.F16;
 /// </summary>
 internal static unsafe class F16SplitDot
 {
-    public const int BlockSize = 32;
+    public const int BlockSize = UnpackOrder.BlockSize;
 
     public static bool IsSupported => IsaSupport.Avx2;
 
@@ -41,39 +41,9 @@ internal static unsafe class F16SplitDot
     /// <summary>A float built from an Inf/NaN half has exponent field 31 (bits 23..27 set, 28..30 clear).</summary>
     private const int SpecialExponent = 0x0F800000;
 
-    /// <summary>
-    /// x[k] (k a multiple of 32) times 2^64, each block of 32 in the order the dot's unpacks produce: with AVX-512,
-    /// values 0-3, 8-11, 16-19, 24-27 then 4-7, 12-15, 20-23, 28-31; with AVX2, each 16 as 0-3, 8-11 then 4-7, 12-15.
-    /// </summary>
+    /// <summary>x[k] (k a multiple of 32) times 2^64, in the order the dot's unpacks produce (<see cref="UnpackOrder"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Prepare(float* x, int k, byte* destination)
-    {
-        float* y = (float*)destination;
-        bool wide = IsaSupport.Avx512;
-        for (int b = 0; b < k; b += BlockSize, x += BlockSize, y += BlockSize)
-        {
-            for (int i = 0; i < BlockSize; i++)
-                y[i] = x[SourceIndex(i, wide)] * ActivationScale;
-        }
-    }
-
-    /// <summary>Which value of a block lands at position <paramref name="i"/>: position = quarter of 8 (q) and place
-    /// in it (j); each 8-float register holds four values from each of two 128-bit lanes of halves.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SourceIndex(int i, bool wide)
-    {
-        int q = i / 8, j = i % 8;
-        int lane = j / 4, offset = j % 4;
-        if (wide)
-        {
-            // zmm 0 (q = 0, 1) takes the low four of each 128-bit lane of halves, zmm 1 (q = 2, 3) the high four.
-            int half = q / 2;
-            int halfLane = 2 * (q % 2) + lane;
-            return 8 * halfLane + 4 * half + offset;
-        }
-        // Each 16: ymm 0 (q even) the low four of both lanes, ymm 1 (q odd) the high four.
-        return 16 * (q / 2) + 8 * lane + 4 * (q % 2) + offset;
-    }
+    public static void Prepare(float* x, int k, byte* destination) => UnpackOrder.Arrange(x, k, (float*)destination, ActivationScale, IsaSupport.Avx512);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k) =>
