@@ -72,7 +72,10 @@ internal readonly record struct Work(double Bytes, double Flops)
         var (rows, k) = Shapes.Parse(shape);
         int tokens = p.Items.Any(i => i.Name == "Tokens") ? (int)p["Tokens"] : 1;
         double bytes = GgmlTypeTraits.Of(type).BytesFor(k) * (double)rows;
-        return new Work(bytes, 2.0 * rows * k * tokens);
+        var work = new Work(bytes, 2.0 * rows * k * tokens);
+        return benchmarkCase.Descriptor.Type == typeof(MatvecFromMemoryBenchmarks)
+            ? MatvecFromMemoryBenchmarks.WorkOf(benchmarkCase.Descriptor.WorkloadMethod.Name, work)
+            : work;
     }
 }
 

@@ -1,0 +1,100 @@
+using BenchmarkDotNet.Attributes;
+using Tessera.Kernels;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Benchmarks.Kernels;
+
+/// <summary>
+/// Decode as a model runs it: each invocation multiplies the next of enough copies of a TinyLlama FFN matrix that
+/// together they are far larger than the last-level cache, so the weights come from memory (<see cref="MatvecBenchmarks"/>
+/// reuses one matrix, which a 32 MiB L3 holds). <see cref="Read"/> only reads the same copies with the same threads:
+/// the ratio of the two GB/s columns is how much of the reachable memory rate the kernel turns into products.
+/// </summary>
+[Config(typeof(KernelBenchmarkConfig))]
+public unsafe class MatvecFromMemoryBenchmarks
+{
+    /// <summary>Bytes all copies take together: eight times a 32 MiB L3.</summary>
+    private const long TotalBytes = 256L << 20;
+
+    private WeightMatrix[] _copies = null!;
+    private KernelThreadPool _pool = null!;
+    private float[] _x = null!;
+    private float[] _y = null!;
+    private int _next;
+
+    public static IEnumerable<GgmlType> Types() => MatrixBenchmark.Types();
+
+    [ParamsSource(nameof(Types))]
+    public GgmlType Type { get; set; }
+
+    [Params(Shapes.FfnUp)]
+    public string Shape { get; set; } = Shapes.FfnUp;
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (rows, k) = Shapes.Parse(Shape);
+        long bytes = GgmlTypeTraits.Of(Type).BytesFor(k) * rows;
+        _copies = new WeightMatrix[(int)Math.Max(2, TotalBytes / bytes)];
+        for (int i = 0; i < _copies.Length; i++)
+            _copies[i] = new WeightMatrix(Type, rows, k);
+        _pool = new KernelThreadPool(Threads);
+        _x = WeightMatrix.RandomActivations(k);
+        _y = new float[rows];
+    }
+
+    /// <summary>Bytes read by one invocation, and no arithmetic for <see cref="Read"/>.</summary>
+    internal static Work? WorkOf(string method, Work matrix) => method == nameof(Read) ? matrix with { Flops = 0 } : matrix;
+
+    [Benchmark]
+    public void Matvec()
+    {
+        var w = Next();
+        MatVec.Compute(Type, w.Data, w.Rows, w.K, _x, _y, _pool);
+    }
+
+    [Benchmark]
+    public void Read()
+    {
+        var w = Next();
+        var state = ((nint)w.Data, w.Bytes, Threads);
+        _pool.Run(Threads, &ReadSlice, &state);
+    }
+
+    private WeightMatrix Next()
+    {
+        var w = _copies[_next];
+        _next = (_next + 1) % _copies.Length;
+        return w;
+    }
+
+    /// <summary>Task t ORs together slice t of the matrix with four 256-bit loads per step.</summary>
+    private static void ReadSlice(void* state, int task, int threadIndex)
+    {
+        var (data, bytes, threads) = *((nint, long, int)*)state;
+        long slice = bytes / threads / 128 * 128;
+        var p = (System.Runtime.Intrinsics.Vector256<byte>*)((byte*)data + task * slice);
+        var end = p + slice / 32;
+        System.Runtime.Intrinsics.Vector256<byte> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (; p < end; p += 4)
+        {
+            a0 |= p[0];
+            a1 |= p[1];
+            a2 |= p[2];
+            a3 |= p[3];
+        }
+        GC.KeepAlive(System.Runtime.Intrinsics.Vector256.GetElement(a0 | a1 | a2 | a3, 0));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _pool.Dispose();
+        foreach (var copy in _copies)
+            copy.Dispose();
+    }
+}
