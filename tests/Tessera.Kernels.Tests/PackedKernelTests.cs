@@ -257,23 +257,27 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
 
     /// <summary>Inf and NaN weights (exponent 31), anywhere in a 32-half block, give the scalar dot's Inf or NaN.</summary>
     [Theory]
-    [InlineData((ushort)0x7C00)]   // +Inf
-    [InlineData((ushort)0xFC00)]   // -Inf
-    [InlineData((ushort)0x7E01)]   // NaN with a payload
-    public void F16_split_dot_keeps_infinities_and_nans(ushort special)
+    [InlineData(GgmlType.F16, (ushort)0x7C00)]    // +Inf
+    [InlineData(GgmlType.F16, (ushort)0xFC00)]    // -Inf
+    [InlineData(GgmlType.F16, (ushort)0x7E01)]    // NaN with a payload
+    [InlineData(GgmlType.BF16, (ushort)0x7F80)]   // +Inf
+    [InlineData(GgmlType.BF16, (ushort)0xFF80)]   // -Inf
+    [InlineData(GgmlType.BF16, (ushort)0x7FC1)]   // NaN with a payload
+    public void Split_dots_keep_infinities_and_nans(GgmlType type, ushort special)
     {
         if (!F16SplitDot.IsSupported)
         {
-            output.WriteLine("F16 split dot: SKIPPED, this CPU lacks AVX2");
+            output.WriteLine("split dots: SKIPPED, this CPU lacks AVX2");
             return;
         }
+        bool half = type == GgmlType.F16;
         var random = new TestRandom();
         const int k = 96;
-        foreach (int position in new[] { 0, 5, 31, 44, 95 })
+        foreach (int position in new[] { 0, 5, 16, 44, 95 })
         {
             var weights = new ushort[k];
             for (int i = 0; i < k; i++)
-                weights[i] = HalfConversion.ToHalf(random.Normal());
+                weights[i] = half ? HalfConversion.ToHalf(random.Normal()) : (ushort)(BitConverter.SingleToUInt32Bits(random.Normal()) >> 16);
             weights[position] = special;
             var x = random.Floats(k);
             var prepared = new float[k];
@@ -281,45 +285,19 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             fixed (float* a = x)
             fixed (float* p = prepared)
             {
-                F16SplitDot.Prepare(a, k, (byte*)p);
-                float scalar = F16Dot.DotScalar((byte*)w, (byte*)a, k);
-                float split = F16SplitDot.Dot((byte*)w, (byte*)p, k);
+                float scalar, split;
+                if (half)
+                {
+                    F16SplitDot.Prepare(a, k, (byte*)p);
+                    (scalar, split) = (F16Dot.DotScalar((byte*)w, (byte*)a, k), F16SplitDot.Dot((byte*)w, (byte*)p, k));
+                }
+                else
+                {
+                    BF16SplitDot.Prepare(a, k, (byte*)p);
+                    (scalar, split) = (BF16Dot.DotScalar((byte*)w, (byte*)a, k), BF16SplitDot.Dot((byte*)w, (byte*)p, k));
+                }
                 Assert.True(float.IsNaN(scalar) ? float.IsNaN(split) : split == scalar,
-                    $"special 0x{special:X4} at {position}: {split} vs scalar {scalar} ({random})");
-            }
-        }
-    }
-
-    [Theory]
-    [InlineData((ushort)0x7F80)]   // +Inf
-    [InlineData((ushort)0xFF80)]   // -Inf
-    [InlineData((ushort)0x7FC1)]   // NaN with a payload
-    public void BF16_split_dot_keeps_infinities_and_nans(ushort special)
-    {
-        if (!BF16SplitDot.IsSupported)
-        {
-            output.WriteLine("BF16 split dot: SKIPPED, this CPU lacks AVX2");
-            return;
-        }
-        var random = new TestRandom();
-        const int k = 96;
-        foreach (int position in new[] { 0, 7, 16, 45, 95 })
-        {
-            var weights = new ushort[k];
-            for (int i = 0; i < k; i++)
-                weights[i] = (ushort)(BitConverter.SingleToUInt32Bits(random.Normal()) >> 16);
-            weights[position] = special;
-            var x = random.Floats(k);
-            var prepared = new float[k];
-            fixed (ushort* w = weights)
-            fixed (float* a = x)
-            fixed (float* p = prepared)
-            {
-                BF16SplitDot.Prepare(a, k, (byte*)p);
-                float scalar = BF16Dot.DotScalar((byte*)w, (byte*)a, k);
-                float split = BF16SplitDot.Dot((byte*)w, (byte*)p, k);
-                Assert.True(float.IsNaN(scalar) ? float.IsNaN(split) : split == scalar,
-                    $"special 0x{special:X4} at {position}: {split} vs scalar {scalar} ({random})");
+                    $"{type} special 0x{special:X4} at {position}: {split} vs scalar {scalar} ({random})");
             }
         }
     }

@@ -181,65 +181,27 @@ internal static unsafe class QuantKernels
         // IQ4_NL's 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the lookups' temporaries):
         // pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so its batches keep that one.
         table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false);
+        // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form).
         if (Q5_0PackedDot.IsSupported)
         {
-            // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form);
-            // batches keep the plain entry.
-            table[(int)GgmlType.Q5_0] = new QuantKernel
-            {
-                WeightType = GgmlType.Q5_0,
-                ActivationType = GgmlType.Q8_0,
-                BlockSize = NibbleActivations.GroupSize,
-                WeightBlockBytes = Q5_0PackedDot.GroupBytes,
-                ActivationBlockBytes = NibbleActivations.GroupBytes,
-                Dot = &Q5_0PackedDot.Dot,
-                StreamsWeights = true,
-                QuantizeActivations = &NibbleActivations.Quantize,
-            };
+            table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, Q5_0PackedDot.GroupBytes,
+                NibbleActivations.GroupBytes, &Q5_0PackedDot.Dot, &NibbleActivations.Quantize);
         }
         else if (Q5_0PairDot.IsSupported)
         {
-            table[(int)GgmlType.Q5_0] = new QuantKernel
-            {
-                WeightType = GgmlType.Q5_0,
-                ActivationType = GgmlType.Q8_0,
-                BlockSize = PairActivations.GroupSize,
-                WeightBlockBytes = Q5_0PairDot.GroupBytes,
-                ActivationBlockBytes = PairActivations.GroupBytes,
-                Dot = &Q5_0PairDot.Dot,
-                StreamsWeights = true,
-                QuantizeActivations = &PairActivations.Quantize,
-            };
+            table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, Q5_0PairDot.GroupBytes,
+                PairActivations.GroupBytes, &Q5_0PairDot.Dot, &PairActivations.Quantize);
         }
+        // F16 and BF16 decode over activations prepared in the split dots' order (F16's times 2^64).
         if (F16SplitDot.IsSupported)
         {
-            // F16 decode over prepared activations (times 2^64, in the dot's order); batches keep the plain entry.
-            table[(int)GgmlType.F16] = new QuantKernel
-            {
-                WeightType = GgmlType.F16,
-                ActivationType = GgmlType.F32,
-                BlockSize = F16SplitDot.BlockSize,
-                WeightBlockBytes = F16SplitDot.BlockSize * 2,
-                ActivationBlockBytes = F16SplitDot.BlockSize * sizeof(float),
-                Dot = &F16SplitDot.Dot,
-                StreamsWeights = true,
-                QuantizeActivations = &F16SplitDot.Prepare,
-            };
+            table[(int)GgmlType.F16] = DecodeOnly(GgmlType.F16, GgmlType.F32, F16SplitDot.BlockSize, F16SplitDot.BlockSize * 2,
+                F16SplitDot.BlockSize * sizeof(float), &F16SplitDot.Dot, &F16SplitDot.Prepare);
         }
         if (BF16SplitDot.IsSupported)
         {
-            // BF16 decode: unpacking with zero is the conversion, over activations in the unpacks' order.
-            table[(int)GgmlType.BF16] = new QuantKernel
-            {
-                WeightType = GgmlType.BF16,
-                ActivationType = GgmlType.F32,
-                BlockSize = BF16SplitDot.BlockSize,
-                WeightBlockBytes = BF16SplitDot.BlockSize * 2,
-                ActivationBlockBytes = BF16SplitDot.BlockSize * sizeof(float),
-                Dot = &BF16SplitDot.Dot,
-                StreamsWeights = true,
-                QuantizeActivations = &BF16SplitDot.Prepare,
-            };
+            table[(int)GgmlType.BF16] = DecodeOnly(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * 2,
+                BF16SplitDot.BlockSize * sizeof(float), &BF16SplitDot.Dot, &BF16SplitDot.Prepare);
         }
         if (Q4_KPackedDot.IsSupported)
         {
@@ -258,6 +220,21 @@ internal static unsafe class QuantKernels
         }
         return table;
     }
+
+    /// <summary>A packed entry for decode only: one streaming dot over its own activation layout. It has no
+    /// many-token kernels, so batches keep the plain entry's (<see cref="TryGetForMatMul"/>).</summary>
+    private static QuantKernel DecodeOnly(GgmlType weightType, GgmlType activationType, int blockSize, int weightBlockBytes,
+        int activationBlockBytes, delegate*<byte*, byte*, int, float> dot, delegate*<float*, int, byte*, void> prepare) => new()
+    {
+        WeightType = weightType,
+        ActivationType = activationType,
+        BlockSize = blockSize,
+        WeightBlockBytes = weightBlockBytes,
+        ActivationBlockBytes = activationBlockBytes,
+        Dot = dot,
+        StreamsWeights = true,
+        QuantizeActivations = prepare,
+    };
 
     /// <summary>The packed entry of a 4-bit type in Q4_0's block layout (see <see cref="INibbleLevels"/>), with the
     /// 512-bit tiles for small batches where <paramref name="tiles"/>.</summary>
@@ -281,17 +258,8 @@ internal static unsafe class QuantKernels
         }
         if (NibblePairDot<TLevels>.IsSupported)
         {
-            return new QuantKernel
-            {
-                WeightType = type,
-                ActivationType = GgmlType.Q8_0,
-                BlockSize = PairActivations.GroupSize,
-                WeightBlockBytes = NibblePairDot<TLevels>.GroupBytes,
-                ActivationBlockBytes = PairActivations.GroupBytes,
-                Dot = &NibblePairDot<TLevels>.Dot,
-                StreamsWeights = true,
-                QuantizeActivations = &PairActivations.Quantize,
-            };
+            return DecodeOnly(type, GgmlType.Q8_0, PairActivations.GroupSize, NibblePairDot<TLevels>.GroupBytes,
+                PairActivations.GroupBytes, &NibblePairDot<TLevels>.Dot, &PairActivations.Quantize);
         }
         return default;
     }
