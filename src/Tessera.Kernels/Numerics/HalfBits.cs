@@ -90,6 +90,16 @@ internal static class HalfBits
         return Vector512.ConditionalSelect(special.AsSingle(), (bits | Vector512.Create(FloatExponentMask)).AsSingle(), scaled);
     }
 
+    /// <summary>
+    /// Halves held in the high 16 bits of 32-bit lanes to floats of value d x 2^-112: an arithmetic shift by 3 and a
+    /// mask, without the rebias multiply, for kernels whose other factor carries the 2^112 (the packed dots' block
+    /// scales). Exact for finite halves, subnormal ones included (they become float denormals); Inf and NaN are not
+    /// reproduced.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> HighWordsUnrebiased(Vector512<int> lanes) =>
+        (Vector512.ShiftRightArithmetic(lanes, 3) & Vector512.Create(unchecked((int)SignAndMagnitudeMask))).AsSingle();
+
     // The fast forms for halves known to be finite, the common case the dot products check a block at a time: the
     // halves sign-extended to 32 bits and shifted left by 13 hold the sign in bit 31 and the magnitude in float
     // position, so one mask and the rebias multiply finish the job (three operations after the widening load).

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
 
 namespace Tessera.Kernels.Quants.Nibbles;
 
@@ -48,9 +49,6 @@ internal static unsafe class NibblePackedDot<TLevels> where TLevels : INibbleLev
             (ushort)0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9,
             18, 18, 18, 18, 18, 18, 18, 18, 27, 27, 27, 27, 27, 27, 27, 27);
     }
-
-    /// <summary>Sign (replicated by the shift into bits 31..28, only bit 31 kept) and the 15 magnitude bits at 27..13.</summary>
-    private const uint ScaleMask = 0x8FFFE000;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
@@ -147,7 +145,7 @@ internal static unsafe class NibblePackedDot<TLevels> where TLevels : INibbleLev
             var low = nibbles & mask;
             var high = Avx512BW.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask;
             var halves = Avx512BW.PermuteVar32x16(head.AsUInt16(), scaleIndex).AsInt32();
-            var scale = (Avx512F.ShiftRightArithmetic(halves, 3) & Vector512.Create(unchecked((int)ScaleMask))).AsSingle();
+            var scale = HalfBits.HighWordsUnrebiased(halves);
             return new Weights(low, high, scale);
         }
     }

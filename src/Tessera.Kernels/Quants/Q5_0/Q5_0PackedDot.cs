@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Nibbles;
 
 namespace Tessera.Kernels.Quants.Q5_0;
@@ -66,9 +67,6 @@ internal static unsafe class Q5_0PackedDot
             22, 22, 22, 22, 22, 22, 22, 22, 53, 53, 53, 53, 53, 53, 53, 53);
     }
 
-    /// <summary>Sign (replicated by the shift into bits 31..28, only bit 31 kept) and the 15 magnitude bits at 27..13.</summary>
-    private const uint ScaleMask = 0x8FFFE000;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
@@ -116,7 +114,7 @@ internal static unsafe class Q5_0PackedDot
             - Avx512F.ShiftLeftLogical(Vector512.Load((int*)(a + NibbleActivations.SumOffset)), 1);
 
         var halves = Avx512BW.PermuteVar32x16x2(first.AsUInt16(), indices.Scales, second.AsUInt16()).AsInt32();
-        var scale = (Avx512F.ShiftRightArithmetic(halves, 3) & Vector512.Create(unchecked((int)ScaleMask))).AsSingle();
+        var scale = HalfBits.HighWordsUnrebiased(halves);
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), scale * Vector512.Load((float*)(a + NibbleActivations.ScaleOffset)), acc);
     }
 }
