@@ -4,6 +4,7 @@ using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.IQ4_NL;
 using Tessera.Kernels.Quants.Q5_0;
+using Tessera.Kernels.Quants.Q5_K;
 using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
@@ -146,6 +147,9 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.Q4_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q4_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q4_KPackedDot.Dot,
             0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&Q4_KPackedDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize),
+        new PackedPath(GgmlType.Q5_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q5_KPackedDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q5_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_KPackedDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize),
         new PackedPath(GgmlType.Q8_0, GgmlType.Q8_0, 32, Q8_0FloatTile.ActivationBlockBytes, Q8_0FloatTile.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q8_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q8_0FloatTile.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q8_0FloatTile.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_0FloatTile.Quantize));

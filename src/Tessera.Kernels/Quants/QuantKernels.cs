@@ -203,6 +203,11 @@ internal static unsafe class QuantKernels
             table[(int)GgmlType.BF16] = DecodeOnly(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * 2,
                 BF16SplitDot.BlockSize * sizeof(float), &BF16SplitDot.Dot, &BF16SplitDot.Prepare);
         }
+        if (Q5_KPackedDot.IsSupported)
+        {
+            table[(int)GgmlType.Q5_K] = DecodeOnly(GgmlType.Q5_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, Q5_KDot.BlockBytes,
+                SubBlockActivations.BlockBytes, &Q5_KPackedDot.Dot, &SubBlockActivations.Quantize);
+        }
         if (Q4_KPackedDot.IsSupported)
         {
             table[(int)GgmlType.Q4_K] = new QuantKernel

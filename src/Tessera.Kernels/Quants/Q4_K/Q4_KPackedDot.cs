@@ -11,7 +11,7 @@ namespace Tessera.Kernels.Quants.Q4_K;
 /// then {4,6}/{5,7}); the six-bit scales decoded once into int16 lanes (one vpermb per pair of sub-blocks) so that
 /// vpmaddubsw then vpmaddwd with them gives Σ scale_j (levels · x) in int32 lanes (|lane| &lt;= 2 * 63 * 3810);
 /// the mins term Σ_j (-dmin * min_j) * (d_x * Σ x_j) is one 8-lane FMA against the activation's precomputed sums.
-/// The matmul uses the one-row, four-token <see cref="Dot4"/>: with activations as memory operands, a row decoded
+/// <see cref="Q5_K.Q5_KPackedDot"/> shares the scale, level and mins steps. The matmul uses the one-row, four-token <see cref="Dot4"/>: with activations as memory operands, a row decoded
 /// once for four tokens costs as few instructions per product as a larger tile, and needs far fewer registers.
 /// </summary>
 internal static unsafe class Q4_KPackedDot
@@ -87,18 +87,18 @@ internal static unsafe class Q4_KPackedDot
 
     /// <summary>The eight decoded scales in bytes 0..7 of a vector whose other bytes are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> ScaleBytes(ulong scales) => Vector128.CreateScalar(scales).AsByte().ToVector256().ToVector512();
+    internal static Vector512<byte> ScaleBytes(ulong scales) => Vector128.CreateScalar(scales).AsByte().ToVector256().ToVector512();
 
     /// <summary>int16 lanes 0..15 = scale of one sub-block, lanes 16..31 = of another, as <paramref name="index"/>
     /// (<see cref="ScaleIndex"/>) picks them (vpermb takes the scale byte, and byte 8, a zero, above it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> ScaleLanes(Vector512<byte> scaleBytes, Vector512<byte> index) =>
+    internal static Vector512<short> ScaleLanes(Vector512<byte> scaleBytes, Vector512<byte> index) =>
         Avx512Vbmi.PermuteVar64x8(scaleBytes, index).AsInt16();
 
     /// <summary>The vpermb indices of the four sub-block pairs (0, 2), (1, 3), (4, 6), (5, 7), made once before a loop:
     /// built inside one, the JIT kept each in a stack slot and rebuilt it with two inserts per block (a 64-byte store
     /// and reload each).</summary>
-    private static (Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>) ScaleIndices() =>
+    internal static (Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>) ScaleIndices() =>
         (ScaleIndex(0, 2), ScaleIndex(1, 3), ScaleIndex(4, 6), ScaleIndex(5, 7));
 
     /// <summary>int16 lanes 0..15 pick byte <paramref name="low"/> and lanes 16..31 byte <paramref name="high"/>, each with
@@ -108,12 +108,12 @@ internal static unsafe class Q4_KPackedDot
 
     /// <summary>-dmin * min_j in lanes 0..7, zero in 8..15.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Mins(ulong mins, float dmin) =>
+    internal static Vector512<float> Mins(ulong mins, float dmin) =>
         (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(mins).AsByte())) * Vector256.Create(-dmin)).ToVector512();
 
     /// <summary>64 nibble bytes: low nibbles (levels of two even sub-blocks) and high nibbles (the two odd ones).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<byte> Low, Vector512<byte> High) Levels(byte* nibbles)
+    internal static (Vector512<byte> Low, Vector512<byte> High) Levels(byte* nibbles)
     {
         var bytes = Vector512.Load(nibbles);
         var mask = Vector512.Create((byte)0x0F);
@@ -122,12 +122,12 @@ internal static unsafe class Q4_KPackedDot
 
     /// <summary>Σ scale_j (levels · x) over the four sub-blocks one 64-byte load of nibbles covers, in 16 int32 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Scaled(Vector512<byte> low, Vector512<byte> high, Vector512<short> lowScales, Vector512<short> highScales, byte* x) =>
+    internal static Vector512<int> Scaled(Vector512<byte> low, Vector512<byte> high, Vector512<short> lowScales, Vector512<short> highScales, byte* x) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(low, Vector512.Load((sbyte*)x)), lowScales)
         + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(high, Vector512.Load((sbyte*)(x + 64))), highScales);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Scale(byte* block) => Vector512.Create(*(float*)(block + SubBlockActivations.ScaleOffset));
+    internal static Vector512<float> Scale(byte* block) => Vector512.Create(*(float*)(block + SubBlockActivations.ScaleOffset));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> HalfStep(Vector512<float> acc, Vector512<byte> low, Vector512<byte> high, Vector512<short> lowScales,
@@ -136,6 +136,6 @@ internal static unsafe class Q4_KPackedDot
 
     /// <summary>acc += Σ_j (-dmin * min_j) * (d_x * Σ x_j); lanes 8..15 of both vectors are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> MinsStep(Vector512<float> acc, Vector512<float> mins, byte* block) =>
+    internal static Vector512<float> MinsStep(Vector512<float> acc, Vector512<float> mins, byte* block) =>
         Avx512F.FusedMultiplyAdd(mins, Vector512.Load((float*)(block + SubBlockActivations.SumsOffset)), acc);
 }
