@@ -15,7 +15,7 @@ public sealed unsafe class Int8PanelMatMulTests
 {
     public static TheoryData<GgmlType> PanelTypes => new()
     {
-        GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.IQ4_NL,
+        GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.IQ4_NL,
     };
 
     /// <summary>Whether <paramref name="type"/> takes the panel on this CPU: every panel type with AVX2.</summary>
@@ -163,6 +163,16 @@ public sealed unsafe class Int8PanelMatMulTests
                     BitConverter.TryWriteBytes(block[2..], (ushort)0);
                     block.Slice(4, 12).Fill(0x01);
                     block[16..].Fill(lowest ? (byte)0x00 : (byte)0xFF);    // fifth bits and nibbles
+                }
+                break;
+            case GgmlType.Q3_K:
+                for (int b = 0; b < row.Length / 110; b++)
+                {
+                    var block = row.Slice(110 * b, 110);
+                    block[..96].Fill(lowest ? (byte)0x00 : (byte)0xFF);    // hmask and 2-bit quants: level -4 or 3
+                    block.Slice(96, 8).Fill(0x11);                          // codes 33 (scale 1): low 4 bits 1 ...
+                    block.Slice(104, 4).Fill(0xAA);                         // ... high 2 bits 2
+                    BitConverter.TryWriteBytes(block[108..], one);
                 }
                 break;
             case GgmlType.Q4_K:

@@ -21,7 +21,8 @@ internal unsafe interface IPanelBlocks
     /// kernel takes: their vpmaddubsw pairs could saturate int16).</summary>
     static abstract int MaxLevel { get; }
 
-    /// <summary>Whether each 16-value half of a sub-block has its own scale (Q6_K's 16-value groups).</summary>
+    /// <summary>Whether each 16-value half of a sub-block has its own scale (Q6_K's and Q3_K's 16-value groups). Only
+    /// the kernel's 5- and 6-bit forms apply the second scale, so such a type declares <see cref="MaxLevel"/> 16 or more.</summary>
     static abstract bool HalfScales { get; }
 
     /// <summary>Whether values carry an offset (a block minimum); without one the kernel skips that term.</summary>

@@ -17,9 +17,9 @@ internal static unsafe class Q3_KDot
 {
     public const int BlockBytes = 110;
     private const int BlockSize = 256;
-    private const int QuantsOffset = 32;
-    private const int ScalesOffset = 96;
-    private const int ScaleOffset = 108;
+    internal const int QuantsOffset = 32;
+    internal const int ScalesOffset = 96;
+    internal const int ScaleOffset = 108;
     private const int LevelOffset = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -66,7 +66,7 @@ internal static unsafe class Q3_KDot
     /// u2 &gt;&gt; 4, 12-15 u1 &gt;&gt; 4 and u2 &gt;&gt; 6; minus 32.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<sbyte> DecodeScalesPacked(byte* packed)
+    internal static Vector128<sbyte> DecodeScalesPacked(byte* packed)
     {
         uint u0 = *(uint*)packed, u1 = *(uint*)(packed + 4), u2 = *(uint*)(packed + 8);
         const uint Low = 0x0F0F0F0F, High = 0x03030303;
