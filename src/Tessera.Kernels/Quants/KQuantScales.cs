@@ -75,6 +75,24 @@ internal static unsafe class KQuantScales
         return (scalesLow | (ulong)scalesHigh << 32, minsLow | (ulong)minsHigh << 32);
     }
 
+    /// <summary>
+    /// For the AVX2 dots of the 16-value-group K-quants (Q2_K, Q3_K), whose 32-value chunk s uses group scales 2s
+    /// (its first 16 values: the low 128-bit lane of vpmaddwd's int16 lanes) and 2s + 1 (the high lane): the sixteen
+    /// scales as int16 with the even ones in the low lane and the odd ones in the high lane, so one byte shuffle per
+    /// chunk (<see cref="FirstGroupPair"/>, then 2 more per chunk) picks both, where extracting and broadcasting the
+    /// two took about eight instructions.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> GroupScaleWords(Vector128<sbyte> scales) =>
+        Avx2.ConvertToVector256Int16(Vector128.Shuffle(scales, Vector128.Create((sbyte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15))).AsByte();
+
+    /// <summary>The byte shuffle that picks word 0 of each lane of <see cref="GroupScaleWords"/> (chunk 0's pair).</summary>
+    public static Vector256<byte> FirstGroupPair
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.Create((short)0x0100).AsByte();
+    }
+
     /// <summary>Byte <paramref name="j"/> of a packed decode.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Byte(ulong packed, int j) => (int)(packed >> (8 * j)) & 0xFF;

@@ -69,14 +69,18 @@ internal static unsafe class Q2_KDot
         {
             sbyte* a = Q8_KBlock.Quants(activations);
             var sumi = Vector256<int>.Zero;
+            // The low nibbles of the sixteen scale bytes are the group scales (0..15).
+            var scaleWords = KQuantScales.GroupScaleWords((Vector128.Load(weights) & Vector128.Create((byte)0x0F)).AsSByte());
+            var pick = KQuantScales.FirstGroupPair;
+            var next = Vector256.Create((byte)2);
             for (int half = 0; half < 2; half++)
             {
                 var packed = Vector256.Load(weights + QuantsOffset + 32 * half).AsUInt16();
-                byte* sc = weights + 8 * half;
                 for (int j = 0; j < 4; j++)
                 {
                     var levels = (packed >> (2 * j)).AsByte() & mask;
-                    sumi += SimdInt8.MultiplySumScaled(levels, a + 128 * half + 32 * j, sc[2 * j] & 0x0F, sc[2 * j + 1] & 0x0F);
+                    sumi += SimdInt8.MultiplySumScaled(levels, a + 128 * half + 32 * j, Avx2.Shuffle(scaleWords, pick).AsInt16());
+                    pick += next;
                 }
             }
             float da = Q8_KBlock.Scale(activations);

@@ -78,13 +78,6 @@ internal static unsafe class Q3_KDot
         return codes.AsSByte() - Vector128.Create((sbyte)32);
     }
 
-    /// <summary>Scales 0, 2, .., 14 then 1, 3, .., 15.</summary>
-    private static Vector128<sbyte> EvenThenOdd
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Vector128.Create((sbyte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-    }
-
     /// <summary>4 * Σ_g scale_g * sums_g: the contribution of the +4 level bias the SIMD paths add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OffsetDot(int* scales, short* sums)
@@ -108,11 +101,8 @@ internal static unsafe class Q3_KDot
             sbyte* a = Q8_KBlock.Quants(activations);
             var hmask = Vector256.Load(weights).AsUInt16();
             var sumi = Vector256<int>.Zero;
-            // Chunk s uses scales 2s (its first 16 values, the low 128-bit lane) and 2s + 1 (the high lane): the even
-            // scales as int16 in the low lane and the odd ones in the high lane let one byte shuffle per chunk pick
-            // both (word s of each lane), where extracting and broadcasting the two took about eight instructions.
-            var scaleWords = Avx2.ConvertToVector256Int16(Vector128.Shuffle(scales, EvenThenOdd)).AsByte();
-            var pick = Vector256.Create((short)0x0100).AsByte();
+            var scaleWords = KQuantScales.GroupScaleWords(scales);
+            var pick = KQuantScales.FirstGroupPair;
             var next = Vector256.Create((byte)2);
             for (int n = 0; n < 2; n++)
             {
