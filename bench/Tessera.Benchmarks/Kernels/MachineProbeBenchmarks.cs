@@ -52,8 +52,15 @@ public unsafe class MachineProbeBenchmarks
     {
         var (buffer, threads) = *((nint, int)*)state;
         long slice = BufferBytes / threads;
-        var p = (Vector256<byte>*)((byte*)buffer + task * slice);
-        var end = p + slice / 32;
+        ReadRange((byte*)buffer + task * slice, slice);
+    }
+
+    /// <summary>Reads <paramref name="bytes"/> (a multiple of 128) from <paramref name="start"/> as fast as a core can:
+    /// four independent 256-bit loads per step, ORed so the loads cannot be dropped.</summary>
+    internal static void ReadRange(byte* start, long bytes)
+    {
+        var p = (Vector256<byte>*)start;
+        var end = p + bytes / 32;
         Vector256<byte> a0 = default, a1 = default, a2 = default, a3 = default;
         for (; p < end; p += 4)
         {

@@ -72,22 +72,12 @@ public unsafe class MatvecFromMemoryBenchmarks
         return w;
     }
 
-    /// <summary>Task t ORs together slice t of the matrix with four 256-bit loads per step.</summary>
+    /// <summary>Task t reads slice t of the matrix as the machine probe reads memory.</summary>
     private static void ReadSlice(void* state, int task, int threadIndex)
     {
         var (data, bytes, threads) = *((nint, long, int)*)state;
         long slice = bytes / threads / 128 * 128;
-        var p = (System.Runtime.Intrinsics.Vector256<byte>*)((byte*)data + task * slice);
-        var end = p + slice / 32;
-        System.Runtime.Intrinsics.Vector256<byte> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (; p < end; p += 4)
-        {
-            a0 |= p[0];
-            a1 |= p[1];
-            a2 |= p[2];
-            a3 |= p[3];
-        }
-        GC.KeepAlive(System.Runtime.Intrinsics.Vector256.GetElement(a0 | a1 | a2 | a3, 0));
+        MachineProbeBenchmarks.ReadRange((byte*)data + task * slice, slice);
     }
 
     [GlobalCleanup]

@@ -230,45 +230,7 @@ public static unsafe class ScaledDotProductAttention
             denominator *= rescale;
             runningMax = chunkMax;
         }
-        denominator += ExpOfDifferenceAndSum(scores, runningMax);
-    }
-
-    /// <summary>
-    /// scores[j] = exp(scores[j] - max), returning their sum: one pass with the vector exponential instead of three
-    /// library calls, whose per-call cost dominated on prompt chunks of 16-32 positions (stories260K: subtract, exp and
-    /// sum were 12% of a prompt's profile). A tail shorter than a vector goes through one vector padded with -inf.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ExpOfDifferenceAndSum(Span<float> scores, float max)
-    {
-        if (!Vector256.IsHardwareAccelerated)
-        {
-            TensorPrimitives.Subtract(scores, max, scores);
-            TensorPrimitives.Exp(scores, scores);
-            return TensorPrimitives.Sum(scores);
-        }
-        var shift = Vector256.Create(max);
-        var sum = Vector256<float>.Zero;
-        int j = 0;
-        for (; j + Vector256<float>.Count <= scores.Length; j += Vector256<float>.Count)
-        {
-            var slice = scores.Slice(j, Vector256<float>.Count);
-            var weights = Vector256.Exp(Vector256.Create<float>(slice) - shift);
-            weights.CopyTo(slice);
-            sum += weights;
-        }
-        if (j < scores.Length)
-        {
-            var tail = scores[j..];
-            Span<float> padded = stackalloc float[Vector256<float>.Count];
-            padded.Fill(float.NegativeInfinity);
-            tail.CopyTo(padded);
-            var weights = Vector256.Exp(Vector256.Create<float>(padded) - shift);   // exp(-inf) = 0 in the padding
-            weights.CopyTo(padded);
-            padded[..tail.Length].CopyTo(tail);
-            sum += weights;
-        }
-        return Vector256.Sum(sum);
+        denominator += Elementwise.Softmax.ExpOfDifferenceAndSum(scores, runningMax, scores);
     }
 
     /// <summary>

@@ -11,8 +11,9 @@ namespace Tessera.Kernels.Quants.Q4_K;
 /// then {4,6}/{5,7}); the six-bit scales decoded once into int16 lanes (one vpermb per pair of sub-blocks) so that
 /// vpmaddubsw then vpmaddwd with them gives Σ scale_j (levels · x) in int32 lanes (|lane| &lt;= 2 * 63 * 3810);
 /// the mins term Σ_j (-dmin * min_j) * (d_x * Σ x_j) is one 8-lane FMA against the activation's precomputed sums.
-/// <see cref="Q5_K.Q5_KPackedDot"/> shares the scale, level and mins steps. The matmul uses the one-row, four-token <see cref="Dot4"/>: with activations as memory operands, a row decoded
-/// once for four tokens costs as few instructions per product as a larger tile, and needs far fewer registers.
+/// <see cref="Q5_K.Q5_KPackedDot"/> shares the scale, level and mins steps. The matmul uses the one-row, four-token
+/// <see cref="Dot4"/>: with activations as memory operands, a row decoded once for four tokens costs as few
+/// instructions per product as a larger tile, and needs far fewer registers.
 /// </summary>
 internal static unsafe class Q4_KPackedDot
 {
