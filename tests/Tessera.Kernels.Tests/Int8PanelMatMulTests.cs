@@ -15,7 +15,7 @@ public sealed unsafe class Int8PanelMatMulTests
 {
     public static TheoryData<GgmlType> PanelTypes => new()
     {
-        GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.IQ4_NL,
+        GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.IQ4_NL,
     };
 
     /// <summary>Whether <paramref name="type"/> takes the panel on this CPU: every panel type with AVX2.</summary>
@@ -163,6 +163,19 @@ public sealed unsafe class Int8PanelMatMulTests
                     BitConverter.TryWriteBytes(block[2..], (ushort)0);
                     block.Slice(4, 12).Fill(0x01);
                     block[16..].Fill(lowest ? (byte)0x00 : (byte)0xFF);    // fifth bits and nibbles
+                }
+                break;
+            case GgmlType.Q2_K:
+                for (int b = 0; b < row.Length / 84; b++)
+                {
+                    var block = row.Slice(84 * b, 84);
+                    // Scale 1 in every group, minimum 1 in the first halves and 3 in the second, levels 0 or 3, d 1
+                    // and dmin 1: the per-half offsets meet the largest activation sums.
+                    for (int g = 0; g < 16; g++)
+                        block[g] = g % 2 == 0 ? (byte)0x11 : (byte)0x31;
+                    block.Slice(16, 64).Fill(lowest ? (byte)0x00 : (byte)0xFF);
+                    BitConverter.TryWriteBytes(block[80..], one);
+                    BitConverter.TryWriteBytes(block[82..], one);
                 }
                 break;
             case GgmlType.Q3_K:

@@ -28,7 +28,12 @@ internal unsafe interface IPanelBlocks
     /// <summary>Whether values carry an offset (a block minimum); without one the kernel skips that term.</summary>
     static abstract bool HasOffsets { get; }
 
+    /// <summary>Whether each 16-value half of a sub-block has its own offset (Q2_K's minimum per 16-value group); the
+    /// kernel then adds the second half's difference against the per-half activation sums.</summary>
+    static virtual bool HalfOffsets => false;
+
     /// <summary>Sub-block j of <paramref name="block"/> to levels[j] and scales[j] (with <see cref="HalfScales"/>,
-    /// scales[2j] and scales[2j + 1]) and, with <see cref="HasOffsets"/>, offsets[j].</summary>
+    /// scales[2j] and scales[2j + 1]) and, with <see cref="HasOffsets"/>, offsets[j] (with <see cref="HalfOffsets"/>,
+    /// offsets[2j] and offsets[2j + 1]).</summary>
     static abstract void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets);
 }

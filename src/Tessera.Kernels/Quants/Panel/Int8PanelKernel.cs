@@ -161,6 +161,13 @@ internal static unsafe class Int8PanelKernel
                 float* s = (float*)(activations + t * activationStride + sums);
                 for (int j = 0; j < subBlocks; j++)
                     c = Fma.MultiplyAdd(Vector256.Load((float*)(records + (nint)j * PanelRecords.RecordBytes + PanelRecords.OffsetOffset)), Vector256.Create(s[j]), c);
+                if (TBlocks.HalfOffsets)
+                {
+                    // The second halves' offsets differ from the first's by the stored deltas, against their own sums.
+                    float* second = s + subBlocks;
+                    for (int j = 0; j < subBlocks; j++)
+                        c = Fma.MultiplyAdd(Vector256.Load((float*)(records + (nint)j * PanelRecords.RecordBytes + PanelRecords.SecondOffsetDeltaOffset)), Vector256.Create(second[j]), c);
+                }
             }
             c.Store(y + t * yStride);
         }

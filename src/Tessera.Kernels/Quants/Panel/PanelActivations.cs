@@ -17,11 +17,12 @@ namespace Tessera.Kernels.Quants.Panel;
 ///                      (sbyte q itself for the kernel's sign-trick path, see QuantKernel.PanelSignedActivations)
 ///   [32 n .. 36 n)     float d, the sub-block's scale
 ///   [36 n .. 40 n)     float s = d * Σ q, for the weights' offsets
+///   [40 n .. 44 n)     float d * Σ q over the sub-block's second 16 values, for offsets per 16-value half (Q2_K)
 /// </code>
 /// </summary>
 internal static unsafe class PanelActivations
 {
-    public const int BytesPerSubBlock = 40;
+    public const int BytesPerSubBlock = 44;
 
     public static long RowBytes(int k) => (long)(k / PanelRecords.ValuesPerRecord) * BytesPerSubBlock;
 
@@ -33,10 +34,12 @@ internal static unsafe class PanelActivations
         int n = k / PanelRecords.ValuesPerRecord;
         float* scales = (float*)(destination + 32L * n);
         float* sums = scales + n;
+        float* secondSums = sums + n;
         for (int j = 0; j < n; j++)
         {
             sbyte* q;
-            float d, s;
+            float d;
+            int first, second;
             switch (type)
             {
                 case GgmlType.Q8_0:
@@ -44,7 +47,7 @@ internal static unsafe class PanelActivations
                         byte* block = source + j * Q8_0Activations.BlockBytes;
                         d = HalfBits.ToSingle(block);
                         q = (sbyte*)(block + 2);
-                        s = d * Sum(q);
+                        (first, second) = (Sum16(q), Sum16(q + 16));
                         break;
                     }
                 case GgmlType.Q8_1:
@@ -54,7 +57,7 @@ internal static unsafe class PanelActivations
                         byte* block = source + j * Q8_1Activations.BlockBytes;
                         d = HalfBits.ToSingle(block);
                         q = (sbyte*)(block + 4);
-                        s = d * Sum(q);
+                        (first, second) = (Sum16(q), Sum16(q + 16));
                         break;
                     }
                 case GgmlType.Q8_K:
@@ -63,7 +66,7 @@ internal static unsafe class PanelActivations
                         short* bsums = Q8_KBlock.Sums(block);
                         d = Q8_KBlock.Scale(block);
                         q = Q8_KBlock.Quants(block) + 32 * (j % 8);
-                        s = d * (bsums[2 * (j % 8)] + bsums[2 * (j % 8) + 1]);
+                        (first, second) = (bsums[2 * (j % 8)], bsums[2 * (j % 8) + 1]);
                         break;
                     }
                 default:
@@ -71,7 +74,8 @@ internal static unsafe class PanelActivations
             }
             (Vector256.Load(q).AsByte() ^ Vector256.Create(signed ? (byte)0 : (byte)0x80)).Store(destination + 32 * j);
             scales[j] = d;
-            sums[j] = s;
+            sums[j] = d * (first + second);
+            secondSums[j] = d * second;
         }
     }
 
@@ -80,13 +84,13 @@ internal static unsafe class PanelActivations
     {
         int n = k / PanelRecords.ValuesPerRecord;
         new Span<byte>(destination, 32 * n).Fill(0x80);
-        new Span<float>(destination + 32L * n, 2 * n).Clear();
+        new Span<float>(destination + 32L * n, 3 * n).Clear();
     }
 
-    private static int Sum(sbyte* q)
+    private static int Sum16(sbyte* q)
     {
         int sum = 0;
-        for (int i = 0; i < 32; i++)
+        for (int i = 0; i < 16; i++)
             sum += q[i];
         return sum;
     }

@@ -15,6 +15,8 @@ namespace Tessera.Kernels.Quants.Panel;
 ///   [320..351] float offset[8] (types with a minimum only)
 ///   [352..415] for types with a scale per 16-value half: bias[8] and scale[8] of the second half, the first
 ///              half's in the fields above
+///   [416..447] for types with an offset per 16-value half: float offset[8] of the second half minus the first's
+///              (the first half's offset goes against the whole sub-block's activation sum, this against the second's)
 /// </code>
 /// Rows past the last valid one are zero (level 0, scale 0), so they produce zeros. A matmul task repacks its rows
 /// once and then runs every token over them; the repacking is a few instructions per value, against one
@@ -24,12 +26,13 @@ internal static unsafe class PanelRecords
 {
     public const int Rows = 8;
     public const int ValuesPerRecord = 32;
-    public const int RecordBytes = 416;
+    public const int RecordBytes = 448;
     public const int BiasOffset = 256;
     public const int ScaleOffset = 288;
     public const int OffsetOffset = 320;
     public const int SecondBiasOffset = 352;
     public const int SecondScaleOffset = 384;
+    public const int SecondOffsetDeltaOffset = 416;
 
     /// <summary><paramref name="validRows"/> (1..8) rows of <paramref name="k"/> values, <paramref name="stride"/> bytes
     /// apart in <typeparamref name="TBlocks"/>'s layout, to k / 32 records at <paramref name="destination"/>.</summary>
@@ -40,15 +43,16 @@ internal static unsafe class PanelRecords
         int scalesPerSub = TBlocks.HalfScales ? 2 : 1;
         var levels = stackalloc Vector256<sbyte>[Rows * 8];   // [row][sub-block], at most 8 sub-blocks per block
         float* scales = stackalloc float[Rows * 16];          // [row][sub-block (half)]
-        float* offsets = stackalloc float[Rows * 8];
+        int offsetsPerSub = TBlocks.HalfOffsets ? 2 : 1;
+        float* offsets = stackalloc float[Rows * 16];         // [row][sub-block (half)]
         new Span<byte>(levels, Rows * 8 * 32).Clear();
         new Span<float>(scales, Rows * 16).Clear();
-        new Span<float>(offsets, Rows * 8).Clear();
+        new Span<float>(offsets, Rows * 16).Clear();
         int blocks = k / (ValuesPerRecord * sub);
         for (int b = 0; b < blocks; b++)
         {
             for (int r = 0; r < validRows; r++)
-                TBlocks.Decode(rows + r * stride + (nint)b * TBlocks.BlockBytes, levels + r * sub, scales + r * sub * scalesPerSub, offsets + r * sub);
+                TBlocks.Decode(rows + r * stride + (nint)b * TBlocks.BlockBytes, levels + r * sub, scales + r * sub * scalesPerSub, offsets + r * sub * offsetsPerSub);
             for (int j = 0; j < sub; j++)
             {
                 byte* record = destination + (nint)(b * sub + j) * RecordBytes;
@@ -56,12 +60,15 @@ internal static unsafe class PanelRecords
                 float* recordScales = (float*)(record + ScaleOffset);
                 float* recordOffsets = (float*)(record + OffsetOffset);
                 float* secondScales = (float*)(record + SecondScaleOffset);
+                float* secondOffsetDeltas = (float*)(record + SecondOffsetDeltaOffset);
                 for (int r = 0; r < Rows; r++)
                 {
                     recordScales[r] = scales[(r * sub + j) * scalesPerSub];
-                    recordOffsets[r] = offsets[r * sub + j];
+                    recordOffsets[r] = offsets[(r * sub + j) * offsetsPerSub];
                     if (TBlocks.HalfScales)
                         secondScales[r] = scales[(r * sub + j) * 2 + 1];
+                    if (TBlocks.HalfOffsets)
+                        secondOffsetDeltas[r] = offsets[(r * sub + j) * 2 + 1] - offsets[(r * sub + j) * 2];
                 }
             }
         }

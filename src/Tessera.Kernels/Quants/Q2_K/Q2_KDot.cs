@@ -15,8 +15,8 @@ internal static unsafe class Q2_KDot
 {
     public const int BlockBytes = 84;
     private const int BlockSize = 256;
-    private const int QuantsOffset = 16;
-    private const int ScaleOffset = 80;
+    public const int QuantsOffset = 16;
+    public const int ScaleOffset = 80;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotScalar(byte* weights, byte* activations, int k)
