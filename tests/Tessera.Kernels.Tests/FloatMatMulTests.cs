@@ -9,7 +9,7 @@ namespace Tessera.Kernels.Tests;
 /// <summary>
 /// The packed float matmul (<see cref="FloatMatMul"/>: token panels, 8-row tiles, weights converted to F32 once per
 /// task) and the half/bfloat16 conversions under it, against float64 references. CI runs these under the AVX-512 and
-/// the AVX2-only dispatch (panels of 32 and 16 tokens).
+/// the AVX2-only dispatch (panels of 32 tokens, or 16 and 24).
 /// </summary>
 public sealed unsafe class FloatMatMulTests
 {
@@ -24,9 +24,11 @@ public sealed unsafe class FloatMatMulTests
             return;   // no AVX2: MatMul keeps the per-row kernels, covered by MatrixKernelTests
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
-        // Rows off the 8-row tile, tokens off the panel width (16 or 32) and below, at and above it; odd k.
-        foreach (var (rowCount, k, tokens) in new[] { (13, 67, 8), (203, 301, 33), (8, 1, 70), (65, 128, 17), (1, 9, 31), (40, 515, 64) })
+        // Rows off the 8-row tile, tokens off the panel width (16, 24 or 32) and below, at and above it; odd k and k
+        // off the packing's 8 x 8 transposes. AVX2-only, 17, 33, 70 and 150 tokens take panels of 24, the rest 16.
+        foreach (var (rowCount, k, tokens) in new[] { (13, 67, 8), (203, 301, 33), (8, 1, 70), (65, 128, 17), (1, 9, 31), (40, 515, 64), (9, 200, 150) })
         {
+            Assert.Equal(tokens is 17 or 33 or 70 or 150 ? FloatPanelKernel.WideWidth : FloatPanelKernel.Width, FloatPanelKernel.WidthFor(tokens));
             Assert.True(FloatMatMul.Applies(QuantKernels.Get(type), tokens));
             var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
             var x = random.Floats(tokens * k);
