@@ -4,6 +4,8 @@ using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Quants.IQ4_NL;
 using Tessera.Kernels.Quants.Q5_0;
+using Tessera.Kernels.Quants.Q2_K;
+using Tessera.Kernels.Quants.Q3_K;
 using Tessera.Kernels.Quants.Q5_K;
 using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
@@ -111,6 +113,40 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Crumb_activations_hold_the_q8_k_quants_in_plane_order()
+    {
+        var random = new TestRandom();
+        const int k = 2 * CrumbActivations.BlockSize;
+        var x = random.Floats(k, 3f);
+        var reference = new byte[GgmlTypeTraits.Of(GgmlType.Q8_K).BytesFor(k)];
+        Quantization.Quantize(GgmlType.Q8_K, x, reference);
+        var packed = new byte[k / CrumbActivations.BlockSize * CrumbActivations.BlockBytes];
+        fixed (float* source = x)
+        fixed (byte* destination = packed)
+            CrumbActivations.Quantize(source, k, destination);
+        for (int block = 0; block < k / 256; block++)
+        {
+            var q = reference.AsSpan(block * 292 + 4, 256);
+            var group = packed.AsSpan(block * CrumbActivations.BlockBytes, CrumbActivations.BlockBytes);
+            float d = BitConverter.ToSingle(reference, block * 292);
+            Assert.Equal(d, BitConverter.ToSingle(group[CrumbActivations.ScaleOffset..]));
+            for (int j = 0; j < 4; j++)
+            {
+                // Row j: values 32j.. then 128 + 32j.., the two halves' values a 2j-bit shift of the level bytes holds.
+                Assert.True(q.Slice(32 * j, 32).SequenceEqual(group.Slice(64 * j, 32)), $"row {j} low of block {block}");
+                Assert.True(q.Slice(128 + 32 * j, 32).SequenceEqual(group.Slice(64 * j + 32, 32)), $"row {j} high of block {block}");
+            }
+            for (int g = 0; g < 16; g++)
+            {
+                int sum = 0;
+                foreach (byte value in q.Slice(16 * g, 16))
+                    sum += (sbyte)value;
+                Assert.Equal(d * sum, BitConverter.ToSingle(group[(CrumbActivations.SumsOffset + 4 * g)..]));
+            }
+        }
+    }
+
     /// <summary>A packed path: its weight type, scalar reference dot over the plain activations, and the packed kernels.</summary>
     /// <summary>Tile is the 4x4 kernel, or 0 where the matmul uses the one-row, four-token Dot4 instead.</summary>
     public sealed record PackedPath(GgmlType Type, GgmlType ActivationType, int GroupSize, int GroupBytes, bool IsSupported,
@@ -150,6 +186,12 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.Q5_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, SubBlockActivations.BlockBytes, Q5_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q5_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_KPackedDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&SubBlockActivations.Quantize),
+        new PackedPath(GgmlType.Q2_K, GgmlType.Q8_K, CrumbActivations.BlockSize, CrumbActivations.BlockBytes, Q2_KPackedDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q2_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q2_KPackedDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&CrumbActivations.Quantize),
+        new PackedPath(GgmlType.Q3_K, GgmlType.Q8_K, CrumbActivations.BlockSize, CrumbActivations.BlockBytes, Q3_KPackedDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q3_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q3_KPackedDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&CrumbActivations.Quantize),
         new PackedPath(GgmlType.Q8_0, GgmlType.Q8_0, 32, Q8_0FloatTile.ActivationBlockBytes, Q8_0FloatTile.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q8_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q8_0FloatTile.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q8_0FloatTile.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_0FloatTile.Quantize));

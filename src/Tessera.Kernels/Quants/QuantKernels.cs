@@ -208,6 +208,17 @@ internal static unsafe class QuantKernels
             table[(int)GgmlType.Q5_K] = DecodeOnly(GgmlType.Q5_K, GgmlType.Q8_K, SubBlockActivations.BlockSize, Q5_KDot.BlockBytes,
                 SubBlockActivations.BlockBytes, &Q5_KPackedDot.Dot, &SubBlockActivations.Quantize);
         }
+        // Q2_K and Q3_K decode on their 2-bit planes at 512 bits, over activations in the planes' order.
+        if (Q2_KPackedDot.IsSupported)
+        {
+            table[(int)GgmlType.Q2_K] = DecodeOnly(GgmlType.Q2_K, GgmlType.Q8_K, CrumbActivations.BlockSize, Q2_KDot.BlockBytes,
+                CrumbActivations.BlockBytes, &Q2_KPackedDot.Dot, &CrumbActivations.Quantize);
+        }
+        if (Q3_KPackedDot.IsSupported)
+        {
+            table[(int)GgmlType.Q3_K] = DecodeOnly(GgmlType.Q3_K, GgmlType.Q8_K, CrumbActivations.BlockSize, Q3_KDot.BlockBytes,
+                CrumbActivations.BlockBytes, &Q3_KPackedDot.Dot, &CrumbActivations.Quantize);
+        }
         if (Q4_KPackedDot.IsSupported)
         {
             table[(int)GgmlType.Q4_K] = new QuantKernel
