@@ -12,7 +12,9 @@ namespace Tessera.Kernels;
 /// quantizer and converted to <see cref="PanelActivations"/>; each task repacks its weight rows once, eight at a
 /// time, into <see cref="PanelRecords"/>, then runs every token over them eight at a time in
 /// <see cref="Int8PanelKernel"/>, the tokens visited in tiles small enough to stay in L2. The integer products are
-/// exactly the type's dot product's; only the float accumulation order differs.
+/// exactly the type's dot product's; only the float accumulation order differs. Several matrices over the same input
+/// (a layer's q/k/v, or gate and up) can share one pass (<see cref="ComputeShared"/>): the tokens are quantized once
+/// and the threads synchronise once.
 /// </summary>
 internal static unsafe class Int8PanelMatMul
 {
@@ -25,6 +27,9 @@ internal static unsafe class Int8PanelMatMul
     /// <summary>Tasks per thread, so a thread slowed by other load is balanced by the others.</summary>
     private const int TasksPerThread = 4;
 
+    /// <summary>Most matrices one shared pass takes (q/k/v, gate/up).</summary>
+    public const int MaxSharedTargets = 4;
+
     /// <summary>Whether a product over <paramref name="tokens"/> tokens with weights of <paramref name="kernel"/>'s type
     /// (its plain entry, <see cref="QuantKernels.TryGet(Tessera.Tensors.GgmlType, out QuantKernel)"/>) takes this path:
     /// AVX2, a panel type, at least <see cref="QuantKernel.PanelMinTokens"/> tokens (below, the weights are read about
@@ -32,47 +37,79 @@ internal static unsafe class Int8PanelMatMul
     public static bool Applies(in QuantKernel kernel, int tokens) =>
         kernel.PanelTile != null && tokens >= kernel.PanelMinTokens;
 
+    /// <summary>Whether two panel kernels can share one pass's activations: the same activation blocks (the plain
+    /// entries quantize each activation type one way) and the same panel form of them (q + 128, or signed for the sign
+    /// trick).</summary>
+    public static bool SharesActivations(in QuantKernel a, in QuantKernel b) =>
+        a.ActivationType == b.ActivationType && a.ActivationBlockBytes == b.ActivationBlockBytes
+        && a.PanelSignedActivations == b.PanelSignedActivations;
+
     /// <param name="kernel">the weight type's plain kernel entry (<see cref="Applies"/>)</param>
     /// <param name="weights">[rows, k] in the kernel's weight type</param>
     /// <param name="x">[tokens, k]</param>
     /// <param name="y">[tokens, rows]</param>
-    public static void Compute(in QuantKernel kernel, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
+    public static void Compute(in QuantKernel kernel, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool) =>
+        ComputeShared([new PanelTarget(kernel, weights, rows, y)], k, x, tokens, pool);
+
+    /// <summary>Each target's Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the pool.</summary>
+    /// <param name="targets">1..<see cref="MaxSharedTargets"/> matrices whose kernels all apply and share activations
+    /// (<see cref="SharesActivations"/>)</param>
+    public static void ComputeShared(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
+        if (targets.Length is < 1 or > MaxSharedTargets)
+            throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{MaxSharedTargets} matrices");
         const int group = PanelRecords.Rows;
+        var first = targets[0].Kernel;
         int subBlocks = k / PanelRecords.ValuesPerRecord;
         long groupBytes = (long)subBlocks * PanelRecords.RecordBytes;
         long activationBytes = PanelActivations.RowBytes(k);
         int paddedTokens = (tokens + Int8PanelKernel.Tokens - 1) / Int8PanelKernel.Tokens * Int8PanelKernel.Tokens;
-        long rowsPerTask = RowsPerTask(rows, groupBytes, pool.ThreadCount);
-        long quantizedBytes = Aligned(kernel.ActivationRowBytes(k));
+        var job = new Job { Count = targets.Length };
+        long largestTask = group;
+        int tasks = 0;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            var target = targets[i];
+            if (!Applies(target.Kernel, tokens) || !SharesActivations(target.Kernel, first))
+                throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) cannot share this panel pass", nameof(targets));
+            long rowsPerTask = RowsPerTask(target.Rows, groupBytes, pool.ThreadCount);
+            job.Parts[i] = new Part
+            {
+                Kernel = target.Kernel,
+                Weights = target.Weights,
+                WeightRowBytes = target.Kernel.WeightRowBytes(k),
+                Rows = target.Rows,
+                Y = target.Y,
+                RowsPerTask = rowsPerTask,
+                FirstTask = tasks,
+            };
+            largestTask = Math.Max(largestTask, rowsPerTask);
+            tasks += (int)((target.Rows + rowsPerTask - 1) / rowsPerTask);
+        }
+        long quantizedBytes = Aligned(first.ActivationRowBytes(k));
+        long resultsOffset = largestTask / group * groupBytes;
         // Per thread: the task's repacked rows, one result tile, and one token in the type's activation blocks.
-        long threadBytes = rowsPerTask / group * groupBytes + Aligned(group * Int8PanelKernel.Tokens * sizeof(float)) + quantizedBytes;
+        long threadBytes = resultsOffset + Aligned(group * Int8PanelKernel.Tokens * sizeof(float)) + quantizedBytes;
         long tokensBytes = Aligned(paddedTokens * activationBytes);
         byte* scratch = pool.Scratch.Get((nuint)(tokensBytes + pool.ThreadCount * threadBytes));
-        int tileTokens = (int)Math.Max(Int8PanelKernel.Tokens, TileBytes / activationBytes / Int8PanelKernel.Tokens * Int8PanelKernel.Tokens);
-        var job = new Job
-        {
-            Kernel = kernel,
-            Weights = weights,
-            WeightRowBytes = kernel.WeightRowBytes(k),
-            K = k,
-            SubBlocks = subBlocks,
-            GroupBytes = groupBytes,
-            Rows = rows,
-            Tokens = tokens,
-            X = x,
-            Y = y,
-            Activations = scratch,
-            ActivationBytes = activationBytes,
-            PaddedTokens = paddedTokens,
-            TileTokens = tileTokens,
-            RowsPerTask = rowsPerTask,
-            ThreadScratch = scratch + tokensBytes,
-            ThreadBytes = threadBytes,
-            QuantizedOffset = threadBytes - quantizedBytes,
-        };
+        job.Quantize = first.QuantizeActivations;
+        job.ActivationType = first.ActivationType;
+        job.SignedActivations = first.PanelSignedActivations;
+        job.K = k;
+        job.SubBlocks = subBlocks;
+        job.GroupBytes = groupBytes;
+        job.Tokens = tokens;
+        job.X = x;
+        job.Activations = scratch;
+        job.ActivationBytes = activationBytes;
+        job.PaddedTokens = paddedTokens;
+        job.TileTokens = (int)Math.Max(Int8PanelKernel.Tokens, TileBytes / activationBytes / Int8PanelKernel.Tokens * Int8PanelKernel.Tokens);
+        job.ThreadScratch = scratch + tokensBytes;
+        job.ThreadBytes = threadBytes;
+        job.ResultsOffset = resultsOffset;
+        job.QuantizedOffset = threadBytes - quantizedBytes;
         pool.Run(paddedTokens, &QuantizeTask, &job);
-        pool.Run((int)((rows + rowsPerTask - 1) / rowsPerTask), &MultiplyTask, &job);
+        pool.Run(tasks, &MultiplyTask, &job);
     }
 
     /// <summary>A multiple of the row group, enough tasks to balance the threads, repacked rows within L2.</summary>
@@ -88,25 +125,42 @@ internal static unsafe class Int8PanelMatMul
     /// <summary>Rounds a byte count up to whole cache lines.</summary>
     private static long Aligned(long bytes) => (bytes + 63) & ~63L;
 
-    private struct Job
+    private struct Part
     {
         public QuantKernel Kernel;
         public byte* Weights;
         public long WeightRowBytes;
+        public long Rows;
+        public float* Y;
+        public long RowsPerTask;
+        public int FirstTask;
+    }
+
+    [InlineArray(MaxSharedTargets)]
+    private struct Parts
+    {
+        private Part _first;
+    }
+
+    private struct Job
+    {
+        public Parts Parts;
+        public int Count;
+        public delegate*<float*, int, byte*, void> Quantize;
+        public Tessera.Tensors.GgmlType ActivationType;
+        public bool SignedActivations;
         public int K;
         public int SubBlocks;
         public long GroupBytes;
-        public long Rows;
         public int Tokens;
         public float* X;
-        public float* Y;
         public byte* Activations;      // [padded tokens][activation bytes]
         public long ActivationBytes;
         public int PaddedTokens;
         public int TileTokens;
-        public long RowsPerTask;
         public byte* ThreadScratch;    // [thread][thread bytes]: repacked rows, result tile, one quantized token
         public long ThreadBytes;
+        public long ResultsOffset;
         public long QuantizedOffset;
     }
 
@@ -121,27 +175,31 @@ internal static unsafe class Int8PanelMatMul
             return;
         }
         byte* quantized = job.ThreadScratch + threadIndex * job.ThreadBytes + job.QuantizedOffset;
-        job.Kernel.QuantizeActivations(job.X + (long)token * job.K, job.K, quantized);
-        PanelActivations.Convert(job.Kernel.ActivationType, quantized, job.K, destination, job.Kernel.PanelSignedActivations);
+        job.Quantize(job.X + (long)token * job.K, job.K, quantized);
+        PanelActivations.Convert(job.ActivationType, quantized, job.K, destination, job.SignedActivations);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
+        int p = job.Count - 1;
+        while (job.Parts[p].FirstTask > task)
+            p--;
+        ref Part part = ref job.Parts[p];
         const int group = PanelRecords.Rows;
         const int width = Int8PanelKernel.Tokens;
-        long first = task * job.RowsPerTask;
-        int count = (int)Math.Min(job.RowsPerTask, job.Rows - first);
+        long first = (task - part.FirstTask) * part.RowsPerTask;
+        int count = (int)Math.Min(part.RowsPerTask, part.Rows - first);
         int groups = (count + group - 1) / group;
         byte* records = job.ThreadScratch + threadIndex * job.ThreadBytes;
-        float* results = (float*)(records + job.RowsPerTask / group * job.GroupBytes);
+        float* results = (float*)(records + job.ResultsOffset);
         for (int g = 0; g < groups; g++)
         {
-            byte* source = job.Weights + (first + g * group) * job.WeightRowBytes;
-            job.Kernel.PanelRepack(source, (nint)job.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
+            byte* source = part.Weights + (first + g * group) * part.WeightRowBytes;
+            part.Kernel.PanelRepack(source, (nint)part.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
         }
-        var tile = job.Kernel.PanelTile;
+        var tile = part.Kernel.PanelTile;
         for (int tileStart = 0; tileStart < job.PaddedTokens; tileStart += job.TileTokens)
         {
             int tileEnd = Math.Min(job.PaddedTokens, tileStart + job.TileTokens);
@@ -152,21 +210,30 @@ internal static unsafe class Int8PanelMatMul
                 for (int t = tileStart; t < tileEnd; t += width)
                 {
                     byte* activations = job.Activations + t * job.ActivationBytes;
-                    float* y = job.Y + (long)t * job.Rows + first + g * group;
+                    float* y = part.Y + (long)t * part.Rows + first + g * group;
                     int validTokens = Math.Min(width, job.Tokens - t);
                     if (validRows == group && validTokens == width)
                     {
-                        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)job.Rows);
+                        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)part.Rows);
                         continue;
                     }
                     tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, results, group);
                     for (int i = 0; i < validTokens; i++)
                     {
                         for (int r = 0; r < validRows; r++)
-                            y[i * job.Rows + r] = results[i * group + r];
+                            y[i * part.Rows + r] = results[i * group + r];
                     }
                 }
             }
         }
     }
+}
+
+/// <summary>One matrix of a shared panel pass: its kernel (the type's plain entry), rows and [tokens, rows] output.</summary>
+internal readonly unsafe struct PanelTarget(QuantKernel kernel, byte* weights, long rows, float* y)
+{
+    public QuantKernel Kernel { get; } = kernel;
+    public byte* Weights { get; } = weights;
+    public long Rows { get; } = rows;
+    public float* Y { get; } = y;
 }

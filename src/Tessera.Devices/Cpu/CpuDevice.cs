@@ -71,11 +71,13 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
         MatMul.Compute(matrix.Type, matrix.RowsStart(weight), weight.Count, k, Host(x)[..(tokens * k)], tokens, y, Pool);
     }
 
-    /// <summary>One token: one fused matrix-vector pass over all targets (x quantized once, one pool synchronisation).</summary>
+    /// <summary>Products over the same x in one pass where the kernels allow (one token: one fused matrix-vector pass,
+    /// x quantized once, one pool synchronisation; many tokens: one shared int8 panel pass, see
+    /// <see cref="MatMul.ComputeShared"/>).</summary>
     public override void LinearShared(DeviceSpan x, int tokens, ReadOnlySpan<LinearTarget> targets)
     {
         int k = targets[0].Weight.Matrix.Columns;
-        bool fusable = tokens == 1 && targets.Length <= MatVec.MaxSharedTargets;
+        bool fusable = targets.Length <= MatVec.MaxSharedTargets;
         foreach (var target in targets)
             fusable &= target.Weight.Matrix.Columns == k;
         if (!fusable)
@@ -88,11 +90,11 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
         {
             var (weight, output) = targets[i];
             var matrix = (HostMatrix)weight.Matrix;
-            if (output.Length < weight.Count)
-                throw new ArgumentException($"output has {output.Length} entries, {weight.Count} rows needed", nameof(targets));
+            if (output.Length < (long)weight.Count * tokens)
+                throw new ArgumentException($"output has {output.Length} entries, {(long)weight.Count * tokens} needed", nameof(targets));
             fused[i] = new MatVecTarget(matrix.Type, matrix.RowsStart(weight), weight.Count, HostPointer(output));
         }
-        MatVec.ComputeShared(fused, k, Host(x)[..k], Pool);
+        MatMul.ComputeShared(fused, k, Host(x)[..(tokens * k)], tokens, Pool);
     }
 
     /// <summary>

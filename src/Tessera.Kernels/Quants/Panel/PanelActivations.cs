@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Kernels.Quants.Q8_1;
@@ -39,7 +40,6 @@ internal static unsafe class PanelActivations
         {
             sbyte* q;
             float d;
-            int first, second;
             switch (type)
             {
                 case GgmlType.Q8_0:
@@ -47,7 +47,6 @@ internal static unsafe class PanelActivations
                         byte* block = source + j * Q8_0Activations.BlockBytes;
                         d = HalfBits.ToSingle(block);
                         q = (sbyte*)(block + 2);
-                        (first, second) = (Sum16(q), Sum16(q + 16));
                         break;
                     }
                 case GgmlType.Q8_1:
@@ -57,22 +56,24 @@ internal static unsafe class PanelActivations
                         byte* block = source + j * Q8_1Activations.BlockBytes;
                         d = HalfBits.ToSingle(block);
                         q = (sbyte*)(block + 4);
-                        (first, second) = (Sum16(q), Sum16(q + 16));
                         break;
                     }
                 case GgmlType.Q8_K:
                     {
                         byte* block = source + (j / 8) * Q8_KActivations.BlockBytes;
-                        short* bsums = Q8_KBlock.Sums(block);
                         d = Q8_KBlock.Scale(block);
                         q = Q8_KBlock.Quants(block) + 32 * (j % 8);
-                        (first, second) = (bsums[2 * (j % 8)], bsums[2 * (j % 8) + 1]);
                         break;
                     }
                 default:
                     throw new ArgumentOutOfRangeException(nameof(type), type, "no panel activation layout");
             }
-            (Vector256.Load(q).AsByte() ^ Vector256.Create(signed ? (byte)0 : (byte)0x80)).Store(destination + 32 * j);
+            var quants = Vector256.Load(q).AsByte();
+            (quants ^ Vector256.Create(signed ? (byte)0 : (byte)0x80)).Store(destination + 32 * j);
+            // Σ q per 16-value half by vpsadbw over q + 128 (one 64-bit sum per 8 bytes), less 16 * 128 per half.
+            var eightSums = Avx2.SumAbsoluteDifferences(quants ^ Vector256.Create((byte)0x80), Vector256<byte>.Zero).AsInt64();
+            int first = (int)(eightSums.GetElement(0) + eightSums.GetElement(1)) - 16 * 128;
+            int second = (int)(eightSums.GetElement(2) + eightSums.GetElement(3)) - 16 * 128;
             scales[j] = d;
             sums[j] = d * (first + second);
             secondSums[j] = d * second;
@@ -85,13 +86,5 @@ internal static unsafe class PanelActivations
         int n = k / PanelRecords.ValuesPerRecord;
         new Span<byte>(destination, 32 * n).Fill(0x80);
         new Span<float>(destination + 32L * n, 3 * n).Clear();
-    }
-
-    private static int Sum16(sbyte* q)
-    {
-        int sum = 0;
-        for (int i = 0; i < 16; i++)
-            sum += q[i];
-        return sum;
     }
 }
