@@ -13,6 +13,7 @@ namespace Tessera.Kernels;
 /// width], zero-padded), and each task converts its weight rows to F32 once, so F16/BF16 conversion costs one pass
 /// per matmul instead of one per few tokens. Then 8 rows meet a panel at a time in <see cref="FloatPanelKernel"/>;
 /// panels are visited in tiles small enough to stay in L2 while every row group of the task passes over them.
+/// Several matrices over the same input (a layer's q/k/v, or gate and up) share one pass (<see cref="ComputeShared"/>).
 /// </summary>
 internal static unsafe class FloatMatMul
 {
@@ -37,40 +38,64 @@ internal static unsafe class FloatMatMul
     public static bool Applies(in QuantKernel kernel, int tokens) =>
         tokens >= MinTokens && FloatPanelKernel.IsSupported && kernel.RowsToSingle != null;
 
+    /// <summary>Most matrices one shared pass takes (q/k/v, gate/up).</summary>
+    public const int MaxSharedTargets = 4;
+
     /// <param name="kernel">the weight type's kernel (<see cref="Applies"/>)</param>
     /// <param name="weights">[rows, k] in the kernel's weight type</param>
     /// <param name="x">[tokens, k]</param>
     /// <param name="y">[tokens, rows]</param>
-    public static void Compute(in QuantKernel kernel, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
+    public static void Compute(in QuantKernel kernel, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool) =>
+        ComputeShared([new PanelTarget(kernel, weights, rows, y)], k, x, tokens, pool);
+
+    /// <summary>Each target's Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the pool: the token panels
+    /// are packed once and the threads synchronise once.</summary>
+    /// <param name="targets">1..<see cref="MaxSharedTargets"/> float matrices (<see cref="Applies"/>)</param>
+    public static void ComputeShared(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
+        if (targets.Length is < 1 or > MaxSharedTargets)
+            throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{MaxSharedTargets} matrices");
         int width = FloatPanelKernel.WidthFor(tokens);
         int panels = (tokens + width - 1) / width;
         long panelFloats = (long)k * width;
-        long rowsPerTask = RowsPerTask(rows, k, pool.ThreadCount);
-        // Per thread: the task's converted rows (or, for F32, its zero-padded last row group) and one result tile.
-        long threadFloats = Aligned(rowsPerTask * k) + FloatPanelKernel.Rows * width;
-        float* scratch = (float*)pool.Scratch.Get((nuint)((Aligned(panels * panelFloats) + pool.ThreadCount * threadFloats) * sizeof(float)));
-        var job = new Job
+        var job = new Job { Count = targets.Length };
+        long largestTask = FloatPanelKernel.Rows;
+        int tasks = 0;
+        for (int i = 0; i < targets.Length; i++)
         {
-            Weights = weights,
-            WeightRowBytes = kernel.WeightRowBytes(k),
-            Convert = kernel.WeightType == GgmlType.F32 ? null : kernel.RowsToSingle,
-            K = k,
-            Rows = rows,
-            Tokens = tokens,
-            X = x,
-            Y = y,
-            Width = width,
-            Panels = scratch,
-            PanelFloats = panelFloats,
-            PanelCount = panels,
-            PanelsPerTile = (int)Math.Max(1, TileBytes / (panelFloats * sizeof(float))),
-            RowsPerTask = rowsPerTask,
-            ThreadScratch = scratch + Aligned(panels * panelFloats),
-            ThreadFloats = threadFloats,
-        };
+            var target = targets[i];
+            if (!Applies(target.Kernel, tokens))
+                throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) does not take the float panel", nameof(targets));
+            long rowsPerTask = RowsPerTask(target.Rows, k, pool.ThreadCount);
+            job.Parts[i] = new Part
+            {
+                Weights = target.Weights,
+                WeightRowBytes = target.Kernel.WeightRowBytes(k),
+                Convert = target.Kernel.WeightType == GgmlType.F32 ? null : target.Kernel.RowsToSingle,
+                Rows = target.Rows,
+                Y = target.Y,
+                RowsPerTask = rowsPerTask,
+                FirstTask = tasks,
+            };
+            largestTask = Math.Max(largestTask, rowsPerTask);
+            tasks += (int)((target.Rows + rowsPerTask - 1) / rowsPerTask);
+        }
+        // Per thread: the task's converted rows (or, for F32, its zero-padded last row group) and one result tile.
+        long threadFloats = Aligned(largestTask * k) + FloatPanelKernel.Rows * width;
+        float* scratch = (float*)pool.Scratch.Get((nuint)((Aligned(panels * panelFloats) + pool.ThreadCount * threadFloats) * sizeof(float)));
+        job.K = k;
+        job.Tokens = tokens;
+        job.X = x;
+        job.Width = width;
+        job.Panels = scratch;
+        job.PanelFloats = panelFloats;
+        job.PanelCount = panels;
+        job.PanelsPerTile = (int)Math.Max(1, TileBytes / (panelFloats * sizeof(float)));
+        job.ThreadScratch = scratch + Aligned(panels * panelFloats);
+        job.ThreadFloats = threadFloats;
+        job.ResultsOffset = Aligned(largestTask * k);
         pool.Run(panels, &PackTask, &job);
-        pool.Run((int)((rows + rowsPerTask - 1) / rowsPerTask), &MultiplyTask, &job);
+        pool.Run(tasks, &MultiplyTask, &job);
     }
 
     /// <summary>A multiple of the row group, enough tasks to balance the threads, converted rows within L2.</summary>
@@ -86,24 +111,38 @@ internal static unsafe class FloatMatMul
     /// <summary>Rounds a float count up to whole cache lines.</summary>
     private static long Aligned(long floats) => (floats + 15) & ~15L;
 
-    private struct Job
+    private struct Part
     {
         public byte* Weights;
         public long WeightRowBytes;
         public delegate*<byte*, float*, int, void> Convert;   // null: F32 rows are used in place
-        public int K;
         public long Rows;
+        public float* Y;
+        public long RowsPerTask;
+        public int FirstTask;
+    }
+
+    [InlineArray(MaxSharedTargets)]
+    private struct Parts
+    {
+        private Part _first;
+    }
+
+    private struct Job
+    {
+        public Parts Parts;
+        public int Count;
+        public int K;
         public int Tokens;
         public float* X;
-        public float* Y;
         public int Width;
         public float* Panels;          // [panel][k][width]
         public long PanelFloats;
         public int PanelCount;
         public int PanelsPerTile;
-        public long RowsPerTask;
-        public float* ThreadScratch;   // [thread][threadFloats]
+        public float* ThreadScratch;   // [thread][threadFloats]: converted rows, then one result tile
         public long ThreadFloats;
+        public long ResultsOffset;
     }
 
     /// <summary>Token panel p: x's tokens p*width.. transposed to [k][width], tokens past the end as zeros. Full groups
@@ -192,18 +231,22 @@ internal static unsafe class FloatMatMul
         ref Job job = ref *(Job*)state;
         const int group = FloatPanelKernel.Rows;
         int k = job.K, width = job.Width;
-        long first = task * job.RowsPerTask;
-        int count = (int)Math.Min(job.RowsPerTask, job.Rows - first);
+        int part = job.Count - 1;
+        while (job.Parts[part].FirstTask > task)
+            part--;
+        ref Part target = ref job.Parts[part];
+        long first = (task - target.FirstTask) * target.RowsPerTask;
+        int count = (int)Math.Min(target.RowsPerTask, target.Rows - first);
         int groups = (count + group - 1) / group;
         float* local = job.ThreadScratch + threadIndex * job.ThreadFloats;
-        float* results = local + Aligned(job.RowsPerTask * k);
-        byte* source = job.Weights + first * job.WeightRowBytes;
+        float* results = local + job.ResultsOffset;
+        byte* source = target.Weights + first * target.WeightRowBytes;
         float* rows;
-        if (job.Convert != null)
+        if (target.Convert != null)
         {
             // F16/BF16: every row of the task once to F32; the missing rows of a last partial group as zeros.
             for (int r = 0; r < count; r++)
-                job.Convert(source + r * job.WeightRowBytes, local + (long)r * k, k);
+                target.Convert(source + r * target.WeightRowBytes, local + (long)r * k, k);
             new Span<float>(local + (long)count * k, (groups * group - count) * k).Clear();
             rows = local;
         }
@@ -213,7 +256,7 @@ internal static unsafe class FloatMatMul
         }
         int partial = count % group;
         float* lastGroup = rows + (long)(groups - 1) * group * k;
-        if (job.Convert == null && partial != 0)
+        if (target.Convert == null && partial != 0)
         {
             // F32 rows are read in place, except a last partial group, copied with zero rows after it.
             var padded = new Span<float>(local, group * k);
@@ -233,12 +276,12 @@ internal static unsafe class FloatMatMul
                     FloatPanelKernel.Tile(w, k, job.Panels + p * job.PanelFloats, k, results, width);
                     int firstToken = p * width;
                     int validTokens = Math.Min(width, job.Tokens - firstToken);
-                    float* y = job.Y + (long)firstToken * job.Rows + first + g * group;
-                    int t = validRows == group ? StoreTransposed(results, width, validTokens, y, (nint)job.Rows) : 0;
+                    float* y = target.Y + (long)firstToken * target.Rows + first + g * group;
+                    int t = validRows == group ? StoreTransposed(results, width, validTokens, y, (nint)target.Rows) : 0;
                     for (int r = 0; r < validRows; r++)
                     {
                         for (int u = t; u < validTokens; u++)
-                            y[u * job.Rows + r] = results[r * width + u];
+                            y[u * target.Rows + r] = results[r * width + u];
                     }
                 }
             }

@@ -228,12 +228,3 @@ internal static unsafe class Int8PanelMatMul
         }
     }
 }
-
-/// <summary>One matrix of a shared panel pass: its kernel (the type's plain entry), rows and [tokens, rows] output.</summary>
-internal readonly unsafe struct PanelTarget(QuantKernel kernel, byte* weights, long rows, float* y)
-{
-    public QuantKernel Kernel { get; } = kernel;
-    public byte* Weights { get; } = weights;
-    public long Rows { get; } = rows;
-    public float* Y { get; } = y;
-}

@@ -79,8 +79,9 @@ public static unsafe class MatMul
 
     /// <summary>
     /// Several products over the same x (a layer's q/k/v, or gate and up): one token goes to
-    /// <see cref="MatVec.ComputeShared"/>; int8 panel products that can share their activations run as one
-    /// <see cref="Int8PanelMatMul.ComputeShared"/> pass (x quantized once, one synchronisation); others one at a time.
+    /// <see cref="MatVec.ComputeShared"/>; float products, or int8 panel products that can share their activations, run
+    /// as one pass of <see cref="FloatMatMul.ComputeShared"/> or <see cref="Int8PanelMatMul.ComputeShared"/> (x packed or
+    /// quantized once, one synchronisation); others one at a time.
     /// </summary>
     /// <param name="targets">matrices of row length k, each with its [tokens, rows] output (x of their own is not taken)</param>
     /// <param name="x">[tokens, k]</param>
@@ -91,23 +92,29 @@ public static unsafe class MatMul
             MatVec.ComputeShared(targets, k, x, pool);
             return;
         }
-        bool shared = targets.Length is > 1 and <= Int8PanelMatMul.MaxSharedTargets;
         Span<PanelTarget> panels = stackalloc PanelTarget[Math.Min(targets.Length, Int8PanelMatMul.MaxSharedTargets)];
-        for (int i = 0; i < targets.Length && shared; i++)
+        bool floats = targets.Length is > 1 and <= FloatMatMul.MaxSharedTargets, integers = targets.Length is > 1 and <= Int8PanelMatMul.MaxSharedTargets;
+        for (int i = 0; i < targets.Length && (floats || integers); i++)
         {
             var target = targets[i];
             if (target.X != null)
                 throw new ArgumentException($"matrix {i} carries its own x, which a multi-token pass does not take", nameof(targets));
-            MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, tokens, (int)Math.Min(int.MaxValue, target.Rows * tokens), pool);
-            shared = QuantKernels.TryGet(target.WeightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens)
+            var kernel = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, tokens, (int)Math.Min(int.MaxValue, target.Rows * tokens), pool);
+            floats &= FloatMatMul.Applies(kernel, tokens);
+            integers &= QuantKernels.TryGet(target.WeightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens)
                 && (i == 0 || Int8PanelMatMul.SharesActivations(plain, panels[0].Kernel));
-            if (shared)
-                panels[i] = new PanelTarget(plain, target.Weights, target.Rows, target.Y);
+            if (floats || integers)
+                panels[i] = new PanelTarget(floats ? kernel : plain, target.Weights, target.Rows, target.Y);
         }
-        if (shared)
+        if (floats || integers)
         {
             fixed (float* xPointer = x)
-                Int8PanelMatMul.ComputeShared(panels, k, xPointer, tokens, pool);
+            {
+                if (floats)
+                    FloatMatMul.ComputeShared(panels, k, xPointer, tokens, pool);
+                else
+                    Int8PanelMatMul.ComputeShared(panels, k, xPointer, tokens, pool);
+            }
             return;
         }
         foreach (var target in targets)

@@ -98,61 +98,6 @@ public sealed unsafe class Int8PanelMatMulTests
         Assert.All(y[(tokens * rowCount)..], value => Assert.True(float.IsNaN(value)));
     }
 
-    public static TheoryData<GgmlType[]> SharedSets => new()
-    {
-        new[] { GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q4_K },        // Q4_K_M's q/k/v: one shared pass (Q8_K)
-        new[] { GgmlType.Q4_0, GgmlType.IQ4_NL },                     // Q8_0 activations; shared where both take the same form
-        new[] { GgmlType.Q8_0, GgmlType.Q4_0 },                       // signed (AVX2 without VNNI) and q + 128: one at a time
-        new[] { GgmlType.Q4_0, GgmlType.Q4_K },                       // different activation blocks: one at a time
-        new[] { GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.Q4_K },
-    };
-
-    [Theory]
-    [MemberData(nameof(SharedSets))]
-    public void Shared_pass_gives_each_product_exactly_its_own_result(GgmlType[] types)
-    {
-        if (!IsaSupport.Avx2)
-            return;
-        var random = new TestRandom();
-        using var pool = new KernelThreadPool(2);
-        const int k = 512, tokens = 33;
-        int[] rowCounts = [13, 40, 8, 21];
-        var x = random.Floats(tokens * k);
-        var weights = new byte[types.Length][];
-        var separate = new float[types.Length][];
-        var shared = new float[types.Length][];
-        for (int i = 0; i < types.Length; i++)
-        {
-            weights[i] = new QuantizedRows(types[i], QuantKernels.Get(types[i]).ActivationType, k, rowCounts[i], random).Weights;
-            separate[i] = new float[tokens * rowCounts[i]];
-            shared[i] = new float[tokens * rowCounts[i]];
-            fixed (byte* w = weights[i])
-                MatMul.Compute(types[i], w, rowCounts[i], k, x, tokens, separate[i], pool);
-        }
-        var handles = new List<System.Runtime.InteropServices.GCHandle>();
-        try
-        {
-            var targets = new MatVecTarget[types.Length];
-            for (int i = 0; i < types.Length; i++)
-            {
-                var w = System.Runtime.InteropServices.GCHandle.Alloc(weights[i], System.Runtime.InteropServices.GCHandleType.Pinned);
-                var y = System.Runtime.InteropServices.GCHandle.Alloc(shared[i], System.Runtime.InteropServices.GCHandleType.Pinned);
-                handles.Add(w);
-                handles.Add(y);
-                targets[i] = new MatVecTarget(types[i], (byte*)w.AddrOfPinnedObject(), rowCounts[i], (float*)y.AddrOfPinnedObject());
-            }
-            MatMul.ComputeShared(targets, k, x, tokens, pool);
-        }
-        finally
-        {
-            foreach (var handle in handles)
-                handle.Free();
-        }
-        // The same tiles over the same activations, each product's rows split as on its own: bit for bit the same.
-        for (int i = 0; i < types.Length; i++)
-            Assert.True(separate[i].AsSpan().SequenceEqual(shared[i]), $"{types[i]} (product {i}) differs in the shared pass ({random})");
-    }
-
     private static void AssertMatchesReference(QuantizedRows weights, float[] x, int tokens, float[] y, string what)
     {
         int k = weights.K, rowCount = y.Length / tokens;
