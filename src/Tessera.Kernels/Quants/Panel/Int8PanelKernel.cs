@@ -51,35 +51,13 @@ internal static unsafe class Int8PanelKernel
                 SignedRecord(w, l0, l1, l2, l3, l4, l5, l6, l7, dw, x, activationStride, dx, acc);
                 continue;
             }
+            if (IsaSupport.AvxVnni)
+            {
+                VnniRecord<TBlocks>(w, l0, l1, l2, l3, l4, l5, l6, l7, -bias, dw, x, activationStride, dx, acc);
+                continue;
+            }
             for (int t = 0; t < Tokens; t++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
             {
-                if (IsaSupport.AvxVnni)
-                {
-                    // With VNNI, vpdpbusd sums four u8 x s8 products straight into int32: nothing can saturate (8-bit
-                    // levels need this), and it takes half the instructions of vpmaddubsw + int16 adds + vpmaddwd.
-                    // Two chains, values 0-15 and 16-31 of the record (the halves Q6_K scales apart), overlap.
-                    var first = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create(*(int*)x).AsByte(), l0);
-                    var second = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create(*(int*)(x + 16)).AsByte(), l4);
-                    first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 4)).AsByte(), l1);
-                    second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 20)).AsByte(), l5);
-                    first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 8)).AsByte(), l2);
-                    second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 24)).AsByte(), l6);
-                    first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 12)).AsByte(), l3);
-                    second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 28)).AsByte(), l7);
-                    var tokenScale = Vector256.Create(*dx);
-                    if (TBlocks.HalfScales)
-                    {
-                        var secondBias = Vector256.Load((int*)(w + PanelRecords.SecondBiasOffset));
-                        var secondScale = Vector256.Load((float*)(w + PanelRecords.SecondScaleOffset));
-                        var c = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first - bias), dw * tokenScale, acc[t]);
-                        acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(second - secondBias), secondScale * tokenScale, c);
-                    }
-                    else
-                    {
-                        acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first + second - bias), dw * tokenScale, acc[t]);
-                    }
-                    continue;
-                }
                 var p0 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)x).AsByte(), l0);
                 var p1 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)(x + 4)).AsByte(), l1);
                 var p2 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)(x + 8)).AsByte(), l2);
@@ -114,6 +92,44 @@ internal static unsafe class Int8PanelKernel
             }
         }
         Finish<TBlocks>(records, subBlocks, activations, activationStride, sums, acc, y, yStride);
+    }
+
+    /// <summary>
+    /// One record against the 8 tokens with VNNI: vpdpbusd sums four u8 x s8 products straight into int32, so nothing
+    /// can saturate (8-bit levels need this), in half the instructions of vpmaddubsw + int16 adds + vpmaddwd. Two
+    /// chains, values 0-15 and 16-31 of the record (the halves Q6_K, Q3_K and Q2_K scale apart), overlap; each starts
+    /// from its negated bias, which saves a subtract per token. The vector pipes bound this loop (eight broadcasts and
+    /// eight vpdpbusd per token), so every vector instruction taken out of it counts: with the token scale as an
+    /// embedded broadcast, 28 instructions per token where the plain form had 32 (IQ4_NL pp512 +2-6%).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void VnniRecord<TBlocks>(byte* w, Vector256<sbyte> l0, Vector256<sbyte> l1, Vector256<sbyte> l2, Vector256<sbyte> l3,
+        Vector256<sbyte> l4, Vector256<sbyte> l5, Vector256<sbyte> l6, Vector256<sbyte> l7, Vector256<int> negativeBias,
+        Vector256<float> dw, byte* x, nint activationStride, float* dx, Vector256<float>* acc) where TBlocks : IPanelBlocks
+    {
+        var secondStart = TBlocks.HalfScales ? -Vector256.Load((int*)(w + PanelRecords.SecondBiasOffset)) : Vector256<int>.Zero;
+        for (Vector256<float>* end = acc + Tokens; acc < end; acc++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
+        {
+            var first = AvxVnni.MultiplyWideningAndAdd(negativeBias, Vector256.Create(*(int*)x).AsByte(), l0);
+            var second = AvxVnni.MultiplyWideningAndAdd(secondStart, Vector256.Create(*(int*)(x + 16)).AsByte(), l4);
+            first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 4)).AsByte(), l1);
+            second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 20)).AsByte(), l5);
+            first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 8)).AsByte(), l2);
+            second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 24)).AsByte(), l6);
+            first = AvxVnni.MultiplyWideningAndAdd(first, Vector256.Create(*(int*)(x + 12)).AsByte(), l3);
+            second = AvxVnni.MultiplyWideningAndAdd(second, Vector256.Create(*(int*)(x + 28)).AsByte(), l7);
+            if (TBlocks.HalfScales)
+            {
+                var tokenScale = Vector256.Create(*dx);
+                var secondScale = Vector256.Load((float*)(w + PanelRecords.SecondScaleOffset));
+                var c = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first), dw * tokenScale, *acc);
+                *acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(second), secondScale * tokenScale, c);
+            }
+            else
+            {
+                *acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(first + second), dw * Vector256.Create(*dx), *acc);
+            }
+        }
     }
 
     /// <summary>
