@@ -23,6 +23,13 @@ internal static unsafe class WeightPrefetch
     /// </summary>
     private const long StreamDistance = 2048;
 
+    /// <summary>
+    /// The same for F32 rows (<see cref="StreamFar"/>): they stream 4 times the bytes per instruction of the quantized
+    /// dots, so at the same memory latency more lines must be in flight. F32 decode (TinyLlama shape, 4.4 GB per token)
+    /// went from 14.7 to 15.3-15.5 tokens/s at 4 KiB; 8 KiB was no better, nor was 4 KiB for F16 rows.
+    /// </summary>
+    private const long FarStreamDistance = 4096;
+
     /// <summary>Requests the <paramref name="bytes"/> that lie <see cref="Distance"/> beyond <paramref name="row"/>.
     /// Prefetch is a hint that never faults, so reaching past the matrix's end is harmless.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -43,5 +50,15 @@ internal static unsafe class WeightPrefetch
             return;
         for (int offset = 0; offset < bytes; offset += CacheLine)
             Sse.Prefetch0(weights + StreamDistance + offset);
+    }
+
+    /// <summary><see cref="Stream"/> for F32 rows, <see cref="FarStreamDistance"/> ahead.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StreamFar(byte* weights, int bytes)
+    {
+        if (!Sse.IsSupported)
+            return;
+        for (int offset = 0; offset < bytes; offset += CacheLine)
+            Sse.Prefetch0(weights + FarStreamDistance + offset);
     }
 }

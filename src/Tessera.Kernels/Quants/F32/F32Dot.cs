@@ -36,7 +36,7 @@ internal static unsafe class F32Dot
         int i = 0;
         for (; i + 16 <= k; i += 16)
         {
-            WeightPrefetch.Stream((byte*)(w + i), 64);
+            WeightPrefetch.StreamFar((byte*)(w + i), 64);
             acc0 = Fma.MultiplyAdd(Avx.LoadVector256(w + i), Avx.LoadVector256(a + i), acc0);
             acc1 = Fma.MultiplyAdd(Avx.LoadVector256(w + i + 8), Avx.LoadVector256(a + i + 8), acc1);
         }
@@ -54,7 +54,7 @@ internal static unsafe class F32Dot
         int i = 0;
         for (; i + 32 <= k; i += 32)
         {
-            WeightPrefetch.Stream((byte*)(w + i), 128);
+            WeightPrefetch.StreamFar((byte*)(w + i), 128);
             acc0 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + i), Vector512.Load(a + i), acc0);
             acc1 = Avx512F.FusedMultiplyAdd(Vector512.Load(w + i + 16), Vector512.Load(a + i + 16), acc1);
         }
