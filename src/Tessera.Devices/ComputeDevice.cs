@@ -144,6 +144,14 @@ public abstract class ComputeDevice : IDisposable
     /// <summary>y = rmsnorm(x) * weight per row of weight.Length floats; x and y may be the same span.</summary>
     public abstract void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y);
 
+    /// <summary>The residual add and the norm after it: x += residual, then y = rmsnorm(x) per row. Devices may fuse
+    /// the two (the CPU takes two passes over a row instead of four); this form runs them one after the other.</summary>
+    public virtual void AddRmsNorm(DeviceSpan x, DeviceSpan residual, DeviceBuffer weight, float epsilon, DeviceSpan y)
+    {
+        Add(x, residual);
+        RmsNorm(x, weight, epsilon, y);
+    }
+
     /// <summary>Adds <paramref name="bias"/> to every row of bias.Length floats of <paramref name="y"/>.</summary>
     public abstract void AddRows(DeviceSpan y, DeviceBuffer bias);
 

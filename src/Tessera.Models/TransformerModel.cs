@@ -114,9 +114,12 @@ public sealed class TransformerModel : IDisposable
         for (int layer = 0; layer < hp.LayerCount; layer++)
         {
             current = MoveHidden(current, placement.Attention[layer].Device, n, scratch);
-            AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache, current);
+            // On one device the attention's residual add is left to the feed-forward block, fused with its norm.
+            bool fuseResidual = placement.Attention[layer].Device == placement.FeedForward[layer].Device;
+            AttentionBlock.Forward(this, layer, placement.Attention[layer], batch, cache, current, addResidual: !fuseResidual);
             current = MoveHidden(current, placement.FeedForward[layer].Device, n, scratch);
-            FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch, schedule, statistics, placement.DeviceExperts);
+            FeedForwardBlock.Forward(this, layer, placement.FeedForward[layer], n, current, scratch, schedule, statistics, placement.DeviceExperts,
+                residualPending: fuseResidual);
             TraceValues("l_out", layer, current.Hidden.Slice(0, n * embd), n);
         }
 

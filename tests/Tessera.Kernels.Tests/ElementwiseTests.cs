@@ -53,6 +53,32 @@ public sealed class ElementwiseTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(13)]
+    [InlineData(64)]
+    [InlineData(2051)]
+    public void Residual_add_fused_with_the_norm_is_the_add_then_the_norm_bit_for_bit(int width)
+    {
+        var random = new TestRandom();
+        const int rows = 3;
+        var x = random.Floats(rows * width);
+        var residual = random.Floats(rows * width);
+        var weight = random.Floats(width);
+        var added = x.Zip(residual, (a, b) => a + b).ToArray();
+        var expected = new float[x.Length];
+        RmsNorm.ApplyRows(added, weight, 1e-5f, expected);
+        var output = new float[x.Length];
+        RmsNorm.AddApplyRows(x, residual, weight, 1e-5f, output);
+        Assert.True(added.AsSpan().SequenceEqual(x), $"x after the fused add ({random})");
+        Assert.True(expected.AsSpan().SequenceEqual(output), $"fused norm against the add then the norm ({random})");
+        // And against float64 for the first row, through the sum the fused pass took.
+        double meanSquare = added.Take(width).Sum(v => (double)v * v) / width;
+        double scale = 1 / Math.Sqrt(meanSquare + 1e-5);
+        AssertClose(added.Take(width).Select((v, i) => v * scale * weight[i]).ToArray(), output.AsSpan(0, width), "fused rmsnorm", random);
+        Assert.Throws<ArgumentException>(() => RmsNorm.AddApplyRows(new float[width], new float[width + 1], weight, 1e-5f, new float[width]));
+    }
+
+    [Theory]
     [InlineData(RopeStyle.Normal, 0)]
     [InlineData(RopeStyle.Neox, 0)]
     [InlineData(RopeStyle.Normal, 32)]

@@ -154,6 +154,9 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
     public override void RmsNorm(DeviceSpan x, DeviceBuffer weight, float epsilon, DeviceSpan y) =>
         Kernels.Elementwise.RmsNorm.ApplyRows(Host(x), Host(weight.All), epsilon, Host(y));
 
+    public override void AddRmsNorm(DeviceSpan x, DeviceSpan residual, DeviceBuffer weight, float epsilon, DeviceSpan y) =>
+        Kernels.Elementwise.RmsNorm.AddApplyRows(Host(x), Host(residual), Host(weight.All), epsilon, Host(y));
+
     public override void AddRows(DeviceSpan y, DeviceBuffer bias)
     {
         var values = Host(y);

@@ -12,7 +12,10 @@ namespace Tessera.Models.Blocks;
 /// </summary>
 internal static class AttentionBlock
 {
-    public static void Forward(TransformerModel model, int layer, PlacedAttention w, TokenBatch batch, IKvCacheSeam kv, DeviceScratch s)
+    /// <param name="addResidual">false: x += Wo · attention is left to the caller, whose next block adds s.Projected
+    /// fused with its norm (<see cref="ComputeDevice.AddRmsNorm"/>)</param>
+    public static void Forward(TransformerModel model, int layer, PlacedAttention w, TokenBatch batch, IKvCacheSeam kv, DeviceScratch s,
+        bool addResidual = true)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
@@ -68,6 +71,7 @@ internal static class AttentionBlock
 
         var projected = s.Projected.Slice(0, n * embd);        // [n_tokens, n_embd]
         device.Linear(w.Output, attention, n, projected);
-        device.Add(x, projected);
+        if (addResidual)
+            device.Add(x, projected);
     }
 }

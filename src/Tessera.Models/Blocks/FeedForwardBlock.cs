@@ -7,18 +7,23 @@ namespace Tessera.Models.Blocks;
 /// <summary>Dense SwiGLU feed-forward sub-block: x += W_down · (silu(W_gate · n) * (W_up · n)) with n = rmsnorm(x).</summary>
 internal static class FeedForwardBlock
 {
+    /// <param name="residualPending">true: the attention's output (s.Projected) is still to be added to x, which is
+    /// done fused with this block's norm</param>
     public static void Forward(TransformerModel model, int layer, PlacedFeedForward w, int n, DeviceScratch s, ForwardScratch host,
-        MoeSchedule schedule, ExpertStatistics? statistics, DeviceExperts? deviceExperts)
+        MoeSchedule schedule, ExpertStatistics? statistics, DeviceExperts? deviceExperts, bool residualPending = false)
     {
         var hp = model.Hyperparameters;
         var device = w.Device;
         int embd = hp.EmbeddingLength;
         var x = s.Hidden.Slice(0, n * embd);                   // [n_tokens, n_embd]
         var normed = s.Normed.Slice(0, n * embd);              // [n_tokens, n_embd]
-        device.RmsNorm(x, w.Norm, hp.RmsEpsilon, normed);
+        var projected = s.Projected.Slice(0, n * embd);        // [n_tokens, n_embd]
+        if (residualPending)
+            device.AddRmsNorm(x, projected, w.Norm, hp.RmsEpsilon, normed);
+        else
+            device.RmsNorm(x, w.Norm, hp.RmsEpsilon, normed);
         model.TraceValues("ffn_norm", layer, normed, n);
 
-        var projected = s.Projected.Slice(0, n * embd);        // [n_tokens, n_embd]
         if (hp.IsMixtureOfExperts)
             MoeBlock.Forward(model, layer, w, normed, n, projected, s, host, schedule, statistics, deviceExperts);
         else
