@@ -69,16 +69,11 @@ internal static unsafe class FloatMatMul
             long rowsPerTask = RowsPerTask(target.Rows, k, pool.ThreadCount);
             job.Parts[i] = new Part
             {
-                Weights = target.Weights,
-                WeightRowBytes = target.Kernel.WeightRowBytes(k),
                 Convert = target.Kernel.WeightType == GgmlType.F32 ? null : target.Kernel.RowsToSingle,
-                Rows = target.Rows,
-                Y = target.Y,
-                RowsPerTask = rowsPerTask,
-                FirstTask = tasks,
+                Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, tasks),
             };
             largestTask = Math.Max(largestTask, rowsPerTask);
-            tasks += (int)((target.Rows + rowsPerTask - 1) / rowsPerTask);
+            tasks += job.Parts[i].Tasks.Count;
         }
         // Per thread: the task's converted rows (or, for F32, its zero-padded last row group) and one result tile.
         long threadFloats = Aligned(largestTask * k) + FloatPanelKernel.Rows * width;
@@ -113,13 +108,8 @@ internal static unsafe class FloatMatMul
 
     private struct Part
     {
-        public byte* Weights;
-        public long WeightRowBytes;
         public delegate*<byte*, float*, int, void> Convert;   // null: F32 rows are used in place
-        public long Rows;
-        public float* Y;
-        public long RowsPerTask;
-        public int FirstTask;
+        public TargetTasks Tasks;
     }
 
     [InlineArray(MaxSharedTargets)]
@@ -232,21 +222,22 @@ internal static unsafe class FloatMatMul
         const int group = FloatPanelKernel.Rows;
         int k = job.K, width = job.Width;
         int part = job.Count - 1;
-        while (job.Parts[part].FirstTask > task)
+        while (job.Parts[part].Tasks.FirstTask > task)
             part--;
-        ref Part target = ref job.Parts[part];
-        long first = (task - target.FirstTask) * target.RowsPerTask;
-        int count = (int)Math.Min(target.RowsPerTask, target.Rows - first);
+        var convert = job.Parts[part].Convert;
+        var target = job.Parts[part].Tasks;
+        long first = target.FirstRow(task);
+        int count = target.RowCount(task);
         int groups = (count + group - 1) / group;
         float* local = job.ThreadScratch + threadIndex * job.ThreadFloats;
         float* results = local + job.ResultsOffset;
         byte* source = target.Weights + first * target.WeightRowBytes;
         float* rows;
-        if (target.Convert != null)
+        if (convert != null)
         {
             // F16/BF16: every row of the task once to F32; the missing rows of a last partial group as zeros.
             for (int r = 0; r < count; r++)
-                target.Convert(source + r * target.WeightRowBytes, local + (long)r * k, k);
+                convert(source + r * target.WeightRowBytes, local + (long)r * k, k);
             new Span<float>(local + (long)count * k, (groups * group - count) * k).Clear();
             rows = local;
         }
@@ -256,7 +247,7 @@ internal static unsafe class FloatMatMul
         }
         int partial = count % group;
         float* lastGroup = rows + (long)(groups - 1) * group * k;
-        if (target.Convert == null && partial != 0)
+        if (convert == null && partial != 0)
         {
             // F32 rows are read in place, except a last partial group, copied with zero rows after it.
             var padded = new Span<float>(local, group * k);

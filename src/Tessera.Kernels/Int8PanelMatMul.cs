@@ -76,15 +76,10 @@ internal static unsafe class Int8PanelMatMul
             job.Parts[i] = new Part
             {
                 Kernel = target.Kernel,
-                Weights = target.Weights,
-                WeightRowBytes = target.Kernel.WeightRowBytes(k),
-                Rows = target.Rows,
-                Y = target.Y,
-                RowsPerTask = rowsPerTask,
-                FirstTask = tasks,
+                Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, tasks),
             };
             largestTask = Math.Max(largestTask, rowsPerTask);
-            tasks += (int)((target.Rows + rowsPerTask - 1) / rowsPerTask);
+            tasks += job.Parts[i].Tasks.Count;
         }
         long quantizedBytes = Aligned(first.ActivationRowBytes(k));
         long resultsOffset = largestTask / group * groupBytes;
@@ -128,12 +123,7 @@ internal static unsafe class Int8PanelMatMul
     private struct Part
     {
         public QuantKernel Kernel;
-        public byte* Weights;
-        public long WeightRowBytes;
-        public long Rows;
-        public float* Y;
-        public long RowsPerTask;
-        public int FirstTask;
+        public TargetTasks Tasks;
     }
 
     [InlineArray(MaxSharedTargets)]
@@ -184,20 +174,21 @@ internal static unsafe class Int8PanelMatMul
     {
         ref Job job = ref *(Job*)state;
         int p = job.Count - 1;
-        while (job.Parts[p].FirstTask > task)
+        while (job.Parts[p].Tasks.FirstTask > task)
             p--;
         ref Part part = ref job.Parts[p];
+        var target = part.Tasks;
         const int group = PanelRecords.Rows;
         const int width = Int8PanelKernel.Tokens;
-        long first = (task - part.FirstTask) * part.RowsPerTask;
-        int count = (int)Math.Min(part.RowsPerTask, part.Rows - first);
+        long first = target.FirstRow(task);
+        int count = target.RowCount(task);
         int groups = (count + group - 1) / group;
         byte* records = job.ThreadScratch + threadIndex * job.ThreadBytes;
         float* results = (float*)(records + job.ResultsOffset);
         for (int g = 0; g < groups; g++)
         {
-            byte* source = part.Weights + (first + g * group) * part.WeightRowBytes;
-            part.Kernel.PanelRepack(source, (nint)part.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
+            byte* source = target.Weights + (first + g * group) * target.WeightRowBytes;
+            part.Kernel.PanelRepack(source, (nint)target.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
         }
         var tile = part.Kernel.PanelTile;
         for (int tileStart = 0; tileStart < job.PaddedTokens; tileStart += job.TileTokens)
@@ -210,18 +201,18 @@ internal static unsafe class Int8PanelMatMul
                 for (int t = tileStart; t < tileEnd; t += width)
                 {
                     byte* activations = job.Activations + t * job.ActivationBytes;
-                    float* y = part.Y + (long)t * part.Rows + first + g * group;
+                    float* y = target.Y + (long)t * target.Rows + first + g * group;
                     int validTokens = Math.Min(width, job.Tokens - t);
                     if (validRows == group && validTokens == width)
                     {
-                        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)part.Rows);
+                        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)target.Rows);
                         continue;
                     }
                     tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, results, group);
                     for (int i = 0; i < validTokens; i++)
                     {
                         for (int r = 0; r < validRows; r++)
-                            y[i * part.Rows + r] = results[i * group + r];
+                            y[i * target.Rows + r] = results[i * group + r];
                     }
                 }
             }

@@ -90,15 +90,10 @@ public static unsafe class MatVec
                 job.Parts[i] = new Part
                 {
                     Kernel = kernel,
-                    Weights = targets[i].Weights,
-                    WeightRowBytes = kernel.WeightRowBytes(k),
                     Activations = activations,
-                    Rows = targets[i].Rows,
-                    Y = targets[i].Y,
-                    RowsPerTask = rowsPerTask,
-                    FirstTask = tasks,
+                    Tasks = new TargetTasks(targets[i].Weights, kernel.WeightRowBytes(k), targets[i].Rows, targets[i].Y, rowsPerTask, tasks),
                 };
-                tasks += (int)((targets[i].Rows + rowsPerTask - 1) / rowsPerTask);
+                tasks += job.Parts[i].Tasks.Count;
             }
             job.Count = targets.Length;
             job.K = k;
@@ -135,13 +130,8 @@ public static unsafe class MatVec
     private struct Part
     {
         public QuantKernel Kernel;
-        public byte* Weights;
-        public long WeightRowBytes;
         public byte* Activations;
-        public long Rows;
-        public float* Y;
-        public long RowsPerTask;
-        public int FirstTask;
+        public TargetTasks Tasks;
     }
 
     [InlineArray(MaxSharedTargets)]
@@ -162,15 +152,15 @@ public static unsafe class MatVec
     {
         ref Job job = ref *(Job*)state;
         int index = job.Count - 1;
-        while (job.Parts[index].FirstTask > task)
+        while (job.Parts[index].Tasks.FirstTask > task)
             index--;
         ref Part part = ref job.Parts[index];
-        long first = (task - part.FirstTask) * part.RowsPerTask;
-        long end = Math.Min(part.Rows, first + part.RowsPerTask);
+        var target = part.Tasks;
+        long first = target.FirstRow(task);
         var dot = part.Kernel.Dot;
-        byte* row = part.Weights + first * part.WeightRowBytes;
-        long rowBytes = part.WeightRowBytes;
-        long count = end - first;
+        byte* row = target.Weights + first * target.WeightRowBytes;
+        long rowBytes = target.WeightRowBytes;
+        long count = target.RowCount(task);
         long lanes = Math.Min(Streams, count);
         long segment = (count + lanes - 1) / lanes;
         bool streams = part.Kernel.StreamsWeights;
@@ -184,7 +174,7 @@ public static unsafe class MatVec
                 byte* w = row + r * rowBytes;
                 if (!streams)
                     WeightPrefetch.Ahead(w, rowBytes);
-                part.Y[first + r] = dot(w, part.Activations, job.K);
+                target.Y[first + r] = dot(w, part.Activations, job.K);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Tessera.Kernels.Quants.Q8_K;
 
 namespace Tessera.Kernels.Quants.Q4_K;
@@ -25,16 +24,8 @@ internal static unsafe class SubBlockActivations
     private const int SubBlock = 32;
 
     /// <summary>x[k] (k a multiple of 256) to k / 256 blocks at <paramref name="destination"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Quantize(float* x, int k, byte* destination)
-    {
-        byte* block = stackalloc byte[Q8_KActivations.BlockBytes];
-        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
-        {
-            Q8_KActivations.Quantize(x, BlockSize, block);
-            Rearrange(block, destination);
-        }
-    }
+    public static void Quantize(float* x, int k, byte* destination) =>
+        Q8_KActivations.QuantizeRearranged(x, k, destination, BlockBytes, &Rearrange);
 
     /// <summary>One Q8_K block to the layout above.</summary>
     public static void Rearrange(byte* q8Block, byte* destination)

@@ -25,6 +25,20 @@ internal static unsafe class Q8_KActivations
             QuantizeScalar(x, k, destination);
     }
 
+    /// <summary>x[k] (k a multiple of 256) quantized block by block, each block passed through
+    /// <paramref name="rearrange"/> into <paramref name="blockBytes"/> bytes of a kernel's own layout at
+    /// <paramref name="destination"/> (the 512-bit K-quant dots' activation orders).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeRearranged(float* x, int k, byte* destination, int blockBytes, delegate*<byte*, byte*, void> rearrange)
+    {
+        byte* block = stackalloc byte[BlockBytes];
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += blockBytes)
+        {
+            Quantize(x, BlockSize, block);
+            rearrange(block, destination);
+        }
+    }
+
     /// <summary>Without SIMD: the readable reference quantizer of <c>Tessera.Tensors</c> itself.</summary>
     public static void QuantizeScalar(float* x, int k, byte* destination) =>
         Tensors.Quants.Q8_K.Quantize(new ReadOnlySpan<float>(x, k), new Span<byte>(destination, k / BlockSize * BlockBytes));
