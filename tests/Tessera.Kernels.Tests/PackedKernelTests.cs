@@ -7,6 +7,8 @@ using Tessera.Kernels.Quants.Q5_0;
 using Tessera.Kernels.Quants.Q2_K;
 using Tessera.Kernels.Quants.Q3_K;
 using Tessera.Kernels.Quants.Q5_K;
+using Tessera.Kernels.Quants.Q6_K;
+using Tessera.Kernels.Quants.Q8_K;
 using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
@@ -192,6 +194,9 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.Q3_K, GgmlType.Q8_K, CrumbActivations.BlockSize, CrumbActivations.BlockBytes, Q3_KPackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q3_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q3_KPackedDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&CrumbActivations.Quantize),
+        new PackedPath(GgmlType.Q6_K, GgmlType.Q8_K, Q8_KActivations.BlockSize, Q8_KActivations.BlockBytes, Q6_KPackedDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q6_KDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q6_KPackedDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.Quantize),
         new PackedPath(GgmlType.Q8_0, GgmlType.Q8_0, 32, Q8_0FloatTile.ActivationBlockBytes, Q8_0FloatTile.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q8_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q8_0FloatTile.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q8_0FloatTile.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_0FloatTile.Quantize));

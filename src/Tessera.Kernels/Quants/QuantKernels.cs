@@ -219,6 +219,12 @@ internal static unsafe class QuantKernels
             table[(int)GgmlType.Q3_K] = DecodeOnly(GgmlType.Q3_K, GgmlType.Q8_K, CrumbActivations.BlockSize, Q3_KDot.BlockBytes,
                 CrumbActivations.BlockBytes, &Q3_KPackedDot.Dot, &CrumbActivations.Quantize);
         }
+        // Q6_K decode at 512 bits over the plain Q8_K activations (also the output head of most K-quant mixes).
+        if (Q6_KPackedDot.IsSupported)
+        {
+            table[(int)GgmlType.Q6_K] = DecodeOnly(GgmlType.Q6_K, GgmlType.Q8_K, Q8_KActivations.BlockSize, Q6_KDot.BlockBytes,
+                Q8_KActivations.BlockBytes, &Q6_KPackedDot.Dot, &Q8_KActivations.Quantize);
+        }
         if (Q4_KPackedDot.IsSupported)
         {
             table[(int)GgmlType.Q4_K] = new QuantKernel
