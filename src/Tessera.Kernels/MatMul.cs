@@ -92,13 +92,16 @@ public static unsafe class MatMul
             MatVec.ComputeShared(targets, k, x, pool);
             return;
         }
+        foreach (var target in targets)
+        {
+            if (target.X != null)
+                throw new ArgumentException("a matrix carries its own x, which a multi-token pass does not take", nameof(targets));
+        }
         Span<PanelTarget> panels = stackalloc PanelTarget[Math.Min(targets.Length, Int8PanelMatMul.MaxSharedTargets)];
         bool floats = targets.Length is > 1 and <= FloatMatMul.MaxSharedTargets, integers = targets.Length is > 1 and <= Int8PanelMatMul.MaxSharedTargets;
         for (int i = 0; i < targets.Length && (floats || integers); i++)
         {
             var target = targets[i];
-            if (target.X != null)
-                throw new ArgumentException($"matrix {i} carries its own x, which a multi-token pass does not take", nameof(targets));
             var kernel = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, tokens, (int)Math.Min(int.MaxValue, target.Rows * tokens), pool);
             floats &= FloatMatMul.Applies(kernel, tokens);
             integers &= QuantKernels.TryGet(target.WeightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens)
@@ -118,11 +121,7 @@ public static unsafe class MatMul
             return;
         }
         foreach (var target in targets)
-        {
-            if (target.X != null)
-                throw new ArgumentException("a matrix carries its own x, which a multi-token pass does not take", nameof(targets));
             Compute(target.WeightType, target.Weights, target.Rows, k, x, tokens, new Span<float>(target.Y, (int)Math.Min(int.MaxValue, target.Rows * tokens)), pool);
-        }
     }
 
     private struct Job

@@ -72,7 +72,7 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
     }
 
     /// <summary>Products over the same x in one pass where the kernels allow (one token: one fused matrix-vector pass,
-    /// x quantized once, one pool synchronisation; many tokens: one shared int8 panel pass, see
+    /// x quantized once, one pool synchronisation; many tokens: one shared float or int8 panel pass, see
     /// <see cref="MatMul.ComputeShared"/>).</summary>
     public override void LinearShared(DeviceSpan x, int tokens, ReadOnlySpan<LinearTarget> targets)
     {

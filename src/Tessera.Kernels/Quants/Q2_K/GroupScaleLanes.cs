@@ -7,7 +7,8 @@ namespace Tessera.Kernels.Quants.Q2_K;
 /// <summary>
 /// The group scales of a 2-bit K-quant block (Q2_K, Q3_K) spread to the int16 lanes of one activation row of
 /// <see cref="CrumbActivations"/>: row j's products cover groups 2j and 2j + 1 (values 32j..32j+31), then 8 + 2j and
-/// 9 + 2j (values 128 + 32j..), eight int16 lanes each.
+/// 9 + 2j (values 128 + 32j..), eight int16 lanes each. <see cref="Spread"/> and <see cref="Scaled"/> also serve
+/// <see cref="Q6_K.Q6_KPackedDot"/>, whose 64-value chunks cover four consecutive groups (its own indices).
 /// </summary>
 internal static unsafe class GroupScaleLanes
 {
@@ -26,8 +27,8 @@ internal static unsafe class GroupScaleLanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<short> Spread(Vector512<short> scales, Vector512<short> index) => Avx512BW.PermuteVar32x16(scales, index);
 
-    /// <summary>Σ scale_g (levels · x) over one activation row, in 16 int32 lanes (levels 0..7 keep vpmaddubsw's pairs
-    /// within int16: 2 * 7 * 127).</summary>
+    /// <summary>Σ scale_g (levels · x) over one activation row, in 16 int32 lanes (levels 0..63 keep vpmaddubsw's pairs
+    /// within int16: 2 * 63 * 127).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Scaled(Vector512<byte> levels, Vector512<short> scales, byte* x) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(levels, Vector512.Load((sbyte*)x)), scales);

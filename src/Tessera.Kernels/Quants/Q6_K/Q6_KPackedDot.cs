@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q2_K;
 using Tessera.Kernels.Quants.Q8_K;
 
 namespace Tessera.Kernels.Quants.Q6_K;
@@ -57,7 +58,7 @@ internal static unsafe class Q6_KPackedDot
         var pairs = Avx512F.InsertVector256(high.ToVector512Unsafe(), high >> 2, 1);
         var low = (nibbles & nibble) | ((pairs << 4).AsByte() & highBits);
         var upper = ((nibbles.AsUInt16() >> 4).AsByte() & nibble) | (pairs.AsByte() & highBits);
-        return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(low, Vector512.Load(x)), Avx512BW.PermuteVar32x16(scaleWords, lowLanes))
-            + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(upper, Vector512.Load(x + 64)), Avx512BW.PermuteVar32x16(scaleWords, highLanes));
+        return GroupScaleLanes.Scaled(low, GroupScaleLanes.Spread(scaleWords, lowLanes), (byte*)x)
+            + GroupScaleLanes.Scaled(upper, GroupScaleLanes.Spread(scaleWords, highLanes), (byte*)(x + 64));
     }
 }
