@@ -97,11 +97,28 @@ public abstract class ComputeDevice : IDisposable
     /// <summary>y [tokens, w.Count] = x [tokens, w.Columns] · w^T.</summary>
     public abstract void Linear(MatrixRows weight, DeviceSpan x, int tokens, DeviceSpan y);
 
-    /// <summary>Several products over the same x (q/k/v, gate/up); devices may fuse them.</summary>
+    /// <summary>Several products over the same x (q/k/v, gate/up); devices may fuse them, and fuse each target's RoPE
+    /// (<see cref="LinearTarget.Rotary"/>) into the product's write.</summary>
     public virtual void LinearShared(DeviceSpan x, int tokens, ReadOnlySpan<LinearTarget> targets)
     {
         foreach (var target in targets)
+        {
             Linear(target.Weight, x, tokens, target.Output);
+            if (target.Rotary.IsSet)
+            {
+                int rows = target.Weight.Count;
+                Rope(target.Output.Slice(0, tokens * rows), tokens, target.Rotary.CheckedHeads(rows), target.Rotary.HeadDim,
+                    target.Rotary.FirstPosition, target.Rotary.Options);
+            }
+        }
+    }
+
+    /// <summary>y [tokens, w.Count] = (silu(gate) ⊙ up) · w^T: a SwiGLU feed-forward's down projection, which devices may
+    /// fuse with the activation. <paramref name="gate"/> may be overwritten.</summary>
+    public virtual void LinearGated(MatrixRows weight, DeviceSpan gate, DeviceSpan up, int tokens, DeviceSpan y)
+    {
+        SwiGlu(gate, up, gate);
+        Linear(weight, gate, tokens, y);
     }
 
     /// <summary>Independent single-token products (each its own matrix and input), such as the selected experts of a

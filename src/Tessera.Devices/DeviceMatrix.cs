@@ -1,3 +1,4 @@
+using Tessera.Kernels.Elementwise;
 using Tessera.Tensors;
 
 namespace Tessera.Devices;
@@ -46,8 +47,9 @@ public readonly record struct MatrixRows(DeviceMatrix Matrix, long FirstRow, int
     public static implicit operator MatrixRows(DeviceMatrix matrix) => matrix.AllRows;
 }
 
-/// <summary>One product of a shared-input linear: <see cref="Output"/> [tokens, Weight.Count] = x · Weight^T.</summary>
-public readonly record struct LinearTarget(MatrixRows Weight, DeviceSpan Output);
+/// <summary>One product of a shared-input linear: <see cref="Output"/> [tokens, Weight.Count] = x · Weight^T, rotated
+/// by RoPE as it is written when <see cref="Rotary"/> is set (a layer's q or k).</summary>
+public readonly record struct LinearTarget(MatrixRows Weight, DeviceSpan Output, RotaryOutput Rotary = default);
 
 /// <summary>One single-token product of a batch of independent ones: <see cref="Output"/> [Weight.Count] = Weight · <see cref="X"/>.</summary>
 public readonly record struct LinearProduct(MatrixRows Weight, DeviceSpan X, DeviceSpan Output);

@@ -81,7 +81,8 @@ public static unsafe class MatMul
     /// Several products over the same x (a layer's q/k/v, or gate and up): one token goes to
     /// <see cref="MatVec.ComputeShared"/>; float products, or int8 panel products that can share their activations, run
     /// as one pass of <see cref="FloatMatMul.ComputeShared"/> or <see cref="Int8PanelMatMul.ComputeShared"/> (x packed or
-    /// quantized once, one synchronisation); others one at a time.
+    /// quantized once, one synchronisation); others one at a time. Outputs with a <see cref="MatVecTarget.Rotary"/> come
+    /// out rotated.
     /// </summary>
     /// <param name="targets">matrices of row length k, each with its [tokens, rows] output (x of their own is not taken)</param>
     /// <param name="x">[tokens, k]</param>
@@ -96,6 +97,8 @@ public static unsafe class MatMul
         {
             if (target.X != null)
                 throw new ArgumentException("a matrix carries its own x, which a multi-token pass does not take", nameof(targets));
+            if (target.Rotary.IsSet)
+                target.Rotary.CheckedHeads(target.Rows);
         }
         Span<PanelTarget> panels = stackalloc PanelTarget[Math.Min(targets.Length, Int8PanelMatMul.MaxSharedTargets)];
         bool floats = targets.Length is > 1 and <= FloatMatMul.MaxSharedTargets, integers = targets.Length is > 1 and <= Int8PanelMatMul.MaxSharedTargets;
@@ -118,10 +121,18 @@ public static unsafe class MatMul
                 else
                     Int8PanelMatMul.ComputeShared(panels, k, xPointer, tokens, pool);
             }
-            return;
         }
+        else
+        {
+            foreach (var target in targets)
+                Compute(target.WeightType, target.Weights, target.Rows, k, x, tokens, new Span<float>(target.Y, (int)Math.Min(int.MaxValue, target.Rows * tokens)), pool);
+        }
+        // Many tokens: each token's rows are rotated after the pass (one token rotates inside its tasks).
         foreach (var target in targets)
-            Compute(target.WeightType, target.Weights, target.Rows, k, x, tokens, new Span<float>(target.Y, (int)Math.Min(int.MaxValue, target.Rows * tokens)), pool);
+        {
+            if (target.Rotary.IsSet)
+                target.Rotary.Apply(target.Y, target.Rows, tokens);
+        }
     }
 
     private struct Job

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Tessera.Kernels.Elementwise;
 using Tessera.Kernels.Memory;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Threading;
@@ -86,19 +87,94 @@ public static unsafe class MatVec
                     kernel.QuantizeActivations(input, k, activations);
                     scratch += Aligned((nuint)kernel.ActivationRowBytes(k));
                 }
-                long rowsPerTask = RowsPerTask(targets[i].Rows, pool.ThreadCount);
-                job.Parts[i] = new Part
-                {
-                    Kernel = kernel,
-                    Activations = activations,
-                    Tasks = new TargetTasks(targets[i].Weights, kernel.WeightRowBytes(k), targets[i].Rows, targets[i].Y, rowsPerTask, tasks),
-                };
+                job.Parts[i] = NewPart(kernel, targets[i], k, activations, tasks, pool);
                 tasks += job.Parts[i].Tasks.Count;
             }
             job.Count = targets.Length;
             job.K = k;
             pool.Run(tasks, &RunTask, &job);
         }
+    }
+
+    /// <summary>
+    /// y = W · (silu(gate) ⊙ up): a feed-forward down projection with its SwiGLU fused into the input. The activation is
+    /// computed a chunk at a time straight into the form the type's dot reads (quantized for the integer dots), so the
+    /// [k] product is never written out as floats and read back; the result is bit for bit that of
+    /// <see cref="SwiGlu.Apply"/> followed by <see cref="Compute"/>.
+    /// </summary>
+    /// <param name="gate">[k]</param>
+    /// <param name="up">[k]</param>
+    /// <param name="y">[rows]</param>
+    public static void ComputeGated(GgmlType weightType, byte* weights, long rows, int k, ReadOnlySpan<float> gate, ReadOnlySpan<float> up,
+        Span<float> y, KernelThreadPool pool)
+    {
+        if (up.Length != gate.Length)
+            throw new ArgumentException($"up has {up.Length} elements, gate has {gate.Length}", nameof(up));
+        if (y.Length < rows)
+            throw new ArgumentException($"y has {y.Length} elements, needs {rows}", nameof(y));
+        var kernel = MatrixArguments.Validate(weightType, weights, rows, k, gate.Length, 1, (int)Math.Min(int.MaxValue, rows), pool);
+        var quantize = kernel.QuantizeActivations;
+        bool chunked = quantize != null && k % GatedChunk == 0 && GatedChunk % kernel.BlockSize == 0;
+        nuint activationBytes = quantize == null ? 0 : Aligned((nuint)kernel.ActivationRowBytes(k));
+        nuint floatBytes = chunked ? 0 : (nuint)k * sizeof(float);
+        byte* scratch = pool.Scratch.Get(activationBytes + floatBytes);
+        var job = new Job { Count = 1, K = k };
+        fixed (float* g = gate)
+        fixed (float* u = up)
+        fixed (float* yPointer = y)
+        {
+            byte* activations = scratch;
+            if (chunked)
+            {
+                // Each chunk is whole activation blocks, and blocks quantize on their own: chunk c fills bytes
+                // c * chunkBytes onwards exactly as quantizing the whole row would.
+                float* values = stackalloc float[GatedChunk];
+                long chunkBytes = kernel.ActivationRowBytes(GatedChunk);
+                for (int c = 0; c < k / GatedChunk; c++)
+                {
+                    SwiGlu.Apply(new ReadOnlySpan<float>(g + c * GatedChunk, GatedChunk), new ReadOnlySpan<float>(u + c * GatedChunk, GatedChunk),
+                        new Span<float>(values, GatedChunk));
+                    quantize(values, GatedChunk, activations + c * chunkBytes);
+                }
+            }
+            else
+            {
+                float* values = (float*)(scratch + activationBytes);
+                SwiGlu.Apply(new ReadOnlySpan<float>(g, k), new ReadOnlySpan<float>(u, k), new Span<float>(values, k));
+                if (quantize == null)
+                    activations = (byte*)values;
+                else
+                    quantize(values, k, activations);
+            }
+            job.Parts[0] = NewPart(kernel, new MatVecTarget(weightType, weights, rows, yPointer), k, activations, 0, pool);
+            pool.Run(job.Parts[0].Tasks.Count, &RunTask, &job);
+        }
+    }
+
+    /// <summary>Values <see cref="ComputeGated"/> activates and quantizes at a time: whole blocks of every activation
+    /// layout (32 to 256 values), small enough for the stack and L1.</summary>
+    private const int GatedChunk = 256;
+
+    /// <summary>One matrix's share of a pass: its tasks from <paramref name="firstTask"/> on. Tasks that rotate their
+    /// output (<see cref="MatVecTarget.Rotary"/>) hold whole heads, so each rotates what it wrote while it is in L1.</summary>
+    private static Part NewPart(in QuantKernel kernel, in MatVecTarget target, int k, byte* activations, int firstTask, KernelThreadPool pool)
+    {
+        long rowsPerTask = RowsPerTask(target.Rows, pool.ThreadCount);
+        if (target.Rotary.IsSet)
+        {
+            target.Rotary.CheckedHeads(target.Rows);
+            // The least multiple of a head and of 4, the rows-per-task unit.
+            long head = target.Rotary.HeadDim;
+            long unit = head % 4 == 0 ? head : head % 2 == 0 ? 2 * head : 4 * head;
+            rowsPerTask = (rowsPerTask + unit - 1) / unit * unit;
+        }
+        return new Part
+        {
+            Kernel = kernel,
+            Activations = activations,
+            Tasks = new TargetTasks(target.Weights, kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, firstTask),
+            Rotary = target.Rotary,
+        };
     }
 
     /// <summary>Most matrices <see cref="ComputeShared"/> takes at once: q/k/v, or gate and up of the selected experts
@@ -132,6 +208,7 @@ public static unsafe class MatVec
         public QuantKernel Kernel;
         public byte* Activations;
         public TargetTasks Tasks;
+        public RotaryOutput Rotary;
     }
 
     [InlineArray(MaxSharedTargets)]
@@ -177,17 +254,21 @@ public static unsafe class MatVec
                 target.Y[first + r] = dot(w, part.Activations, job.K);
             }
         }
+        if (part.Rotary.IsSet)
+            part.Rotary.Apply(target.Y + first, count, 1);
     }
 }
 
 /// <summary>One matrix of a <see cref="MatVec.ComputeShared"/> call: [rows, k] weights in their file type and the [rows] output.</summary>
 /// <remarks><see cref="X"/>, when set, is this matrix's own input [k] (several experts' products over different
-/// activations in one pass); otherwise the call's shared x is used.</remarks>
-public readonly unsafe struct MatVecTarget(GgmlType weightType, byte* weights, long rows, float* y, float* x = null)
+/// activations in one pass); otherwise the call's shared x is used. <see cref="Rotary"/>, when set, rotates the output
+/// (a layer's q or k) as part of the product.</remarks>
+public readonly unsafe struct MatVecTarget(GgmlType weightType, byte* weights, long rows, float* y, float* x = null, RotaryOutput rotary = default)
 {
     public GgmlType WeightType { get; } = weightType;
     public byte* Weights { get; } = weights;
     public long Rows { get; } = rows;
     public float* Y { get; } = y;
     public float* X { get; } = x;
+    public RotaryOutput Rotary { get; } = rotary;
 }

@@ -88,13 +88,27 @@ public unsafe class CpuDevice(KernelThreadPool pool) : ComputeDevice
         Span<MatVecTarget> fused = stackalloc MatVecTarget[targets.Length];
         for (int i = 0; i < targets.Length; i++)
         {
-            var (weight, output) = targets[i];
+            var (weight, output, rotary) = targets[i];
             var matrix = (HostMatrix)weight.Matrix;
             if (output.Length < (long)weight.Count * tokens)
                 throw new ArgumentException($"output has {output.Length} entries, {(long)weight.Count * tokens} needed", nameof(targets));
-            fused[i] = new MatVecTarget(matrix.Type, matrix.RowsStart(weight), weight.Count, HostPointer(output));
+            fused[i] = new MatVecTarget(matrix.Type, matrix.RowsStart(weight), weight.Count, HostPointer(output), rotary: rotary);
         }
         MatMul.ComputeShared(fused, k, Host(x)[..(tokens * k)], tokens, Pool);
+    }
+
+    /// <summary>One token: the SwiGLU activation goes straight into the down projection's quantized input
+    /// (<see cref="MatVec.ComputeGated"/>); many tokens: activation, then the matrix-matrix product.</summary>
+    public override void LinearGated(MatrixRows weight, DeviceSpan gate, DeviceSpan up, int tokens, DeviceSpan y)
+    {
+        if (tokens != 1)
+        {
+            base.LinearGated(weight, gate, up, tokens, y);
+            return;
+        }
+        var matrix = (HostMatrix)weight.Matrix;
+        int k = matrix.Columns;
+        MatVec.ComputeGated(matrix.Type, matrix.RowsStart(weight), weight.Count, k, Host(gate)[..k], Host(up)[..k], Host(y)[..weight.Count], Pool);
     }
 
     /// <summary>

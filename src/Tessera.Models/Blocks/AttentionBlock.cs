@@ -32,7 +32,18 @@ internal static class AttentionBlock
 
         device.RmsNorm(x, w.Norm, hp.RmsEpsilon, normed);
         model.TraceValues("attn_norm", layer, normed, n);
-        device.LinearShared(normed, n, [new(w.Q, q), new(w.K, k), new(w.V, v)]);
+        var rope = new RopeOptions(model.Options.RopeStyle, hp.RopeFrequencyBase, 1f, hp.RopeDimensions);
+        var positions = batch.Positions;
+        // RoPE goes into the q/k products' write when nothing comes between them (no bias or q/k norm) and the batch's
+        // positions run on from one start.
+        bool ropeInWrite = w.QBias is null && w.QNorm is null && batch.RunCount == 1;
+        if (ropeInWrite)
+        {
+            device.LinearShared(normed, n, [new(w.Q, q, new RotaryOutput(hp.HeadDim, positions[0], rope)),
+                new(w.K, k, new RotaryOutput(hp.HeadDim, positions[0], rope)), new(w.V, v)]);
+        }
+        else
+            device.LinearShared(normed, n, [new(w.Q, q), new(w.K, k), new(w.V, v)]);
         if (w.QBias is not null)
         {
             device.AddRows(q, w.QBias);
@@ -45,9 +56,7 @@ internal static class AttentionBlock
             device.RmsNorm(k, w.KNorm!, hp.RmsEpsilon, k);
         }
 
-        var rope = new RopeOptions(model.Options.RopeStyle, hp.RopeFrequencyBase, 1f, hp.RopeDimensions);
-        var positions = batch.Positions;
-        for (int r = 0; r < batch.RunCount; r++)
+        for (int r = 0; r < batch.RunCount && !ropeInWrite; r++)
         {
             var (start, end) = batch.Run(r);
             int count = end - start;

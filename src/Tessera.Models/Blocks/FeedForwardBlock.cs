@@ -41,7 +41,6 @@ internal static class FeedForwardBlock
         var gate = s.Gate.Slice(0, tokens * width);            // [tokens, n_ff]
         var up = s.Up.Slice(0, tokens * width);                // [tokens, n_ff]
         device.LinearShared(input, tokens, [new(gateWeight, gate), new(upWeight, up)]);
-        device.SwiGlu(gate, up, gate);
-        device.Linear(downWeight, gate, tokens, output);
+        device.LinearGated(downWeight, gate, up, tokens, output);
     }
 }
