@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 
@@ -54,6 +56,25 @@ internal static unsafe class NibbleActivations
         sbyte* high = low + 16 * blocksPerGroup;
         int* sums = (int*)(high + 16 * blocksPerGroup);
         float* scales = (float*)(sums + 4 * blocksPerGroup);
+        if (Ssse3.IsSupported)
+        {
+            // Decode quantizes on the calling thread while the other kernel threads wait: a few vector operations per
+            // block instead of a loop per byte.
+            var ones = Vector128.Create((byte)1);
+            var wordOnes = Vector128.Create((short)1);
+            for (int b = 0; b < blocksPerGroup; b++)
+            {
+                byte* block = q8Blocks + b * Q8_0Activations.BlockBytes;
+                var lowQuants = Vector128.Load((sbyte*)(block + 2));
+                var highQuants = Vector128.Load((sbyte*)(block + 18));
+                lowQuants.Store(low + 16 * b);
+                highQuants.Store(high + 16 * b);
+                var pairs = Ssse3.MultiplyAddAdjacent(ones, lowQuants) + Ssse3.MultiplyAddAdjacent(ones, highQuants);
+                (Sse2.MultiplyAddAdjacent(pairs, wordOnes) << 3).Store(sums + 4 * b);
+                Vector128.Create(HalfBits.ToSingle(block) * scaleFactor).Store(scales + 4 * b);
+            }
+            return;
+        }
         for (int b = 0; b < blocksPerGroup; b++)
         {
             byte* block = q8Blocks + b * Q8_0Activations.BlockBytes;
