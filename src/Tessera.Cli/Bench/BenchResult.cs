@@ -9,6 +9,9 @@ public sealed record BenchResult(string Test, int PromptTokens, int GeneratedTok
     /// a barrier for a longer task); null where it was not measured.</summary>
     public double? IdleFraction { get; init; }
 
+    /// <summary>Tokens already in the context when the timed ones start.</summary>
+    public int Depth { get; init; }
+
     /// <summary>Mean tokens per second over the repetitions.</summary>
     public double TokensPerSecond => Seconds.Average(s => Tokens / s);
 

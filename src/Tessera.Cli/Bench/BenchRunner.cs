@@ -5,11 +5,12 @@ using Tessera.Runtime;
 namespace Tessera.Cli.Bench;
 
 /// <summary>
-/// Measures prompt processing (one prompt of n tokens from an empty context) and generation (n single-token steps
-/// from an empty context), each after untimed warm-up runs. Tokens are drawn at random from the vocabulary with a
-/// fixed seed: speed does not depend on which tokens they are.
+/// Measures prompt processing (one prompt of n tokens) and generation (n single-token steps), each after untimed
+/// warm-up runs, from an empty context or, with a <paramref name="depth"/>, after that many tokens already in the
+/// context (processed untimed before each run, as llama-bench's <c>-d</c> does): attention's share grows with it.
+/// Tokens are drawn at random from the vocabulary with a fixed seed: speed does not depend on which tokens they are.
 /// </summary>
-public sealed class BenchRunner(Session session, int vocabularySize, KernelThreadPool? pool = null)
+public sealed class BenchRunner(Session session, int vocabularySize, KernelThreadPool? pool = null, int depth = 0)
 {
     /// <summary>Fixed seed so every run feeds the same tokens.</summary>
     private const int TokenSeed = 1234;
@@ -31,6 +32,20 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
         while (clock.Elapsed < WarmUp);
     }
 
+    /// <summary>The context the timed tokens follow: <c>depth</c> tokens other than the timed ones.</summary>
+    private readonly int[] _context = RandomTokens(depth, vocabularySize, TokenSeed + 1);
+
+    /// <summary>Empties the session and fills it with the untimed context.</summary>
+    private void Reset()
+    {
+        session.Clear();
+        if (_context.Length > 0)
+            session.Append(_context);
+    }
+
+    /// <summary>The test's name: llama-bench's, with " @ dN" when there is a depth.</summary>
+    private string Name(string test) => depth == 0 ? test : $"{test} @ d{depth}";
+
     public BenchResult PromptProcessing(int tokens, int repetitions)
     {
         int[] prompt = RandomTokens(tokens);
@@ -44,12 +59,12 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
         }
         WarmUpWith(() =>
         {
-            session.Clear();
+            Reset();
             Run();
         });
         for (int r = 0; r < repetitions; r++)
         {
-            session.Clear();
+            Reset();
             var clock = Stopwatch.StartNew();
             Run();
             times[r] = clock.Elapsed.TotalSeconds;
@@ -57,10 +72,10 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
         }
         double? idle = IdleFraction(() =>
         {
-            session.Clear();
+            Reset();
             Run();
         });
-        return new BenchResult($"pp{tokens}", tokens, 0, times, firstToken / repetitions) { IdleFraction = idle };
+        return new BenchResult(Name($"pp{tokens}"), tokens, 0, times, firstToken / repetitions) { IdleFraction = idle, Depth = depth };
     }
 
     public BenchResult Generation(int tokens, int repetitions)
@@ -70,13 +85,13 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
         var firstToken = TimeSpan.Zero;
         WarmUpWith(() =>
         {
-            session.Clear();
+            Reset();
             for (int i = 0; i < tokens; i++)
                 session.Append(generated[i]);
         });
         for (int r = 0; r < repetitions; r++)
         {
-            session.Clear();
+            Reset();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < tokens; i++)
             {
@@ -88,11 +103,11 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
         }
         double? idle = IdleFraction(() =>
         {
-            session.Clear();
+            Reset();
             for (int i = 0; i < tokens; i++)
                 session.Append(generated[i]);
         });
-        return new BenchResult($"tg{tokens}", 0, tokens, times, firstToken / repetitions) { IdleFraction = idle };
+        return new BenchResult(Name($"tg{tokens}"), 0, tokens, times, firstToken / repetitions) { IdleFraction = idle, Depth = depth };
     }
 
     /// <summary>
@@ -135,9 +150,11 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
         return new BenchResult(grammar is null ? $"tg{tokens}+sample" : $"tg{tokens}+schema", 0, tokens, times, firstToken / repetitions);
     }
 
-    private int[] RandomTokens(int count)
+    private int[] RandomTokens(int count) => RandomTokens(count, vocabularySize, TokenSeed);
+
+    private static int[] RandomTokens(int count, int vocabularySize, int seed)
     {
-        var random = new Random(TokenSeed);
+        var random = new Random(seed);
         return Enumerable.Range(0, count).Select(_ => random.Next(vocabularySize)).ToArray();
     }
 

@@ -22,6 +22,7 @@ public static class BenchCommand
         var model = new Argument<string>("model") { Description = "Path to a .gguf model or a store name (see tessera list)" };
         var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens for the pp test (0 = skip)", DefaultValueFactory = _ => 512 };
         var generate = new Option<int>("--n-gen", "-n") { Description = "Generated tokens for the tg test (0 = skip)", DefaultValueFactory = _ => 128 };
+        var depth = new Option<int>("--n-depth", "-d") { Description = "Tokens already in the context before each test (untimed), as llama-bench's -d", DefaultValueFactory = _ => 0 };
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed runs per test", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per test" };
@@ -35,6 +36,7 @@ public static class BenchCommand
         command.Arguments.Add(model);
         command.Options.Add(prompt);
         command.Options.Add(generate);
+        command.Options.Add(depth);
         command.Options.Add(repetitions);
         command.Options.Add(threads);
         command.Options.Add(json);
@@ -46,15 +48,17 @@ public static class BenchCommand
         kvCache.AddTo(command);
         command.SetAction(parse =>
         {
-            int promptTokens = parse.GetValue(prompt), genTokens = parse.GetValue(generate), reps = parse.GetValue(repetitions);
+            int promptTokens = parse.GetValue(prompt), genTokens = parse.GetValue(generate), reps = parse.GetValue(repetitions), contextTokens = parse.GetValue(depth);
             if (promptTokens < 0 || genTokens < 0 || promptTokens + genTokens == 0)
                 throw new CliException("-p and -n must not be negative, and at least one must be positive");
+            if (contextTokens < 0)
+                throw new CliException($"-d {contextTokens} must not be negative");
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
-            using var inference = loaded.CreateContext(Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
+            using var inference = loaded.CreateContext(contextTokens + Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
-            var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool);
+            var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool, contextTokens);
             var results = new List<BenchResult>();
             if (promptTokens > 0)
                 results.Add(runner.PromptProcessing(promptTokens, reps));
@@ -111,12 +115,12 @@ public static class BenchCommand
     private static void WriteTable(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss)
     {
         var c = CultureInfo.InvariantCulture;
-        writer.WriteLine(string.Format(c, "| {0,-24} | {1,10} | {2,7} | {3,7} | {4,8} | {5,20} | {6,10} |", "model", "type", "size", "threads", "test", "t/s", "ttft ms"));
+        writer.WriteLine(string.Format(c, "| {0,-24} | {1,10} | {2,7} | {3,7} | {4,14} | {5,20} | {6,10} |", "model", "type", "size", "threads", "test", "t/s", "ttft ms"));
         writer.WriteLine("| " + new string('-', 24) + " | " + new string('-', 10) + " | " + new string('-', 7) + " | " + new string('-', 7) + " | "
-            + new string('-', 8) + " | " + new string('-', 20) + " | " + new string('-', 10) + " |");
+            + new string('-', 14) + " | " + new string('-', 20) + " | " + new string('-', 10) + " |");
         foreach (var r in results)
         {
-            writer.WriteLine(string.Format(c, "| {0,-24} | {1,10} | {2,7} | {3,7} | {4,8} | {5,20} | {6,10:F1} |", info.Name, info.Type, Units.Bytes(info.Bytes),
+            writer.WriteLine(string.Format(c, "| {0,-24} | {1,10} | {2,7} | {3,7} | {4,14} | {5,20} | {6,10:F1} |", info.Name, info.Type, Units.Bytes(info.Bytes),
                 info.Threads, r.Test, $"{r.TokensPerSecond:F2} ± {r.StandardDeviation:F2}", r.TimeToFirstToken.TotalMilliseconds));
         }
         writer.WriteLine(string.Format(c, "peak RSS: {0}", Units.Bytes(peakRss)));
@@ -139,6 +143,7 @@ public static class BenchCommand
                 json.WriteNumber("stddev", Math.Round(r.StandardDeviation, 3));
                 json.WriteNumber("n_prompt", r.PromptTokens);
                 json.WriteNumber("n_gen", r.GeneratedTokens);
+                json.WriteNumber("n_depth", r.Depth);
                 json.WriteNumber("threads", info.Threads);
                 json.WriteString("model_type", info.Type);
                 json.WriteString("model", info.Name);
