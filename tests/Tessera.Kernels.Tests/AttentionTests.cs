@@ -55,6 +55,9 @@ public sealed unsafe class AttentionTests
     [InlineData(GgmlType.F16, 24, 17, 4, 2, 1, 80)]     // head width not a multiple of the panel (AVX-512: 32)
     [InlineData(GgmlType.F32, 33, 3, 4, 1, 2, 20)]      // odd width, rows over several panels of positions
     [InlineData(GgmlType.F16, 20, 45, 4, 2, 2, 48)]     // a multiple of the AVX2 panel (16) but not of the AVX-512 one
+    [InlineData(GgmlType.F16, 1, 1500, 32, 4, 2, 64)]   // TinyLlama's decode deep in the context: keys eight at a time, one left over
+    [InlineData(GgmlType.F32, 1, 777, 8, 1, 2, 128)]    // decode, two 64-float blocks of values per head
+    [InlineData(GgmlType.F16, 1, 300, 4, 2, 1, 104)]    // decode, values in blocks of 64, 32 and 8 floats
     public void Matches_naive_causal_softmax_attention(GgmlType cacheType, int tokens, int firstPosition, int heads, int kvHeads, int threads, int headDim)
     {
         var random = new TestRandom();

@@ -1,16 +1,15 @@
-using System.Runtime.InteropServices;
+using Tessera.Tensors;
 
 namespace Tessera.Gguf.Reading;
 
 /// <summary>
-/// A whole file read into private memory aligned to 2 MiB (see <see cref="GgufLoadMode.Copy"/>). The read runs in
-/// 32 MiB chunks on the thread pool, since one thread copying from the page cache is slower than the memory allows.
+/// A whole file read into private memory in 2 MiB pages where the system gives them (<see cref="HugePages"/>, see
+/// <see cref="GgufLoadMode.Copy"/>). The read runs in 32 MiB chunks on the thread pool, since one thread copying from
+/// the page cache is slower than the memory allows.
 /// </summary>
-internal sealed unsafe partial class CopiedGgufMemory : GgufMemory
+internal sealed unsafe class CopiedGgufMemory : GgufMemory
 {
-    private const nuint HugePage = 2 << 20;
     private const int ChunkBytes = 32 << 20;
-    private const int MadviseHugePage = 14;   // MADV_HUGEPAGE
 
     private byte* _buffer;
 
@@ -21,14 +20,10 @@ internal sealed unsafe partial class CopiedGgufMemory : GgufMemory
         Length = length;
         if (length == 0)
             return; // the header parser reports an empty file as truncated
-        nuint rounded = ((nuint)length + HugePage - 1) & ~(HugePage - 1);
-        _buffer = (byte*)NativeMemory.AlignedAlloc(rounded, HugePage);
+        _buffer = HugePages.Allocate((nuint)length);
         Pointer = _buffer;
         try
         {
-            // Advice only: without huge pages the copy still works, at 4 KiB pages.
-            if (OperatingSystem.IsLinux())
-                _ = Madvise(_buffer, rounded, MadviseHugePage);
             var handle = stream.SafeFileHandle;
             nint buffer = (nint)_buffer;
             Parallel.For(0, (int)((length + ChunkBytes - 1) / ChunkBytes), chunk =>
@@ -52,10 +47,7 @@ internal sealed unsafe partial class CopiedGgufMemory : GgufMemory
 
     public override void Dispose()
     {
-        NativeMemory.AlignedFree(_buffer);
+        HugePages.Free(_buffer);
         _buffer = null;
     }
-
-    [LibraryImport("libc", EntryPoint = "madvise")]
-    private static partial int Madvise(void* address, nuint length, int advice);
 }

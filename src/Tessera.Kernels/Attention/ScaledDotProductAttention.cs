@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Kernels.Threading;
@@ -185,6 +186,8 @@ public static unsafe class ScaledDotProductAttention
             byte* valueRow = cache.ValueRow(start + j, kvHead);
             for (int r = 0; r < run; r++, j++, keyRow += stride, valueRow += stride)
             {
+                KvPrefetch(keyRow + KvPrefetchCells * stride, cache.HeadRowBytes);
+                KvPrefetch(valueRow + KvPrefetchCells * stride, cache.HeadRowBytes);
                 ToSingle(cache, keyRow, keys + j * headDim);
                 ToSingle(cache, valueRow, values + j * headDim);
             }
@@ -192,6 +195,20 @@ public static unsafe class ScaledDotProductAttention
     }
 
     /// <summary>One cached key or value row (a head's cell) as <see cref="KvCacheView.HeadDim"/> floats.</summary>
+    /// <summary>Cells ahead that <see cref="Convert"/> requests: one head's row of each cell is a short piece of a
+    /// strided walk (128 of 512 bytes for TinyLlama), which the hardware prefetchers follow poorly across pages.</summary>
+    private const int KvPrefetchCells = 16;
+
+    /// <summary>Requests one head row's lines; a hint that never faults, so reaching past a page's cells is harmless.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KvPrefetch(byte* row, int bytes)
+    {
+        if (!Sse.IsSupported)
+            return;
+        for (int offset = 0; offset < bytes; offset += 64)
+            Sse.Prefetch0(row + offset);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ToSingle(in KvCacheView cache, byte* row, float* destination)
     {
@@ -235,8 +252,10 @@ public static unsafe class ScaledDotProductAttention
 
     /// <summary>
     /// scores[j] = scale * q · keys[j]. Heads are narrow (64-128 floats), so a library dot per key costs more in call
-    /// and setup than in arithmetic: with 8-float vectors and a head width that is a multiple of 8, each key is one
-    /// short loop of FMAs into two accumulators. Other widths take the library dot.
+    /// and setup than in arithmetic. With 8-float vectors and a head width that is a multiple of 8, eight keys go
+    /// together: one load of each q slice feeds eight independent FMA chains, and one shuffle tree sums all eight at
+    /// once (a horizontal sum per key was a third of the work). Leftover keys take one short loop each; other widths
+    /// the library dot.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scores(float* q, float* keys, int count, int headDim, float scale, float* scores)
@@ -248,7 +267,30 @@ public static unsafe class ScaledDotProductAttention
                 scores[j] = scale * TensorPrimitives.Dot(new ReadOnlySpan<float>(keys + j * headDim, headDim), query);
             return;
         }
-        for (int j = 0; j < count; j++)
+        int first = 0;
+        if (Avx.IsSupported)
+        {
+            for (; first + 8 <= count; first += 8)
+            {
+                float* k0 = keys + first * headDim, k1 = k0 + headDim, k2 = k1 + headDim, k3 = k2 + headDim;
+                float* k4 = k3 + headDim, k5 = k4 + headDim, k6 = k5 + headDim, k7 = k6 + headDim;
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+                for (int d = 0; d < headDim; d += 8)
+                {
+                    var slice = Vector256.Load(q + d);
+                    s0 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k0 + d), s0);
+                    s1 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k1 + d), s1);
+                    s2 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k2 + d), s2);
+                    s3 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k3 + d), s3);
+                    s4 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k4 + d), s4);
+                    s5 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k5 + d), s5);
+                    s6 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k6 + d), s6);
+                    s7 = Vector256.FusedMultiplyAdd(slice, Vector256.Load(k7 + d), s7);
+                }
+                (EightSums(s0, s1, s2, s3, s4, s5, s6, s7) * scale).Store(scores + first);
+            }
+        }
+        for (int j = first; j < count; j++)
         {
             float* key = keys + j * headDim;
             var even = Vector256<float>.Zero;
@@ -265,8 +307,23 @@ public static unsafe class ScaledDotProductAttention
         }
     }
 
-    /// <summary>accumulator += Σ_j weights[j] * values[j]: each 8-float slice of the accumulator stays in a register
-    /// over all positions (one load and store per slice, not per position); other widths take the library.</summary>
+    /// <summary>The horizontal sums of eight vectors, in order: pairwise adds within 128-bit lanes, then the two
+    /// lanes' partial sums added.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> EightSums(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
+    {
+        // u0 = [a0, a1, a2, a3 summed over elements 0..3 | the same over 4..7]; u1 likewise for a4..a7.
+        var u0 = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
+        var u1 = Avx.HorizontalAdd(Avx.HorizontalAdd(a4, a5), Avx.HorizontalAdd(a6, a7));
+        return Avx.Permute2x128(u0, u1, 0x20) + Avx.Permute2x128(u0, u1, 0x31);
+    }
+
+    /// <summary>
+    /// accumulator += Σ_j weights[j] * values[j]. The accumulator stays in registers over all positions, 64 floats
+    /// (eight independent FMA chains) at a time: one chain per 8-float slice waited on the FMA latency at every
+    /// position. Narrower rests go 32 and then 8 floats at a time; widths that are no multiple of 8 take the library.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeightedValues(float* values, float* weights, int count, int headDim, float* accumulator)
     {
@@ -277,7 +334,44 @@ public static unsafe class ScaledDotProductAttention
                 TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + j * headDim, headDim), weights[j], acc, acc);
             return;
         }
-        for (int d = 0; d < headDim; d += 8)
+        int d = 0;
+        for (; d + 64 <= headDim; d += 64)
+        {
+            float* a = accumulator + d;
+            Vector256<float> a0 = Vector256.Load(a), a1 = Vector256.Load(a + 8), a2 = Vector256.Load(a + 16), a3 = Vector256.Load(a + 24);
+            Vector256<float> a4 = Vector256.Load(a + 32), a5 = Vector256.Load(a + 40), a6 = Vector256.Load(a + 48), a7 = Vector256.Load(a + 56);
+            float* value = values + d;
+            for (int j = 0; j < count; j++, value += headDim)
+            {
+                var weight = Vector256.Create(weights[j]);
+                a0 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value), a0);
+                a1 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 24), a3);
+                a4 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 32), a4);
+                a5 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 40), a5);
+                a6 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 48), a6);
+                a7 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 56), a7);
+            }
+            a0.Store(a); a1.Store(a + 8); a2.Store(a + 16); a3.Store(a + 24);
+            a4.Store(a + 32); a5.Store(a + 40); a6.Store(a + 48); a7.Store(a + 56);
+        }
+        for (; d + 32 <= headDim; d += 32)
+        {
+            float* a = accumulator + d;
+            Vector256<float> a0 = Vector256.Load(a), a1 = Vector256.Load(a + 8), a2 = Vector256.Load(a + 16), a3 = Vector256.Load(a + 24);
+            float* value = values + d;
+            for (int j = 0; j < count; j++, value += headDim)
+            {
+                var weight = Vector256.Create(weights[j]);
+                a0 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value), a0);
+                a1 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(weight, Vector256.Load(value + 24), a3);
+            }
+            a0.Store(a); a1.Store(a + 8); a2.Store(a + 16); a3.Store(a + 24);
+        }
+        for (; d < headDim; d += 8)
         {
             var slice = Vector256.Load(accumulator + d);
             float* value = values + d;
