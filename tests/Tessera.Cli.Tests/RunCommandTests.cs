@@ -92,6 +92,22 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public void Bench_at_a_depth_runs_after_that_many_tokens_and_says_so()
+    {
+        var result = CliRunner.Run("bench", Stories, "-p", "8", "-n", "4", "-d", "40", "-r", "1", "-t", "1", "--json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Out);
+        var tests = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(["pp8 @ d40", "tg4 @ d40"], tests.Select(t => t.GetProperty("test").GetString()));
+        Assert.All(tests, t => Assert.Equal(40, t.GetProperty("n_depth").GetInt32()));
+        Assert.All(tests, t => Assert.True(t.GetProperty("tokens_per_second").GetDouble() > 0));
+
+        var negative = CliRunner.Run("bench", Stories, "-p", "8", "-n", "0", "-d", "-3", "-r", "1");
+        Assert.Equal(1, negative.ExitCode);
+        Assert.Contains("-d -3 must not be negative", negative.Error);
+    }
+
+    [Fact]
     public void Bench_table_has_pp_and_tg_rows()
     {
         var result = CliRunner.Run("bench", Stories, "-p", "16", "-n", "4", "-r", "1", "-t", "1");
