@@ -125,7 +125,7 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
             Runtime.Grammars.TokenTrie.For(tokenizer);   // built once, as a server does before the first request
         for (int r = -1; r < repetitions; r++)
         {
-            session.Clear();
+            Reset();
             var sampler = new Runtime.Sampling.Sampler(new Runtime.Sampling.SamplerOptions { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, Seed = TokenSeed }, vocabularySize);
             var matcher = grammar is null ? null : new Runtime.Grammars.GrammarMatcher(grammar, tokenizer);
             var clock = Stopwatch.StartNew();
@@ -147,7 +147,7 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
             if (r >= 0)
                 times[r] = clock.Elapsed.TotalSeconds;
         }
-        return new BenchResult(grammar is null ? $"tg{tokens}+sample" : $"tg{tokens}+schema", 0, tokens, times, firstToken / repetitions);
+        return new BenchResult(Name(grammar is null ? $"tg{tokens}+sample" : $"tg{tokens}+schema"), 0, tokens, times, firstToken / repetitions) { Depth = depth };
     }
 
     private int[] RandomTokens(int count) => RandomTokens(count, vocabularySize, TokenSeed);
