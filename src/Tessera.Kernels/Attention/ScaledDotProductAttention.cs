@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Memory;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Kernels.Threading;
@@ -186,29 +187,20 @@ public static unsafe class ScaledDotProductAttention
             byte* valueRow = cache.ValueRow(start + j, kvHead);
             for (int r = 0; r < run; r++, j++, keyRow += stride, valueRow += stride)
             {
-                KvPrefetch(keyRow + KvPrefetchCells * stride, cache.HeadRowBytes);
-                KvPrefetch(valueRow + KvPrefetchCells * stride, cache.HeadRowBytes);
+                // Prefetch never faults, so reaching past a page's cells is harmless.
+                WeightPrefetch.Lines(keyRow + KvPrefetchCells * stride, cache.HeadRowBytes);
+                WeightPrefetch.Lines(valueRow + KvPrefetchCells * stride, cache.HeadRowBytes);
                 ToSingle(cache, keyRow, keys + j * headDim);
                 ToSingle(cache, valueRow, values + j * headDim);
             }
         }
     }
 
-    /// <summary>One cached key or value row (a head's cell) as <see cref="KvCacheView.HeadDim"/> floats.</summary>
     /// <summary>Cells ahead that <see cref="Convert"/> requests: one head's row of each cell is a short piece of a
     /// strided walk (128 of 512 bytes for TinyLlama), which the hardware prefetchers follow poorly across pages.</summary>
     private const int KvPrefetchCells = 16;
 
-    /// <summary>Requests one head row's lines; a hint that never faults, so reaching past a page's cells is harmless.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KvPrefetch(byte* row, int bytes)
-    {
-        if (!Sse.IsSupported)
-            return;
-        for (int offset = 0; offset < bytes; offset += 64)
-            Sse.Prefetch0(row + offset);
-    }
-
+    /// <summary>One cached key or value row (a head's cell) as <see cref="KvCacheView.HeadDim"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ToSingle(in KvCacheView cache, byte* row, float* destination)
     {

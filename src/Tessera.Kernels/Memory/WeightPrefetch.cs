@@ -33,32 +33,26 @@ internal static unsafe class WeightPrefetch
     /// <summary>Requests the <paramref name="bytes"/> that lie <see cref="Distance"/> beyond <paramref name="row"/>.
     /// Prefetch is a hint that never faults, so reaching past the matrix's end is harmless.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Ahead(byte* row, long bytes)
-    {
-        if (!Sse.IsSupported)
-            return;
-        for (long offset = 0; offset < bytes; offset += CacheLine)
-            Sse.Prefetch0(row + Distance + offset);
-    }
+    public static void Ahead(byte* row, long bytes) => Lines(row + Distance, checked((int)bytes));
 
     /// <summary>From inside a dot product's loop: requests the lines of the <paramref name="bytes"/> weight bytes that
     /// lie <see cref="StreamDistance"/> beyond <paramref name="weights"/>, where the loop will be a few steps later.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Stream(byte* weights, int bytes)
-    {
-        if (!Sse.IsSupported)
-            return;
-        for (int offset = 0; offset < bytes; offset += CacheLine)
-            Sse.Prefetch0(weights + StreamDistance + offset);
-    }
+    public static void Stream(byte* weights, int bytes) => Lines(weights + StreamDistance, bytes);
 
     /// <summary><see cref="Stream"/> for F32 rows, <see cref="FarStreamDistance"/> ahead.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StreamFar(byte* weights, int bytes)
+    public static void StreamFar(byte* weights, int bytes) => Lines(weights + FarStreamDistance, bytes);
+
+    /// <summary>Requests every cache line of the <paramref name="bytes"/> at <paramref name="start"/> (the forms above,
+    /// and the KV rows attention is about to read). The count is an int so that the JIT unrolls a constant one (a dot
+    /// product's step) into straight prefetches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lines(byte* start, int bytes)
     {
         if (!Sse.IsSupported)
             return;
         for (int offset = 0; offset < bytes; offset += CacheLine)
-            Sse.Prefetch0(weights + FarStreamDistance + offset);
+            Sse.Prefetch0(start + offset);
     }
 }

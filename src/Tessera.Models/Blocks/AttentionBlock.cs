@@ -37,13 +37,8 @@ internal static class AttentionBlock
         // RoPE goes into the q/k products' write when nothing comes between them (no bias or q/k norm) and the batch's
         // positions run on from one start.
         bool ropeInWrite = w.QBias is null && w.QNorm is null && batch.RunCount == 1;
-        if (ropeInWrite)
-        {
-            device.LinearShared(normed, n, [new(w.Q, q, new RotaryOutput(hp.HeadDim, positions[0], rope)),
-                new(w.K, k, new RotaryOutput(hp.HeadDim, positions[0], rope)), new(w.V, v)]);
-        }
-        else
-            device.LinearShared(normed, n, [new(w.Q, q), new(w.K, k), new(w.V, v)]);
+        var rotary = ropeInWrite ? new RotaryOutput(hp.HeadDim, positions[0], rope) : default;
+        device.LinearShared(normed, n, [new(w.Q, q, rotary), new(w.K, k, rotary), new(w.V, v)]);
         if (w.QBias is not null)
         {
             device.AddRows(q, w.QBias);
@@ -56,12 +51,15 @@ internal static class AttentionBlock
             device.RmsNorm(k, w.KNorm!, hp.RmsEpsilon, k);
         }
 
-        for (int r = 0; r < batch.RunCount && !ropeInWrite; r++)
+        if (!ropeInWrite)
         {
-            var (start, end) = batch.Run(r);
-            int count = end - start;
-            device.Rope(q.Slice(start * hp.QueryLength, count * hp.QueryLength), count, hp.HeadCount, hp.HeadDim, positions[start], rope);
-            device.Rope(k.Slice(start * hp.KvLength, count * hp.KvLength), count, hp.KvHeadCount, hp.HeadDim, positions[start], rope);
+            for (int r = 0; r < batch.RunCount; r++)
+            {
+                var (start, end) = batch.Run(r);
+                int count = end - start;
+                device.Rope(q.Slice(start * hp.QueryLength, count * hp.QueryLength), count, hp.HeadCount, hp.HeadDim, positions[start], rope);
+                device.Rope(k.Slice(start * hp.KvLength, count * hp.KvLength), count, hp.KvHeadCount, hp.HeadDim, positions[start], rope);
+            }
         }
         model.TraceValues("q_rope", layer, q, n);
         model.TraceValues("k_rope", layer, k, n);
