@@ -113,42 +113,60 @@ public static unsafe class MatVec
         if (y.Length < rows)
             throw new ArgumentException($"y has {y.Length} elements, needs {rows}", nameof(y));
         var kernel = MatrixArguments.Validate(weightType, weights, rows, k, gate.Length, 1, (int)Math.Min(int.MaxValue, rows), pool);
-        var quantize = kernel.QuantizeActivations;
-        bool chunked = quantize != null && k % GatedChunk == 0 && GatedChunk % kernel.BlockSize == 0;
-        nuint activationBytes = quantize == null ? 0 : Aligned((nuint)kernel.ActivationRowBytes(k));
-        nuint floatBytes = chunked ? 0 : (nuint)k * sizeof(float);
+        nuint activationBytes = kernel.QuantizeActivations == null ? 0 : Aligned((nuint)kernel.ActivationRowBytes(k));
+        nuint floatBytes = IsChunked(kernel, k) ? 0 : (nuint)k * sizeof(float);
         byte* scratch = pool.Scratch.Get(activationBytes + floatBytes);
         var job = new Job { Count = 1, K = k };
         fixed (float* g = gate)
         fixed (float* u = up)
         fixed (float* yPointer = y)
         {
-            byte* activations = scratch;
-            if (chunked)
-            {
-                // Each chunk is whole activation blocks, and blocks quantize on their own: chunk c fills bytes
-                // c * chunkBytes onwards exactly as quantizing the whole row would.
-                float* values = stackalloc float[GatedChunk];
-                long chunkBytes = kernel.ActivationRowBytes(GatedChunk);
-                for (int c = 0; c < k / GatedChunk; c++)
-                {
-                    SwiGlu.Apply(new ReadOnlySpan<float>(g + c * GatedChunk, GatedChunk), new ReadOnlySpan<float>(u + c * GatedChunk, GatedChunk),
-                        new Span<float>(values, GatedChunk));
-                    quantize(values, GatedChunk, activations + c * chunkBytes);
-                }
-            }
-            else
-            {
-                float* values = (float*)(scratch + activationBytes);
-                SwiGlu.Apply(new ReadOnlySpan<float>(g, k), new ReadOnlySpan<float>(u, k), new Span<float>(values, k));
-                if (quantize == null)
-                    activations = (byte*)values;
-                else
-                    quantize(values, k, activations);
-            }
+            byte* activations = WriteGatedActivations(kernel, g, u, k, scratch, (float*)(scratch + activationBytes));
             job.Parts[0] = NewPart(kernel, new MatVecTarget(weightType, weights, rows, yPointer), k, activations, 0, pool);
             pool.Run(job.Parts[0].Tasks.Count, &RunTask, &job);
         }
+    }
+
+    /// <summary>
+    /// silu(gate) x up in the form <paramref name="kernel"/>'s dot reads: quantized into <paramref name="activations"/>
+    /// a chunk at a time when whole chunks allow it, otherwise computed into <paramref name="floats"/> [k] first.
+    /// Returns where the dot's activations are.
+    /// </summary>
+    private static byte* WriteGatedActivations(in QuantKernel kernel, float* g, float* u, int k, byte* activations, float* floats)
+    {
+        var quantize = kernel.QuantizeActivations;
+        if (IsChunked(kernel, k))
+        {
+            // Each chunk is whole activation blocks, and blocks quantize on their own: chunk c fills bytes
+            // c * chunkBytes onwards exactly as quantizing the whole row would.
+            float* values = stackalloc float[GatedChunk];
+            long chunkBytes = kernel.ActivationRowBytes(GatedChunk);
+            for (int c = 0; c < k / GatedChunk; c++)
+            {
+                SwiGlu.Apply(new ReadOnlySpan<float>(g + c * GatedChunk, GatedChunk), new ReadOnlySpan<float>(u + c * GatedChunk, GatedChunk),
+                    new Span<float>(values, GatedChunk));
+                quantize(values, GatedChunk, activations + c * chunkBytes);
+            }
+            return activations;
+        }
+        SwiGlu.Apply(new ReadOnlySpan<float>(g, k), new ReadOnlySpan<float>(u, k), new Span<float>(floats, k));
+        if (quantize == null)
+            return (byte*)floats;
+        quantize(floats, k, activations);
+        return activations;
+    }
+
+    private static bool IsChunked(in QuantKernel kernel, int k) =>
+        kernel.QuantizeActivations != null && k % GatedChunk == 0 && GatedChunk % kernel.BlockSize == 0;
+
+    /// <summary>For benchmarks: <see cref="ComputeGated"/>'s activations for <paramref name="weightType"/>, k a multiple
+    /// of <see cref="GatedChunk"/> (written to <paramref name="activations"/>, which must hold the type's row).</summary>
+    internal static void GatedActivations(GgmlType weightType, float* gate, float* up, int k, byte* activations)
+    {
+        var kernel = QuantKernels.Get(weightType);
+        if (!IsChunked(kernel, k))
+            throw new ArgumentException($"{weightType} at k = {k} does not take the chunked path", nameof(k));
+        WriteGatedActivations(kernel, gate, up, k, activations, null);
     }
 
     /// <summary>Values <see cref="ComputeGated"/> activates and quantizes at a time: whole blocks of every activation
@@ -241,6 +259,11 @@ public static unsafe class MatVec
         long lanes = Math.Min(Streams, count);
         long segment = (count + lanes - 1) / lanes;
         bool streams = part.Kernel.StreamsWeights;
+        if (streams)
+        {
+            for (long s = 0; s < lanes; s++)
+                WeightPrefetch.Opening(row + s * segment * rowBytes);
+        }
         for (long i = 0; i < segment; i++)
         {
             for (long s = 0; s < lanes; s++)

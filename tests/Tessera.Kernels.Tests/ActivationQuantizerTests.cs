@@ -15,8 +15,8 @@ public sealed unsafe class ActivationQuantizerTests
     /// <summary>The SIMD paths; the scalar fallback is the reference quantizer itself.</summary>
     private static (string Name, nint Quantize)[] Paths(GgmlType type) => type switch
     {
-        GgmlType.Q8_0 => WithAvx2([("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeVector128)],
-            (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeAvx2),
+        GgmlType.Q8_0 => WithAvx512(WithAvx2([("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeVector128)],
+            (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeAvx2), (nint)(delegate*<float*, int, byte*, void>)&Q8_0Activations.QuantizeAvx512),
         GgmlType.Q8_1 => WithAvx2([("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeVector128)],
             (nint)(delegate*<float*, int, byte*, void>)&Q8_1Activations.QuantizeAvx2),
         GgmlType.Q8_K => [("Vector128", (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.QuantizeVector128)],
@@ -26,6 +26,10 @@ public sealed unsafe class ActivationQuantizerTests
     /// <summary>The AVX2 path as well where the CPU has it (both dispatches run in CI).</summary>
     private static (string Name, nint Quantize)[] WithAvx2((string Name, nint Quantize)[] paths, nint avx2) =>
         IsaSupport.Avx2 ? [.. paths, ("Avx2", avx2)] : paths;
+
+    /// <summary>The AVX-512 path as well where the CPU has it (CI's second run turns it off).</summary>
+    private static (string Name, nint Quantize)[] WithAvx512((string Name, nint Quantize)[] paths, nint avx512) =>
+        IsaSupport.Avx512 ? [.. paths, ("Avx512", avx512)] : paths;
 
     /// <summary>The quantizers' scale conversion (<see cref="HalfConversion.ToHalf(float)"/>) across the whole float
     /// range: half normals, subnormals, the rounding boundaries between them and at the top, overflow to Inf, and NaN,

@@ -41,6 +41,38 @@ public sealed unsafe class MatVecFusionTests
         }
     }
 
+    /// <summary>The entry the decode benchmarks time writes what the gated product reads: the activated row quantized
+    /// as a whole, byte for byte.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_K)]
+    public void Gated_activations_are_the_activated_row_quantized(GgmlType type)
+    {
+        var random = new TestRandom();
+        var kernel = QuantKernels.Get(type);
+        const int k = 768;
+        var gate = random.Floats(k, 3f);
+        var up = random.Floats(k);
+        var activated = new float[k];
+        SwiGlu.Apply(gate, up, activated);
+        var expected = new byte[kernel.ActivationRowBytes(k)];
+        var got = new byte[expected.Length];
+        fixed (float* g = gate, u = up, a = activated)
+        fixed (byte* e = expected, o = got)
+        {
+            kernel.QuantizeActivations(a, k, e);
+            MatVec.GatedActivations(type, g, u, k, o);
+        }
+        Assert.True(got.AsSpan().SequenceEqual(expected), $"{type}: the chunked activations differ ({random})");
+        Assert.Throws<ArgumentException>(() =>
+        {
+            fixed (float* g = gate, u = up)
+            fixed (byte* o = got)
+                MatVec.GatedActivations(type, g, u, 96, o);
+        });
+    }
+
     [Fact]
     public void Gated_product_rejects_gate_and_up_of_different_lengths()
     {

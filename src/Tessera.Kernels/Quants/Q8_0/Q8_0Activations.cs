@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Tensors;
 
@@ -8,7 +9,8 @@ namespace Tessera.Kernels.Quants.Q8_0;
 /// <summary>
 /// F32 activations to Q8_0 blocks { half d; sbyte q[32] } (34 bytes), matching the reference quantizer exactly:
 /// d = max|x| / 127, q = round(x * (1/d)) with ties away from zero, q = 0 when d = 0.
-/// The SIMD paths are 256-bit (AVX2) and portable <c>Vector128</c> code; the scalar one is the reference quantizer.
+/// The SIMD paths are 512-bit (AVX-512), 256-bit (AVX2) and portable <c>Vector128</c> code; the scalar one is the
+/// reference quantizer.
 /// </summary>
 internal static unsafe class Q8_0Activations
 {
@@ -18,7 +20,9 @@ internal static unsafe class Q8_0Activations
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination)
     {
-        if (IsaSupport.Avx2)
+        if (IsaSupport.Avx512)
+            QuantizeAvx512(x, k, destination);
+        else if (IsaSupport.Avx2)
             QuantizeAvx2(x, k, destination);
         else if (IsaSupport.Vector128)
             QuantizeVector128(x, k, destination);
@@ -79,18 +83,65 @@ internal static unsafe class Q8_0Activations
         var v1 = Vector256.Load(x + 8);
         var v2 = Vector256.Load(x + 16);
         var v3 = Vector256.Load(x + 24);
-        var max = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
-        var max128 = Vector128.Max(max.GetLower(), max.GetUpper());
-        float maxAbs = MathF.Max(MathF.Max(max128[0], max128[1]), MathF.Max(max128[2], max128[3]));
-        float d = maxAbs / 127f;
+        var max = Vector256.MaxNative(Vector256.MaxNative(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.MaxNative(Vector256.Abs(v2), Vector256.Abs(v3)));
+        float d = LargestLane(Vector128.MaxNative(max.GetLower(), max.GetUpper())) / 127f;
         var inverse = Vector256.Create(d != 0 ? 1f / d : 0f);
         var i0 = RoundAway(v0 * inverse);
         var i1 = RoundAway(v1 * inverse);
         var i2 = RoundAway(v2 * inverse);
         var i3 = RoundAway(v3 * inverse);
-        Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3)).Store(q);
+        // Saturating packs (the values are within -127..127, so saturating changes nothing) interleave the four
+        // registers' 4-value pieces per 128-bit lane; one dword permute puts them back in order. Three to four times
+        // fewer instructions than the generic Narrow when the CPU has no AVX-512 narrowing.
+        var packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
+        Avx2.PermuteVar8x32(packed.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte().Store(q);
         *(ushort*)scale = HalfConversion.ToHalf(d);
         return (d, Vector256.Sum((i0 + i1) + (i2 + i3)));
+    }
+
+    /// <summary>
+    /// A block per two 512-bit registers. Decode quantizes each layer's inputs on the calling thread while the other
+    /// kernel threads wait, so this is time of the whole token: 2048 values took 850 ns on the 256-bit path, whose
+    /// int32-to-int8 narrowing alone is a dozen shuffles; AVX-512 narrows with saturation in one instruction per
+    /// register (the values are within -127..127, so saturating changes nothing).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeAvx512(float* x, int k, byte* destination)
+    {
+        for (int b = 0; b < k / BlockSize; b++, x += BlockSize, destination += BlockBytes)
+        {
+            var v0 = Vector512.Load(x);
+            var v1 = Vector512.Load(x + 16);
+            var max256 = Vector512.MaxNative(Vector512.Abs(v0), Vector512.Abs(v1));
+            var max128 = Vector256.MaxNative(max256.GetLower(), max256.GetUpper());
+            float d = LargestLane(Vector128.MaxNative(max128.GetLower(), max128.GetUpper())) / 127f;
+            var inverse = Vector512.Create(d != 0 ? 1f / d : 0f);
+            Avx512F.ConvertToVector128SByteWithSaturation(RoundAway(v0 * inverse)).Store((sbyte*)(destination + 2));
+            Avx512F.ConvertToVector128SByteWithSaturation(RoundAway(v1 * inverse)).Store((sbyte*)(destination + 18));
+            *(ushort*)destination = HalfConversion.ToHalf(d);
+        }
+    }
+
+    /// <summary>
+    /// The largest of four absolute values, in registers. The native maximum (one instruction) is exact here: the
+    /// lanes are absolute values, so the IEEE ordering of -0 and +0 that the portable Max pays for cannot arise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float LargestLane(Vector128<float> absolutes)
+    {
+        var max = Vector128.MaxNative(absolutes, Sse.Shuffle(absolutes, absolutes, 0b01_00_11_10));
+        return Vector128.MaxNative(max, Sse.Shuffle(max, max, 0b10_11_00_01)).ToScalar();
+    }
+
+    /// <inheritdoc cref="RoundAway(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<int> RoundAway(Vector512<float> value)
+    {
+        var truncated = Vector512.Truncate(value);
+        var fraction = value - truncated;
+        var step = Vector512.CopySign(Vector512<float>.One, value);
+        var rounded = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(Vector512.Abs(fraction), Vector512.Create(0.5f)), truncated + step, truncated);
+        return Vector512.ConvertToInt32(rounded);
     }
 
     /// <inheritdoc cref="RoundAway(Vector128{float})"/>
