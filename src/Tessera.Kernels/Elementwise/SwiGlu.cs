@@ -8,8 +8,9 @@ public static class SwiGlu
 {
     /// <summary><paramref name="output"/> may alias <paramref name="gate"/> or <paramref name="up"/>.</summary>
     /// <remarks>Sixteen or eight values at a time with <see cref="FastExp"/> (silu(g) = g / (1 + e^-g), the same steps
-    /// at either width, so the same result per element); a tail of fewer than eight goes through the vector code, padded, so every element is computed the same way wherever it lies
-    /// (decode calls this 256 values at a time in <see cref="MatVec.ComputeGated"/> and must match a whole-row call).</remarks>
+    /// at either width, so the same result per element); a tail of fewer than eight goes through the vector code,
+    /// padded. So every element is computed the same way wherever it lies: decode calls this 256 values at a time
+    /// (<see cref="MatVec.ComputeGated"/>) and must match a whole-row call.</remarks>
     [SkipLocalsInit]
     public static unsafe void Apply(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> output)
     {
