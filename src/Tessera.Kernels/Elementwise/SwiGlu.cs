@@ -31,7 +31,7 @@ public static class SwiGlu
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; i + 16 <= length; i += 16)
-                    (Vector512.Load(g + i) / (Vector512<float>.One + FastExp.Exp(-Vector512.Load(g + i))) * Vector512.Load(u + i)).Store(o + i);
+                    Activate(Vector512.Load(g + i), Vector512.Load(u + i)).Store(o + i);
             }
             for (; i + 8 <= length; i += 8)
                 Activate(Vector256.Load(g + i), Vector256.Load(u + i)).Store(o + i);
@@ -51,6 +51,10 @@ public static class SwiGlu
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Activate(Vector512<float> gate, Vector512<float> up) =>
+        gate / (Vector512<float>.One + FastExp.Exp(-gate)) * up;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Activate(Vector256<float> gate, Vector256<float> up) =>
