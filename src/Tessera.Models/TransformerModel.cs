@@ -39,6 +39,28 @@ public sealed class TransformerModel : IDisposable
 
     public int VocabularySize => Hyperparameters.VocabularySize;
 
+    /// <summary>
+    /// Weight bytes one decode token reads: every layer matrix and the output head once, and of the expert matrices the
+    /// share a token is routed to (k of n experts, on average). The token embedding is left out: a token reads one row.
+    /// </summary>
+    public long DecodeWeightBytes
+    {
+        get
+        {
+            static long Of(WeightMatrix? m) => m is { } w ? w.Rows * w.RowBytes : 0;
+            var hp = Hyperparameters;
+            long bytes = Of(Output);
+            foreach (var layer in Layers)
+            {
+                bytes += Of(layer.Q) + Of(layer.K) + Of(layer.V) + Of(layer.Output) + Of(layer.Gate) + Of(layer.Up) + Of(layer.Down) + Of(layer.Router);
+                long experts = Of(layer.ExpertGate) + Of(layer.ExpertUp) + Of(layer.ExpertDown);
+                if (experts > 0)
+                    bytes += experts / hp.ExpertCount * hp.ExpertUsedCount;
+            }
+            return bytes;
+        }
+    }
+
     /// <summary>Reads hyperparameters and the tensor manifest; <paramref name="moe"/> makes the expert keys and tensors required.</summary>
     internal static TransformerModel Create(GgufFile file, string architecture, TransformerOptions options, bool moe)
     {

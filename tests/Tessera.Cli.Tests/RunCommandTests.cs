@@ -108,6 +108,32 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public void Bench_with_bandwidth_sets_generation_against_the_read_rate_measured_around_it()
+    {
+        var result = CliRunner.Run("bench", Stories, "-p", "8", "-n", "8", "-r", "2", "-t", "2", "--json", "--bandwidth");
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Out);
+        var tests = json.RootElement.EnumerateArray().ToArray();
+        Assert.False(tests[0].TryGetProperty("bandwidth_share", out _), "a prompt test has no bandwidth figures");
+        var generation = tests[1];
+        using (var model = Models.ModelLoader.Load(Stories))
+            Assert.Equal(model.DecodeWeightBytes, generation.GetProperty("weight_bytes_per_token").GetInt64());
+        double read = generation.GetProperty("read_bytes_per_second").GetDouble();
+        double share = generation.GetProperty("bandwidth_share").GetDouble();
+        Assert.True(read > 1e8 && double.IsFinite(read), $"read rate {read}");
+        Assert.True(share > 0 && double.IsFinite(share), $"share {share}");
+
+        var table = CliRunner.Run("bench", Stories, "-p", "0", "-n", "4", "-r", "1", "-t", "1", "--bandwidth");
+        Assert.True(table.ExitCode == 0, table.Error);
+        Assert.Contains("memory bandwidth: tg4 reads", table.Out);
+        Assert.Contains("of the machine's read rate", table.Out);
+
+        var noGeneration = CliRunner.Run("bench", Stories, "-p", "8", "-n", "0", "-r", "1", "--bandwidth");
+        Assert.Equal(1, noGeneration.ExitCode);
+        Assert.Contains("--bandwidth measures generation", noGeneration.Error);
+    }
+
+    [Fact]
     public void Bench_table_has_pp_and_tg_rows()
     {
         var result = CliRunner.Run("bench", Stories, "-p", "16", "-n", "4", "-r", "1", "-t", "1");

@@ -1,14 +1,14 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using BenchmarkDotNet.Attributes;
+using Tessera.Kernels.Memory;
 using Tessera.Kernels.Threading;
 
 namespace Tessera.Benchmarks.Kernels;
 
 /// <summary>
-/// The machine's ceilings the kernels are judged against: memory read bandwidth (a 512 MiB buffer summed with
-/// 256-bit loads, far beyond cache) and FMA peak (independent FMA chains in registers), with 1 and 2 threads.
+/// The machine's ceilings the kernels are judged against: memory read bandwidth (<see cref="MemoryReadProbe"/> over a
+/// 512 MiB buffer, far beyond cache: the read `tessera bench --bandwidth` measures around its runs) and FMA peak (independent FMA chains in registers), with 1 and 2 threads.
 /// Read GB/s = 512 MiB / time; GFLOP/s = FmaPerThread * lanes * 2 * threads / time.
 /// </summary>
 [Config(typeof(KernelBenchmarkConfig))]
@@ -18,7 +18,7 @@ public unsafe class MachineProbeBenchmarks
     private const int FmaIterations = 10_000_000;
     private const int Chains = 12;
 
-    private byte* _buffer;
+    private MemoryReadProbe _probe = null!;
     private KernelThreadPool _pool = null!;
 
     [Params(1, 2)]
@@ -27,8 +27,7 @@ public unsafe class MachineProbeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _buffer = (byte*)NativeMemory.AlignedAlloc((nuint)BufferBytes, 64);
-        new Span<byte>(_buffer, (int)BufferBytes).Fill(1);   // touch every page so reads hit memory, not the zero page
+        _probe = new MemoryReadProbe(BufferBytes);
         _pool = new KernelThreadPool(Threads);
     }
 
@@ -42,35 +41,7 @@ public unsafe class MachineProbeBenchmarks
     };
 
     [Benchmark]
-    public void MemoryRead()
-    {
-        var state = (Buffer: (nint)_buffer, Threads);
-        _pool.Run(Threads, &ReadSlice, &state);
-    }
-
-    private static void ReadSlice(void* state, int task, int threadIndex)
-    {
-        var (buffer, threads) = *((nint, int)*)state;
-        long slice = BufferBytes / threads;
-        ReadRange((byte*)buffer + task * slice, slice);
-    }
-
-    /// <summary>Reads <paramref name="bytes"/> (a multiple of 128) from <paramref name="start"/> as fast as a core can:
-    /// four independent 256-bit loads per step, ORed so the loads cannot be dropped.</summary>
-    internal static void ReadRange(byte* start, long bytes)
-    {
-        var p = (Vector256<byte>*)start;
-        var end = p + bytes / 32;
-        Vector256<byte> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (; p < end; p += 4)
-        {
-            a0 |= p[0];
-            a1 |= p[1];
-            a2 |= p[2];
-            a3 |= p[3];
-        }
-        GC.KeepAlive((a0 | a1 | a2 | a3).GetElement(0));
-    }
+    public void MemoryRead() => _probe.Read(_pool, Threads);
 
     [Benchmark]
     public void FmaPeakAvx2() => _pool.Run(Threads, &FmaChains256, null);
@@ -117,6 +88,6 @@ public unsafe class MachineProbeBenchmarks
     public void Cleanup()
     {
         _pool.Dispose();
-        NativeMemory.AlignedFree(_buffer);
+        _probe.Dispose();
     }
 }

@@ -12,6 +12,9 @@ public sealed record BenchResult(string Test, int PromptTokens, int GeneratedTok
     /// <summary>Tokens already in the context when the timed ones start.</summary>
     public int Depth { get; init; }
 
+    /// <summary>Generation's share of the machine's memory read rate; null where it was not measured.</summary>
+    public DecodeBandwidth? Bandwidth { get; init; }
+
     /// <summary>Mean tokens per second over the repetitions.</summary>
     public double TokensPerSecond => Seconds.Average(s => Tokens / s);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tessera.Kernels.Memory;
 using Tessera.Kernels.Threading;
 using Tessera.Runtime;
 
@@ -9,8 +10,11 @@ namespace Tessera.Cli.Bench;
 /// warm-up runs, from an empty context or, with a <paramref name="depth"/>, after that many tokens already in the
 /// context (processed untimed before each run, as llama-bench's <c>-d</c> does): attention's share grows with it.
 /// Tokens are drawn at random from the vocabulary with a fixed seed: speed does not depend on which tokens they are.
+/// With a <paramref name="bandwidth"/> probe, generation is also set against the machine's memory read rate, measured
+/// with the pool's threads before and after each timed run (<see cref="DecodeBandwidth"/>).
 /// </summary>
-public sealed class BenchRunner(Session session, int vocabularySize, KernelThreadPool? pool = null, int depth = 0)
+public sealed class BenchRunner(Session session, int vocabularySize, KernelThreadPool? pool = null, int depth = 0,
+    (MemoryReadProbe Probe, long WeightBytesPerToken)? bandwidth = null)
 {
     /// <summary>Fixed seed so every run feeds the same tokens.</summary>
     private const int TokenSeed = 1234;
@@ -89,9 +93,11 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
             for (int i = 0; i < tokens; i++)
                 session.Append(generated[i]);
         });
+        var readRates = new double[repetitions + 1];
         for (int r = 0; r < repetitions; r++)
         {
             Reset();
+            readRates[r] = ReadRate();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < tokens; i++)
             {
@@ -101,13 +107,34 @@ public sealed class BenchRunner(Session session, int vocabularySize, KernelThrea
             }
             times[r] = clock.Elapsed.TotalSeconds;
         }
+        readRates[repetitions] = ReadRate();
         double? idle = IdleFraction(() =>
         {
             Reset();
             for (int i = 0; i < tokens; i++)
                 session.Append(generated[i]);
         });
-        return new BenchResult(Name($"tg{tokens}"), 0, tokens, times, firstToken / repetitions) { IdleFraction = idle, Depth = depth };
+        return new BenchResult(Name($"tg{tokens}"), 0, tokens, times, firstToken / repetitions)
+        {
+            IdleFraction = idle,
+            Depth = depth,
+            Bandwidth = BandwidthOf(tokens, times, readRates),
+        };
+    }
+
+    /// <summary>The machine's memory read rate now with the pool's threads (0 without a probe).</summary>
+    private double ReadRate() => bandwidth is { } b && pool is not null ? b.Probe.BytesPerSecond(pool, pool.ThreadCount) : 0;
+
+    /// <summary>Each run's weight bytes per second against the mean of the read rates measured just before and after
+    /// it, so a change in the machine's memory rate between runs moves both sides of the ratio.</summary>
+    private DecodeBandwidth? BandwidthOf(int tokens, double[] times, double[] readRates)
+    {
+        if (bandwidth is not { } b || pool is null)
+            return null;
+        double share = 0;
+        for (int r = 0; r < times.Length; r++)
+            share += tokens / times[r] * b.WeightBytesPerToken / ((readRates[r] + readRates[r + 1]) / 2);
+        return new DecodeBandwidth(b.WeightBytesPerToken, readRates.Average(), share / times.Length);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Tessera.Cli.Bench;
 using Tessera.Cli.Info;
 using Tessera.Cli.Run;
 using Tessera.Gguf;
+using Tessera.Kernels.Memory;
 using Tessera.Models;
 
 namespace Tessera.Cli.Commands;
@@ -27,6 +28,7 @@ public static class BenchCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Threads (0 = physical cores)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per test" };
         var schema = new Option<FileInfo>("--json-schema") { Description = "Also measure generation with sampling, without and with the logits held to this JSON schema (the cost of constrained decoding)" };
+        var bandwidth = new Option<bool>("--bandwidth") { Description = "Also measure the machine's memory read rate (same threads) around each generation run, and report the share of it generation turns into tokens (model on the CPU)" };
         var moeStats = new Option<bool>("--moe-stats") { Description = "After the table, print per MoE layer how often each expert was chosen" };
         var loading = new LoadModeArguments();
         var devices = new DeviceArguments();
@@ -41,6 +43,7 @@ public static class BenchCommand
         command.Options.Add(threads);
         command.Options.Add(json);
         command.Options.Add(schema);
+        command.Options.Add(bandwidth);
         command.Options.Add(moeStats);
         loading.AddTo(command);
         devices.AddTo(command);
@@ -58,7 +61,9 @@ public static class BenchCommand
             using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
             using var inference = loaded.CreateContext(contextTokens + Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
-            var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool, contextTokens);
+            using var probe = parse.GetValue(bandwidth) ? BandwidthProbe(inference, genTokens) : null;
+            var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool, contextTokens,
+                probe is null ? null : (probe, loaded.Model.DecodeWeightBytes));
             var results = new List<BenchResult>();
             if (promptTokens > 0)
                 results.Add(runner.PromptProcessing(promptTokens, reps));
@@ -89,6 +94,16 @@ public static class BenchCommand
             return TesseraCli.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>The read-rate probe of --bandwidth, which measures host memory: the whole model must run on the CPU.</summary>
+    private static MemoryReadProbe BandwidthProbe(Runtime.InferenceContext inference, int genTokens)
+    {
+        if (genTokens == 0)
+            throw new CliException("--bandwidth measures generation: -n must be positive");
+        if (inference.Placement.Devices.Any(d => !ReferenceEquals(d, inference.Cpu)) || inference.DeviceExperts is not null || inference.ExpertTier is not null)
+            throw new CliException("--bandwidth compares generation with the host's memory read rate: run the whole model on the CPU (--device cpu, no --moe-device or --mem-limit)");
+        return new MemoryReadProbe();
     }
 
     private static Runtime.Grammars.CompiledGrammar ReadSchema(FileInfo file)
@@ -124,6 +139,12 @@ public static class BenchCommand
                 info.Threads, r.Test, $"{r.TokensPerSecond:F2} ± {r.StandardDeviation:F2}", r.TimeToFirstToken.TotalMilliseconds));
         }
         writer.WriteLine(string.Format(c, "peak RSS: {0}", Units.Bytes(peakRss)));
+        foreach (var r in results)
+        {
+            if (r.Bandwidth is { } b)
+                writer.WriteLine(string.Format(c, "memory bandwidth: {0} reads {1} of weights a token, {2:F1} GB/s: {3:P1} of the machine's read rate ({4:F1} GB/s on {5} threads, measured around each run)",
+                    r.Test, Units.Bytes(b.WeightBytesPerToken), r.TokensPerSecond * b.WeightBytesPerToken / 1e9, b.Share, b.ReadBytesPerSecond / 1e9, info.Threads));
+        }
         var idle = results.Where(r => r.IdleFraction is not null).Select(r => string.Format(c, "{0} {1:P1}", r.Test, r.IdleFraction)).ToArray();
         if (idle.Length > 0)
             writer.WriteLine("kernel threads idle inside operations: " + string.Join(", ", idle));
@@ -152,6 +173,12 @@ public static class BenchCommand
                 json.WriteNumber("peak_rss_bytes", peakRss);
                 if (r.IdleFraction is { } idle)
                     json.WriteNumber("idle_fraction", Math.Round(idle, 4));
+                if (r.Bandwidth is { } bandwidth)
+                {
+                    json.WriteNumber("weight_bytes_per_token", bandwidth.WeightBytesPerToken);
+                    json.WriteNumber("read_bytes_per_second", Math.Round(bandwidth.ReadBytesPerSecond));
+                    json.WriteNumber("bandwidth_share", Math.Round(bandwidth.Share, 4));
+                }
                 json.WriteEndObject();
             }
             json.WriteEndArray();
