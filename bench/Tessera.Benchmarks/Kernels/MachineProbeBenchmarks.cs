@@ -8,7 +8,8 @@ namespace Tessera.Benchmarks.Kernels;
 
 /// <summary>
 /// The machine's ceilings the kernels are judged against: memory read bandwidth (<see cref="MemoryReadProbe"/> over a
-/// 512 MiB buffer, far beyond cache: the read `tessera bench --bandwidth` measures around its runs) and FMA peak (independent FMA chains in registers), with 1 and 2 threads.
+/// 512 MiB buffer, far beyond cache: the read `tessera bench --bandwidth` measures around its runs) and FMA peak
+/// (independent FMA chains in registers), with 1 and 2 threads.
 /// Read GB/s = 512 MiB / time; GFLOP/s = FmaPerThread * lanes * 2 * threads / time.
 /// </summary>
 [Config(typeof(KernelBenchmarkConfig))]
