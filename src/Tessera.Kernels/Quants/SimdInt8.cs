@@ -24,10 +24,12 @@ internal static unsafe class SimdInt8
         return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitudes, signed), Vector256.Create((short)1));
     }
 
-    /// <summary>Unsigned (0..127) times signed: eight int32 lanes of four-product sums.</summary>
+    /// <summary>Unsigned (0..127) times signed: eight int32 lanes of four-product sums (one vpdpbusd with AVX-VNNI).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> MultiplySumUnsigned(Vector256<byte> w, Vector256<sbyte> a) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(w, a), Vector256.Create((short)1));
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, w, a)
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(w, a), Vector256.Create((short)1));
 
     /// <summary>
     /// Unsigned levels (0..63) times 32 activations, the first 16 products scaled by <paramref name="lowScale"/> and
