@@ -61,8 +61,7 @@ public unsafe class MatvecFromMemoryBenchmarks
     public void Read()
     {
         var w = Next();
-        var state = ((nint)w.Data, w.Bytes, Threads);
-        _pool.Run(Threads, &ReadSlice, &state);
+        Tessera.Kernels.Memory.MemoryReadProbe.Read(_pool, Threads, w.Data, w.Bytes);
     }
 
     private WeightMatrix Next()
@@ -71,17 +70,6 @@ public unsafe class MatvecFromMemoryBenchmarks
         _next = (_next + 1) % _copies.Length;
         return w;
     }
-
-    /// <summary>Task t reads slice t of the matrix as the machine probe reads memory.</summary>
-    private static void ReadSlice(void* state, int task, int threadIndex)
-    {
-        var (data, bytes, threads) = *((nint, long, int)*)state;
-        long slice = bytes / threads / 128 * 128;
-        Sink = Tessera.Kernels.Memory.MemoryReadProbe.ReadRange((byte*)data + task * slice, slice);
-    }
-
-    /// <summary>Where <see cref="Read"/>'s loads leave their result, so none can be dropped.</summary>
-    private static System.Runtime.Intrinsics.Vector256<byte> Sink;
 
     [GlobalCleanup]
     public void Cleanup()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Tessera.Kernels.Threading;
@@ -23,8 +24,7 @@ public sealed unsafe class MemoryReadProbe : IDisposable
         Bytes = bytes;
         _buffer = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
         // Touch every page: an untouched page reads as the shared zero page, which is cached, not memory.
-        for (long offset = 0; offset < bytes; offset += int.MaxValue)
-            new Span<byte>(_buffer + offset, (int)Math.Min(int.MaxValue, bytes - offset)).Fill(1);
+        NativeMemory.Fill(_buffer, (nuint)bytes, 1);
     }
 
     /// <summary>Size of the buffer each measurement reads.</summary>
@@ -40,9 +40,9 @@ public sealed unsafe class MemoryReadProbe : IDisposable
         double best = 0;
         for (int r = 0; r < repeats; r++)
         {
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            long start = Stopwatch.GetTimestamp();
             long bytes = Read(pool, threads);
-            best = Math.Max(best, bytes / System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+            best = Math.Max(best, bytes / Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
         return best;
     }
@@ -52,9 +52,16 @@ public sealed unsafe class MemoryReadProbe : IDisposable
     public long Read(KernelThreadPool pool, int threads)
     {
         ObjectDisposedException.ThrowIf(_buffer == null, this);
+        return Read(pool, threads, _buffer, Bytes);
+    }
+
+    /// <summary>The same read over any <paramref name="bytes"/> at <paramref name="start"/> (a benchmark's weight
+    /// matrix): each thread reads one contiguous slice, a multiple of 128 bytes; returns the bytes read.</summary>
+    public static long Read(KernelThreadPool pool, int threads, byte* start, long bytes)
+    {
         if (threads < 1 || threads > pool.ThreadCount)
             throw new ArgumentOutOfRangeException(nameof(threads), threads, $"1..{pool.ThreadCount} threads");
-        var state = new Slices((nint)_buffer, Bytes / threads / 128 * 128);
+        var state = new Slices((nint)start, bytes / threads / 128 * 128);
         pool.Run(threads, &ReadSlice, &state);
         return state.Length * threads;
     }
