@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -14,6 +16,8 @@ namespace Tessera.Kernels;
 /// per matmul instead of one per few tokens. Then 8 rows meet a panel at a time in <see cref="FloatPanelKernel"/>;
 /// panels are visited in tiles small enough to stay in L2 while every row group of the task passes over them.
 /// Several matrices over the same input (a layer's q/k/v, or gate and up) share one pass (<see cref="ComputeShared"/>).
+/// <para>BF16 weights on a CPU with AVX512-BF16 take <see cref="BF16PairTile"/> instead: the panels hold the tokens
+/// rounded to BF16 pairs and the rows are read in place, unconverted.</para>
 /// </summary>
 internal static unsafe class FloatMatMul
 {
@@ -38,6 +42,15 @@ internal static unsafe class FloatMatMul
     public static bool Applies(in QuantKernel kernel, int tokens) =>
         tokens >= MinTokens && FloatPanelKernel.IsSupported && kernel.RowsToSingle != null;
 
+    /// <summary>Whether a matrix of <paramref name="kernel"/>'s type with rows of <paramref name="k"/> takes
+    /// <see cref="BF16PairTile"/>: BF16, the tile runs here, and k even (a pair never straddles two rows).</summary>
+    public static bool TakesPairTile(in QuantKernel kernel, int k) =>
+        kernel.WeightType == GgmlType.BF16 && k % 2 == 0 && BF16PairTile.IsSupported;
+
+    /// <summary>Whether two matrices over one input can share a pass: both take BF16 pair panels or both float ones.</summary>
+    public static bool SharesPanels(in QuantKernel first, in QuantKernel other, int k) =>
+        TakesPairTile(first, k) == TakesPairTile(other, k);
+
     /// <summary>Most matrices one shared pass takes (q/k/v, gate/up).</summary>
     public const int MaxSharedTargets = 4;
 
@@ -50,15 +63,17 @@ internal static unsafe class FloatMatMul
 
     /// <summary>Each target's Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the pool: the token panels
     /// are packed once and the threads synchronise once.</summary>
-    /// <param name="targets">1..<see cref="MaxSharedTargets"/> float matrices (<see cref="Applies"/>)</param>
+    /// <param name="targets">1..<see cref="MaxSharedTargets"/> float matrices (<see cref="Applies"/>) that share panels
+    /// (<see cref="SharesPanels"/>)</param>
     public static void ComputeShared(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
         if (targets.Length is < 1 or > MaxSharedTargets)
             throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{MaxSharedTargets} matrices");
-        int width = FloatPanelKernel.WidthFor(tokens);
+        bool pairs = TakesPairTile(targets[0].Kernel, k);
+        int width = pairs ? BF16PairTile.Width : FloatPanelKernel.WidthFor(tokens);
         int panels = (tokens + width - 1) / width;
-        long panelFloats = (long)k * width;
-        var job = new Job { Count = targets.Length };
+        long panelFloats = (pairs ? k / 2 : k) * (long)width;   // a BF16 pair takes a float's four bytes
+        var job = new Job { Count = targets.Length, Pairs = pairs };
         long largestTask = FloatPanelKernel.Rows;
         int tasks = 0;
         for (int i = 0; i < targets.Length; i++)
@@ -66,16 +81,18 @@ internal static unsafe class FloatMatMul
             var target = targets[i];
             if (!Applies(target.Kernel, tokens))
                 throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) does not take the float panel", nameof(targets));
+            if (!SharesPanels(targets[0].Kernel, target.Kernel, k))
+                throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));
             long rowsPerTask = RowsPerTask(target.Rows, k, pool.ThreadCount);
             job.Parts[i] = new Part
             {
-                Convert = target.Kernel.WeightType == GgmlType.F32 ? null : target.Kernel.RowsToSingle,
+                Convert = target.Kernel.WeightType == GgmlType.F32 || pairs ? null : target.Kernel.RowsToSingle,
                 Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, tasks),
             };
             largestTask = Math.Max(largestTask, rowsPerTask);
             tasks += job.Parts[i].Tasks.Count;
         }
-        // Per thread: the task's converted rows (or, for F32, its zero-padded last row group) and one result tile.
+        // Per thread: the task's converted rows (or, read in place, its zero-padded last row group) and one result tile.
         long threadFloats = Aligned(largestTask * k) + FloatPanelKernel.Rows * width;
         float* scratch = (float*)pool.Scratch.Get((nuint)((Aligned(panels * panelFloats) + pool.ThreadCount * threadFloats) * sizeof(float)));
         job.K = k;
@@ -108,7 +125,7 @@ internal static unsafe class FloatMatMul
 
     private struct Part
     {
-        public delegate*<byte*, float*, int, void> Convert;   // null: F32 rows are used in place
+        public delegate*<byte*, float*, int, void> Convert;   // null: rows are used in place (F32, or BF16 pairs)
         public TargetTasks Tasks;
     }
 
@@ -122,11 +139,12 @@ internal static unsafe class FloatMatMul
     {
         public Parts Parts;
         public int Count;
+        public bool Pairs;             // BF16 pair panels and BF16PairTile (else float panels and FloatPanelKernel)
         public int K;
         public int Tokens;
         public float* X;
         public int Width;
-        public float* Panels;          // [panel][k][width]
+        public float* Panels;          // [panel][k][width], or [panel][k / 2][width] BF16 pairs
         public long PanelFloats;
         public int PanelCount;
         public int PanelsPerTile;
@@ -143,13 +161,18 @@ internal static unsafe class FloatMatMul
         ref Job job = ref *(Job*)state;
         int width = job.Width, k = job.K;
         float* panel = job.Panels + p * job.PanelFloats;
+        if (job.Pairs)
+        {
+            BF16PairPanel.Pack(job.X, k, job.Tokens, p * width, (uint*)panel);
+            return;
+        }
         int t = 0;
         for (; t + 8 <= width && p * width + t + 8 <= job.Tokens; t += 8)
         {
             float* source = job.X + (long)(p * width + t) * k;
             int i = 0;
             for (; i + 8 <= k; i += 8)
-                Transpose8(source + i, k, panel + (long)i * width + t, width);
+                RegisterTranspose.Transpose8(source + i, k, panel + (long)i * width + t, width);
             for (; i < k; i++)
             {
                 for (int u = 0; u < 8; u++)
@@ -183,36 +206,8 @@ internal static unsafe class FloatMatMul
     {
         int t = 0;
         for (; t + 8 <= tokens; t += 8)
-            Transpose8(results + t, width, y + t * yStride, yStride);
+            RegisterTranspose.Transpose8(results + t, width, y + t * yStride, yStride);
         return t;
-    }
-
-    /// <summary>destination[j * destinationStride + r] = source[r * sourceStride + j] for r, j in 0..7.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(float* source, nint sourceStride, float* destination, nint destinationStride)
-    {
-        nint s = sourceStride, d = destinationStride;
-        var r0 = Vector256.Load(source); var r1 = Vector256.Load(source + s);
-        var r2 = Vector256.Load(source + 2 * s); var r3 = Vector256.Load(source + 3 * s);
-        var r4 = Vector256.Load(source + 4 * s); var r5 = Vector256.Load(source + 5 * s);
-        var r6 = Vector256.Load(source + 6 * s); var r7 = Vector256.Load(source + 7 * s);
-        // Pairs of rows interleaved, then quads, per 128-bit lane; the lane swap finishes each column.
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Permute2x128(u0, u4, 0x20).Store(destination);
-        Avx.Permute2x128(u1, u5, 0x20).Store(destination + d);
-        Avx.Permute2x128(u2, u6, 0x20).Store(destination + 2 * d);
-        Avx.Permute2x128(u3, u7, 0x20).Store(destination + 3 * d);
-        Avx.Permute2x128(u0, u4, 0x31).Store(destination + 4 * d);
-        Avx.Permute2x128(u1, u5, 0x31).Store(destination + 5 * d);
-        Avx.Permute2x128(u2, u6, 0x31).Store(destination + 6 * d);
-        Avx.Permute2x128(u3, u7, 0x31).Store(destination + 7 * d);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -232,39 +227,46 @@ internal static unsafe class FloatMatMul
         float* local = job.ThreadScratch + threadIndex * job.ThreadFloats;
         float* results = local + job.ResultsOffset;
         byte* source = target.Weights + first * target.WeightRowBytes;
-        float* rows;
+        byte* rows;
+        long rowBytes;
         if (convert != null)
         {
             // F16/BF16: every row of the task once to F32; the missing rows of a last partial group as zeros.
             for (int r = 0; r < count; r++)
                 convert(source + r * target.WeightRowBytes, local + (long)r * k, k);
             new Span<float>(local + (long)count * k, (groups * group - count) * k).Clear();
-            rows = local;
+            rows = (byte*)local;
+            rowBytes = (long)k * sizeof(float);
         }
         else
         {
-            rows = (float*)source;
+            rows = source;
+            rowBytes = target.WeightRowBytes;
         }
         int partial = count % group;
-        float* lastGroup = rows + (long)(groups - 1) * group * k;
+        byte* lastGroup = rows + (groups - 1) * group * rowBytes;
         if (convert == null && partial != 0)
         {
-            // F32 rows are read in place, except a last partial group, copied with zero rows after it.
-            var padded = new Span<float>(local, group * k);
-            new ReadOnlySpan<float>(lastGroup, partial * k).CopyTo(padded);
-            padded[(partial * k)..].Clear();
-            lastGroup = local;
+            // Rows read in place, except a last partial group, copied with zero rows after it.
+            var padded = new Span<byte>(local, (int)(group * rowBytes));
+            new ReadOnlySpan<byte>(lastGroup, (int)(partial * rowBytes)).CopyTo(padded);
+            padded[(int)(partial * rowBytes)..].Clear();
+            lastGroup = (byte*)local;
         }
         for (int tile = 0; tile < job.PanelCount; tile += job.PanelsPerTile)
         {
             int tileEnd = Math.Min(job.PanelCount, tile + job.PanelsPerTile);
             for (int g = 0; g < groups; g++)
             {
-                float* w = g == groups - 1 ? lastGroup : rows + (long)g * group * k;
+                byte* w = g == groups - 1 ? lastGroup : rows + g * group * rowBytes;
                 int validRows = Math.Min(group, count - g * group);
                 for (int p = tile; p < tileEnd; p++)
                 {
-                    FloatPanelKernel.Tile(w, k, job.Panels + p * job.PanelFloats, k, results, width);
+                    float* panel = job.Panels + p * job.PanelFloats;
+                    if (job.Pairs)
+                        BF16PairTile.Tile((ushort*)w, (nint)rowBytes, (uint*)panel, k / 2, results);
+                    else
+                        FloatPanelKernel.Tile((float*)w, k, panel, k, results, width);
                     int firstToken = p * width;
                     int validTokens = Math.Min(width, job.Tokens - firstToken);
                     float* y = target.Y + (long)firstToken * target.Rows + first + g * group;

@@ -79,10 +79,10 @@ public static unsafe class MatMul
 
     /// <summary>
     /// Several products over the same x (a layer's q/k/v, or gate and up): one token goes to
-    /// <see cref="MatVec.ComputeShared"/>; float products, or int8 panel products that can share their activations, run
-    /// as one pass of <see cref="FloatMatMul.ComputeShared"/> or <see cref="Int8PanelMatMul.ComputeShared"/> (x packed or
-    /// quantized once, one synchronisation); others one at a time. Outputs with a <see cref="MatVecTarget.Rotary"/> come
-    /// out rotated.
+    /// <see cref="MatVec.ComputeShared"/>; float products that share a panel form, or int8 panel products that can share
+    /// their activations, run as one pass of <see cref="FloatMatMul.ComputeShared"/> or
+    /// <see cref="Int8PanelMatMul.ComputeShared"/> (x packed or quantized once, one synchronisation); others one at a
+    /// time. Outputs with a <see cref="MatVecTarget.Rotary"/> come out rotated.
     /// </summary>
     /// <param name="targets">matrices of row length k, each with its [tokens, rows] output (x of their own is not taken)</param>
     /// <param name="x">[tokens, k]</param>
@@ -106,7 +106,7 @@ public static unsafe class MatMul
         {
             var target = targets[i];
             var kernel = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, tokens, (int)Math.Min(int.MaxValue, target.Rows * tokens), pool);
-            floats &= FloatMatMul.Applies(kernel, tokens);
+            floats &= FloatMatMul.Applies(kernel, tokens) && (i == 0 || FloatMatMul.SharesPanels(panels[0].Kernel, kernel, k));
             integers &= QuantKernels.TryGet(target.WeightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens)
                 && (i == 0 || Int8PanelMatMul.SharesActivations(plain, panels[0].Kernel));
             if (floats || integers)

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Quants.Nibbles;
 using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
@@ -43,6 +44,8 @@ public sealed unsafe class IsaDispatchTests
                 Assert.True(IsaSupport.AvxVnni, "the CPU has AVX-VNNI but the runtime does not use it");
             Assert.Equal(IsaSupport.Avx2, QuantKernels.Get(GgmlType.Q8_0).PanelTile != null);
             Assert.Equal(IsaSupport.Avx2 && !IsaSupport.AvxVnni, QuantKernels.Get(GgmlType.Q8_0).PanelSignedActivations);
+            // BF16 prompts take vdpbf16ps wherever the CPU has it (Linux x86-64 places the machine code).
+            Assert.Equal(IsaSupport.Avx512 && BF16PairTile.CpuHasAvx512Bf16 && OperatingSystem.IsLinux(), BF16PairTile.IsSupported);
             return;
         }
         Assert.Equal("avx2", expected);
@@ -53,6 +56,7 @@ public sealed unsafe class IsaDispatchTests
         Assert.False(NibblePackedDot<Q4_0NibbleLevels>.IsSupported);
         Assert.False(Q4_KPackedDot.IsSupported);
         Assert.False(Q5_0PackedDot.IsSupported);
+        Assert.False(BF16PairTile.IsSupported);
         Assert.False(QuantKernels.TryGet(GgmlType.Q4_0, 4096, out var kernel) && kernel.WeightBlockBytes == NibblePackedDot<Q4_0NibbleLevels>.GroupBytes);
     }
 }

@@ -20,6 +20,13 @@ internal static class Tolerances
     /// </summary>
     public static double VsDequantized(GgmlType activationType) => activationType == GgmlType.Q8_1 ? 3e-3 : 2e-5;
 
+    /// <summary>
+    /// BF16 weights through <c>vdpbf16ps</c> (<see cref="Quants.BF16.BF16PairTile"/>) vs float64 with the original F32
+    /// activations: the activations are rounded to BF16 first, a relative error of at most 2^-9 per term, so at most
+    /// 2^-9 of Σ|w x| (random signs leave far less); a wrong pairing of weights and activations costs ~1e-1.
+    /// </summary>
+    public const double Bfloat16Activations = 2e-3;
+
     /// <summary>Element-wise kernels (RMSNorm, RoPE, SwiGLU, softmax) vs float64, relative per element.</summary>
     public const double Elementwise = 2e-5;
 

@@ -1,0 +1,39 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tessera.Kernels.Numerics;
+
+/// <summary>8 x 8 blocks of 32-bit values transposed in registers: token panels are packed with it and tile results
+/// stored with it, where element-by-element copying cost as much as the products on small models. The shuffles move
+/// bits only, so any 32-bit lanes (floats, BF16 pairs) pass through unchanged.</summary>
+internal static unsafe class RegisterTranspose
+{
+    /// <summary>destination[j * destinationStride + r] = source[r * sourceStride + j] for r, j in 0..7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8(float* source, nint sourceStride, float* destination, nint destinationStride)
+    {
+        nint s = sourceStride, d = destinationStride;
+        var r0 = Vector256.Load(source); var r1 = Vector256.Load(source + s);
+        var r2 = Vector256.Load(source + 2 * s); var r3 = Vector256.Load(source + 3 * s);
+        var r4 = Vector256.Load(source + 4 * s); var r5 = Vector256.Load(source + 5 * s);
+        var r6 = Vector256.Load(source + 6 * s); var r7 = Vector256.Load(source + 7 * s);
+        // Pairs of rows interleaved, then quads, per 128-bit lane; the lane swap finishes each column.
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).Store(destination);
+        Avx.Permute2x128(u1, u5, 0x20).Store(destination + d);
+        Avx.Permute2x128(u2, u6, 0x20).Store(destination + 2 * d);
+        Avx.Permute2x128(u3, u7, 0x20).Store(destination + 3 * d);
+        Avx.Permute2x128(u0, u4, 0x31).Store(destination + 4 * d);
+        Avx.Permute2x128(u1, u5, 0x31).Store(destination + 5 * d);
+        Avx.Permute2x128(u2, u6, 0x31).Store(destination + 6 * d);
+        Avx.Permute2x128(u3, u7, 0x31).Store(destination + 7 * d);
+    }
+}
