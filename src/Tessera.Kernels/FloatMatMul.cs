@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Quants.BF16;

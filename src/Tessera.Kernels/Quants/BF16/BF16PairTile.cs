@@ -36,14 +36,16 @@ internal static unsafe class BF16PairTile
             : null;
 
     /// <summary>c[r * 32 + t] = Σ_i w_r[i] · x_t[i] over the <paramref name="pairs"/> pairs of k, for r &lt; 8, t &lt; 32.
-    /// The call leaves the GC's cooperative mode out: the loop runs for microseconds and touches no managed
-    /// memory.</summary>
+    /// The call skips the GC transition of native calls (SuppressGCTransition): the loop runs for microseconds, calls
+    /// nothing and never blocks, and the memory it reads is native or pinned.</summary>
     /// <param name="weights">row 0 of 8 BF16 rows of at least 2 · pairs values, <paramref name="rowBytes"/> apart</param>
     /// <param name="panel">[pairs][32] BF16 pairs (<see cref="BF16PairPanel"/>)</param>
     /// <param name="pairs">at least 1</param>
     /// <param name="c">[8][32] results</param>
     public static void Tile(ushort* weights, nint rowBytes, uint* panel, int pairs, float* c)
     {
+        if (s_tile == null)
+            throw new PlatformNotSupportedException("vdpbf16ps does not run here (IsSupported is false)");
         if (pairs < 1)
             throw new ArgumentOutOfRangeException(nameof(pairs), pairs, "at least one pair of k");
         s_tile(weights, rowBytes, panel, pairs, c);
