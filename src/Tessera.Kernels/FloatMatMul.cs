@@ -68,9 +68,12 @@ internal static unsafe class FloatMatMul
         if (targets.Length is < 1 or > MaxSharedTargets)
             throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{MaxSharedTargets} matrices");
         bool pairs = TakesPairTile(targets[0].Kernel, k);
-        int width = pairs ? BF16PairTile.Width : FloatPanelKernel.WidthFor(tokens);
-        int panels = (tokens + width - 1) / width;
-        long panelFloats = (pairs ? k / 2 : k) * (long)width;   // a BF16 pair takes a float's four bytes
+        // Wide panels first, then at most two narrow ones (AVX2), so the last panel pads few tokens.
+        var (widePanels, narrowPanels) = pairs ? ((tokens + BF16PairTile.Width - 1) / BF16PairTile.Width, 0) : FloatPanelKernel.PanelsFor(tokens);
+        int wideWidth = pairs ? BF16PairTile.Width : FloatPanelKernel.WideWidth;
+        int panels = widePanels + narrowPanels;
+        long tokenFloats = pairs ? k / 2 : k;   // a panel's floats per token (a BF16 pair takes a float's four bytes)
+        long paddedTokens = (long)widePanels * wideWidth + (long)narrowPanels * FloatPanelKernel.Width;
         var job = new Job { Count = targets.Length, Pairs = pairs };
         long largestTask = FloatPanelKernel.Rows;
         int tasks = 0;
@@ -91,17 +94,18 @@ internal static unsafe class FloatMatMul
             tasks += job.Parts[i].Tasks.Count;
         }
         // Per thread: the task's converted rows (or, read in place, its zero-padded last row group) and one result tile.
-        long threadFloats = Aligned(largestTask * k) + FloatPanelKernel.Rows * width;
-        float* scratch = (float*)pool.Scratch.Get((nuint)((Aligned(panels * panelFloats) + pool.ThreadCount * threadFloats) * sizeof(float)));
+        long threadFloats = Aligned(largestTask * k) + FloatPanelKernel.Rows * wideWidth;
+        float* scratch = (float*)pool.Scratch.Get((nuint)((Aligned(paddedTokens * tokenFloats) + pool.ThreadCount * threadFloats) * sizeof(float)));
         job.K = k;
         job.Tokens = tokens;
         job.X = x;
-        job.Width = width;
+        job.WideWidth = wideWidth;
+        job.WidePanels = widePanels;
         job.Panels = scratch;
-        job.PanelFloats = panelFloats;
+        job.TokenFloats = tokenFloats;
         job.PanelCount = panels;
-        job.PanelsPerTile = (int)Math.Max(1, TileBytes / (panelFloats * sizeof(float)));
-        job.ThreadScratch = scratch + Aligned(panels * panelFloats);
+        job.PanelsPerTile = (int)Math.Max(1, TileBytes / (wideWidth * tokenFloats * sizeof(float)));
+        job.ThreadScratch = scratch + Aligned(paddedTokens * tokenFloats);
         job.ThreadFloats = threadFloats;
         job.ResultsOffset = Aligned(largestTask * k);
         pool.Run(panels, &PackTask, &job);
@@ -141,33 +145,41 @@ internal static unsafe class FloatMatMul
         public int K;
         public int Tokens;
         public float* X;
-        public int Width;
-        public float* Panels;          // [panel][k][width], or [panel][k / 2][width] BF16 pairs
-        public long PanelFloats;
+        public int WideWidth;          // the first WidePanels panels' width; the rest are FloatPanelKernel.Width wide
+        public int WidePanels;
+        public float* Panels;          // per panel [k][width], or [k / 2][width] BF16 pairs, one after another
+        public long TokenFloats;       // a panel's floats per token: k, or k / 2 for BF16 pairs
         public int PanelCount;
         public int PanelsPerTile;
         public float* ThreadScratch;   // [thread][threadFloats]: converted rows, then one result tile
         public long ThreadFloats;
         public long ResultsOffset;
+
+        public readonly int PanelWidth(int p) => p < WidePanels ? WideWidth : FloatPanelKernel.Width;
+
+        public readonly int FirstToken(int p) => p < WidePanels ? p * WideWidth : WidePanels * WideWidth + (p - WidePanels) * FloatPanelKernel.Width;
+
+        public readonly float* Panel(int p) => Panels + FirstToken(p) * TokenFloats;
     }
 
-    /// <summary>Token panel p: x's tokens p*width.. transposed to [k][width], tokens past the end as zeros. Full groups
+    /// <summary>Token panel p: x's tokens from the panel's first on, transposed to [k][width], tokens past the end as
+    /// zeros. Full groups
     /// of 8 tokens go through 8 x 8 register transposes (one element at a time, this was 2% of an F16 prompt pass).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTask(void* state, int p, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
-        int width = job.Width, k = job.K;
-        float* panel = job.Panels + p * job.PanelFloats;
+        int width = job.PanelWidth(p), k = job.K, first = job.FirstToken(p);
+        float* panel = job.Panel(p);
         if (job.Pairs)
         {
-            BF16PairPanel.Pack(job.X, k, job.Tokens, p * width, (uint*)panel);
+            BF16PairPanel.Pack(job.X, k, job.Tokens, first, (uint*)panel);
             return;
         }
         int t = 0;
-        for (; t + 8 <= width && p * width + t + 8 <= job.Tokens; t += 8)
+        for (; t + 8 <= width && first + t + 8 <= job.Tokens; t += 8)
         {
-            float* source = job.X + (long)(p * width + t) * k;
+            float* source = job.X + (long)(first + t) * k;
             int i = 0;
             for (; i + 8 <= k; i += 8)
                 RegisterTranspose.Transpose8(source + i, k, panel + (long)i * width + t, width);
@@ -179,7 +191,7 @@ internal static unsafe class FloatMatMul
         }
         for (; t < width; t++)
         {
-            int token = p * width + t;
+            int token = first + t;
             if (token < job.Tokens)
             {
                 float* source = job.X + (long)token * k;
@@ -213,7 +225,7 @@ internal static unsafe class FloatMatMul
     {
         ref Job job = ref *(Job*)state;
         const int group = FloatPanelKernel.Rows;
-        int k = job.K, width = job.Width;
+        int k = job.K;
         int part = job.Count - 1;
         while (job.Parts[part].Tasks.FirstTask > task)
             part--;
@@ -260,12 +272,13 @@ internal static unsafe class FloatMatMul
                 int validRows = Math.Min(group, count - g * group);
                 for (int p = tile; p < tileEnd; p++)
                 {
-                    float* panel = job.Panels + p * job.PanelFloats;
+                    float* panel = job.Panel(p);
+                    int width = job.PanelWidth(p);
                     if (job.Pairs)
                         BF16PairTile.Tile((ushort*)w, (nint)rowBytes, (uint*)panel, k / 2, results);
                     else
                         FloatPanelKernel.Tile((float*)w, k, panel, k, results, width);
-                    int firstToken = p * width;
+                    int firstToken = job.FirstToken(p);
                     int validTokens = Math.Min(width, job.Tokens - firstToken);
                     float* y = target.Y + (long)firstToken * target.Rows + first + g * group;
                     int t = validRows == group ? StoreTransposed(results, width, validTokens, y, (nint)target.Rows) : 0;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tessera.Kernels.Quants.BF16;
 using BFloat16 = Tessera.Tensors.Quants.BF16;
 
@@ -6,7 +5,7 @@ namespace Tessera.Kernels.Tests;
 
 /// <summary>
 /// The BF16 prompt tile (<see cref="BF16PairTile"/>, <c>vdpbf16ps</c> as machine code) against its scalar reference,
-/// its activation panels against <see cref="BFloat16.FromSingle"/>, and its bytes against the assembly source.
+/// and its activation panels against <see cref="BFloat16.FromSingle"/> (its bytes: <see cref="MachineCodeTests"/>).
 /// </summary>
 public sealed unsafe class BF16PairTileTests
 {
@@ -128,43 +127,6 @@ public sealed unsafe class BF16PairTileTests
             }
         }
     }
-
-    [BinutilsFact]
-    public void The_machine_code_is_what_its_assembly_source_assembles_to()
-    {
-        string source = Path.Combine(RepositoryRoot(), "src", "Tessera.Kernels", "Quants", "BF16", "BF16PairTile.s");
-        Assert.True(File.Exists(source), source);
-        string folder = Directory.CreateTempSubdirectory("bf16-tile-").FullName;
-        try
-        {
-            string obj = Path.Combine(folder, "tile.o"), bin = Path.Combine(folder, "tile.bin");
-            Run("as", source, "-o", obj);
-            Run("objcopy", "-O", "binary", "-j", ".text", obj, bin);
-            Assert.Equal(File.ReadAllBytes(bin), BF16PairTile.Code.ToArray());
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder != null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Tessera.sln")))
-                return folder.FullName;
-        }
-        throw new DirectoryNotFoundException("no Tessera.sln above " + AppContext.BaseDirectory);
-    }
-
-    private static void Run(string tool, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardError = true })!;
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{tool} failed: {errors}");
-    }
 }
 
 /// <summary>Runs only where <see cref="BF16PairTile"/> can run (AVX512-BF16, Linux x86-64), and says so otherwise.</summary>
@@ -179,15 +141,3 @@ public sealed class BF16PairTileFactAttribute : FactAttribute
     }
 }
 
-/// <summary>Runs where binutils' <c>as</c> and <c>objcopy</c> are installed (CI installs them), and says so otherwise.</summary>
-public sealed class BinutilsFactAttribute : FactAttribute
-{
-    public BinutilsFactAttribute()
-    {
-        if (!Tool("as") || !Tool("objcopy"))
-            Skip = "binutils (as, objcopy) is not installed: the tile's bytes cannot be checked against BF16PairTile.s";
-    }
-
-    private static bool Tool(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(folder => File.Exists(Path.Combine(folder, name)));
-}

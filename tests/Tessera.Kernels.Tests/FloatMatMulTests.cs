@@ -25,10 +25,12 @@ public sealed unsafe class FloatMatMulTests
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
         // Rows off the 8-row tile, tokens off the panel width (16, 24 or 32) and below, at and above it; odd k and k
-        // off the packing's 8 x 8 transposes. AVX2-only, 17, 33, 70 and 150 tokens take panels of 24, the rest 16.
-        foreach (var (rowCount, k, tokens) in new[] { (13, 67, 8), (203, 301, 33), (8, 1, 70), (65, 128, 17), (1, 9, 31), (40, 515, 64), (9, 200, 150) })
+        // off the packing's 8 x 8 transposes. AVX2-only, the tokens take panels of 24 and 16: 8 one of 16, 33 one of
+        // each, 70 three of 24, 17 one of 24, 31 two of 16, 64 two of 24 and one of 16, 150 five of 24 and two of 16.
+        foreach (var (rowCount, k, tokens, wide, narrow) in new[] { (13, 67, 8, 0, 1), (203, 301, 33, 1, 1), (8, 1, 70, 3, 0), (65, 128, 17, 1, 0), (1, 9, 31, 0, 2), (40, 515, 64, 2, 1), (9, 200, 150, 5, 2) })
         {
-            Assert.Equal(tokens is 17 or 33 or 70 or 150 ? FloatPanelKernel.WideWidth : FloatPanelKernel.Width, FloatPanelKernel.WidthFor(tokens));
+            if (!IsaSupport.Avx512)
+                Assert.Equal((wide, narrow), FloatPanelKernel.PanelsFor(tokens));
             Assert.True(FloatMatMul.Applies(QuantKernels.Get(type), tokens));
             var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
             var x = random.Floats(tokens * k);
@@ -48,6 +50,25 @@ public sealed unsafe class FloatMatMulTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void Panels_cover_every_token_and_none_is_left_all_padding()
+    {
+        int wideWidth = FloatPanelKernel.WideWidth, narrowWidth = FloatPanelKernel.Width;
+        for (int tokens = 1; tokens <= 600; tokens++)
+        {
+            var (wide, narrow) = FloatPanelKernel.PanelsFor(tokens);
+            int covered = wide * wideWidth + narrow * narrowWidth;
+            Assert.True(covered >= tokens, $"{tokens} tokens: {wide} x {wideWidth} + {narrow} x {narrowWidth}");
+            Assert.InRange(narrow, 0, 2);
+            if (wide > 0)
+                Assert.True(covered - wideWidth < tokens, $"{tokens} tokens: a {wideWidth}-token panel holds only padding");
+            if (narrow > 0)
+                Assert.True(covered - narrowWidth < tokens, $"{tokens} tokens: a {narrowWidth}-token panel holds only padding");
+        }
+        // A prompt of 512 on AVX2 fills its panels exactly (20 x 24 + 2 x 16); AVX-512 has one width, 32.
+        Assert.Equal(IsaSupport.Avx512 ? (16, 0) : (20, 2), FloatPanelKernel.PanelsFor(512));
     }
 
     [Theory]
@@ -77,10 +98,16 @@ public sealed unsafe class FloatMatMulTests
         for (int i = 0; i < halves.Length; i++)
             halves[i] = (ushort)i;
         var expected = halves.Select(h => (float)BitConverter.UInt16BitsToHalf(h)).ToArray();
+        // The bulk forms with a ragged tail (through the scalar form): F16C where it runs, and the vector forms.
         var bulk = new float[halves.Length];
+        var vectors = new float[halves.Length];
         fixed (ushort* source = halves)
         fixed (float* destination = bulk)
-            HalfBits.ToSingle(source, destination, halves.Length - 5);   // a ragged tail goes through the scalar form
+        fixed (float* vectorDestination = vectors)
+        {
+            HalfBits.ToSingle(source, destination, halves.Length - 5);
+            HalfBits.ToSingleVectors(source, vectorDestination, halves.Length - 5);
+        }
         var wide = halves.Select(h => (uint)h).ToArray();
         var v128 = new float[halves.Length];
         var v256 = new float[halves.Length];
@@ -95,7 +122,8 @@ public sealed unsafe class FloatMatMulTests
         }
         for (int i = 0; i < halves.Length; i++)
         {
-            var paths = new[] { ("scalar", HalfBits.ToSingle(halves[i])), ("128", v128[i]), ("256", v256[i]), ("512", v512[i]), ("bulk", i < halves.Length - 5 ? bulk[i] : expected[i]) };
+            var paths = new[] { ("scalar", HalfBits.ToSingle(halves[i])), ("128", v128[i]), ("256", v256[i]), ("512", v512[i]), ("bulk", i < halves.Length - 5 ? bulk[i] : expected[i]),
+                ("bulk vectors", i < halves.Length - 5 ? vectors[i] : expected[i]) };
             foreach (var (path, got) in paths)
             {
                 // Bitwise, except that any NaN is a NaN (payloads are kept, but the framework may quiet them).
