@@ -5,7 +5,8 @@ namespace Tessera.Kernels.Numerics;
 
 /// <summary>
 /// IEEE half (F16) and bfloat16 to float conversions done with integer arithmetic.
-/// <c>(float)someHalf</c> is a software routine in .NET and F16C is not exposed, so the kernels use this instead:
+/// <c>(float)someHalf</c> is a software routine in .NET and F16C is not exposed (bulk conversions of 64 or more take
+/// <see cref="F16cConversion"/>'s machine code where the CPU has F16C), so the kernels use this instead:
 /// shifting the half's exponent+mantissa into float position and multiplying by 2^112 rebias the exponent and also
 /// turns half subnormals into the right float value exactly; only Inf/NaN (exponent 31) need a separate fix-up.
 /// </summary>
