@@ -190,32 +190,55 @@ internal static unsafe class Int8PanelMatMul
             byte* source = target.Weights + (first + g * group) * target.WeightRowBytes;
             part.Kernel.PanelRepack(source, (nint)target.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
         }
-        var tile = part.Kernel.PanelTile;
+        var pairTile = part.Kernel.PanelPairTile;
         for (int tileStart = 0; tileStart < job.PaddedTokens; tileStart += job.TileTokens)
         {
             int tileEnd = Math.Min(job.PaddedTokens, tileStart + job.TileTokens);
             for (int g = 0; g < groups; g++)
             {
+                // Two full groups at once where the 512-bit pair tile runs (the same results as one at a time).
+                bool paired = pairTile != null && count - g * group >= 2 * group;
                 byte* groupRecords = records + g * job.GroupBytes;
-                int validRows = Math.Min(group, count - g * group);
                 for (int t = tileStart; t < tileEnd; t += width)
                 {
                     byte* activations = job.Activations + t * job.ActivationBytes;
                     float* y = target.Y + (long)t * target.Rows + first + g * group;
-                    int validTokens = Math.Min(width, job.Tokens - t);
-                    if (validRows == group && validTokens == width)
+                    if (paired && job.Tokens - t >= width)
                     {
-                        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)target.Rows);
+                        pairTile(groupRecords, groupRecords + job.GroupBytes, job.SubBlocks, activations, (nint)job.ActivationBytes, y, y + group, (nint)target.Rows);
                         continue;
                     }
-                    tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, results, group);
-                    for (int i = 0; i < validTokens; i++)
-                    {
-                        for (int r = 0; r < validRows; r++)
-                            y[i * target.Rows + r] = results[i * group + r];
-                    }
+                    Single(ref job, part.Kernel.PanelTile, groupRecords, count - g * group, activations, t, y, target.Rows, results);
+                    if (paired)
+                        Single(ref job, part.Kernel.PanelTile, groupRecords + job.GroupBytes, count - (g + 1) * group, activations, t, y + group, target.Rows, results);
                 }
+                if (paired)
+                    g++;
             }
+        }
+    }
+
+    /// <summary>One group (up to <paramref name="rowsLeft"/> of its 8 rows valid) against the 8 tokens from
+    /// <paramref name="t"/> (those before the end valid): straight into y when all are valid, else through the result
+    /// tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Single(ref Job job, delegate*<byte*, int, byte*, nint, float*, nint, void> tile, byte* groupRecords, int rowsLeft,
+        byte* activations, int t, float* y, long yStride, float* results)
+    {
+        const int group = PanelRecords.Rows;
+        const int width = Int8PanelKernel.Tokens;
+        int validRows = Math.Min(group, rowsLeft);
+        int validTokens = Math.Min(width, job.Tokens - t);
+        if (validRows == group && validTokens == width)
+        {
+            tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)yStride);
+            return;
+        }
+        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, results, group);
+        for (int i = 0; i < validTokens; i++)
+        {
+            for (int r = 0; r < validRows; r++)
+                y[i * yStride + r] = results[i * group + r];
         }
     }
 }

@@ -50,6 +50,9 @@ public sealed unsafe class IsaDispatchTests
             Assert.Equal(IsaSupport.Avx2 && !IsaSupport.AvxVnni, QuantKernels.Get(GgmlType.Q8_0).PanelSignedActivations);
             // BF16 prompts take vdpbf16ps wherever the CPU has it (Linux x86-64 places the machine code).
             Assert.Equal(IsaSupport.Avx512 && BF16PairTile.CpuHasAvx512Bf16 && OperatingSystem.IsLinux(), BF16PairTile.IsSupported);
+            // Two panel groups at once with 512-bit VNNI wherever the CPU has AVX512-VNNI and the runtime AVX-VNNI.
+            bool cpuHasAvx512Vnni = File.Exists("/proc/cpuinfo") && File.ReadAllText("/proc/cpuinfo").Split((char[])[' ', '\t', '\n']).Contains("avx512_vnni");
+            Assert.Equal(IsaSupport.Avx512 && IsaSupport.AvxVnni && cpuHasAvx512Vnni && OperatingSystem.IsLinux(), Quants.Panel.Int8PanelPairTile.IsSupported);
             return;
         }
         Assert.Equal("avx2", expected);
@@ -61,6 +64,7 @@ public sealed unsafe class IsaDispatchTests
         Assert.False(Q4_KPackedDot.IsSupported);
         Assert.False(Q5_0PackedDot.IsSupported);
         Assert.False(BF16PairTile.IsSupported);
+        Assert.False(Quants.Panel.Int8PanelPairTile.IsSupported);
         Assert.False(QuantKernels.TryGet(GgmlType.Q4_0, 4096, out var kernel) && kernel.WeightBlockBytes == NibblePackedDot<Q4_0NibbleLevels>.GroupBytes);
     }
 }

@@ -69,6 +69,10 @@ internal readonly unsafe struct QuantKernel
     /// <summary>8 repacked rows x 8 tokens (<see cref="Panel.Int8PanelKernel"/>); set with <see cref="PanelRepack"/>.</summary>
     public delegate*<byte*, int, byte*, nint, float*, nint, void> PanelTile { get; init; }
 
+    /// <summary>Two groups of 8 repacked rows x 8 tokens at once (<see cref="Panel.Int8PanelKernel.TilePair{TBlocks}"/>,
+    /// 512-bit VNNI), or null where it does not apply; the same results as two <see cref="PanelTile"/> calls.</summary>
+    public delegate*<byte*, byte*, int, byte*, nint, float*, float*, nint, void> PanelPairTile { get; init; }
+
     /// <summary>Fewest tokens for which <see cref="Int8PanelMatMul"/> beats the type's other matmul kernels (repacking
     /// the rows costs about as much as a few tokens' products).</summary>
     public int PanelMinTokens { get; init; }
@@ -327,6 +331,7 @@ internal static unsafe class QuantKernels
     {
         PanelRepack = &PanelRecords.Repack<TBlocks>,
         PanelTile = &Int8PanelKernel.Tile<TBlocks>,
+        PanelPairTile = Int8PanelKernel.PairApplies<TBlocks>() ? &Int8PanelKernel.TilePair<TBlocks> : null,
         PanelMinTokens = minTokens,
         PanelSignedActivations = Int8PanelKernel.SignedActivations<TBlocks>(),
     };

@@ -94,6 +94,26 @@ internal static unsafe class Int8PanelKernel
         Finish<TBlocks>(records, subBlocks, activations, activationStride, sums, acc, y, yStride);
     }
 
+    /// <summary>Whether <typeparamref name="TBlocks"/> takes <see cref="TilePair{TBlocks}"/> for two full groups: the
+    /// pair tile runs here and the type takes the AVX-VNNI record loop without a scale per 16-value half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool PairApplies<TBlocks>() where TBlocks : IPanelBlocks =>
+        Int8PanelPairTile.IsSupported && IsaSupport.AvxVnni && !TBlocks.HalfScales && !SignedActivations<TBlocks>();
+
+    /// <summary><see cref="Tile{TBlocks}"/> for two groups of records over the same 8 tokens at once (512-bit VNNI,
+    /// <see cref="Int8PanelPairTile"/>): group A's results to <paramref name="yA"/>, group B's to <paramref name="yB"/>,
+    /// each exactly as <see cref="Tile{TBlocks}"/> gives them (<see cref="PairApplies{TBlocks}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TilePair<TBlocks>(byte* recordsA, byte* recordsB, int subBlocks, byte* activations, nint activationStride,
+        float* yA, float* yB, nint yStride) where TBlocks : IPanelBlocks
+    {
+        var acc = stackalloc Vector256<float>[2 * Tokens];
+        Int8PanelPairTile.Tile(recordsA, recordsB, subBlocks, activations, activationStride, (float*)acc);
+        nint sums = 36 * (nint)subBlocks;
+        Finish<TBlocks>(recordsA, subBlocks, activations, activationStride, sums, acc, yA, yStride);
+        Finish<TBlocks>(recordsB, subBlocks, activations, activationStride, sums, acc + Tokens, yB, yStride);
+    }
+
     /// <summary>
     /// One record against the 8 tokens with VNNI: vpdpbusd sums four u8 x s8 products straight into int32, so nothing
     /// can saturate (8-bit levels need this), in half the instructions of vpmaddubsw + int16 adds + vpmaddwd. Two
