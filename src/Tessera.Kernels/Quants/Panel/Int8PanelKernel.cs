@@ -95,10 +95,10 @@ internal static unsafe class Int8PanelKernel
     }
 
     /// <summary>Whether <typeparamref name="TBlocks"/> takes <see cref="TilePair{TBlocks}"/> for two full groups: the
-    /// pair tile runs here and the type takes the AVX-VNNI record loop without a scale per 16-value half.</summary>
+    /// pair tile runs here and the type takes the AVX-VNNI record loop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool PairApplies<TBlocks>() where TBlocks : IPanelBlocks =>
-        Int8PanelPairTile.IsSupported && IsaSupport.AvxVnni && !TBlocks.HalfScales && !SignedActivations<TBlocks>();
+        Int8PanelPairTile.IsSupported && IsaSupport.AvxVnni && !SignedActivations<TBlocks>();
 
     /// <summary><see cref="Tile{TBlocks}"/> for two groups of records over the same 8 tokens at once (512-bit VNNI,
     /// <see cref="Int8PanelPairTile"/>): group A's results to <paramref name="yA"/>, group B's to <paramref name="yB"/>,
@@ -108,7 +108,7 @@ internal static unsafe class Int8PanelKernel
         float* yA, float* yB, nint yStride) where TBlocks : IPanelBlocks
     {
         var acc = stackalloc Vector256<float>[2 * Tokens];
-        Int8PanelPairTile.Tile(recordsA, recordsB, subBlocks, activations, activationStride, (float*)acc);
+        Int8PanelPairTile.Tile(recordsA, recordsB, subBlocks, activations, activationStride, (float*)acc, TBlocks.HalfScales);
         nint sums = 36 * (nint)subBlocks;
         Finish<TBlocks>(recordsA, subBlocks, activations, activationStride, sums, acc, yA, yStride);
         Finish<TBlocks>(recordsB, subBlocks, activations, activationStride, sums, acc + Tokens, yB, yStride);
