@@ -10,25 +10,24 @@ namespace Tessera.Kernels.Quants.Panel;
 /// The integer sums, the bias, the scales and the order of the float operations are those of the 256-bit AVX-VNNI
 /// record loop, so the results are the same bit for bit.
 /// <para>.NET 10 exposes no 512-bit VNNI intrinsics, so the loop is machine code: <c>Int8PanelPairTile.s</c> beside
-/// this file is its source and <see cref="Code"/> its bytes, and <c>Int8PanelPairTileHalves.s</c> and
-/// <see cref="HalvesCode"/> the form for the types with a scale per 16-value half (the kernel tests assemble the
-/// sources and compare where binutils is installed). Where the CPU lacks AVX512-VNNI or the system gives no executable pages,
+/// this file is its source and <see cref="Code"/> its bytes, with a second entry at <see cref="HalvesEntry"/> for the
+/// types with a scale per 16-value half (the kernel tests assemble the source and compare both where binutils is
+/// installed). Where the CPU lacks AVX512-VNNI or the system gives no executable pages,
 /// <see cref="IsSupported"/> is false and every group takes the 256-bit kernel.</para>
 /// </summary>
 internal static unsafe class Int8PanelPairTile
 {
-    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, byte*, nint, float*, void> s_tile = Load(Code);
+    /// <summary>Where <c>int8_panel_pair_tile_halves</c> starts in <see cref="Code"/> (Q2_K, Q3_K, Q6_K records).</summary>
+    public const int HalvesEntry = 1753;
 
-    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, byte*, nint, float*, void> s_halves = Load(HalvesCode);
+    private static readonly byte* s_code = Load();
 
     /// <summary>Whether this process can run the tile: AVX-512 and AVX-VNNI on in the runtime, AVX512-VNNI in the CPU
     /// (CPUID leaf 7, ECX bit 11), and the code placed in executable memory.</summary>
-    public static bool IsSupported => s_tile != null && s_halves != null;
+    public static bool IsSupported => s_code != null;
 
-    private static delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, byte*, nint, float*, void> Load(ReadOnlySpan<byte> code) =>
-        IsaSupport.Avx512 && IsaSupport.AvxVnni && (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0
-            ? (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, byte*, nint, float*, void>)ExecutableMemory.Place(code)
-            : null;
+    private static byte* Load() =>
+        IsaSupport.Avx512 && IsaSupport.AvxVnni && (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0 ? ExecutableMemory.Place(Code) : null;
 
     /// <summary>acc[t * 8 + r] (group A) and acc[64 + t * 8 + r] (group B) = the records' rows r · token t, before the
     /// offsets' term, over <paramref name="subBlocks"/> records. The call skips the GC transition of native calls: the
@@ -45,10 +44,12 @@ internal static unsafe class Int8PanelPairTile
             throw new PlatformNotSupportedException("512-bit vpdpbusd does not run here (IsSupported is false)");
         if (subBlocks < 1)
             throw new ArgumentOutOfRangeException(nameof(subBlocks), subBlocks, "at least one record");
-        (halves ? s_halves : s_tile)(recordsA, recordsB, subBlocks, activations, stride, acc);
+        var tile = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, byte*, nint, float*, void>)(s_code + (halves ? HalvesEntry : 0));
+        tile(recordsA, recordsB, subBlocks, activations, stride, acc);
     }
 
-    /// <summary>The machine code of <c>Int8PanelPairTile.s</c> (System V calling convention), one instruction a line.</summary>
+    /// <summary>The machine code of <c>Int8PanelPairTile.s</c> (System V calling convention), one instruction a line:
+    /// both entries' loops unrolled over the eight tokens.</summary>
     internal static ReadOnlySpan<byte> Code =>
     [
         0x53,                                                           // push rbx
@@ -323,12 +324,7 @@ internal static unsafe class Int8PanelPairTile
         0x5b,                                                           // pop rbx
         0xc5, 0xf8, 0x77,                                               // vzeroupper
         0xc3,                                                           // ret
-    ];
-
-    /// <summary>The machine code of <c>Int8PanelPairTileHalves.s</c> (System V calling convention), one instruction a
-    /// line.</summary>
-    internal static ReadOnlySpan<byte> HalvesCode =>
-    [
+        // int8_panel_pair_tile_halves (HalvesEntry):
         0x53,                                                           // push rbx
         0x4b, 0x8d, 0x04, 0x40,                                         // lea rax,[r8+r8*2]
         0x49, 0x89, 0xd2,                                               // mov r10,rdx
@@ -602,7 +598,7 @@ internal static unsafe class Int8PanelPairTile
         0x49, 0x83, 0xc2, 0x04,                                         // add r10,0x4
         0x48, 0x83, 0xc3, 0x04,                                         // add rbx,0x4
         0x48, 0xff, 0xca,                                               // dec rdx
-        0x0f, 0x85, 0x66, 0xf9, 0xff, 0xff,                             // jne 4d (the loop)
+        0x0f, 0x85, 0x66, 0xf9, 0xff, 0xff,                             // jne 726 (the loop)
         0x62, 0xc1, 0x7c, 0x28, 0x11, 0x01,                             // vmovups [r9],ymm16
         0x62, 0xc3, 0x7d, 0x48, 0x1b, 0x41, 0x08, 0x01,                 // vextractf32x8 [r9+0x100],zmm16,0x1
         0x62, 0xc1, 0x7c, 0x28, 0x11, 0x49, 0x01,                       // vmovups [r9+0x20],ymm17
