@@ -31,7 +31,7 @@ internal static unsafe class Int8PanelPairTile
 
     /// <summary>acc[t * 8 + r] (group A) and acc[64 + t * 8 + r] (group B) = the records' rows r · token t, before the
     /// offsets' term, over <paramref name="subBlocks"/> records. The call skips the GC transition of native calls: the
-    /// loop calls nothing, never blocks, and reads native memory.</summary>
+    /// loop calls nothing, never blocks, and reads native or pinned memory.</summary>
     /// <param name="recordsA">group A's records (<see cref="PanelRecords"/>)</param>
     /// <param name="recordsB">group B's records, as many</param>
     /// <param name="activations">token 0's <see cref="PanelActivations"/> (q + 128); the next token's
