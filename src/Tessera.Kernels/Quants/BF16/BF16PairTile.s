@@ -14,65 +14,39 @@
 
         .intel_syntax noprefix
         .text
+
+# One row's pair of weights (at [\address]) against both halves of the panel: tokens 0..15 into zmm\low, 16..31
+# into zmm\high.
+.macro ROW low, high, address
+        vdpbf16ps zmm\low, zmm0, dword ptr [\address]{1to16}
+        vdpbf16ps zmm\high, zmm1, dword ptr [\address]{1to16}
+.endm
+
         .globl bf16_pair_tile
 bf16_pair_tile:
         lea     rax, [rsi + rsi*2]          # 3 rowBytes
         lea     r10, [rdi + rsi*4]          # row 4
-        vpxord  zmm16, zmm16, zmm16
-        vpxord  zmm17, zmm17, zmm17
-        vpxord  zmm18, zmm18, zmm18
-        vpxord  zmm19, zmm19, zmm19
-        vpxord  zmm20, zmm20, zmm20
-        vpxord  zmm21, zmm21, zmm21
-        vpxord  zmm22, zmm22, zmm22
-        vpxord  zmm23, zmm23, zmm23
-        vpxord  zmm24, zmm24, zmm24
-        vpxord  zmm25, zmm25, zmm25
-        vpxord  zmm26, zmm26, zmm26
-        vpxord  zmm27, zmm27, zmm27
-        vpxord  zmm28, zmm28, zmm28
-        vpxord  zmm29, zmm29, zmm29
-        vpxord  zmm30, zmm30, zmm30
-        vpxord  zmm31, zmm31, zmm31
+.irp z, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+        vpxord  zmm\z, zmm\z, zmm\z
+.endr
 1:
         vmovups zmm0, [rdx]                 # tokens 0..15
         vmovups zmm1, [rdx + 64]            # tokens 16..31
-        vdpbf16ps zmm16, zmm0, dword ptr [rdi]{1to16}
-        vdpbf16ps zmm17, zmm1, dword ptr [rdi]{1to16}
-        vdpbf16ps zmm18, zmm0, dword ptr [rdi + rsi]{1to16}
-        vdpbf16ps zmm19, zmm1, dword ptr [rdi + rsi]{1to16}
-        vdpbf16ps zmm20, zmm0, dword ptr [rdi + rsi*2]{1to16}
-        vdpbf16ps zmm21, zmm1, dword ptr [rdi + rsi*2]{1to16}
-        vdpbf16ps zmm22, zmm0, dword ptr [rdi + rax]{1to16}
-        vdpbf16ps zmm23, zmm1, dword ptr [rdi + rax]{1to16}
-        vdpbf16ps zmm24, zmm0, dword ptr [r10]{1to16}
-        vdpbf16ps zmm25, zmm1, dword ptr [r10]{1to16}
-        vdpbf16ps zmm26, zmm0, dword ptr [r10 + rsi]{1to16}
-        vdpbf16ps zmm27, zmm1, dword ptr [r10 + rsi]{1to16}
-        vdpbf16ps zmm28, zmm0, dword ptr [r10 + rsi*2]{1to16}
-        vdpbf16ps zmm29, zmm1, dword ptr [r10 + rsi*2]{1to16}
-        vdpbf16ps zmm30, zmm0, dword ptr [r10 + rax]{1to16}
-        vdpbf16ps zmm31, zmm1, dword ptr [r10 + rax]{1to16}
+        ROW     16, 17, "rdi"
+        ROW     18, 19, "rdi + rsi"
+        ROW     20, 21, "rdi + rsi*2"
+        ROW     22, 23, "rdi + rax"
+        ROW     24, 25, "r10"
+        ROW     26, 27, "r10 + rsi"
+        ROW     28, 29, "r10 + rsi*2"
+        ROW     30, 31, "r10 + rax"
         add     rdi, 4
         add     r10, 4
         sub     rdx, -128                   # next pair's panel (imm8)
         dec     rcx
         jnz     1b
-        vmovups [r8 + 0], zmm16
-        vmovups [r8 + 64], zmm17
-        vmovups [r8 + 128], zmm18
-        vmovups [r8 + 192], zmm19
-        vmovups [r8 + 256], zmm20
-        vmovups [r8 + 320], zmm21
-        vmovups [r8 + 384], zmm22
-        vmovups [r8 + 448], zmm23
-        vmovups [r8 + 512], zmm24
-        vmovups [r8 + 576], zmm25
-        vmovups [r8 + 640], zmm26
-        vmovups [r8 + 704], zmm27
-        vmovups [r8 + 768], zmm28
-        vmovups [r8 + 832], zmm29
-        vmovups [r8 + 896], zmm30
-        vmovups [r8 + 960], zmm31
+.irp z, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+        vmovups [r8 + 64*(\z - 16)], zmm\z
+.endr
         vzeroupper
         ret
