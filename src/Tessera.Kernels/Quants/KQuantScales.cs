@@ -76,21 +76,31 @@ internal static unsafe class KQuantScales
     }
 
     /// <summary>
-    /// For the AVX2 dots of the 16-value-group K-quants (Q2_K, Q3_K), whose 32-value chunk s uses group scales 2s
+    /// For the AVX2 dots of the 16-value-group K-quants (Q2_K, Q3_K, Q6_K), whose 32-value chunk s uses group scales 2s
     /// (its first 16 values: the low 128-bit lane of vpmaddwd's int16 lanes) and 2s + 1 (the high lane): the sixteen
     /// scales as int16 with the even ones in the low lane and the odd ones in the high lane, so one byte shuffle per
-    /// chunk (<see cref="FirstGroupPair"/>, then 2 more per chunk) picks both, where extracting and broadcasting the
-    /// two took about eight instructions.
+    /// chunk (<see cref="PickWord"/>) picks both, where extracting and broadcasting the two took about eight
+    /// instructions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> GroupScaleWords(Vector128<sbyte> scales) =>
         Avx2.ConvertToVector256Int16(Vector128.Shuffle(scales, Vector128.Create((sbyte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15))).AsByte();
 
-    /// <summary>The byte shuffle that picks word 0 of each lane of <see cref="GroupScaleWords"/> (chunk 0's pair).</summary>
-    public static Vector256<byte> FirstGroupPair
+    /// <summary>Word <paramref name="word"/> of each 128-bit lane of <paramref name="scaleWords"/> spread over its lane
+    /// (<see cref="GroupScaleWords"/>: chunk <paramref name="word"/>'s pair; <see cref="SubBlockScaleWords"/>: sub-block
+    /// <paramref name="word"/>'s scale in both lanes). One vpshufb; with the chunks written out the shuffle is a
+    /// constant, where a running index cost an add per chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> PickWord(Vector256<byte> scaleWords, int word) =>
+        Avx2.Shuffle(scaleWords, Vector256.Create((short)(0x0100 + 0x0202 * word)).AsByte()).AsInt16();
+
+    /// <summary>For the AVX2 dots of Q4_K and Q5_K: the eight sub-block scales of a packed decode as int16 words 0..7
+    /// of both 128-bit lanes, so <see cref="PickWord"/> spreads sub-block j's scale over a whole chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> SubBlockScaleWords(ulong scales)
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Vector256.Create((short)0x0100).AsByte();
+        var words = Avx2.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
+        return Vector256.Create(words, words).AsByte();
     }
 
     /// <summary>Byte <paramref name="j"/> of a packed decode.</summary>
@@ -100,10 +110,16 @@ internal static unsafe class KQuantScales
     /// <summary><see cref="MinimumDot(int*, short*)"/> for packed mins: each min paired with its two 16-value sums
     /// in one multiply-add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int MinimumDotAvx2(ulong mins, short* sums)
+    public static int MinimumDotAvx2(ulong mins, short* sums) => Vector256.Sum(MinimumProductsAvx2(mins, sums));
+
+    /// <summary><see cref="MinimumDotAvx2"/> before its horizontal sum: eight int32 lanes whose total is the dot, for
+    /// dots that fold the lanes into their own accumulator and sum once per row (a sum per block took about twelve
+    /// instructions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MinimumProductsAvx2(ulong mins, short* sums)
     {
         var bytes = Vector128.CreateScalar(mins).AsByte();
         var paired = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(bytes, bytes));
-        return Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(sums), paired));
+        return Avx2.MultiplyAddAdjacent(Vector256.Load(sums), paired);
     }
 }

@@ -32,21 +32,13 @@ internal static unsafe class SimdInt8
             : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(w, a), Vector256.Create((short)1));
 
     /// <summary>
-    /// Unsigned levels (0..63) times 32 activations, the first 16 products scaled by <paramref name="lowScale"/> and
-    /// the next 16 by <paramref name="highScale"/> (the K-quants' 16-value groups): eight int32 lanes.
+    /// Unsigned levels (0..63) times 32 activations, the first 16 products scaled by int16 lanes 0..7 of
+    /// <paramref name="scales"/> and the next 16 by lanes 8..15 (the K-quants' 16-value groups; the dots spread each
+    /// chunk's scales with one byte shuffle, <see cref="KQuantScales.PickWord"/>): eight int32 lanes.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> MultiplySumScaled(Vector256<byte> levels, sbyte* a, int lowScale, int highScale) =>
-        MultiplySumScaled(levels, a, ScalePair(lowScale, highScale));
-
-    /// <summary>The same with the scales already spread (<see cref="ScalePair"/>), for kernels that reuse them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> MultiplySumScaled(Vector256<byte> levels, sbyte* a, Vector256<short> scales) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(levels, Vector256.Load(a)), scales);
-
-    /// <summary>int16 lanes 0..7 = <paramref name="low"/>, 8..15 = <paramref name="high"/>: the scales of a 32-value group's halves.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<short> ScalePair(int low, int high) => Vector256.Create(Vector128.Create((short)low), Vector128.Create((short)high));
 
     /// <summary>Portable: sum of the sixteen products w[i]*a[i] (int8 values, so the int16 products cannot overflow).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -13,7 +13,6 @@ internal static unsafe partial class Q4_KDot
     {
         float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
-        float minimumSum = 0;
         var mask = Vector256.Create((byte)0x0F);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
@@ -21,31 +20,29 @@ internal static unsafe partial class Q4_KDot
             var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             sbyte* a = Q8_KBlock.Quants(activations);
-            var sumi = Vector256<int>.Zero;
-            // The eight sub-block scales as int16 in both 128-bit lanes; each chunk's pair is spread by one byte
-            // shuffle apiece (word 2i, then 2i + 1), where extracting and broadcasting each scale took four instructions.
-            var words = Avx2.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
-            var scaleWords = Vector256.Create(words, words).AsByte();
-            var pick = Vector256.Create((short)0x0100).AsByte();
-            var next = Vector256.Create((byte)2);
-            for (int i = 0; i < 4; i++)
-            {
-                var packed = Vector256.Load(qs + 32 * i);
-                var low = packed & mask;
-                var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
-                // Levels are 0..15, so vpmaddubsw takes them directly as the unsigned operand.
-                var pLow = Avx2.MultiplyAddAdjacent(low, Vector256.Load(a + 64 * i));
-                var pHigh = Avx2.MultiplyAddAdjacent(high, Vector256.Load(a + 64 * i + 32));
-                sumi += Avx2.MultiplyAddAdjacent(pLow, Avx2.Shuffle(scaleWords, pick).AsInt16());
-                pick += next;
-                sumi += Avx2.MultiplyAddAdjacent(pHigh, Avx2.Shuffle(scaleWords, pick).AsInt16());
-                pick += next;
-            }
+            // Each chunk's two scales are spread by one byte shuffle apiece, where extracting and broadcasting each
+            // took four instructions; the chunks are written out, where the loop's index cost six more per chunk.
+            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var sumi = ChunkDot(qs, a, scaleWords, 0, mask) + ChunkDot(qs + 32, a + 64, scaleWords, 1, mask)
+                + (ChunkDot(qs + 64, a + 128, scaleWords, 2, mask) + ChunkDot(qs + 96, a + 192, scaleWords, 3, mask));
             float da = Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
-            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(activations));
+            var minimums = KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(minimums), Vector256.Create(halfTable[*(ushort*)(weights + 2)] * da), acc);
         }
-        return Vector256.Sum(acc) - minimumSum;
+        return Vector256.Sum(acc);
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/> (64 values) of one token: levels are 0..15, so vpmaddubsw takes them
+    /// directly as the unsigned operand.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ChunkDot(byte* qs, sbyte* a, Vector256<byte> scaleWords, int chunk, Vector256<byte> mask)
+    {
+        var packed = Vector256.Load(qs);
+        var low = packed & mask;
+        var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
+        return ChunkDot(low, high, a, KQuantScales.PickWord(scaleWords, 2 * chunk),
+            KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
     }
 
     /// <summary>One weight row against four activation rows: each decoded chunk of levels serves four tokens.</summary>

@@ -53,7 +53,6 @@ internal static unsafe class Q5_KDot
     {
         float* halfTable = HalfBits.Table;
         var acc = Vector256<float>.Zero;
-        float minimumSum = 0;
         var mask = Vector256.Create((byte)0x0F);
         var bitMask = Vector256.Create((ushort)0x0101);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
@@ -62,20 +61,29 @@ internal static unsafe class Q5_KDot
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
             sbyte* a = Q8_KBlock.Quants(activations);
-            var sumi = Vector256<int>.Zero;
-            for (int i = 0; i < 4; i++)
-            {
-                var packed = Vector256.Load(qs + 32 * i);
-                var low = (packed & mask) | (((qh >> (2 * i)) & bitMask) << 4).AsByte();
-                var high = (Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask) | (((qh >> (2 * i + 1)) & bitMask) << 4).AsByte();
-                sumi += SimdInt8.MultiplySumScaled(low, a + 64 * i, KQuantScales.Byte(scales, 2 * i), KQuantScales.Byte(scales, 2 * i));
-                sumi += SimdInt8.MultiplySumScaled(high, a + 64 * i + 32, KQuantScales.Byte(scales, 2 * i + 1), KQuantScales.Byte(scales, 2 * i + 1));
-            }
+            // As Q4_K's: scales spread by byte shuffles, chunks written out, the mins' term kept in lanes.
+            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var sumi = ChunkDotAvx2(qs, qh, a, scaleWords, 0, mask, bitMask) + ChunkDotAvx2(qs, qh, a, scaleWords, 1, mask, bitMask)
+                + (ChunkDotAvx2(qs, qh, a, scaleWords, 2, mask, bitMask) + ChunkDotAvx2(qs, qh, a, scaleWords, 3, mask, bitMask));
             float da = Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
-            minimumSum += halfTable[*(ushort*)(weights + 2)] * da * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(activations));
+            var minimums = KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(activations));
+            acc = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(minimums), Vector256.Create(halfTable[*(ushort*)(weights + 2)] * da), acc);
         }
-        return Vector256.Sum(acc) - minimumSum;
+        return Vector256.Sum(acc);
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/> (64 values) of one token: 5-bit levels (0..31) from the nibbles and
+    /// bits 2i and 2i + 1 of qh, each 32-value half times its sub-block's scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ChunkDotAvx2(byte* qs, Vector256<ushort> qh, sbyte* a, Vector256<byte> scaleWords, int chunk,
+        Vector256<byte> mask, Vector256<ushort> bitMask)
+    {
+        var packed = Vector256.Load(qs + 32 * chunk);
+        var low = (packed & mask) | (((qh >> (2 * chunk)) & bitMask) << 4).AsByte();
+        var high = (Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask) | (((qh >> (2 * chunk + 1)) & bitMask) << 4).AsByte();
+        return SimdInt8.MultiplySumScaled(low, a + 64 * chunk, KQuantScales.PickWord(scaleWords, 2 * chunk))
+            + SimdInt8.MultiplySumScaled(high, a + 64 * chunk + 32, KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

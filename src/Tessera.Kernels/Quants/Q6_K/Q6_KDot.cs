@@ -18,7 +18,8 @@ internal static unsafe partial class Q6_KDot
     internal const int HighBitsOffset = 128;
     internal const int ScalesOffset = 192;
     internal const int ScaleOffset = 208;
-    private const int LevelOffset = 32;
+    private const int LevelOffsetBits = 5;
+    private const int LevelOffset = 1 << LevelOffsetBits;   // 32
 
     /// <summary>The 6-bit level of value e (0..255) of a block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
