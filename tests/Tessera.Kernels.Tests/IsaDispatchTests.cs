@@ -38,6 +38,13 @@ public sealed unsafe class IsaDispatchTests
         // F16C (an AVX2-level instruction) converts halves in every run wherever the CPU has it (on Linux x86-64,
         // which places the machine code).
         Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Avx.IsSupported && OperatingSystem.IsLinux(), Numerics.F16cConversion.IsSupported);
+        // So does the F16C decode dot, which the F16 decode table then uses.
+        Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Fma.IsSupported && OperatingSystem.IsLinux(), Quants.F16.F16cDot.IsSupported);
+        if (Quants.F16.F16cDot.IsSupported)
+        {
+            Assert.True(QuantKernels.TryGet(GgmlType.F16, 2048, out var decode), "no F16 kernel");
+            Assert.True((nint)decode.Dot == (nint)(delegate*<byte*, byte*, int, float>)&Quants.F16.F16cDot.Dot, "F16 decode does not use the F16C dot");
+        }
         if (expected is null)
         {
             // The normal run: the packed AVX-512 layouts are on exactly when the CPU has VBMI, and the VNNI panel

@@ -10,7 +10,8 @@ namespace Tessera.Kernels.Tests;
 /// </summary>
 public sealed class MachineCodeTests
 {
-    public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s");
+    public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s",
+        "Quants/F16/F16cDot.s");
 
     [BinutilsTheory]
     [MemberData(nameof(Sources))]
@@ -25,6 +26,7 @@ public sealed class MachineCodeTests
             "Quants/BF16/BF16PairTile.s" => BF16PairTile.Code.ToArray(),
             "Numerics/F16cConversion.s" => F16cConversion.Code.ToArray(),
             "Quants/Panel/Int8PanelPairTile.s" => Quants.Panel.Int8PanelPairTile.Code.ToArray(),
+            "Quants/F16/F16cDot.s" => Quants.F16.F16cDot.Code.ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(source), source, "no such kernel"),
         };
         string path = Path.Combine(RepositoryRoot(), "src", "Tessera.Kernels", source);

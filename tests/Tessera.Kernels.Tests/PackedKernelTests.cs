@@ -179,6 +179,9 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.F16, GgmlType.F32, F16SplitDot.BlockSize, F16SplitDot.BlockSize * sizeof(float), F16SplitDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&F16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&F16SplitDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&F16SplitDot.Prepare),
+        new PackedPath(GgmlType.F16, GgmlType.F32, F16cDot.BlockSize, F16cDot.BlockSize * sizeof(float), F16cDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&F16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&F16cDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&F16cDot.Prepare),
         new PackedPath(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * sizeof(float), BF16SplitDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&BF16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&BF16SplitDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&BF16SplitDot.Prepare),
@@ -306,7 +309,8 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Inf and NaN weights (exponent 31), anywhere in a 32-half block, give the scalar dot's Inf or NaN.</summary>
+    /// <summary>Inf and NaN weights (exponent 31), anywhere in a 32-half block, give the scalar dot's Inf or NaN (the
+    /// F16C dot too, where it runs).</summary>
     [Theory]
     [InlineData(GgmlType.F16, (ushort)0x7C00)]    // +Inf
     [InlineData(GgmlType.F16, (ushort)0xFC00)]    // -Inf
@@ -341,6 +345,12 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
                 {
                     F16SplitDot.Prepare(a, k, (byte*)p);
                     (scalar, split) = (F16Dot.DotScalar((byte*)w, (byte*)a, k), F16SplitDot.Dot((byte*)w, (byte*)p, k));
+                    if (F16cDot.IsSupported)
+                    {
+                        float converted = F16cDot.Dot((byte*)w, (byte*)a, k);
+                        Assert.True(float.IsNaN(scalar) ? float.IsNaN(converted) : converted == scalar,
+                            $"F16C dot, special 0x{special:X4} at {position}: {converted} vs scalar {scalar} ({random})");
+                    }
                 }
                 else
                 {

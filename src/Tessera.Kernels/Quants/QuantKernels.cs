@@ -196,8 +196,14 @@ internal static unsafe class QuantKernels
             table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, Q5_0PairDot.GroupBytes,
                 PairActivations.GroupBytes, &Q5_0PairDot.Dot, &PairActivations.Quantize);
         }
-        // F16 and BF16 decode over activations prepared in the split dots' order (F16's times 2^64).
-        if (F16SplitDot.IsSupported)
+        // F16 decode with F16C where the machine code runs (plain activations), else F16 and BF16 over activations
+        // prepared in the split dots' order (F16's times 2^64).
+        if (F16cDot.IsSupported)
+        {
+            table[(int)GgmlType.F16] = DecodeOnly(GgmlType.F16, GgmlType.F32, F16cDot.BlockSize, F16cDot.BlockSize * 2,
+                F16cDot.BlockSize * sizeof(float), &F16cDot.Dot, &F16cDot.Prepare);
+        }
+        else if (F16SplitDot.IsSupported)
         {
             table[(int)GgmlType.F16] = DecodeOnly(GgmlType.F16, GgmlType.F32, F16SplitDot.BlockSize, F16SplitDot.BlockSize * 2,
                 F16SplitDot.BlockSize * sizeof(float), &F16SplitDot.Dot, &F16SplitDot.Prepare);
