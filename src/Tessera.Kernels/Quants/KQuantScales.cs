@@ -39,7 +39,7 @@ internal static unsafe class KQuantScales
         int* scale = stackalloc int[SubBlocks];
         int* min = stackalloc int[SubBlocks];
         Decode(block + 4, scale, min);
-        float d = Numerics.HalfBits.ToSingle(block), dmin = Numerics.HalfBits.ToSingle(block + 2);
+        float d = Numerics.HalfBits.Table[*(ushort*)block], dmin = Numerics.HalfBits.Table[*(ushort*)(block + 2)];
         for (int j = 0; j < SubBlocks; j++)
         {
             float ds = d * scale[j];

@@ -22,6 +22,6 @@ internal readonly unsafe struct IQ4_NLPanelBlocks : IPanelBlocks
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = IQ4_NLBlocks.Decode(block);
-        scales[0] = HalfBits.ToSingle(block);
+        scales[0] = HalfBits.Table[*(ushort*)block];
     }
 }

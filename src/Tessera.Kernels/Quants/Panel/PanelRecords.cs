@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
 
 namespace Tessera.Kernels.Quants.Panel;
 
@@ -36,40 +37,132 @@ internal static unsafe class PanelRecords
 
     /// <summary><paramref name="validRows"/> (1..8) rows of <paramref name="k"/> values, <paramref name="stride"/> bytes
     /// apart in <typeparamref name="TBlocks"/>'s layout, to k / 32 records at <paramref name="destination"/>.</summary>
+    [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Repack<TBlocks>(byte* rows, nint stride, int validRows, int k, byte* destination) where TBlocks : IPanelBlocks
     {
-        int sub = TBlocks.SubBlocks;
-        int scalesPerSub = TBlocks.HalfScales ? 2 : 1;
         var levels = stackalloc Vector256<sbyte>[Rows * 8];   // [row][sub-block], at most 8 sub-blocks per block
         float* scales = stackalloc float[Rows * 16];          // [row][sub-block (half)]
-        int offsetsPerSub = TBlocks.HalfOffsets ? 2 : 1;
         float* offsets = stackalloc float[Rows * 16];         // [row][sub-block (half)]
-        new Span<byte>(levels, Rows * 8 * 32).Clear();
-        new Span<float>(scales, Rows * 16).Clear();
-        new Span<float>(offsets, Rows * 16).Clear();
+        if (validRows < Rows)
+        {
+            // Rows past the last valid one are never decoded: they stay level 0, scale 0, offset 0.
+            new Span<byte>(levels, Rows * 8 * 32).Clear();
+            new Span<float>(scales, Rows * 16).Clear();
+            new Span<float>(offsets, Rows * 16).Clear();
+        }
+        RepackBlocks<TBlocks>(rows, stride, validRows, k, destination, levels, scales, offsets);
+    }
+
+    /// <summary>The block loop of <see cref="Repack{TBlocks}"/>, apart from its stack buffers so that the JIT inlines
+    /// <see cref="Interleave"/> here (it called it once per record, with the loop's variables spilled around the call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RepackBlocks<TBlocks>(byte* rows, nint stride, int validRows, int k, byte* destination,
+        Vector256<sbyte>* levels, float* scales, float* offsets) where TBlocks : IPanelBlocks
+    {
+        int sub = TBlocks.SubBlocks;
+        int scalesPerSub = TBlocks.HalfScales ? 2 : 1;
+        int offsetsPerSub = TBlocks.HalfOffsets ? 2 : 1;
         int blocks = k / (ValuesPerRecord * sub);
         for (int b = 0; b < blocks; b++)
         {
+            // The eight rows are read as eight streams, more than a core's prefetchers follow; the next eight rows
+            // (contiguous with these in a matrix) are requested a block's share at a time while these are repacked.
+            Memory.WeightPrefetch.Lines(rows + Rows * stride + (nint)b * Rows * TBlocks.BlockBytes, Rows * TBlocks.BlockBytes);
             for (int r = 0; r < validRows; r++)
                 TBlocks.Decode(rows + r * stride + (nint)b * TBlocks.BlockBytes, levels + r * sub, scales + r * sub * scalesPerSub, offsets + r * sub * offsetsPerSub);
+            byte* records = destination + (nint)b * sub * RecordBytes;
             for (int j = 0; j < sub; j++)
+                Interleave(levels + j, sub, records + (nint)j * RecordBytes, TBlocks.HalfScales);
+            StoreScales<TBlocks>(scales, offsets, records);
+        }
+    }
+
+    /// <summary>The decoded scales and offsets, [row][sub-block (half)], to the records of one block: a vector copy for
+    /// the 32-value types, 8 x 8 transposes for the K-quants (one value at a time took about a hundred instructions
+    /// per record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreScales<TBlocks>(float* scales, float* offsets, byte* records) where TBlocks : IPanelBlocks
+    {
+        const nint RecordFloats = RecordBytes / sizeof(float);
+        if (TBlocks.SubBlocks == 1 && !TBlocks.HalfScales && !TBlocks.HalfOffsets)
+        {
+            Vector256.Load(scales).Store((float*)(records + ScaleOffset));
+            (TBlocks.HasOffsets ? Vector256.Load(offsets) : Vector256<float>.Zero).Store((float*)(records + OffsetOffset));
+        }
+        else if (TBlocks.SubBlocks == Rows)
+        {
+            // Column j of [row][sub-block] is record j's eight rows.
+            float* evens = stackalloc float[Rows * Rows];
+            float* odds = stackalloc float[Rows * Rows];
+            if (TBlocks.HalfScales)
             {
-                byte* record = destination + (nint)(b * sub + j) * RecordBytes;
-                Interleave(levels + j, sub, record, TBlocks.HalfScales);
-                float* recordScales = (float*)(record + ScaleOffset);
-                float* recordOffsets = (float*)(record + OffsetOffset);
-                float* secondScales = (float*)(record + SecondScaleOffset);
-                float* secondOffsetDeltas = (float*)(record + SecondOffsetDeltaOffset);
-                for (int r = 0; r < Rows; r++)
-                {
-                    recordScales[r] = scales[(r * sub + j) * scalesPerSub];
-                    recordOffsets[r] = offsets[(r * sub + j) * offsetsPerSub];
-                    if (TBlocks.HalfScales)
-                        secondScales[r] = scales[(r * sub + j) * 2 + 1];
-                    if (TBlocks.HalfOffsets)
-                        secondOffsetDeltas[r] = offsets[(r * sub + j) * 2 + 1] - offsets[(r * sub + j) * 2];
-                }
+                Deinterleave(scales, evens, odds);
+                RegisterTranspose.Transpose8(evens, Rows, (float*)(records + ScaleOffset), RecordFloats);
+                RegisterTranspose.Transpose8(odds, Rows, (float*)(records + SecondScaleOffset), RecordFloats);
+            }
+            else
+            {
+                RegisterTranspose.Transpose8(scales, Rows, (float*)(records + ScaleOffset), RecordFloats);
+            }
+            if (TBlocks.HalfOffsets)
+            {
+                Deinterleave(offsets, evens, odds);
+                for (int i = 0; i < Rows * Rows; i += Vector256<float>.Count)
+                    (Vector256.Load(odds + i) - Vector256.Load(evens + i)).Store(odds + i);
+                RegisterTranspose.Transpose8(evens, Rows, (float*)(records + OffsetOffset), RecordFloats);
+                RegisterTranspose.Transpose8(odds, Rows, (float*)(records + SecondOffsetDeltaOffset), RecordFloats);
+            }
+            else if (TBlocks.HasOffsets)
+            {
+                RegisterTranspose.Transpose8(offsets, Rows, (float*)(records + OffsetOffset), RecordFloats);
+            }
+            else
+            {
+                for (int j = 0; j < Rows; j++)
+                    Vector256<float>.Zero.Store((float*)(records + (nint)j * RecordBytes + OffsetOffset));
+            }
+        }
+        else
+        {
+            StoreScalesOneByOne<TBlocks>(scales, offsets, records);
+        }
+    }
+
+    /// <summary>[row][16] pairs (sub-block j's halves at 2j, 2j + 1) to [row][8] firsts and [row][8] seconds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave(float* pairs, float* firsts, float* seconds)
+    {
+        for (int r = 0; r < Rows; r++)
+        {
+            var low = Vector256.Load(pairs + 16 * r);
+            var high = Vector256.Load(pairs + 16 * r + 8);
+            // vshufps keeps 128-bit lanes: [l0 l2 h0 h2 | l4 l6 h4 h6], then the 64-bit pairs into order.
+            var first = Avx.Shuffle(low, high, 0b10_00_10_00).AsDouble();
+            var second = Avx.Shuffle(low, high, 0b11_01_11_01).AsDouble();
+            Avx2.Permute4x64(first, 0b11_01_10_00).AsSingle().Store(firsts + Rows * r);
+            Avx2.Permute4x64(second, 0b11_01_10_00).AsSingle().Store(seconds + Rows * r);
+        }
+    }
+
+    /// <summary>The general form of <see cref="StoreScales{TBlocks}"/>, for a block type with neither 1 nor 8
+    /// sub-blocks.</summary>
+    private static void StoreScalesOneByOne<TBlocks>(float* scales, float* offsets, byte* records) where TBlocks : IPanelBlocks
+    {
+        int sub = TBlocks.SubBlocks;
+        int scalesPerSub = TBlocks.HalfScales ? 2 : 1;
+        int offsetsPerSub = TBlocks.HalfOffsets ? 2 : 1;
+        for (int j = 0; j < sub; j++)
+        {
+            byte* record = records + (nint)j * RecordBytes;
+            for (int r = 0; r < Rows; r++)
+            {
+                ((float*)(record + ScaleOffset))[r] = scales[(r * sub + j) * scalesPerSub];
+                ((float*)(record + OffsetOffset))[r] = TBlocks.HasOffsets ? offsets[(r * sub + j) * offsetsPerSub] : 0;
+                if (TBlocks.HalfScales)
+                    ((float*)(record + SecondScaleOffset))[r] = scales[(r * sub + j) * 2 + 1];
+                if (TBlocks.HalfOffsets)
+                    ((float*)(record + SecondOffsetDeltaOffset))[r] = offsets[(r * sub + j) * 2 + 1] - offsets[(r * sub + j) * 2];
             }
         }
     }

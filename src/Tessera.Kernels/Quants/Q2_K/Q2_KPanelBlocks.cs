@@ -34,8 +34,8 @@ internal readonly unsafe struct Q2_KPanelBlocks : IPanelBlocks
             var packed = Vector256.Load(block + Q2_KDot.QuantsOffset + 32 * (s / 4));
             levels[s] = (Vector256.ShiftRightLogical(packed.AsUInt16(), 2 * (s % 4)).AsByte() & three).AsSByte();
         }
-        float d = HalfBits.ToSingle(block + Q2_KDot.ScaleOffset);
-        float dmin = HalfBits.ToSingle(block + Q2_KDot.ScaleOffset + 2);
+        float d = HalfBits.Table[*(ushort*)(block + Q2_KDot.ScaleOffset)];
+        float dmin = HalfBits.Table[*(ushort*)(block + Q2_KDot.ScaleOffset + 2)];
         for (int g = 0; g < 16; g++)
         {
             scales[g] = d * (block[g] & 0x0F);

@@ -38,7 +38,7 @@ internal readonly unsafe struct Q3_KPanelBlocks : IPanelBlocks
             var cleared = ~Vector256.Equals(hmask & bit, bit);
             levels[s] = low.AsSByte() - (cleared & four).AsSByte();
         }
-        float d = HalfBits.ToSingle(block + Q3_KDot.ScaleOffset);
+        float d = HalfBits.Table[*(ushort*)(block + Q3_KDot.ScaleOffset)];
         var codes = Q3_KDot.DecodeScalesPacked(block + Q3_KDot.ScalesOffset);
         for (int g = 0; g < 16; g++)
             scales[g] = d * codes.GetElement(g);

@@ -22,6 +22,6 @@ internal readonly unsafe struct Q4_0PanelBlocks : IPanelBlocks
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = BlockBits.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8);
-        scales[0] = HalfBits.ToSingle(block);
+        scales[0] = HalfBits.Table[*(ushort*)block];
     }
 }

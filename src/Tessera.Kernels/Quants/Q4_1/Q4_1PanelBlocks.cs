@@ -21,9 +21,9 @@ internal readonly unsafe struct Q4_1PanelBlocks : IPanelBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        float d = HalfBits.ToSingle(block);
+        float d = HalfBits.Table[*(ushort*)block];
         levels[0] = BlockBits.Nibbles(block + 4).AsSByte() - Vector256.Create((sbyte)8);
         scales[0] = d;
-        offsets[0] = HalfBits.ToSingle(block + 2) + 8 * d;
+        offsets[0] = HalfBits.Table[*(ushort*)(block + 2)] + 8 * d;
     }
 }

@@ -21,10 +21,10 @@ internal readonly unsafe struct Q5_1PanelBlocks : IPanelBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        float d = HalfBits.ToSingle(block);
+        float d = HalfBits.Table[*(ushort*)block];
         var level = BlockBits.Nibbles(block + 8) | BlockBits.FifthBits(*(uint*)(block + 4));
         levels[0] = level.AsSByte() - Vector256.Create((sbyte)16);
         scales[0] = d;
-        offsets[0] = HalfBits.ToSingle(block + 2) + 16 * d;
+        offsets[0] = HalfBits.Table[*(ushort*)(block + 2)] + 16 * d;
     }
 }

@@ -43,7 +43,7 @@ internal readonly unsafe struct Q6_KPanelBlocks : IPanelBlocks
             levels[4 * h + 2] = (upper0 | Vector256.ShiftLeft((high2 & two).AsUInt16(), 4).AsByte()).AsSByte() - centre;
             levels[4 * h + 3] = (upper1 | Vector256.ShiftLeft((high3 & two).AsUInt16(), 4).AsByte()).AsSByte() - centre;
         }
-        float d = HalfBits.ToSingle(block + Q6_KDot.ScaleOffset);
+        float d = HalfBits.Table[*(ushort*)(block + Q6_KDot.ScaleOffset)];
         sbyte* groupScales = (sbyte*)(block + Q6_KDot.ScalesOffset);
         for (int g = 0; g < 16; g++)
             scales[g] = d * groupScales[g];

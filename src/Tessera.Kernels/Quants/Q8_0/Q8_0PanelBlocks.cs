@@ -22,6 +22,6 @@ internal readonly unsafe struct Q8_0PanelBlocks : IPanelBlocks
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = Vector256.Load((sbyte*)(block + 2));
-        scales[0] = HalfBits.ToSingle(block);
+        scales[0] = HalfBits.Table[*(ushort*)block];
     }
 }
