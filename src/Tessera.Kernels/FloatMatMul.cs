@@ -68,12 +68,12 @@ internal static unsafe class FloatMatMul
         if (targets.Length is < 1 or > MaxSharedTargets)
             throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{MaxSharedTargets} matrices");
         bool pairs = TakesPairTile(targets[0].Kernel, k);
-        // Wide panels first, then at most two narrow ones (AVX2), so the last panel pads few tokens.
+        // Wide panels first, then at most two narrow ones, so the last panel pads few tokens.
         var (widePanels, narrowPanels) = pairs ? ((tokens + BF16PairTile.Width - 1) / BF16PairTile.Width, 0) : FloatPanelKernel.PanelsFor(tokens);
         int wideWidth = pairs ? BF16PairTile.Width : FloatPanelKernel.WideWidth;
         int panels = widePanels + narrowPanels;
         long tokenFloats = pairs ? k / 2 : k;   // a panel's floats per token (a BF16 pair takes a float's four bytes)
-        long paddedTokens = (long)widePanels * wideWidth + (long)narrowPanels * FloatPanelKernel.Width;
+        long paddedTokens = (long)widePanels * wideWidth + (long)narrowPanels * FloatPanelKernel.NarrowWidth;
         var job = new Job { Count = targets.Length, Pairs = pairs };
         long largestTask = FloatPanelKernel.Rows;
         int tasks = 0;
@@ -145,7 +145,7 @@ internal static unsafe class FloatMatMul
         public int K;
         public int Tokens;
         public float* X;
-        public int WideWidth;          // the first WidePanels panels' width; the rest are FloatPanelKernel.Width wide
+        public int WideWidth;          // the first WidePanels panels' width; the rest are FloatPanelKernel.NarrowWidth wide
         public int WidePanels;
         public float* Panels;          // per panel [k][width], or [k / 2][width] BF16 pairs, one after another
         public long TokenFloats;       // a panel's floats per token: k, or k / 2 for BF16 pairs
@@ -155,9 +155,9 @@ internal static unsafe class FloatMatMul
         public long ThreadFloats;
         public long ResultsOffset;
 
-        public readonly int PanelWidth(int p) => p < WidePanels ? WideWidth : FloatPanelKernel.Width;
+        public readonly int PanelWidth(int p) => p < WidePanels ? WideWidth : FloatPanelKernel.NarrowWidth;
 
-        public readonly int FirstToken(int p) => p < WidePanels ? p * WideWidth : WidePanels * WideWidth + (p - WidePanels) * FloatPanelKernel.Width;
+        public readonly int FirstToken(int p) => p < WidePanels ? p * WideWidth : WidePanels * WideWidth + (p - WidePanels) * FloatPanelKernel.NarrowWidth;
 
         public readonly float* Panel(int p) => Panels + FirstToken(p) * TokenFloats;
     }

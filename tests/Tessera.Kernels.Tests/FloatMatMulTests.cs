@@ -27,10 +27,11 @@ public sealed unsafe class FloatMatMulTests
         // Rows off the 8-row tile, tokens off the panel width (16, 24 or 32) and below, at and above it; odd k and k
         // off the packing's 8 x 8 transposes. AVX2-only, the tokens take panels of 24 and 16: 8 one of 16, 33 one of
         // each, 70 three of 24, 17 one of 24, 31 two of 16, 64 two of 24 and one of 16, 150 five of 24 and two of 16.
-        foreach (var (rowCount, k, tokens, wide, narrow) in new[] { (13, 67, 8, 0, 1), (203, 301, 33, 1, 1), (8, 1, 70, 3, 0), (65, 128, 17, 1, 0), (1, 9, 31, 0, 2), (40, 515, 64, 2, 1), (9, 200, 150, 5, 2) })
+        // With AVX-512, panels of 32 and 16: 8 one of 16, 33 one of each, 70 two of 32 and one of 16, the rest of 32.
+        foreach (var (rowCount, k, tokens, wide, narrow, wide512, narrow512) in new[] { (13, 67, 8, 0, 1, 0, 1), (203, 301, 33, 1, 1, 1, 1),
+            (8, 1, 70, 3, 0, 2, 1), (65, 128, 17, 1, 0, 1, 0), (1, 9, 31, 0, 2, 1, 0), (40, 515, 64, 2, 1, 2, 0), (9, 200, 150, 5, 2, 5, 0) })
         {
-            if (!IsaSupport.Avx512)
-                Assert.Equal((wide, narrow), FloatPanelKernel.PanelsFor(tokens));
+            Assert.Equal(IsaSupport.Avx512 ? (wide512, narrow512) : (wide, narrow), FloatPanelKernel.PanelsFor(tokens));
             Assert.True(FloatMatMul.Applies(QuantKernels.Get(type), tokens));
             var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
             var x = random.Floats(tokens * k);
@@ -55,7 +56,7 @@ public sealed unsafe class FloatMatMulTests
     [Fact]
     public void Panels_cover_every_token_and_none_is_left_all_padding()
     {
-        int wideWidth = FloatPanelKernel.WideWidth, narrowWidth = FloatPanelKernel.Width;
+        int wideWidth = FloatPanelKernel.WideWidth, narrowWidth = FloatPanelKernel.NarrowWidth;
         for (int tokens = 1; tokens <= 600; tokens++)
         {
             var (wide, narrow) = FloatPanelKernel.PanelsFor(tokens);
@@ -67,8 +68,10 @@ public sealed unsafe class FloatMatMulTests
             if (narrow > 0)
                 Assert.True(covered - narrowWidth < tokens, $"{tokens} tokens: a {narrowWidth}-token panel holds only padding");
         }
-        // A prompt of 512 on AVX2 fills its panels exactly (20 x 24 + 2 x 16); AVX-512 has one width, 32.
+        // A prompt of 512 fills its panels exactly (AVX2: 20 x 24 + 2 x 16; AVX-512: 16 x 32); 16 tokens take one
+        // narrow panel on both.
         Assert.Equal(IsaSupport.Avx512 ? (16, 0) : (20, 2), FloatPanelKernel.PanelsFor(512));
+        Assert.Equal((0, 1), FloatPanelKernel.PanelsFor(16));
     }
 
     [Theory]

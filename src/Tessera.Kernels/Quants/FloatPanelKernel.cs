@@ -19,8 +19,15 @@ internal static unsafe class FloatPanelKernel
 
     public static bool IsSupported => IsaSupport.Avx2;
 
-    /// <summary>Tokens per panel: two vectors of this CPU's widest float path.</summary>
+    /// <summary>Tokens per panel: two vectors of this CPU's widest float path (the attention's panels).</summary>
     public static int Width => IsaSupport.Avx512 ? 32 : 16;
+
+    /// <summary>
+    /// Tokens per narrow panel of the matmul: 16 on both paths. With AVX-512 a 16-token panel takes an 8 x 16 tile (one
+    /// zmm per row), so a batch of 9-16 tokens no longer pads a 32-token panel with as many zeros as it has tokens
+    /// (F16 pp16 ran at 0.62 of llama.cpp); its eight accumulators keep the FMA units about as busy as AVX2's 4 x 16.
+    /// </summary>
+    public const int NarrowWidth = 16;
 
     /// <summary>
     /// Tokens per panel of the wide AVX2 tile, 4 rows x 24 tokens. Two FMA ports with four cycles' latency need eight
@@ -31,17 +38,16 @@ internal static unsafe class FloatPanelKernel
 
     /// <summary>
     /// How a product of <paramref name="tokens"/> tokens is cut into panels: <c>Wide</c> panels of
-    /// <see cref="WideWidth"/> tokens, then <c>Narrow</c> ones of <see cref="Width"/> (AVX2: 24 and 16; AVX-512: 32 only),
-    /// the cut whose padded tokens cost least, a narrow token counted 10% dearer (its tile runs at 89-90% of the FMA
-    /// peak, the wide one at 97-98%). So 512 tokens take 20 x 24 + 2 x 16 with no padding where 22 x 24 padded 16, and
-    /// 8 tokens one panel of 16. Three narrow panels hold what two wide ones do, so at most two are narrow.
+    /// <see cref="WideWidth"/> tokens, then <c>Narrow</c> ones of <see cref="NarrowWidth"/> (AVX2: 24 and 16; AVX-512:
+    /// 32 and 16), the cut whose padded tokens cost least, a narrow token counted 10% dearer (its tile runs at 89-90% of
+    /// the FMA peak, the wide one at 97-98%). So 512 tokens take 20 x 24 + 2 x 16 on AVX2 with no padding where 22 x 24
+    /// padded 16, and 8 or 16 tokens one panel of 16. At most two are narrow: two narrow panels cost more than one wide
+    /// one on AVX-512, and three hold what two wide ones do on AVX2.
     /// </summary>
     public static (int Wide, int Narrow) PanelsFor(int tokens)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(tokens, 1);
-        int wideWidth = WideWidth, narrowWidth = Width;
-        if (wideWidth == narrowWidth)
-            return ((tokens + wideWidth - 1) / wideWidth, 0);
+        int wideWidth = WideWidth, narrowWidth = NarrowWidth;
         (int Wide, int Narrow) best = default;
         double bestCost = double.MaxValue;
         for (int narrow = 0; narrow <= 2; narrow++)
@@ -61,13 +67,16 @@ internal static unsafe class FloatPanelKernel
     public static void Tile(float* weights, nint weightStride, float* panel, int k, float* c) =>
         Tile(weights, weightStride, panel, k, c, Width);
 
-    /// <summary>The same for a panel of <paramref name="width"/> tokens: <see cref="Width"/> or <see cref="WideWidth"/>
-    /// (<see cref="PanelsFor"/>); c is [8][width].</summary>
+    /// <summary>The same for a panel of <paramref name="width"/> tokens: <see cref="Width"/>, <see cref="WideWidth"/>
+    /// or <see cref="NarrowWidth"/> (<see cref="PanelsFor"/>); c is [8][width].</summary>
     public static void Tile(float* weights, nint weightStride, float* panel, int k, float* c, int width)
     {
         if (IsaSupport.Avx512)
         {
-            Tile512(weights, weightStride, panel, k, c);
+            if (width == NarrowWidth)
+                Tile512Narrow(weights, weightStride, panel, k, c);
+            else
+                Tile512(weights, weightStride, panel, k, c);
         }
         else if (width == 24)
         {
@@ -114,6 +123,30 @@ internal static unsafe class FloatPanelKernel
         a2.Store(c + 64); b2.Store(c + 80); a3.Store(c + 96); b3.Store(c + 112);
         a4.Store(c + 128); b4.Store(c + 144); a5.Store(c + 160); b5.Store(c + 176);
         a6.Store(c + 192); b6.Store(c + 208); a7.Store(c + 224); b7.Store(c + 240);
+    }
+
+    /// <summary>8 rows x 16 tokens with AVX-512 (a narrow panel): c[r * 16 + t], one zmm accumulator per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile512Narrow(float* weights, nint stride, float* panel, int k, float* c)
+    {
+        float* w0 = weights, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
+        float* w4 = w3 + stride, w5 = w4 + stride, w6 = w5 + stride, w7 = w6 + stride;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int i = 0; i < k; i++, panel += NarrowWidth)
+        {
+            var x = Vector512.Load(panel);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(w0[i]), x, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(w1[i]), x, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(w2[i]), x, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(w3[i]), x, a3);
+            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(w4[i]), x, a4);
+            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(w5[i]), x, a5);
+            a6 = Avx512F.FusedMultiplyAdd(Vector512.Create(w6[i]), x, a6);
+            a7 = Avx512F.FusedMultiplyAdd(Vector512.Create(w7[i]), x, a7);
+        }
+        a0.Store(c); a1.Store(c + 16); a2.Store(c + 32); a3.Store(c + 48);
+        a4.Store(c + 64); a5.Store(c + 80); a6.Store(c + 96); a7.Store(c + 112);
     }
 
     /// <summary>4 rows x 16 tokens (a panel of 16): c[r * 16 + t].</summary>
