@@ -21,7 +21,7 @@ public static unsafe class MatMul
     private const int TokenTile = 64;
 
     /// <summary>Tokens the micro-kernels handle at once.</summary>
-    private const int MicroTokens = 4;
+    internal const int MicroTokens = 4;
 
     /// <summary>Weight rows the tile kernel handles at once.</summary>
     private const int TileRows = 4;

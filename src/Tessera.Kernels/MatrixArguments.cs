@@ -10,7 +10,7 @@ internal static unsafe class MatrixArguments
     public static QuantKernel Validate(GgmlType weightType, byte* weights, long rows, int k, int xLength, int tokens, int yLength, KernelThreadPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        bool found = tokens > 1 ? QuantKernels.TryGetForMatMul(weightType, k, out var kernel) : QuantKernels.TryGet(weightType, k, out kernel);
+        bool found = tokens > 1 ? QuantKernels.TryGetForMatMul(weightType, k, tokens, out var kernel) : QuantKernels.TryGet(weightType, k, out kernel);
         if (!found)
             throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
         if (weights == null)

@@ -22,6 +22,42 @@ public sealed unsafe class MatrixKernelTests
         return (expected, magnitude);
     }
 
+    /// <summary>Batches of 2..9 tokens with rows that take the packed decode entries (k = 512): below an entry's
+    /// <see cref="Quants.QuantKernel.BatchTokens"/> the matmul runs the packed dot per token, from it the plain entry's
+    /// kernels; both match float64.</summary>
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Small_batches_match_float64_on_either_side_of_the_packed_entry_limit(GgmlType type)
+    {
+        var random = new TestRandom();
+        using var pool = new KernelThreadPool(2);
+        const int k = 512, rowCount = 13;
+        var weights = new QuantizedRows(type, MatVec.ActivationTypeFor(type), k, rowCount, random);
+        Quants.QuantKernels.TryGet(type, out var plain);
+        bool packed = Quants.QuantKernels.TryGet(type, k, out var decode) && decode.Tile == null && decode.Dot4 == null && plain.Tile != null;
+        for (int tokens = 2; tokens <= 9; tokens++)
+        {
+            Assert.True(Quants.QuantKernels.TryGetForMatMul(type, k, tokens, out var chosen));
+            if (packed)
+            {
+                Assert.InRange(decode.BatchTokens, MatMul.MicroTokens, 8);
+                Assert.True((nint)chosen.Dot == (nint)(tokens < decode.BatchTokens ? decode.Dot : plain.Dot), $"{type} tokens={tokens}: the wrong entry");
+            }
+            var x = random.Floats(tokens * k);
+            var y = new float[tokens * rowCount];
+            fixed (byte* w = weights.Weights)
+                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+            var (expected, magnitude) = Reference(weights, x, tokens, rowCount);
+            double tolerance = FloatMatMul.TakesPairTile(Quants.QuantKernels.Get(type), k) && tokens >= FloatMatMul.MinTokens
+                ? Tolerances.Bfloat16Activations : Tolerances.VsDequantized(weights.ActivationType);
+            for (int i = 0; i < y.Length; i++)
+            {
+                double error = Tolerances.Relative(y[i], expected[i], magnitude[i]);
+                Assert.True(error <= tolerance, $"{type} rows={rowCount} k={k} tokens={tokens} element {i}: {y[i]} vs {expected[i]} ({random})");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Types))]
     public void Matmul_and_matvec_match_float64_for_random_shapes(GgmlType type)

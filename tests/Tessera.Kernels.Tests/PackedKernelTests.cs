@@ -394,7 +394,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         Assert.Equal(34, plain.ActivationBlockBytes);
         Assert.True(QuantKernels.TryGet(GgmlType.Q8_0, 3 * 32, out var plainQ8));
         Assert.Equal(34, plainQ8.ActivationBlockBytes);
-        Assert.True(QuantKernels.TryGetForMatMul(GgmlType.Q8_0, 3 * 32, out var floatTile));
+        Assert.True(QuantKernels.TryGetForMatMul(GgmlType.Q8_0, 3 * 32, 8, out var floatTile));
         Assert.Equal(Q8_0FloatTile.ActivationBlockBytes, floatTile.ActivationBlockBytes);
         Assert.True(QuantKernels.TryGet(GgmlType.Q4_K, 2 * SubBlockActivations.BlockSize, out var subBlocks));
         Assert.Equal(SubBlockActivations.BlockBytes, subBlocks.ActivationBlockBytes);

@@ -53,6 +53,12 @@ internal readonly unsafe struct QuantKernel
     /// the four-token tiles (a batch of a few decode steps); null where the type has none.</summary>
     public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile2 { get; init; }
 
+    /// <summary>For a packed entry without many-token kernels: batches of fewer tokens than this also run its
+    /// <see cref="Dot"/>, once per token and row (the row stays in L1 across the tokens), instead of the plain entry's
+    /// tile (<see cref="QuantKernels.TryGetForMatMul"/>). At least <see cref="MatMul.MicroTokens"/>: fewer tokens never
+    /// fill a tile.</summary>
+    public int BatchTokens { get; init; }
+
     /// <summary>Whether <see cref="Dot"/> prefetches its weights itself (<c>WeightPrefetch.Stream</c>), so the matvec
     /// must not add a row-at-a-time burst of its own.</summary>
     public bool StreamsWeights { get; init; }
@@ -114,8 +120,9 @@ internal static unsafe class QuantKernels
             ? kernel
             : throw new NotSupportedException($"no CPU matrix kernel for weight type {weightType}");
 
-    /// <summary>The kernel a matrix-matrix product uses for rows of <paramref name="k"/> values.</summary>
-    public static bool TryGetForMatMul(GgmlType weightType, int k, out QuantKernel kernel)
+    /// <summary>The kernel a matrix-matrix product of <paramref name="tokens"/> tokens uses for rows of
+    /// <paramref name="k"/> values.</summary>
+    public static bool TryGetForMatMul(GgmlType weightType, int k, int tokens, out QuantKernel kernel)
     {
         uint index = (uint)weightType;
         if (index < (uint)MatMulTable.Length && MatMulTable[index] is { Dot: not null } variant && k % variant.BlockSize == 0)
@@ -123,8 +130,10 @@ internal static unsafe class QuantKernels
             kernel = variant;
             return true;
         }
-        // A packed variant without many-token kernels serves decode only; batches keep the plain entry's tile.
-        if (TryGet(weightType, k, out kernel) && kernel.Tile == null && kernel.Dot4 == null && TryGet(weightType, out var plain) && plain.Tile != null)
+        // A packed variant without many-token kernels serves decode and batches below its BatchTokens; larger batches
+        // keep the plain entry's tile.
+        if (TryGet(weightType, k, out kernel) && kernel.Tile == null && kernel.Dot4 == null && tokens >= kernel.BatchTokens
+            && TryGet(weightType, out var plain) && plain.Tile != null)
             kernel = plain;
         return kernel.Dot != null;
     }
@@ -181,15 +190,15 @@ internal static unsafe class QuantKernels
         var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
         // Q4_0 and IQ4_NL share the block layout: the 512-bit nibble kernels (VBMI) for decode and small batches, or
         // without VBMI the AVX2 pair dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
-        table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true);
+        table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true, pairBatchTokens: 8);
         // IQ4_NL's 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the lookups' temporaries):
         // pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so its batches keep that one.
-        table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false);
+        table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, pairBatchTokens: MatMul.MicroTokens);
         // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form).
         if (Q5_0PackedDot.IsSupported)
         {
             table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, Q5_0PackedDot.GroupBytes,
-                NibbleActivations.GroupBytes, &Q5_0PackedDot.Dot, &NibbleActivations.Quantize);
+                NibbleActivations.GroupBytes, &Q5_0PackedDot.Dot, &NibbleActivations.Quantize, batchTokens: 8);
         }
         else if (Q5_0PairDot.IsSupported)
         {
@@ -201,7 +210,7 @@ internal static unsafe class QuantKernels
         if (F16cDot.IsSupported)
         {
             table[(int)GgmlType.F16] = DecodeOnly(GgmlType.F16, GgmlType.F32, F16cDot.BlockSize, F16cDot.BlockSize * 2,
-                F16cDot.BlockSize * sizeof(float), &F16cDot.Dot, &F16cDot.Prepare);
+                F16cDot.BlockSize * sizeof(float), &F16cDot.Dot, &F16cDot.Prepare, batchTokens: 8);
         }
         else if (F16SplitDot.IsSupported)
         {
@@ -253,11 +262,17 @@ internal static unsafe class QuantKernels
         return table;
     }
 
-    /// <summary>A packed entry for decode only: one streaming dot over its own activation layout. It has no
-    /// many-token kernels, so batches keep the plain entry's (<see cref="TryGetForMatMul"/>).</summary>
+    /// <summary>A packed entry for decode: one streaming dot over its own activation layout. It has no many-token
+    /// kernels, so batches of <paramref name="batchTokens"/> or more keep the plain entry's
+    /// (<see cref="TryGetForMatMul"/>); fewer run this dot per token. Two or three tokens never fill a tile, so the
+    /// faster dot always serves them (IQ4_NL's plain dot ran pp2 slower than pp1); up to seven where it beat the plain
+    /// 4 x 4 tile on TinyLlama-shape batches of 4-7 tokens (IQ4_NL and Q5_0 at 512 bits +35-60%, F16's F16C dot
+    /// +10-35%, Q4_0's AVX2 pair dot +0-7%; BF16's split dot was 8% slower, IQ4_NL's pair dot 5%).</summary>
     private static QuantKernel DecodeOnly(GgmlType weightType, GgmlType activationType, int blockSize, int weightBlockBytes,
-        int activationBlockBytes, delegate*<byte*, byte*, int, float> dot, delegate*<float*, int, byte*, void> prepare) => new()
+        int activationBlockBytes, delegate*<byte*, byte*, int, float> dot, delegate*<float*, int, byte*, void> prepare,
+        int batchTokens = MatMul.MicroTokens) => new()
     {
+        BatchTokens = batchTokens,
         WeightType = weightType,
         ActivationType = activationType,
         BlockSize = blockSize,
@@ -269,8 +284,9 @@ internal static unsafe class QuantKernels
     };
 
     /// <summary>The packed entry of a 4-bit type in Q4_0's block layout (see <see cref="INibbleLevels"/>), with the
-    /// 512-bit tiles for small batches where <paramref name="tiles"/>.</summary>
-    private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles) where TLevels : INibbleLevels
+    /// 512-bit tiles for small batches where <paramref name="tiles"/> (else batches below 8 tokens run its dot), or
+    /// the AVX2 pair dot, which serves batches below <paramref name="pairBatchTokens"/> (<see cref="DecodeOnly"/>).</summary>
+    private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles, int pairBatchTokens) where TLevels : INibbleLevels
     {
         if (NibblePackedDot<TLevels>.IsSupported)
         {
@@ -285,13 +301,14 @@ internal static unsafe class QuantKernels
                 StreamsWeights = true,
                 Tile = tiles ? &NibblePackedDot<TLevels>.Tile : null,
                 Tile2 = tiles ? &NibblePackedDot<TLevels>.Tile2 : null,
+                BatchTokens = 8,
                 QuantizeActivations = &NibbleActivations.Quantize,
             };
         }
         if (NibblePairDot<TLevels>.IsSupported)
         {
             return DecodeOnly(type, GgmlType.Q8_0, PairActivations.GroupSize, NibblePairDot<TLevels>.GroupBytes,
-                PairActivations.GroupBytes, &NibblePairDot<TLevels>.Dot, &PairActivations.Quantize);
+                PairActivations.GroupBytes, &NibblePairDot<TLevels>.Dot, &PairActivations.Quantize, pairBatchTokens);
         }
         return default;
     }
@@ -312,9 +329,9 @@ internal static unsafe class QuantKernels
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(16),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(16),
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithEightBitPanel<Q8_0PanelBlocks>(16, signedMinTokens: 32),
+                .WithEightBitPanel<Q8_0PanelBlocks>(8, signedMinTokens: 32),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithEightBitPanel<IQ4_NLPanelBlocks>(16, signedMinTokens: 16),
+                .WithEightBitPanel<IQ4_NLPanelBlocks>(8, signedMinTokens: 16),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(16),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q4_KPanelBlocks>(16),
@@ -346,7 +363,8 @@ internal static unsafe class QuantKernels
     /// int16 step; on AVX2 without it the kernel's sign-trick path over signed activations (no int16 sum of two
     /// 8-bit products can saturate there). That path beat the types' 4x4 tiles on TinyLlama-shape prompts (pp512 Q8_0
     /// 108 -> 154 t/s, IQ4_NL 97 -> 150, where the levels as two 4-bit planes had reached 97), but Q8_0's tile is still
-    /// faster at 16 tokens (87 vs 74 t/s), hence <paramref name="signedMinTokens"/>.</summary>
+    /// faster at 16 tokens (87 vs 74 t/s), hence <paramref name="signedMinTokens"/>. With VNNI the panel pays from 8
+    /// tokens since its repacking requests rows ahead (pp8: IQ4_NL 83 -> 157 t/s, Q8_0 111 -> 143).</summary>
     private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens) where TBlocks : IPanelBlocks =>
         IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens)
         : IsaSupport.Avx2 ? kernel.WithPanel<TBlocks>(signedMinTokens)
