@@ -324,7 +324,7 @@ internal static unsafe class QuantKernels
             {
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
                 StreamsWeights = IsaSupport.Avx2,
-            }).WithPanel<Q4_0PanelBlocks>(NibblePackedDot<Q4_0NibbleLevels>.IsSupported ? 32 : 16),
+            }).WithPanel<Q4_0PanelBlocks>(16),
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithPanel<Q4_1PanelBlocks>(16),
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(16),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(16),
@@ -349,7 +349,8 @@ internal static unsafe class QuantKernels
 
     /// <summary>The int8 panel matmul's repacking and tile for <typeparamref name="TBlocks"/>, on AVX2, from
     /// <paramref name="minTokens"/> tokens: measured on TinyLlama-shape prompts, 16 against the 4x4 tiles and Dot4
-    /// kernels, 32 against Q4_0's VBMI kernels, which are fast enough at 16 to break even.</summary>
+    /// kernels, and against Q4_0's VBMI tiles since the repacking requests rows ahead (pp16 213-216 -> 238-245 t/s; it
+    /// had been 32).</summary>
     private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
     {
         PanelRepack = &PanelRecords.Repack<TBlocks>,
