@@ -18,9 +18,12 @@ public sealed class MachineCodeTests
     public void The_bytes_are_what_the_assembly_source_assembles_to(string source)
     {
         // Each kernel's entries past the first: symbol, offset in the bytes.
-        var entries = source == "Quants/Panel/Int8PanelPairTile.s"
-            ? new Dictionary<string, int> { ["int8_panel_pair_tile_halves"] = Quants.Panel.Int8PanelPairTile.HalvesEntry }
-            : [];
+        var entries = source switch
+        {
+            "Quants/Panel/Int8PanelPairTile.s" => new Dictionary<string, int> { ["int8_panel_pair_tile_halves"] = Quants.Panel.Int8PanelPairTile.HalvesEntry },
+            "Quants/F16/F16cDot.s" => new Dictionary<string, int> { ["f16c_dot4"] = Quants.F16.F16cDot.Dot4Entry },
+            _ => [],
+        };
         byte[] code = source switch
         {
             "Quants/BF16/BF16PairTile.s" => BF16PairTile.Code.ToArray(),

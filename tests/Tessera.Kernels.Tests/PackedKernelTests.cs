@@ -181,7 +181,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&F16SplitDot.Prepare),
         new PackedPath(GgmlType.F16, GgmlType.F32, F16cDot.BlockSize, F16cDot.BlockSize * sizeof(float), F16cDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&F16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&F16cDot.Dot,
-            0, 0, (nint)(delegate*<float*, int, byte*, void>)&F16cDot.Prepare),
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&F16cDot.Dot4, (nint)(delegate*<float*, int, byte*, void>)&F16cDot.Prepare),
         new PackedPath(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * sizeof(float), BF16SplitDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&BF16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&BF16SplitDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&BF16SplitDot.Prepare),

@@ -132,7 +132,7 @@ internal static unsafe class QuantKernels
         }
         // A packed variant without many-token kernels serves decode and batches below its BatchTokens; larger batches
         // keep the plain entry's tile.
-        if (TryGet(weightType, k, out kernel) && kernel.Tile == null && kernel.Dot4 == null && tokens >= kernel.BatchTokens
+        if (TryGet(weightType, k, out kernel) && kernel.Tile == null && tokens >= kernel.BatchTokens
             && TryGet(weightType, out var plain) && plain.Tile != null)
             kernel = plain;
         return kernel.Dot != null;
@@ -205,12 +205,13 @@ internal static unsafe class QuantKernels
             table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, Q5_0PairDot.GroupBytes,
                 PairActivations.GroupBytes, &Q5_0PairDot.Dot, &PairActivations.Quantize);
         }
-        // F16 decode with F16C where the machine code runs (plain activations), else F16 and BF16 over activations
-        // prepared in the split dots' order (F16's times 2^64).
+        // F16 decode with F16C where the machine code runs (plain activations; its four-token dot serves batches below
+        // the float panels' 8 tokens), else F16 and BF16 over activations prepared in the split dots' order (F16's
+        // times 2^64).
         if (F16cDot.IsSupported)
         {
             table[(int)GgmlType.F16] = DecodeOnly(GgmlType.F16, GgmlType.F32, F16cDot.BlockSize, F16cDot.BlockSize * 2,
-                F16cDot.BlockSize * sizeof(float), &F16cDot.Dot, &F16cDot.Prepare, batchTokens: 8);
+                F16cDot.BlockSize * sizeof(float), &F16cDot.Dot, &F16cDot.Prepare, batchTokens: 10) with { Dot4 = &F16cDot.Dot4 };
         }
         else if (F16SplitDot.IsSupported)
         {
@@ -262,12 +263,13 @@ internal static unsafe class QuantKernels
         return table;
     }
 
-    /// <summary>A packed entry for decode: one streaming dot over its own activation layout. It has no many-token
-    /// kernels, so batches of <paramref name="batchTokens"/> or more keep the plain entry's
-    /// (<see cref="TryGetForMatMul"/>); fewer run this dot per token. Two or three tokens never fill a tile, so the
+    /// <summary>A packed entry for decode: one streaming dot over its own activation layout. Batches of
+    /// <paramref name="batchTokens"/> or more keep the plain entry's many-token kernels (<see cref="TryGetForMatMul"/>);
+    /// fewer run this dot per token (or a <c>Dot4</c> the entry adds). Two or three tokens never fill a tile, so the
     /// faster dot always serves them (IQ4_NL's plain dot ran pp2 slower than pp1); up to seven where it beat the plain
-    /// 4 x 4 tile on TinyLlama-shape batches of 4-7 tokens (IQ4_NL and Q5_0 at 512 bits +35-60%, F16's F16C dot
-    /// +10-35%, Q4_0's AVX2 pair dot +0-7%; BF16's split dot was 8% slower, IQ4_NL's pair dot 5%).</summary>
+    /// 4 x 4 tile on TinyLlama-shape batches of 4-7 tokens (IQ4_NL and Q5_0 at 512 bits +35-60%, Q4_0's AVX2 pair dot
+    /// +0-7%; BF16's split dot was 8% slower, IQ4_NL's pair dot 5%), up to nine for F16's four-token F16C dot, which
+    /// beat the float panels at 8 and 9 tokens (68-70 against 60-67 t/s; 10 tokens: 66 against 75).</summary>
     private static QuantKernel DecodeOnly(GgmlType weightType, GgmlType activationType, int blockSize, int weightBlockBytes,
         int activationBlockBytes, delegate*<byte*, byte*, int, float> dot, delegate*<float*, int, byte*, void> prepare,
         int batchTokens = MatMul.MicroTokens) => new()
