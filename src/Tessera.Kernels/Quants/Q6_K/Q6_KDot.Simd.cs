@@ -105,8 +105,8 @@ internal static unsafe partial class Q6_KDot
             Vector256.Create(d * Q8_KBlock.Scale(activation)), acc);
 
     /// <summary><see cref="OffsetDot"/> in eight int32 lanes whose total is the offset (16 scales against the 16
-    /// activation sums in one multiply-add, times 32 as a shift), taken off the products lane by lane: the lanes are summed once
-    /// per row, where a sum per block took about twelve instructions.</summary>
+    /// activation sums in one multiply-add, times 32 as a shift), taken off the products lane by lane: the lanes are
+    /// summed once per row, where a sum per block took about twelve instructions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> OffsetProducts(sbyte* scales, short* sums) =>
         Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Vector256.Load(sums), Avx2.ConvertToVector256Int16(scales)), LevelOffsetBits);
