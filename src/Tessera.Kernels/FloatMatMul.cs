@@ -163,8 +163,8 @@ internal static unsafe class FloatMatMul
     }
 
     /// <summary>Token panel p: x's tokens from the panel's first on, transposed to [k][width], tokens past the end as
-    /// zeros. Full groups
-    /// of 8 tokens go through 8 x 8 register transposes (one element at a time, this was 2% of an F16 prompt pass).</summary>
+    /// zeros. Full groups of 8 tokens go through 8 x 8 register transposes (one element at a time, this was 2% of an
+    /// F16 prompt pass); BF16 pair panels are packed by <see cref="BF16PairPanel"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTask(void* state, int p, int threadIndex)
     {

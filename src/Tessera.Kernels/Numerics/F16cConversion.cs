@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Memory;
+using Tessera.Kernels.Quants;
 
 namespace Tessera.Kernels.Numerics;
 
@@ -23,7 +23,7 @@ internal static unsafe class F16cConversion
     public static bool IsSupported => s_convert != null;
 
     private static delegate* unmanaged[SuppressGCTransition]<ushort*, float*, nint, void> Load() =>
-        Avx.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 29)) != 0
+        IsaSupport.F16c
             ? (delegate* unmanaged[SuppressGCTransition]<ushort*, float*, nint, void>)ExecutableMemory.Place(Code)
             : null;
 

@@ -40,4 +40,8 @@ internal static class IsaSupport
     public static bool AvxVnni => Avx2 && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
 
     public static bool Vector128 => System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
+
+    /// <summary>AVX on in the runtime and F16C in the CPU (CPUID leaf 1, ECX bit 29): .NET exposes no F16C class, so
+    /// the machine-code kernels that use <c>vcvtph2ps</c> ask here (a CPUID call: read it once, at start-up).</summary>
+    public static bool F16c => System.Runtime.Intrinsics.X86.Avx.IsSupported && (System.Runtime.Intrinsics.X86.X86Base.CpuId(1, 0).Ecx & (1 << 29)) != 0;
 }

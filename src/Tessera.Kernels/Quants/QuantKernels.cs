@@ -53,10 +53,10 @@ internal readonly unsafe struct QuantKernel
     /// the four-token tiles (a batch of a few decode steps); null where the type has none.</summary>
     public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile2 { get; init; }
 
-    /// <summary>For a packed entry without many-token kernels: batches of fewer tokens than this also run its
-    /// <see cref="Dot"/>, once per token and row (the row stays in L1 across the tokens), instead of the plain entry's
-    /// tile (<see cref="QuantKernels.TryGetForMatMul"/>). At least <see cref="MatMul.MicroTokens"/>: fewer tokens never
-    /// fill a tile.</summary>
+    /// <summary>For a packed entry without a tile: batches of fewer tokens than this also run its <see cref="Dot4"/>
+    /// where it has one and its <see cref="Dot"/> for the rest, row by row (the row stays in L1 across the tokens),
+    /// instead of the plain entry's kernels (<see cref="QuantKernels.TryGetForMatMul"/>). At least
+    /// <see cref="MatMul.MicroTokens"/>: fewer tokens never fill a tile.</summary>
     public int BatchTokens { get; init; }
 
     /// <summary>Whether <see cref="Dot"/> prefetches its weights itself (<c>WeightPrefetch.Stream</c>), so the matvec

@@ -33,7 +33,7 @@ internal static unsafe class F16cDot
     public static bool IsSupported => s_dot != null;
 
     private static byte* Load() =>
-        Fma.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 29)) != 0 ? ExecutableMemory.Place(Code) : null;
+        Fma.IsSupported && IsaSupport.F16c ? ExecutableMemory.Place(Code) : null;
 
     /// <summary>The activations as they are: x[k] copied (the decode table's activation step).</summary>
     public static void Prepare(float* x, int k, byte* destination) =>

@@ -33,7 +33,7 @@ internal static unsafe class Int8PanelKernel
         var acc = stackalloc Vector256<float>[Tokens];
         for (int t = 0; t < Tokens; t++)
             acc[t] = default;
-        nint scales = 32 * (nint)subBlocks, sums = 36 * (nint)subBlocks;
+        nint scales = PanelActivations.ScalesOffset(subBlocks), sums = PanelActivations.SumsOffset(subBlocks);
         var ones = Vector256.Create((short)1);
         for (int j = 0; j < subBlocks; j++)
         {
@@ -109,7 +109,7 @@ internal static unsafe class Int8PanelKernel
     {
         var acc = stackalloc Vector256<float>[2 * Tokens];
         Int8PanelPairTile.Tile(recordsA, recordsB, subBlocks, activations, activationStride, (float*)acc, TBlocks.HalfScales);
-        nint sums = 36 * (nint)subBlocks;
+        nint sums = PanelActivations.SumsOffset(subBlocks);
         Finish<TBlocks>(recordsA, subBlocks, activations, activationStride, sums, acc, yA, yStride);
         Finish<TBlocks>(recordsB, subBlocks, activations, activationStride, sums, acc + Tokens, yB, yStride);
     }

@@ -27,13 +27,19 @@ internal static unsafe class PanelActivations
 
     public static long RowBytes(int k) => (long)(k / PanelRecords.ValuesPerRecord) * BytesPerSubBlock;
 
+    /// <summary>Where a row of <paramref name="subBlocks"/> sub-blocks keeps its scales d (after the quants).</summary>
+    public static nint ScalesOffset(int subBlocks) => 32 * (nint)subBlocks;
+
+    /// <summary>Where a row of <paramref name="subBlocks"/> sub-blocks keeps its sums s = d * Σ q (after the scales).</summary>
+    public static nint SumsOffset(int subBlocks) => 36 * (nint)subBlocks;
+
     /// <summary>A row of <paramref name="k"/> values in <paramref name="type"/>'s blocks to the panel layout; with
     /// <paramref name="signed"/> the quants are stored as they are, for the kernel's sign-trick path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Convert(GgmlType type, byte* source, int k, byte* destination, bool signed)
     {
         int n = k / PanelRecords.ValuesPerRecord;
-        float* scales = (float*)(destination + 32L * n);
+        float* scales = (float*)(destination + ScalesOffset(n));
         float* sums = scales + n;
         float* secondSums = sums + n;
         for (int j = 0; j < n; j++)
@@ -85,6 +91,6 @@ internal static unsafe class PanelActivations
     {
         int n = k / PanelRecords.ValuesPerRecord;
         new Span<byte>(destination, 32 * n).Fill(0x80);
-        new Span<float>(destination + 32L * n, 3 * n).Clear();
+        new Span<float>(destination + ScalesOffset(n), 3 * n).Clear();
     }
 }

@@ -44,6 +44,7 @@ internal static unsafe class PanelRecords
         var levels = stackalloc Vector256<sbyte>[Rows * 8];   // [row][sub-block], at most 8 sub-blocks per block
         float* scales = stackalloc float[Rows * 16];          // [row][sub-block (half)]
         float* offsets = stackalloc float[Rows * 16];         // [row][sub-block (half)]
+        float* halves = stackalloc float[2 * Rows * Rows];    // scratch: first and second halves' values, [row][sub-block]
         if (validRows < Rows)
         {
             // Rows past the last valid one are never decoded: they stay level 0, scale 0, offset 0.
@@ -51,14 +52,14 @@ internal static unsafe class PanelRecords
             new Span<float>(scales, Rows * 16).Clear();
             new Span<float>(offsets, Rows * 16).Clear();
         }
-        RepackBlocks<TBlocks>(rows, stride, validRows, k, destination, levels, scales, offsets);
+        RepackBlocks<TBlocks>(rows, stride, validRows, k, destination, levels, scales, offsets, halves);
     }
 
     /// <summary>The block loop of <see cref="Repack{TBlocks}"/>, apart from its stack buffers so that the JIT inlines
     /// <see cref="Interleave"/> here (it called it once per record, with the loop's variables spilled around the call).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RepackBlocks<TBlocks>(byte* rows, nint stride, int validRows, int k, byte* destination,
-        Vector256<sbyte>* levels, float* scales, float* offsets) where TBlocks : IPanelBlocks
+        Vector256<sbyte>* levels, float* scales, float* offsets, float* halves) where TBlocks : IPanelBlocks
     {
         int sub = TBlocks.SubBlocks;
         int scalesPerSub = TBlocks.HalfScales ? 2 : 1;
@@ -74,15 +75,15 @@ internal static unsafe class PanelRecords
             byte* records = destination + (nint)b * sub * RecordBytes;
             for (int j = 0; j < sub; j++)
                 Interleave(levels + j, sub, records + (nint)j * RecordBytes, TBlocks.HalfScales);
-            StoreScales<TBlocks>(scales, offsets, records);
+            StoreScales<TBlocks>(scales, offsets, halves, records);
         }
     }
 
     /// <summary>The decoded scales and offsets, [row][sub-block (half)], to the records of one block: a vector copy for
     /// the 32-value types, 8 x 8 transposes for the K-quants (one value at a time took about a hundred instructions
-    /// per record).</summary>
+    /// per record). <paramref name="halves"/> is scratch for the types with values per 16-value half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreScales<TBlocks>(float* scales, float* offsets, byte* records) where TBlocks : IPanelBlocks
+    private static void StoreScales<TBlocks>(float* scales, float* offsets, float* halves, byte* records) where TBlocks : IPanelBlocks
     {
         const nint RecordFloats = RecordBytes / sizeof(float);
         if (TBlocks.SubBlocks == 1 && !TBlocks.HalfScales && !TBlocks.HalfOffsets)
@@ -93,8 +94,7 @@ internal static unsafe class PanelRecords
         else if (TBlocks.SubBlocks == Rows)
         {
             // Column j of [row][sub-block] is record j's eight rows.
-            float* evens = stackalloc float[Rows * Rows];
-            float* odds = stackalloc float[Rows * Rows];
+            float* evens = halves, odds = halves + Rows * Rows;
             if (TBlocks.HalfScales)
             {
                 Deinterleave(scales, evens, odds);
