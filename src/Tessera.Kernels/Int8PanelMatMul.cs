@@ -52,7 +52,7 @@ internal static unsafe class Int8PanelMatMul
         ComputeShared([new PanelTarget(kernel, weights, rows, y)], k, x, tokens, pool);
 
     /// <summary>Each target's Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the pool.</summary>
-    /// <param name="targets">1..<see cref="MaxSharedTargets"/> matrices whose kernels all apply and share activations
+    /// <param name="targets">1..<see cref="MaxSharedTargets"/> matrices whose kernels have a panel and share activations
     /// (<see cref="SharesActivations"/>)</param>
     public static void ComputeShared(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
@@ -63,14 +63,14 @@ internal static unsafe class Int8PanelMatMul
         int subBlocks = k / PanelRecords.ValuesPerRecord;
         long groupBytes = (long)subBlocks * PanelRecords.RecordBytes;
         long activationBytes = PanelActivations.RowBytes(k);
-        int paddedTokens = (tokens + Int8PanelKernel.Tokens - 1) / Int8PanelKernel.Tokens * Int8PanelKernel.Tokens;
         var job = new Job { Count = targets.Length };
         long largestTask = group;
         int tasks = 0;
         for (int i = 0; i < targets.Length; i++)
         {
             var target = targets[i];
-            if (!Applies(target.Kernel, tokens) || !SharesActivations(target.Kernel, first))
+            // The token threshold is the caller's speed choice (Applies); any count runs correctly.
+            if (target.Kernel.PanelTile == null || !SharesActivations(target.Kernel, first))
                 throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) cannot share this panel pass", nameof(targets));
             long rowsPerTask = RowsPerTask(target.Rows, groupBytes, pool.ThreadCount);
             job.Parts[i] = new Part
@@ -85,7 +85,7 @@ internal static unsafe class Int8PanelMatMul
         long resultsOffset = largestTask / group * groupBytes;
         // Per thread: the task's repacked rows, one result tile, and one token in the type's activation blocks.
         long threadBytes = resultsOffset + Aligned(group * Int8PanelKernel.Tokens * sizeof(float)) + quantizedBytes;
-        long tokensBytes = Aligned(paddedTokens * activationBytes);
+        long tokensBytes = Aligned(tokens * activationBytes);
         byte* scratch = pool.Scratch.Get((nuint)(tokensBytes + pool.ThreadCount * threadBytes));
         job.Quantize = first.QuantizeActivations;
         job.ActivationType = first.ActivationType;
@@ -97,13 +97,12 @@ internal static unsafe class Int8PanelMatMul
         job.X = x;
         job.Activations = scratch;
         job.ActivationBytes = activationBytes;
-        job.PaddedTokens = paddedTokens;
         job.TileTokens = (int)Math.Max(Int8PanelKernel.Tokens, TileBytes / activationBytes / Int8PanelKernel.Tokens * Int8PanelKernel.Tokens);
         job.ThreadScratch = scratch + tokensBytes;
         job.ThreadBytes = threadBytes;
         job.ResultsOffset = resultsOffset;
         job.QuantizedOffset = threadBytes - quantizedBytes;
-        pool.Run(paddedTokens, &QuantizeTask, &job);
+        pool.Run(tokens, &QuantizeTask, &job);
         pool.Run(tasks, &MultiplyTask, &job);
     }
 
@@ -144,9 +143,8 @@ internal static unsafe class Int8PanelMatMul
         public long GroupBytes;
         public int Tokens;
         public float* X;
-        public byte* Activations;      // [padded tokens][activation bytes]
+        public byte* Activations;      // [tokens][activation bytes]
         public long ActivationBytes;
-        public int PaddedTokens;
         public int TileTokens;
         public byte* ThreadScratch;    // [thread][thread bytes]: repacked rows, result tile, one quantized token
         public long ThreadBytes;
@@ -159,11 +157,6 @@ internal static unsafe class Int8PanelMatMul
     {
         ref Job job = ref *(Job*)state;
         byte* destination = job.Activations + token * job.ActivationBytes;
-        if (token >= job.Tokens)
-        {
-            PanelActivations.Zero(job.K, destination);
-            return;
-        }
         byte* quantized = job.ThreadScratch + threadIndex * job.ThreadBytes + job.QuantizedOffset;
         job.Quantize(job.X + (long)token * job.K, job.K, quantized);
         PanelActivations.Convert(job.ActivationType, quantized, job.K, destination, job.SignedActivations);
@@ -191,9 +184,9 @@ internal static unsafe class Int8PanelMatMul
             part.Kernel.PanelRepack(source, (nint)target.WeightRowBytes, Math.Min(group, count - g * group), job.K, records + g * job.GroupBytes);
         }
         var pairTile = part.Kernel.PanelPairTile;
-        for (int tileStart = 0; tileStart < job.PaddedTokens; tileStart += job.TileTokens)
+        for (int tileStart = 0; tileStart < job.Tokens; tileStart += job.TileTokens)
         {
-            int tileEnd = Math.Min(job.PaddedTokens, tileStart + job.TileTokens);
+            int tileEnd = Math.Min(job.Tokens, tileStart + job.TileTokens);
             for (int g = 0; g < groups; g++)
             {
                 // Two full groups at once where the 512-bit pair tile runs (the same results as one at a time).
@@ -218,23 +211,22 @@ internal static unsafe class Int8PanelMatMul
         }
     }
 
-    /// <summary>One group (up to <paramref name="rowsLeft"/> of its 8 rows valid) against the 8 tokens from
-    /// <paramref name="t"/> (those before the end valid): straight into y when all are valid, else through the result
-    /// tile.</summary>
+    /// <summary>One group (up to <paramref name="rowsLeft"/> of its 8 rows valid) against the up to 8 tokens from
+    /// <paramref name="t"/> before the end: straight into y when all 8 rows are valid, else through the result tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Single(ref Job job, delegate*<byte*, int, byte*, nint, float*, nint, void> tile, byte* groupRecords, int rowsLeft,
+    private static void Single(ref Job job, delegate*<byte*, int, byte*, nint, float*, nint, int, void> tile, byte* groupRecords, int rowsLeft,
         byte* activations, int t, float* y, long yStride, float* results)
     {
         const int group = PanelRecords.Rows;
         const int width = Int8PanelKernel.Tokens;
         int validRows = Math.Min(group, rowsLeft);
         int validTokens = Math.Min(width, job.Tokens - t);
-        if (validRows == group && validTokens == width)
+        if (validRows == group)
         {
-            tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)yStride);
+            tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, y, (nint)yStride, validTokens);
             return;
         }
-        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, results, group);
+        tile(groupRecords, job.SubBlocks, activations, (nint)job.ActivationBytes, results, group, validTokens);
         for (int i = 0; i < validTokens; i++)
         {
             for (int r = 0; r < validRows; r++)

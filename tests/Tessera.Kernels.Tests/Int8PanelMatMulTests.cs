@@ -33,16 +33,18 @@ public sealed unsafe class Int8PanelMatMulTests
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
         int block = kernel.BlockSize;
-        // Rows off the 8-row group, tokens off the 8-token tile, below and above it; several blocks per row.
-        foreach (var (rowCount, blocks, tokens) in new[] { (13, 1, 32), (203, 3, 33), (8, 2, 70), (1, 1, 39), (65, 5, 47), (40, 2, 231) })
+        // Rows off the 8-row group, tokens off the 8-token tile, below and above it; several blocks per row. Called
+        // directly, so batches below the type's threshold are covered too.
+        foreach (var (rowCount, blocks, tokens) in new[] { (13, 1, 32), (24, 2, 5), (203, 3, 33), (8, 2, 70), (1, 1, 39), (65, 5, 47), (40, 2, 231) })
         {
-            Assert.True(Int8PanelMatMul.Applies(kernel, tokens));
             int k = blocks * block;
             var weights = new QuantizedRows(type, kernel.ActivationType, k, rowCount, random);
             var x = random.Floats(tokens * k);
             var y = new float[tokens * rowCount];
             fixed (byte* w = weights.Weights)
-                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+            fixed (float* xs = x)
+            fixed (float* ys = y)
+                Int8PanelMatMul.Compute(kernel, w, rowCount, k, xs, tokens, ys, pool);
             AssertMatchesReference(weights, x, tokens, y, $"{type} rows={rowCount} k={k} tokens={tokens} ({random})");
         }
     }

@@ -51,8 +51,8 @@ public sealed unsafe class Int8PanelPairTileTests
                 byte* second = r + subBlocks * PanelRecords.RecordBytes;
                 kernel.PanelRepack(w, (nint)rowBytes, 8, k, r);
                 kernel.PanelRepack(w + 8 * rowBytes, (nint)rowBytes, 8, k, second);
-                kernel.PanelTile(r, subBlocks, a, (nint)activationBytes, ys, rows);
-                kernel.PanelTile(second, subBlocks, a, (nint)activationBytes, ys + 8, rows);
+                kernel.PanelTile(r, subBlocks, a, (nint)activationBytes, ys, rows, tokens);
+                kernel.PanelTile(second, subBlocks, a, (nint)activationBytes, ys + 8, rows, tokens);
                 kernel.PanelPairTile(r, second, subBlocks, a, (nint)activationBytes, yp, yp + 8, rows);
             }
             for (int i = 0; i < single.Length; i++)

@@ -30,22 +30,21 @@ internal static unsafe class KQuantScales
     }
 
     /// <summary>
-    /// For the panel matmul: the float scale d * scale_j and offset centre * d * scale_j - dmin * min_j of each
+    /// For the panel matmul (AVX2): the float scale d * scale_j and offset centre * d * scale_j - dmin * min_j of each
     /// sub-block of a Q4_K/Q5_K block (half d, half dmin, then the 12-byte field at +4), whose levels are centred
-    /// by <paramref name="centre"/> (8 for 4-bit, 16 for 5-bit levels).
+    /// by <paramref name="centre"/> (8 for 4-bit, 16 for 5-bit levels); <paramref name="halves"/> is
+    /// <see cref="Numerics.HalfBits.Table"/>.
     /// </summary>
-    public static void CentredScales(byte* block, int centre, float* scales, float* offsets)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CentredScales(byte* block, int centre, float* halves, float* scales, float* offsets)
     {
-        int* scale = stackalloc int[SubBlocks];
-        int* min = stackalloc int[SubBlocks];
-        Decode(block + 4, scale, min);
-        float d = Numerics.HalfBits.Table[*(ushort*)block], dmin = Numerics.HalfBits.Table[*(ushort*)(block + 2)];
-        for (int j = 0; j < SubBlocks; j++)
-        {
-            float ds = d * scale[j];
-            scales[j] = ds;
-            offsets[j] = centre * ds - dmin * min[j];
-        }
+        // Vectors of eight: the scalar form (a decode to two int arrays, then a float loop) was 16% of a Q4_K batch
+        // of 16 tokens. Multiplies and subtracts stay separate, as in the scalar form, so the results are the same.
+        var (packedScales, packedMins) = DecodePacked(block + 4);
+        var ds = Vector256.Create(halves[*(ushort*)block]) * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(packedScales).AsByte()));
+        var min = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(packedMins).AsByte()));
+        ds.Store(scales);
+        (Vector256.Create((float)centre) * ds - Vector256.Create(halves[*(ushort*)(block + 2)]) * min).Store(offsets);
     }
 
     /// <summary>Σ_j min_j * (activation sum of sub-block j), from the activation block's 16-value sums.</summary>

@@ -72,8 +72,8 @@ internal readonly unsafe struct QuantKernel
     /// <see cref="Panel.PanelRecords"/>); null elsewhere.</summary>
     public delegate*<byte*, nint, int, int, byte*, void> PanelRepack { get; init; }
 
-    /// <summary>8 repacked rows x 8 tokens (<see cref="Panel.Int8PanelKernel"/>); set with <see cref="PanelRepack"/>.</summary>
-    public delegate*<byte*, int, byte*, nint, float*, nint, void> PanelTile { get; init; }
+    /// <summary>8 repacked rows x up to 8 tokens (<see cref="Panel.Int8PanelKernel"/>); set with <see cref="PanelRepack"/>.</summary>
+    public delegate*<byte*, int, byte*, nint, float*, nint, int, void> PanelTile { get; init; }
 
     /// <summary>Two groups of 8 repacked rows x 8 tokens at once (<see cref="Panel.Int8PanelKernel.TilePair{TBlocks}"/>,
     /// 512-bit VNNI), or null where it does not apply; the same results as two <see cref="PanelTile"/> calls.</summary>
@@ -326,19 +326,19 @@ internal static unsafe class QuantKernels
             {
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
                 StreamsWeights = IsaSupport.Avx2,
-            }).WithPanel<Q4_0PanelBlocks>(16),
-            GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithPanel<Q4_1PanelBlocks>(16),
-            GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(16),
-            GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(16),
+            }).WithNibblePanel<Q4_0PanelBlocks>(IsaSupport.Avx512 ? 8 : 4),
+            GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithNibblePanel<Q4_1PanelBlocks>(4),
+            GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(6),
+            GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(4),
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithEightBitPanel<Q8_0PanelBlocks>(8, signedMinTokens: 32),
+                .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithEightBitPanel<IQ4_NLPanelBlocks>(8, signedMinTokens: 16),
+                .WithEightBitPanel<IQ4_NLPanelBlocks>(4, signedMinTokens: 4, &NibbleRecords.Repack<IQ4_NLPanelBlocks>),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
-            GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(16),
-            GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q4_KPanelBlocks>(16),
-            GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths).WithPanel<Q5_KPanelBlocks>(16),
-            GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(16),
+            GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(8),
+            GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),
+            GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths).WithPanel<Q5_KPanelBlocks>(6),
+            GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 16),
             _ => default,
         };
     }
@@ -350,12 +350,15 @@ internal static unsafe class QuantKernels
         IsaSupport.Avx2 ? &Int8TileKernel<TBlocks>.Compute : null;
 
     /// <summary>The int8 panel matmul's repacking and tile for <typeparamref name="TBlocks"/>, on AVX2, from
-    /// <paramref name="minTokens"/> tokens: measured on TinyLlama-shape prompts, 16 against the 4x4 tiles and Dot4
-    /// kernels, and against Q4_0's VBMI tiles since the repacking requests rows ahead (pp16 213-216 -> 238-245 t/s; it
-    /// had been 32).</summary>
-    private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
+    /// <paramref name="minTokens"/> tokens. Each type's value was measured on TinyLlama-shape batches of 2-16 tokens,
+    /// alternating, against its 4x4 tiles, Dot4 and packed dots. A last group of fewer than 8 tokens costs only what it
+    /// holds, and the 4-bit types repack from their packed bytes, so the panel pays from 4 tokens for Q4_1, Q5_1 and
+    /// IQ4_NL (and Q4_0 without its AVX-512 4x4 tile), 6 for Q5_0 and Q5_K, 8 for Q3_K, for Q4_0 with AVX-512 and for
+    /// Q6_K with VNNI; Q4_K's Dot4, Q6_K's AVX2 Dot4 and Q2_K's dot stay ahead below 16.</summary>
+    private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens,
+        delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
     {
-        PanelRepack = &PanelRecords.Repack<TBlocks>,
+        PanelRepack = repack != null ? repack : &PanelRecords.Repack<TBlocks>,
         PanelTile = &Int8PanelKernel.Tile<TBlocks>,
         PanelPairTile = Int8PanelKernel.PairApplies<TBlocks>() ? &Int8PanelKernel.TilePair<TBlocks> : null,
         PanelMinTokens = minTokens,
@@ -365,13 +368,19 @@ internal static unsafe class QuantKernels
     /// <summary>The panel for 8-bit levels (Q8_0, IQ4_NL). With AVX-VNNI, vpdpbusd sums their products without an
     /// int16 step; on AVX2 without it the kernel's sign-trick path over signed activations (no int16 sum of two
     /// 8-bit products can saturate there). That path beat the types' 4x4 tiles on TinyLlama-shape prompts (pp512 Q8_0
-    /// 108 -> 154 t/s, IQ4_NL 97 -> 150, where the levels as two 4-bit planes had reached 97), but Q8_0's tile is still
-    /// faster at 16 tokens (87 vs 74 t/s), hence <paramref name="signedMinTokens"/>. With VNNI the panel pays from 8
-    /// tokens since its repacking requests rows ahead (pp8: IQ4_NL 83 -> 157 t/s, Q8_0 111 -> 143).</summary>
-    private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens) where TBlocks : IPanelBlocks =>
-        IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens)
-        : IsaSupport.Avx2 ? kernel.WithPanel<TBlocks>(signedMinTokens)
+    /// 108 -> 154 t/s, IQ4_NL 97 -> 150, where the levels as two 4-bit planes had reached 97). Since the repacking
+    /// requests rows ahead and a short last token group costs what it holds, the panel also wins small batches: Q8_0
+    /// from 2 tokens with VNNI (pp2 33 -> 43 t/s, pp6 64 -> 98-110) and from 4 on AVX2 (pp16 96 -> 123, where the
+    /// threshold had been 32); IQ4_NL from 4 either way.</summary>
+    private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens,
+        delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks =>
+        IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens, repack)
+        : IsaSupport.Avx2 ? kernel.WithPanel<TBlocks>(signedMinTokens, repack)
         : kernel;
+
+    /// <summary>The panel for the 4-bit types, repacked from their packed nibbles (<see cref="NibbleRecords"/>).</summary>
+    private static QuantKernel WithNibblePanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : INibblePanelBlocks =>
+        kernel.WithPanel<TBlocks>(minTokens, &NibbleRecords.Repack<TBlocks>);
 
     /// <summary>A float weight type: F32 activations, the 4x4 FMA tile on AVX2, and its SIMD dots stream their weights.</summary>
     private static QuantKernel Float<TRows>(GgmlType type, int elementBytes, DotPath[] paths) where TRows : IFloatRows => new()

@@ -6,7 +6,7 @@ using Tessera.Kernels.Quants.Panel;
 namespace Tessera.Kernels.Quants.IQ4_NL;
 
 /// <summary>IQ4_NL for the panel matmul: value = d * Table[nibble], levels -127..113 (8-bit: the VNNI kernel).</summary>
-internal readonly unsafe struct IQ4_NLPanelBlocks : IPanelBlocks
+internal readonly unsafe struct IQ4_NLPanelBlocks : INibblePanelBlocks
 {
     public static int BlockBytes => IQ4_NLDot.BlockBytes;
 
@@ -18,10 +18,17 @@ internal readonly unsafe struct IQ4_NLPanelBlocks : IPanelBlocks
 
     public static bool HasOffsets => false;
 
+    public static int NibbleOffset => 2;
+
+    public static Vector256<sbyte> LevelTable => Vector256.Create(Vector128.Create(IQ4_NLDot.Table));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scales(byte* block, float* halves, float* scales, float* offsets) => scales[0] = halves[*(ushort*)block];
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = IQ4_NLBlocks.Decode(block);
-        scales[0] = HalfBits.Table[*(ushort*)block];
+        Scales(block, HalfBits.Table, scales, offsets);
     }
 }

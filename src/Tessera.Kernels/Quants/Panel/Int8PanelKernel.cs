@@ -25,9 +25,11 @@ internal static unsafe class Int8PanelKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool SignedActivations<TBlocks>() where TBlocks : IPanelBlocks => TBlocks.MaxLevel > 32 && !IsaSupport.AvxVnni;
 
-    /// <summary>y[t * yStride + r] = row r · token t for r, t in 0..7, over <paramref name="subBlocks"/> records.</summary>
+    /// <summary>y[t * yStride + r] = row r · token t for r in 0..7 and t below <paramref name="tokens"/> (1..8), over
+    /// <paramref name="subBlocks"/> records. A last group of fewer than eight tokens costs what it holds: a batch of
+    /// 12 had cost one of 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<TBlocks>(byte* records, int subBlocks, byte* activations, nint activationStride, float* y, nint yStride)
+    public static void Tile<TBlocks>(byte* records, int subBlocks, byte* activations, nint activationStride, float* y, nint yStride, int tokens)
         where TBlocks : IPanelBlocks
     {
         var acc = stackalloc Vector256<float>[Tokens];
@@ -48,15 +50,15 @@ internal static unsafe class Int8PanelKernel
             float* dx = (float*)(activations + scales) + j;
             if (SignedActivations<TBlocks>())
             {
-                SignedRecord(w, l0, l1, l2, l3, l4, l5, l6, l7, dw, x, activationStride, dx, acc);
+                SignedRecord(w, l0, l1, l2, l3, l4, l5, l6, l7, dw, x, activationStride, dx, acc, tokens);
                 continue;
             }
             if (IsaSupport.AvxVnni)
             {
-                VnniRecord<TBlocks>(w, l0, l1, l2, l3, l4, l5, l6, l7, -bias, dw, x, activationStride, dx, acc);
+                VnniRecord<TBlocks>(w, l0, l1, l2, l3, l4, l5, l6, l7, -bias, dw, x, activationStride, dx, acc, tokens);
                 continue;
             }
-            for (int t = 0; t < Tokens; t++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
+            for (int t = 0; t < tokens; t++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
             {
                 var p0 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)x).AsByte(), l0);
                 var p1 = Avx2.MultiplyAddAdjacent(Vector256.Create(*(int*)(x + 4)).AsByte(), l1);
@@ -91,7 +93,7 @@ internal static unsafe class Int8PanelKernel
                 }
             }
         }
-        Finish<TBlocks>(records, subBlocks, activations, activationStride, sums, acc, y, yStride);
+        Finish<TBlocks>(records, subBlocks, activations, activationStride, sums, acc, y, yStride, tokens);
     }
 
     /// <summary>Whether <typeparamref name="TBlocks"/> takes <see cref="TilePair{TBlocks}"/> for two full groups: the
@@ -110,8 +112,8 @@ internal static unsafe class Int8PanelKernel
         var acc = stackalloc Vector256<float>[2 * Tokens];
         Int8PanelPairTile.Tile(recordsA, recordsB, subBlocks, activations, activationStride, (float*)acc, TBlocks.HalfScales);
         nint sums = PanelActivations.SumsOffset(subBlocks);
-        Finish<TBlocks>(recordsA, subBlocks, activations, activationStride, sums, acc, yA, yStride);
-        Finish<TBlocks>(recordsB, subBlocks, activations, activationStride, sums, acc + Tokens, yB, yStride);
+        Finish<TBlocks>(recordsA, subBlocks, activations, activationStride, sums, acc, yA, yStride, Tokens);
+        Finish<TBlocks>(recordsB, subBlocks, activations, activationStride, sums, acc + Tokens, yB, yStride, Tokens);
     }
 
     /// <summary>
@@ -125,10 +127,10 @@ internal static unsafe class Int8PanelKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void VnniRecord<TBlocks>(byte* w, Vector256<sbyte> l0, Vector256<sbyte> l1, Vector256<sbyte> l2, Vector256<sbyte> l3,
         Vector256<sbyte> l4, Vector256<sbyte> l5, Vector256<sbyte> l6, Vector256<sbyte> l7, Vector256<int> negativeBias,
-        Vector256<float> dw, byte* x, nint activationStride, float* dx, Vector256<float>* acc) where TBlocks : IPanelBlocks
+        Vector256<float> dw, byte* x, nint activationStride, float* dx, Vector256<float>* acc, int tokens) where TBlocks : IPanelBlocks
     {
         var secondStart = TBlocks.HalfScales ? -Vector256.Load((int*)(w + PanelRecords.SecondBiasOffset)) : Vector256<int>.Zero;
-        for (Vector256<float>* end = acc + Tokens; acc < end; acc++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
+        for (Vector256<float>* end = acc + tokens; acc < end; acc++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
         {
             var first = AvxVnni.MultiplyWideningAndAdd(negativeBias, Vector256.Create(*(int*)x).AsByte(), l0);
             var second = AvxVnni.MultiplyWideningAndAdd(secondStart, Vector256.Create(*(int*)(x + 16)).AsByte(), l4);
@@ -162,13 +164,13 @@ internal static unsafe class Int8PanelKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SignedRecord(byte* w, Vector256<sbyte> l0, Vector256<sbyte> l1, Vector256<sbyte> l2, Vector256<sbyte> l3,
         Vector256<sbyte> l4, Vector256<sbyte> l5, Vector256<sbyte> l6, Vector256<sbyte> l7, Vector256<float> dw,
-        byte* x, nint activationStride, float* dx, Vector256<float>* acc)
+        byte* x, nint activationStride, float* dx, Vector256<float>* acc, int tokens)
     {
         var a0 = Avx2.Abs(l0); var a1 = Avx2.Abs(l1); var a2 = Avx2.Abs(l2); var a3 = Avx2.Abs(l3);
         var a4 = Avx2.Abs(l4); var a5 = Avx2.Abs(l5); var a6 = Avx2.Abs(l6); var a7 = Avx2.Abs(l7);
         var ones = Vector256.Create((short)1);
         sbyte* levels = (sbyte*)w;
-        for (int t = 0; t < Tokens; t++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
+        for (int t = 0; t < tokens; t++, x += activationStride, dx = (float*)((byte*)dx + activationStride))
         {
             var s0 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a0, Avx2.Sign(Vector256.Create(*(int*)x).AsSByte(), Vector256.Load(levels))), ones);
             var s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a1, Avx2.Sign(Vector256.Create(*(int*)(x + 4)).AsSByte(), Vector256.Load(levels + 32))), ones);
@@ -183,12 +185,13 @@ internal static unsafe class Int8PanelKernel
         }
     }
 
-    /// <summary>Adds the offsets' term where the type has one, and stores the 8 x 8 results.</summary>
+    /// <summary>Adds the offsets' term where the type has one, and stores the 8 rows' results of the first
+    /// <paramref name="tokens"/> tokens.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Finish<TBlocks>(byte* records, int subBlocks, byte* activations, nint activationStride, nint sums,
-        Vector256<float>* acc, float* y, nint yStride) where TBlocks : IPanelBlocks
+        Vector256<float>* acc, float* y, nint yStride, int tokens) where TBlocks : IPanelBlocks
     {
-        for (int t = 0; t < Tokens; t++)
+        for (int t = 0; t < tokens; t++)
         {
             var c = acc[t];
             if (TBlocks.HasOffsets)

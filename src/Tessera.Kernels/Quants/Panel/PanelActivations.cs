@@ -85,12 +85,4 @@ internal static unsafe class PanelActivations
             secondSums[j] = d * second;
         }
     }
-
-    /// <summary>A token past the end of the batch: every product zero.</summary>
-    public static void Zero(int k, byte* destination)
-    {
-        int n = k / PanelRecords.ValuesPerRecord;
-        new Span<byte>(destination, 32 * n).Fill(0x80);
-        new Span<float>(destination + ScalesOffset(n), 3 * n).Clear();
-    }
 }

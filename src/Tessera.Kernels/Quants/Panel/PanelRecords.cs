@@ -83,7 +83,7 @@ internal static unsafe class PanelRecords
     /// the 32-value types, 8 x 8 transposes for the K-quants (one value at a time took about a hundred instructions
     /// per record). <paramref name="halves"/> is scratch for the types with values per 16-value half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreScales<TBlocks>(float* scales, float* offsets, float* halves, byte* records) where TBlocks : IPanelBlocks
+    internal static void StoreScales<TBlocks>(float* scales, float* offsets, float* halves, byte* records) where TBlocks : IPanelBlocks
     {
         const nint RecordFloats = RecordBytes / sizeof(float);
         if (TBlocks.SubBlocks == 1 && !TBlocks.HalfScales && !TBlocks.HalfOffsets)
@@ -172,23 +172,11 @@ internal static unsafe class PanelRecords
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Interleave(Vector256<sbyte>* levels, int step, byte* record, bool halves)
     {
-        var r0 = levels[0].AsInt32(); var r1 = levels[step].AsInt32();
-        var r2 = levels[2 * step].AsInt32(); var r3 = levels[3 * step].AsInt32();
-        var r4 = levels[4 * step].AsInt32(); var r5 = levels[5 * step].AsInt32();
-        var r6 = levels[6 * step].AsInt32(); var r7 = levels[7 * step].AsInt32();
-        // Per 128-bit lane: pairs of rows, then quads; the lanes then hold chunks c and c + 4.
-        var t0 = Avx2.UnpackLow(r0, r1).AsInt64(); var t1 = Avx2.UnpackHigh(r0, r1).AsInt64();
-        var t2 = Avx2.UnpackLow(r2, r3).AsInt64(); var t3 = Avx2.UnpackHigh(r2, r3).AsInt64();
-        var t4 = Avx2.UnpackLow(r4, r5).AsInt64(); var t5 = Avx2.UnpackHigh(r4, r5).AsInt64();
-        var t6 = Avx2.UnpackLow(r6, r7).AsInt64(); var t7 = Avx2.UnpackHigh(r6, r7).AsInt64();
-        var u0 = Avx2.UnpackLow(t0, t2); var u1 = Avx2.UnpackHigh(t0, t2);
-        var u2 = Avx2.UnpackLow(t1, t3); var u3 = Avx2.UnpackHigh(t1, t3);
-        var u4 = Avx2.UnpackLow(t4, t6); var u5 = Avx2.UnpackHigh(t4, t6);
-        var u6 = Avx2.UnpackLow(t5, t7); var u7 = Avx2.UnpackHigh(t5, t7);
-        var c0 = Avx2.Permute2x128(u0, u4, 0x20).AsSByte(); var c4 = Avx2.Permute2x128(u0, u4, 0x31).AsSByte();
-        var c1 = Avx2.Permute2x128(u1, u5, 0x20).AsSByte(); var c5 = Avx2.Permute2x128(u1, u5, 0x31).AsSByte();
-        var c2 = Avx2.Permute2x128(u2, u6, 0x20).AsSByte(); var c6 = Avx2.Permute2x128(u2, u6, 0x31).AsSByte();
-        var c3 = Avx2.Permute2x128(u3, u7, 0x20).AsSByte(); var c7 = Avx2.Permute2x128(u3, u7, 0x31).AsSByte();
+        RegisterTranspose.Transpose8(levels[0].AsInt32(), levels[step].AsInt32(), levels[2 * step].AsInt32(), levels[3 * step].AsInt32(),
+            levels[4 * step].AsInt32(), levels[5 * step].AsInt32(), levels[6 * step].AsInt32(), levels[7 * step].AsInt32(),
+            out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7);
+        var c0 = w0.AsSByte(); var c1 = w1.AsSByte(); var c2 = w2.AsSByte(); var c3 = w3.AsSByte();
+        var c4 = w4.AsSByte(); var c5 = w5.AsSByte(); var c6 = w6.AsSByte(); var c7 = w7.AsSByte();
         c0.Store((sbyte*)record); c1.Store((sbyte*)(record + 32)); c2.Store((sbyte*)(record + 64)); c3.Store((sbyte*)(record + 96));
         c4.Store((sbyte*)(record + 128)); c5.Store((sbyte*)(record + 160)); c6.Store((sbyte*)(record + 192)); c7.Store((sbyte*)(record + 224));
         // Σ levels per row: byte pairs (|level| <= 32, far from saturating), then the int32 lane of each row.

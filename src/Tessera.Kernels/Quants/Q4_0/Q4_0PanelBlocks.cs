@@ -6,7 +6,7 @@ using Tessera.Kernels.Quants.Panel;
 namespace Tessera.Kernels.Quants.Q4_0;
 
 /// <summary>Q4_0 for the panel matmul: value = d * (level - 8), levels 0..15.</summary>
-internal readonly unsafe struct Q4_0PanelBlocks : IPanelBlocks
+internal readonly unsafe struct Q4_0PanelBlocks : INibblePanelBlocks
 {
     public static int BlockBytes => Q4_0Dot.BlockBytes;
 
@@ -18,10 +18,18 @@ internal readonly unsafe struct Q4_0PanelBlocks : IPanelBlocks
 
     public static bool HasOffsets => false;
 
+    public static int NibbleOffset => 2;
+
+    public static Vector256<sbyte> LevelTable => Vector256.Create((sbyte)-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7,
+        -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scales(byte* block, float* halves, float* scales, float* offsets) => scales[0] = halves[*(ushort*)block];
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = BlockBits.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8);
-        scales[0] = HalfBits.Table[*(ushort*)block];
+        Scales(block, HalfBits.Table, scales, offsets);
     }
 }

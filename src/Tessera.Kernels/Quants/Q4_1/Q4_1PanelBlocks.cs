@@ -6,7 +6,7 @@ using Tessera.Kernels.Quants.Panel;
 namespace Tessera.Kernels.Quants.Q4_1;
 
 /// <summary>Q4_1 for the panel matmul: d * level + m (levels 0..15) as d * (level - 8) + (m + 8 d).</summary>
-internal readonly unsafe struct Q4_1PanelBlocks : IPanelBlocks
+internal readonly unsafe struct Q4_1PanelBlocks : INibblePanelBlocks
 {
     public static int BlockBytes => Q4_1Dot.BlockBytes;
 
@@ -18,12 +18,22 @@ internal readonly unsafe struct Q4_1PanelBlocks : IPanelBlocks
 
     public static bool HasOffsets => true;
 
+    public static int NibbleOffset => 4;
+
+    public static Vector256<sbyte> LevelTable => Q4_0.Q4_0PanelBlocks.LevelTable;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scales(byte* block, float* halves, float* scales, float* offsets)
+    {
+        float d = halves[*(ushort*)block];
+        scales[0] = d;
+        offsets[0] = halves[*(ushort*)(block + 2)] + 8 * d;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        float d = HalfBits.Table[*(ushort*)block];
         levels[0] = BlockBits.Nibbles(block + 4).AsSByte() - Vector256.Create((sbyte)8);
-        scales[0] = d;
-        offsets[0] = HalfBits.Table[*(ushort*)(block + 2)] + 8 * d;
+        Scales(block, HalfBits.Table, scales, offsets);
     }
 }

@@ -8,7 +8,7 @@ namespace Tessera.Kernels.Quants.Q4_K;
 /// Q4_K for the panel matmul. Sub-block j's value d * scale_j * level - dmin * min_j (level 0..15) is rewritten with
 /// a centred level: (d * scale_j) * (level - 8) + (8 * d * scale_j - dmin * min_j).
 /// </summary>
-internal readonly unsafe struct Q4_KPanelBlocks : IPanelBlocks
+internal readonly unsafe struct Q4_KPanelBlocks : INibblePanelBlocks
 {
     public static int BlockBytes => Q4_KDot.BlockBytes;
 
@@ -19,6 +19,14 @@ internal readonly unsafe struct Q4_KPanelBlocks : IPanelBlocks
     public static bool HalfScales => false;
 
     public static bool HasOffsets => true;
+
+    public static int NibbleOffset => Q4_KDot.QuantsOffset;
+
+    public static Vector256<sbyte> LevelTable => Q4_0.Q4_0PanelBlocks.LevelTable;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scales(byte* block, float* halves, float* scales, float* offsets) =>
+        KQuantScales.CentredScales(block, 8, halves, scales, offsets);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
@@ -32,6 +40,6 @@ internal readonly unsafe struct Q4_KPanelBlocks : IPanelBlocks
             levels[2 * pair] = (bytes & mask).AsSByte() - eight;
             levels[2 * pair + 1] = (Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte() - eight;
         }
-        KQuantScales.CentredScales(block, 8, scales, offsets);
+        Scales(block, Numerics.HalfBits.Table, scales, offsets);
     }
 }

@@ -34,6 +34,6 @@ internal readonly unsafe struct Q5_KPanelBlocks : IPanelBlocks
             var bit = Vector256.Create((byte)(1 << j));
             levels[j] = (nibbles | (Vector256.Equals(high & bit, bit) & fifth)).AsSByte() - centre;
         }
-        KQuantScales.CentredScales(block, 16, scales, offsets);
+        KQuantScales.CentredScales(block, 16, Numerics.HalfBits.Table, scales, offsets);
     }
 }
