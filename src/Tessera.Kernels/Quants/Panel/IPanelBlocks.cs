@@ -34,6 +34,8 @@ internal unsafe interface IPanelBlocks
 
     /// <summary>Sub-block j of <paramref name="block"/> to levels[j] and scales[j] (with <see cref="HalfScales"/>,
     /// scales[2j] and scales[2j + 1]) and, with <see cref="HasOffsets"/>, offsets[j] (with <see cref="HalfOffsets"/>,
-    /// offsets[2j] and offsets[2j + 1]).</summary>
-    static abstract void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets);
+    /// offsets[2j] and offsets[2j + 1]). <paramref name="halves"/> is <see cref="Numerics.HalfBits.Table"/>, passed in:
+    /// the repacking is jitted before that class's static constructor runs, so each read of the static there was a
+    /// class-initialisation check that kept the row loop's variables on the stack.</summary>
+    static abstract void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets);
 }

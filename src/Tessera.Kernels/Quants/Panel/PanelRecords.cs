@@ -65,13 +65,14 @@ internal static unsafe class PanelRecords
         int scalesPerSub = TBlocks.HalfScales ? 2 : 1;
         int offsetsPerSub = TBlocks.HalfOffsets ? 2 : 1;
         int blocks = k / (ValuesPerRecord * sub);
+        float* halfTable = HalfBits.Table;
         for (int b = 0; b < blocks; b++)
         {
             // The eight rows are read as eight streams, more than a core's prefetchers follow; the next eight rows
             // (contiguous with these in a matrix) are requested a block's share at a time while these are repacked.
             Memory.WeightPrefetch.Lines(rows + Rows * stride + (nint)b * Rows * TBlocks.BlockBytes, Rows * TBlocks.BlockBytes);
             for (int r = 0; r < validRows; r++)
-                TBlocks.Decode(rows + r * stride + (nint)b * TBlocks.BlockBytes, levels + r * sub, scales + r * sub * scalesPerSub, offsets + r * sub * offsetsPerSub);
+                TBlocks.Decode(rows + r * stride + (nint)b * TBlocks.BlockBytes, halfTable, levels + r * sub, scales + r * sub * scalesPerSub, offsets + r * sub * offsetsPerSub);
             byte* records = destination + (nint)b * sub * RecordBytes;
             for (int j = 0; j < sub; j++)
                 Interleave(levels + j, sub, records + (nint)j * RecordBytes, TBlocks.HalfScales);

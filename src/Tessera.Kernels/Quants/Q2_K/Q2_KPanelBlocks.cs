@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q2_K;
@@ -26,7 +25,7 @@ internal readonly unsafe struct Q2_KPanelBlocks : IPanelBlocks
     public static bool HalfOffsets => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         var three = Vector256.Create((byte)0x03);
         for (int s = 0; s < 8; s++)
@@ -34,8 +33,8 @@ internal readonly unsafe struct Q2_KPanelBlocks : IPanelBlocks
             var packed = Vector256.Load(block + Q2_KDot.QuantsOffset + 32 * (s / 4));
             levels[s] = (Vector256.ShiftRightLogical(packed.AsUInt16(), 2 * (s % 4)).AsByte() & three).AsSByte();
         }
-        float d = HalfBits.Table[*(ushort*)(block + Q2_KDot.ScaleOffset)];
-        float dmin = HalfBits.Table[*(ushort*)(block + Q2_KDot.ScaleOffset + 2)];
+        float d = halves[*(ushort*)(block + Q2_KDot.ScaleOffset)];
+        float dmin = halves[*(ushort*)(block + Q2_KDot.ScaleOffset + 2)];
         for (int g = 0; g < 16; g++)
         {
             scales[g] = d * (block[g] & 0x0F);

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q3_K;
@@ -25,7 +24,7 @@ internal readonly unsafe struct Q3_KPanelBlocks : IPanelBlocks
     public static bool HasOffsets => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         var three = Vector256.Create((byte)0x03);
         var four = Vector256.Create((byte)4);
@@ -38,7 +37,7 @@ internal readonly unsafe struct Q3_KPanelBlocks : IPanelBlocks
             var cleared = ~Vector256.Equals(hmask & bit, bit);
             levels[s] = low.AsSByte() - (cleared & four).AsSByte();
         }
-        float d = HalfBits.Table[*(ushort*)(block + Q3_KDot.ScaleOffset)];
+        float d = halves[*(ushort*)(block + Q3_KDot.ScaleOffset)];
         var codes = Q3_KDot.DecodeScalesPacked(block + Q3_KDot.ScalesOffset);
         for (int g = 0; g < 16; g++)
             scales[g] = d * codes.GetElement(g);

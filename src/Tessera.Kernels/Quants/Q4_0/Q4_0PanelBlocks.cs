@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q4_0;
@@ -27,9 +26,9 @@ internal readonly unsafe struct Q4_0PanelBlocks : INibblePanelBlocks
     public static void Scales(byte* block, float* halves, float* scales, float* offsets) => scales[0] = halves[*(ushort*)block];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = BlockBits.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8);
-        Scales(block, HalfBits.Table, scales, offsets);
+        Scales(block, halves, scales, offsets);
     }
 }

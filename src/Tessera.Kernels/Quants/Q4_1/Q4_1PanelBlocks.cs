@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q4_1;
@@ -31,9 +30,9 @@ internal readonly unsafe struct Q4_1PanelBlocks : INibblePanelBlocks
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = BlockBits.Nibbles(block + 4).AsSByte() - Vector256.Create((sbyte)8);
-        Scales(block, HalfBits.Table, scales, offsets);
+        Scales(block, halves, scales, offsets);
     }
 }

@@ -29,7 +29,7 @@ internal readonly unsafe struct Q4_KPanelBlocks : INibblePanelBlocks
         KQuantScales.CentredScales(block, 8, halves, scales, offsets);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         var mask = Vector256.Create((byte)0x0F);
         var eight = Vector256.Create((sbyte)8);
@@ -40,6 +40,6 @@ internal readonly unsafe struct Q4_KPanelBlocks : INibblePanelBlocks
             levels[2 * pair] = (bytes & mask).AsSByte() - eight;
             levels[2 * pair + 1] = (Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask).AsSByte() - eight;
         }
-        Scales(block, Numerics.HalfBits.Table, scales, offsets);
+        Scales(block, halves, scales, offsets);
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q5_0;
@@ -19,9 +18,9 @@ internal readonly unsafe struct Q5_0PanelBlocks : IPanelBlocks
     public static bool HasOffsets => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         levels[0] = Q5_0Blocks.Decode(block);
-        scales[0] = HalfBits.Table[*(ushort*)block];
+        scales[0] = halves[*(ushort*)block];
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q5_1;
@@ -19,12 +18,12 @@ internal readonly unsafe struct Q5_1PanelBlocks : IPanelBlocks
     public static bool HasOffsets => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
-        float d = HalfBits.Table[*(ushort*)block];
+        float d = halves[*(ushort*)block];
         var level = BlockBits.Nibbles(block + 8) | BlockBits.FifthBits(*(uint*)(block + 4));
         levels[0] = level.AsSByte() - Vector256.Create((sbyte)16);
         scales[0] = d;
-        offsets[0] = HalfBits.Table[*(ushort*)(block + 2)] + 16 * d;
+        offsets[0] = halves[*(ushort*)(block + 2)] + 16 * d;
     }
 }

@@ -21,7 +21,7 @@ internal readonly unsafe struct Q5_KPanelBlocks : IPanelBlocks
     public static bool HasOffsets => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         var mask = Vector256.Create((byte)0x0F);
         var fifth = Vector256.Create((byte)0x10);
@@ -34,6 +34,6 @@ internal readonly unsafe struct Q5_KPanelBlocks : IPanelBlocks
             var bit = Vector256.Create((byte)(1 << j));
             levels[j] = (nibbles | (Vector256.Equals(high & bit, bit) & fifth)).AsSByte() - centre;
         }
-        KQuantScales.CentredScales(block, 16, Numerics.HalfBits.Table, scales, offsets);
+        KQuantScales.CentredScales(block, 16, halves, scales, offsets);
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Panel;
 
 namespace Tessera.Kernels.Quants.Q6_K;
@@ -23,7 +22,7 @@ internal readonly unsafe struct Q6_KPanelBlocks : IPanelBlocks
     public static bool HasOffsets => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* block, Vector256<sbyte>* levels, float* scales, float* offsets)
+    public static void Decode(byte* block, float* halves, Vector256<sbyte>* levels, float* scales, float* offsets)
     {
         var nibble = Vector256.Create((byte)0x0F);
         var two = Vector256.Create((byte)0x03);
@@ -43,7 +42,7 @@ internal readonly unsafe struct Q6_KPanelBlocks : IPanelBlocks
             levels[4 * h + 2] = (upper0 | Vector256.ShiftLeft((high2 & two).AsUInt16(), 4).AsByte()).AsSByte() - centre;
             levels[4 * h + 3] = (upper1 | Vector256.ShiftLeft((high3 & two).AsUInt16(), 4).AsByte()).AsSByte() - centre;
         }
-        float d = HalfBits.Table[*(ushort*)(block + Q6_KDot.ScaleOffset)];
+        float d = halves[*(ushort*)(block + Q6_KDot.ScaleOffset)];
         sbyte* groupScales = (sbyte*)(block + Q6_KDot.ScalesOffset);
         for (int g = 0; g < 16; g++)
             scales[g] = d * groupScales[g];
