@@ -40,6 +40,11 @@ public static unsafe class MatMul
         fixed (float* xPointer = x)
         fixed (float* yPointer = y)
         {
+            if (FloatBatchMatMul.Applies(kernel, tokens))
+            {
+                FloatBatchMatMul.Compute(weightType, weights, rows, k, xPointer, tokens, yPointer, pool);
+                return;
+            }
             if (FloatMatMul.Applies(kernel, tokens))
             {
                 FloatMatMul.Compute(kernel, weights, rows, k, xPointer, tokens, yPointer, pool);
@@ -106,7 +111,8 @@ public static unsafe class MatMul
         {
             var target = targets[i];
             var kernel = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, tokens, (int)Math.Min(int.MaxValue, target.Rows * tokens), pool);
-            floats &= FloatMatMul.Applies(kernel, tokens) && (i == 0 || FloatMatMul.SharesPanels(panels[0].Kernel, kernel, k));
+            floats &= FloatMatMul.Applies(kernel, tokens) && !FloatBatchMatMul.Applies(kernel, tokens)
+                && (i == 0 || FloatMatMul.SharesPanels(panels[0].Kernel, kernel, k));
             integers &= QuantKernels.TryGet(target.WeightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens)
                 && (i == 0 || Int8PanelMatMul.SharesActivations(plain, panels[0].Kernel));
             if (floats || integers)

@@ -8,6 +8,9 @@ namespace Tessera.Kernels.Quants;
 /// <summary>How a float weight type (F32, F16, BF16) turns 8, 1 or a run of its elements into F32.</summary>
 internal unsafe interface IFloatRows
 {
+    /// <summary>Sixteen values from <paramref name="index"/> as floats (AVX-512).</summary>
+    static abstract Vector512<float> Load16(byte* row, int index);
+
     static abstract Vector256<float> Load8(byte* row, int index);
     static abstract float Load1(byte* row, int index);
     static abstract void ToSingle(byte* row, float* destination, int count);
@@ -15,6 +18,7 @@ internal unsafe interface IFloatRows
 
 internal readonly unsafe struct F32Rows : IFloatRows
 {
+    public static Vector512<float> Load16(byte* row, int index) => Vector512.Load((float*)row + index);
     public static Vector256<float> Load8(byte* row, int index) => Avx.LoadVector256((float*)row + index);
     public static float Load1(byte* row, int index) => ((float*)row)[index];
     public static void ToSingle(byte* row, float* destination, int count) => Buffer.MemoryCopy(row, destination, (long)count * sizeof(float), (long)count * sizeof(float));
@@ -22,6 +26,7 @@ internal readonly unsafe struct F32Rows : IFloatRows
 
 internal readonly unsafe struct F16Rows : IFloatRows
 {
+    public static Vector512<float> Load16(byte* row, int index) => HalfBits.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)row + index)));
     public static Vector256<float> Load8(byte* row, int index) => HalfBits.ToSingle(Avx2.ConvertToVector256Int32((ushort*)row + index).AsUInt32());
     public static float Load1(byte* row, int index) => HalfBits.ToSingle(((ushort*)row)[index]);
     public static void ToSingle(byte* row, float* destination, int count) => HalfBits.ToSingle((ushort*)row, destination, count);
@@ -29,6 +34,7 @@ internal readonly unsafe struct F16Rows : IFloatRows
 
 internal readonly unsafe struct BF16Rows : IFloatRows
 {
+    public static Vector512<float> Load16(byte* row, int index) => (Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)row + index)) << 16).AsSingle();
     public static Vector256<float> Load8(byte* row, int index) => Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32((ushort*)row + index), 16).AsSingle();
     public static float Load1(byte* row, int index) => HalfBits.BFloat16ToSingle(((ushort*)row)[index]);
     public static void ToSingle(byte* row, float* destination, int count) => HalfBits.BFloat16ToSingle((ushort*)row, destination, count);

@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using Tessera.Kernels.Memory;
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels;
+
+/// <summary>
+/// F16 and BF16 weights times a small batch of tokens with AVX-512 (a short prompt, or the server's batched
+/// decode steps): Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights, two rows at a time
+/// against groups of 8 (or, for the last 1-4, 4) tokens in <see cref="FloatRowPairKernel{TRows}"/>. The activations
+/// are read as they are; nothing is converted or packed in memory. k is cut into ranges whose activations for all
+/// the tokens fit in L1 (<see cref="ActivationBytes"/>): read for every row pair, from L2 they were the limit
+/// (eight 64-byte loads per 16 values of two rows).
+/// </summary>
+internal static unsafe class FloatBatchMatMul
+{
+    /// <summary>Bytes of activations a k range holds for all the tokens: two thirds of a 48 KiB L1.</summary>
+    private const int ActivationBytes = 32 * 1024;
+
+    /// <summary>
+    /// Whether a product of <paramref name="tokens"/> tokens with <paramref name="kernel"/>'s weight type takes this
+    /// path: AVX-512, and the batch sizes where it measured faster end to end on TinyLlama-shape models (alternating
+    /// runs, see PERFORMANCE.md): F16 at 7-10 tokens (pp8 60-64 -> 79-81 t/s), against its four-token F16C dot below
+    /// (at 5, three of eight tokens computed for nothing cost 30%) and the float panels above; BF16 at 6-7 (pp7 57-60
+    /// -> 85-87 t/s), where from 8 its vdpbf16ps panels win. F32 reads twice the bytes and stays on its panels and tiles.
+    /// </summary>
+    public static bool Applies(in QuantKernel kernel, int tokens) => IsaSupport.Avx512 && kernel.WeightType switch
+    {
+        GgmlType.F16 => tokens is >= 7 and <= 10,
+        GgmlType.BF16 => tokens is >= 6 and <= 7,
+        _ => false,
+    };
+
+    /// <param name="weights">[rows, k] in a float type (<see cref="Applies"/>)</param>
+    /// <param name="x">[tokens, k]</param>
+    /// <param name="y">[tokens, rows]</param>
+    public static void Compute(GgmlType weightType, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
+    {
+        var plain = QuantKernels.Get(weightType);
+        var job = new Job
+        {
+            Weights = weights,
+            WeightRowBytes = plain.WeightRowBytes(k),
+            Rows = rows,
+            K = k,
+            X = x,
+            Tokens = tokens,
+            Y = y,
+            RowsPerTask = MatVec.RowsPerTask(rows, pool.ThreadCount),
+            Dot = plain.Dot,
+            Range = Math.Max(16, ActivationBytes / sizeof(float) / tokens / 16 * 16),
+        };
+        switch (weightType)
+        {
+            case GgmlType.F16:
+                job.Eight = &FloatRowPairKernel<F16Rows>.Compute<EightTokens>;
+                job.Four = &FloatRowPairKernel<F16Rows>.Compute<FourTokens>;
+                break;
+            case GgmlType.BF16:
+                job.Eight = &FloatRowPairKernel<BF16Rows>.Compute<EightTokens>;
+                job.Four = &FloatRowPairKernel<BF16Rows>.Compute<FourTokens>;
+                break;
+            default:
+                throw new ArgumentException($"{weightType} is not F16 or BF16", nameof(weightType));
+        }
+        pool.Run((int)((rows + job.RowsPerTask - 1) / job.RowsPerTask), &Task, &job);
+    }
+
+    private struct Job
+    {
+        public byte* Weights;
+        public long WeightRowBytes;
+        public long Rows;
+        public int K;
+        public float* X;             // [tokens, k]
+        public int Tokens;
+        public float* Y;             // [tokens, rows]
+        public long RowsPerTask;
+        public int Range;            // values of k per range
+        public delegate*<byte*, byte*, int, float> Dot;
+        public delegate*<byte*, nint, float*, nint, int, int, int, float*, nint, bool, void> Eight;
+        public delegate*<byte*, nint, float*, nint, int, int, int, float*, nint, bool, void> Four;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Task(void* state, int task, int threadIndex)
+    {
+        ref Job job = ref *(Job*)state;
+        long first = task * job.RowsPerTask, end = Math.Min(job.Rows, first + job.RowsPerTask);
+        nint stride = (nint)job.WeightRowBytes;
+        int elementBytes = (int)(job.WeightRowBytes / job.K);
+        long pairsEnd = first + (end - first) / FloatRowPairKernel<F32Rows>.Rows * FloatRowPairKernel<F32Rows>.Rows;
+        for (int from = 0; from < job.K; from += job.Range)
+        {
+            int to = Math.Min(job.K, from + job.Range);
+            for (long r = first; r < pairsEnd; r += FloatRowPairKernel<F32Rows>.Rows)
+            {
+                byte* rows = job.Weights + r * job.WeightRowBytes;
+                // Each pair's range is read once: request the range of the pair after next while this one runs.
+                byte* ahead = rows + 4 * stride + from * elementBytes;
+                WeightPrefetch.Lines(ahead, (to - from) * elementBytes);
+                WeightPrefetch.Lines(ahead + stride, (to - from) * elementBytes);
+                for (int t = 0; t < job.Tokens; t += 8)
+                {
+                    int valid = Math.Min(8, job.Tokens - t);
+                    var pair = valid > 4 ? job.Eight : job.Four;
+                    pair(rows, stride, job.X + (long)t * job.K, job.K, valid, from, to, job.Y + t * job.Rows + r, (nint)job.Rows, from > 0);
+                }
+            }
+        }
+        // An odd last row of the task, through the type's dot.
+        for (long r = pairsEnd; r < end; r++)
+        {
+            byte* row = job.Weights + r * job.WeightRowBytes;
+            for (int t = 0; t < job.Tokens; t++)
+                job.Y[t * job.Rows + r] = job.Dot(row, (byte*)(job.X + (long)t * job.K), job.K);
+        }
+    }
+}

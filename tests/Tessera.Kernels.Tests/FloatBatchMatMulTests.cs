@@ -1,0 +1,86 @@
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>
+/// The AVX-512 small-batch float matmul (<see cref="FloatBatchMatMul"/>: two rows against up to 8 tokens, k in
+/// L1-sized ranges) against float64 references, and which batches take it.
+/// </summary>
+public sealed unsafe class FloatBatchMatMulTests
+{
+    public static TheoryData<GgmlType> Types => new() { GgmlType.F16, GgmlType.BF16 };
+
+    [Avx512Theory]
+    [MemberData(nameof(Types))]
+    public void Small_batches_match_float64_on_ragged_shapes(GgmlType type)
+    {
+        var random = new TestRandom();
+        using var pool = new KernelThreadPool(2);
+        // Tokens below, at and past one group of 8 (the last 1-4 through the four-token form, 5-7 through the eight
+        // with the rest unused); k off the 16-value slices, and long enough to be cut into several L1 ranges; an odd
+        // row count, so the tasks end on a lone row.
+        foreach (var (rowCount, k, tokens) in new[] { (13, 67, 1), (13, 67, 3), (9, 16, 4), (33, 301, 5), (17, 2050, 7), (13, 4099, 8),
+            (21, 515, 9), (5, 130, 12), (13, 1030, 13), (7, 3001, 16) })
+        {
+            var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
+            var x = random.Floats(tokens * k);
+            var y = new float[tokens * rowCount];
+            fixed (byte* w = weights.Weights)
+            fixed (float* xs = x)
+            fixed (float* ys = y)
+                FloatBatchMatMul.Compute(type, w, rowCount, k, xs, tokens, ys, pool);
+            for (int t = 0; t < tokens; t++)
+            {
+                for (int r = 0; r < rowCount; r++)
+                {
+                    var (expected, magnitude) = weights.Reference(r, x.AsSpan(t * k, k));
+                    double error = Tolerances.Relative(y[t * rowCount + r], expected, magnitude);
+                    Assert.True(error <= Tolerances.VsDequantized(GgmlType.F32),
+                        $"{type} rows={rowCount} k={k} tokens={tokens} token {t} row {r}: {y[t * rowCount + r]} vs {expected} ({random})");
+                }
+            }
+        }
+    }
+
+    [Avx512Theory]
+    [MemberData(nameof(Types))]
+    public void Small_batches_write_only_their_outputs(GgmlType type)
+    {
+        var random = new TestRandom();
+        using var pool = new KernelThreadPool(2);
+        const int rowCount = 11, k = 40, tokens = 6;
+        var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
+        var x = random.Floats(tokens * k);
+        // Six tokens run as a group of eight with two unused: nothing of theirs may reach past the outputs.
+        var y = new float[tokens * rowCount + 64];
+        Array.Fill(y, float.NaN);
+        fixed (byte* w = weights.Weights)
+        fixed (float* xs = x)
+        fixed (float* ys = y)
+            FloatBatchMatMul.Compute(type, w, rowCount, k, xs, tokens, ys, pool);
+        Assert.All(y[..(tokens * rowCount)], value => Assert.False(float.IsNaN(value)));
+        Assert.All(y[(tokens * rowCount)..], value => Assert.True(float.IsNaN(value)));
+    }
+
+    [Fact]
+    public void F16_and_BF16_batches_of_7_take_it_with_AVX512_and_F32_never()
+    {
+        Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 7));
+        Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 7));
+        Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 4));
+        Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 8));
+        Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F32), 7));
+    }
+}
+
+/// <summary>Runs only where the CPU and the runtime have AVX-512 (F and BW), and says so otherwise.</summary>
+public sealed class Avx512TheoryAttribute : TheoryAttribute
+{
+    public Avx512TheoryAttribute()
+    {
+        if (!IsaSupport.Avx512)
+            Skip = "AVX-512 does not run here (the CPU lacks it or the runtime has it off)";
+    }
+}
