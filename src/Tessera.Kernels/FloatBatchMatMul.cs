@@ -9,7 +9,7 @@ namespace Tessera.Kernels;
 /// <summary>
 /// F16 and BF16 weights times a small batch of tokens with AVX-512 (a short prompt, or the server's batched
 /// decode steps): Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights, two rows at a time
-/// against groups of 8 (or, for the last 1-4, 4) tokens in <see cref="FloatRowPairKernel{TRows}"/>. The activations
+/// against groups of 8 (for the last 1-4 tokens, 4) in <see cref="FloatRowPairKernel{TRows}"/>. The activations
 /// are read as they are; nothing is converted or packed in memory. k is cut into ranges whose activations for all
 /// the tokens fit in L1 (<see cref="ActivationBytes"/>): read for every row pair, from L2 they were the limit
 /// (eight 64-byte loads per 16 values of two rows).

@@ -38,7 +38,13 @@ internal static unsafe class FloatMatMul
     /// <summary>Whether a product of <paramref name="tokens"/> tokens with weights of <paramref name="kernel"/>'s type
     /// takes this path: a float type, enough tokens, AVX2.</summary>
     public static bool Applies(in QuantKernel kernel, int tokens) =>
-        tokens >= MinTokens && FloatPanelKernel.IsSupported && kernel.RowsToSingle != null;
+        tokens >= (kernel.WeightType == GgmlType.BF16 && !BF16PairTile.IsSupported ? ConvertedBF16MinTokens : MinTokens)
+        && FloatPanelKernel.IsSupported && kernel.RowsToSingle != null;
+
+    /// <summary>Fewest tokens for BF16 where its rows are converted to F32 panels (no AVX512-BF16): its 4 x 4 tile
+    /// converts with one shift and measured as fast or faster up to 32 tokens on AVX2 (pp8 31-32 -> 67-69 t/s, pp16
+    /// 61-63 -> 75-82; pp64 95 against 90 for the panels).</summary>
+    public const int ConvertedBF16MinTokens = 32;
 
     /// <summary>Whether a matrix of <paramref name="kernel"/>'s type with rows of <paramref name="k"/> takes
     /// <see cref="BF16PairTile"/>: BF16, the tile runs here, and k even (a pair never straddles two rows).</summary>
@@ -80,7 +86,8 @@ internal static unsafe class FloatMatMul
         for (int i = 0; i < targets.Length; i++)
         {
             var target = targets[i];
-            if (!Applies(target.Kernel, tokens))
+            // The token threshold is the caller's speed choice (Applies); any count runs correctly.
+            if (!FloatPanelKernel.IsSupported || target.Kernel.RowsToSingle == null)
                 throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) does not take the float panel", nameof(targets));
             if (!SharesPanels(targets[0].Kernel, target.Kernel, k))
                 throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));

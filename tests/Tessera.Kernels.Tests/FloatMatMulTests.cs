@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -32,14 +33,19 @@ public sealed unsafe class FloatMatMulTests
             (8, 1, 70, 3, 0, 2, 1), (65, 128, 17, 1, 0, 1, 0), (1, 9, 31, 0, 2, 1, 0), (40, 515, 64, 2, 1, 2, 0), (9, 200, 150, 5, 2, 5, 0) })
         {
             Assert.Equal(IsaSupport.Avx512 ? (wide512, narrow512) : (wide, narrow), FloatPanelKernel.PanelsFor(tokens));
-            Assert.True(FloatMatMul.Applies(QuantKernels.Get(type), tokens));
+            // Called directly: MatMul sends BF16 batches below 32 tokens to its tile where no AVX512-BF16 runs.
+            var kernel = QuantKernels.Get(type);
+            bool convertedBf16 = type == GgmlType.BF16 && !BF16PairTile.IsSupported;
+            Assert.Equal(!convertedBf16 || tokens >= FloatMatMul.ConvertedBF16MinTokens, FloatMatMul.Applies(kernel, tokens));
             var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
             var x = random.Floats(tokens * k);
             var y = new float[tokens * rowCount];
             // BF16 on a CPU with AVX512-BF16 rounds the activations to BF16 (even k: the odd ones keep float panels).
-            double tolerance = FloatMatMul.TakesPairTile(QuantKernels.Get(type), k) ? Tolerances.Bfloat16Activations : Tolerances.VsDequantized(GgmlType.F32);
+            double tolerance = FloatMatMul.TakesPairTile(kernel, k) ? Tolerances.Bfloat16Activations : Tolerances.VsDequantized(GgmlType.F32);
             fixed (byte* w = weights.Weights)
-                MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+            fixed (float* xs = x)
+            fixed (float* ys = y)
+                FloatMatMul.Compute(kernel, w, rowCount, k, xs, tokens, ys, pool);
             for (int t = 0; t < tokens; t++)
             {
                 for (int r = 0; r < rowCount; r++)
@@ -89,7 +95,9 @@ public sealed unsafe class FloatMatMulTests
         var y = new float[tokens * rowCount + 64];
         Array.Fill(y, float.NaN);
         fixed (byte* w = weights.Weights)
-            MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
+        fixed (float* xs = x)
+        fixed (float* ys = y)
+            FloatMatMul.Compute(QuantKernels.Get(type), w, rowCount, k, xs, tokens, ys, pool);
         Assert.All(y[..(tokens * rowCount)], value => Assert.False(float.IsNaN(value)));
         Assert.All(y[(tokens * rowCount)..], value => Assert.True(float.IsNaN(value)));
     }
@@ -171,13 +179,17 @@ public sealed unsafe class FloatMatMulTests
     public void Bfloat16_runs_convert_to_their_floats()
     {
         var random = new TestRandom();
-        var values = Enumerable.Range(0, 1000).Select(_ => (ushort)random.Next(0, 65536)).ToArray();
-        var converted = new float[values.Length];
-        fixed (ushort* source = values)
-        fixed (float* destination = converted)
-            HalfBits.BFloat16ToSingle(source, destination, values.Length - 3);
-        for (int i = 0; i < values.Length - 3; i++)
-            Assert.Equal((uint)values[i] << 16, BitConverter.SingleToUInt32Bits(converted[i]));
-        Assert.All(converted[^3..], value => Assert.Equal(0f, value));
+        // 997: the 32-value steps and a scalar tail; 45: one 32-value step, one 8-value step and a tail.
+        foreach (int length in new[] { 1000, 48 })
+        {
+            var values = Enumerable.Range(0, length).Select(_ => (ushort)random.Next(0, 65536)).ToArray();
+            var converted = new float[values.Length];
+            fixed (ushort* source = values)
+            fixed (float* destination = converted)
+                HalfBits.BFloat16ToSingle(source, destination, values.Length - 3);
+            for (int i = 0; i < values.Length - 3; i++)
+                Assert.Equal((uint)values[i] << 16, BitConverter.SingleToUInt32Bits(converted[i]));
+            Assert.All(converted[^3..], value => Assert.Equal(0f, value));
+        }
     }
 }

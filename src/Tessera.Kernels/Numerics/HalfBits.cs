@@ -210,6 +210,20 @@ internal static class HalfBits
     public static unsafe void BFloat16ToSingle(ushort* source, float* destination, int count)
     {
         int i = 0;
+        // 32 values a step where 256-bit vectors run: the 128-bit loop ran at half the rate and was 30% of a BF16
+        // batch of 8 tokens on AVX2, which converts each task's rows before its float panels.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= count; i += 32)
+            {
+                var low = Vector256.Load(source + i);
+                var high = Vector256.Load(source + i + 16);
+                (Vector256.WidenLower(low).AsUInt32() << 16).AsSingle().Store(destination + i);
+                (Vector256.WidenUpper(low).AsUInt32() << 16).AsSingle().Store(destination + i + 8);
+                (Vector256.WidenLower(high).AsUInt32() << 16).AsSingle().Store(destination + i + 16);
+                (Vector256.WidenUpper(high).AsUInt32() << 16).AsSingle().Store(destination + i + 24);
+            }
+        }
         if (Vector128.IsHardwareAccelerated)
         {
             for (; i + 8 <= count; i += 8)
