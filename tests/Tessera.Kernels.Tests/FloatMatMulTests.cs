@@ -92,14 +92,12 @@ public sealed unsafe class FloatMatMulTests
         var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
         var x = random.Floats(tokens * k);
         // y is longer than tokens x rows: the padding rows and tokens of the last tiles must not reach past it.
-        var y = new float[tokens * rowCount + 64];
-        Array.Fill(y, float.NaN);
+        var y = GuardedOutputs.Create(tokens * rowCount);
         fixed (byte* w = weights.Weights)
         fixed (float* xs = x)
         fixed (float* ys = y)
             FloatMatMul.Compute(QuantKernels.Get(type), w, rowCount, k, xs, tokens, ys, pool);
-        Assert.All(y[..(tokens * rowCount)], value => Assert.False(float.IsNaN(value)));
-        Assert.All(y[(tokens * rowCount)..], value => Assert.True(float.IsNaN(value)));
+        GuardedOutputs.AssertOnlyOutputsWritten(y, tokens * rowCount);
     }
 
     [Fact]
