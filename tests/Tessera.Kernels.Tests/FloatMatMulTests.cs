@@ -46,16 +46,7 @@ public sealed unsafe class FloatMatMulTests
             fixed (float* xs = x)
             fixed (float* ys = y)
                 FloatMatMul.Compute(kernel, w, rowCount, k, xs, tokens, ys, pool);
-            for (int t = 0; t < tokens; t++)
-            {
-                for (int r = 0; r < rowCount; r++)
-                {
-                    var (expected, magnitude) = weights.Reference(r, x.AsSpan(t * k, k));
-                    double error = Tolerances.Relative(y[t * rowCount + r], expected, magnitude);
-                    Assert.True(error <= tolerance,
-                        $"{type} rows={rowCount} k={k} tokens={tokens} token {t} row {r}: {y[t * rowCount + r]} vs {expected} ({random})");
-                }
-            }
+            weights.AssertProducts(x, tokens, y, tolerance, $"{type} rows={rowCount} k={k} tokens={tokens} ({random})");
         }
     }
 

@@ -69,4 +69,20 @@ internal sealed class QuantizedRows
         }
         return (dot, magnitude);
     }
+
+    /// <summary>Asserts each y[t * rows + r] (<paramref name="y"/> [tokens, rows]) against row r · token t of
+    /// <paramref name="x"/> ([tokens, K], used as it is) in float64, within <paramref name="tolerance"/>.</summary>
+    public void AssertProducts(float[] x, int tokens, float[] y, double tolerance, string what)
+    {
+        int rowCount = y.Length / tokens;
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int r = 0; r < rowCount; r++)
+            {
+                var (expected, magnitude) = Reference(r, x.AsSpan(t * K, K));
+                double error = Tolerances.Relative(y[t * rowCount + r], expected, magnitude);
+                Assert.True(error <= tolerance, $"{what} token {t} row {r}: {y[t * rowCount + r]} vs {expected}");
+            }
+        }
+    }
 }
