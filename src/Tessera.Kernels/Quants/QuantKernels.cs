@@ -206,8 +206,8 @@ internal static unsafe class QuantKernels
                 PairActivations.GroupBytes, &Q5_0PairDot.Dot, &PairActivations.Quantize);
         }
         // F16 decode with F16C where the machine code runs (plain activations; its four-token dot serves batches below
-        // the float panels' 8 tokens), else F16 and BF16 over activations prepared in the split dots' order (F16's
-        // times 2^64).
+        // 10 tokens, of which FloatBatchMatMul takes 7-9 with AVX-512), else F16 and BF16 over activations prepared in
+        // the split dots' order (F16's times 2^64).
         if (F16cDot.IsSupported)
         {
             table[(int)GgmlType.F16] = DecodeOnly(GgmlType.F16, GgmlType.F32, F16cDot.BlockSize, F16cDot.BlockSize * 2,
