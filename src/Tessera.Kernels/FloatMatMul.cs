@@ -38,8 +38,11 @@ internal static unsafe class FloatMatMul
     /// <summary>Whether a product of <paramref name="tokens"/> tokens with weights of <paramref name="kernel"/>'s type
     /// takes this path: a float type, enough tokens, AVX2.</summary>
     public static bool Applies(in QuantKernel kernel, int tokens) =>
-        tokens >= (kernel.WeightType == GgmlType.BF16 && !BF16PairTile.IsSupported ? ConvertedBF16MinTokens : MinTokens)
-        && FloatPanelKernel.IsSupported && kernel.RowsToSingle != null;
+        tokens >= (kernel.WeightType == GgmlType.BF16 && !BF16PairTile.IsSupported ? ConvertedBF16MinTokens : MinTokens) && HasPanels(kernel);
+
+    /// <summary>Whether this path can run <paramref name="kernel"/>'s type at all (a float type, AVX2), whatever the
+    /// tokens: <see cref="Applies"/> adds the speed threshold.</summary>
+    private static bool HasPanels(in QuantKernel kernel) => FloatPanelKernel.IsSupported && kernel.RowsToSingle != null;
 
     /// <summary>Fewest tokens for BF16 where its rows are converted to F32 panels (no AVX512-BF16): its 4 x 4 tile
     /// converts with one shift and measured as fast or faster up to 32 tokens on AVX2 (pp8 31-32 -> 67-69 t/s, pp16
@@ -87,7 +90,7 @@ internal static unsafe class FloatMatMul
         {
             var target = targets[i];
             // The token threshold is the caller's speed choice (Applies); any count runs correctly.
-            if (!FloatPanelKernel.IsSupported || target.Kernel.RowsToSingle == null)
+            if (!HasPanels(target.Kernel))
                 throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) does not take the float panel", nameof(targets));
             if (!SharesPanels(targets[0].Kernel, target.Kernel, k))
                 throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));

@@ -14,27 +14,15 @@ internal static unsafe class RegisterTranspose
     public static void Transpose8(float* source, nint sourceStride, float* destination, nint destinationStride)
     {
         nint s = sourceStride, d = destinationStride;
-        var r0 = Vector256.Load(source); var r1 = Vector256.Load(source + s);
-        var r2 = Vector256.Load(source + 2 * s); var r3 = Vector256.Load(source + 3 * s);
-        var r4 = Vector256.Load(source + 4 * s); var r5 = Vector256.Load(source + 5 * s);
-        var r6 = Vector256.Load(source + 6 * s); var r7 = Vector256.Load(source + 7 * s);
-        // Pairs of rows interleaved, then quads, per 128-bit lane; the lane swap finishes each column.
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Permute2x128(u0, u4, 0x20).Store(destination);
-        Avx.Permute2x128(u1, u5, 0x20).Store(destination + d);
-        Avx.Permute2x128(u2, u6, 0x20).Store(destination + 2 * d);
-        Avx.Permute2x128(u3, u7, 0x20).Store(destination + 3 * d);
-        Avx.Permute2x128(u0, u4, 0x31).Store(destination + 4 * d);
-        Avx.Permute2x128(u1, u5, 0x31).Store(destination + 5 * d);
-        Avx.Permute2x128(u2, u6, 0x31).Store(destination + 6 * d);
-        Avx.Permute2x128(u3, u7, 0x31).Store(destination + 7 * d);
+        Transpose8(Vector256.Load(source).AsInt32(), Vector256.Load(source + s).AsInt32(),
+            Vector256.Load(source + 2 * s).AsInt32(), Vector256.Load(source + 3 * s).AsInt32(),
+            Vector256.Load(source + 4 * s).AsInt32(), Vector256.Load(source + 5 * s).AsInt32(),
+            Vector256.Load(source + 6 * s).AsInt32(), Vector256.Load(source + 7 * s).AsInt32(),
+            out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+        c0.AsSingle().Store(destination); c1.AsSingle().Store(destination + d);
+        c2.AsSingle().Store(destination + 2 * d); c3.AsSingle().Store(destination + 3 * d);
+        c4.AsSingle().Store(destination + 4 * d); c5.AsSingle().Store(destination + 5 * d);
+        c6.AsSingle().Store(destination + 6 * d); c7.AsSingle().Store(destination + 7 * d);
     }
 
     /// <summary>The same transpose on eight vectors of 32-bit lanes held in registers: lane r of c<i>j</i> is lane j
@@ -45,6 +33,7 @@ internal static unsafe class RegisterTranspose
         out Vector256<int> c0, out Vector256<int> c1, out Vector256<int> c2, out Vector256<int> c3,
         out Vector256<int> c4, out Vector256<int> c5, out Vector256<int> c6, out Vector256<int> c7)
     {
+        // Pairs of rows interleaved, then quads, per 128-bit lane; the lane swap finishes each column.
         var t0 = Avx2.UnpackLow(r0, r1).AsInt64(); var t1 = Avx2.UnpackHigh(r0, r1).AsInt64();
         var t2 = Avx2.UnpackLow(r2, r3).AsInt64(); var t3 = Avx2.UnpackHigh(r2, r3).AsInt64();
         var t4 = Avx2.UnpackLow(r4, r5).AsInt64(); var t5 = Avx2.UnpackHigh(r4, r5).AsInt64();

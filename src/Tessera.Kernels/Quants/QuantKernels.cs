@@ -333,7 +333,7 @@ internal static unsafe class QuantKernels
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithEightBitPanel<IQ4_NLPanelBlocks>(4, signedMinTokens: 4, &NibbleRecords.Repack<IQ4_NLPanelBlocks>),
+                .WithNibblePanel<IQ4_NLPanelBlocks>(4),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(8),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),
@@ -365,18 +365,16 @@ internal static unsafe class QuantKernels
         PanelSignedActivations = Int8PanelKernel.SignedActivations<TBlocks>(),
     };
 
-    /// <summary>The panel for 8-bit levels (Q8_0, IQ4_NL). With AVX-VNNI, vpdpbusd sums their products without an
-    /// int16 step; on AVX2 without it the kernel's sign-trick path over signed activations (no int16 sum of two
-    /// 8-bit products can saturate there). That path beat the types' 4x4 tiles on TinyLlama-shape prompts (pp512 Q8_0
+    /// <summary>The panel for 8-bit levels (Q8_0; IQ4_NL takes <see cref="WithNibblePanel{TBlocks}"/>, one threshold
+    /// for both forms, and the kernel picks the form by <see cref="Panel.Int8PanelKernel.SignedActivations{TBlocks}"/>).
+    /// With AVX-VNNI, vpdpbusd sums their products without an int16 step; on AVX2 without it the kernel's sign-trick
+    /// path over signed activations (no int16 sum of two 8-bit products can saturate there). That path beat the types' 4x4 tiles on TinyLlama-shape prompts (pp512 Q8_0
     /// 108 -> 154 t/s, IQ4_NL 97 -> 150, where the levels as two 4-bit planes had reached 97). Since the repacking
     /// requests rows ahead and a short last token group costs what it holds, the panel also wins small batches: Q8_0
     /// from 2 tokens with VNNI (pp2 33 -> 43 t/s, pp6 64 -> 98-110) and from 4 on AVX2 (pp16 96 -> 123, where the
     /// threshold had been 32); IQ4_NL from 4 either way.</summary>
-    private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens,
-        delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks =>
-        IsaSupport.AvxVnni ? kernel.WithPanel<TBlocks>(minTokens, repack)
-        : IsaSupport.Avx2 ? kernel.WithPanel<TBlocks>(signedMinTokens, repack)
-        : kernel;
+    private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens) where TBlocks : IPanelBlocks =>
+        kernel.WithPanel<TBlocks>(IsaSupport.AvxVnni ? minTokens : signedMinTokens);
 
     /// <summary>The panel for the 4-bit types, repacked from their packed nibbles (<see cref="NibbleRecords"/>).</summary>
     private static QuantKernel WithNibblePanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : INibblePanelBlocks =>

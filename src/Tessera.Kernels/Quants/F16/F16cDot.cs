@@ -42,25 +42,24 @@ internal static unsafe class F16cDot
     /// <summary>Σ w[i] x[i] over <paramref name="k"/> values, a multiple of <see cref="BlockSize"/>. The call skips
     /// the GC transition of native calls: the loop calls nothing, never blocks, and reads native memory (the mapped
     /// weights, the pass's activation scratch).</summary>
-    public static float Dot(byte* weights, byte* activations, int k)
-    {
-        if (s_dot == null)
-            throw new PlatformNotSupportedException("vcvtph2ps does not run here (IsSupported is false)");
-        if (k < BlockSize || k % BlockSize != 0)
-            throw new ArgumentOutOfRangeException(nameof(k), k, "a positive multiple of 32");
-        return s_dot((ushort*)weights, (float*)activations, k / BlockSize);
-    }
+    public static float Dot(byte* weights, byte* activations, int k) =>
+        s_dot((ushort*)weights, (float*)activations, Blocks(k));
 
     /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (the matmul's
     /// <c>Dot4</c> contract): each weight is converted once for the four. <paramref name="k"/> as for
     /// <see cref="Dot"/>.</summary>
-    public static void Dot4(byte* weights, byte* activations, nint stride, int k, float* results)
+    public static void Dot4(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        s_dot4((ushort*)weights, (float*)activations, stride, 2 * Blocks(k), results);   // its loop takes 16 values a step
+
+    /// <summary>The blocks of <paramref name="k"/> values both entries check for: the code placed, and k a positive
+    /// multiple of <see cref="BlockSize"/>.</summary>
+    private static int Blocks(int k)
     {
-        if (s_dot4 == null)
+        if (s_code == null)
             throw new PlatformNotSupportedException("vcvtph2ps does not run here (IsSupported is false)");
         if (k < BlockSize || k % BlockSize != 0)
             throw new ArgumentOutOfRangeException(nameof(k), k, "a positive multiple of 32");
-        s_dot4((ushort*)weights, (float*)activations, stride, k / 16, results);
+        return k / BlockSize;
     }
 
     /// <summary>The machine code of <c>F16cDot.s</c> (System V calling convention), one instruction a line: the dot at

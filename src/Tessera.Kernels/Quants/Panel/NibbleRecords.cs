@@ -65,11 +65,11 @@ internal static unsafe class NibbleRecords
         var a3 = Vector256.Create(Vector128.Load(packed + 3 * stride), Vector128.Load(packed + 7 * stride)).AsInt32();
         var t0 = Avx2.UnpackLow(a0, a1).AsInt64(); var t1 = Avx2.UnpackHigh(a0, a1).AsInt64();
         var t2 = Avx2.UnpackLow(a2, a3).AsInt64(); var t3 = Avx2.UnpackHigh(a2, a3).AsInt64();
-        var sums = Planes(Avx2.UnpackLow(t0, t2).AsByte(), table, record, record + 128)
-            + Planes(Avx2.UnpackHigh(t0, t2).AsByte(), table, record + 32, record + 160)
-            + Planes(Avx2.UnpackLow(t1, t3).AsByte(), table, record + 64, record + 192)
-            + Planes(Avx2.UnpackHigh(t1, t3).AsByte(), table, record + 96, record + 224);
-        StoreBias(sums, record);
+        var (l0, h0) = Chunks(Avx2.UnpackLow(t0, t2).AsByte(), table, record, record + 128);
+        var (l1, h1) = Chunks(Avx2.UnpackHigh(t0, t2).AsByte(), table, record + 32, record + 160);
+        var (l2, h2) = Chunks(Avx2.UnpackLow(t1, t3).AsByte(), table, record + 64, record + 192);
+        var (l3, h3) = Chunks(Avx2.UnpackHigh(t1, t3).AsByte(), table, record + 96, record + 224);
+        PanelRecords.StoreBias((l0 + h0) + (l1 + h1) + ((l2 + h2) + (l3 + h3)), (int*)(record + PanelRecords.BiasOffset));
     }
 
     /// <summary>32 packed bytes of eight rows holding two sub-blocks (low nibbles the first, high the second): after
@@ -83,43 +83,27 @@ internal static unsafe class NibbleRecords
             Vector256.Load((int*)(packed + 6 * stride)), Vector256.Load((int*)(packed + 7 * stride)),
             out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7);
         byte* second = records + PanelRecords.RecordBytes;
-        var ones = Vector256.Create((byte)1);
-        var lowSums = Vector256<short>.Zero;
-        var highSums = Vector256<short>.Zero;
-        Chunk(w0.AsByte(), table, records, second, ones, ref lowSums, ref highSums);
-        Chunk(w1.AsByte(), table, records + 32, second + 32, ones, ref lowSums, ref highSums);
-        Chunk(w2.AsByte(), table, records + 64, second + 64, ones, ref lowSums, ref highSums);
-        Chunk(w3.AsByte(), table, records + 96, second + 96, ones, ref lowSums, ref highSums);
-        Chunk(w4.AsByte(), table, records + 128, second + 128, ones, ref lowSums, ref highSums);
-        Chunk(w5.AsByte(), table, records + 160, second + 160, ones, ref lowSums, ref highSums);
-        Chunk(w6.AsByte(), table, records + 192, second + 192, ones, ref lowSums, ref highSums);
-        Chunk(w7.AsByte(), table, records + 224, second + 224, ones, ref lowSums, ref highSums);
-        StoreBias(lowSums, records);
-        StoreBias(highSums, second);
+        var (l0, h0) = Chunks(w0.AsByte(), table, records, second);
+        var (l1, h1) = Chunks(w1.AsByte(), table, records + 32, second + 32);
+        var (l2, h2) = Chunks(w2.AsByte(), table, records + 64, second + 64);
+        var (l3, h3) = Chunks(w3.AsByte(), table, records + 96, second + 96);
+        var (l4, h4) = Chunks(w4.AsByte(), table, records + 128, second + 128);
+        var (l5, h5) = Chunks(w5.AsByte(), table, records + 160, second + 160);
+        var (l6, h6) = Chunks(w6.AsByte(), table, records + 192, second + 192);
+        var (l7, h7) = Chunks(w7.AsByte(), table, records + 224, second + 224);
+        PanelRecords.StoreBias(((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), (int*)(records + PanelRecords.BiasOffset));
+        PanelRecords.StoreBias(((h0 + h1) + (h2 + h3)) + ((h4 + h5) + (h6 + h7)), (int*)(second + PanelRecords.BiasOffset));
     }
 
-    /// <summary>One word vector's low plane to <paramref name="low"/> and high plane to <paramref name="high"/>, each
-    /// plane's levels added to its sums in int16 pairs per row.</summary>
+    /// <summary>One word vector's low plane to the chunk at <paramref name="low"/> and its high plane to the one at
+    /// <paramref name="high"/>; returns each plane's <see cref="PanelRecords.LevelPairs"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Chunk(Vector256<byte> words, Vector256<sbyte> table, byte* low, byte* high, Vector256<byte> ones,
-        ref Vector256<short> lowSums, ref Vector256<short> highSums)
+    private static (Vector256<short> Low, Vector256<short> High) Chunks(Vector256<byte> words, Vector256<sbyte> table, byte* low, byte* high)
     {
         var (lowLevels, highLevels) = Lookup(words, table);
         lowLevels.Store((sbyte*)low);
         highLevels.Store((sbyte*)high);
-        lowSums += Avx2.MultiplyAddAdjacent(ones, lowLevels);
-        highSums += Avx2.MultiplyAddAdjacent(ones, highLevels);
-    }
-
-    /// <summary>As <see cref="Chunk"/> for two chunks of one record: returns their levels summed in int16 pairs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> Planes(Vector256<byte> words, Vector256<sbyte> table, byte* low, byte* high)
-    {
-        var (lowLevels, highLevels) = Lookup(words, table);
-        lowLevels.Store((sbyte*)low);
-        highLevels.Store((sbyte*)high);
-        var ones = Vector256.Create((byte)1);
-        return Avx2.MultiplyAddAdjacent(ones, lowLevels) + Avx2.MultiplyAddAdjacent(ones, highLevels);
+        return (PanelRecords.LevelPairs(lowLevels), PanelRecords.LevelPairs(highLevels));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -129,9 +113,4 @@ internal static unsafe class NibbleRecords
         return (Avx2.Shuffle(table, (words & mask).AsSByte()),
             Avx2.Shuffle(table, (Avx2.ShiftRightLogical(words.AsUInt16(), 4).AsByte() & mask).AsSByte()));
     }
-
-    /// <summary>Σ levels per row (int16 pairs, far from saturating) times 128, the record's bias (see PanelRecords).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreBias(Vector256<short> sums, byte* record) =>
-        Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(sums, Vector256.Create((short)1)), 7).Store((int*)(record + PanelRecords.BiasOffset));
 }

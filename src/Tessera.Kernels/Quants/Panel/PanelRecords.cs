@@ -180,21 +180,27 @@ internal static unsafe class PanelRecords
         var c4 = w4.AsSByte(); var c5 = w5.AsSByte(); var c6 = w6.AsSByte(); var c7 = w7.AsSByte();
         c0.Store((sbyte*)record); c1.Store((sbyte*)(record + 32)); c2.Store((sbyte*)(record + 64)); c3.Store((sbyte*)(record + 96));
         c4.Store((sbyte*)(record + 128)); c5.Store((sbyte*)(record + 160)); c6.Store((sbyte*)(record + 192)); c7.Store((sbyte*)(record + 224));
-        // Σ levels per row: byte pairs (|level| <= 32, far from saturating), then the int32 lane of each row.
-        var ones = Vector256.Create((byte)1);
-        var first = Avx2.MultiplyAddAdjacent(ones, c0) + Avx2.MultiplyAddAdjacent(ones, c1) + Avx2.MultiplyAddAdjacent(ones, c2)
-            + Avx2.MultiplyAddAdjacent(ones, c3);
-        var second = Avx2.MultiplyAddAdjacent(ones, c4) + Avx2.MultiplyAddAdjacent(ones, c5) + Avx2.MultiplyAddAdjacent(ones, c6)
-            + Avx2.MultiplyAddAdjacent(ones, c7);
-        var unit = Vector256.Create((short)1);
+        var first = (LevelPairs(c0) + LevelPairs(c1)) + (LevelPairs(c2) + LevelPairs(c3));
+        var second = (LevelPairs(c4) + LevelPairs(c5)) + (LevelPairs(c6) + LevelPairs(c7));
         if (halves)
         {
-            Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(first, unit), 7).Store((int*)(record + BiasOffset));
-            Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(second, unit), 7).Store((int*)(record + SecondBiasOffset));
+            StoreBias(first, (int*)(record + BiasOffset));
+            StoreBias(second, (int*)(record + SecondBiasOffset));
         }
         else
         {
-            Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(first + second, unit), 7).Store((int*)(record + BiasOffset));
+            StoreBias(first + second, (int*)(record + BiasOffset));
         }
     }
+
+    /// <summary>A chunk vector's levels summed in byte pairs, each row's int32 lane as two int16 halves: a pair is at most
+    /// 2 * 128 in size, a record's eight chunks 2048, far from saturating.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<short> LevelPairs(Vector256<sbyte> chunk) => Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), chunk);
+
+    /// <summary>A bias field: 128 * Σ levels of each row, from the rows' <see cref="LevelPairs"/> (the activations are
+    /// stored as q + 128, see <see cref="PanelActivations"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreBias(Vector256<short> levelPairs, int* bias) =>
+        Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(levelPairs, Vector256.Create((short)1)), 7).Store(bias);
 }

@@ -50,16 +50,6 @@ internal static unsafe class Q2_KDot
         return total;
     }
 
-    /// <summary><see cref="MinimumDot"/> in one multiply-add (the 16 min codes against the 16 activation sums),
-    /// left in eight int32 lanes whose total is the dot: the dot folds them into its accumulator and sums once per
-    /// row, where a sum per block took about twelve instructions.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> MinimumProductsAvx2(byte* scales, short* sums)
-    {
-        var minCodes = Vector128.ShiftRightLogical(Vector128.Load(scales), 4);
-        return Avx2.MultiplyAddAdjacent(Vector256.Load(sums), Avx2.ConvertToVector256Int16(minCodes).AsInt16());
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotAvx2(byte* weights, byte* activations, int k)
     {
@@ -74,7 +64,8 @@ internal static unsafe class Q2_KDot
             var sumi = HalfDotAvx2(weights, a, scaleWords, 0, mask) + HalfDotAvx2(weights, a, scaleWords, 1, mask);
             float da = Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)(weights + ScaleOffset)] * da), acc);
-            var minimums = MinimumProductsAvx2(weights, Q8_KBlock.Sums(activations));
+            // The high nibbles of the scale bytes are the group mins (0..15).
+            var minimums = KQuantScales.GroupSumProducts(Vector128.ShiftRightLogical(Vector128.Load(weights), 4).AsSByte(), Q8_KBlock.Sums(activations));
             acc = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(minimums), Vector256.Create(halfTable[*(ushort*)(weights + ScaleOffset + 2)] * da), acc);
         }
         return Vector256.Sum(acc);

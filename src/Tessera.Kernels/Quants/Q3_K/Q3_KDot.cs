@@ -103,10 +103,8 @@ internal static unsafe class Q3_KDot
             var hmask = Vector256.Load(weights).AsUInt16();
             var scaleWords = KQuantScales.GroupScaleWords(scales);
             var sumi = HalfDotAvx2(weights, hmask, a, scaleWords, 0, mask, bit) + HalfDotAvx2(weights, hmask, a, scaleWords, 1, mask, bit);
-            // The level bias's term in int32 lanes (times 4 as a shift), taken off lane by lane: the lanes are summed
-            // once per row, where a sum per block took about twelve instructions.
-            var offsets = Avx2.MultiplyAddAdjacent(Vector256.Load(Q8_KBlock.Sums(activations)), Avx2.ConvertToVector256Int16(scales));
-            sumi -= Avx2.ShiftLeftLogical(offsets, LevelOffsetBits);
+            // The level bias's term in int32 lanes (times 4 as a shift), taken off lane by lane.
+            sumi -= Avx2.ShiftLeftLogical(KQuantScales.GroupSumProducts(scales, Q8_KBlock.Sums(activations)), LevelOffsetBits);
             float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(d), acc);
         }

@@ -113,7 +113,7 @@ internal static unsafe class Q4_KPackedDot
     /// <summary>-dmin * min_j in lanes 0..7, zero in 8..15.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Mins(ulong mins, float dmin) =>
-        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(mins).AsByte())) * Vector256.Create(-dmin)).ToVector512();
+        (KQuantScales.Floats(mins) * Vector256.Create(-dmin)).ToVector512();
 
     /// <summary>64 nibble bytes: low nibbles (levels of two even sub-blocks) and high nibbles (the two odd ones).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

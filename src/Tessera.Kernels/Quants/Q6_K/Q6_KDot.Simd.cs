@@ -109,7 +109,7 @@ internal static unsafe partial class Q6_KDot
     /// summed once per row, where a sum per block took about twelve instructions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> OffsetProducts(sbyte* scales, short* sums) =>
-        Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Vector256.Load(sums), Avx2.ConvertToVector256Int16(scales)), LevelOffsetBits);
+        Avx2.ShiftLeftLogical(KQuantScales.GroupSumProducts(Vector128.Load(scales), sums), LevelOffsetBits);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
