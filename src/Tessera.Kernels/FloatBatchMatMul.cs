@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tessera.Kernels.Memory;
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -12,7 +13,8 @@ namespace Tessera.Kernels;
 /// against groups of 8 (for the last 1-4 tokens, 4) in <see cref="FloatRowPairKernel{TRows}"/>. The activations
 /// are read as they are; nothing is converted or packed in memory. k is cut into ranges whose activations for all
 /// the tokens fit in L1 (<see cref="ActivationBytes"/>): read for every row pair, from L2 they were the limit
-/// (eight 64-byte loads per 16 values of two rows).
+/// (eight 64-byte loads per 16 values of two rows). BF16 on a CPU with AVX512-BF16 goes to
+/// <see cref="BF16BatchMatMul"/> instead (<c>vdpbf16ps</c>, twice an FMA's products).
 /// </summary>
 internal static unsafe class FloatBatchMatMul
 {
@@ -23,13 +25,14 @@ internal static unsafe class FloatBatchMatMul
     /// Whether a product of <paramref name="tokens"/> tokens with <paramref name="kernel"/>'s weight type takes this
     /// path: AVX-512, and the batch sizes where it measured faster end to end on TinyLlama-shape models (alternating
     /// runs, see PERFORMANCE.md): F16 at 7-10 tokens (pp8 60-64 -> 79-81 t/s), against its four-token F16C dot below
-    /// (at 5, three of eight tokens computed for nothing cost 30%) and the float panels above; BF16 at 6-7 (pp7 57-60
-    /// -> 85-87 t/s), where from 8 its vdpbf16ps panels win. F32 reads twice the bytes and stays on its panels and tiles.
+    /// (at 5, three of eight tokens computed for nothing cost 30%) and the float panels above; BF16 with AVX512-BF16
+    /// at 2-16 (<see cref="BF16BatchMatMul"/>), else at 6-7 (pp7 57-60 -> 85-87 t/s). F32 reads twice the bytes and
+    /// stays on its panels and tiles.
     /// </summary>
     public static bool Applies(in QuantKernel kernel, int tokens) => IsaSupport.Avx512 && kernel.WeightType switch
     {
         GgmlType.F16 => tokens is >= 7 and <= 10,
-        GgmlType.BF16 => tokens is >= 6 and <= 7,
+        GgmlType.BF16 => BF16RowPairTile.IsSupported ? BF16BatchMatMul.Applies(tokens) : tokens is >= 6 and <= 7,
         _ => false,
     };
 
@@ -38,6 +41,11 @@ internal static unsafe class FloatBatchMatMul
     /// <param name="y">[tokens, rows]</param>
     public static void Compute(GgmlType weightType, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
     {
+        if (weightType == GgmlType.BF16 && BF16BatchMatMul.Applies(tokens))
+        {
+            BF16BatchMatMul.Compute(weights, rows, k, x, tokens, y, pool);
+            return;
+        }
         var plain = QuantKernels.Get(weightType);
         var job = new Job
         {

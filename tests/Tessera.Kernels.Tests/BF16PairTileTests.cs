@@ -9,7 +9,7 @@ namespace Tessera.Kernels.Tests;
 /// </summary>
 public sealed unsafe class BF16PairTileTests
 {
-    [BF16PairTileFact]
+    [Avx512Bf16Fact]
     public void Tile_matches_the_scalar_reference_on_random_rows()
     {
         var random = new TestRandom();
@@ -51,7 +51,7 @@ public sealed unsafe class BF16PairTileTests
         }
     }
 
-    [BF16PairTileFact]
+    [Avx512Bf16Fact]
     public void Tile_spreads_infinities_and_NaNs_as_float_products_do()
     {
         const int pairs = 4;
@@ -88,7 +88,7 @@ public sealed unsafe class BF16PairTileTests
         }
     }
 
-    [BF16PairTileFact]
+    [Avx512Bf16Fact]
     public void Panels_round_every_value_as_the_scalar_conversion_and_pad_with_zeros()
     {
         var random = new TestRandom();
@@ -129,10 +129,11 @@ public sealed unsafe class BF16PairTileTests
     }
 }
 
-/// <summary>Runs only where <see cref="BF16PairTile"/> can run (AVX512-BF16, Linux x86-64), and says so otherwise.</summary>
-public sealed class BF16PairTileFactAttribute : FactAttribute
+/// <summary>Runs only where the <c>vdpbf16ps</c> kernels (<see cref="BF16PairTile"/>, <see cref="BF16RowPairTile"/>) can
+/// run (AVX512-BF16, Linux x86-64), and says so otherwise.</summary>
+public sealed class Avx512Bf16FactAttribute : FactAttribute
 {
-    public BF16PairTileFactAttribute()
+    public Avx512Bf16FactAttribute()
     {
         if (!BF16PairTile.IsSupported)
             Skip = BF16PairTile.CpuHasAvx512Bf16

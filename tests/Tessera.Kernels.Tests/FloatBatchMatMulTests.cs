@@ -1,4 +1,5 @@
 using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -31,7 +32,9 @@ public sealed unsafe class FloatBatchMatMulTests
             fixed (float* xs = x)
             fixed (float* ys = y)
                 FloatBatchMatMul.Compute(type, w, rowCount, k, xs, tokens, ys, pool);
-            weights.AssertProducts(x, tokens, y, Tolerances.VsDequantized(GgmlType.F32), $"{type} rows={rowCount} k={k} tokens={tokens} ({random})");
+            // BF16 where vdpbf16ps runs goes to BF16BatchMatMul, which rounds the activations to BF16.
+            double tolerance = Tolerances.ForMatMul(type, k, tokens);
+            weights.AssertProducts(x, tokens, y, tolerance, $"{type} rows={rowCount} k={k} tokens={tokens} ({random})");
         }
     }
 
@@ -59,8 +62,11 @@ public sealed unsafe class FloatBatchMatMulTests
         Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 7));
         Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 7));
         Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 4));
-        Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 8));
         Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F32), 7));
+        // BF16 from 2 to 16 tokens where vdpbf16ps runs (BF16BatchMatMul), else 6-7 only.
+        Assert.Equal(BF16RowPairTile.IsSupported, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 2));
+        Assert.Equal(BF16RowPairTile.IsSupported, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 16));
+        Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 17));
     }
 }
 
@@ -71,5 +77,15 @@ public sealed class Avx512TheoryAttribute : TheoryAttribute
     {
         if (!IsaSupport.Avx512)
             Skip = "AVX-512 does not run here (the CPU lacks it or the runtime has it off)";
+    }
+}
+
+/// <summary>The fact form of <see cref="Avx512TheoryAttribute"/>.</summary>
+public sealed class Avx512FactAttribute : FactAttribute
+{
+    public Avx512FactAttribute()
+    {
+        if (!IsaSupport.Avx512)
+            Skip = new Avx512TheoryAttribute().Skip;
     }
 }

@@ -48,8 +48,7 @@ public sealed unsafe class MatrixKernelTests
             fixed (byte* w = weights.Weights)
                 MatMul.Compute(type, w, rowCount, k, x, tokens, y, pool);
             var (expected, magnitude) = Reference(weights, x, tokens, rowCount);
-            double tolerance = FloatMatMul.TakesPairTile(Quants.QuantKernels.Get(type), k) && tokens >= FloatMatMul.MinTokens
-                ? Tolerances.Bfloat16Activations : Tolerances.VsDequantized(weights.ActivationType);
+            double tolerance = Tolerances.ForMatMul(type, k, tokens);
             for (int i = 0; i < y.Length; i++)
             {
                 double error = Tolerances.Relative(y[i], expected[i], magnitude[i]);
@@ -77,7 +76,7 @@ public sealed unsafe class MatrixKernelTests
             for (int i = 0; i < y.Length; i++)
             {
                 double error = Tolerances.Relative(y[i], expected[i], magnitude[i]);
-                Assert.True(error <= Tolerances.VsDequantized(weights.ActivationType),
+                Assert.True(error <= Tolerances.ForMatMul(type, k, tokens),
                     $"{type} rows={rowCount} k={k} tokens={tokens} element {i}: {y[i]} vs {expected[i]} ({random})");
             }
         }
