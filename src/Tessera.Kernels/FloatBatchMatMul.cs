@@ -88,8 +88,8 @@ internal static unsafe class FloatBatchMatMul
         public long RowsPerTask;
         public int Range;            // values of k per range
         public delegate*<byte*, byte*, int, float> Dot;
-        public delegate*<byte*, nint, float*, nint, int, int, int, float*, nint, bool, void> Eight;
-        public delegate*<byte*, nint, float*, nint, int, int, int, float*, nint, bool, void> Four;
+        public delegate*<byte*, nint, float*, nint, int, int, int, float*, nint, nint, bool, void> Eight;
+        public delegate*<byte*, nint, float*, nint, int, int, int, float*, nint, nint, bool, void> Four;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -97,30 +97,34 @@ internal static unsafe class FloatBatchMatMul
     {
         ref Job job = ref *(Job*)state;
         long first = task * job.RowsPerTask, end = Math.Min(job.Rows, first + job.RowsPerTask);
-        nint stride = (nint)job.WeightRowBytes;
         int elementBytes = (int)(job.WeightRowBytes / job.K);
-        long pairsEnd = first + (end - first) / FloatRowPairKernel<F32Rows>.Rows * FloatRowPairKernel<F32Rows>.Rows;
+        // Two sequential weight streams, as a matrix-vector task walks: a pair is row i of each half of the task
+        // (pairs of neighbouring rows: F16 pp8 82-83 -> 85-89 t/s, pp10 76-78 -> 80-81, alternating runs).
+        long half = (end - first + 1) / 2, pairs = (end - first) / 2;
+        nint stride = (nint)(half * job.WeightRowBytes);
         for (int from = 0; from < job.K; from += job.Range)
         {
             int to = Math.Min(job.K, from + job.Range);
-            for (long r = first; r < pairsEnd; r += FloatRowPairKernel<F32Rows>.Rows)
+            for (long i = 0; i < pairs; i++)
             {
+                long r = first + i;
                 byte* rows = job.Weights + r * job.WeightRowBytes;
                 // Each pair's range is read once: request the range of the pair after next while this one runs.
-                byte* ahead = rows + 4 * stride + from * elementBytes;
+                byte* ahead = rows + 2 * job.WeightRowBytes + from * elementBytes;
                 WeightPrefetch.Lines(ahead, (to - from) * elementBytes);
                 WeightPrefetch.Lines(ahead + stride, (to - from) * elementBytes);
                 for (int t = 0; t < job.Tokens; t += 8)
                 {
                     int valid = Math.Min(8, job.Tokens - t);
                     var pair = valid > 4 ? job.Eight : job.Four;
-                    pair(rows, stride, job.X + (long)t * job.K, job.K, valid, from, to, job.Y + t * job.Rows + r, (nint)job.Rows, from > 0);
+                    pair(rows, stride, job.X + (long)t * job.K, job.K, valid, from, to, job.Y + t * job.Rows + r, (nint)job.Rows, (nint)half, from > 0);
                 }
             }
         }
-        // An odd last row of the task, through the type's dot.
-        for (long r = pairsEnd; r < end; r++)
+        // An odd row count leaves the first half's last row alone: through the type's dot.
+        if (half > pairs)
         {
+            long r = first + half - 1;
             byte* row = job.Weights + r * job.WeightRowBytes;
             for (int t = 0; t < job.Tokens; t++)
                 job.Y[t * job.Rows + r] = job.Dot(row, (byte*)(job.X + (long)t * job.K), job.K);

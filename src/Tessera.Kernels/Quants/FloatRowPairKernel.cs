@@ -25,7 +25,8 @@ internal readonly struct FourTokens : ITokenCount
 /// over a range of k. Each 16-value slice of a row is loaded and converted once for all the tokens, and each token's
 /// slice loaded once for both rows, into 16 zmm accumulators (one per row and token), summed across lanes at the
 /// end. Tokens past <c>valid</c> repeat the last valid one and are not stored, so 5-7 tokens take one 8-token call.
-/// <c>y[t * yStride + r]</c> (r &lt; 2, t &lt; valid) is set to, or with <c>accumulate</c> increased by, the range's sum.
+/// <c>y[t * yStride + r * secondRow]</c> (r &lt; 2, t &lt; valid) is set to, or with <c>accumulate</c> increased by, the
+/// range's sum.
 /// </summary>
 internal static unsafe class FloatRowPairKernel<TRows> where TRows : IFloatRows
 {
@@ -33,7 +34,7 @@ internal static unsafe class FloatRowPairKernel<TRows> where TRows : IFloatRows
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute<TTokens>(byte* weights, nint weightStride, float* x, nint xStride, int valid, int from, int to,
-        float* y, nint yStride, bool accumulate) where TTokens : ITokenCount
+        float* y, nint yStride, nint secondRow, bool accumulate) where TTokens : ITokenCount
     {
         bool eight = TTokens.Count == 8;
         byte* w0 = weights, w1 = weights + weightStride;
@@ -59,16 +60,16 @@ internal static unsafe class FloatRowPairKernel<TRows> where TRows : IFloatRows
                 t = Vector512.Load(x7 + i); a7 = Avx512F.FusedMultiplyAdd(r0, t, a7); b7 = Avx512F.FusedMultiplyAdd(r1, t, b7);
             }
         }
-        Store(y, yStride, 0, valid, accumulate, a0, b0, w0, w1, x0, i, to);
-        Store(y, yStride, 1, valid, accumulate, a1, b1, w0, w1, x1, i, to);
-        Store(y, yStride, 2, valid, accumulate, a2, b2, w0, w1, x2, i, to);
-        Store(y, yStride, 3, valid, accumulate, a3, b3, w0, w1, x3, i, to);
+        Store(y, yStride, secondRow, 0, valid, accumulate, a0, b0, w0, w1, x0, i, to);
+        Store(y, yStride, secondRow, 1, valid, accumulate, a1, b1, w0, w1, x1, i, to);
+        Store(y, yStride, secondRow, 2, valid, accumulate, a2, b2, w0, w1, x2, i, to);
+        Store(y, yStride, secondRow, 3, valid, accumulate, a3, b3, w0, w1, x3, i, to);
         if (eight)
         {
-            Store(y, yStride, 4, valid, accumulate, a4, b4, w0, w1, x4, i, to);
-            Store(y, yStride, 5, valid, accumulate, a5, b5, w0, w1, x5, i, to);
-            Store(y, yStride, 6, valid, accumulate, a6, b6, w0, w1, x6, i, to);
-            Store(y, yStride, 7, valid, accumulate, a7, b7, w0, w1, x7, i, to);
+            Store(y, yStride, secondRow, 4, valid, accumulate, a4, b4, w0, w1, x4, i, to);
+            Store(y, yStride, secondRow, 5, valid, accumulate, a5, b5, w0, w1, x5, i, to);
+            Store(y, yStride, secondRow, 6, valid, accumulate, a6, b6, w0, w1, x6, i, to);
+            Store(y, yStride, secondRow, 7, valid, accumulate, a7, b7, w0, w1, x7, i, to);
         }
     }
 
@@ -78,7 +79,7 @@ internal static unsafe class FloatRowPairKernel<TRows> where TRows : IFloatRows
 
     /// <summary>Token t's two results: the lanes summed, plus the values past the last whole slice one at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* y, nint yStride, int t, int valid, bool accumulate, Vector512<float> a, Vector512<float> b,
+    private static void Store(float* y, nint yStride, nint secondRow, int t, int valid, bool accumulate, Vector512<float> a, Vector512<float> b,
         byte* w0, byte* w1, float* x, int from, int to)
     {
         if (t >= valid)
@@ -91,6 +92,6 @@ internal static unsafe class FloatRowPairKernel<TRows> where TRows : IFloatRows
         }
         float* target = y + t * yStride;
         target[0] = accumulate ? target[0] + first : first;
-        target[1] = accumulate ? target[1] + second : second;
+        target[secondRow] = accumulate ? target[secondRow] + second : second;
     }
 }
