@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Tessera.Kernels.Memory;
 using Tessera.Kernels.Quants;
-using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -9,12 +8,12 @@ namespace Tessera.Kernels;
 
 /// <summary>
 /// F16 and BF16 weights times a small batch of tokens with AVX-512 (a short prompt, or the server's batched
-/// decode steps): Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights, two rows at a time
-/// against groups of 8 (for the last 1-4 tokens, 4) in <see cref="FloatRowPairKernel{TRows}"/>. The activations
-/// are read as they are; nothing is converted or packed in memory. k is cut into ranges whose activations for all
-/// the tokens fit in L1 (<see cref="ActivationBytes"/>): read for every row pair, from L2 they were the limit
-/// (eight 64-byte loads per 16 values of two rows). BF16 on a CPU with AVX512-BF16 goes to
-/// <see cref="BF16BatchMatMul"/> instead (<c>vdpbf16ps</c>, twice an FMA's products).
+/// decode steps): Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights. Where its machine code
+/// runs, <see cref="RowPairMatMul"/> takes the batch (<c>vcvtph2ps</c> for F16, <c>vdpbf16ps</c> for BF16 with
+/// AVX512-BF16). Elsewhere two rows at a time (one from each half of a task) meet groups of 8 tokens (for the last
+/// 1-4 tokens, 4) in the managed <see cref="FloatRowPairKernel{TRows}"/>; the activations are read as they are, and
+/// k is cut into ranges whose activations for all the tokens fit in L1 (<see cref="ActivationBytes"/>): read for
+/// every row pair, from L2 they were the limit (eight 64-byte loads per 16 values of two rows).
 /// </summary>
 internal static unsafe class FloatBatchMatMul
 {
@@ -24,15 +23,16 @@ internal static unsafe class FloatBatchMatMul
     /// <summary>
     /// Whether a product of <paramref name="tokens"/> tokens with <paramref name="kernel"/>'s weight type takes this
     /// path: AVX-512, and the batch sizes where it measured faster end to end on TinyLlama-shape models (alternating
-    /// runs, see PERFORMANCE.md): F16 at 7-10 tokens (pp8 60-64 -> 79-81 t/s), against its four-token F16C dot below
-    /// (at 5, three of eight tokens computed for nothing cost 30%) and the float panels above; BF16 with AVX512-BF16
-    /// at 2-16 (<see cref="BF16BatchMatMul"/>), else at 6-7 (pp7 57-60 -> 85-87 t/s). F32 reads twice the bytes and
-    /// stays on its panels and tiles.
+    /// runs, see PERFORMANCE.md). With the machine code those of <see cref="RowPairMatMul.Applies"/>; with the managed
+    /// kernel F16 at 7-10 tokens (pp8 60-64 -> 79-81 t/s, against its four-token F16C dot below, where at 5 three of
+    /// eight tokens computed for nothing cost 30%, and the float panels above) and BF16 without AVX512-BF16 at 6-7
+    /// (pp7 57-60 -> 85-87 t/s). F32 reads twice the bytes and stays on its panels and tiles.
     /// </summary>
     public static bool Applies(in QuantKernel kernel, int tokens) => IsaSupport.Avx512 && kernel.WeightType switch
     {
+        GgmlType.F16 or GgmlType.BF16 when RowPairTile.Supports(kernel.WeightType) => RowPairMatMul.Applies(kernel.WeightType, tokens),
         GgmlType.F16 => tokens is >= 7 and <= 10,
-        GgmlType.BF16 => BF16RowPairTile.IsSupported ? BF16BatchMatMul.Applies(tokens) : tokens is >= 6 and <= 7,
+        GgmlType.BF16 => tokens is >= 6 and <= 7,
         _ => false,
     };
 
@@ -41,9 +41,9 @@ internal static unsafe class FloatBatchMatMul
     /// <param name="y">[tokens, rows]</param>
     public static void Compute(GgmlType weightType, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
     {
-        if (weightType == GgmlType.BF16 && BF16BatchMatMul.Applies(tokens))
+        if (RowPairMatMul.Applies(weightType, tokens))
         {
-            BF16BatchMatMul.Compute(weights, rows, k, x, tokens, y, pool);
+            RowPairMatMul.Compute(weightType, weights, rows, k, x, tokens, y, pool);
             return;
         }
         var plain = QuantKernels.Get(weightType);

@@ -15,8 +15,8 @@ namespace Tessera.Kernels;
 /// panels are visited in tiles small enough to stay in L2 while every row group of the task passes over them.
 /// Several matrices over the same input (a layer's q/k/v, or gate and up) share one pass (<see cref="ComputeShared"/>).
 /// <para>BF16 weights on a CPU with AVX512-BF16 take <see cref="BF16PairTile"/> instead: the panels hold the tokens
-/// rounded to BF16 pairs and the rows are read in place, unconverted. Up to 16 tokens, whose 32-token panels would
-/// be mostly padding, <see cref="BF16BatchMatMul"/> comes first.</para>
+/// rounded to BF16 pairs and the rows are read in place, unconverted. Small batches (BF16 up to 16 tokens, whose
+/// 32-token panels would be mostly padding, F16 up to 12) go to <see cref="RowPairMatMul"/> first where it runs.</para>
 /// </summary>
 internal static unsafe class FloatMatMul
 {

@@ -1,5 +1,4 @@
 using Tessera.Kernels.Quants;
-using Tessera.Kernels.Quants.BF16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -61,12 +60,15 @@ public sealed unsafe class FloatBatchMatMulTests
     {
         Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 7));
         Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 7));
-        Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 4));
         Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F32), 7));
-        // BF16 from 2 to 16 tokens where vdpbf16ps runs (BF16BatchMatMul), else 6-7 only.
-        Assert.Equal(BF16RowPairTile.IsSupported, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 2));
-        Assert.Equal(BF16RowPairTile.IsSupported, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 16));
-        Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 17));
+        // Where the row-pair machine code runs, F16 from 2 to 12 tokens and BF16 from 2 to 16; else F16 at 7-10, BF16 at 6-7.
+        foreach (var (type, most) in new[] { (GgmlType.F16, RowPairMatMul.MaxF16Tokens), (GgmlType.BF16, RowPairMatMul.MaxBF16Tokens) })
+        {
+            var kernel = QuantKernels.Get(type);
+            Assert.Equal(RowPairTile.Supports(type), FloatBatchMatMul.Applies(kernel, 2));
+            Assert.Equal(RowPairTile.Supports(type), FloatBatchMatMul.Applies(kernel, most));
+            Assert.False(FloatBatchMatMul.Applies(kernel, most + 1));
+        }
     }
 }
 

@@ -11,7 +11,7 @@ namespace Tessera.Kernels.Tests;
 public sealed class MachineCodeTests
 {
     public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s",
-        "Quants/F16/F16cDot.s", "Quants/BF16/BF16RowPairTile.s");
+        "Quants/F16/F16cDot.s", "Quants/RowPairTile.s");
 
     [BinutilsTheory]
     [MemberData(nameof(Sources))]
@@ -22,10 +22,13 @@ public sealed class MachineCodeTests
         {
             "Quants/Panel/Int8PanelPairTile.s" => new Dictionary<string, int> { ["int8_panel_pair_tile_halves"] = Quants.Panel.Int8PanelPairTile.HalvesEntry },
             "Quants/F16/F16cDot.s" => new Dictionary<string, int> { ["f16c_dot4"] = Quants.F16.F16cDot.Dot4Entry },
-            "Quants/BF16/BF16RowPairTile.s" => new Dictionary<string, int>
+            "Quants/RowPairTile.s" => new Dictionary<string, int>
             {
-                ["bf16_row_pair_tile4"] = BF16RowPairTile.Tile4Entry,
-                ["bf16_row_pair_tile2"] = BF16RowPairTile.Tile2Entry,
+                ["bf16_row_pair_tile4"] = Quants.RowPairTile.BF16Tile4Entry,
+                ["bf16_row_pair_tile2"] = Quants.RowPairTile.BF16Tile2Entry,
+                ["f16_row_pair_tile8"] = Quants.RowPairTile.F16Tile8Entry,
+                ["f16_row_pair_tile4"] = Quants.RowPairTile.F16Tile4Entry,
+                ["f16_row_pair_tile2"] = Quants.RowPairTile.F16Tile2Entry,
             },
             _ => [],
         };
@@ -35,7 +38,7 @@ public sealed class MachineCodeTests
             "Numerics/F16cConversion.s" => F16cConversion.Code.ToArray(),
             "Quants/Panel/Int8PanelPairTile.s" => Quants.Panel.Int8PanelPairTile.Code.ToArray(),
             "Quants/F16/F16cDot.s" => Quants.F16.F16cDot.Code.ToArray(),
-            "Quants/BF16/BF16RowPairTile.s" => BF16RowPairTile.Code.ToArray(),
+            "Quants/RowPairTile.s" => Quants.RowPairTile.Code.ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(source), source, "no such kernel"),
         };
         string path = Path.Combine(RepositoryRoot(), "src", "Tessera.Kernels", source);

@@ -21,7 +21,7 @@ internal static class Tolerances
     public static double VsDequantized(GgmlType activationType) => activationType == GgmlType.Q8_1 ? 3e-3 : 2e-5;
 
     /// <summary>
-    /// BF16 weights through <c>vdpbf16ps</c> (<see cref="Quants.BF16.BF16PairTile"/>, <see cref="BF16BatchMatMul"/>)
+    /// BF16 weights through <c>vdpbf16ps</c> (<see cref="Quants.BF16.BF16PairTile"/>, <see cref="Quants.RowPairTile"/>)
     /// vs float64 with the original F32 activations: the activations are rounded to BF16 first (8 significant bits), a
     /// relative error of at most 2^-8 per term, so at most 2^-8 of Σ|w x|. Random signs leave far less over long rows,
     /// but short ones (11 values, one term dominating) passed 2e-3, hence the bound itself; a wrong pairing of weights
@@ -32,14 +32,14 @@ internal static class Tolerances
     /// <summary>
     /// <see cref="MatMul.Compute"/> vs float64 for <paramref name="tokens"/> tokens of rows of <paramref name="k"/>:
     /// <see cref="Bfloat16Activations"/> where BF16 weights take a <c>vdpbf16ps</c> path (2-16 tokens through
-    /// <see cref="BF16BatchMatMul"/>, more through <see cref="Quants.BF16.BF16PairTile"/>'s panels for even k), else
+    /// <see cref="RowPairMatMul"/>, more through <see cref="Quants.BF16.BF16PairTile"/>'s panels for even k), else
     /// <see cref="VsDequantized"/> for the weight type's activations.
     /// </summary>
     public static double ForMatMul(GgmlType weightType, int k, int tokens)
     {
         var kernel = Quants.QuantKernels.Get(weightType);
         bool rounded = weightType == GgmlType.BF16
-            && (BF16BatchMatMul.Applies(tokens) || (FloatMatMul.TakesPairTile(kernel, k) && tokens >= FloatMatMul.MinTokens));
+            && (RowPairMatMul.Applies(weightType, tokens) || (FloatMatMul.TakesPairTile(kernel, k) && tokens >= FloatMatMul.MinTokens));
         return rounded ? Bfloat16Activations : VsDequantized(MatVec.ActivationTypeFor(weightType));
     }
 

@@ -206,7 +206,7 @@ internal static unsafe class QuantKernels
                 PairActivations.GroupBytes, &Q5_0PairDot.Dot, &PairActivations.Quantize);
         }
         // F16 decode with F16C where the machine code runs (plain activations; its four-token dot serves batches below
-        // 10 tokens, of which FloatBatchMatMul takes 7-9 with AVX-512), else F16 and BF16 over activations prepared in
+        // 10 tokens where FloatBatchMatMul does not take them), else F16 and BF16 over activations prepared in
         // the split dots' order (F16's times 2^64).
         if (F16cDot.IsSupported)
         {

@@ -1,36 +1,38 @@
-# The BF16 row-pair tile (BF16RowPairTile.cs): 2 BF16 weight rows x 8, 4 or 2 tokens with vdpbf16ps (AVX512-BF16),
-# for batches of a few tokens, where BF16PairTile's 32-token panels would compute mostly padding. The lanes hold
-# pairs of k (a row's 32 values against a token's 32 values per instruction), so each (row, token) sum is reduced
-# across its lanes at the end. .NET 10 exposes no AVX512-BF16 intrinsics; BF16RowPairTile.cs holds the bytes.
-# Regenerate them after any change with:
-#   as BF16RowPairTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
+# The row-pair tiles (RowPairTile.cs): 2 weight rows x 8, 4 or 2 tokens for batches of a few tokens, BF16 rows with
+# vdpbf16ps (AVX512-BF16) and F16 rows with vcvtph2ps and FMA (AVX-512 F). The lanes hold values of k (a row's slice
+# against a token's slice per instruction), so each (row, token) sum is reduced across its lanes at the end. .NET 10
+# exposes neither AVX512-BF16 nor the half conversion as intrinsics; RowPairTile.cs holds the bytes. Regenerate them
+# after any change with:
+#   as RowPairTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# Three entries, System V x86-64: void tile(ushort* w, nint rowBytes, ushort* x, nint slices, float* c, nint ahead)
-#   rdi  row 0's BF16 values; row 1 at rdi + rsi
-#   rdx  the tokens' BF16 values (BF16TokenSlices): per 32 values of k, each token's 32 values (64 bytes), 8, 4 or 2
-#        tokens one after another
-#   rcx  slices of 32 values of k, at least 1
+# Six entries, System V x86-64: void tile(ushort* w, nint rowBytes, byte* x, nint slices, float* c, nint ahead)
+#   rdi  row 0's values (BF16 or F16); row 1 at rdi + rsi
+#   rdx  the tokens (TokenSlices): per slice of k (32 BF16 values, 16 F16 values), each token's slice as 64 bytes
+#        (32 values rounded to BF16, or 16 floats), 8, 4 or 2 tokens one after another
+#   rcx  slices of k, at least 1
 #   r8   c[16]: c[r * 8 + t], row r against token t (t below the entry's token count; the rest are zero)
 #   r9   bytes from each row to the weights to request while the loop runs (the next pair's, a row on): one line of
 #        each per slice, spread through the loop, where a burst of a whole range's requests stalls the core
-# zmm0..7 accumulate row 0 against tokens 0..7, zmm8..15 row 1; zmm16/zmm17 hold the rows' slices, zmm18.. the
-# tokens'. The end sums each accumulator's 16 lanes, all 16 at once in a tree of shuffles (about 45 instructions
-# where 16 separate sums take about 200).
+# zmm0..7 accumulate row 0 against tokens 0..7, zmm8..15 row 1; zmm16/zmm17 hold the rows' slices (as floats for
+# F16), zmm18.. the tokens'. The end sums each accumulator's 16 lanes, all 16 at once in a tree of shuffles (about 45
+# instructions where 16 separate sums take about 200).
 
         .intel_syntax noprefix
         .text
 
-# Row 0 and row 1 against token \t's slice at [rdx + 64 * \t], loaded into zmm\x: into zmm\t and zmm\high.
-.macro TOKEN t, high, x
+# Row 0 and row 1 against token \t's slice at [rdx + 64 * \t], loaded into zmm\x: into zmm\t and zmm\high, with
+# \op (vdpbf16ps: BF16 pairs; vfmadd231ps: floats).
+.macro TOKEN op, t, high, x
         vmovups zmm\x, [rdx + 64 * \t]
-        vdpbf16ps zmm\t, zmm16, zmm\x
-        vdpbf16ps zmm\high, zmm17, zmm\x
+        \op    zmm\t, zmm16, zmm\x
+        \op    zmm\high, zmm17, zmm\x
 .endm
 
 # Zeroes the 16 accumulators, loops over the slices for \count tokens (8, 4 or 2), then jumps to the shared
-# reduction.
-.macro LOOP count
+# reduction. \load brings a row's slice into a register (vmovups: 32 BF16 values; vcvtph2ps: 16 halves to floats),
+# \op multiplies, \step is a row slice's bytes.
+.macro LOOP count, load, op, step
         lea     r10, [rsi + r9]
 .irp z, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
         vpxord  zmm\z, zmm\z, zmm\z
@@ -38,38 +40,50 @@
 1:
         prefetcht0 [rdi + r9]
         prefetcht0 [rdi + r10]
-        vmovups zmm16, [rdi]
-        vmovups zmm17, [rdi + rsi]
-        TOKEN   0, 8, 18
-        TOKEN   1, 9, 19
+        \load  zmm16, [rdi]
+        \load  zmm17, [rdi + rsi]
+        TOKEN   \op, 0, 8, 18
+        TOKEN   \op, 1, 9, 19
 .if \count > 2
-        TOKEN   2, 10, 20
-        TOKEN   3, 11, 21
+        TOKEN   \op, 2, 10, 20
+        TOKEN   \op, 3, 11, 21
 .endif
 .if \count > 4
-        TOKEN   4, 12, 22
-        TOKEN   5, 13, 23
-        TOKEN   6, 14, 24
-        TOKEN   7, 15, 25
+        TOKEN   \op, 4, 12, 22
+        TOKEN   \op, 5, 13, 23
+        TOKEN   \op, 6, 14, 24
+        TOKEN   \op, 7, 15, 25
 .endif
-        add     rdi, 64
+        add     rdi, \step
         add     rdx, 64 * \count
         dec     rcx
         jnz     1b
-        jmp     bf16_row_pair_sums
+        jmp     row_pair_sums
 .endm
 
         .globl bf16_row_pair_tile8
 bf16_row_pair_tile8:
-        LOOP    8
+        LOOP    8, vmovups, vdpbf16ps, 64
 
         .globl bf16_row_pair_tile4
 bf16_row_pair_tile4:
-        LOOP    4
+        LOOP    4, vmovups, vdpbf16ps, 64
 
         .globl bf16_row_pair_tile2
 bf16_row_pair_tile2:
-        LOOP    2
+        LOOP    2, vmovups, vdpbf16ps, 64
+
+        .globl f16_row_pair_tile8
+f16_row_pair_tile8:
+        LOOP    8, vcvtph2ps, vfmadd231ps, 32
+
+        .globl f16_row_pair_tile4
+f16_row_pair_tile4:
+        LOOP    4, vcvtph2ps, vfmadd231ps, 32
+
+        .globl f16_row_pair_tile2
+f16_row_pair_tile2:
+        LOOP    2, vcvtph2ps, vfmadd231ps, 32
 
 # Accumulator j (row j / 8, token j % 8) summed into lane j of one vector:
 #   1. pairs of accumulators: the even and odd elements of each 128-bit block interleaved and added, so that a
@@ -96,7 +110,7 @@ bf16_row_pair_tile2:
         vaddps  zmm\sum, zmm\sum, zmm\other
 .endm
 
-bf16_row_pair_sums:
+row_pair_sums:
         PAIR    0, 1, 16, 17
         PAIR    2, 3, 18, 19
         PAIR    4, 5, 20, 21
