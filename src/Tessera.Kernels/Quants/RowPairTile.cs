@@ -39,11 +39,14 @@ internal static unsafe class RowPairTile
 
     private static readonly byte* s_code = IsaSupport.Avx512 ? ExecutableMemory.Place(Code) : null;
 
+    /// <summary>AVX512-BF16 in the CPU, asked once: CPUID leaves a virtual machine for its host, microseconds a call.</summary>
+    private static readonly bool s_bf16 = BF16PairTile.CpuHasAvx512Bf16;
+
     /// <summary>Whether this process can run the tile for <paramref name="weightType"/>: AVX-512 on in the runtime, the
     /// code placed in executable memory, and for BF16 AVX512-BF16 in the CPU.</summary>
     public static bool Supports(GgmlType weightType) => s_code != null && weightType switch
     {
-        GgmlType.BF16 => BF16PairTile.CpuHasAvx512Bf16,
+        GgmlType.BF16 => s_bf16,
         GgmlType.F16 => true,
         _ => false,
     };
