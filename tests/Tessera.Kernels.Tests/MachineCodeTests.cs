@@ -11,7 +11,8 @@ namespace Tessera.Kernels.Tests;
 public sealed class MachineCodeTests
 {
     public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s",
-        "Quants/F16/F16cDot.s", "Quants/RowPairTile.s");
+        "Quants/F16/F16cDot.s", "Quants/RowPairTile.s",
+        "Quants/IQ4_NL/IQ4_NLVnniTile.s");
 
     [BinutilsTheory]
     [MemberData(nameof(Sources))]
@@ -39,6 +40,7 @@ public sealed class MachineCodeTests
             "Quants/Panel/Int8PanelPairTile.s" => Quants.Panel.Int8PanelPairTile.Code.ToArray(),
             "Quants/F16/F16cDot.s" => Quants.F16.F16cDot.Code.ToArray(),
             "Quants/RowPairTile.s" => Quants.RowPairTile.Code.ToArray(),
+            "Quants/IQ4_NL/IQ4_NLVnniTile.s" => Quants.IQ4_NL.IQ4_NLVnniTile.Code.ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(source), source, "no such kernel"),
         };
         string path = Path.Combine(RepositoryRoot(), "src", "Tessera.Kernels", source);

@@ -191,9 +191,13 @@ internal static unsafe class QuantKernels
         // Q4_0 and IQ4_NL share the block layout: the 512-bit nibble kernels (VBMI) for decode and small batches, or
         // without VBMI the AVX2 pair dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
         table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true, pairBatchTokens: 8);
-        // IQ4_NL's 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the lookups' temporaries):
-        // pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so its batches keep that one.
+        // IQ4_NL's managed 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the sign trick's
+        // temporaries): pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so without VNNI its batches keep that one.
         table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, pairBatchTokens: MatMul.MicroTokens);
+        // With AVX512-VNNI, IQ4_NL's levels plus 128 go through vpdpbusd in a machine-code 4 x 4 tile (its activations
+        // carry -128 Σx, which the managed IQ4_NL dots do not read).
+        if (IQ4_NLVnniTile.IsSupported)
+            table[(int)GgmlType.IQ4_NL] = table[(int)GgmlType.IQ4_NL] with { Tile = &IQ4_NLVnniTile.Tile, QuantizeActivations = &NibbleActivations.QuantizeForLevelsPlus128 };
         // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form).
         if (Q5_0PackedDot.IsSupported)
         {
@@ -333,7 +337,7 @@ internal static unsafe class QuantKernels
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithNibblePanel<IQ4_NLPanelBlocks>(4),
+                .WithNibblePanel<IQ4_NLPanelBlocks>(IQ4_NLVnniTile.IsSupported ? 8 : 4),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(8),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),
@@ -353,8 +357,9 @@ internal static unsafe class QuantKernels
     /// <paramref name="minTokens"/> tokens. Each type's value was measured on TinyLlama-shape batches of 2-16 tokens,
     /// alternating, against its 4x4 tiles, Dot4 and packed dots. A last group of fewer than 8 tokens costs only what it
     /// holds, and the 4-bit types repack from their packed bytes, so the panel pays from 4 tokens for Q4_1, Q5_1 and
-    /// IQ4_NL (and Q4_0 without its AVX-512 4x4 tile), 6 for Q5_0 and Q5_K, 8 for Q3_K, for Q4_0 with AVX-512 and for
-    /// Q6_K with VNNI; Q4_K's Dot4, Q6_K's AVX2 Dot4 and Q2_K's dot stay ahead below 16.</summary>
+    /// IQ4_NL (and Q4_0 without its AVX-512 4x4 tile), 6 for Q5_0 and Q5_K, 8 for Q3_K, for Q4_0 with AVX-512, for
+    /// IQ4_NL with its VNNI 4x4 tile (pp4 103-104 -> 189-198 t/s, pp8 level) and for Q6_K with VNNI; Q4_K's Dot4, Q6_K's
+    /// AVX2 Dot4 and Q2_K's dot stay ahead below 16.</summary>
     private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens,
         delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
     {

@@ -13,7 +13,8 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// <code>
 ///   [  0.. 63] low   sbyte: x_b[0..15]  for blocks b = 0..3 (pairs with the low nibbles)
 ///   [ 64..127] high  sbyte: x_b[16..31] for blocks b = 0..3 (pairs with the high nibbles)
-///   [128..191] offset int32[16]: lane i = 8 * Σ_{j=4i..4i+3} (low[j] + high[j])  (Σ (l - 8) x = Σ l x - offset)
+///   [128..191] offset int32[16]: lane i = 8 * Σ_{j=4i..4i+3} (low[j] + high[j])  (Σ (l - 8) x = Σ l x - offset);
+///                                 -128 * that sum for levels stored plus 128 (QuantizeForLevelsPlus128)
 ///   [192..255] scale float[16]: lane i = d_(i/4) * 2^112 (the kernels' half-to-float trick leaves out the 2^112)
 /// </code>
 /// Everything a weight row needs from the activations is then a memory operand: no per-row decoding of x.
@@ -32,25 +33,32 @@ internal static unsafe class NibbleActivations
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination) => Quantize(x, k, destination, BlocksPerGroup, HalfBits.ExponentRebias);
 
+    /// <summary>The same groups with -128 Σx in the offsets instead of 8 Σx: the correction for weights whose levels
+    /// are stored plus 128 (<see cref="IQ4_NL.IQ4_NLVnniTile"/>), as the starting sum of their products.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeForLevelsPlus128(float* x, int k, byte* destination) =>
+        Quantize(x, k, destination, BlocksPerGroup, HalfBits.ExponentRebias, -128);
+
     /// <summary>
     /// x[k] to groups of <paramref name="blocksPerGroup"/> Q8_0 blocks in this layout, generalised: low quants
-    /// [16 B], high quants [16 B], int32 offsets [4 B], float scales [4 B] for B blocks, each scale times
-    /// <paramref name="scaleFactor"/> (the 512-bit kernels' 2^112; <see cref="PairActivations"/> uses B = 2 and 1).
+    /// [16 B], high quants [16 B], int32 offsets [4 B] (<paramref name="offsetScale"/> Σx), float scales [4 B] for B
+    /// blocks, each scale times <paramref name="scaleFactor"/> (the 512-bit kernels' 2^112; <see cref="PairActivations"/>
+    /// uses B = 2 and 1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Quantize(float* x, int k, byte* destination, int blocksPerGroup, float scaleFactor)
+    internal static void Quantize(float* x, int k, byte* destination, int blocksPerGroup, float scaleFactor, int offsetScale = 8)
     {
         int groupSize = blocksPerGroup * Q8_0Activations.BlockSize;
         byte* blocks = stackalloc byte[blocksPerGroup * Q8_0Activations.BlockBytes];
         for (int g = 0; g < k / groupSize; g++, x += groupSize, destination += 64 * blocksPerGroup)
         {
             Q8_0Activations.Quantize(x, groupSize, blocks);
-            Rearrange(blocks, destination, blocksPerGroup, scaleFactor);
+            Rearrange(blocks, destination, blocksPerGroup, scaleFactor, offsetScale);
         }
     }
 
     /// <summary>Consecutive Q8_0 blocks to one group (see <see cref="Quantize(float*, int, byte*, int, float)"/>).</summary>
-    private static void Rearrange(byte* q8Blocks, byte* group, int blocksPerGroup, float scaleFactor)
+    private static void Rearrange(byte* q8Blocks, byte* group, int blocksPerGroup, float scaleFactor, int offsetScale)
     {
         sbyte* low = (sbyte*)group;
         sbyte* high = low + 16 * blocksPerGroup;
@@ -70,7 +78,7 @@ internal static unsafe class NibbleActivations
                 lowQuants.Store(low + 16 * b);
                 highQuants.Store(high + 16 * b);
                 var pairs = Ssse3.MultiplyAddAdjacent(ones, lowQuants) + Ssse3.MultiplyAddAdjacent(ones, highQuants);
-                (Sse2.MultiplyAddAdjacent(pairs, wordOnes) << 3).Store(sums + 4 * b);
+                (Sse2.MultiplyAddAdjacent(pairs, wordOnes) * offsetScale).Store(sums + 4 * b);
                 Vector128.Create(HalfBits.ToSingle(block) * scaleFactor).Store(scales + 4 * b);
             }
             return;
@@ -90,7 +98,7 @@ internal static unsafe class NibbleActivations
                 int sum = 0;
                 for (int j = 4 * lane; j < 4 * lane + 4; j++)
                     sum += low[j] + high[j];
-                sums[lane] = 8 * sum;
+                sums[lane] = offsetScale * sum;
                 scales[lane] = scale;
             }
         }

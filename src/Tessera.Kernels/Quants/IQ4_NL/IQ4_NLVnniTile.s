@@ -1,0 +1,135 @@
+# The IQ4_NL batch tile (IQ4_NLVnniTile.cs): 4 weight rows x 4 tokens straight from the file layout, with 512-bit
+# vpdpbusd (AVX512-VNNI), for batches of a few tokens. IQ4_NL's levels are signed (-127..113), so the managed kernels
+# multiply them with the sign trick, about eight more instructions per group and token than Q4_0 takes. Here a byte
+# shuffle gives each level plus 128 (1..241, unsigned), vpdpbusd multiplies that with the signed activations without
+# saturating, and the activations' group layout carries -128 Σx per lane as the starting sum, which takes the 128
+# back out. .NET 10 exposes no AVX512-VNNI intrinsics; IQ4_NLVnniTile.cs holds the bytes. Regenerate them after any
+# change with:
+#   as IQ4_NLVnniTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
+# (the kernel tests assemble this file and compare, where binutils is installed).
+#
+# System V x86-64: void tile(byte* w, nint rowBytes, byte* x, nint xBytes, nint groups, float* c)
+#   rdi  row 0's blocks (18 bytes each: the half scale, then 16 bytes of nibbles); rows 1..3 follow, rsi apart
+#   rdx  token 0's activations in NibbleActivations' layout (per group of 4 blocks: 64 low quants, 64 high quants,
+#        16 int32 lanes of -128 Σx, 16 float scales d * 2^112); tokens 1..3 follow, rcx apart
+#   r8   groups of 4 blocks (128 values), at least 1
+#   r9   c[16]: c[4 * r + t], row r against token t
+# Per group and row, as NibblePackedDot: one vpermt2b gathers the four blocks' nibble bytes, and-masks and a shift
+# split them into the low and high planes, one vpermw puts each block's half scale into the top of its four lanes,
+# and a shift and a mask turn that into the float d * 2^-112. Per row and token: two vpdpbusd, a conversion, the
+# scale product and an FMA into that row and token's accumulator (zmm 4r + t). The end sums each accumulator's lanes
+# into lane 4r + t with the shuffle tree of RowPairTile.s.
+
+        .intel_syntax noprefix
+        .text
+
+# Row \r's group at [\w] against the four tokens, into accumulators zmm\a0..zmm\a3.
+.macro ROW w, a0, a1, a2, a3
+        vmovdqu64 zmm27, [\w]
+        vmovq   xmm28, qword ptr [\w + 64]
+        vpermw  zmm26, zmm21, zmm27
+        vpsrad  zmm26, zmm26, 3
+        vpandd  zmm26, zmm26, dword ptr [rip + scale_mask]{1to16}
+        vpermt2b zmm27, zmm20, zmm28
+        vpsrlw  zmm25, zmm27, 4
+        vpandd  zmm24, zmm27, zmm22
+        vpandd  zmm25, zmm25, zmm22
+        vpshufb zmm24, zmm23, zmm24
+        vpshufb zmm25, zmm23, zmm25
+        TOKEN   \a0, rdx
+        TOKEN   \a1, rdx + rcx
+        TOKEN   \a2, rdx + rcx*2
+        TOKEN   \a3, rax
+.endm
+
+# The current row's levels (zmm24 low, zmm25 high, zmm26 scales) against the token at [\x], into zmm\acc.
+.macro TOKEN acc, x
+        vmovdqu32 zmm29, [\x + 128]
+        vpdpbusd zmm29, zmm24, [\x]
+        vpdpbusd zmm29, zmm25, [\x + 64]
+        vcvtdq2ps zmm29, zmm29
+        vmulps  zmm30, zmm26, [\x + 192]
+        vfmadd231ps zmm\acc, zmm29, zmm30
+.endm
+
+.macro PAIR a, b, sum, other
+        vunpcklps zmm\sum, zmm\a, zmm\b
+        vunpckhps zmm\other, zmm\a, zmm\b
+        vaddps  zmm\sum, zmm\sum, zmm\other
+.endm
+
+.macro QUAD p, q, sum, other
+        vunpcklpd zmm\sum, zmm\p, zmm\q
+        vunpckhpd zmm\other, zmm\p, zmm\q
+        vaddps  zmm\sum, zmm\sum, zmm\other
+.endm
+
+.macro BLOCKS a, b, sum, other
+        vshuff32x4 zmm\sum, zmm\a, zmm\b, 0x88
+        vshuff32x4 zmm\other, zmm\a, zmm\b, 0xdd
+        vaddps  zmm\sum, zmm\sum, zmm\other
+.endm
+
+        .globl iq4nl_vnni_tile
+iq4nl_vnni_tile:
+        lea     r10, [rsi + rsi*2]
+        add     r10, rdi                    # row 3
+        lea     rax, [rcx + rcx*2]
+        add     rax, rdx                    # token 3
+        vmovdqu64 zmm20, [rip + nibble_index]
+        vmovdqu64 zmm21, [rip + scale_index]
+        vpbroadcastd zmm22, dword ptr [rip + low_nibbles]
+        vbroadcasti32x4 zmm23, [rip + levels]
+.irp z, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+        vpxord  zmm\z, zmm\z, zmm\z
+.endr
+1:
+        ROW     rdi, 0, 1, 2, 3
+        ROW     rdi + rsi, 4, 5, 6, 7
+        ROW     rdi + rsi*2, 8, 9, 10, 11
+        ROW     r10, 12, 13, 14, 15
+        add     rdi, 72
+        add     r10, 72
+        add     rdx, 256
+        add     rax, 256
+        dec     r8
+        jnz     1b
+        PAIR    0, 1, 16, 17
+        PAIR    2, 3, 18, 19
+        PAIR    4, 5, 20, 21
+        PAIR    6, 7, 22, 23
+        PAIR    8, 9, 24, 25
+        PAIR    10, 11, 26, 27
+        PAIR    12, 13, 28, 29
+        PAIR    14, 15, 30, 31
+        QUAD    16, 18, 0, 1
+        QUAD    20, 22, 2, 3
+        QUAD    24, 26, 4, 5
+        QUAD    28, 30, 6, 7
+        BLOCKS  0, 2, 8, 9
+        BLOCKS  4, 6, 10, 11
+        BLOCKS  8, 10, 12, 13
+        vmovups [r9], zmm12
+        vzeroupper
+        ret
+
+# Constants, read relative to the instruction pointer (the code is placed as one piece). Byte j of the gathered
+# nibbles is nibble byte j % 16 of block j / 16 (blocks 18 bytes apart, quants after the scale); 64.. select from the
+# group's last 8 bytes.
+nibble_index:
+        .byte 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17
+        .byte 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35
+        .byte 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53
+        .byte 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71
+# Word index of block i / 4's scale for the high word of lane i (the low words are not used).
+scale_index:
+        .short 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9
+        .short 18, 18, 18, 18, 18, 18, 18, 18, 27, 27, 27, 27, 27, 27, 27, 27
+# IQ4_NL's levels plus 128.
+levels:
+        .byte 1, 24, 45, 63, 79, 93, 106, 118, 129, 141, 153, 166, 181, 197, 217, 241
+low_nibbles:
+        .long 0x0f0f0f0f
+# Sign, and exponent and mantissa of a half shifted into float position (HalfBits.HighWordsUnrebiased).
+scale_mask:
+        .long 0x8fffe000

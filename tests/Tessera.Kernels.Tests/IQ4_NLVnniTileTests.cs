@@ -1,0 +1,160 @@
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.IQ4_NL;
+using Tessera.Kernels.Quants.Nibbles;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels.Tests;
+
+/// <summary>
+/// The IQ4_NL 4 x 4 tile with 512-bit <c>vpdpbusd</c> (<see cref="IQ4_NLVnniTile"/>, machine code; its bytes:
+/// <see cref="MachineCodeTests"/>) against IQ4_NL's scalar dot over plain Q8_0 activations, its activations' -128 Σx
+/// offsets, and where the matmul takes it.
+/// </summary>
+public sealed unsafe class IQ4_NLVnniTileTests
+{
+    private const int Rows = IQ4_NLVnniTile.Rows, Tokens = IQ4_NLVnniTile.Tokens;
+
+    [Vnni512Fact]
+    public void Tile_matches_the_scalar_dot_on_random_rows()
+    {
+        var random = new TestRandom();
+        // Group counts 1..12 (the loop has no tail, but each count ends elsewhere in a row) and TinyLlama's rows.
+        foreach (int k in Enumerable.Range(1, 12).Select(g => g * NibbleActivations.GroupSize).Append(2048).Append(5632))
+        {
+            var weights = Weights(random.Floats(Rows * k, 2f), k);
+            var x = random.Floats(Tokens * k, 3f);
+            AssertTileMatchesScalar(weights, x, k, $"k={k} ({random})");
+        }
+    }
+
+    [Vnni512Fact]
+    public void Extreme_levels_and_quants_do_not_saturate()
+    {
+        // Every level at 113 or -127 (plus 128: 241 or 1) against quants at +-127: four products of a lane reach
+        // 4 * 241 * 127, past what vpmaddubsw's 16-bit pairs hold; vpdpbusd sums them in 32 bits.
+        const int k = 256;
+        var weights = new byte[Rows * k / 32 * IQ4_NLDot.BlockBytes];
+        for (int block = 0; block < weights.Length / IQ4_NLDot.BlockBytes; block++)
+        {
+            var bytes = weights.AsSpan(block * IQ4_NLDot.BlockBytes, IQ4_NLDot.BlockBytes);
+            BitConverter.TryWriteBytes(bytes, BitConverter.HalfToUInt16Bits((Half)(block % 3 == 0 ? -0.5f : 0.25f)));
+            bytes[2..].Fill(block % 2 == 0 ? (byte)0xFF : (byte)0x00);
+        }
+        var x = new float[Tokens * k];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = (i / 32 % 3 == 0 ? -1f : 1f) * 4f;
+        AssertTileMatchesScalar(weights, x, k, "extremes");
+    }
+
+    [Fact]
+    public void Offsets_for_levels_plus_128_are_minus_16_times_the_plain_ones()
+    {
+        var random = new TestRandom();
+        const int k = 3 * NibbleActivations.GroupSize;
+        var x = random.Floats(k, 4f);
+        var plain = new byte[k / NibbleActivations.GroupSize * NibbleActivations.GroupBytes];
+        var biased = new byte[plain.Length];
+        fixed (float* source = x)
+        fixed (byte* p = plain)
+        fixed (byte* b = biased)
+        {
+            NibbleActivations.Quantize(source, k, p);
+            NibbleActivations.QuantizeForLevelsPlus128(source, k, b);
+        }
+        for (int group = 0; group < k / NibbleActivations.GroupSize; group++)
+        {
+            var plainGroup = plain.AsSpan(group * NibbleActivations.GroupBytes, NibbleActivations.GroupBytes);
+            var biasedGroup = biased.AsSpan(group * NibbleActivations.GroupBytes, NibbleActivations.GroupBytes);
+            Assert.True(plainGroup[..NibbleActivations.SumOffset].SequenceEqual(biasedGroup[..NibbleActivations.SumOffset]), $"quants of group {group}");
+            Assert.True(plainGroup[NibbleActivations.ScaleOffset..].SequenceEqual(biasedGroup[NibbleActivations.ScaleOffset..]), $"scales of group {group}");
+            for (int lane = 0; lane < 16; lane++)
+            {
+                int at = NibbleActivations.SumOffset + 4 * lane;
+                Assert.Equal(-16 * BitConverter.ToInt32(plainGroup[at..]), BitConverter.ToInt32(biasedGroup[at..]));
+            }
+        }
+    }
+
+    [Fact]
+    public void IQ4_NL_batches_take_it_below_the_panel_where_it_runs()
+    {
+        Assert.True(QuantKernels.TryGet(GgmlType.IQ4_NL, 2048, out var packed));
+        Assert.True(QuantKernels.TryGet(GgmlType.IQ4_NL, out var plain));
+        Assert.Equal(IQ4_NLVnniTile.IsSupported, (nint)packed.Tile == (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&IQ4_NLVnniTile.Tile);
+        if (IsaSupport.Avx2)
+            Assert.Equal(IQ4_NLVnniTile.IsSupported ? 8 : 4, plain.PanelMinTokens);
+        if (IQ4_NLVnniTile.IsSupported)
+        {
+            Assert.True(QuantKernels.TryGetForMatMul(GgmlType.IQ4_NL, 2048, 4, out var forFour));
+            Assert.True((nint)forFour.Tile == (nint)packed.Tile);
+        }
+    }
+
+    /// <summary>IQ4_NL rows of k values quantized from <paramref name="values"/>.</summary>
+    private static byte[] Weights(float[] values, int k)
+    {
+        var weights = new byte[GgmlTypeTraits.Of(GgmlType.IQ4_NL).BytesFor((long)Rows * k)];
+        Quantization.Quantize(GgmlType.IQ4_NL, values, weights);
+        return weights;
+    }
+
+    private static void AssertTileMatchesScalar(byte[] weights, float[] x, int k, string what)
+    {
+        int rowBytes = weights.Length / Rows;
+        int plainBytes = (int)GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k), packedBytes = k / NibbleActivations.GroupSize * NibbleActivations.GroupBytes;
+        var plain = new byte[Tokens * plainBytes];
+        var packed = new byte[Tokens * packedBytes];
+        var y = new float[Tokens * Rows];
+        fixed (byte* w = weights)
+        fixed (float* xs = x)
+        fixed (byte* a = plain)
+        fixed (byte* p = packed)
+        fixed (float* ys = y)
+        {
+            for (int t = 0; t < Tokens; t++)
+            {
+                Quantization.Quantize(GgmlType.Q8_0, x.AsSpan(t * k, k), plain.AsSpan(t * plainBytes, plainBytes));
+                NibbleActivations.QuantizeForLevelsPlus128(xs + t * k, k, p + t * packedBytes);
+            }
+            IQ4_NLVnniTile.Tile(w, rowBytes, p, packedBytes, k, ys, Rows);
+            for (int t = 0; t < Tokens; t++)
+            {
+                for (int r = 0; r < Rows; r++)
+                {
+                    float expected = IQ4_NLDot.DotScalar(w + r * rowBytes, a + t * plainBytes, k);
+                    double magnitude = Magnitude(w + r * rowBytes, a + t * plainBytes, k);
+                    float got = ys[t * Rows + r];
+                    Assert.True(Tolerances.Relative(got, expected, magnitude) <= Tolerances.SimdVsScalar,
+                        $"{what} row {r} token {t}: {got} vs scalar {expected}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Σ |d_w d_x level q| of a row and a token, the scale the float sums work at.</summary>
+    private static double Magnitude(byte* row, byte* activations, int k)
+    {
+        double sum = 0;
+        for (int b = 0; b < k / 32; b++)
+        {
+            byte* block = row + b * IQ4_NLDot.BlockBytes, a = activations + b * 34;
+            double scale = Math.Abs((double)BitConverter.UInt16BitsToHalf(*(ushort*)block) * (double)BitConverter.UInt16BitsToHalf(*(ushort*)a));
+            for (int j = 0; j < 16; j++)
+            {
+                sum += scale * (Math.Abs(IQ4_NLDot.Table[block[2 + j] & 0x0F] * ((sbyte*)a)[2 + j])
+                    + Math.Abs(IQ4_NLDot.Table[block[2 + j] >> 4] * ((sbyte*)a)[18 + j]));
+            }
+        }
+        return sum;
+    }
+}
+
+/// <summary>Runs only where <see cref="IQ4_NLVnniTile"/> can run (AVX-512 with VBMI and VNNI, Linux x86-64), and says so otherwise.</summary>
+public sealed class Vnni512FactAttribute : FactAttribute
+{
+    public Vnni512FactAttribute()
+    {
+        if (!IQ4_NLVnniTile.IsSupported)
+            Skip = "512-bit vpdpbusd does not run here (no AVX512-VNNI or VBMI, AVX-512 off in the runtime, or no executable pages)";
+    }
+}
