@@ -12,7 +12,7 @@ public sealed class MachineCodeTests
 {
     public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s",
         "Quants/F16/F16cDot.s", "Quants/RowPairTile.s",
-        "Quants/IQ4_NL/IQ4_NLVnniTile.s");
+        "Quants/Nibbles/NibbleVnniTile.s");
 
     [BinutilsTheory]
     [MemberData(nameof(Sources))]
@@ -23,6 +23,7 @@ public sealed class MachineCodeTests
         {
             "Quants/Panel/Int8PanelPairTile.s" => new Dictionary<string, int> { ["int8_panel_pair_tile_halves"] = Quants.Panel.Int8PanelPairTile.HalvesEntry },
             "Quants/F16/F16cDot.s" => new Dictionary<string, int> { ["f16c_dot4"] = Quants.F16.F16cDot.Dot4Entry },
+            "Quants/Nibbles/NibbleVnniTile.s" => new Dictionary<string, int> { ["iq4nl_vnni_tile"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLEntry },
             "Quants/RowPairTile.s" => new Dictionary<string, int>
             {
                 ["bf16_row_pair_tile4"] = Quants.RowPairTile.BF16Tile4Entry,
@@ -40,7 +41,7 @@ public sealed class MachineCodeTests
             "Quants/Panel/Int8PanelPairTile.s" => Quants.Panel.Int8PanelPairTile.Code.ToArray(),
             "Quants/F16/F16cDot.s" => Quants.F16.F16cDot.Code.ToArray(),
             "Quants/RowPairTile.s" => Quants.RowPairTile.Code.ToArray(),
-            "Quants/IQ4_NL/IQ4_NLVnniTile.s" => Quants.IQ4_NL.IQ4_NLVnniTile.Code.ToArray(),
+            "Quants/Nibbles/NibbleVnniTile.s" => Quants.Nibbles.NibbleVnniTile.Code.ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(source), source, "no such kernel"),
         };
         string path = Path.Combine(RepositoryRoot(), "src", "Tessera.Kernels", source);

@@ -194,10 +194,13 @@ internal static unsafe class QuantKernels
         // IQ4_NL's managed 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the sign trick's
         // temporaries): pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so without VNNI its batches keep that one.
         table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, pairBatchTokens: MatMul.MicroTokens);
-        // With AVX512-VNNI, IQ4_NL's levels plus 128 go through vpdpbusd in a machine-code 4 x 4 tile (its activations
-        // carry -128 Σx, which the managed IQ4_NL dots do not read).
-        if (IQ4_NLVnniTile.IsSupported)
-            table[(int)GgmlType.IQ4_NL] = table[(int)GgmlType.IQ4_NL] with { Tile = &IQ4_NLVnniTile.Tile, QuantizeActivations = &NibbleActivations.QuantizeForLevelsPlus128 };
+        // With AVX512-VNNI, both take a machine-code 4 x 4 tile with vpdpbusd (IQ4_NL's activations then carry 128 Σx,
+        // which the managed IQ4_NL dots do not read).
+        if (NibbleVnniTile.IsSupported)
+        {
+            table[(int)GgmlType.Q4_0] = table[(int)GgmlType.Q4_0] with { Tile = &NibbleVnniTile.TileQ4_0 };
+            table[(int)GgmlType.IQ4_NL] = table[(int)GgmlType.IQ4_NL] with { Tile = &NibbleVnniTile.TileIQ4_NL, QuantizeActivations = &NibbleActivations.QuantizeForLevelsPlus128 };
+        }
         // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form).
         if (Q5_0PackedDot.IsSupported)
         {
@@ -337,7 +340,7 @@ internal static unsafe class QuantKernels
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
-                .WithNibblePanel<IQ4_NLPanelBlocks>(IQ4_NLVnniTile.IsSupported ? 8 : 4),
+                .WithNibblePanel<IQ4_NLPanelBlocks>(NibbleVnniTile.IsSupported ? 8 : 4),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(8),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),

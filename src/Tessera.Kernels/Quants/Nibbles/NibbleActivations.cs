@@ -14,7 +14,7 @@ namespace Tessera.Kernels.Quants.Nibbles;
 ///   [  0.. 63] low   sbyte: x_b[0..15]  for blocks b = 0..3 (pairs with the low nibbles)
 ///   [ 64..127] high  sbyte: x_b[16..31] for blocks b = 0..3 (pairs with the high nibbles)
 ///   [128..191] offset int32[16]: lane i = 8 * Σ_{j=4i..4i+3} (low[j] + high[j])  (Σ (l - 8) x = Σ l x - offset);
-///                                 -128 * that sum for levels stored plus 128 (QuantizeForLevelsPlus128)
+///                                 128 * that sum for levels taken plus 128 (QuantizeForLevelsPlus128)
 ///   [192..255] scale float[16]: lane i = d_(i/4) * 2^112 (the kernels' half-to-float trick leaves out the 2^112)
 /// </code>
 /// Everything a weight row needs from the activations is then a memory operand: no per-row decoding of x.
@@ -33,11 +33,11 @@ internal static unsafe class NibbleActivations
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination) => Quantize(x, k, destination, BlocksPerGroup, HalfBits.ExponentRebias);
 
-    /// <summary>The same groups with -128 Σx in the offsets instead of 8 Σx: the correction for weights whose levels
-    /// are stored plus 128 (<see cref="IQ4_NL.IQ4_NLVnniTile"/>), as the starting sum of their products.</summary>
+    /// <summary>The same groups with 128 Σx in the offsets instead of 8 Σx: the correction for levels taken plus 128
+    /// (IQ4_NL in <see cref="NibbleVnniTile"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeForLevelsPlus128(float* x, int k, byte* destination) =>
-        Quantize(x, k, destination, BlocksPerGroup, HalfBits.ExponentRebias, -128);
+        Quantize(x, k, destination, BlocksPerGroup, HalfBits.ExponentRebias, 128);
 
     /// <summary>
     /// x[k] to groups of <paramref name="blocksPerGroup"/> Q8_0 blocks in this layout, generalised: low quants

@@ -1,29 +1,29 @@
-# The IQ4_NL batch tile (IQ4_NLVnniTile.cs): 4 weight rows x 4 tokens straight from the file layout, with 512-bit
-# vpdpbusd (AVX512-VNNI), for batches of a few tokens. IQ4_NL's levels are signed (-127..113), so the managed kernels
-# multiply them with the sign trick, about eight more instructions per group and token than Q4_0 takes. Here a byte
-# shuffle gives each level plus 128 (1..241, unsigned), vpdpbusd multiplies that with the signed activations without
-# saturating, and the activations' group layout carries -128 Σx per lane as the starting sum, which takes the 128
-# back out. .NET 10 exposes no AVX512-VNNI intrinsics; IQ4_NLVnniTile.cs holds the bytes. Regenerate them after any
-# change with:
-#   as IQ4_NLVnniTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
+# The nibble batch tiles (NibbleVnniTile.cs): 4 weight rows x 4 tokens of Q4_0 or IQ4_NL (one block layout) straight
+# from the file, with 512-bit vpdpbusd (AVX512-VNNI), for batches of a few tokens. A byte shuffle turns each nibble
+# into an unsigned level: Q4_0's nibble itself (the level plus 8), IQ4_NL's table level plus 128 (1..241). vpdpbusd
+# multiplies those with the signed activations into 32-bit sums without saturating, and the activations' group
+# layout carries the sum to take back out per lane (8 Σx for Q4_0, 128 Σx for IQ4_NL). The managed kernels need
+# vpmaddubsw, an add and vpmaddwd for what two vpdpbusd do, and for IQ4_NL's signed levels the sign trick besides.
+# .NET 10 exposes no AVX512-VNNI intrinsics; NibbleVnniTile.cs holds the bytes. Regenerate them after any change with:
+#   as NibbleVnniTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# System V x86-64: void tile(byte* w, nint rowBytes, byte* x, nint xBytes, nint groups, float* c)
+# Two entries, System V x86-64: void tile(byte* w, nint rowBytes, byte* x, nint xBytes, nint groups, float* c)
 #   rdi  row 0's blocks (18 bytes each: the half scale, then 16 bytes of nibbles); rows 1..3 follow, rsi apart
 #   rdx  token 0's activations in NibbleActivations' layout (per group of 4 blocks: 64 low quants, 64 high quants,
-#        16 int32 lanes of -128 Σx, 16 float scales d * 2^112); tokens 1..3 follow, rcx apart
+#        16 int32 lanes of the offset sums, 16 float scales d * 2^112); tokens 1..3 follow, rcx apart
 #   r8   groups of 4 blocks (128 values), at least 1
 #   r9   c[16]: c[4 * r + t], row r against token t
 # Per group and row, as NibblePackedDot: one vpermt2b gathers the four blocks' nibble bytes, and-masks and a shift
 # split them into the low and high planes, one vpermw puts each block's half scale into the top of its four lanes,
-# and a shift and a mask turn that into the float d * 2^-112. Per row and token: two vpdpbusd, a conversion, the
-# scale product and an FMA into that row and token's accumulator (zmm 4r + t). The end sums each accumulator's lanes
-# into lane 4r + t with the shuffle tree of RowPairTile.s.
+# and a shift and a mask turn that into the float d * 2^-112. Per row and token: two vpdpbusd, the offsets
+# subtracted, a conversion, the scale product and an FMA into that row and token's accumulator (zmm 4r + t). The end
+# sums each accumulator's lanes into lane 4r + t with the shuffle tree of RowPairTile.s.
 
         .intel_syntax noprefix
         .text
 
-# Row \r's group at [\w] against the four tokens, into accumulators zmm\a0..zmm\a3.
+# Row \r's group at [\w] against the four tokens, into accumulators zmm\a0..zmm\a3 (zmm23: the level table).
 .macro ROW w, a0, a1, a2, a3
         vmovdqu64 zmm27, [\w]
         vmovq   xmm28, qword ptr [\w + 64]
@@ -44,9 +44,10 @@
 
 # The current row's levels (zmm24 low, zmm25 high, zmm26 scales) against the token at [\x], into zmm\acc.
 .macro TOKEN acc, x
-        vmovdqu32 zmm29, [\x + 128]
+        vpxord  zmm29, zmm29, zmm29
         vpdpbusd zmm29, zmm24, [\x]
         vpdpbusd zmm29, zmm25, [\x + 64]
+        vpsubd  zmm29, zmm29, [\x + 128]
         vcvtdq2ps zmm29, zmm29
         vmulps  zmm30, zmm26, [\x + 192]
         vfmadd231ps zmm\acc, zmm29, zmm30
@@ -70,8 +71,8 @@
         vaddps  zmm\sum, zmm\sum, zmm\other
 .endm
 
-        .globl iq4nl_vnni_tile
-iq4nl_vnni_tile:
+# The setup and the loop over the groups with the level table at \levels, then the shared reduction.
+.macro TILE levels
         lea     r10, [rsi + rsi*2]
         add     r10, rdi                    # row 3
         lea     rax, [rcx + rcx*2]
@@ -79,7 +80,7 @@ iq4nl_vnni_tile:
         vmovdqu64 zmm20, [rip + nibble_index]
         vmovdqu64 zmm21, [rip + scale_index]
         vpbroadcastd zmm22, dword ptr [rip + low_nibbles]
-        vbroadcasti32x4 zmm23, [rip + levels]
+        vbroadcasti32x4 zmm23, [rip + \levels]
 .irp z, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
         vpxord  zmm\z, zmm\z, zmm\z
 .endr
@@ -94,6 +95,18 @@ iq4nl_vnni_tile:
         add     rax, 256
         dec     r8
         jnz     1b
+        jmp     nibble_vnni_sums
+.endm
+
+        .globl q4_0_vnni_tile
+q4_0_vnni_tile:
+        TILE    q4_0_levels
+
+        .globl iq4nl_vnni_tile
+iq4nl_vnni_tile:
+        TILE    iq4nl_levels
+
+nibble_vnni_sums:
         PAIR    0, 1, 16, 17
         PAIR    2, 3, 18, 19
         PAIR    4, 5, 20, 21
@@ -125,8 +138,11 @@ nibble_index:
 scale_index:
         .short 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9
         .short 18, 18, 18, 18, 18, 18, 18, 18, 27, 27, 27, 27, 27, 27, 27, 27
+# Q4_0's levels plus 8: the nibbles themselves.
+q4_0_levels:
+        .byte 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 # IQ4_NL's levels plus 128.
-levels:
+iq4nl_levels:
         .byte 1, 24, 45, 63, 79, 93, 106, 118, 129, 141, 153, 166, 181, 197, 217, 241
 low_nibbles:
         .long 0x0f0f0f0f

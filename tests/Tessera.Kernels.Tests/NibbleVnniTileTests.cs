@@ -1,37 +1,43 @@
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Quants.IQ4_NL;
 using Tessera.Kernels.Quants.Nibbles;
+using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Tensors;
 
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The IQ4_NL 4 x 4 tile with 512-bit <c>vpdpbusd</c> (<see cref="IQ4_NLVnniTile"/>, machine code; its bytes:
-/// <see cref="MachineCodeTests"/>) against IQ4_NL's scalar dot over plain Q8_0 activations, its activations' -128 Σx
-/// offsets, and where the matmul takes it.
+/// The Q4_0 and IQ4_NL 4 x 4 tiles with 512-bit <c>vpdpbusd</c> (<see cref="NibbleVnniTile"/>, machine code; its
+/// bytes: <see cref="MachineCodeTests"/>) against each type's scalar dot over plain Q8_0 activations, IQ4_NL's
+/// activations with 128 Σx offsets, and where the matmul takes them.
 /// </summary>
-public sealed unsafe class IQ4_NLVnniTileTests
+public sealed unsafe class NibbleVnniTileTests
 {
-    private const int Rows = IQ4_NLVnniTile.Rows, Tokens = IQ4_NLVnniTile.Tokens;
+    private const int Rows = NibbleVnniTile.Rows, Tokens = NibbleVnniTile.Tokens;
 
-    [Vnni512Fact]
-    public void Tile_matches_the_scalar_dot_on_random_rows()
+    public static TheoryData<GgmlType> Types => new() { GgmlType.Q4_0, GgmlType.IQ4_NL };
+
+    [Vnni512Theory]
+    [MemberData(nameof(Types))]
+    public void Tile_matches_the_scalar_dot_on_random_rows(GgmlType type)
     {
         var random = new TestRandom();
         // Group counts 1..12 (the loop has no tail, but each count ends elsewhere in a row) and TinyLlama's rows.
         foreach (int k in Enumerable.Range(1, 12).Select(g => g * NibbleActivations.GroupSize).Append(2048).Append(5632))
         {
-            var weights = Weights(random.Floats(Rows * k, 2f), k);
+            var weights = Weights(type, random.Floats(Rows * k, 2f), k);
             var x = random.Floats(Tokens * k, 3f);
-            AssertTileMatchesScalar(weights, x, k, $"k={k} ({random})");
+            AssertTileMatchesScalar(type, weights, x, k, $"{type} k={k} ({random})");
         }
     }
 
-    [Vnni512Fact]
-    public void Extreme_levels_and_quants_do_not_saturate()
+    [Vnni512Theory]
+    [MemberData(nameof(Types))]
+    public void Extreme_levels_and_quants_do_not_saturate(GgmlType type)
     {
-        // Every level at 113 or -127 (plus 128: 241 or 1) against quants at +-127: four products of a lane reach
-        // 4 * 241 * 127, past what vpmaddubsw's 16-bit pairs hold; vpdpbusd sums them in 32 bits.
+        // Every nibble at 15 or 0 (IQ4_NL levels 113 or -127, plus 128: 241 or 1) against quants at +-127: for IQ4_NL
+        // four products of a lane reach 4 * 241 * 127, past what vpmaddubsw's 16-bit pairs hold; vpdpbusd sums them in
+        // 32 bits.
         const int k = 256;
         var weights = new byte[Rows * k / 32 * IQ4_NLDot.BlockBytes];
         for (int block = 0; block < weights.Length / IQ4_NLDot.BlockBytes; block++)
@@ -43,11 +49,11 @@ public sealed unsafe class IQ4_NLVnniTileTests
         var x = new float[Tokens * k];
         for (int i = 0; i < x.Length; i++)
             x[i] = (i / 32 % 3 == 0 ? -1f : 1f) * 4f;
-        AssertTileMatchesScalar(weights, x, k, "extremes");
+        AssertTileMatchesScalar(type, weights, x, k, $"{type} extremes");
     }
 
     [Fact]
-    public void Offsets_for_levels_plus_128_are_minus_16_times_the_plain_ones()
+    public void Offsets_for_levels_plus_128_are_16_times_the_plain_ones()
     {
         var random = new TestRandom();
         const int k = 3 * NibbleActivations.GroupSize;
@@ -70,36 +76,41 @@ public sealed unsafe class IQ4_NLVnniTileTests
             for (int lane = 0; lane < 16; lane++)
             {
                 int at = NibbleActivations.SumOffset + 4 * lane;
-                Assert.Equal(-16 * BitConverter.ToInt32(plainGroup[at..]), BitConverter.ToInt32(biasedGroup[at..]));
+                Assert.Equal(16 * BitConverter.ToInt32(plainGroup[at..]), BitConverter.ToInt32(biasedGroup[at..]));
             }
         }
     }
 
     [Fact]
-    public void IQ4_NL_batches_take_it_below_the_panel_where_it_runs()
+    public void Q4_0_and_IQ4_NL_batches_take_it_below_the_panel_where_it_runs()
     {
-        Assert.True(QuantKernels.TryGet(GgmlType.IQ4_NL, 2048, out var packed));
-        Assert.True(QuantKernels.TryGet(GgmlType.IQ4_NL, out var plain));
-        Assert.Equal(IQ4_NLVnniTile.IsSupported, (nint)packed.Tile == (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&IQ4_NLVnniTile.Tile);
-        if (IsaSupport.Avx2)
-            Assert.Equal(IQ4_NLVnniTile.IsSupported ? 8 : 4, plain.PanelMinTokens);
-        if (IQ4_NLVnniTile.IsSupported)
+        foreach (var (type, tile) in new[] { (GgmlType.Q4_0, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.TileQ4_0),
+            (GgmlType.IQ4_NL, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.TileIQ4_NL) })
         {
-            Assert.True(QuantKernels.TryGetForMatMul(GgmlType.IQ4_NL, 2048, 4, out var forFour));
-            Assert.True((nint)forFour.Tile == (nint)packed.Tile);
+            Assert.True(QuantKernels.TryGet(type, 2048, out var packed));
+            Assert.Equal(NibbleVnniTile.IsSupported, (nint)packed.Tile == tile);
+            if (NibbleVnniTile.IsSupported)
+            {
+                Assert.True(QuantKernels.TryGetForMatMul(type, 2048, 4, out var forFour));
+                Assert.True((nint)forFour.Tile == tile, $"{type}");
+            }
         }
+        Assert.True(QuantKernels.TryGet(GgmlType.IQ4_NL, out var plain));
+        if (IsaSupport.Avx2)
+            Assert.Equal(NibbleVnniTile.IsSupported ? 8 : 4, plain.PanelMinTokens);
     }
 
-    /// <summary>IQ4_NL rows of k values quantized from <paramref name="values"/>.</summary>
-    private static byte[] Weights(float[] values, int k)
+    /// <summary>Rows of k values of <paramref name="type"/> quantized from <paramref name="values"/>.</summary>
+    private static byte[] Weights(GgmlType type, float[] values, int k)
     {
-        var weights = new byte[GgmlTypeTraits.Of(GgmlType.IQ4_NL).BytesFor((long)Rows * k)];
-        Quantization.Quantize(GgmlType.IQ4_NL, values, weights);
+        var weights = new byte[GgmlTypeTraits.Of(type).BytesFor((long)Rows * k)];
+        Quantization.Quantize(type, values, weights);
         return weights;
     }
 
-    private static void AssertTileMatchesScalar(byte[] weights, float[] x, int k, string what)
+    private static void AssertTileMatchesScalar(GgmlType type, byte[] weights, float[] x, int k, string what)
     {
+        bool iq4nl = type == GgmlType.IQ4_NL;
         int rowBytes = weights.Length / Rows;
         int plainBytes = (int)GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k), packedBytes = k / NibbleActivations.GroupSize * NibbleActivations.GroupBytes;
         var plain = new byte[Tokens * plainBytes];
@@ -114,15 +125,21 @@ public sealed unsafe class IQ4_NLVnniTileTests
             for (int t = 0; t < Tokens; t++)
             {
                 Quantization.Quantize(GgmlType.Q8_0, x.AsSpan(t * k, k), plain.AsSpan(t * plainBytes, plainBytes));
-                NibbleActivations.QuantizeForLevelsPlus128(xs + t * k, k, p + t * packedBytes);
+                if (iq4nl)
+                    NibbleActivations.QuantizeForLevelsPlus128(xs + t * k, k, p + t * packedBytes);
+                else
+                    NibbleActivations.Quantize(xs + t * k, k, p + t * packedBytes);
             }
-            IQ4_NLVnniTile.Tile(w, rowBytes, p, packedBytes, k, ys, Rows);
+            if (iq4nl)
+                NibbleVnniTile.TileIQ4_NL(w, rowBytes, p, packedBytes, k, ys, Rows);
+            else
+                NibbleVnniTile.TileQ4_0(w, rowBytes, p, packedBytes, k, ys, Rows);
             for (int t = 0; t < Tokens; t++)
             {
                 for (int r = 0; r < Rows; r++)
                 {
-                    float expected = IQ4_NLDot.DotScalar(w + r * rowBytes, a + t * plainBytes, k);
-                    double magnitude = Magnitude(w + r * rowBytes, a + t * plainBytes, k);
+                    float expected = iq4nl ? IQ4_NLDot.DotScalar(w + r * rowBytes, a + t * plainBytes, k) : Q4_0Dot.DotScalar(w + r * rowBytes, a + t * plainBytes, k);
+                    double magnitude = Magnitude(type, w + r * rowBytes, a + t * plainBytes, k);
                     float got = ys[t * Rows + r];
                     Assert.True(Tolerances.Relative(got, expected, magnitude) <= Tolerances.SimdVsScalar,
                         $"{what} row {r} token {t}: {got} vs scalar {expected}");
@@ -132,7 +149,7 @@ public sealed unsafe class IQ4_NLVnniTileTests
     }
 
     /// <summary>Σ |d_w d_x level q| of a row and a token, the scale the float sums work at.</summary>
-    private static double Magnitude(byte* row, byte* activations, int k)
+    private static double Magnitude(GgmlType type, byte* row, byte* activations, int k)
     {
         double sum = 0;
         for (int b = 0; b < k / 32; b++)
@@ -141,20 +158,22 @@ public sealed unsafe class IQ4_NLVnniTileTests
             double scale = Math.Abs((double)BitConverter.UInt16BitsToHalf(*(ushort*)block) * (double)BitConverter.UInt16BitsToHalf(*(ushort*)a));
             for (int j = 0; j < 16; j++)
             {
-                sum += scale * (Math.Abs(IQ4_NLDot.Table[block[2 + j] & 0x0F] * ((sbyte*)a)[2 + j])
-                    + Math.Abs(IQ4_NLDot.Table[block[2 + j] >> 4] * ((sbyte*)a)[18 + j]));
+                sum += scale * (Math.Abs(Level(type, block[2 + j] & 0x0F) * ((sbyte*)a)[2 + j])
+                    + Math.Abs(Level(type, block[2 + j] >> 4) * ((sbyte*)a)[18 + j]));
             }
         }
         return sum;
     }
+
+    private static int Level(GgmlType type, int nibble) => type == GgmlType.IQ4_NL ? IQ4_NLDot.Table[nibble] : nibble - 8;
 }
 
-/// <summary>Runs only where <see cref="IQ4_NLVnniTile"/> can run (AVX-512 with VBMI and VNNI, Linux x86-64), and says so otherwise.</summary>
-public sealed class Vnni512FactAttribute : FactAttribute
+/// <summary>Runs only where <see cref="NibbleVnniTile"/> can run (AVX-512 with VBMI and VNNI, Linux x86-64), and says so otherwise.</summary>
+public sealed class Vnni512TheoryAttribute : TheoryAttribute
 {
-    public Vnni512FactAttribute()
+    public Vnni512TheoryAttribute()
     {
-        if (!IQ4_NLVnniTile.IsSupported)
+        if (!NibbleVnniTile.IsSupported)
             Skip = "512-bit vpdpbusd does not run here (no AVX512-VNNI or VBMI, AVX-512 off in the runtime, or no executable pages)";
     }
 }
