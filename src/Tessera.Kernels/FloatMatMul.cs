@@ -16,7 +16,7 @@ namespace Tessera.Kernels;
 /// Several matrices over the same input (a layer's q/k/v, or gate and up) share one pass (<see cref="ComputeShared"/>).
 /// <para>BF16 weights on a CPU with AVX512-BF16 take <see cref="BF16PairTile"/> instead: the panels hold the tokens
 /// rounded to BF16 pairs and the rows are read in place, unconverted. Small batches (BF16 up to 16 tokens, whose
-/// 32-token panels would be mostly padding, F16 up to 12) go to <see cref="RowPairMatMul"/> first where it runs.</para>
+/// 32-token panels would be mostly padding, F16 up to 24) go to <see cref="RowPairMatMul"/> first where it runs.</para>
 /// </summary>
 internal static unsafe class FloatMatMul
 {

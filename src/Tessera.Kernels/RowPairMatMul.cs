@@ -19,20 +19,21 @@ internal static unsafe class RowPairMatMul
 
     /// <summary>Most tokens this path takes for BF16; larger batches go to <see cref="FloatMatMul"/>'s 32-token panels.
     /// Measured end to end on a TinyLlama-shape BF16 model (2 threads, alternating runs): at 16 tokens this path ran
-    /// 194-208 t/s against 178-180 for the panels, at 17 160-168 against 184-193 (a third group), at 20 172-182 against
-    /// 214-222.</summary>
+    /// 194-208 t/s against 178-180 for the panels, at 17 217-218 against 206-208 (a third group, of one token), at 20
+    /// 232-234 against 238-244, at 24 221 against 277-279.</summary>
     public const int MaxBF16Tokens = 16;
 
     /// <summary>Most tokens this path takes for F16; larger batches go to <see cref="FloatMatMul"/>'s float panels.
-    /// Measured the same way: at 11-12 tokens this path ran 93-108 t/s against 79-88 for the panels, at 14 the same,
-    /// at 15-16 92-108 against 99-114. Below, it replaced the F16C four-token dot and the managed row-pair kernel:
-    /// pp2 33-34 -> 42, pp4 59-60 -> 77-100, pp8 84-88 -> 112-129 t/s.</summary>
-    public const int MaxF16Tokens = 12;
+    /// Measured the same way: at 14 tokens this path ran 139-146 t/s against 100-107 for the panels, at 16 159-162
+    /// against 118-122, at 20 151-153 against 110-111, at 24 143-147 against 132-134, at 25-26 within 5%, at 28 143
+    /// against 147-153, at 32 148-151 against 173-176. Below, it replaced the F16C four-token dot and the managed
+    /// row-pair kernel: pp2 33-34 -> 38-51, pp4 59-60 -> 69-100, pp8 84-88 -> 110-146 t/s.</summary>
+    public const int MaxF16Tokens = 24;
 
     private const int GroupTokens = RowPairTile.MaxTokens;
 
     /// <summary>Whether a product of <paramref name="tokens"/> tokens with <paramref name="weightType"/> weights takes
-    /// this path here: BF16 at 2-16 tokens, F16 at 2-12.</summary>
+    /// this path here: BF16 at 2-16 tokens, F16 at 2-24.</summary>
     public static bool Applies(GgmlType weightType, int tokens) => RowPairTile.Supports(weightType) && weightType switch
     {
         GgmlType.BF16 => tokens is >= 2 and <= MaxBF16Tokens,
@@ -119,6 +120,7 @@ internal static unsafe class RowPairMatMul
             int to = Math.Min(job.K, from + job.Range);
             int slices = (to - from) / job.SliceValues;
             int restFrom = from + slices * job.SliceValues;   // the values past the range's whole slices (the end of k)
+            bool rest = restFrom < to, accumulate = from > 0;
             for (long i = 0; i < half; i++)
             {
                 // For an odd count the second half is a row short: the first row goes in as both and only it is stored.
@@ -141,15 +143,26 @@ internal static unsafe class RowPairMatMul
                         new Span<float>(c, RowPairTile.Rows * GroupTokens).Clear();
                     }
                     byte* restSlice = slice + (long)slices * width * RowPairTile.TokenSliceBytes;
-                    for (int t = 0; t < valid; t++)
+                    float* y = job.Y + (long)g * GroupTokens * job.Rows + r;
+                    for (int t = 0; t < valid; t++, y += job.Rows, restSlice += RowPairTile.TokenSliceBytes)
                     {
-                        float* target = job.Y + (long)(g * GroupTokens + t) * job.Rows + r;
-                        for (int j = 0; j < rowCount; j++)
+                        float one = c[t], other = c[GroupTokens + t];
+                        if (rest)
                         {
-                            float sum = c[j * GroupTokens + t]
-                                + Rest(job.Type, (ushort*)((byte*)rows + j * stride), restSlice + t * RowPairTile.TokenSliceBytes, restFrom, to);
-                            float* y = target + j * half;
-                            *y = from > 0 ? *y + sum : sum;
+                            one += Rest(job.Type, rows, restSlice, restFrom, to);
+                            other += Rest(job.Type, (ushort*)((byte*)rows + stride), restSlice, restFrom, to);
+                        }
+                        if (accumulate)
+                        {
+                            y[0] += one;
+                            if (rowCount == RowPairTile.Rows)
+                                y[half] += other;
+                        }
+                        else
+                        {
+                            y[0] = one;
+                            if (rowCount == RowPairTile.Rows)
+                                y[half] = other;
                         }
                     }
                 }

@@ -61,7 +61,7 @@ public sealed unsafe class FloatBatchMatMulTests
         Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 7));
         Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 7));
         Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F32), 7));
-        // Where the row-pair machine code runs, F16 from 2 to 12 tokens and BF16 from 2 to 16; else F16 at 7-10, BF16 at 6-7.
+        // Where the row-pair machine code runs, F16 from 2 to 24 tokens and BF16 from 2 to 16; else F16 at 7-10, BF16 at 6-7.
         foreach (var (type, most) in new[] { (GgmlType.F16, RowPairMatMul.MaxF16Tokens), (GgmlType.BF16, RowPairMatMul.MaxBF16Tokens) })
         {
             var kernel = QuantKernels.Get(type);

@@ -132,11 +132,11 @@ public sealed unsafe class RowPairTileTests
         // Every token count the path takes (groups of 8, 4 and 2, one group or two, a last group of one token);
         // k off the slices, below one slice, and long enough to be cut into several L1 ranges; odd row counts, so
         // tasks end on a lone row. Ranges after the first with whole slices for groups of each width (BF16: 2 tokens
-        // past 8192 values, 3 past 5440, 4 past 4096, 12 past 1344; F16 half those).
+        // past 8192 values, 3 past 5440, 4 past 4096, 12 past 1344; F16 half those). F16 goes on to three groups.
         int most = type == GgmlType.BF16 ? RowPairMatMul.MaxBF16Tokens : RowPairMatMul.MaxF16Tokens;
         foreach (var (rowCount, k, tokens) in new[] { (13, 67, 2), (3, 9000, 2), (9, 16, 3), (5, 6000, 3), (13, 4999, 4), (33, 301, 5),
             (17, 2050, 6), (5, 96, 7), (13, 4099, 8), (21, 515, 9), (7, 130, 10), (3, 64, 11), (5, 3000, 12), (13, 1030, 13), (4, 33, 14),
-            (9, 255, 15), (7, 3001, 16) })
+            (9, 255, 15), (7, 3001, 16), (5, 700, 20), (3, 2100, 24) })
         {
             if (tokens > most)
                 continue;
@@ -175,9 +175,9 @@ public sealed unsafe class RowPairTileTests
     }
 
     [Fact]
-    public void BF16_takes_2_to_16_tokens_and_F16_2_to_12_where_the_code_runs()
+    public void BF16_takes_2_to_16_tokens_and_F16_2_to_24_where_the_code_runs()
     {
-        foreach (var (type, most) in new[] { (GgmlType.BF16, 16), (GgmlType.F16, 12) })
+        foreach (var (type, most) in new[] { (GgmlType.BF16, 16), (GgmlType.F16, 24) })
         {
             Assert.False(RowPairMatMul.Applies(type, 1));
             Assert.False(RowPairMatMul.Applies(type, most + 1));
