@@ -42,10 +42,15 @@ internal static unsafe class FloatBatchMatMul
     public static void Compute(GgmlType weightType, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
     {
         if (RowPairMatMul.Applies(weightType, tokens))
-        {
             RowPairMatMul.Compute(weightType, weights, rows, k, x, tokens, y, pool);
-            return;
-        }
+        else
+            ComputeManaged(weightType, weights, rows, k, x, tokens, y, pool);
+    }
+
+    /// <summary>The managed row-pair kernel's pass, where <see cref="RowPairMatMul"/> does not apply (and for the
+    /// tests, which run it everywhere AVX-512 does).</summary>
+    internal static void ComputeManaged(GgmlType weightType, byte* weights, long rows, int k, float* x, int tokens, float* y, KernelThreadPool pool)
+    {
         var plain = QuantKernels.Get(weightType);
         var job = new Job
         {

@@ -16,6 +16,14 @@ public sealed unsafe class FloatBatchMatMulTests
     [MemberData(nameof(Types))]
     public void Small_batches_match_float64_on_ragged_shapes(GgmlType type)
     {
+        foreach (bool managed in new[] { false, true })
+            SmallBatchesMatchFloat64(type, managed);
+    }
+
+    /// <summary>Through <see cref="FloatBatchMatMul.Compute"/> (the machine-code row pairs where they run), or through
+    /// its managed kernel, which only machines without them would otherwise reach.</summary>
+    private static void SmallBatchesMatchFloat64(GgmlType type, bool managed)
+    {
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
         // Tokens below, at and past one group of 8 (the last 1-4 through the four-token form, 5-7 through the eight
@@ -30,29 +38,27 @@ public sealed unsafe class FloatBatchMatMulTests
             fixed (byte* w = weights.Weights)
             fixed (float* xs = x)
             fixed (float* ys = y)
-                FloatBatchMatMul.Compute(type, w, rowCount, k, xs, tokens, ys, pool);
-            // BF16 where vdpbf16ps runs goes to BF16BatchMatMul, which rounds the activations to BF16.
-            double tolerance = Tolerances.ForMatMul(type, k, tokens);
-            weights.AssertProducts(x, tokens, y, tolerance, $"{type} rows={rowCount} k={k} tokens={tokens} ({random})");
+            {
+                if (managed)
+                    FloatBatchMatMul.ComputeManaged(type, w, rowCount, k, xs, tokens, ys, pool);
+                else
+                    FloatBatchMatMul.Compute(type, w, rowCount, k, xs, tokens, ys, pool);
+            }
+            // BF16 where vdpbf16ps runs goes to RowPairMatMul, which rounds the activations to BF16.
+            double tolerance = managed ? Tolerances.VsDequantized(GgmlType.F32) : Tolerances.ForMatMul(type, k, tokens);
+            weights.AssertProducts(x, tokens, y, tolerance, $"{type}{(managed ? " managed" : "")} rows={rowCount} k={k} tokens={tokens} ({random})");
         }
     }
 
     [Avx512Theory]
     [MemberData(nameof(Types))]
+    // Six tokens run as a group of eight with two unused: nothing of theirs may reach past the outputs.
     public void Small_batches_write_only_their_outputs(GgmlType type)
     {
-        var random = new TestRandom();
-        using var pool = new KernelThreadPool(2);
-        const int rowCount = 11, k = 40, tokens = 6;
-        var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
-        var x = random.Floats(tokens * k);
-        // Six tokens run as a group of eight with two unused: nothing of theirs may reach past the outputs.
-        var y = GuardedOutputs.Create(tokens * rowCount);
-        fixed (byte* w = weights.Weights)
-        fixed (float* xs = x)
-        fixed (float* ys = y)
-            FloatBatchMatMul.Compute(type, w, rowCount, k, xs, tokens, ys, pool);
-        GuardedOutputs.AssertOnlyOutputsWritten(y, tokens * rowCount);
+        GuardedOutputs.AssertProductWritesOnlyItsOutputs(type, GgmlType.F32, rowCount: 11, k: 40, tokens: 6,
+            (w, rows, k, x, tokens, y, pool) => FloatBatchMatMul.Compute(type, w, rows, k, x, tokens, y, pool));
+        GuardedOutputs.AssertProductWritesOnlyItsOutputs(type, GgmlType.F32, rowCount: 11, k: 40, tokens: 6,
+            (w, rows, k, x, tokens, y, pool) => FloatBatchMatMul.ComputeManaged(type, w, rows, k, x, tokens, y, pool));
     }
 
     [Fact]

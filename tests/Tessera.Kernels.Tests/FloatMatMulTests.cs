@@ -77,18 +77,9 @@ public sealed unsafe class FloatMatMulTests
     {
         if (!FloatPanelKernel.IsSupported)
             return;
-        var random = new TestRandom();
-        using var pool = new KernelThreadPool(2);
-        const int rowCount = 11, k = 40, tokens = 19;
-        var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
-        var x = random.Floats(tokens * k);
-        // y is longer than tokens x rows: the padding rows and tokens of the last tiles must not reach past it.
-        var y = GuardedOutputs.Create(tokens * rowCount);
-        fixed (byte* w = weights.Weights)
-        fixed (float* xs = x)
-        fixed (float* ys = y)
-            FloatMatMul.Compute(QuantKernels.Get(type), w, rowCount, k, xs, tokens, ys, pool);
-        GuardedOutputs.AssertOnlyOutputsWritten(y, tokens * rowCount);
+        // The padding rows and tokens of the last tiles must not reach past the outputs.
+        GuardedOutputs.AssertProductWritesOnlyItsOutputs(type, GgmlType.F32, rowCount: 11, k: 40, tokens: 19,
+            (w, rows, k, x, tokens, y, pool) => FloatMatMul.Compute(QuantKernels.Get(type), w, rows, k, x, tokens, y, pool));
     }
 
     [Fact]

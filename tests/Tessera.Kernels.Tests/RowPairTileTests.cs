@@ -158,21 +158,10 @@ public sealed unsafe class RowPairTileTests
     [F16RowPairFact]
     public void F16_batches_write_only_their_outputs() => BatchesWriteOnlyTheirOutputs(GgmlType.F16);
 
-    private static void BatchesWriteOnlyTheirOutputs(GgmlType type)
-    {
-        var random = new TestRandom();
-        using var pool = new KernelThreadPool(2);
-        // 11 tokens: a group of 8 and one of 3 run as 4, with a token unused; 11 rows end a task on a lone row.
-        const int rowCount = 11, k = 70, tokens = 11;
-        var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
-        var x = random.Floats(tokens * k);
-        var y = GuardedOutputs.Create(tokens * rowCount);
-        fixed (byte* w = weights.Weights)
-        fixed (float* xs = x)
-        fixed (float* ys = y)
-            RowPairMatMul.Compute(type, w, rowCount, k, xs, tokens, ys, pool);
-        GuardedOutputs.AssertOnlyOutputsWritten(y, tokens * rowCount);
-    }
+    // 11 tokens: a group of 8 and one of 3 run as 4, with a token unused; 11 rows end a task on a lone row.
+    private static void BatchesWriteOnlyTheirOutputs(GgmlType type) =>
+        GuardedOutputs.AssertProductWritesOnlyItsOutputs(type, GgmlType.F32, rowCount: 11, k: 70, tokens: 11,
+            (w, rows, k, x, tokens, y, pool) => RowPairMatMul.Compute(type, w, rows, k, x, tokens, y, pool));
 
     [Fact]
     public void BF16_takes_2_to_16_tokens_and_F16_2_to_24_where_the_code_runs()
