@@ -23,7 +23,7 @@
         .intel_syntax noprefix
         .text
 
-# Row \r's group at [\w] against the four tokens, into accumulators zmm\a0..zmm\a3 (zmm23: the level table).
+# One row's group at [\w] against the four tokens, into accumulators zmm\a0..zmm\a3 (zmm23: the level table).
 .macro ROW w, a0, a1, a2, a3
         vmovdqu64 zmm27, [\w]
         vmovq   xmm28, qword ptr [\w + 64]
