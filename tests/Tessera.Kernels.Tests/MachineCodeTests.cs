@@ -23,7 +23,12 @@ public sealed class MachineCodeTests
         {
             "Quants/Panel/Int8PanelPairTile.s" => new Dictionary<string, int> { ["int8_panel_pair_tile_halves"] = Quants.Panel.Int8PanelPairTile.HalvesEntry },
             "Quants/F16/F16cDot.s" => new Dictionary<string, int> { ["f16c_dot4"] = Quants.F16.F16cDot.Dot4Entry },
-            "Quants/Nibbles/NibbleVnniTile.s" => new Dictionary<string, int> { ["iq4nl_vnni_tile"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLEntry },
+            "Quants/Nibbles/NibbleVnniTile.s" => new Dictionary<string, int>
+            {
+                ["iq4nl_vnni_tile"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLEntry,
+                ["q4_0_vnni_tile2"] = Quants.Nibbles.NibbleVnniTile.Q4_0Tile2Entry,
+                ["iq4nl_vnni_tile2"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLTile2Entry,
+            },
             "Quants/RowPairTile.s" => new Dictionary<string, int>
             {
                 ["bf16_row_pair_tile4"] = Quants.RowPairTile.BF16Tile4Entry,

@@ -7,7 +7,7 @@ using Tessera.Tensors;
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The Q4_0 and IQ4_NL 4 x 4 tiles with 512-bit <c>vpdpbusd</c> (<see cref="NibbleVnniTile"/>, machine code; its
+/// The Q4_0 and IQ4_NL 4 x 4 and 4 x 2 tiles with 512-bit <c>vpdpbusd</c> (<see cref="NibbleVnniTile"/>, machine code; its
 /// bytes: <see cref="MachineCodeTests"/>) against each type's scalar dot over plain Q8_0 activations, IQ4_NL's
 /// activations with 128 Σx offsets, and where the matmul takes them.
 /// </summary>
@@ -89,6 +89,9 @@ public sealed unsafe class NibbleVnniTileTests
         {
             Assert.True(QuantKernels.TryGet(type, 2048, out var packed));
             Assert.Equal(NibbleVnniTile.IsSupported, (nint)packed.Tile == tile);
+            Assert.Equal(NibbleVnniTile.IsSupported, (nint)packed.Tile2 == (type == GgmlType.Q4_0
+                ? (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.Tile2Q4_0
+                : (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.Tile2IQ4_NL));
             if (NibbleVnniTile.IsSupported)
             {
                 Assert.True(QuantKernels.TryGetForMatMul(type, 2048, 4, out var forFour));
@@ -116,11 +119,14 @@ public sealed unsafe class NibbleVnniTileTests
         var plain = new byte[Tokens * plainBytes];
         var packed = new byte[Tokens * packedBytes];
         var y = new float[Tokens * Rows];
+        var two = new float[Tokens * Rows];
+        Array.Fill(two, float.NaN);
         fixed (byte* w = weights)
         fixed (float* xs = x)
         fixed (byte* a = plain)
         fixed (byte* p = packed)
         fixed (float* ys = y)
+        fixed (float* twos = two)
         {
             for (int t = 0; t < Tokens; t++)
             {
@@ -130,10 +136,17 @@ public sealed unsafe class NibbleVnniTileTests
                 else
                     NibbleActivations.Quantize(xs + t * k, k, p + t * packedBytes);
             }
+            // The four-token entry, and the two-token one over the first two tokens (the last two outputs untouched).
             if (iq4nl)
+            {
                 NibbleVnniTile.TileIQ4_NL(w, rowBytes, p, packedBytes, k, ys, Rows);
+                NibbleVnniTile.Tile2IQ4_NL(w, rowBytes, p, packedBytes, k, twos, Rows);
+            }
             else
+            {
                 NibbleVnniTile.TileQ4_0(w, rowBytes, p, packedBytes, k, ys, Rows);
+                NibbleVnniTile.Tile2Q4_0(w, rowBytes, p, packedBytes, k, twos, Rows);
+            }
             for (int t = 0; t < Tokens; t++)
             {
                 for (int r = 0; r < Rows; r++)
@@ -143,6 +156,11 @@ public sealed unsafe class NibbleVnniTileTests
                     float got = ys[t * Rows + r];
                     Assert.True(Tolerances.Relative(got, expected, magnitude) <= Tolerances.SimdVsScalar,
                         $"{what} row {r} token {t}: {got} vs scalar {expected}");
+                    if (t < 2)
+                        Assert.True(Tolerances.Relative(two[t * Rows + r], expected, magnitude) <= Tolerances.SimdVsScalar,
+                            $"{what} two tokens, row {r} token {t}: {two[t * Rows + r]} vs scalar {expected}");
+                    else
+                        Assert.True(float.IsNaN(two[t * Rows + r]), $"{what} two tokens wrote token {t}");
                 }
             }
         }

@@ -198,8 +198,13 @@ internal static unsafe class QuantKernels
         // which the managed IQ4_NL dots do not read).
         if (NibbleVnniTile.IsSupported)
         {
-            table[(int)GgmlType.Q4_0] = table[(int)GgmlType.Q4_0] with { Tile = &NibbleVnniTile.TileQ4_0 };
-            table[(int)GgmlType.IQ4_NL] = table[(int)GgmlType.IQ4_NL] with { Tile = &NibbleVnniTile.TileIQ4_NL, QuantizeActivations = &NibbleActivations.QuantizeForLevelsPlus128 };
+            table[(int)GgmlType.Q4_0] = table[(int)GgmlType.Q4_0] with { Tile = &NibbleVnniTile.TileQ4_0, Tile2 = &NibbleVnniTile.Tile2Q4_0 };
+            table[(int)GgmlType.IQ4_NL] = table[(int)GgmlType.IQ4_NL] with
+            {
+                Tile = &NibbleVnniTile.TileIQ4_NL,
+                Tile2 = &NibbleVnniTile.Tile2IQ4_NL,
+                QuantizeActivations = &NibbleActivations.QuantizeForLevelsPlus128,
+            };
         }
         // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form).
         if (Q5_0PackedDot.IsSupported)

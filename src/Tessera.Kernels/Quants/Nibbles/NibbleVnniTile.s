@@ -1,4 +1,4 @@
-# The nibble batch tiles (NibbleVnniTile.cs): 4 weight rows x 4 tokens of Q4_0 or IQ4_NL (one block layout) straight
+# The nibble batch tiles (NibbleVnniTile.cs): 4 weight rows x 4 or 2 tokens of Q4_0 or IQ4_NL (one block layout) straight
 # from the file, with 512-bit vpdpbusd (AVX512-VNNI), for batches of a few tokens. A byte shuffle turns each nibble
 # into an unsigned level: Q4_0's nibble itself (the level plus 8), IQ4_NL's table level plus 128 (1..241). vpdpbusd
 # multiplies those with the signed activations into 32-bit sums without saturating, and the activations' group
@@ -8,12 +8,13 @@
 #   as NibbleVnniTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# Two entries, System V x86-64: void tile(byte* w, nint rowBytes, byte* x, nint xBytes, nint groups, float* c)
+# Four entries (each type with 4 tokens and with 2), System V x86-64:
+#   void tile(byte* w, nint rowBytes, byte* x, nint xBytes, nint groups, float* c)
 #   rdi  row 0's blocks (18 bytes each: the half scale, then 16 bytes of nibbles); rows 1..3 follow, rsi apart
 #   rdx  token 0's activations in NibbleActivations' layout (per group of 4 blocks: 64 low quants, 64 high quants,
-#        16 int32 lanes of the offset sums, 16 float scales d * 2^112); tokens 1..3 follow, rcx apart
+#        16 int32 lanes of the offset sums, 16 float scales d * 2^112); tokens 1..3 (or 1) follow, rcx apart
 #   r8   groups of 4 blocks (128 values), at least 1
-#   r9   c[16]: c[4 * r + t], row r against token t
+#   r9   c[16]: c[4 * r + t], row r against token t (zero for t past the entry's tokens)
 # Per group and row, as NibblePackedDot: one vpermt2b gathers the four blocks' nibble bytes, and-masks and a shift
 # split them into the low and high planes, one vpermw puts each block's half scale into the top of its four lanes,
 # and a shift and a mask turn that into the float d * 2^-112. Per row and token: two vpdpbusd, the offsets
@@ -23,8 +24,8 @@
         .intel_syntax noprefix
         .text
 
-# One row's group at [\w] against the four tokens, into accumulators zmm\a0..zmm\a3 (zmm23: the level table).
-.macro ROW w, a0, a1, a2, a3
+# One row's group at [\w] against \count tokens (4 or 2), into accumulators zmm\a0..zmm\a3 (zmm23: the level table).
+.macro ROW w, count, a0, a1, a2, a3
         vmovdqu64 zmm27, [\w]
         vmovq   xmm28, qword ptr [\w + 64]
         vpermw  zmm26, zmm21, zmm27
@@ -38,8 +39,10 @@
         vpshufb zmm25, zmm23, zmm25
         TOKEN   \a0, rdx
         TOKEN   \a1, rdx + rcx
+.if \count > 2
         TOKEN   \a2, rdx + rcx*2
         TOKEN   \a3, rax
+.endif
 .endm
 
 # The current row's levels (zmm24 low, zmm25 high, zmm26 scales) against the token at [\x], into zmm\acc.
@@ -71,8 +74,8 @@
         vaddps  zmm\sum, zmm\sum, zmm\other
 .endm
 
-# The setup and the loop over the groups with the level table at \levels, then the shared reduction.
-.macro TILE levels
+# The setup and the loop over the groups for \count tokens with the level table at \levels, then the shared reduction.
+.macro TILE levels, count
         lea     r10, [rsi + rsi*2]
         add     r10, rdi                    # row 3
         lea     rax, [rcx + rcx*2]
@@ -85,10 +88,10 @@
         vpxord  zmm\z, zmm\z, zmm\z
 .endr
 1:
-        ROW     rdi, 0, 1, 2, 3
-        ROW     rdi + rsi, 4, 5, 6, 7
-        ROW     rdi + rsi*2, 8, 9, 10, 11
-        ROW     r10, 12, 13, 14, 15
+        ROW     rdi, \count, 0, 1, 2, 3
+        ROW     rdi + rsi, \count, 4, 5, 6, 7
+        ROW     rdi + rsi*2, \count, 8, 9, 10, 11
+        ROW     r10, \count, 12, 13, 14, 15
         add     rdi, 72
         add     r10, 72
         add     rdx, 256
@@ -100,11 +103,19 @@
 
         .globl q4_0_vnni_tile
 q4_0_vnni_tile:
-        TILE    q4_0_levels
+        TILE    q4_0_levels, 4
 
         .globl iq4nl_vnni_tile
 iq4nl_vnni_tile:
-        TILE    iq4nl_levels
+        TILE    iq4nl_levels, 4
+
+        .globl q4_0_vnni_tile2
+q4_0_vnni_tile2:
+        TILE    q4_0_levels, 2
+
+        .globl iq4nl_vnni_tile2
+iq4nl_vnni_tile2:
+        TILE    iq4nl_levels, 2
 
 nibble_vnni_sums:
         PAIR    0, 1, 16, 17
