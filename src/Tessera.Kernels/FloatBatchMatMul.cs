@@ -7,10 +7,10 @@ using Tessera.Tensors;
 namespace Tessera.Kernels;
 
 /// <summary>
-/// F16 and BF16 weights times a small batch of tokens with AVX-512 (a short prompt, or the server's batched
-/// decode steps): Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights. Where its machine code
-/// runs, <see cref="RowPairMatMul"/> takes the batch (<c>vcvtph2ps</c> for F16, <c>vdpbf16ps</c> for BF16 with
-/// AVX512-BF16). Elsewhere two rows at a time (one from each half of a task) meet groups of 8 tokens (for the last
+/// F16 and BF16 weights times a small batch of tokens (a short prompt, or the server's batched decode steps):
+/// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights. Where its machine code runs,
+/// <see cref="RowPairMatMul"/> takes the batch (<c>vcvtph2ps</c> for F16, with AVX-512 or AVX2; <c>vdpbf16ps</c> for
+/// BF16 with AVX512-BF16). Elsewhere, with AVX-512, two rows at a time (one from each half of a task) meet groups of 8 tokens (for the last
 /// 1-4 tokens, 4) in the managed <see cref="FloatRowPairKernel{TRows}"/>; the activations are read as they are, and
 /// k is cut into ranges whose activations for all the tokens fit in L1 (<see cref="ActivationBytes"/>): read for
 /// every row pair, from L2 they were the limit (eight 64-byte loads per 16 values of two rows).
@@ -28,11 +28,11 @@ internal static unsafe class FloatBatchMatMul
     /// eight tokens computed for nothing cost 30%, and the float panels above) and BF16 without AVX512-BF16 at 6-7
     /// (pp7 57-60 -> 85-87 t/s). F32 reads twice the bytes and stays on its panels and tiles.
     /// </summary>
-    public static bool Applies(in QuantKernel kernel, int tokens) => IsaSupport.Avx512 && kernel.WeightType switch
+    public static bool Applies(in QuantKernel kernel, int tokens) => kernel.WeightType switch
     {
         GgmlType.F16 or GgmlType.BF16 when RowPairTile.Supports(kernel.WeightType) => RowPairMatMul.Applies(kernel.WeightType, tokens),
-        GgmlType.F16 => tokens is >= 7 and <= 10,
-        GgmlType.BF16 => tokens is >= 6 and <= 7,
+        GgmlType.F16 => IsaSupport.Avx512 && tokens is >= 7 and <= 10,
+        GgmlType.BF16 => IsaSupport.Avx512 && tokens is >= 6 and <= 7,
         _ => false,
     };
 

@@ -6,9 +6,9 @@ using Tessera.Tensors;
 namespace Tessera.Kernels;
 
 /// <summary>
-/// BF16 or F16 weights times a small batch of tokens with AVX-512 (a short prompt, or the server's batched decode
-/// steps): Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights, two rows at a time (one from
-/// each half of a task) against groups of up to 8 tokens in <see cref="RowPairTile"/>. The tokens are laid out once
+/// BF16 or F16 weights times a small batch of tokens (a short prompt, or the server's batched decode steps):
+/// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the weights, two rows at a time (one from each half of
+/// a task) against groups of up to 8 tokens (4 for F16 without AVX-512) in <see cref="RowPairTile"/>. The tokens are laid out once
 /// (<see cref="TokenSlices"/>: for BF16 rounded to BF16, as the 32-token panels of larger batches are); the rows are
 /// read in place. k is cut into ranges whose tokens fit in L1.
 /// </summary>
@@ -32,10 +32,13 @@ internal static unsafe class RowPairMatMul
     /// Measured the same way: at 14 tokens this path ran 139-146 t/s against 100-107 for the panels, at 16 159-162
     /// against 118-122, at 20 151-153 against 110-111, at 24 143-147 against 132-134, at 25-26 within 5%, at 28 143
     /// against 147-153, at 32 148-151 against 173-176. Below, it replaced the F16C four-token dot and the managed
-    /// row-pair kernel: pp2 33-34 -> 38-51, pp4 59-60 -> 69-100, pp8 84-88 -> 110-146 t/s.</summary>
+    /// row-pair kernel: pp2 33-34 -> 38-51, pp4 59-60 -> 69-100, pp8 84-88 -> 110-146 t/s. The 256-bit form (AVX2, no
+    /// AVX-512) against the F16C four-token dot and the float panels: pp2 34-39 -> 42-48, pp4 55-68 -> 84, pp8 64-66 ->
+    /// 91-94, pp16 74-77 -> 93, pp24 93-94 -> 92-95.</summary>
     public const int MaxF16Tokens = 24;
 
-    private const int GroupTokens = RowPairTile.MaxTokens;
+    /// <summary>Tokens per group: 8 with AVX-512, 4 for F16's 256-bit form.</summary>
+    private static int GroupTokens => RowPairTile.MaxWidth;
 
     /// <summary>Whether a product of <paramref name="tokens"/> tokens with <paramref name="weightType"/> weights takes
     /// this path here: BF16 at 2-16 tokens, F16 at 2-24.</summary>
@@ -68,7 +71,7 @@ internal static unsafe class RowPairMatMul
             GroupBytes = groupBytes,
             SliceValues = sliceValues,
             // A token's slice takes 64 bytes whatever the type.
-            Range = Math.Max(sliceValues, (tokens > 2 * GroupTokens ? ThreeGroupTokenBytes : TokenBytes) / RowPairTile.TokenSliceBytes / tokens * sliceValues),
+            Range = Math.Max(sliceValues, (tokens > 2 * RowPairTile.MaxTokens ? ThreeGroupTokenBytes : TokenBytes) / RowPairTile.TokenSliceBytes / tokens * sliceValues),
         };
         int groups = (tokens + GroupTokens - 1) / GroupTokens;
         job.Slices = pool.Scratch.Get((nuint)(groups * groupBytes));
@@ -115,7 +118,7 @@ internal static unsafe class RowPairMatMul
         ref Job job = ref *(Job*)state;
         long first = task * job.RowsPerTask, end = Math.Min(job.Rows, first + job.RowsPerTask);
         int groups = (job.Tokens + GroupTokens - 1) / GroupTokens;
-        float* c = stackalloc float[RowPairTile.Rows * GroupTokens];
+        float* c = stackalloc float[RowPairTile.Rows * RowPairTile.MaxTokens];
         // Two sequential weight streams, as a matrix-vector task walks: a pair is row i of each half of the task. Pairs
         // of neighbouring rows jumped a row at every step in both streams: BF16 pp2 34 against 41-45 t/s, pp4 64-65
         // against 67-78 (TinyLlama-shape BF16, alternating runs).
@@ -145,13 +148,13 @@ internal static unsafe class RowPairMatMul
                     }
                     else
                     {
-                        new Span<float>(c, RowPairTile.Rows * GroupTokens).Clear();
+                        new Span<float>(c, RowPairTile.Rows * RowPairTile.MaxTokens).Clear();
                     }
                     byte* restSlice = slice + (long)slices * width * RowPairTile.TokenSliceBytes;
                     float* y = job.Y + (long)g * GroupTokens * job.Rows + r;
                     for (int t = 0; t < valid; t++, y += job.Rows, restSlice += RowPairTile.TokenSliceBytes)
                     {
-                        float one = c[t], other = c[GroupTokens + t];
+                        float one = c[t], other = c[RowPairTile.MaxTokens + t];
                         if (rest)
                         {
                             one += Rest(job.Type, rows, restSlice, restFrom, to);

@@ -6,7 +6,8 @@ using Tessera.Tensors;
 namespace Tessera.Kernels.Quants;
 
 /// <summary>
-/// Small batches of BF16 or F16 weights with AVX-512: 2 weight rows x 8, 4 or 2 tokens, a slice of k per step, over
+/// Small batches of BF16 or F16 weights with AVX-512 (F16 also with AVX2, in a 256-bit form of 4 or 2 tokens): 2 weight
+/// rows x 8, 4 or 2 tokens, a slice of k per step, over
 /// tokens laid out by <see cref="TokenSlices"/>. The lanes hold values of k (where <see cref="BF16PairTile"/>'s
 /// 32-token panels spread tokens over them and would compute mostly padding for a few), so each row and token is
 /// summed across its lanes once at the end.
@@ -35,26 +36,34 @@ internal static unsafe class RowPairTile
 
     /// <summary>Offsets of the entries past the first (BF16 x 8 tokens) in <see cref="Code"/> (their symbols in the
     /// source).</summary>
-    internal const int BF16Tile4Entry = 0x12b, BF16Tile2Entry = 0x206, F16Tile8Entry = 0x2bb, F16Tile4Entry = 0x3e6, F16Tile2Entry = 0x4c1;
+    internal const int BF16Tile4Entry = 0x12b, BF16Tile2Entry = 0x206, F16Tile8Entry = 0x2bb, F16Tile4Entry = 0x3e6, F16Tile2Entry = 0x4c1,
+        F16Tile4Avx2Entry = 0x576, F16Tile2Avx2Entry = 0x658;
 
-    private static readonly byte* s_code = IsaSupport.Avx512 ? ExecutableMemory.Place(Code) : null;
+    /// <summary>The code, placed where some entry can run: AVX-512, or AVX2 with FMA and F16C (F16's 256-bit form).</summary>
+    private static readonly byte* s_code =
+        IsaSupport.Avx512 || (IsaSupport.Avx2 && System.Runtime.Intrinsics.X86.Fma.IsSupported && IsaSupport.F16c) ? ExecutableMemory.Place(Code) : null;
 
     /// <summary>AVX512-BF16 in the CPU, asked once: CPUID leaves a virtual machine for its host, microseconds a call.</summary>
     private static readonly bool s_bf16 = BF16PairTile.CpuHasAvx512Bf16;
 
-    /// <summary>Whether this process can run the tile for <paramref name="weightType"/>: AVX-512 on in the runtime, the
-    /// code placed in executable memory, and for BF16 AVX512-BF16 in the CPU.</summary>
+    /// <summary>Whether this process can run the tile for <paramref name="weightType"/>: the code placed in executable
+    /// memory, and for BF16 AVX-512 on in the runtime and AVX512-BF16 in the CPU (F16 runs its 256-bit form without
+    /// AVX-512).</summary>
     public static bool Supports(GgmlType weightType) => s_code != null && weightType switch
     {
-        GgmlType.BF16 => s_bf16,
+        GgmlType.BF16 => IsaSupport.Avx512 && s_bf16,
         GgmlType.F16 => true,
         _ => false,
     };
 
+    /// <summary>Most tokens one call takes here: 8 with AVX-512, 4 with the 256-bit F16 form.</summary>
+    public static int MaxWidth => IsaSupport.Avx512 ? MaxTokens : MaxTokens / 2;
+
     /// <summary>Values of k per slice: a token's slice is 64 bytes, 32 BF16 values or 16 floats.</summary>
     public static int SliceValues(GgmlType weightType) => weightType == GgmlType.BF16 ? 32 : 16;
 
-    /// <summary>The number of tokens a call takes for <paramref name="valid"/> tokens (1-8): 8, 4 or 2.</summary>
+    /// <summary>The number of tokens a call takes for <paramref name="valid"/> tokens (1 to <see cref="MaxWidth"/>): 8, 4
+    /// or 2.</summary>
     public static int Width(int valid) => valid > 4 ? 8 : valid > 2 ? 4 : 2;
 
     /// <summary>A weight as a float.</summary>
@@ -79,15 +88,16 @@ internal static unsafe class RowPairTile
             throw new PlatformNotSupportedException($"the {weightType} row-pair tile does not run here");
         if (slices < 1)
             throw new ArgumentOutOfRangeException(nameof(slices), slices, "at least one slice of k");
+        bool avx512 = IsaSupport.Avx512;
         int entry = (weightType, width) switch
         {
             (GgmlType.BF16, 8) => 0,
             (GgmlType.BF16, 4) => BF16Tile4Entry,
             (GgmlType.BF16, 2) => BF16Tile2Entry,
-            (GgmlType.F16, 8) => F16Tile8Entry,
-            (GgmlType.F16, 4) => F16Tile4Entry,
-            (GgmlType.F16, 2) => F16Tile2Entry,
-            _ => throw new ArgumentOutOfRangeException(nameof(width), width, "8, 4 or 2 tokens"),
+            (GgmlType.F16, 8) when avx512 => F16Tile8Entry,
+            (GgmlType.F16, 4) => avx512 ? F16Tile4Entry : F16Tile4Avx2Entry,
+            (GgmlType.F16, 2) => avx512 ? F16Tile2Entry : F16Tile2Avx2Entry,
+            _ => throw new ArgumentOutOfRangeException(nameof(width), width, $"8 (with AVX-512), 4 or 2 tokens"),
         };
         ((delegate* unmanaged[SuppressGCTransition]<ushort*, nint, byte*, nint, float*, nint, void>)(s_code + entry))(weights, rowBytes, tokens, slices, c, ahead);
     }
@@ -166,7 +176,7 @@ internal static unsafe class RowPairTile
         0x48, 0x81, 0xc2, 0x00, 0x02, 0x00, 0x00,       // add rdx,0x200
         0x48, 0xff, 0xc9,                               // dec rcx
         0x0f, 0x85, 0x3e, 0xff, 0xff, 0xff,             // jne 64
-        0xe9, 0x48, 0x04, 0x00, 0x00,                   // jmp 573
+        0xe9, 0x47, 0x06, 0x00, 0x00,                   // jmp 772
         // bf16_row_pair_tile4, at BF16Tile4Entry
         0x4e, 0x8d, 0x14, 0x0e,                         // lea r10,[rsi+r9*1]
         0x62, 0xf1, 0x7d, 0x48, 0xef, 0xc0,             // vpxord zmm0,zmm0,zmm0
@@ -205,7 +215,7 @@ internal static unsafe class RowPairTile
         0x48, 0x81, 0xc2, 0x00, 0x01, 0x00, 0x00,       // add rdx,0x100
         0x48, 0xff, 0xc9,                               // dec rcx
         0x75, 0x8e,                                     // jne 18f
-        0xe9, 0x6d, 0x03, 0x00, 0x00,                   // jmp 573
+        0xe9, 0x6c, 0x05, 0x00, 0x00,                   // jmp 772
         // bf16_row_pair_tile2, at BF16Tile2Entry
         0x4e, 0x8d, 0x14, 0x0e,                         // lea r10,[rsi+r9*1]
         0x62, 0xf1, 0x7d, 0x48, 0xef, 0xc0,             // vpxord zmm0,zmm0,zmm0
@@ -238,7 +248,7 @@ internal static unsafe class RowPairTile
         0x48, 0x81, 0xc2, 0x80, 0x00, 0x00, 0x00,       // add rdx,0x80
         0x48, 0xff, 0xc9,                               // dec rcx
         0x75, 0xb4,                                     // jne 26a
-        0xe9, 0xb8, 0x02, 0x00, 0x00,                   // jmp 573
+        0xe9, 0xb7, 0x04, 0x00, 0x00,                   // jmp 772
         // f16_row_pair_tile8, at F16Tile8Entry
         0x4e, 0x8d, 0x14, 0x0e,                         // lea r10,[rsi+r9*1]
         0x62, 0xf1, 0x7d, 0x48, 0xef, 0xc0,             // vpxord zmm0,zmm0,zmm0
@@ -289,7 +299,7 @@ internal static unsafe class RowPairTile
         0x48, 0x81, 0xc2, 0x00, 0x02, 0x00, 0x00,       // add rdx,0x200
         0x48, 0xff, 0xc9,                               // dec rcx
         0x0f, 0x85, 0x3e, 0xff, 0xff, 0xff,             // jne 31f
-        0xe9, 0x8d, 0x01, 0x00, 0x00,                   // jmp 573
+        0xe9, 0x8c, 0x03, 0x00, 0x00,                   // jmp 772
         // f16_row_pair_tile4, at F16Tile4Entry
         0x4e, 0x8d, 0x14, 0x0e,                         // lea r10,[rsi+r9*1]
         0x62, 0xf1, 0x7d, 0x48, 0xef, 0xc0,             // vpxord zmm0,zmm0,zmm0
@@ -328,7 +338,7 @@ internal static unsafe class RowPairTile
         0x48, 0x81, 0xc2, 0x00, 0x01, 0x00, 0x00,       // add rdx,0x100
         0x48, 0xff, 0xc9,                               // dec rcx
         0x75, 0x8e,                                     // jne 44a
-        0xe9, 0xb2, 0x00, 0x00, 0x00,                   // jmp 573
+        0xe9, 0xb1, 0x02, 0x00, 0x00,                   // jmp 772
         // f16_row_pair_tile2, at F16Tile2Entry
         0x4e, 0x8d, 0x14, 0x0e,                         // lea r10,[rsi+r9*1]
         0x62, 0xf1, 0x7d, 0x48, 0xef, 0xc0,             // vpxord zmm0,zmm0,zmm0
@@ -361,8 +371,116 @@ internal static unsafe class RowPairTile
         0x48, 0x81, 0xc2, 0x80, 0x00, 0x00, 0x00,       // add rdx,0x80
         0x48, 0xff, 0xc9,                               // dec rcx
         0x75, 0xb4,                                     // jne 525
-        0xeb, 0x00,                                     // jmp 573
-        // row_pair_sums: the reduction all six entries end in
+        0xe9, 0xfc, 0x01, 0x00, 0x00,                   // jmp 772
+        // f16_row_pair_tile4_avx2, at F16Tile4Avx2Entry
+        0x4e, 0x8d, 0x14, 0x0e,                         // lea r10,[rsi+r9*1]
+        0xc5, 0xfc, 0x57, 0xc0,                         // vxorps ymm0,ymm0,ymm0
+        0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
+        0xc5, 0xec, 0x57, 0xd2,                         // vxorps ymm2,ymm2,ymm2
+        0xc5, 0xe4, 0x57, 0xdb,                         // vxorps ymm3,ymm3,ymm3
+        0xc5, 0xdc, 0x57, 0xe4,                         // vxorps ymm4,ymm4,ymm4
+        0xc5, 0xd4, 0x57, 0xed,                         // vxorps ymm5,ymm5,ymm5
+        0xc5, 0xcc, 0x57, 0xf6,                         // vxorps ymm6,ymm6,ymm6
+        0xc5, 0xc4, 0x57, 0xff,                         // vxorps ymm7,ymm7,ymm7
+        0x42, 0x0f, 0x18, 0x0c, 0x0f,                   // prefetcht0 BYTE PTR [rdi+r9*1]
+        0x42, 0x0f, 0x18, 0x0c, 0x17,                   // prefetcht0 BYTE PTR [rdi+r10*1]
+        0xc4, 0x62, 0x7d, 0x13, 0x07,                   // vcvtph2ps ymm8,XMMWORD PTR [rdi]
+        0xc4, 0x62, 0x7d, 0x13, 0x4f, 0x10,             // vcvtph2ps ymm9,XMMWORD PTR [rdi+0x10]
+        0xc4, 0x62, 0x7d, 0x13, 0x14, 0x37,             // vcvtph2ps ymm10,XMMWORD PTR [rdi+rsi*1]
+        0xc4, 0x62, 0x7d, 0x13, 0x5c, 0x37, 0x10,       // vcvtph2ps ymm11,XMMWORD PTR [rdi+rsi*1+0x10]
+        0xc5, 0x7c, 0x10, 0x22,                         // vmovups ymm12,YMMWORD PTR [rdx]
+        0xc4, 0xc2, 0x3d, 0xb8, 0xc4,                   // vfmadd231ps ymm0,ymm8,ymm12
+        0xc4, 0xc2, 0x2d, 0xb8, 0xe4,                   // vfmadd231ps ymm4,ymm10,ymm12
+        0xc5, 0x7c, 0x10, 0x6a, 0x20,                   // vmovups ymm13,YMMWORD PTR [rdx+0x20]
+        0xc4, 0xc2, 0x35, 0xb8, 0xc5,                   // vfmadd231ps ymm0,ymm9,ymm13
+        0xc4, 0xc2, 0x25, 0xb8, 0xe5,                   // vfmadd231ps ymm4,ymm11,ymm13
+        0xc5, 0x7c, 0x10, 0x62, 0x40,                   // vmovups ymm12,YMMWORD PTR [rdx+0x40]
+        0xc4, 0xc2, 0x3d, 0xb8, 0xcc,                   // vfmadd231ps ymm1,ymm8,ymm12
+        0xc4, 0xc2, 0x2d, 0xb8, 0xec,                   // vfmadd231ps ymm5,ymm10,ymm12
+        0xc5, 0x7c, 0x10, 0x6a, 0x60,                   // vmovups ymm13,YMMWORD PTR [rdx+0x60]
+        0xc4, 0xc2, 0x35, 0xb8, 0xcd,                   // vfmadd231ps ymm1,ymm9,ymm13
+        0xc4, 0xc2, 0x25, 0xb8, 0xed,                   // vfmadd231ps ymm5,ymm11,ymm13
+        0xc5, 0x7c, 0x10, 0xa2, 0x80, 0x00, 0x00, 0x00, // vmovups ymm12,YMMWORD PTR [rdx+0x80]
+        0xc4, 0xc2, 0x3d, 0xb8, 0xd4,                   // vfmadd231ps ymm2,ymm8,ymm12
+        0xc4, 0xc2, 0x2d, 0xb8, 0xf4,                   // vfmadd231ps ymm6,ymm10,ymm12
+        0xc5, 0x7c, 0x10, 0xaa, 0xa0, 0x00, 0x00, 0x00, // vmovups ymm13,YMMWORD PTR [rdx+0xa0]
+        0xc4, 0xc2, 0x35, 0xb8, 0xd5,                   // vfmadd231ps ymm2,ymm9,ymm13
+        0xc4, 0xc2, 0x25, 0xb8, 0xf5,                   // vfmadd231ps ymm6,ymm11,ymm13
+        0xc5, 0x7c, 0x10, 0xa2, 0xc0, 0x00, 0x00, 0x00, // vmovups ymm12,YMMWORD PTR [rdx+0xc0]
+        0xc4, 0xc2, 0x3d, 0xb8, 0xdc,                   // vfmadd231ps ymm3,ymm8,ymm12
+        0xc4, 0xc2, 0x2d, 0xb8, 0xfc,                   // vfmadd231ps ymm7,ymm10,ymm12
+        0xc5, 0x7c, 0x10, 0xaa, 0xe0, 0x00, 0x00, 0x00, // vmovups ymm13,YMMWORD PTR [rdx+0xe0]
+        0xc4, 0xc2, 0x35, 0xb8, 0xdd,                   // vfmadd231ps ymm3,ymm9,ymm13
+        0xc4, 0xc2, 0x25, 0xb8, 0xfd,                   // vfmadd231ps ymm7,ymm11,ymm13
+        0x48, 0x83, 0xc7, 0x20,                         // add rdi,0x20
+        0x48, 0x81, 0xc2, 0x00, 0x01, 0x00, 0x00,       // add rdx,0x100
+        0x48, 0xff, 0xc9,                               // dec rcx
+        0x0f, 0x85, 0x47, 0xff, 0xff, 0xff,             // jne 59a
+        0xe9, 0x93, 0x00, 0x00, 0x00,                   // jmp 6eb
+        // f16_row_pair_tile2_avx2, at F16Tile2Avx2Entry
+        0x4e, 0x8d, 0x14, 0x0e,                         // lea r10,[rsi+r9*1]
+        0xc5, 0xfc, 0x57, 0xc0,                         // vxorps ymm0,ymm0,ymm0
+        0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
+        0xc5, 0xec, 0x57, 0xd2,                         // vxorps ymm2,ymm2,ymm2
+        0xc5, 0xe4, 0x57, 0xdb,                         // vxorps ymm3,ymm3,ymm3
+        0xc5, 0xdc, 0x57, 0xe4,                         // vxorps ymm4,ymm4,ymm4
+        0xc5, 0xd4, 0x57, 0xed,                         // vxorps ymm5,ymm5,ymm5
+        0xc5, 0xcc, 0x57, 0xf6,                         // vxorps ymm6,ymm6,ymm6
+        0xc5, 0xc4, 0x57, 0xff,                         // vxorps ymm7,ymm7,ymm7
+        0x42, 0x0f, 0x18, 0x0c, 0x0f,                   // prefetcht0 BYTE PTR [rdi+r9*1]
+        0x42, 0x0f, 0x18, 0x0c, 0x17,                   // prefetcht0 BYTE PTR [rdi+r10*1]
+        0xc4, 0x62, 0x7d, 0x13, 0x07,                   // vcvtph2ps ymm8,XMMWORD PTR [rdi]
+        0xc4, 0x62, 0x7d, 0x13, 0x4f, 0x10,             // vcvtph2ps ymm9,XMMWORD PTR [rdi+0x10]
+        0xc4, 0x62, 0x7d, 0x13, 0x14, 0x37,             // vcvtph2ps ymm10,XMMWORD PTR [rdi+rsi*1]
+        0xc4, 0x62, 0x7d, 0x13, 0x5c, 0x37, 0x10,       // vcvtph2ps ymm11,XMMWORD PTR [rdi+rsi*1+0x10]
+        0xc5, 0x7c, 0x10, 0x22,                         // vmovups ymm12,YMMWORD PTR [rdx]
+        0xc4, 0xc2, 0x3d, 0xb8, 0xc4,                   // vfmadd231ps ymm0,ymm8,ymm12
+        0xc4, 0xc2, 0x2d, 0xb8, 0xe4,                   // vfmadd231ps ymm4,ymm10,ymm12
+        0xc5, 0x7c, 0x10, 0x6a, 0x20,                   // vmovups ymm13,YMMWORD PTR [rdx+0x20]
+        0xc4, 0xc2, 0x35, 0xb8, 0xc5,                   // vfmadd231ps ymm0,ymm9,ymm13
+        0xc4, 0xc2, 0x25, 0xb8, 0xe5,                   // vfmadd231ps ymm4,ymm11,ymm13
+        0xc5, 0x7c, 0x10, 0x62, 0x40,                   // vmovups ymm12,YMMWORD PTR [rdx+0x40]
+        0xc4, 0xc2, 0x3d, 0xb8, 0xcc,                   // vfmadd231ps ymm1,ymm8,ymm12
+        0xc4, 0xc2, 0x2d, 0xb8, 0xec,                   // vfmadd231ps ymm5,ymm10,ymm12
+        0xc5, 0x7c, 0x10, 0x6a, 0x60,                   // vmovups ymm13,YMMWORD PTR [rdx+0x60]
+        0xc4, 0xc2, 0x35, 0xb8, 0xcd,                   // vfmadd231ps ymm1,ymm9,ymm13
+        0xc4, 0xc2, 0x25, 0xb8, 0xed,                   // vfmadd231ps ymm5,ymm11,ymm13
+        0x48, 0x83, 0xc7, 0x20,                         // add rdi,0x20
+        0x48, 0x81, 0xc2, 0x80, 0x00, 0x00, 0x00,       // add rdx,0x80
+        0x48, 0xff, 0xc9,                               // dec rcx
+        0x75, 0x93,                                     // jne 67c
+        0xeb, 0x00,                                     // jmp 6eb
+        // row_pair_sums_avx2: the reduction the AVX2 entries end in
+        0xc5, 0x7c, 0x14, 0xc1,                         // vunpcklps ymm8,ymm0,ymm1
+        0xc5, 0x7c, 0x15, 0xc9,                         // vunpckhps ymm9,ymm0,ymm1
+        0xc4, 0x41, 0x3c, 0x58, 0xc1,                   // vaddps ymm8,ymm8,ymm9
+        0xc5, 0x6c, 0x14, 0xcb,                         // vunpcklps ymm9,ymm2,ymm3
+        0xc5, 0x6c, 0x15, 0xd3,                         // vunpckhps ymm10,ymm2,ymm3
+        0xc4, 0x41, 0x34, 0x58, 0xca,                   // vaddps ymm9,ymm9,ymm10
+        0xc5, 0x5c, 0x14, 0xd5,                         // vunpcklps ymm10,ymm4,ymm5
+        0xc5, 0x5c, 0x15, 0xdd,                         // vunpckhps ymm11,ymm4,ymm5
+        0xc4, 0x41, 0x2c, 0x58, 0xd3,                   // vaddps ymm10,ymm10,ymm11
+        0xc5, 0x4c, 0x14, 0xdf,                         // vunpcklps ymm11,ymm6,ymm7
+        0xc5, 0x4c, 0x15, 0xe7,                         // vunpckhps ymm12,ymm6,ymm7
+        0xc4, 0x41, 0x24, 0x58, 0xdc,                   // vaddps ymm11,ymm11,ymm12
+        0xc4, 0x41, 0x3d, 0x14, 0xe1,                   // vunpcklpd ymm12,ymm8,ymm9
+        0xc4, 0x41, 0x3d, 0x15, 0xe9,                   // vunpckhpd ymm13,ymm8,ymm9
+        0xc4, 0x41, 0x1c, 0x58, 0xe5,                   // vaddps ymm12,ymm12,ymm13
+        0xc4, 0x41, 0x2d, 0x14, 0xeb,                   // vunpcklpd ymm13,ymm10,ymm11
+        0xc4, 0x41, 0x2d, 0x15, 0xf3,                   // vunpckhpd ymm14,ymm10,ymm11
+        0xc4, 0x41, 0x14, 0x58, 0xee,                   // vaddps ymm13,ymm13,ymm14
+        0xc4, 0x43, 0x7d, 0x19, 0xe6, 0x01,             // vextractf128 xmm14,ymm12,0x1
+        0xc4, 0x41, 0x08, 0x58, 0xf4,                   // vaddps xmm14,xmm14,xmm12
+        0xc4, 0x43, 0x7d, 0x19, 0xef, 0x01,             // vextractf128 xmm15,ymm13,0x1
+        0xc4, 0x41, 0x00, 0x58, 0xfd,                   // vaddps xmm15,xmm15,xmm13
+        0xc5, 0xf8, 0x57, 0xc0,                         // vxorps xmm0,xmm0,xmm0
+        0xc4, 0x41, 0x78, 0x11, 0x30,                   // vmovups XMMWORD PTR [r8],xmm14
+        0xc4, 0xc1, 0x78, 0x11, 0x40, 0x10,             // vmovups XMMWORD PTR [r8+0x10],xmm0
+        0xc4, 0x41, 0x78, 0x11, 0x78, 0x20,             // vmovups XMMWORD PTR [r8+0x20],xmm15
+        0xc4, 0xc1, 0x78, 0x11, 0x40, 0x30,             // vmovups XMMWORD PTR [r8+0x30],xmm0
+        0xc5, 0xf8, 0x77,                               // vzeroupper
+        0xc3,                                           // ret
+        // row_pair_sums: the reduction the AVX-512 entries end in
         0x62, 0xe1, 0x7c, 0x48, 0x14, 0xc1,             // vunpcklps zmm16,zmm0,zmm1
         0x62, 0xe1, 0x7c, 0x48, 0x15, 0xc9,             // vunpckhps zmm17,zmm0,zmm1
         0x62, 0xa1, 0x7c, 0x40, 0x58, 0xc1,             // vaddps zmm16,zmm16,zmm17

@@ -6,7 +6,8 @@
 #   as RowPairTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# Six entries, System V x86-64: void tile(ushort* w, nint rowBytes, byte* x, nint slices, float* c, nint ahead)
+# Eight entries, System V x86-64: void tile(ushort* w, nint rowBytes, byte* x, nint slices, float* c, nint ahead);
+# the last two are F16's AVX2 form (256-bit, 4 or 2 tokens), for CPUs without AVX-512.
 #   rdi  row 0's values (BF16 or F16); row 1 at rdi + rsi
 #   rdx  the tokens (TokenSlices): per slice of k (32 BF16 values, 16 F16 values), each token's slice as 64 bytes
 #        (32 values rounded to BF16, or 16 floats), 8, 4 or 2 tokens one after another
@@ -84,6 +85,84 @@ f16_row_pair_tile4:
         .globl f16_row_pair_tile2
 f16_row_pair_tile2:
         LOOP    2, vcvtph2ps, vfmadd231ps, 32
+
+# The AVX2 form for F16 (ymm0..15 only, VEX): 2 rows x 4 or 2 tokens, a 16-value slice a step in two halves of 8.
+# ymm0..3 accumulate row 0 against tokens 0..3, ymm4..7 row 1; ymm8/ymm9 hold row 0's halves as floats, ymm10/ymm11
+# row 1's; ymm12/ymm13 a token's halves.
+.macro TOKEN_AVX2 t, high
+        vmovups ymm12, [rdx + 64 * \t]
+        vfmadd231ps ymm\t, ymm8, ymm12
+        vfmadd231ps ymm\high, ymm10, ymm12
+        vmovups ymm13, [rdx + 64 * \t + 32]
+        vfmadd231ps ymm\t, ymm9, ymm13
+        vfmadd231ps ymm\high, ymm11, ymm13
+.endm
+
+.macro LOOP_AVX2 count
+        lea     r10, [rsi + r9]
+.irp z, 0, 1, 2, 3, 4, 5, 6, 7
+        vxorps  ymm\z, ymm\z, ymm\z
+.endr
+1:
+        prefetcht0 [rdi + r9]
+        prefetcht0 [rdi + r10]
+        vcvtph2ps ymm8, xmmword ptr [rdi]
+        vcvtph2ps ymm9, xmmword ptr [rdi + 16]
+        vcvtph2ps ymm10, xmmword ptr [rdi + rsi]
+        vcvtph2ps ymm11, xmmword ptr [rdi + rsi + 16]
+        TOKEN_AVX2 0, 4
+        TOKEN_AVX2 1, 5
+.if \count > 2
+        TOKEN_AVX2 2, 6
+        TOKEN_AVX2 3, 7
+.endif
+        add     rdi, 32
+        add     rdx, 64 * \count
+        dec     rcx
+        jnz     1b
+        jmp     row_pair_sums_avx2
+.endm
+
+        .globl f16_row_pair_tile4_avx2
+f16_row_pair_tile4_avx2:
+        LOOP_AVX2 4
+
+        .globl f16_row_pair_tile2_avx2
+f16_row_pair_tile2_avx2:
+        LOOP_AVX2 2
+
+# Accumulator 4r + t summed into c[8r + t]: pairs and quads as below, per 128-bit lane, then the two lanes added;
+# c[8r + 4..7] are written zero.
+row_pair_sums_avx2:
+        vunpcklps ymm8, ymm0, ymm1
+        vunpckhps ymm9, ymm0, ymm1
+        vaddps  ymm8, ymm8, ymm9
+        vunpcklps ymm9, ymm2, ymm3
+        vunpckhps ymm10, ymm2, ymm3
+        vaddps  ymm9, ymm9, ymm10
+        vunpcklps ymm10, ymm4, ymm5
+        vunpckhps ymm11, ymm4, ymm5
+        vaddps  ymm10, ymm10, ymm11
+        vunpcklps ymm11, ymm6, ymm7
+        vunpckhps ymm12, ymm6, ymm7
+        vaddps  ymm11, ymm11, ymm12
+        vunpcklpd ymm12, ymm8, ymm9
+        vunpckhpd ymm13, ymm8, ymm9
+        vaddps  ymm12, ymm12, ymm13
+        vunpcklpd ymm13, ymm10, ymm11
+        vunpckhpd ymm14, ymm10, ymm11
+        vaddps  ymm13, ymm13, ymm14
+        vextractf128 xmm14, ymm12, 1
+        vaddps  xmm14, xmm14, xmm12
+        vextractf128 xmm15, ymm13, 1
+        vaddps  xmm15, xmm15, xmm13
+        vxorps  xmm0, xmm0, xmm0
+        vmovups [r8], xmm14
+        vmovups [r8 + 16], xmm0
+        vmovups [r8 + 32], xmm15
+        vmovups [r8 + 48], xmm0
+        vzeroupper
+        ret
 
 # Accumulator j (row j / 8, token j % 8) summed into lane j of one vector:
 #   1. pairs of accumulators: the even and odd elements of each 128-bit block interleaved and added, so that a

@@ -45,7 +45,8 @@ internal static unsafe class TokenSlices
             }
             else
             {
-                Vector512.Load(x).Store((float*)target);
+                Vector256.Load(x).Store((float*)target);
+                Vector256.Load(x + 8).Store((float*)target + 8);
             }
         }
         int rest = k - whole * values;
