@@ -7,8 +7,7 @@ namespace Tessera.Kernels.Quants;
 
 /// <summary>
 /// Small batches of BF16 or F16 weights with AVX-512 (F16 also with AVX2, in a 256-bit form of 4 or 2 tokens): 2 weight
-/// rows x 8, 4 or 2 tokens, a slice of k per step, over
-/// tokens laid out by <see cref="TokenSlices"/>. The lanes hold values of k (where <see cref="BF16PairTile"/>'s
+/// rows x 8, 4 or 2 tokens, a slice of k per step, over tokens laid out by <see cref="TokenSlices"/>. The lanes hold values of k (where <see cref="BF16PairTile"/>'s
 /// 32-token panels spread tokens over them and would compute mostly padding for a few), so each row and token is
 /// summed across its lanes once at the end.
 /// <list type="bullet">
@@ -97,7 +96,7 @@ internal static unsafe class RowPairTile
             (GgmlType.F16, 8) when avx512 => F16Tile8Entry,
             (GgmlType.F16, 4) => avx512 ? F16Tile4Entry : F16Tile4Avx2Entry,
             (GgmlType.F16, 2) => avx512 ? F16Tile2Entry : F16Tile2Avx2Entry,
-            _ => throw new ArgumentOutOfRangeException(nameof(width), width, $"8 (with AVX-512), 4 or 2 tokens"),
+            _ => throw new ArgumentOutOfRangeException(nameof(width), width, "8 (with AVX-512), 4 or 2 tokens"),
         };
         ((delegate* unmanaged[SuppressGCTransition]<ushort*, nint, byte*, nint, float*, nint, void>)(s_code + entry))(weights, rowBytes, tokens, slices, c, ahead);
     }
