@@ -44,4 +44,8 @@ internal static class IsaSupport
     /// <summary>AVX on in the runtime and F16C in the CPU (CPUID leaf 1, ECX bit 29): .NET exposes no F16C class, so
     /// the machine-code kernels that use <c>vcvtph2ps</c> ask here (a CPUID call: read it once, at start-up).</summary>
     public static bool F16c => System.Runtime.Intrinsics.X86.Avx.IsSupported && (System.Runtime.Intrinsics.X86.X86Base.CpuId(1, 0).Ecx & (1 << 29)) != 0;
+
+    /// <summary>AVX-512 on in the runtime and AVX512-VNNI in the CPU (CPUID leaf 7, ECX bit 11): .NET exposes no
+    /// 512-bit vpdpbusd, so the machine-code kernels that use it ask here (a CPUID call: read it once, at start-up).</summary>
+    public static bool Avx512Vnni => Avx512 && (System.Runtime.Intrinsics.X86.X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0;
 }

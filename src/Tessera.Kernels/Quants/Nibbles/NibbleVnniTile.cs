@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Memory;
 using Tessera.Kernels.Quants.IQ4_NL;
 using Tessera.Kernels.Quants.Q4_0;
@@ -30,7 +29,7 @@ internal static unsafe class NibbleVnniTile
     internal const int IQ4_NLEntry = 0x4d1, Q4_0Tile2Entry = 0x9a2, IQ4_NLTile2Entry = 0xcfb;
 
     private static readonly byte* s_code =
-        NibblePackedDot<Q4_0NibbleLevels>.IsSupported && (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0 ? ExecutableMemory.Place(Code) : null;
+        NibblePackedDot<Q4_0NibbleLevels>.IsSupported && IsaSupport.Avx512Vnni ? ExecutableMemory.Place(Code) : null;
 
     /// <summary>Whether this process can run the tiles: AVX-512 with VBMI on in the runtime, AVX512-VNNI in the CPU
     /// (CPUID leaf 7, ECX bit 11), and the code placed in executable memory.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Memory;
 
 namespace Tessera.Kernels.Quants.Panel;
@@ -27,7 +26,7 @@ internal static unsafe class Int8PanelPairTile
     public static bool IsSupported => s_code != null;
 
     private static byte* Load() =>
-        IsaSupport.Avx512 && IsaSupport.AvxVnni && (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0 ? ExecutableMemory.Place(Code) : null;
+        IsaSupport.AvxVnni && IsaSupport.Avx512Vnni ? ExecutableMemory.Place(Code) : null;
 
     /// <summary>acc[t * 8 + r] (group A) and acc[64 + t * 8 + r] (group B) = the records' rows r · token t, before the
     /// offsets' term, over <paramref name="subBlocks"/> records. The call skips the GC transition of native calls: the
