@@ -17,9 +17,9 @@ internal static unsafe class RowPairMatMul
     /// <summary>Bytes of tokens a k range holds for the whole batch: two thirds of a 48 KiB L1.</summary>
     private const int TokenBytes = 32 * 1024;
 
-    /// <summary>The same for three groups (17-24 tokens), whose ranges would otherwise be short (21 slices at 24 tokens)
-    /// and pay each call's reduction and stores more often: F16 pp20 / pp24 152-154 / 146 -> 166-172 / 154-158 t/s,
-    /// pp17 level. At 8 tokens 40 KiB cost 15% (146 -> 122), at 16 it was level.</summary>
+    /// <summary>The same past 16 tokens (three groups of 8 with AVX-512), whose ranges would otherwise be short (21
+    /// slices at 24 tokens) and pay each call's reduction and stores more often: F16 pp20 / pp24 152-154 / 146 ->
+    /// 166-172 / 154-158 t/s, pp17 level. At 8 tokens 40 KiB cost 15% (146 -> 122), at 16 it was level.</summary>
     private const int ThreeGroupTokenBytes = 40 * 1024;
 
     /// <summary>Most tokens this path takes for BF16; larger batches go to <see cref="FloatMatMul"/>'s 32-token panels.
@@ -90,7 +90,7 @@ internal static unsafe class RowPairMatMul
         public int Tokens;
         public float* Y;             // [tokens, rows]
         public long RowsPerTask;
-        public byte* Slices;         // per group of 8 tokens, TokenSlices' layout, GroupBytes apart
+        public byte* Slices;         // per group of GroupTokens, TokenSlices' layout, GroupBytes apart
         public long GroupBytes;
         public int SliceValues;
         public int Range;            // values of k per range, a multiple of a slice
