@@ -57,6 +57,26 @@ public sealed unsafe class GgufFile : IDisposable
     /// the file (with `--no-mmap` copies, dropping pages would lose the weights).</summary>
     public bool IsFileMapped => _parts.All(p => p.Memory is Reading.MappedGgufMemory);
 
+    /// <summary>
+    /// Reads every page of the mapped parts now (as llama.cpp's populate does), in 2 MiB pages where the system allows
+    /// (<see cref="HugePageCache"/>): generation then reads its weights with one TLB entry per 2 MiB. Parts read into
+    /// memory (`--no-mmap`) are already in 2 MiB pages and are left alone, and so is a model larger than
+    /// <paramref name="memoryBytes"/> (default: three quarters of the memory the process may use), whose pages could
+    /// not all stay.
+    /// </summary>
+    public HugePageReport PrefaultInHugePages(long memoryBytes = 0)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (memoryBytes <= 0)
+            memoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4 * 3;
+        var report = new HugePageReport();
+        if (!IsFileMapped || _parts.Sum(p => p.Memory.Length) > memoryBytes)
+            return report;
+        foreach (var part in _parts)
+            report += HugePageCache.Settle(part.Source, part.Memory.Pointer, part.Memory.Length);
+        return report;
+    }
+
     /// <summary>The metadata of one part (0-based); parts after the first usually hold only the split keys.</summary>
     public GgufMetadata PartMetadata(int splitIndex) => _parts[splitIndex].Header.Metadata;
 

@@ -144,6 +144,19 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public void Bench_says_how_much_of_a_mapped_model_is_in_2_MiB_pages()
+    {
+        string model = SharedData.Model("syn-llama-Q4_0.gguf");
+        var mapped = CliRunner.Run("bench", model, "-p", "0", "-n", "2", "-r", "1", "-t", "1");
+        Assert.True(mapped.ExitCode == 0, mapped.Error);
+        if (OperatingSystem.IsLinux())
+            Assert.Matches(@"weights in 2 MiB pages: \d+ of 6 MiB", mapped.Out);
+        var copied = CliRunner.Run("bench", model, "-p", "0", "-n", "2", "-r", "1", "-t", "1", "--no-mmap");
+        Assert.True(copied.ExitCode == 0, copied.Error);
+        Assert.DoesNotContain("weights in 2 MiB pages", copied.Out);
+    }
+
+    [Fact]
     public void Bench_with_a_json_schema_adds_sampled_runs_without_and_with_it()
     {
         using var folder = new Testing.TempFolder();

@@ -58,7 +58,7 @@ public static class BenchCommand
                 throw new CliException($"-d {contextTokens} must not be negative");
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: moe.ReadTier(parse) is null);
             using var inference = loaded.CreateContext(contextTokens + Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
             using var probe = parse.GetValue(bandwidth) ? BandwidthProbe(inference, genTokens) : null;
@@ -80,9 +80,9 @@ public static class BenchCommand
             long peakRss = Process.GetCurrentProcess().PeakWorkingSet64;
             var info = new ModelInfo(ModelType(loaded.Model), Path.GetFileName(loaded.Model.File.Path), loaded.Model.File.FileSize, inference.Pool.ThreadCount);
             if (parse.GetValue(json))
-                WriteJson(output.Out, results, info, peakRss);
+                WriteJson(output.Out, results, info, peakRss, loaded.Pages);
             else
-                WriteTable(output.Out, results, info, peakRss);
+                WriteTable(output.Out, results, info, peakRss, loaded.Pages);
             if (parse.GetValue(moeStats))
             {
                 if (inference.ExpertStatistics is null)
@@ -127,7 +127,7 @@ public static class BenchCommand
             ? FileTypeNames.Describe(type).Replace("MOSTLY_", "", StringComparison.Ordinal).Replace("ALL_", "", StringComparison.Ordinal)
             : model.Layers[0].Q.Type.ToString();
 
-    private static void WriteTable(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss)
+    private static void WriteTable(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss, HugePageReport pages)
     {
         var c = CultureInfo.InvariantCulture;
         writer.WriteLine(string.Format(c, "| {0,-24} | {1,10} | {2,7} | {3,7} | {4,14} | {5,20} | {6,10} |", "model", "type", "size", "threads", "test", "t/s", "ttft ms"));
@@ -139,6 +139,8 @@ public static class BenchCommand
                 info.Threads, r.Test, $"{r.TokensPerSecond:F2} ± {r.StandardDeviation:F2}", r.TimeToFirstToken.TotalMilliseconds));
         }
         writer.WriteLine(string.Format(c, "peak RSS: {0}", Units.Bytes(peakRss)));
+        if (pages.Populated)
+            writer.WriteLine(pages.Describe());
         foreach (var r in results)
         {
             if (r.Bandwidth is { } b)
@@ -150,7 +152,7 @@ public static class BenchCommand
             writer.WriteLine("kernel threads idle inside operations: " + string.Join(", ", idle));
     }
 
-    private static void WriteJson(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss)
+    private static void WriteJson(TextWriter writer, List<BenchResult> results, ModelInfo info, long peakRss, HugePageReport pages)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -171,6 +173,7 @@ public static class BenchCommand
                 json.WriteNumber("model_size", info.Bytes);
                 json.WriteNumber("ttft_ms", Math.Round(r.TimeToFirstToken.TotalMilliseconds, 3));
                 json.WriteNumber("peak_rss_bytes", peakRss);
+                json.WriteNumber("huge_page_bytes", pages.HugeBytes);
                 if (r.IdleFraction is { } idle)
                     json.WriteNumber("idle_fraction", Math.Round(idle, 4));
                 if (r.Bandwidth is { } bandwidth)

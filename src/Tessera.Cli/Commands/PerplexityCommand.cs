@@ -44,7 +44,7 @@ public static class PerplexityCommand
             if (!File.Exists(path))
                 throw new CliException($"'{path}': no such file");
             string text = File.ReadAllText(path);
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse));
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: moe.ReadTier(parse) is null);
             int[] tokens = loaded.Tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
             int available = tokens.Length / chunkSize;
             if (available < 1)

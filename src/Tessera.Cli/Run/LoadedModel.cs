@@ -10,24 +10,32 @@ namespace Tessera.Cli.Run;
 /// <summary>A model and its tokenizer opened from a command-line path, with the time it took.</summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(TransformerModel model, Tokenizer tokenizer, TimeSpan loadTime)
+    private LoadedModel(TransformerModel model, Tokenizer tokenizer, TimeSpan loadTime, HugePageReport pages)
     {
         Model = model;
         Tokenizer = tokenizer;
         LoadTime = loadTime;
+        Pages = pages;
     }
 
     public TransformerModel Model { get; }
     public Tokenizer Tokenizer { get; }
     public TimeSpan LoadTime { get; }
 
-    public static LoadedModel Open(string path, GgufLoadMode mode = GgufLoadMode.Map)
+    /// <summary>How the weights were brought into memory (see <see cref="GgufFile.PrefaultInHugePages"/>).</summary>
+    public HugePageReport Pages { get; }
+
+    /// <param name="prefault">read a mapped model in at once, in 2 MiB pages where the system allows; false leaves
+    /// pages to be read when first used (the expert memory tier, which keeps cold experts out of memory)</param>
+    public static LoadedModel Open(string path, GgufLoadMode mode = GgufLoadMode.Map, bool prefault = true)
     {
         var clock = Stopwatch.StartNew();
         var file = ModelFiles.OpenGguf(path, mode);
         TransformerModel model;
+        HugePageReport pages;
         try
         {
+            pages = prefault ? file.PrefaultInHugePages() : default;
             model = UserErrors.Guard(() => ModelLoader.Load(file));
         }
         catch
@@ -38,7 +46,7 @@ public sealed class LoadedModel : IDisposable
         try
         {
             var tokenizer = UserErrors.Guard(() => ModelTokenizer.For(model));
-            return new LoadedModel(model, tokenizer, clock.Elapsed);
+            return new LoadedModel(model, tokenizer, clock.Elapsed, pages);
         }
         catch
         {

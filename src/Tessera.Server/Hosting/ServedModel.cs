@@ -150,6 +150,8 @@ public sealed class ServedModel : IDisposable
         TransformerModel model;
         try
         {
+            if (options.ExpertTier is null)   // the expert memory tier keeps cold experts out of memory
+                _ = file.PrefaultInHugePages();
             model = ModelLoader.Load(file);
         }
         catch
