@@ -28,6 +28,8 @@ public sealed class MachineCodeTests
                 ["iq4nl_vnni_tile"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLEntry,
                 ["q4_0_vnni_tile2"] = Quants.Nibbles.NibbleVnniTile.Q4_0Tile2Entry,
                 ["iq4nl_vnni_tile2"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLTile2Entry,
+                ["q4_0_vnni_dot"] = Quants.Nibbles.NibbleVnniTile.Q4_0DotEntry,
+                ["iq4nl_vnni_dot"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLDotEntry,
             },
             "Quants/RowPairTile.s" => new Dictionary<string, int>
             {

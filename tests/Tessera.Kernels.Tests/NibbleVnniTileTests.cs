@@ -7,9 +7,9 @@ using Tessera.Tensors;
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The Q4_0 and IQ4_NL 4 x 4 and 4 x 2 tiles with 512-bit <c>vpdpbusd</c> (<see cref="NibbleVnniTile"/>, machine code; its
-/// bytes: <see cref="MachineCodeTests"/>) against each type's scalar dot over plain Q8_0 activations, IQ4_NL's
-/// activations with 128 Σx offsets, and where the matmul takes them.
+/// The Q4_0 and IQ4_NL 4 x 4 and 4 x 2 tiles and IQ4_NL's decode dot with 512-bit <c>vpdpbusd</c>
+/// (<see cref="NibbleVnniTile"/>, machine code; its bytes: <see cref="MachineCodeTests"/>) against each type's scalar dot
+/// over plain Q8_0 activations, IQ4_NL's activations with 128 Σx offsets, and where the matvec and matmul take them.
 /// </summary>
 public sealed unsafe class NibbleVnniTileTests
 {
@@ -19,10 +19,11 @@ public sealed unsafe class NibbleVnniTileTests
 
     [Vnni512Theory]
     [MemberData(nameof(Types))]
-    public void Tile_matches_the_scalar_dot_on_random_rows(GgmlType type)
+    public void Tile_and_decode_dot_match_the_scalar_dot_on_random_rows(GgmlType type)
     {
         var random = new TestRandom();
-        // Group counts 1..12 (the loop has no tail, but each count ends elsewhere in a row) and TinyLlama's rows.
+        // Group counts 1..12 (the tiles' loop has no tail, but each count ends elsewhere in a row; the decode dot takes
+        // two groups a step and the odd ones' last alone) and TinyLlama's rows.
         foreach (int k in Enumerable.Range(1, 12).Select(g => g * NibbleActivations.GroupSize).Append(2048).Append(5632))
         {
             var weights = Weights(type, random.Floats(Rows * k, 2f), k);
@@ -82,13 +83,16 @@ public sealed unsafe class NibbleVnniTileTests
     }
 
     [Fact]
-    public void Q4_0_and_IQ4_NL_batches_take_it_below_the_panel_where_it_runs()
+    public void Q4_0_and_IQ4_NL_decode_and_batches_below_the_panel_take_it_where_it_runs()
     {
         foreach (var (type, tile) in new[] { (GgmlType.Q4_0, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.TileQ4_0),
             (GgmlType.IQ4_NL, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.TileIQ4_NL) })
         {
             Assert.True(QuantKernels.TryGet(type, 2048, out var packed));
             Assert.Equal(NibbleVnniTile.IsSupported, (nint)packed.Tile == tile);
+            Assert.Equal(NibbleVnniTile.IsSupported, (nint)packed.Dot == (type == GgmlType.Q4_0
+                ? (nint)(delegate*<byte*, byte*, int, float>)&NibbleVnniTile.DotQ4_0
+                : (nint)(delegate*<byte*, byte*, int, float>)&NibbleVnniTile.DotIQ4_NL));
             Assert.Equal(NibbleVnniTile.IsSupported, (nint)packed.Tile2 == (type == GgmlType.Q4_0
                 ? (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.Tile2Q4_0
                 : (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibbleVnniTile.Tile2IQ4_NL));
@@ -156,6 +160,9 @@ public sealed unsafe class NibbleVnniTileTests
                     float got = ys[t * Rows + r];
                     Assert.True(Tolerances.Relative(got, expected, magnitude) <= Tolerances.SimdVsScalar,
                         $"{what} row {r} token {t}: {got} vs scalar {expected}");
+                    float dot = iq4nl ? NibbleVnniTile.DotIQ4_NL(w + r * rowBytes, p + t * packedBytes, k) : NibbleVnniTile.DotQ4_0(w + r * rowBytes, p + t * packedBytes, k);
+                    Assert.True(Tolerances.Relative(dot, expected, magnitude) <= Tolerances.SimdVsScalar,
+                        $"{what} decode dot, row {r} token {t}: {dot} vs scalar {expected}");
                     if (t < 2)
                         Assert.True(Tolerances.Relative(two[t * Rows + r], expected, magnitude) <= Tolerances.SimdVsScalar,
                             $"{what} two tokens, row {r} token {t}: {two[t * Rows + r]} vs scalar {expected}");

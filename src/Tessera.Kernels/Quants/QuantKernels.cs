@@ -194,13 +194,19 @@ internal static unsafe class QuantKernels
         // IQ4_NL's managed 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the sign trick's
         // temporaries): pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so without VNNI its batches keep that one.
         table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, pairBatchTokens: MatMul.MicroTokens);
-        // With AVX512-VNNI, both take a machine-code 4 x 4 tile with vpdpbusd (IQ4_NL's activations then carry 128 Σx,
-        // which the managed IQ4_NL dots do not read).
+        // With AVX512-VNNI, both take machine-code 4 x 4 tiles and decode dots with vpdpbusd (IQ4_NL's activations then
+        // carry 128 Σx, which the managed IQ4_NL dots do not read).
         if (NibbleVnniTile.IsSupported)
         {
-            table[(int)GgmlType.Q4_0] = table[(int)GgmlType.Q4_0] with { Tile = &NibbleVnniTile.TileQ4_0, Tile2 = &NibbleVnniTile.Tile2Q4_0 };
+            table[(int)GgmlType.Q4_0] = table[(int)GgmlType.Q4_0] with
+            {
+                Dot = &NibbleVnniTile.DotQ4_0,
+                Tile = &NibbleVnniTile.TileQ4_0,
+                Tile2 = &NibbleVnniTile.Tile2Q4_0,
+            };
             table[(int)GgmlType.IQ4_NL] = table[(int)GgmlType.IQ4_NL] with
             {
+                Dot = &NibbleVnniTile.DotIQ4_NL,
                 Tile = &NibbleVnniTile.TileIQ4_NL,
                 Tile2 = &NibbleVnniTile.Tile2IQ4_NL,
                 QuantizeActivations = &NibbleActivations.QuantizeForLevelsPlus128,

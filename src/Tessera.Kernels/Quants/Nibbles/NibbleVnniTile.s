@@ -1,5 +1,5 @@
-# The nibble batch tiles (NibbleVnniTile.cs): 4 weight rows x 4 or 2 tokens of Q4_0 or IQ4_NL (one block layout) straight
-# from the file, with 512-bit vpdpbusd (AVX512-VNNI), for batches of a few tokens. A byte shuffle turns each nibble
+# The nibble kernels of NibbleVnniTile.cs: 4 weight rows x 4 or 2 tokens of Q4_0 or IQ4_NL (one block layout) straight
+# from the file for batches of a few tokens, and one row x one token for decode, with 512-bit vpdpbusd (AVX512-VNNI). A byte shuffle turns each nibble
 # into an unsigned level: Q4_0's nibble itself (the level plus 8), IQ4_NL's table level plus 128 (1..241). vpdpbusd
 # multiplies those with the signed activations into 32-bit sums without saturating, and the activations' group
 # layout carries the sum to take back out per lane (8 Σx for Q4_0, 128 Σx for IQ4_NL). The managed kernels need
@@ -8,7 +8,7 @@
 #   as NibbleVnniTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# Four entries (each type with 4 tokens and with 2), System V x86-64:
+# Four tile entries (each type with 4 tokens and with 2), System V x86-64:
 #   void tile(byte* w, nint rowBytes, byte* x, nint xBytes, nint groups, float* c)
 #   rdi  row 0's blocks (18 bytes each: the half scale, then 16 bytes of nibbles); rows 1..3 follow, rsi apart
 #   rdx  token 0's activations in NibbleActivations' layout (per group of 4 blocks: 64 low quants, 64 high quants,
@@ -24,8 +24,9 @@
         .intel_syntax noprefix
         .text
 
-# One row's group at [\w] against \count tokens (4 or 2), into accumulators zmm\a0..zmm\a3 (zmm23: the level table).
-.macro ROW w, count, a0, a1, a2, a3
+# One row's group at [\w] against \count tokens (4, 2 or 1) from [\x] on, into accumulators zmm\a0..zmm\a3 (zmm23:
+# the level table).
+.macro ROW w, count, a0, a1, a2, a3, x=rdx
         vmovdqu64 zmm27, [\w]
         vmovq   xmm28, qword ptr [\w + 64]
         vpermw  zmm26, zmm21, zmm27
@@ -37,8 +38,10 @@
         vpandd  zmm25, zmm25, zmm22
         vpshufb zmm24, zmm23, zmm24
         vpshufb zmm25, zmm23, zmm25
-        TOKEN   \a0, rdx
-        TOKEN   \a1, rdx + rcx
+        TOKEN   \a0, \x
+.if \count > 1
+        TOKEN   \a1, \x + rcx
+.endif
 .if \count > 2
         TOKEN   \a2, rdx + rcx*2
         TOKEN   \a3, rax
@@ -134,6 +137,60 @@ nibble_vnni_sums:
         BLOCKS  4, 6, 10, 11
         BLOCKS  8, 10, 12, 13
         vmovups [r9], zmm12
+        vzeroupper
+        ret
+
+# Decode: float dot(byte* w, byte* x, nint groups), one row against one token (rdi, rsi and rdx as the tiles' rdi,
+# rdx and r8), returned in xmm0. Two groups a step into two accumulators, each step requesting the weight lines 2 KiB
+# ahead as the managed dots do (WeightPrefetch.Stream: the lines of the step's first, middle and last bytes).
+.macro DOT levels
+        mov     rax, rdx
+        mov     rdx, rsi
+        vmovdqu64 zmm20, [rip + nibble_index]
+        vmovdqu64 zmm21, [rip + scale_index]
+        vpbroadcastd zmm22, dword ptr [rip + low_nibbles]
+        vbroadcasti32x4 zmm23, [rip + \levels]
+        vpxord  zmm0, zmm0, zmm0
+        vpxord  zmm1, zmm1, zmm1
+        sub     rax, 2
+        jb      3f
+2:
+        prefetcht0 [rdi + 2048]
+        prefetcht0 [rdi + 2048 + 64]
+        prefetcht0 [rdi + 2048 + 143]
+        ROW     rdi, 1, 0, 0, 0, 0, rdx
+        ROW     rdi + 72, 1, 1, 1, 1, 1, rdx + 256
+        add     rdi, 144
+        add     rdx, 512
+        sub     rax, 2
+        jae     2b
+3:
+        add     rax, 2
+        jz      4f
+        ROW     rdi, 1, 0, 0, 0, 0, rdx
+4:
+        jmp     nibble_vnni_dot_sum
+.endm
+
+        .globl q4_0_vnni_dot
+q4_0_vnni_dot:
+        DOT     q4_0_levels
+
+        .globl iq4nl_vnni_dot
+iq4nl_vnni_dot:
+        DOT     iq4nl_levels
+
+# The decode entries' end: both accumulators' lanes summed into xmm0.
+nibble_vnni_dot_sum:
+        vaddps  zmm0, zmm0, zmm1
+        vextractf64x4 ymm1, zmm0, 1
+        vaddps  ymm0, ymm0, ymm1
+        vextractf128 xmm1, ymm0, 1
+        vaddps  xmm0, xmm0, xmm1
+        vmovhlps xmm1, xmm1, xmm0
+        vaddps  xmm0, xmm0, xmm1
+        vmovshdup xmm1, xmm0
+        vaddss  xmm0, xmm0, xmm1
         vzeroupper
         ret
 
