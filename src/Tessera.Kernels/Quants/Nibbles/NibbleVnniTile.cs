@@ -58,7 +58,7 @@ internal static unsafe class NibbleVnniTile
     /// <see cref="NibbleActivations.Quantize(float*, int, byte*)"/>, prefetching the row 2 KiB ahead (the managed dots'
     /// <see cref="WeightPrefetch"/> distance). About 18 instructions per 128 values, against about 16 for the managed
     /// dot (<see cref="NibblePackedDot{TLevels}.Dot"/>) and 24 for IQ4_NL's, whose table needs a sign trick there; on two
-    /// cores from L3 the managed dots computed 82-86 (Q4_0) and 65 GB/s (IQ4_NL) and these 88-95 and 90, above what
+    /// cores from L3 the managed dots computed 82-86 (Q4_0) and 65 GB/s (IQ4_NL) and these 88-89 and 89-90, above what
     /// this machine's memory delivers in its fast phases.
     /// </summary>
     public static float DotQ4_0(byte* weights, byte* activations, int k) => Dot(Q4_0DotEntry, weights, activations, k);
