@@ -12,7 +12,7 @@ public sealed class MachineCodeTests
 {
     public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s",
         "Quants/F16/F16cDot.s", "Quants/RowPairTile.s",
-        "Quants/Nibbles/NibbleVnniTile.s");
+        "Quants/Nibbles/NibbleVnniTile.s", "Quants/Q8_0/Q8_0VnniDot.s");
 
     [BinutilsTheory]
     [MemberData(nameof(Sources))]
@@ -49,6 +49,7 @@ public sealed class MachineCodeTests
             "Quants/F16/F16cDot.s" => Quants.F16.F16cDot.Code.ToArray(),
             "Quants/RowPairTile.s" => Quants.RowPairTile.Code.ToArray(),
             "Quants/Nibbles/NibbleVnniTile.s" => Quants.Nibbles.NibbleVnniTile.Code.ToArray(),
+            "Quants/Q8_0/Q8_0VnniDot.s" => Quants.Q8_0.Q8_0VnniDot.Code.ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(source), source, "no such kernel"),
         };
         string path = Path.Combine(RepositoryRoot(), "src", "Tessera.Kernels", source);

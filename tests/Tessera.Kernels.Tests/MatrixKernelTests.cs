@@ -34,11 +34,18 @@ public sealed unsafe class MatrixKernelTests
         const int k = 512, rowCount = 13;
         var weights = new QuantizedRows(type, MatVec.ActivationTypeFor(type), k, rowCount, random);
         Quants.QuantKernels.TryGet(type, out var plain);
+        // Q8_0 with AVX-512 has a matmul-only variant that every batch takes; its decode entry (with AVX512-VNNI) is
+        // for single tokens only.
+        bool variant = Quants.QuantKernels.TryGetMatMulVariant(type, k, out var forBatches);
         bool packed = Quants.QuantKernels.TryGet(type, k, out var decode) && decode.Tile == null && plain.Tile != null;
         for (int tokens = 2; tokens <= 11; tokens++)
         {
             Assert.True(Quants.QuantKernels.TryGetForMatMul(type, k, tokens, out var chosen));
-            if (packed)
+            if (variant)
+            {
+                Assert.True((nint)chosen.Dot == (nint)forBatches.Dot, $"{type} tokens={tokens}: not the matmul variant");
+            }
+            else if (packed)
             {
                 Assert.InRange(decode.BatchTokens, MatMul.MicroTokens, 10);
                 Assert.True((nint)chosen.Dot == (nint)(tokens < decode.BatchTokens ? decode.Dot : plain.Dot), $"{type} tokens={tokens}: the wrong entry");

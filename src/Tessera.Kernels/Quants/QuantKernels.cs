@@ -124,17 +124,22 @@ internal static unsafe class QuantKernels
     /// <paramref name="k"/> values.</summary>
     public static bool TryGetForMatMul(GgmlType weightType, int k, int tokens, out QuantKernel kernel)
     {
-        uint index = (uint)weightType;
-        if (index < (uint)MatMulTable.Length && MatMulTable[index] is { Dot: not null } variant && k % variant.BlockSize == 0)
-        {
-            kernel = variant;
+        if (TryGetMatMulVariant(weightType, k, out kernel))
             return true;
-        }
         // A packed variant without many-token kernels serves decode and batches below its BatchTokens; larger batches
         // keep the plain entry's tile.
         if (TryGet(weightType, k, out kernel) && kernel.Tile == null && tokens >= kernel.BatchTokens
             && TryGet(weightType, out var plain) && plain.Tile != null)
             kernel = plain;
+        return kernel.Dot != null;
+    }
+
+    /// <summary>Whether batches of every size take a matmul-only variant (Q8_0's float tile with AVX-512), so that no batch
+    /// runs the decode entry's dot.</summary>
+    internal static bool TryGetMatMulVariant(GgmlType weightType, int k, out QuantKernel kernel)
+    {
+        uint index = (uint)weightType;
+        kernel = index < (uint)MatMulTable.Length && MatMulTable[index] is { Dot: not null } variant && k % variant.BlockSize == 0 ? variant : default;
         return kernel.Dot != null;
     }
 
@@ -211,6 +216,12 @@ internal static unsafe class QuantKernels
                 Tile2 = &NibbleVnniTile.Tile2IQ4_NL,
                 QuantizeActivations = &NibbleActivations.QuantizeForLevelsPlus128,
             };
+        }
+        // Q8_0 decode with 512-bit vpdpbusd where AVX512-VNNI runs (batches take the matmul variant, Q8_0FloatTile).
+        if (Q8_0VnniDot.IsSupported)
+        {
+            table[(int)GgmlType.Q8_0] = DecodeOnly(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0VnniActivations.GroupSize, 4 * Q8_0Activations.BlockBytes,
+                Q8_0VnniActivations.GroupBytes, &Q8_0VnniDot.Dot, &Q8_0VnniActivations.Quantize, batchTokens: 2);
         }
         // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form).
         if (Q5_0PackedDot.IsSupported)
