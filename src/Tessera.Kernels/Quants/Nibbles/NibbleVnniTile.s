@@ -141,15 +141,24 @@ nibble_vnni_sums:
         ret
 
 # Decode: float dot(byte* w, byte* x, nint groups), one row against one token (rdi, rsi and rdx as the tiles' rdi,
-# rdx and r8), returned in xmm0. Two groups a step into two accumulators, each step requesting the weight lines 2 KiB
-# ahead as the managed dots do (WeightPrefetch.Stream: the lines of the step's first, middle and last bytes).
-.macro DOT levels
+# rdx and r8), returned in xmm0. Each entry loads its level table and runs the shared loop: two groups a step into two
+# accumulators, each step requesting the weight lines 2 KiB ahead as the managed dots do (WeightPrefetch.Stream: the
+# lines of the step's first, middle and last bytes).
+        .globl q4_0_vnni_dot
+q4_0_vnni_dot:
+        vbroadcasti32x4 zmm23, [rip + q4_0_levels]
+        jmp     nibble_vnni_dot
+
+        .globl iq4nl_vnni_dot
+iq4nl_vnni_dot:
+        vbroadcasti32x4 zmm23, [rip + iq4nl_levels]
+
+nibble_vnni_dot:
         mov     rax, rdx
         mov     rdx, rsi
         vmovdqu64 zmm20, [rip + nibble_index]
         vmovdqu64 zmm21, [rip + scale_index]
         vpbroadcastd zmm22, dword ptr [rip + low_nibbles]
-        vbroadcasti32x4 zmm23, [rip + \levels]
         vpxord  zmm0, zmm0, zmm0
         vpxord  zmm1, zmm1, zmm1
         sub     rax, 2
@@ -169,19 +178,7 @@ nibble_vnni_sums:
         jz      4f
         ROW     rdi, 1, 0, 0, 0, 0, rdx
 4:
-        jmp     nibble_vnni_dot_sum
-.endm
-
-        .globl q4_0_vnni_dot
-q4_0_vnni_dot:
-        DOT     q4_0_levels
-
-        .globl iq4nl_vnni_dot
-iq4nl_vnni_dot:
-        DOT     iq4nl_levels
-
-# The decode entries' end: both accumulators' lanes summed into xmm0.
-nibble_vnni_dot_sum:
+# Both accumulators' lanes summed into xmm0.
         vaddps  zmm0, zmm0, zmm1
         vextractf64x4 ymm1, zmm0, 1
         vaddps  ymm0, ymm0, ymm1
