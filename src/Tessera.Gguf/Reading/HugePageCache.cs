@@ -42,7 +42,16 @@ internal static unsafe partial class HugePageCache
         if (huge >= whole)
             return new HugePageReport(length, huge, Populated: true, ReadAgain: false);
 
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        Microsoft.Win32.SafeHandles.SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new HugePageReport(length, huge, Populated: true, ReadAgain: false);   // moved or removed since mapped
+        }
+        using var handle = file;
         int descriptor = (int)file.DangerousGetHandle();
         _ = FlushData(descriptor);   // written pages still dirty (a file just downloaded) cannot be dropped
         byte* chunk = FirstChunk(start);
@@ -74,9 +83,21 @@ internal static unsafe partial class HugePageCache
 
     private static byte* FirstChunk(byte* start) => (byte*)(((long)start + ChunkBytes - 1) & ~(ChunkBytes - 1));
 
-    /// <summary>Bytes of the range this process maps with 2 MiB entries (FilePmdMapped of /proc/self/smaps).</summary>
-    private static long PmdMappedBytes(byte* start, long length) =>
-        SmapsText.FilePmdMappedBytes(File.ReadAllText("/proc/self/smaps"), (ulong)start, (ulong)start + (ulong)length);
+    /// <summary>Bytes of the range this process maps with 2 MiB entries (FilePmdMapped of /proc/self/smaps); 0 where
+    /// /proc cannot be read, which stops the steps above before anything is dropped.</summary>
+    private static long PmdMappedBytes(byte* start, long length)
+    {
+        string smaps;
+        try
+        {
+            smaps = File.ReadAllText("/proc/self/smaps");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+        return SmapsText.FilePmdMappedBytes(smaps, (ulong)start, (ulong)start + (ulong)length);
+    }
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(void* address, nuint length, int advice);
