@@ -58,8 +58,9 @@ public static class BenchCommand
                 throw new CliException($"-d {contextTokens} must not be negative");
             if (reps < 1)
                 throw new CliException($"-r {reps} must be at least 1");
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: moe.ReadTier(parse) is null);
-            using var inference = loaded.CreateContext(contextTokens + Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
+            var expertTier = moe.ReadTier(parse);   // the expert memory tier reads pages when first used
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: expertTier is null);
+            using var inference = loaded.CreateContext(contextTokens + Math.Max(promptTokens, genTokens), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: expertTier, expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
             using var probe = parse.GetValue(bandwidth) ? BandwidthProbe(inference, genTokens) : null;
             var runner = new BenchRunner(session, loaded.Model.VocabularySize, inference.Pool, contextTokens,

@@ -44,7 +44,8 @@ public static class PerplexityCommand
             if (!File.Exists(path))
                 throw new CliException($"'{path}': no such file");
             string text = File.ReadAllText(path);
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: moe.ReadTier(parse) is null);
+            var expertTier = moe.ReadTier(parse);   // the expert memory tier reads pages when first used
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: expertTier is null);
             int[] tokens = loaded.Tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
             int available = tokens.Length / chunkSize;
             if (available < 1)
@@ -52,7 +53,7 @@ public static class PerplexityCommand
             int requested = parse.GetValue(chunks);
             int chunkCount = requested > 0 ? Math.Min(requested, available) : available;
 
-            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
+            using var inference = loaded.CreateContext(chunkSize, parse.GetValue(threads), batchSize: chunkSize, placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: expertTier, expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
             int vocab = loaded.Model.VocabularySize;
             var logits = new float[(long)(chunkSize - chunkSize / 2) * vocab];   // [scored half of a chunk, n_vocab]

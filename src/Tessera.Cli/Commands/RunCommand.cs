@@ -41,8 +41,9 @@ public static class RunCommand
         {
             var samplerOptions = sampling.Read(parse);
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(count) };
-            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: moe.ReadTier(parse) is null);
-            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: moe.ReadTier(parse), expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
+            var expertTier = moe.ReadTier(parse);   // the expert memory tier reads pages when first used
+            using var loaded = LoadedModel.Open(parse.GetValue(model)!, loading.Read(parse), prefault: expertTier is null);
+            using var inference = loaded.CreateContext(parse.GetValue(context), parse.GetValue(threads), placement: devices.Read(parse), diagnostics: output.Error, verbose: parse.GetValue<bool>("--verbose"), moeSchedule: moe.Read(parse), expertTier: expertTier, expertDevice: moe.ReadDevice(parse), kvCacheType: kvCache.Read(parse));
             using var session = inference.CreateSession();
             var generator = new Generator(session, loaded.Tokenizer);
             var sampler = new Sampler(samplerOptions, loaded.Model.VocabularySize);

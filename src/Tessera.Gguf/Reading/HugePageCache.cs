@@ -30,14 +30,14 @@ internal static unsafe partial class HugePageCache
     /// <paramref name="start"/> (page aligned, file offset 0) and makes them 2 MiB pages where the system can.</summary>
     public static HugePageReport Settle(string path, byte* start, long length)
     {
-        if (!OperatingSystem.IsLinux() || WholeChunkBytes(start, length) == 0)
+        long whole = WholeChunkBytes(start, length);
+        if (!OperatingSystem.IsLinux() || whole == 0)
             return new HugePageReport(length, 0, Populated: false, ReadAgain: false);
         nuint bytes = (nuint)length;
         _ = Madvise(start, bytes, MadviseHugePage);
         if (Madvise(start, bytes, MadvisePopulateRead) != 0)
             return new HugePageReport(length, 0, Populated: false, ReadAgain: false);   // before Linux 5.14
 
-        long whole = WholeChunkBytes(start, length);
         long huge = PmdMappedBytes(start, length);
         if (huge >= whole)
             return new HugePageReport(length, huge, Populated: true, ReadAgain: false);
@@ -55,23 +55,23 @@ internal static unsafe partial class HugePageCache
         int descriptor = (int)file.DangerousGetHandle();
         _ = FlushData(descriptor);   // written pages still dirty (a file just downloaded) cannot be dropped
         byte* chunk = FirstChunk(start);
-        DropAndRead(descriptor, start, chunk, ChunkBytes, out long without, out long with);
+        Drop(descriptor, start, chunk, ChunkBytes);
+        long without = PmdMappedBytes(start, length);
+        _ = Madvise(chunk, (nuint)ChunkBytes, MadvisePopulateRead);
+        long with = PmdMappedBytes(start, length);
         if (with - without < ChunkBytes)
             return new HugePageReport(length, with, Populated: true, ReadAgain: false);
 
-        DropAndRead(descriptor, start, start, length, out _, out huge);
-        return new HugePageReport(length, huge, Populated: true, ReadAgain: true);
+        Drop(descriptor, start, start, length);
+        _ = Madvise(start, bytes, MadvisePopulateRead);
+        return new HugePageReport(length, PmdMappedBytes(start, length), Populated: true, ReadAgain: true);
     }
 
-    /// <summary>Drops <paramref name="bytes"/> at <paramref name="from"/> from this mapping and from the page cache, then
-    /// reads them again; the 2 MiB-mapped bytes of the whole mapping in between and after.</summary>
-    private static void DropAndRead(int descriptor, byte* start, byte* from, long bytes, out long before, out long after)
+    /// <summary>Drops <paramref name="bytes"/> at <paramref name="from"/> from this mapping and from the page cache.</summary>
+    private static void Drop(int descriptor, byte* start, byte* from, long bytes)
     {
         _ = Madvise(from, (nuint)bytes, MadviseDontNeed);
         _ = Fadvise(descriptor, from - start, bytes, FadviseDontNeed);
-        before = PmdMappedBytes(start, bytes + (from - start));
-        _ = Madvise(from, (nuint)bytes, MadvisePopulateRead);
-        after = PmdMappedBytes(start, bytes + (from - start));
     }
 
     /// <summary>Bytes of the range that lie in whole 2 MiB chunks, the most that 2 MiB pages can cover.</summary>
