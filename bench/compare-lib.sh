@@ -12,5 +12,7 @@ llama_rates() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
+# An if, not `grep && avx512=1`: as the last command of a sourced file under `set -e`, a failed grep would end the
+# script on a CPU without AVX-512.
 avx512=0
-grep -qw avx512f /proc/cpuinfo 2>/dev/null && avx512=1
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then avx512=1; fi

@@ -18,7 +18,7 @@ internal static unsafe class F16cDot
     public const int BlockSize = 32;
 
     /// <summary>Offset of the four-token entry in <see cref="Code"/> (its symbol in the source).</summary>
-    internal const int Dot4Entry = 0x7f;
+    internal const int Dot4Entry = 0x78;
 
     private static readonly byte* s_code = Load();
 
@@ -70,8 +70,7 @@ internal static unsafe class F16cDot
         0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
         0xc5, 0xec, 0x57, 0xd2,                         // vxorps ymm2,ymm2,ymm2
         0xc5, 0xe4, 0x57, 0xdb,                         // vxorps ymm3,ymm3,ymm3
-        0x0f, 0x18, 0x8f, 0x00, 0x08, 0x00, 0x00,       // prefetcht0 [rdi+0x800] (the loop)
-        0xc4, 0xe2, 0x7d, 0x13, 0x27,                   // vcvtph2ps ymm4,[rdi]
+        0xc4, 0xe2, 0x7d, 0x13, 0x27,                   // vcvtph2ps ymm4,[rdi] (the loop)
         0xc4, 0xe2, 0x7d, 0x13, 0x6f, 0x10,             // vcvtph2ps ymm5,[rdi+0x10]
         0xc4, 0xe2, 0x7d, 0x13, 0x77, 0x20,             // vcvtph2ps ymm6,[rdi+0x20]
         0xc4, 0xe2, 0x7d, 0x13, 0x7f, 0x30,             // vcvtph2ps ymm7,[rdi+0x30]
@@ -82,7 +81,7 @@ internal static unsafe class F16cDot
         0x48, 0x83, 0xc7, 0x40,                         // add rdi,0x40
         0x48, 0x81, 0xc6, 0x80, 0x00, 0x00, 0x00,       // add rsi,0x80
         0x48, 0xff, 0xca,                               // dec rdx
-        0x75, 0xbb,                                     // jne 0x10 (the loop)
+        0x75, 0xc2,                                     // jne 0x10 (the loop)
         0xc5, 0xfc, 0x58, 0xc1,                         // vaddps ymm0,ymm0,ymm1
         0xc5, 0xec, 0x58, 0xd3,                         // vaddps ymm2,ymm2,ymm3
         0xc5, 0xfc, 0x58, 0xc2,                         // vaddps ymm0,ymm0,ymm2
@@ -123,7 +122,7 @@ internal static unsafe class F16cDot
         0x49, 0x83, 0xc2, 0x40,                         // add r10,0x40
         0x49, 0x83, 0xc3, 0x40,                         // add r11,0x40
         0x48, 0xff, 0xc9,                               // dec rcx
-        0x75, 0xa9,                                     // jne 0xab (the loop)
+        0x75, 0xa9,                                     // jne 0xa4 (the loop)
         0xc5, 0xfc, 0x58, 0xc1,                         // vaddps ymm0,ymm0,ymm1
         0xc5, 0xec, 0x58, 0xd3,                         // vaddps ymm2,ymm2,ymm3
         0xc5, 0xdc, 0x58, 0xe5,                         // vaddps ymm4,ymm4,ymm5
