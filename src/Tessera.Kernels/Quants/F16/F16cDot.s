@@ -12,8 +12,8 @@
 #   rsi  floats, 128 bytes per block
 #   rdx  blocks of 32 values, at least 1
 # Four accumulators of eight lanes; vcvtph2ps is exact for every half. No software prefetch: this loop reads 64 bytes
-# of weights every 13 instructions, a stream the hardware prefetchers follow, and a prefetcht0 2 KiB or 4 KiB ahead
-# made F16 decode 4-8% slower on an AVX2-only Zen 3 (docs/PERFORMANCE.md).
+# of weights every 12 instructions, a stream the hardware prefetchers follow, and a prefetcht0 2 KiB or 4 KiB ahead
+# made F16 decode 4-9% slower on an AVX2-only Zen 3 (docs/PERFORMANCE.md, fourteenth look).
 
         .intel_syntax noprefix
         .text
