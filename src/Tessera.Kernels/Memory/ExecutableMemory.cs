@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Tessera.Kernels.Memory;
@@ -32,6 +34,19 @@ internal static unsafe partial class ExecutableMemory
         }
         return (byte*)pages;
     }
+
+    /// <summary>Throws where <see cref="Place"/> gave no code (the kernel's IsSupported is false), naming the
+    /// <paramref name="instruction"/> that cannot run; inlined into the callers, the throw kept out of line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ThrowIfNotPlaced(void* code, string instruction)
+    {
+        if (code == null)
+            ThrowNotPlaced(instruction);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotPlaced(string instruction) =>
+        throw new PlatformNotSupportedException($"{instruction} does not run here (IsSupported is false)");
 
     [LibraryImport("libc", EntryPoint = "mmap")]
     private static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);

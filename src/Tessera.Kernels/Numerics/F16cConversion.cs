@@ -33,8 +33,7 @@ internal static unsafe class F16cConversion
     /// memory.</summary>
     public static void Convert(ushort* source, float* destination, int blocks)
     {
-        if (s_convert == null)
-            throw new PlatformNotSupportedException("vcvtph2ps does not run here (IsSupported is false)");
+        ExecutableMemory.ThrowIfNotPlaced(s_convert, "vcvtph2ps");
         if (blocks < 1)
             throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "at least one block of 16");
         s_convert(source, destination, blocks);

@@ -44,8 +44,7 @@ internal static unsafe class BF16PairTile
     /// <param name="c">[8][32] results</param>
     public static void Tile(ushort* weights, nint rowBytes, uint* panel, int pairs, float* c)
     {
-        if (s_tile == null)
-            throw new PlatformNotSupportedException("vdpbf16ps does not run here (IsSupported is false)");
+        ExecutableMemory.ThrowIfNotPlaced(s_tile, "vdpbf16ps");
         if (pairs < 1)
             throw new ArgumentOutOfRangeException(nameof(pairs), pairs, "at least one pair of k");
         s_tile(weights, rowBytes, panel, pairs, c);

@@ -55,8 +55,7 @@ internal static unsafe class F16cDot
     /// multiple of <see cref="BlockSize"/>.</summary>
     private static int Blocks(int k)
     {
-        if (s_code == null)
-            throw new PlatformNotSupportedException("vcvtph2ps does not run here (IsSupported is false)");
+        ExecutableMemory.ThrowIfNotPlaced(s_code, "vcvtph2ps");
         if (k < BlockSize || k % BlockSize != 0)
             throw new ArgumentOutOfRangeException(nameof(k), k, "a positive multiple of 32");
         return k / BlockSize;

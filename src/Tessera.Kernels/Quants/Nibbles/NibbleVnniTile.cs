@@ -68,8 +68,7 @@ internal static unsafe class NibbleVnniTile
 
     private static float Dot(int entry, byte* weights, byte* activations, int k)
     {
-        if (s_code == null)
-            throw new PlatformNotSupportedException("512-bit vpdpbusd does not run here (IsSupported is false)");
+        ExecutableMemory.ThrowIfNotPlaced(s_code, "512-bit vpdpbusd");
         return ((delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, float>)(s_code + entry))(
             weights, activations, k / NibbleActivations.GroupSize);
     }
@@ -79,8 +78,7 @@ internal static unsafe class NibbleVnniTile
     /// is native or pinned.</summary>
     private static void Run(int entry, int tokens, byte* weights, nint weightStride, byte* activations, nint activationStride, int k, float* y, nint yStride)
     {
-        if (s_code == null)
-            throw new PlatformNotSupportedException("512-bit vpdpbusd does not run here (IsSupported is false)");
+        ExecutableMemory.ThrowIfNotPlaced(s_code, "512-bit vpdpbusd");
         float* c = stackalloc float[Rows * Tokens];
         ((delegate* unmanaged[SuppressGCTransition]<byte*, nint, byte*, nint, nint, float*, void>)(s_code + entry))(
             weights, weightStride, activations, activationStride, k / NibbleActivations.GroupSize, c);

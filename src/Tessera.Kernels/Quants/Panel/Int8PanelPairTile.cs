@@ -39,8 +39,7 @@ internal static unsafe class Int8PanelPairTile
     /// <param name="halves">whether the records carry a bias and scale per 16-value half (Q2_K, Q3_K, Q6_K)</param>
     public static void Tile(byte* recordsA, byte* recordsB, int subBlocks, byte* activations, nint stride, float* acc, bool halves)
     {
-        if (!IsSupported)
-            throw new PlatformNotSupportedException("512-bit vpdpbusd does not run here (IsSupported is false)");
+        ExecutableMemory.ThrowIfNotPlaced(s_code, "512-bit vpdpbusd");
         if (subBlocks < 1)
             throw new ArgumentOutOfRangeException(nameof(subBlocks), subBlocks, "at least one record");
         var tile = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, byte*, nint, float*, void>)(s_code + (halves ? HalvesEntry : 0));

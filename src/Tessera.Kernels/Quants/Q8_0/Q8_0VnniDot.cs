@@ -29,8 +29,7 @@ internal static unsafe class Q8_0VnniDot
     /// never blocks, and the memory it reads is native or pinned.</summary>
     public static float Dot(byte* weights, byte* activations, int k)
     {
-        if (s_code == null)
-            throw new PlatformNotSupportedException("512-bit vpdpbusd does not run here (IsSupported is false)");
+        ExecutableMemory.ThrowIfNotPlaced(s_code, "512-bit vpdpbusd");
         return ((delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nint, float>)s_code)(
             weights, activations, k / Q8_0VnniActivations.GroupSize);
     }
