@@ -19,7 +19,7 @@ using Xunit.Abstractions;
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The kernels over rearranged activations (packed Q4_0, IQ4_NL and Q4_K, the AVX2 Q4_0 and IQ4_NL pair dots, and the Q8_0 float tile
+/// The kernels over rearranged activations (packed Q4_0, IQ4_NL and Q4_K, the AVX2 Q4_0 and IQ4_NL octet dots, and the Q8_0 float tile
 /// over dequantized ones):
 /// the activations carry exactly the reference's quants and scales, and every dot, tile and four-token kernel agrees
 /// with the type's scalar dot over the plain activation layout.
@@ -82,6 +82,44 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
                 Assert.Equal(d * scaleFactor, scales[4 * b + lane]);
             }
         }
+    }
+
+    [Fact]
+    public void Octet_activations_hold_the_q8_0_quants_in_step_order_and_end_in_pair_groups()
+    {
+        // Two octets of eight blocks, then three pair groups (the tail of a row that is no multiple of 256).
+        var random = new TestRandom();
+        const int octets = 2, pairs = 3, k = octets * OctetActivations.GroupSize + pairs * PairActivations.GroupSize;
+        var x = random.Floats(k, 4f);
+        var reference = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
+        Quantization.Quantize(GgmlType.Q8_0, x, reference);
+        var packed = new byte[k / PairActivations.GroupSize * PairActivations.GroupBytes];
+        Array.Fill(packed, (byte)0xA5);
+        var tail = new byte[pairs * PairActivations.GroupBytes];
+        fixed (float* source = x)
+        fixed (byte* destination = packed)
+        fixed (byte* tailDestination = tail)
+        {
+            OctetActivations.Quantize(source, k, destination);
+            PairActivations.Quantize(source + octets * OctetActivations.GroupSize, pairs * PairActivations.GroupSize, tailDestination);
+        }
+        for (int block = 0; block < octets * OctetActivations.BlocksPerGroup; block++)
+        {
+            int b = block % OctetActivations.BlocksPerGroup, lane = b % 2 * 4 + b / 2;
+            var group = packed.AsSpan(block / OctetActivations.BlocksPerGroup * OctetActivations.GroupBytes, OctetActivations.GroupBytes);
+            var quants = reference.AsSpan(block * 34 + 2, 32);
+            int step = b / 2 * OctetActivations.StepBytes + b % 2 * 16;
+            Assert.True(quants[..16].SequenceEqual(group.Slice(step, 16)), $"low quants of block {block}");
+            Assert.True(quants[16..].SequenceEqual(group.Slice(step + OctetActivations.HighOffset, 16)), $"high quants of block {block}");
+            int sum = 0;
+            foreach (byte q in quants)
+                sum += (sbyte)q;
+            Assert.Equal(8 * sum, BitConverter.ToInt32(group[(OctetActivations.SumOffset + 4 * lane)..]));
+            float d = (float)BitConverter.UInt16BitsToHalf(BitConverter.ToUInt16(reference, block * 34));
+            Assert.Equal(d * HalfBits.ExponentRebias, BitConverter.ToSingle(group[(OctetActivations.ScaleOffset + 4 * lane)..]));
+            Assert.True(group[(OctetActivations.ScaleOffset + 32)..].IndexOfAnyExcept((byte)0) < 0, "the padding is zeros");
+        }
+        Assert.True(tail.AsSpan().SequenceEqual(packed.AsSpan(octets * OctetActivations.GroupBytes, tail.Length)), "the pair groups of the tail");
     }
 
     [Fact]
@@ -161,15 +199,15 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<Q4_0NibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<Q4_0NibbleLevels>.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<Q4_0NibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
-        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibblePairDot<Q4_0NibbleLevels>.IsSupported,
-            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePairDot<Q4_0NibbleLevels>.Dot,
-            0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
+        new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibbleOctetDot<Q4_0NibbleLevels>.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibbleOctetDot<Q4_0NibbleLevels>.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<IQ4_NLNibbleLevels>.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<IQ4_NLNibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
-        new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibblePairDot<IQ4_NLNibbleLevels>.IsSupported,
-            (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePairDot<IQ4_NLNibbleLevels>.Dot,
-            0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
+        new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibbleOctetDot<IQ4_NLNibbleLevels>.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
         new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q5_0PackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PackedDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
@@ -228,7 +266,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The paths with a many-token kernel (the AVX2 Q4_0 pair dot serves decode only).</summary>
+    /// <summary>The paths with a many-token kernel (the AVX2 Q4_0 octet dot serves decode only).</summary>
     public static TheoryData<PackedPath> TilePaths
     {
         get

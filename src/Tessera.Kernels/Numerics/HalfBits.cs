@@ -101,6 +101,13 @@ internal static class HalfBits
     public static Vector512<float> HighWordsUnrebiased(Vector512<int> lanes) =>
         (Vector512.ShiftRightArithmetic(lanes, 3) & Vector512.Create(unchecked((int)SignAndMagnitudeMask))).AsSingle();
 
+    /// <summary>Eight halves, sign-extended to 32-bit lanes, to floats of value d x 2^-112 (a shift and a mask: the
+    /// AVX2 octet dots' block scales, whose activation factor carries the 2^112). Exact for finite halves, subnormal ones
+    /// included; Inf and NaN are not reproduced.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Unrebiased(Vector256<int> signExtended) =>
+        ((signExtended << 13) & Vector256.Create(unchecked((int)SignAndMagnitudeMask))).AsSingle();
+
     // The fast forms for halves known to be finite, the common case the dot products check a block at a time: the
     // halves sign-extended to 32 bits and shifted left by 13 hold the sign in bit 31 and the magnitude in float
     // position, so one mask and the rebias multiply finish the job (three operations after the widening load).

@@ -38,4 +38,14 @@ internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
         return SimdInt8.MultiplySum(Avx2.Shuffle(table, low.AsSByte()), Vector256.Load(xLow))
             + SimdInt8.MultiplySum(Avx2.Shuffle(table, high.AsSByte()), Vector256.Load(xHigh));
     }
+
+    /// <summary>The pair dot's products (|pair| up to 2 * 127 * 127 leaves no room to add int16 words).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> PairPartials(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh) =>
+        Products(low, high, xLow, xHigh, null);
+
+    /// <summary>Quads to blocks with three vphaddd; the signed levels need no offsets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> BlockSums(Vector256<int> p0, Vector256<int> p1, Vector256<int> p2, Vector256<int> p3, int* offsets) =>
+        Avx2.HorizontalAdd(Avx2.HorizontalAdd(p0, p1), Avx2.HorizontalAdd(p2, p3));
 }

@@ -5,8 +5,9 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// <summary>
 /// How a 4-bit weight type with Q4_0's block layout (half d, then 16 bytes: low nibbles are values 0..15, high
 /// nibbles 16..31) turns its nibbles into levels, for the nibble dots (<see cref="NibblePackedDot{TLevels}"/>,
-/// <see cref="NibblePairDot{TLevels}"/>): each returns int32 lanes of Σ level·x over four values, as the activation
-/// layouts (<see cref="NibbleActivations"/>, <see cref="PairActivations"/>) line them up. The JIT specialises the
+/// <see cref="NibbleOctetDot{TLevels}"/>): each returns int32 lanes of Σ level·x over four values, as the activation
+/// layouts (<see cref="NibbleActivations"/>, <see cref="PairActivations"/>) line them up, or partial sums that the
+/// octet dot reduces to one lane per block (<see cref="OctetActivations"/>). The JIT specialises the
 /// dots per struct, so the level step is inlined.
 /// </summary>
 internal unsafe interface INibbleLevels
@@ -17,4 +18,12 @@ internal unsafe interface INibbleLevels
 
     /// <summary>The same over 256 bits.</summary>
     static abstract Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets);
+
+    /// <summary>The octet dot's step over two blocks (block 2j in the low 128-bit lane, 2j+1 in the high one): partial
+    /// sums of level·x in whatever lanes hold them exactly (int16 pairs for levels within ±15, else int32 quads).</summary>
+    static abstract Vector256<int> PairPartials(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh);
+
+    /// <summary>Four steps' partials to one int32 lane per block in the octet order (blocks 0, 2, 4, 6, 1, 3, 5, 7),
+    /// less the layout's per-block offsets (8 Σ x) for types whose levels are nibble - 8.</summary>
+    static abstract Vector256<int> BlockSums(Vector256<int> p0, Vector256<int> p1, Vector256<int> p2, Vector256<int> p3, int* offsets);
 }

@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q4_0;
+
+namespace Tessera.Kernels.Quants.Nibbles;
+
+/// <summary>
+/// 4-bit weights in Q4_0's block layout (Q4_0, IQ4_NL: <typeparamref name="TLevels"/> maps nibbles to levels) ·
+/// <see cref="OctetActivations"/> with AVX2, straight from the file layout, eight blocks (144 weight bytes) per step:
+/// <list type="number">
+/// <item>four times, two blocks' nibble bytes in one register (block 2j low lane, 2j+1 high lane), and / shift+and
+///   to nibbles 0..15, and the level type's partial sums with the matching activation halves (memory operands);</item>
+/// <item>horizontal adds of the four partials leave one int32 lane per block (blocks 0, 2, 4, 6, 1, 3, 5, 7), minus the
+///   activation's 8 Σ x where the levels need it;</item>
+/// <item>the eight half scales, gathered with word inserts and sign-extended, become d * 2^-112 with a shift and a
+///   mask (the activation scales carry the 2^112): acc += float(sums) * (d_w * d_x).</item>
+/// </list>
+/// The scale work is then once per eight blocks where the two-block step converted, broadcast and multiplied two
+/// scales each time (18 instructions per 64 values; about 15 now for Q4_0, whose int16 partials need one vpmaddwd per
+/// eight blocks instead of one per two). Rows of a length that is not a multiple of 256 end in two-block steps over
+/// <see cref="PairActivations"/>. Infinite or NaN weight scales are reproduced only there (a quantizer never writes
+/// them). For decode (matvec) only: batches of tokens take the tiles and the panel matmul over the plain layout.
+/// </summary>
+internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLevels
+{
+    /// <summary>The kernel table's block: two weight blocks (36 bytes), the pair layout's 64 values.</summary>
+    public const int GroupBytes = PairActivations.BlocksPerGroup * Q4_0Dot.BlockBytes;   // 36
+    private const int OctetBytes = 4 * GroupBytes;                                        // 144
+
+    public static bool IsSupported => IsaSupport.Avx2;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot(byte* weights, byte* activations, int k)
+    {
+        float* halfTable = HalfBits.Table;   // before the loop: its first access may call the class constructor
+        var mask = Vector256.Create((byte)0x0F);
+        var acc = Vector256<float>.Zero;
+        int octets = k / OctetActivations.GroupSize;
+        for (int o = 0; o < octets; o++, weights += OctetBytes, activations += OctetActivations.GroupBytes)
+        {
+            Memory.WeightPrefetch.Stream(weights, OctetBytes);
+            acc = OctetStep(acc, weights, activations, mask);
+        }
+        for (int pair = 0; pair < k % OctetActivations.GroupSize / PairActivations.GroupSize;
+             pair++, weights += GroupBytes, activations += PairActivations.GroupBytes)
+        {
+            acc = PairStep(acc, weights, activations, halfTable, mask);
+        }
+        return Vector256.Sum(acc);
+    }
+
+    /// <summary>acc += float(Σ level x) * (d_w * d_x) for eight weight blocks and one octet activation group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> OctetStep(Vector256<float> acc, byte* w, byte* a, Vector256<byte> mask)
+    {
+        var p0 = Partials(w, a, mask);
+        var p1 = Partials(w + GroupBytes, a + OctetActivations.StepBytes, mask);
+        var p2 = Partials(w + 2 * GroupBytes, a + 2 * OctetActivations.StepBytes, mask);
+        var p3 = Partials(w + 3 * GroupBytes, a + 3 * OctetActivations.StepBytes, mask);
+        var sums = TLevels.BlockSums(p0, p1, p2, p3, (int*)(a + OctetActivations.SumOffset));
+        const int b = Q4_0Dot.BlockBytes;
+        var halves = Vector128.Create(*(short*)w, *(short*)(w + 2 * b), *(short*)(w + 4 * b), *(short*)(w + 6 * b),
+            *(short*)(w + b), *(short*)(w + 3 * b), *(short*)(w + 5 * b), *(short*)(w + 7 * b));
+        var scale = HalfBits.Unrebiased(Avx2.ConvertToVector256Int32(halves)) * Vector256.Load((float*)(a + OctetActivations.ScaleOffset));
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, acc);
+    }
+
+    /// <summary>The level type's partial sums for weight blocks at <paramref name="w"/> and the next one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Partials(byte* w, byte* a, Vector256<byte> mask)
+    {
+        var nibbles = Vector256.Create(Vector128.Load(w + 2), Vector128.Load(w + Q4_0Dot.BlockBytes + 2));
+        var low = nibbles & mask;
+        var high = Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask;
+        return TLevels.PairPartials(low, high, (sbyte*)a, (sbyte*)(a + OctetActivations.HighOffset));
+    }
+
+    /// <summary>acc += float(Σ level x) * (d_w * d_x) for one pair of weight blocks and one pair activation group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> PairStep(Vector256<float> acc, byte* w, byte* a, float* halfTable, Vector256<byte> mask)
+    {
+        var nibbles = Vector256.Create(Vector128.Load(w + 2), Vector128.Load(w + Q4_0Dot.BlockBytes + 2));
+        var low = nibbles & mask;
+        var high = Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask;
+        var sums = TLevels.Products(low, high, (sbyte*)(a + PairActivations.LowOffset), (sbyte*)(a + PairActivations.HighOffset),
+            (int*)(a + PairActivations.SumOffset));
+        var dw = Vector256.Create(Vector128.Create(halfTable[*(ushort*)w]), Vector128.Create(halfTable[*(ushort*)(w + Q4_0Dot.BlockBytes)]));
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), dw * Vector256.Load((float*)(a + PairActivations.ScaleOffset)), acc);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants.Q8_0;
+
+namespace Tessera.Kernels.Quants.Nibbles;
+
+/// <summary>
+/// Q8_0 activations rearranged for the AVX2 octet dot (<see cref="NibbleOctetDot{TLevels}"/>): the same quants and
+/// scales as <see cref="Q8_0Activations"/>, eight blocks (256 values) per group, laid out for four steps of two blocks
+/// (block 2j in the low 128-bit lane, 2j+1 in the high one) and for one vector of per-block sums at the end. Per
+/// group, 512 bytes, of which the dot reads 320:
+/// <code>
+///   [64j +  0 .. 64j + 31] low  sbyte: x_2j[0..15],  x_2j+1[0..15]   (step j = 0..3, pairs with the low nibbles)
+///   [64j + 32 .. 64j + 63] high sbyte: x_2j[16..31], x_2j+1[16..31]  (pairs with the high nibbles)
+///   [256..287] offset int32[8]: 8 Σ x of blocks 0, 2, 4, 6, 1, 3, 5, 7 (the order the dot's horizontal adds leave)
+///   [288..319] scale float[8]: d * 2^112 of the same blocks (the dot's weight scales leave out the 2^112)
+///   [320..511] zeros
+/// </code>
+/// A row whose length is not a multiple of 256 ends in <see cref="PairActivations"/> groups (64 values, 128 bytes).
+/// The padding keeps the pair layout's 128 bytes per 64 values everywhere, so that values quantized a chunk at a time
+/// (the gated product's 256-value chunks, <see cref="MatVec.ComputeGated"/>) land where a whole row's would; the
+/// unused lines are never loaded.
+/// </summary>
+internal static unsafe class OctetActivations
+{
+    public const int BlocksPerGroup = 8;
+    public const int GroupSize = BlocksPerGroup * Q8_0Activations.BlockSize;   // 256 values
+    public const int GroupBytes = 4 * PairActivations.GroupBytes;   // 512
+    public const int StepBytes = 64;
+    public const int HighOffset = 32;
+    public const int SumOffset = 256;
+    public const int ScaleOffset = 288;
+
+    /// <summary>Lane of block b (0..7) in the offset and scale vectors: even blocks fill lanes 0..3, odd ones 4..7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Lane(int block) => (block & 1) * 4 + (block >> 1);
+
+    /// <summary>x[k] (k a multiple of <see cref="PairActivations.GroupSize"/>) to k / 256 groups at
+    /// <paramref name="destination"/>, then the pair groups of the last k % 256 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Quantize(float* x, int k, byte* destination)
+    {
+        byte* blocks = stackalloc byte[BlocksPerGroup * Q8_0Activations.BlockBytes];
+        int groups = k / GroupSize;
+        for (int g = 0; g < groups; g++, x += GroupSize, destination += GroupBytes)
+        {
+            Q8_0Activations.Quantize(x, GroupSize, blocks);
+            Rearrange(blocks, destination);
+        }
+        PairActivations.Quantize(x, k - groups * GroupSize, destination);
+    }
+
+    /// <summary>Eight consecutive Q8_0 blocks to one group.</summary>
+    private static void Rearrange(byte* q8Blocks, byte* group)
+    {
+        int* sums = (int*)(group + SumOffset);
+        float* scales = (float*)(group + ScaleOffset);
+        for (int b = 0; b < BlocksPerGroup; b++)
+        {
+            byte* block = q8Blocks + b * Q8_0Activations.BlockBytes;
+            var low = Vector128.Load((sbyte*)(block + 2));
+            var high = Vector128.Load((sbyte*)(block + 18));
+            byte* step = group + (b >> 1) * StepBytes + (b & 1) * 16;
+            low.Store((sbyte*)step);
+            high.Store((sbyte*)(step + HighOffset));
+            var wide = Vector128.WidenLower(low) + Vector128.WidenUpper(low) + Vector128.WidenLower(high) + Vector128.WidenUpper(high);
+            sums[Lane(b)] = 8 * (Vector128.Sum(Vector128.WidenLower(wide)) + Vector128.Sum(Vector128.WidenUpper(wide)));
+            scales[Lane(b)] = HalfBits.ToSingle(block) * HalfBits.ExponentRebias;
+        }
+        new Span<byte>(group + ScaleOffset + 32, GroupBytes - ScaleOffset - 32).Clear();
+    }
+}
