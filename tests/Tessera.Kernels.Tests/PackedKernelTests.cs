@@ -122,6 +122,44 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         Assert.True(tail.AsSpan().SequenceEqual(packed.AsSpan(octets * OctetActivations.GroupBytes, tail.Length)), "the pair groups of the tail");
     }
 
+    /// <summary>Every nibble at 15 against quants at +-127, block signs varying: Q4_0's int16 partials reach their
+    /// bound (four steps' words add to 4 * 2 * 2 * 15 * 127 = 30480 before vpmaddwd), IQ4_NL's levels 113 against 127.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.IQ4_NL)]
+    public void Octet_dot_sums_extreme_nibbles_and_quants_exactly(GgmlType type)
+    {
+        if (!IsaSupport.Avx2)
+        {
+            output.WriteLine("octet dot: SKIPPED, this CPU lacks AVX2");
+            return;
+        }
+        const int k = 2 * OctetActivations.GroupSize + PairActivations.GroupSize, blockBytes = 18;
+        var weights = new byte[k / 32 * blockBytes];
+        var x = new float[k];
+        for (int block = 0; block < k / 32; block++)
+        {
+            var bytes = weights.AsSpan(block * blockBytes, blockBytes);
+            BitConverter.TryWriteBytes(bytes, BitConverter.HalfToUInt16Bits((Half)(block % 3 == 0 ? -0.5f : 0.25f)));
+            bytes[2..].Fill(block % 5 == 4 ? (byte)0x00 : (byte)0xFF);
+            x.AsSpan(32 * block, 32).Fill(block / 8 % 2 == 0 ? 4f : -4f);
+        }
+        var plain = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
+        Quantization.Quantize(GgmlType.Q8_0, x, plain);
+        var octets = new byte[k / PairActivations.GroupSize * PairActivations.GroupBytes];
+        fixed (float* source = x)
+        fixed (byte* destination = octets)
+            OctetActivations.Quantize(source, k, destination);
+        fixed (byte* w = weights)
+        fixed (byte* a = plain)
+        fixed (byte* o = octets)
+        {
+            float scalar = type == GgmlType.Q4_0 ? Q4_0Dot.DotScalar(w, a, k) : IQ4_NLDot.DotScalar(w, a, k);
+            float got = type == GgmlType.Q4_0 ? NibbleOctetDot<Q4_0NibbleLevels>.Dot(w, o, k) : NibbleOctetDot<IQ4_NLNibbleLevels>.Dot(w, o, k);
+            Assert.True(Math.Abs(got - scalar) <= 1e-5 * Math.Abs(scalar), $"{type}: {got} vs scalar {scalar}");
+        }
+    }
+
     [Fact]
     public void Sub_block_activations_hold_the_q8_k_quants_in_nibble_order()
     {
