@@ -16,13 +16,12 @@ public sealed unsafe class FloatMatMulTests
 {
     public static TheoryData<GgmlType> FloatTypes => new() { GgmlType.F32, GgmlType.F16, GgmlType.BF16 };
 
-    [Theory]
+    /// <summary>Without AVX2 (skipped here) MatMul keeps the per-row kernels, which MatrixKernelTests cover.</summary>
+    [Avx2Theory]
     [MemberData(nameof(FloatTypes))]
     public void Panel_matmul_matches_float64_on_ragged_shapes(GgmlType type)
     {
-        Assert.True(FloatPanelKernel.IsSupported == IsaSupport.Avx2);
-        if (!FloatPanelKernel.IsSupported)
-            return;   // no AVX2: MatMul keeps the per-row kernels, covered by MatrixKernelTests
+        Assert.True(FloatPanelKernel.IsSupported);
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
         // Rows off the 8-row tile, tokens off the panel width (16, 24 or 32) and below, at and above it; odd k and k
@@ -71,12 +70,10 @@ public sealed unsafe class FloatMatMulTests
         Assert.Equal((0, 1), FloatPanelKernel.PanelsFor(16));
     }
 
-    [Theory]
+    [Avx2Theory]
     [MemberData(nameof(FloatTypes))]
     public void Panel_matmul_writes_only_its_outputs(GgmlType type)
     {
-        if (!FloatPanelKernel.IsSupported)
-            return;
         // The padding rows and tokens of the last tiles must not reach past the outputs.
         GuardedOutputs.AssertProductWritesOnlyItsOutputs(type, GgmlType.F32, rowCount: 11, k: 40, tokens: 19,
             (w, rows, k, x, tokens, y, pool) => FloatMatMul.Compute(QuantKernels.Get(type), w, rows, k, x, tokens, y, pool));

@@ -14,7 +14,6 @@ using Tessera.Kernels.Quants.Q4_0;
 using Tessera.Kernels.Quants.Q4_K;
 using Tessera.Kernels.Quants.Q8_0;
 using Tessera.Tensors;
-using Xunit.Abstractions;
 
 namespace Tessera.Kernels.Tests;
 
@@ -24,19 +23,15 @@ namespace Tessera.Kernels.Tests;
 /// the activations carry exactly the reference's quants and scales, and every dot, tile and four-token kernel agrees
 /// with the type's scalar dot over the plain activation layout.
 /// </summary>
-public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
+public sealed unsafe class PackedKernelTests
 {
     /// <summary>Group counts 1..12 (every tail of the two-group loop) plus TinyLlama's row lengths.</summary>
     private static IEnumerable<int> Lengths(PackedPath path) =>
         Enumerable.Range(1, 12).Select(g => g * path.GroupSize).Concat(new[] { 2048, 5632 }.Where(k => k % path.GroupSize == 0));
 
-    private bool Supported(PackedPath path)
-    {
-        if (path.IsSupported)
-            return true;
-        output.WriteLine($"packed {path.Type} path: SKIPPED, this CPU lacks AVX-512 BW/VBMI (the file-layout kernels run instead)");
-        return false;
-    }
+    /// <summary>Why the rows of <see cref="LackedPaths"/> are skipped.</summary>
+    private const string LackedReason = "this CPU cannot run the path (the packed nibble and K-quant kernels need AVX-512 BW/VBMI, "
+        + "the BF16 and Q8_0 ones AVX-512, the others AVX2 or F16C machine code); the file-layout kernels run instead";
 
     /// <summary>The nibble kernels' activation layouts: blocks per group, scale factor, quantizer.</summary>
     public static TheoryData<int, float, nint> NibbleLayouts => new()
@@ -124,16 +119,11 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
 
     /// <summary>Every nibble at 15 against quants at +-127, block signs varying: Q4_0's int16 partials reach their
     /// bound (four steps' words add to 4 * 2 * 2 * 15 * 127 = 30480 before vpmaddwd), IQ4_NL's levels 113 against 127.</summary>
-    [Theory]
+    [Avx2Theory]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.IQ4_NL)]
     public void Octet_dot_sums_extreme_nibbles_and_quants_exactly(GgmlType type)
     {
-        if (!IsaSupport.Avx2)
-        {
-            output.WriteLine("octet dot: SKIPPED, this CPU lacks AVX2");
-            return;
-        }
         const int k = 2 * OctetActivations.GroupSize + PairActivations.GroupSize, blockBytes = 18;
         var weights = new byte[k / 32 * blockBytes];
         var x = new float[k];
@@ -233,7 +223,20 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         public override string ToString() => Type.ToString();
     }
 
-    public static TheoryData<PackedPath> Paths => new(
+    /// <summary>The paths this CPU runs; <see cref="LackedPaths"/> are the others, reported as skipped.</summary>
+    public static TheoryData<PackedPath> Paths => Where(AllPaths, path => path.IsSupported);
+
+    public static TheoryData<PackedPath> LackedPaths => Where(AllPaths, path => !path.IsSupported);
+
+    private static TheoryData<PackedPath> Where(IEnumerable<PackedPath> paths, Func<PackedPath, bool> predicate)
+    {
+        var data = new TheoryData<PackedPath>();
+        foreach (var path in paths.Where(predicate))
+            data.Add(path);
+        return data;
+    }
+
+    private static IEnumerable<PackedPath> AllPaths => new PackedPath[] {
         new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<Q4_0NibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<Q4_0NibbleLevels>.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<Q4_0NibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
@@ -278,14 +281,13 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_KActivations.Quantize),
         new PackedPath(GgmlType.Q8_0, GgmlType.Q8_0, 32, Q8_0FloatTile.ActivationBlockBytes, Q8_0FloatTile.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q8_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q8_0FloatTile.Dot,
-            (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q8_0FloatTile.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_0FloatTile.Quantize));
+            (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q8_0FloatTile.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&Q8_0FloatTile.Quantize) };
 
     [Theory]
     [MemberData(nameof(Paths))]
+    [MemberData(nameof(LackedPaths), Skip = LackedReason)]
     public void Packed_dot_matches_the_scalar_dot(PackedPath path)
     {
-        if (!Supported(path))
-            return;
         var random = new TestRandom();
         var scalarDot = (delegate*<byte*, byte*, int, float>)path.ScalarDot;
         var packedDot = (delegate*<byte*, byte*, int, float>)path.PackedDot;
@@ -305,26 +307,17 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     }
 
     /// <summary>The paths with a many-token kernel (the AVX2 Q4_0 octet dot serves decode only).</summary>
-    public static TheoryData<PackedPath> TilePaths
-    {
-        get
-        {
-            var data = new TheoryData<PackedPath>();
-            foreach (var row in (IEnumerable<object[]>)Paths)
-            {
-                if (row[0] is PackedPath { Tile: not 0 } or PackedPath { Dot4: not 0 })
-                    data.Add((PackedPath)row[0]);
-            }
-            return data;
-        }
-    }
+    public static TheoryData<PackedPath> TilePaths => Where(AllPaths, path => path.IsSupported && HasManyTokenKernel(path));
+
+    public static TheoryData<PackedPath> LackedTilePaths => Where(AllPaths, path => !path.IsSupported && HasManyTokenKernel(path));
+
+    private static bool HasManyTokenKernel(PackedPath path) => path.Tile != 0 || path.Dot4 != 0;
 
     [Theory]
     [MemberData(nameof(TilePaths))]
+    [MemberData(nameof(LackedTilePaths), Skip = LackedReason)]
     public void Packed_tile_or_four_token_kernel_matches_the_scalar_dot(PackedPath path)
     {
-        if (!Supported(path))
-            return;
         var random = new TestRandom();
         var tile = (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)path.Tile;
         var dot4 = (delegate*<byte*, byte*, nint, int, float*, void>)path.Dot4;
@@ -357,14 +350,12 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         }
     }
 
-    [Theory]
+    [NibblePackedTheory]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.IQ4_NL)]
     public void Nibble_two_token_tile_matches_the_scalar_dot(GgmlType type)
     {
-        var path = ((IEnumerable<object[]>)Paths).Select(row => (PackedPath)row[0]).First(p => p.Type == type && p.Tile != 0);
-        if (!Supported(path))
-            return;
+        var path = AllPaths.First(p => p.Type == type && p.Tile != 0);
         var random = new TestRandom();
         foreach (int k in Lengths(path))
         {
@@ -387,7 +378,7 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
 
     /// <summary>Inf and NaN weights (exponent 31), anywhere in a 32-half block, give the scalar dot's Inf or NaN (the
     /// F16C dot too, where it runs).</summary>
-    [Theory]
+    [Avx2Theory]
     [InlineData(GgmlType.F16, (ushort)0x7C00)]    // +Inf
     [InlineData(GgmlType.F16, (ushort)0xFC00)]    // -Inf
     [InlineData(GgmlType.F16, (ushort)0x7E01)]    // NaN with a payload
@@ -396,11 +387,6 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
     [InlineData(GgmlType.BF16, (ushort)0x7FC1)]   // NaN with a payload
     public void Split_dots_keep_infinities_and_nans(GgmlType type, ushort special)
     {
-        if (!F16SplitDot.IsSupported)
-        {
-            output.WriteLine("split dots: SKIPPED, this CPU lacks AVX2");
-            return;
-        }
         bool half = type == GgmlType.F16;
         var random = new TestRandom();
         const int k = 96;
@@ -459,11 +445,9 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [NibblePackedFact]
     public void Matrix_kernels_take_the_packed_path_only_for_row_lengths_it_divides()
     {
-        if (!NibblePackedDot<Q4_0NibbleLevels>.IsSupported)
-            return;
         Assert.True(QuantKernels.TryGet(GgmlType.Q4_0, 3 * NibbleActivations.GroupSize, out var packed));
         Assert.Equal(NibbleActivations.GroupBytes, packed.ActivationBlockBytes);
         Assert.True(QuantKernels.TryGet(GgmlType.Q4_0, 5 * 32, out var plain));   // five blocks: not a whole group
@@ -519,5 +503,27 @@ public sealed unsafe class PackedKernelTests(ITestOutputHelper output)
             }
         }
         return (weights, plain, packed, magnitude);
+    }
+}
+
+/// <summary>Runs only where the 512-bit nibble kernels run (AVX-512 BW and VBMI on in the runtime), and says so otherwise.</summary>
+public sealed class NibblePackedFactAttribute : FactAttribute
+{
+    public NibblePackedFactAttribute()
+    {
+        if (!NibblePackedDot<Q4_0NibbleLevels>.IsSupported)
+            Skip = Reason;
+    }
+
+    internal const string Reason = "the 512-bit nibble kernels need AVX-512 BW and VBMI on in the runtime";
+}
+
+/// <summary>The theory form of <see cref="NibblePackedFactAttribute"/>.</summary>
+public sealed class NibblePackedTheoryAttribute : TheoryAttribute
+{
+    public NibblePackedTheoryAttribute()
+    {
+        if (!NibblePackedDot<Q4_0NibbleLevels>.IsSupported)
+            Skip = NibblePackedFactAttribute.Reason;
     }
 }
