@@ -18,7 +18,7 @@ namespace Tessera.Kernels.Quants.Nibbles;
 ///   mask (the activation scales carry the 2^112): acc += float(sums) * (d_w * d_x).</item>
 /// </list>
 /// The scale work is then once per eight blocks where the two-block step converted, broadcast and multiplied two
-/// scales each time (18 instructions per 64 values; about 15 now for Q4_0, whose int16 partials need one vpmaddwd per
+/// scales each time (18 instructions per 64 values; about 13 now for Q4_0, whose int16 partials need one vpmaddwd per
 /// eight blocks instead of one per two). Rows of a length that is not a multiple of 256 end in two-block steps over
 /// <see cref="PairActivations"/>. Infinite or NaN weight scales are reproduced only there (a quantizer never writes
 /// them). For decode (matvec) only: batches of tokens take the tiles and the panel matmul over the plain layout.
