@@ -39,7 +39,7 @@ internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
             + SimdInt8.MultiplySum(Avx2.Shuffle(table, high.AsSByte()), Vector256.Load(xHigh));
     }
 
-    /// <summary>The pair dot's products (|pair| up to 2 * 127 * 127 leaves no room to add int16 words).</summary>
+    /// <summary>The two-block step's products as int32 quads (|pair| up to 2 * 127 * 127 leaves no room to add int16 words).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> PairPartials(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh) =>
         Products(low, high, xLow, xHigh, null);

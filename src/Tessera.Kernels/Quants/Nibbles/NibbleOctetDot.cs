@@ -71,19 +71,24 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Partials(byte* w, byte* a, Vector256<byte> mask)
     {
-        var nibbles = Vector256.Create(Vector128.Load(w + 2), Vector128.Load(w + Q4_0Dot.BlockBytes + 2));
-        var low = nibbles & mask;
-        var high = Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask;
+        var (low, high) = Nibbles(w, mask);
         return TLevels.PairPartials(low, high, (sbyte*)a, (sbyte*)(a + OctetActivations.HighOffset));
+    }
+
+    /// <summary>Two blocks' nibbles (block at <paramref name="w"/> in the low lane, the next in the high one): elements
+    /// 0..15 of each (low nibbles) and 16..31 (high nibbles), 0..15 each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte> Low, Vector256<byte> High) Nibbles(byte* w, Vector256<byte> mask)
+    {
+        var nibbles = Vector256.Create(Vector128.Load(w + 2), Vector128.Load(w + Q4_0Dot.BlockBytes + 2));
+        return (nibbles & mask, Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask);
     }
 
     /// <summary>acc += float(Σ level x) * (d_w * d_x) for one pair of weight blocks and one pair activation group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> PairStep(Vector256<float> acc, byte* w, byte* a, float* halfTable, Vector256<byte> mask)
     {
-        var nibbles = Vector256.Create(Vector128.Load(w + 2), Vector128.Load(w + Q4_0Dot.BlockBytes + 2));
-        var low = nibbles & mask;
-        var high = Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask;
+        var (low, high) = Nibbles(w, mask);
         var sums = TLevels.Products(low, high, (sbyte*)(a + PairActivations.LowOffset), (sbyte*)(a + PairActivations.HighOffset),
             (int*)(a + PairActivations.SumOffset));
         var dw = Vector256.Create(Vector128.Create(halfTable[*(ushort*)w]), Vector128.Create(halfTable[*(ushort*)(w + Q4_0Dot.BlockBytes)]));
