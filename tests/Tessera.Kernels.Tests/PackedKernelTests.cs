@@ -117,21 +117,24 @@ public sealed unsafe class PackedKernelTests
         Assert.True(tail.AsSpan().SequenceEqual(packed.AsSpan(octets * OctetActivations.GroupBytes, tail.Length)), "the pair groups of the tail");
     }
 
-    /// <summary>Every nibble at 15 against quants at +-127, block signs varying: Q4_0's int16 partials reach their
-    /// bound (four steps' words add to 4 * 2 * 2 * 15 * 127 = 30480 before vpmaddwd), IQ4_NL's levels 113 against 127.</summary>
+    /// <summary>Every nibble at 15 (Q5_0: every fifth bit set too) against quants at +-127, block signs varying: Q4_0's
+    /// int16 partials reach their bound (four steps' words add to 4 * 2 * 2 * 15 * 127 = 30480 before vpmaddwd),
+    /// Q5_0's after its one round of vphaddw (2 * 2 * 2 * 31 * 127 = 31496), IQ4_NL's levels 113 against 127.</summary>
     [Avx2Theory]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.IQ4_NL)]
+    [InlineData(GgmlType.Q5_0)]
     public void Octet_dot_sums_extreme_nibbles_and_quants_exactly(GgmlType type)
     {
-        const int k = 2 * OctetActivations.GroupSize + PairActivations.GroupSize, blockBytes = 18;
+        const int k = 2 * OctetActivations.GroupSize + PairActivations.GroupSize;
+        int blockBytes = type == GgmlType.Q5_0 ? Q5_0Dot.BlockBytes : Q4_0Dot.BlockBytes;
         var weights = new byte[k / 32 * blockBytes];
         var x = new float[k];
         for (int block = 0; block < k / 32; block++)
         {
             var bytes = weights.AsSpan(block * blockBytes, blockBytes);
             BitConverter.TryWriteBytes(bytes, BitConverter.HalfToUInt16Bits((Half)(block % 3 == 0 ? -0.5f : 0.25f)));
-            bytes[2..].Fill(block % 5 == 4 ? (byte)0x00 : (byte)0xFF);
+            bytes[2..].Fill(block % 5 == 4 ? (byte)0x00 : (byte)0xFF);   // Q5_0: its qh bytes too
             x.AsSpan(32 * block, 32).Fill(block / 8 % 2 == 0 ? 4f : -4f);
         }
         var plain = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
@@ -144,8 +147,12 @@ public sealed unsafe class PackedKernelTests
         fixed (byte* a = plain)
         fixed (byte* o = octets)
         {
-            float scalar = type == GgmlType.Q4_0 ? Q4_0Dot.DotScalar(w, a, k) : IQ4_NLDot.DotScalar(w, a, k);
-            float got = type == GgmlType.Q4_0 ? NibbleOctetDot<Q4_0NibbleLevels>.Dot(w, o, k) : NibbleOctetDot<IQ4_NLNibbleLevels>.Dot(w, o, k);
+            var (scalar, got) = type switch
+            {
+                GgmlType.Q4_0 => (Q4_0Dot.DotScalar(w, a, k), NibbleOctetDot<Q4_0NibbleLevels>.Dot(w, o, k)),
+                GgmlType.IQ4_NL => (IQ4_NLDot.DotScalar(w, a, k), NibbleOctetDot<IQ4_NLNibbleLevels>.Dot(w, o, k)),
+                _ => (Q5_0Dot.DotScalar(w, a, k), Q5_0OctetDot.Dot(w, o, k)),
+            };
             Assert.True(Math.Abs(got - scalar) <= 1e-5 * Math.Abs(scalar), $"{type}: {got} vs scalar {scalar}");
         }
     }
@@ -252,9 +259,9 @@ public sealed unsafe class PackedKernelTests
         new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q5_0PackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PackedDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
-        new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, Q5_0PairDot.IsSupported,
-            (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PairDot.Dot,
-            0, 0, (nint)(delegate*<float*, int, byte*, void>)&PairActivations.Quantize),
+        new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, Q5_0OctetDot.IsSupported,
+            (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0OctetDot.Dot,
+            0, 0, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
         new PackedPath(GgmlType.F16, GgmlType.F32, F16SplitDot.BlockSize, F16SplitDot.BlockSize * sizeof(float), F16SplitDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&F16Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&F16SplitDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&F16SplitDot.Prepare),

@@ -223,16 +223,16 @@ internal static unsafe class QuantKernels
             table[(int)GgmlType.Q8_0] = DecodeOnly(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0VnniActivations.GroupSize, 4 * Q8_0Activations.BlockBytes,
                 Q8_0VnniActivations.GroupBytes, &Q8_0VnniDot.Dot, &Q8_0VnniActivations.Quantize, batchTokens: 2);
         }
-        // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 pair form).
+        // Q5_0 decode on the nibble dots' scheme with the fifth bit added (512-bit, or the AVX2 octet form).
         if (Q5_0PackedDot.IsSupported)
         {
             table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, Q5_0PackedDot.GroupBytes,
                 NibbleActivations.GroupBytes, &Q5_0PackedDot.Dot, &NibbleActivations.Quantize, batchTokens: 8);
         }
-        else if (Q5_0PairDot.IsSupported)
+        else if (Q5_0OctetDot.IsSupported)
         {
-            table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, Q5_0PairDot.GroupBytes,
-                PairActivations.GroupBytes, &Q5_0PairDot.Dot, &PairActivations.Quantize);
+            table[(int)GgmlType.Q5_0] = DecodeOnly(GgmlType.Q5_0, GgmlType.Q8_0, PairActivations.GroupSize, Q5_0OctetDot.GroupBytes,
+                PairActivations.GroupBytes, &Q5_0OctetDot.Dot, &OctetActivations.Quantize);
         }
         // F16 decode with F16C where the machine code runs (plain activations; its four-token dot serves batches below
         // 10 tokens where FloatBatchMatMul does not take them), else F16 and BF16 over activations prepared in

@@ -4,8 +4,8 @@ using Tessera.Kernels.Quants.Q8_0;
 namespace Tessera.Kernels.Quants.Nibbles;
 
 /// <summary>
-/// Q8_0 activations rearranged for two-block AVX2 steps (<see cref="Q5_0.Q5_0PairDot"/>, the tail of
-/// <see cref="NibbleOctetDot{TLevels}"/>): the same quants and scales as
+/// Q8_0 activations rearranged for two-block AVX2 steps (the tails of <see cref="NibbleOctetDot{TLevels}"/> and
+/// <see cref="Q5_0.Q5_0OctetDot"/>): the same quants and scales as
 /// <see cref="Q8_0Activations"/>, two blocks (64 values) per group so that one 256-bit register of nibbles (block 0
 /// in the low lane, block 1 in the high one) lines up with them. Per group, 128 bytes:
 /// <code>
