@@ -60,11 +60,7 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         var p2 = Partials(w + 2 * GroupBytes, a + 2 * OctetActivations.StepBytes, mask);
         var p3 = Partials(w + 3 * GroupBytes, a + 3 * OctetActivations.StepBytes, mask);
         var sums = TLevels.BlockSums(p0, p1, p2, p3, (int*)(a + OctetActivations.SumOffset));
-        const int b = Q4_0Dot.BlockBytes;
-        var halves = Vector128.Create(*(short*)w, *(short*)(w + 2 * b), *(short*)(w + 4 * b), *(short*)(w + 6 * b),
-            *(short*)(w + b), *(short*)(w + 3 * b), *(short*)(w + 5 * b), *(short*)(w + 7 * b));
-        var scale = HalfBits.Unrebiased(Avx2.ConvertToVector256Int32(halves)) * Vector256.Load((float*)(a + OctetActivations.ScaleOffset));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, acc);
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), OctetActivations.Scales(w, Q4_0Dot.BlockBytes, a), acc);
     }
 
     /// <summary>The level type's partial sums for weight blocks at <paramref name="w"/> and the next one.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants.Q8_0;
 
@@ -35,6 +36,19 @@ internal static unsafe class OctetActivations
     /// <summary>Lane of block b (0..7) in the offset and scale vectors: even blocks fill lanes 0..3, odd ones 4..7.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Lane(int block) => (block & 1) * 4 + (block >> 1);
+
+    /// <summary>d_w * d_x in the lanes' block order for eight weight blocks of <paramref name="blockBytes"/> bytes at
+    /// <paramref name="weights"/>, each starting with its half scale, and the group at <paramref name="group"/>: the
+    /// halves gathered with word inserts and turned into d_w * 2^-112 with a shift and a mask, times the stored
+    /// d_x * 2^112 (exact for finite halves; Inf and NaN are not reproduced).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Scales(byte* weights, int blockBytes, byte* group)
+    {
+        int b = blockBytes;
+        var halves = Vector128.Create(*(short*)weights, *(short*)(weights + 2 * b), *(short*)(weights + 4 * b), *(short*)(weights + 6 * b),
+            *(short*)(weights + b), *(short*)(weights + 3 * b), *(short*)(weights + 5 * b), *(short*)(weights + 7 * b));
+        return HalfBits.Unrebiased(Avx2.ConvertToVector256Int32(halves)) * Vector256.Load((float*)(group + ScaleOffset));
+    }
 
     /// <summary>x[k] (k a multiple of <see cref="PairActivations.GroupSize"/>) to k / 256 groups at
     /// <paramref name="destination"/>, then the pair groups of the last k % 256 values.</summary>

@@ -73,11 +73,7 @@ internal static unsafe class Q5_0OctetDot
             Words(w + 3 * GroupBytes, a + 3 * OctetActivations.StepBytes, a + 3 * OctetActivations.StepBytes + OctetActivations.HighOffset, lowBits));
         var sums = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(first, ones), Avx2.MultiplyAddAdjacent(second, ones))
             - Avx2.ShiftLeftLogical(Vector256.Load((int*)(a + OctetActivations.SumOffset)), 1);
-        const int b = Q5_0Dot.BlockBytes;
-        var halves = Vector128.Create(*(short*)w, *(short*)(w + 2 * b), *(short*)(w + 4 * b), *(short*)(w + 6 * b),
-            *(short*)(w + b), *(short*)(w + 3 * b), *(short*)(w + 5 * b), *(short*)(w + 7 * b));
-        var scale = HalfBits.Unrebiased(Avx2.ConvertToVector256Int32(halves)) * Vector256.Load((float*)(a + OctetActivations.ScaleOffset));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, acc);
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), OctetActivations.Scales(w, Q5_0Dot.BlockBytes, a), acc);
     }
 
     /// <summary>acc += float(Σ (level - 16) x) * (d_w * d_x) for one pair of weight blocks and one pair activation group.</summary>
