@@ -87,7 +87,6 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         var (low, high) = Nibbles(w, mask);
         var sums = TLevels.Products(low, high, (sbyte*)(a + PairActivations.LowOffset), (sbyte*)(a + PairActivations.HighOffset),
             (int*)(a + PairActivations.SumOffset));
-        var dw = Vector256.Create(Vector128.Create(halfTable[*(ushort*)w]), Vector128.Create(halfTable[*(ushort*)(w + Q4_0Dot.BlockBytes)]));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), dw * Vector256.Load((float*)(a + PairActivations.ScaleOffset)), acc);
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), PairActivations.Scales(w, Q4_0Dot.BlockBytes, a, halfTable), acc);
     }
 }

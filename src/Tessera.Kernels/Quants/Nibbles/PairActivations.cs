@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Tessera.Kernels.Quants.Q8_0;
 
 namespace Tessera.Kernels.Quants.Nibbles;
@@ -24,6 +25,14 @@ internal static unsafe class PairActivations
     public const int HighOffset = 32;
     public const int SumOffset = 64;
     public const int ScaleOffset = 96;
+
+    /// <summary>d_w * d_x per lane for two weight blocks of <paramref name="blockBytes"/> bytes at
+    /// <paramref name="weights"/>, each starting with its half scale (converted by <paramref name="halfTable"/>,
+    /// <see cref="Numerics.HalfBits.Table"/>, so Inf and NaN stay), and the group at <paramref name="group"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Scales(byte* weights, int blockBytes, byte* group, float* halfTable) =>
+        Vector256.Create(Vector128.Create(halfTable[*(ushort*)weights]), Vector128.Create(halfTable[*(ushort*)(weights + blockBytes)]))
+        * Vector256.Load((float*)(group + ScaleOffset));
 
     /// <summary>x[k] (k a multiple of <see cref="GroupSize"/>) to k / 64 groups at <paramref name="destination"/>: the
     /// nibble kernels' layout (<see cref="NibbleActivations"/>) with two blocks per group and plain float scales.</summary>

@@ -67,13 +67,19 @@ internal static unsafe class Q5_0OctetDot
     private static Vector256<float> OctetStep(Vector256<float> acc, byte* w, byte* a, Vector256<byte> lowBits)
     {
         var ones = Vector256.Create((short)1);
-        var first = Avx2.HorizontalAdd(Words(w, a, a + OctetActivations.HighOffset, lowBits),
-            Words(w + GroupBytes, a + OctetActivations.StepBytes, a + OctetActivations.StepBytes + OctetActivations.HighOffset, lowBits));
-        var second = Avx2.HorizontalAdd(Words(w + 2 * GroupBytes, a + 2 * OctetActivations.StepBytes, a + 2 * OctetActivations.StepBytes + OctetActivations.HighOffset, lowBits),
-            Words(w + 3 * GroupBytes, a + 3 * OctetActivations.StepBytes, a + 3 * OctetActivations.StepBytes + OctetActivations.HighOffset, lowBits));
+        var first = Avx2.HorizontalAdd(StepWords(w, a, 0, lowBits), StepWords(w, a, 1, lowBits));
+        var second = Avx2.HorizontalAdd(StepWords(w, a, 2, lowBits), StepWords(w, a, 3, lowBits));
         var sums = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(first, ones), Avx2.MultiplyAddAdjacent(second, ones))
             - Avx2.ShiftLeftLogical(Vector256.Load((int*)(a + OctetActivations.SumOffset)), 1);
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), OctetActivations.Scales(w, Q5_0Dot.BlockBytes, a), acc);
+    }
+
+    /// <summary><see cref="Words"/> of step <paramref name="step"/> (0..3) of an octet: blocks 2 step and 2 step + 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> StepWords(byte* w, byte* a, int step, Vector256<byte> lowBits)
+    {
+        byte* x = a + step * OctetActivations.StepBytes;
+        return Words(w + step * GroupBytes, x, x + OctetActivations.HighOffset, lowBits);
     }
 
     /// <summary>acc += float(Σ (level - 16) x) * (d_w * d_x) for one pair of weight blocks and one pair activation group.</summary>
@@ -83,8 +89,7 @@ internal static unsafe class Q5_0OctetDot
         var pairs = Words(w, a + PairActivations.LowOffset, a + PairActivations.HighOffset, lowBits);
         var sums = Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1))
             - Avx2.ShiftLeftLogical(Vector256.Load((int*)(a + PairActivations.SumOffset)), 1);
-        var dw = Vector256.Create(Vector128.Create(halfTable[*(ushort*)w]), Vector128.Create(halfTable[*(ushort*)(w + Q5_0Dot.BlockBytes)]));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), dw * Vector256.Load((float*)(a + PairActivations.ScaleOffset)), acc);
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), PairActivations.Scales(w, Q5_0Dot.BlockBytes, a, halfTable), acc);
     }
 
     /// <summary>Levels 0..31 of the weight blocks at <paramref name="w"/> and the next one times their activations:
