@@ -30,8 +30,9 @@ public sealed unsafe class PackedKernelTests
         Enumerable.Range(1, 12).Select(g => g * path.GroupSize).Concat(new[] { 2048, 5632 }.Where(k => k % path.GroupSize == 0));
 
     /// <summary>Why the rows of <see cref="LackedPaths"/> are skipped.</summary>
-    private const string LackedReason = "this CPU cannot run the path (the packed nibble and K-quant kernels need AVX-512 BW/VBMI, "
-        + "the BF16 and Q8_0 ones AVX-512, the others AVX2 or F16C machine code); the file-layout kernels run instead";
+    private const string LackedReason = "this CPU or runtime cannot run the path (the packed Q4_0, IQ4_NL, Q5_0, Q4_K and Q5_K dots "
+        + "need AVX-512 BW and VBMI, the Q2_K, Q3_K and Q6_K ones AVX-512 BW, the Q8_0 float tile AVX-512, the others AVX2 or F16C "
+        + "machine code); the file-layout kernels run instead";
 
     /// <summary>The nibble kernels' activation layouts: blocks per group, scale factor, quantizer.</summary>
     public static TheoryData<int, float, nint> NibbleLayouts => new()

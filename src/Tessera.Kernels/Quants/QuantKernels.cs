@@ -195,10 +195,10 @@ internal static unsafe class QuantKernels
         var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
         // Q4_0 and IQ4_NL share the block layout: the 512-bit nibble kernels (VBMI) for decode and small batches, or
         // without VBMI the AVX2 octet dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
-        table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true, pairBatchTokens: 8);
+        table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true, octetBatchTokens: 8);
         // IQ4_NL's managed 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the sign trick's
         // temporaries): pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so without VNNI its batches keep that one.
-        table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, pairBatchTokens: MatMul.MicroTokens);
+        table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, octetBatchTokens: MatMul.MicroTokens);
         // With AVX512-VNNI, both take machine-code 4 x 4 tiles and decode dots with vpdpbusd (IQ4_NL's activations then
         // carry 128 Σx, which the managed IQ4_NL dots do not read).
         if (NibbleVnniTile.IsSupported)
@@ -316,8 +316,8 @@ internal static unsafe class QuantKernels
 
     /// <summary>The packed entry of a 4-bit type in Q4_0's block layout (see <see cref="INibbleLevels"/>), with the
     /// 512-bit tiles for small batches where <paramref name="tiles"/> (else batches below 8 tokens run its dot), or
-    /// the AVX2 octet dot, which serves batches below <paramref name="pairBatchTokens"/> (<see cref="DecodeOnly"/>).</summary>
-    private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles, int pairBatchTokens) where TLevels : INibbleLevels
+    /// the AVX2 octet dot, which serves batches below <paramref name="octetBatchTokens"/> (<see cref="DecodeOnly"/>).</summary>
+    private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles, int octetBatchTokens) where TLevels : INibbleLevels
     {
         if (NibblePackedDot<TLevels>.IsSupported)
         {
@@ -339,7 +339,7 @@ internal static unsafe class QuantKernels
         if (NibbleOctetDot<TLevels>.IsSupported)
         {
             return DecodeOnly(type, GgmlType.Q8_0, PairActivations.GroupSize, NibbleOctetDot<TLevels>.GroupBytes,
-                PairActivations.GroupBytes, &NibbleOctetDot<TLevels>.Dot, &OctetActivations.Quantize, pairBatchTokens);
+                PairActivations.GroupBytes, &NibbleOctetDot<TLevels>.Dot, &OctetActivations.Quantize, octetBatchTokens);
         }
         return default;
     }
