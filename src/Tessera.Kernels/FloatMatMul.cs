@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants;
 using Tessera.Kernels.Quants.BF16;
+using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -15,8 +16,11 @@ namespace Tessera.Kernels;
 /// panels are visited in tiles small enough to stay in L2 while every row group of the task passes over them.
 /// Several matrices over the same input (a layer's q/k/v, or gate and up) share one pass (<see cref="ComputeShared"/>).
 /// <para>BF16 weights on a CPU with AVX512-BF16 take <see cref="BF16PairTile"/> instead: the panels hold the tokens
-/// rounded to BF16 pairs and the rows are read in place, unconverted. Small batches (BF16 up to 16 tokens, whose
-/// 32-token panels would be mostly padding, F16 up to 24) go to <see cref="RowPairMatMul"/> first where it runs.</para>
+/// rounded to BF16 pairs and the rows are read in place, unconverted. F16 weights on a CPU without AVX-512 take
+/// <see cref="F16cRowPanelTile"/>: the rows are packed as halves into row panels and the tokens read in place
+/// (<see cref="ComputeRowPanels"/>). Small batches (BF16 up to 16 tokens, whose 32-token panels would be mostly
+/// padding, F16 up to <see cref="RowPairMatMul.MaxF16Tokens"/>) go to <see cref="RowPairMatMul"/> first where it
+/// runs.</para>
 /// </summary>
 internal static unsafe class FloatMatMul
 {
@@ -58,9 +62,15 @@ internal static unsafe class FloatMatMul
     public static bool TakesPairTile(in QuantKernel kernel, int k) =>
         kernel.WeightType == GgmlType.BF16 && k % 2 == 0 && BF16PairTile.IsSupported;
 
-    /// <summary>Whether two matrices over one input can share a pass: both take BF16 pair panels or both float ones.</summary>
+    /// <summary>Whether a matrix of <paramref name="kernel"/>'s type takes <see cref="F16cRowPanelTile"/>: F16 on a CPU
+    /// without AVX-512 (whose 8 x 32 float tile keeps the token panels), where the tile runs.</summary>
+    public static bool TakesRowPanels(in QuantKernel kernel) =>
+        kernel.WeightType == GgmlType.F16 && !IsaSupport.Avx512 && F16cRowPanelTile.IsSupported;
+
+    /// <summary>Whether two matrices over one input can share a pass: both take BF16 pair panels, both F16 row panels,
+    /// or both float token panels.</summary>
     public static bool SharesPanels(in QuantKernel first, in QuantKernel other, int k) =>
-        TakesPairTile(first, k) == TakesPairTile(other, k);
+        TakesPairTile(first, k) == TakesPairTile(other, k) && TakesRowPanels(first) == TakesRowPanels(other);
 
     /// <summary>Most matrices one shared pass takes (q/k/v, gate/up).</summary>
     public const int MaxSharedTargets = 4;
@@ -80,6 +90,19 @@ internal static unsafe class FloatMatMul
     {
         if (targets.Length is < 1 or > MaxSharedTargets)
             throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{MaxSharedTargets} matrices");
+        for (int i = 0; i < targets.Length; i++)
+        {
+            // The token threshold is the caller's speed choice (Applies); any count runs correctly.
+            if (!HasPanels(targets[i].Kernel))
+                throw new ArgumentException($"matrix {i} ({targets[i].Kernel.WeightType}) does not take the float panel", nameof(targets));
+            if (!SharesPanels(targets[0].Kernel, targets[i].Kernel, k))
+                throw new ArgumentException($"matrix {i} ({targets[i].Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));
+        }
+        if (TakesRowPanels(targets[0].Kernel) && tokens >= F16cRowPanelTile.Tokens)
+        {
+            ComputeRowPanels(targets, k, x, tokens, pool);
+            return;
+        }
         bool pairs = TakesPairTile(targets[0].Kernel, k);
         // Wide panels first, then at most two narrow ones, so the last panel pads few tokens.
         var (widePanels, narrowPanels) = pairs ? ((tokens + BF16PairTile.Width - 1) / BF16PairTile.Width, 0) : FloatPanelKernel.PanelsFor(tokens);
@@ -93,12 +116,7 @@ internal static unsafe class FloatMatMul
         for (int i = 0; i < targets.Length; i++)
         {
             var target = targets[i];
-            // The token threshold is the caller's speed choice (Applies); any count runs correctly.
-            if (!HasPanels(target.Kernel))
-                throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) does not take the float panel", nameof(targets));
-            if (!SharesPanels(targets[0].Kernel, target.Kernel, k))
-                throw new ArgumentException($"matrix {i} ({target.Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));
-            long rowsPerTask = RowsPerTask(target.Rows, k, pool.ThreadCount);
+            long rowsPerTask = RowsPerTask(target.Rows, FloatPanelKernel.Rows, (long)k * sizeof(float), pool.ThreadCount);
             job.Parts[i] = new Part
             {
                 Convert = target.Kernel.WeightType == GgmlType.F32 || pairs ? null : target.Kernel.RowsToSingle,
@@ -126,12 +144,84 @@ internal static unsafe class FloatMatMul
         pool.Run(tasks, &MultiplyTask, &job);
     }
 
-    /// <summary>A multiple of the row group, enough tasks to balance the threads, converted rows within L2.</summary>
-    private static long RowsPerTask(long rows, int k, int threads)
+    /// <summary>
+    /// <see cref="ComputeShared"/> for F16 weights on AVX2 (<see cref="TakesRowPanels"/>): each task packs its rows into
+    /// row panels of halves once (<see cref="F16cRowPanelTile.Pack"/>), then meets groups of 6 tokens read in place from
+    /// x, no token panels packed. Token groups are visited in tiles small enough to stay in L2 while every row panel of
+    /// the task passes over them; a last group short of 6 tokens starts early and overlaps the one before, whose sums
+    /// it recomputes to the same bits.
+    /// </summary>
+    private static void ComputeRowPanels(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
-        const int group = FloatPanelKernel.Rows;
+        const int group = F16cRowPanelTile.Rows;
+        var job = new Job { Count = targets.Length, K = k, Tokens = tokens, X = x };
+        long largestTask = group;
+        int tasks = 0;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            var target = targets[i];
+            long rowsPerTask = RowsPerTask(target.Rows, group, (long)k * sizeof(ushort), pool.ThreadCount);
+            job.Parts[i] = new Part { Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, tasks) };
+            largestTask = Math.Max(largestTask, rowsPerTask);
+            tasks += job.Parts[i].Tasks.Count;
+        }
+        // Per thread: the task's row panels (two halves a float) and the results of a panel short of 16 rows.
+        job.ResultsOffset = Aligned(largestTask * k / 2);
+        job.ThreadFloats = job.ResultsOffset + group * F16cRowPanelTile.Tokens;
+        job.ThreadScratch = (float*)pool.Scratch.Get((nuint)(pool.ThreadCount * job.ThreadFloats * sizeof(float)));
+        job.PanelsPerTile = (int)Math.Max(1, TileBytes / ((long)F16cRowPanelTile.Tokens * k * sizeof(float)));
+        pool.Run(tasks, &RowPanelTask, &job);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowPanelTask(void* state, int task, int threadIndex)
+    {
+        ref Job job = ref *(Job*)state;
+        const int group = F16cRowPanelTile.Rows, width = F16cRowPanelTile.Tokens;
+        int k = job.K, tokens = job.Tokens;
+        int part = job.Count - 1;
+        while (job.Parts[part].Tasks.FirstTask > task)
+            part--;
+        var target = job.Parts[part].Tasks;
+        long first = target.FirstRow(task);
+        int count = target.RowCount(task);
+        int panels = (count + group - 1) / group;
+        ushort* packed = (ushort*)(job.ThreadScratch + threadIndex * job.ThreadFloats);
+        float* spare = job.ThreadScratch + threadIndex * job.ThreadFloats + job.ResultsOffset;
+        long panelHalves = (long)k * group;
+        byte* source = target.Weights + first * target.WeightRowBytes;
+        for (int p = 0; p < panels; p++)
+            F16cRowPanelTile.Pack(source + p * group * target.WeightRowBytes, (nint)target.WeightRowBytes, Math.Min(group, count - p * group), k, packed + p * panelHalves);
+        int tokenGroups = (tokens + width - 1) / width;
+        for (int tile = 0; tile < tokenGroups; tile += job.PanelsPerTile)
+        {
+            int tileEnd = Math.Min(tokenGroups, tile + job.PanelsPerTile);
+            for (int p = 0; p < panels; p++)
+            {
+                int validRows = Math.Min(group, count - p * group);
+                for (int g = tile; g < tileEnd; g++)
+                {
+                    int firstToken = Math.Min(g * width, tokens - width);
+                    float* y = target.Y + firstToken * target.Rows + first + p * group;
+                    if (validRows == group)
+                    {
+                        F16cRowPanelTile.Tile(packed + p * panelHalves, k, job.X + (long)firstToken * k, k, y, (nint)target.Rows);
+                        continue;
+                    }
+                    F16cRowPanelTile.Tile(packed + p * panelHalves, k, job.X + (long)firstToken * k, k, spare, group);
+                    for (int t = 0; t < width; t++)
+                        new ReadOnlySpan<float>(spare + t * group, validRows).CopyTo(new Span<float>(y + t * target.Rows, validRows));
+                }
+            }
+        }
+    }
+
+    /// <summary>A multiple of the row <paramref name="group"/>, enough tasks to balance the threads, converted rows
+    /// (<paramref name="convertedRowBytes"/> each) within L2.</summary>
+    private static long RowsPerTask(long rows, int group, long convertedRowBytes, int threads)
+    {
         long balanced = (rows + (long)threads * TasksPerThread - 1) / ((long)threads * TasksPerThread);
-        long cached = ConvertedRowBytes / ((long)k * sizeof(float));
+        long cached = ConvertedRowBytes / convertedRowBytes;
         long perTask = Math.Min(balanced, cached);
         return Math.Max(group, (perTask + group - 1) / group * group);
     }
@@ -164,8 +254,8 @@ internal static unsafe class FloatMatMul
         public float* Panels;          // per panel [k][width], or [k / 2][width] BF16 pairs, one after another
         public long TokenFloats;       // a panel's floats per token: k, or k / 2 for BF16 pairs
         public int PanelCount;
-        public int PanelsPerTile;
-        public float* ThreadScratch;   // [thread][threadFloats]: converted rows, then one result tile
+        public int PanelsPerTile;      // token panels per tile (row panels: groups of 6 tokens per tile)
+        public float* ThreadScratch;   // [thread][threadFloats]: converted rows (or row panels), then one result tile
         public long ThreadFloats;
         public long ResultsOffset;
 

@@ -40,6 +40,11 @@ public sealed unsafe class IsaDispatchTests
         Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Avx.IsSupported && OperatingSystem.IsLinux(), Numerics.F16cConversion.IsSupported);
         // So does the F16C decode dot, which the F16 decode table then uses.
         Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Fma.IsSupported && OperatingSystem.IsLinux(), Quants.F16.F16cDot.IsSupported);
+        // The F16 row-panel tile of prompt matmuls runs wherever the CPU has F16C, and takes F16 prompts exactly
+        // where AVX-512 is off (else the 8 x 32 float tile does), so the AVX2-only run exercises it.
+        Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported && OperatingSystem.IsLinux(),
+            Quants.F16.F16cRowPanelTile.IsSupported);
+        Assert.Equal(Quants.F16.F16cRowPanelTile.IsSupported && !IsaSupport.Avx512, FloatMatMul.TakesRowPanels(QuantKernels.Get(GgmlType.F16)));
         if (Quants.F16.F16cDot.IsSupported)
         {
             Assert.True(QuantKernels.TryGet(GgmlType.F16, 2048, out var decode), "no F16 kernel");

@@ -11,7 +11,7 @@ namespace Tessera.Kernels.Tests;
 public sealed class MachineCodeTests
 {
     public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s",
-        "Quants/F16/F16cDot.s", "Quants/RowPairTile.s",
+        "Quants/F16/F16cDot.s", "Quants/F16/F16cRowPanelTile.s", "Quants/RowPairTile.s",
         "Quants/Nibbles/NibbleVnniTile.s", "Quants/Q8_0/Q8_0VnniDot.s");
 
     [BinutilsTheory]
@@ -47,6 +47,7 @@ public sealed class MachineCodeTests
             "Numerics/F16cConversion.s" => F16cConversion.Code.ToArray(),
             "Quants/Panel/Int8PanelPairTile.s" => Quants.Panel.Int8PanelPairTile.Code.ToArray(),
             "Quants/F16/F16cDot.s" => Quants.F16.F16cDot.Code.ToArray(),
+            "Quants/F16/F16cRowPanelTile.s" => Quants.F16.F16cRowPanelTile.Code.ToArray(),
             "Quants/RowPairTile.s" => Quants.RowPairTile.Code.ToArray(),
             "Quants/Nibbles/NibbleVnniTile.s" => Quants.Nibbles.NibbleVnniTile.Code.ToArray(),
             "Quants/Q8_0/Q8_0VnniDot.s" => Quants.Q8_0.Q8_0VnniDot.Code.ToArray(),
