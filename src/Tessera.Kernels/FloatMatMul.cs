@@ -16,9 +16,9 @@ namespace Tessera.Kernels;
 /// panels are visited in tiles small enough to stay in L2 while every row group of the task passes over them.
 /// Several matrices over the same input (a layer's q/k/v, or gate and up) share one pass (<see cref="ComputeShared"/>).
 /// <para>BF16 weights on a CPU with AVX512-BF16 take <see cref="BF16PairTile"/> instead: the panels hold the tokens
-/// rounded to BF16 pairs and the rows are read in place, unconverted. F16 weights on a CPU without AVX-512 take
-/// <see cref="F16cRowPanelTile"/>: the rows are packed as halves into row panels and the tokens read in place
-/// (<see cref="ComputeRowPanels"/>). Small batches (BF16 up to 16 tokens, whose 32-token panels would be mostly
+/// rounded to BF16 pairs and the rows are read in place, unconverted. F16 and BF16 weights on a CPU without AVX-512
+/// take <see cref="F16cRowPanelTile"/> or <see cref="BF16RowPanelTile"/>: the rows are packed as they are into row
+/// panels (<see cref="RowPanel"/>) and the tokens read in place (<see cref="ComputeRowPanels"/>). Small batches (BF16 up to 16 tokens, whose 32-token panels would be mostly
 /// padding, F16 up to <see cref="RowPairMatMul.MaxF16Tokens"/>) go to <see cref="RowPairMatMul"/> first where it
 /// runs.</para>
 /// </summary>
@@ -62,13 +62,18 @@ internal static unsafe class FloatMatMul
     public static bool TakesPairTile(in QuantKernel kernel, int k) =>
         kernel.WeightType == GgmlType.BF16 && k % 2 == 0 && BF16PairTile.IsSupported;
 
-    /// <summary>Whether a matrix of <paramref name="kernel"/>'s type takes <see cref="F16cRowPanelTile"/>: F16 on a CPU
-    /// without AVX-512 (whose 8 x 32 float tile keeps the token panels), where the tile runs.</summary>
-    public static bool TakesRowPanels(in QuantKernel kernel) =>
-        kernel.WeightType == GgmlType.F16 && !IsaSupport.Avx512 && F16cRowPanelTile.IsSupported;
+    /// <summary>Whether a matrix of <paramref name="kernel"/>'s type takes row panels (<see cref="ComputeRowPanels"/>):
+    /// F16 or BF16 on a CPU without AVX-512 (whose 8 x 32 float tile keeps the token panels), where the type's tile
+    /// runs.</summary>
+    public static bool TakesRowPanels(in QuantKernel kernel) => !IsaSupport.Avx512 && kernel.WeightType switch
+    {
+        GgmlType.F16 => F16cRowPanelTile.IsSupported,
+        GgmlType.BF16 => BF16RowPanelTile.IsSupported,
+        _ => false,
+    };
 
-    /// <summary>Whether two matrices over one input can share a pass: both take BF16 pair panels, both F16 row panels,
-    /// or both float token panels.</summary>
+    /// <summary>Whether two matrices over one input can share a pass: both take BF16 pair panels, both row panels
+    /// (F16 or BF16), or both float token panels.</summary>
     public static bool SharesPanels(in QuantKernel first, in QuantKernel other, int k) =>
         TakesPairTile(first, k) == TakesPairTile(other, k) && TakesRowPanels(first) == TakesRowPanels(other);
 
@@ -98,7 +103,7 @@ internal static unsafe class FloatMatMul
             if (!SharesPanels(targets[0].Kernel, targets[i].Kernel, k))
                 throw new ArgumentException($"matrix {i} ({targets[i].Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));
         }
-        if (TakesRowPanels(targets[0].Kernel) && tokens >= F16cRowPanelTile.Tokens)
+        if (TakesRowPanels(targets[0].Kernel) && tokens >= RowPanel.Tokens)
         {
             ComputeRowPanels(targets, k, x, tokens, pool);
             return;
@@ -145,15 +150,16 @@ internal static unsafe class FloatMatMul
     }
 
     /// <summary>
-    /// <see cref="ComputeShared"/> for F16 weights on AVX2 (<see cref="TakesRowPanels"/>): each task packs its rows into
-    /// row panels of halves once (<see cref="F16cRowPanelTile.Pack"/>), then meets groups of 6 tokens read in place from
-    /// x, no token panels packed. Token groups are visited in tiles small enough to stay in L2 while every row panel of
+    /// <see cref="ComputeShared"/> for F16 and BF16 weights on AVX2 (<see cref="TakesRowPanels"/>): each task packs its
+    /// rows into row panels once (<see cref="RowPanel.Pack"/>, in the order its type's tile widens them), then meets
+    /// groups of 6 tokens read in place from x in <see cref="F16cRowPanelTile"/> or <see cref="BF16RowPanelTile"/>, no
+    /// token panels packed. Token groups are visited in tiles small enough to stay in L2 while every row panel of
     /// the task passes over them; a last group short of 6 tokens starts early and overlaps the one before, whose sums
     /// it recomputes to the same bits.
     /// </summary>
     private static void ComputeRowPanels(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
-        const int group = F16cRowPanelTile.Rows;
+        const int group = RowPanel.Rows;
         var job = new Job { Count = targets.Length, K = k, Tokens = tokens, X = x };
         long largestTask = group;
         int tasks = 0;
@@ -161,15 +167,21 @@ internal static unsafe class FloatMatMul
         {
             var target = targets[i];
             long rowsPerTask = RowsPerTask(target.Rows, group, (long)k * sizeof(ushort), pool.ThreadCount);
-            job.Parts[i] = new Part { Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, tasks) };
+            bool f16 = target.Kernel.WeightType == GgmlType.F16;
+            job.Parts[i] = new Part
+            {
+                RowPanelTile = f16 ? &F16cRowPanelTile.Tile : &BF16RowPanelTile.Tile,
+                Paired = !f16,
+                Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, tasks),
+            };
             largestTask = Math.Max(largestTask, rowsPerTask);
             tasks += job.Parts[i].Tasks.Count;
         }
         // Per thread: the task's row panels (two halves a float) and the results of a panel short of 16 rows.
         job.ResultsOffset = Aligned(largestTask * k / 2);
-        job.ThreadFloats = job.ResultsOffset + group * F16cRowPanelTile.Tokens;
+        job.ThreadFloats = job.ResultsOffset + group * RowPanel.Tokens;
         job.ThreadScratch = (float*)pool.Scratch.Get((nuint)(pool.ThreadCount * job.ThreadFloats * sizeof(float)));
-        job.PanelsPerTile = (int)Math.Max(1, TileBytes / ((long)F16cRowPanelTile.Tokens * k * sizeof(float)));
+        job.PanelsPerTile = (int)Math.Max(1, TileBytes / ((long)RowPanel.Tokens * k * sizeof(float)));
         pool.Run(tasks, &RowPanelTask, &job);
     }
 
@@ -177,12 +189,14 @@ internal static unsafe class FloatMatMul
     private static void RowPanelTask(void* state, int task, int threadIndex)
     {
         ref Job job = ref *(Job*)state;
-        const int group = F16cRowPanelTile.Rows, width = F16cRowPanelTile.Tokens;
+        const int group = RowPanel.Rows, width = RowPanel.Tokens;
         int k = job.K, tokens = job.Tokens;
         int part = job.Count - 1;
         while (job.Parts[part].Tasks.FirstTask > task)
             part--;
         var target = job.Parts[part].Tasks;
+        var tile = job.Parts[part].RowPanelTile;
+        bool paired = job.Parts[part].Paired;
         long first = target.FirstRow(task);
         int count = target.RowCount(task);
         int panels = (count + group - 1) / group;
@@ -191,24 +205,24 @@ internal static unsafe class FloatMatMul
         long panelHalves = (long)k * group;
         byte* source = target.Weights + first * target.WeightRowBytes;
         for (int p = 0; p < panels; p++)
-            F16cRowPanelTile.Pack(source + p * group * target.WeightRowBytes, (nint)target.WeightRowBytes, Math.Min(group, count - p * group), k, packed + p * panelHalves);
+            RowPanel.Pack(source + p * group * target.WeightRowBytes, (nint)target.WeightRowBytes, Math.Min(group, count - p * group), k, packed + p * panelHalves, paired);
         int tokenGroups = (tokens + width - 1) / width;
-        for (int tile = 0; tile < tokenGroups; tile += job.PanelsPerTile)
+        for (int tileStart = 0; tileStart < tokenGroups; tileStart += job.PanelsPerTile)
         {
-            int tileEnd = Math.Min(tokenGroups, tile + job.PanelsPerTile);
+            int tileEnd = Math.Min(tokenGroups, tileStart + job.PanelsPerTile);
             for (int p = 0; p < panels; p++)
             {
                 int validRows = Math.Min(group, count - p * group);
-                for (int g = tile; g < tileEnd; g++)
+                for (int g = tileStart; g < tileEnd; g++)
                 {
                     int firstToken = Math.Min(g * width, tokens - width);
                     float* y = target.Y + firstToken * target.Rows + first + p * group;
                     if (validRows == group)
                     {
-                        F16cRowPanelTile.Tile(packed + p * panelHalves, k, job.X + (long)firstToken * k, k, y, (nint)target.Rows);
+                        tile(packed + p * panelHalves, k, job.X + (long)firstToken * k, k, y, (nint)target.Rows);
                         continue;
                     }
-                    F16cRowPanelTile.Tile(packed + p * panelHalves, k, job.X + (long)firstToken * k, k, spare, group);
+                    tile(packed + p * panelHalves, k, job.X + (long)firstToken * k, k, spare, group);
                     for (int t = 0; t < width; t++)
                         new ReadOnlySpan<float>(spare + t * group, validRows).CopyTo(new Span<float>(y + t * target.Rows, validRows));
                 }
@@ -232,6 +246,8 @@ internal static unsafe class FloatMatMul
     private struct Part
     {
         public delegate*<byte*, float*, int, void> Convert;   // null: rows are used in place (F32, or BF16 pairs)
+        public delegate*<ushort*, int, float*, nint, float*, nint, void> RowPanelTile;   // row panels only
+        public bool Paired;                                                              // row panels: RowPanel.Pack's order
         public TargetTasks Tasks;
     }
 

@@ -40,11 +40,15 @@ public sealed unsafe class IsaDispatchTests
         Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Avx.IsSupported && OperatingSystem.IsLinux(), Numerics.F16cConversion.IsSupported);
         // So does the F16C decode dot, which the F16 decode table then uses.
         Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Fma.IsSupported && OperatingSystem.IsLinux(), Quants.F16.F16cDot.IsSupported);
-        // The F16 row-panel tile of prompt matmuls runs wherever the CPU has F16C, and takes F16 prompts exactly
-        // where AVX-512 is off (else the 8 x 32 float tile does), so the AVX2-only run exercises it.
+        // The F16 row-panel tile of prompt matmuls runs wherever the CPU has F16C, and F16 and BF16 prompts take row
+        // panels exactly where AVX-512 is off (else the 8 x 32 float tile does), so the AVX2-only run exercises them.
         Assert.Equal(cpuFlags.Contains("f16c") && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported && OperatingSystem.IsLinux(),
             Quants.F16.F16cRowPanelTile.IsSupported);
         Assert.Equal(Quants.F16.F16cRowPanelTile.IsSupported && !IsaSupport.Avx512, FloatMatMul.TakesRowPanels(QuantKernels.Get(GgmlType.F16)));
+        // BF16's row-panel tile is managed: wherever AVX2 and FMA run without AVX-512.
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported && !IsaSupport.Avx512,
+            FloatMatMul.TakesRowPanels(QuantKernels.Get(GgmlType.BF16)));
+        Assert.False(FloatMatMul.TakesRowPanels(QuantKernels.Get(GgmlType.F32)));
         if (Quants.F16.F16cDot.IsSupported)
         {
             Assert.True(QuantKernels.TryGet(GgmlType.F16, 2048, out var decode), "no F16 kernel");

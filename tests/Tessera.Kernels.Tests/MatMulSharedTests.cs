@@ -19,9 +19,10 @@ public sealed unsafe class MatMulSharedTests
         new[] { GgmlType.Q8_0, GgmlType.Q4_0 },                       // shared with VNNI; AVX2 without it: signed and q + 128, one at a time
         new[] { GgmlType.Q4_0, GgmlType.Q4_K },                       // different activation blocks: one at a time
         new[] { GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.Q4_K },
-        new[] { GgmlType.F16, GgmlType.F32, GgmlType.BF16 },          // float panels packed once with AVX-512 (BF16 apart where it takes BF16 pairs); AVX2-only, F16 takes row panels and goes alone
+        new[] { GgmlType.F16, GgmlType.F32, GgmlType.BF16 },          // float panels packed once with AVX-512 (BF16 apart where it takes BF16 pairs); AVX2-only, F16 and BF16 take row panels and all go one at a time
         new[] { GgmlType.F16, GgmlType.F16, GgmlType.F16 },           // an F16 model's q/k/v: one pass (row panels AVX2-only, float panels with AVX-512)
-        new[] { GgmlType.BF16, GgmlType.BF16, GgmlType.BF16 },        // BF16 pair panels with AVX512-BF16, float panels without
+        new[] { GgmlType.BF16, GgmlType.BF16, GgmlType.BF16 },        // BF16 pair panels with AVX512-BF16, float panels with AVX-512 only, row panels AVX2-only
+        new[] { GgmlType.F16, GgmlType.BF16 },                        // AVX2-only, both row panels: one pass, each with its own tile and slot order
         new[] { GgmlType.F16, GgmlType.Q4_0 },                        // float and int8: one at a time
     };
 

@@ -8,7 +8,7 @@ namespace Tessera.Kernels.Quants.F16;
 /// <summary>
 /// The F16 register tile of <see cref="FloatMatMul"/> on CPUs without AVX-512: 16 weight rows x 6 tokens, with the
 /// roles of <see cref="FloatPanelKernel"/>'s 4 x 24 tile swapped. The weights are the vector operand, kept as halves in
-/// a row panel ([k][16], <see cref="Pack"/>) and widened by <c>vcvtph2ps</c> as they are used; each token's activation
+/// a row panel ([k][16], <see cref="RowPanel.Pack"/>) and widened by <c>vcvtph2ps</c> as they are used; each token's activation
 /// is broadcast from its own row of x, exact and unpacked. Per value of k the tile streams 32 bytes of halves and 24 of
 /// activations where the 4 x 24 tile streams a 96-byte float panel and 16 bytes of converted rows, and its twelve
 /// accumulators hold eight rows of one token each, which store into y's [token][row] layout as they are.
@@ -18,12 +18,6 @@ namespace Tessera.Kernels.Quants.F16;
 /// </summary>
 internal static unsafe class F16cRowPanelTile
 {
-    /// <summary>Weight rows per row panel and per call.</summary>
-    public const int Rows = 16;
-
-    /// <summary>Tokens per call.</summary>
-    public const int Tokens = 6;
-
     private static readonly delegate* unmanaged[SuppressGCTransition]<ushort*, float*, nint, nint, float*, nint, void> s_tile =
         (delegate* unmanaged[SuppressGCTransition]<ushort*, float*, nint, nint, float*, nint, void>)Load();
 
@@ -33,86 +27,12 @@ internal static unsafe class F16cRowPanelTile
     private static byte* Load() =>
         Avx2.IsSupported && Fma.IsSupported && IsaSupport.F16c ? ExecutableMemory.Place(Code) : null;
 
-    /// <summary>Bytes of the row panel of <paramref name="k"/> values (<see cref="Pack"/>).</summary>
-    public static long PanelBytes(int k) => (long)k * Rows * sizeof(ushort);
-
-    /// <summary>
-    /// <paramref name="count"/> (1..16) F16 rows, <paramref name="rowBytes"/> apart, into the row panel
-    /// panel[i * 16 + r] = row r's value i, rows past <paramref name="count"/> as zeros. Eight rows and eight values go
-    /// through one 8 x 8 transpose of halves in registers.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Pack(byte* rows, nint rowBytes, int count, int k, ushort* panel)
-    {
-        if (count is < 1 or > Rows)
-            throw new ArgumentOutOfRangeException(nameof(count), count, $"1..{Rows} rows");
-        for (int half = 0; half < Rows; half += 8)
-        {
-            int present = Math.Clamp(count - half, 0, 8);
-            ushort* destination = panel + half;
-            if (present == 8)
-            {
-                ushort* source = (ushort*)(rows + half * rowBytes);
-                nint stride = rowBytes / sizeof(ushort);
-                int i = 0;
-                for (; i + 8 <= k; i += 8)
-                    Transpose8(source + i, stride, destination + i * Rows);
-                for (; i < k; i++)
-                {
-                    for (int r = 0; r < 8; r++)
-                        destination[i * Rows + r] = source[r * stride + i];
-                }
-                continue;
-            }
-            for (int i = 0; i < k; i++)
-            {
-                for (int r = 0; r < 8; r++)
-                    destination[i * Rows + r] = r < present ? ((ushort*)(rows + (half + r) * rowBytes))[i] : (ushort)0;
-            }
-        }
-    }
-
-    /// <summary>Eight rows' eight halves from <paramref name="source"/> (rows <paramref name="stride"/> halves apart) to
-    /// eight values' eight rows at <paramref name="destination"/>, <see cref="Rows"/> halves apart: three rounds of
-    /// interleaving pairs, quads and octets.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(ushort* source, nint stride, ushort* destination)
-    {
-        var a0 = Sse2.LoadVector128(source);
-        var a1 = Sse2.LoadVector128(source + stride);
-        var a2 = Sse2.LoadVector128(source + 2 * stride);
-        var a3 = Sse2.LoadVector128(source + 3 * stride);
-        var a4 = Sse2.LoadVector128(source + 4 * stride);
-        var a5 = Sse2.LoadVector128(source + 5 * stride);
-        var a6 = Sse2.LoadVector128(source + 6 * stride);
-        var a7 = Sse2.LoadVector128(source + 7 * stride);
-        // Pairs: rows (0,1), (2,3), (4,5), (6,7) interleaved, values 0-3 and 4-7.
-        var b0 = Sse2.UnpackLow(a0, a1).AsUInt32(); var b1 = Sse2.UnpackHigh(a0, a1).AsUInt32();
-        var b2 = Sse2.UnpackLow(a2, a3).AsUInt32(); var b3 = Sse2.UnpackHigh(a2, a3).AsUInt32();
-        var b4 = Sse2.UnpackLow(a4, a5).AsUInt32(); var b5 = Sse2.UnpackHigh(a4, a5).AsUInt32();
-        var b6 = Sse2.UnpackLow(a6, a7).AsUInt32(); var b7 = Sse2.UnpackHigh(a6, a7).AsUInt32();
-        // Quads: rows 0-3 and 4-7, two values each.
-        var c0 = Sse2.UnpackLow(b0, b2).AsUInt64(); var c1 = Sse2.UnpackHigh(b0, b2).AsUInt64();
-        var c2 = Sse2.UnpackLow(b1, b3).AsUInt64(); var c3 = Sse2.UnpackHigh(b1, b3).AsUInt64();
-        var c4 = Sse2.UnpackLow(b4, b6).AsUInt64(); var c5 = Sse2.UnpackHigh(b4, b6).AsUInt64();
-        var c6 = Sse2.UnpackLow(b5, b7).AsUInt64(); var c7 = Sse2.UnpackHigh(b5, b7).AsUInt64();
-        // Octets: all eight rows of one value.
-        Sse2.UnpackLow(c0, c4).AsUInt16().Store(destination);
-        Sse2.UnpackHigh(c0, c4).AsUInt16().Store(destination + Rows);
-        Sse2.UnpackLow(c1, c5).AsUInt16().Store(destination + 2 * Rows);
-        Sse2.UnpackHigh(c1, c5).AsUInt16().Store(destination + 3 * Rows);
-        Sse2.UnpackLow(c2, c6).AsUInt16().Store(destination + 4 * Rows);
-        Sse2.UnpackHigh(c2, c6).AsUInt16().Store(destination + 5 * Rows);
-        Sse2.UnpackLow(c3, c7).AsUInt16().Store(destination + 6 * Rows);
-        Sse2.UnpackHigh(c3, c7).AsUInt16().Store(destination + 7 * Rows);
-    }
-
     /// <summary>
     /// c[t * cStride + r] = Σ_i panel[i * 16 + r] · x[t * xStride + i] for the 16 rows of a row panel and 6 tokens. The
     /// call skips the GC transition of native calls: the loop calls nothing and reads native memory (the pass's scratch
     /// and activations).
     /// </summary>
-    /// <param name="panel">a row panel of <paramref name="k"/> values (<see cref="Pack"/>)</param>
+    /// <param name="panel">a row panel of <paramref name="k"/> values (<see cref="RowPanel.Pack"/>, slots in row order)</param>
     /// <param name="x">token 0's k activations; token t's <paramref name="xStride"/> floats on</param>
     /// <param name="c">token 0's 16 results; token t's <paramref name="cStride"/> floats on</param>
     public static void Tile(ushort* panel, int k, float* x, nint xStride, float* c, nint cStride)

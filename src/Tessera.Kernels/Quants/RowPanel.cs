@@ -1,0 +1,118 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tessera.Kernels.Quants;
+
+/// <summary>
+/// Row panels of 16-bit weights (F16 or BF16) for <see cref="FloatMatMul"/>'s row-panel tiles on CPUs without AVX-512
+/// (<see cref="F16.F16cRowPanelTile"/>, <see cref="BF16.BF16RowPanelTile"/>): 16 rows interleaved per value of k,
+/// panel[i * 16 + slot], so that one 32-byte load gives all 16 rows' weights of value i. The tiles then take
+/// <see cref="Tokens"/> tokens at a time, each token's activation broadcast.
+/// </summary>
+internal static unsafe class RowPanel
+{
+    /// <summary>Weight rows per row panel and per tile call.</summary>
+    public const int Rows = 16;
+
+    /// <summary>Tokens per tile call.</summary>
+    public const int Tokens = 6;
+
+    /// <summary>Bytes of the row panel of <paramref name="k"/> values.</summary>
+    public static long PanelBytes(int k) => (long)k * Rows * sizeof(ushort);
+
+    /// <summary>
+    /// <paramref name="count"/> (1..16) rows of 16-bit values, <paramref name="rowBytes"/> apart, into the row panel
+    /// panel[i * 16 + slot] = value i of the slot's row (<see cref="Slot"/>), the slots of rows past
+    /// <paramref name="count"/> as zeros. Eight rows and eight values go through one 8 x 8 transpose in registers.
+    /// </summary>
+    /// <param name="paired">false: slot r holds row r (<c>vcvtph2ps</c> widens slots 0-7 and 8-15 as they lie). true:
+    /// slots 2j and 2j + 1 hold rows j and j + 8, so that each 32-bit lane holds row j in its low half and row j + 8 in
+    /// its high half: BF16 widens them with a shift and a mask (interleaving with zeros took two shuffles that competed
+    /// with the FMAs, 52 against 86 GFLOP/s on a Zen 3 core).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Pack(byte* rows, nint rowBytes, int count, int k, ushort* panel, bool paired)
+    {
+        if (count is < 1 or > Rows)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"1..{Rows} rows");
+        nint stride = rowBytes / sizeof(ushort);
+        ushort* source = (ushort*)rows;
+        int i = 0;
+        if (count == Rows)
+        {
+            for (; i + 8 <= k; i += 8)
+            {
+                var low = Transpose8(source + i, stride);                // rows 0-7, one vector per value
+                var high = Transpose8(source + 8 * stride + i, stride);  // rows 8-15
+                for (int v = 0; v < 8; v++)
+                {
+                    ushort* destination = panel + (i + v) * Rows;
+                    if (paired)
+                    {
+                        Sse2.UnpackLow(low[v], high[v]).Store(destination);
+                        Sse2.UnpackHigh(low[v], high[v]).Store(destination + 8);
+                    }
+                    else
+                    {
+                        low[v].Store(destination);
+                        high[v].Store(destination + 8);
+                    }
+                }
+            }
+        }
+        // The values past the last eight, or every value of a panel short of 16 rows.
+        for (int r = 0; r < Rows; r++)
+        {
+            ushort* values = source + r * stride;
+            int slot = Slot(r, paired);
+            for (int j = i; j < k; j++)
+                panel[j * Rows + slot] = r < count ? values[j] : (ushort)0;
+        }
+    }
+
+    /// <summary>The slot of row <paramref name="row"/> in a row panel packed <paramref name="paired"/> or not
+    /// (<see cref="Pack"/>).</summary>
+    public static int Slot(int row, bool paired) => !paired ? row : row < 8 ? 2 * row : 2 * (row - 8) + 1;
+
+    /// <summary>Eight values of eight rows (<paramref name="stride"/> halves apart) as eight vectors, one per value,
+    /// each holding the eight rows in order: three rounds of interleaving pairs, quads and octets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Octet Transpose8(ushort* source, nint stride)
+    {
+        var a0 = Sse2.LoadVector128(source);
+        var a1 = Sse2.LoadVector128(source + stride);
+        var a2 = Sse2.LoadVector128(source + 2 * stride);
+        var a3 = Sse2.LoadVector128(source + 3 * stride);
+        var a4 = Sse2.LoadVector128(source + 4 * stride);
+        var a5 = Sse2.LoadVector128(source + 5 * stride);
+        var a6 = Sse2.LoadVector128(source + 6 * stride);
+        var a7 = Sse2.LoadVector128(source + 7 * stride);
+        // Pairs: rows (0,1), (2,3), (4,5), (6,7) interleaved, values 0-3 and 4-7.
+        var b0 = Sse2.UnpackLow(a0, a1).AsUInt32(); var b1 = Sse2.UnpackHigh(a0, a1).AsUInt32();
+        var b2 = Sse2.UnpackLow(a2, a3).AsUInt32(); var b3 = Sse2.UnpackHigh(a2, a3).AsUInt32();
+        var b4 = Sse2.UnpackLow(a4, a5).AsUInt32(); var b5 = Sse2.UnpackHigh(a4, a5).AsUInt32();
+        var b6 = Sse2.UnpackLow(a6, a7).AsUInt32(); var b7 = Sse2.UnpackHigh(a6, a7).AsUInt32();
+        // Quads: rows 0-3 and 4-7, two values each.
+        var c0 = Sse2.UnpackLow(b0, b2).AsUInt64(); var c1 = Sse2.UnpackHigh(b0, b2).AsUInt64();
+        var c2 = Sse2.UnpackLow(b1, b3).AsUInt64(); var c3 = Sse2.UnpackHigh(b1, b3).AsUInt64();
+        var c4 = Sse2.UnpackLow(b4, b6).AsUInt64(); var c5 = Sse2.UnpackHigh(b4, b6).AsUInt64();
+        var c6 = Sse2.UnpackLow(b5, b7).AsUInt64(); var c7 = Sse2.UnpackHigh(b5, b7).AsUInt64();
+        // Octets: all eight rows of one value.
+        Octet values = default;
+        values[0] = Sse2.UnpackLow(c0, c4).AsUInt16();
+        values[1] = Sse2.UnpackHigh(c0, c4).AsUInt16();
+        values[2] = Sse2.UnpackLow(c1, c5).AsUInt16();
+        values[3] = Sse2.UnpackHigh(c1, c5).AsUInt16();
+        values[4] = Sse2.UnpackLow(c2, c6).AsUInt16();
+        values[5] = Sse2.UnpackHigh(c2, c6).AsUInt16();
+        values[6] = Sse2.UnpackLow(c3, c7).AsUInt16();
+        values[7] = Sse2.UnpackHigh(c3, c7).AsUInt16();
+        return values;
+    }
+
+    [InlineArray(8)]
+    private struct Octet
+    {
+        private Vector128<ushort> _first;
+    }
+}
