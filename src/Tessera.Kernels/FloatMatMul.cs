@@ -18,9 +18,9 @@ namespace Tessera.Kernels;
 /// <para>BF16 weights on a CPU with AVX512-BF16 take <see cref="BF16PairTile"/> instead: the panels hold the tokens
 /// rounded to BF16 pairs and the rows are read in place, unconverted. F16 and BF16 weights on a CPU without AVX-512
 /// take <see cref="F16cRowPanelTile"/> or <see cref="BF16RowPanelTile"/>: the rows are packed as they are into row
-/// panels (<see cref="RowPanel"/>) and the tokens read in place (<see cref="ComputeRowPanels"/>). Small batches (BF16 up to 16 tokens, whose 32-token panels would be mostly
-/// padding, F16 up to <see cref="RowPairMatMul.MaxF16Tokens"/>) go to <see cref="RowPairMatMul"/> first where it
-/// runs.</para>
+/// panels (<see cref="RowPanel"/>) and the tokens read in place (<see cref="ComputeRowPanels"/>). Small batches (BF16
+/// up to 16 tokens, whose 32-token panels would be mostly padding, F16 up to <see cref="RowPairMatMul.MaxF16Tokens"/>)
+/// go to <see cref="RowPairMatMul"/> first where it runs.</para>
 /// </summary>
 internal static unsafe class FloatMatMul
 {

@@ -18,9 +18,6 @@ internal static unsafe class RowPanel
     /// <summary>Tokens per tile call.</summary>
     public const int Tokens = 6;
 
-    /// <summary>Bytes of the row panel of <paramref name="k"/> values.</summary>
-    public static long PanelBytes(int k) => (long)k * Rows * sizeof(ushort);
-
     /// <summary>
     /// <paramref name="count"/> (1..16) rows of 16-bit values, <paramref name="rowBytes"/> apart, into the row panel
     /// panel[i * 16 + slot] = value i of the slot's row (<see cref="Slot"/>), the slots of rows past

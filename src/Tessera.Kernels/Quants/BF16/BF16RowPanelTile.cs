@@ -10,8 +10,7 @@ namespace Tessera.Kernels.Quants.BF16;
 /// (<see cref="RowPanel.Pack"/>: each 32-bit lane holds row j and row j + 8), each token's activation broadcast from its
 /// own row of x. A BF16 value is the top half of its float, so the lanes shifted left by 16 are rows 0-7 as floats and
 /// the lanes masked to their high half rows 8-15: two simple operations per value of k, no conversion instruction,
-/// managed code. Each sum is the FMA chain over k in
-/// order, as in the float panels, so the two give the same bits.
+/// managed code. Each sum is the FMA chain over k in order, as in the float panels, so the two give the same bits.
 /// </summary>
 internal static unsafe class BF16RowPanelTile
 {
