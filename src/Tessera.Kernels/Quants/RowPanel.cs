@@ -21,7 +21,7 @@ internal static unsafe class RowPanel
     /// <summary>
     /// <paramref name="count"/> (1..16) rows of 16-bit values, <paramref name="rowBytes"/> apart, into the row panel
     /// panel[i * 16 + slot] = value i of the slot's row (<see cref="Slot"/>), the slots of rows past
-    /// <paramref name="count"/> as zeros. Eight rows and eight values go through one 8 x 8 transpose in registers.
+    /// <paramref name="count"/> as zeros. Eight slots and eight values go through one 8 x 8 transpose in registers.
     /// </summary>
     /// <param name="paired">false: slot r holds row r (<c>vcvtph2ps</c> widens slots 0-7 and 8-15 as they lie). true:
     /// slots 2j and 2j + 1 hold rows j and j + 8, so that each 32-bit lane holds row j in its low half and row j + 8 in
@@ -32,38 +32,25 @@ internal static unsafe class RowPanel
     {
         if (count is < 1 or > Rows)
             throw new ArgumentOutOfRangeException(nameof(count), count, $"1..{Rows} rows");
-        nint stride = rowBytes / sizeof(ushort);
-        ushort* source = (ushort*)rows;
+        // Each slot's row, null past the last: the transposes read slots 0-7 and 8-15 in slot order.
+        ushort** slotRows = stackalloc ushort*[Rows];
+        for (int r = 0; r < Rows; r++)
+            slotRows[Slot(r, paired)] = r < count ? (ushort*)(rows + r * rowBytes) : null;
         int i = 0;
         if (count == Rows)
         {
             for (; i + 8 <= k; i += 8)
             {
-                var low = Transpose8(source + i, stride);                // rows 0-7, one vector per value
-                var high = Transpose8(source + 8 * stride + i, stride);  // rows 8-15
-                for (int v = 0; v < 8; v++)
-                {
-                    ushort* destination = panel + (i + v) * Rows;
-                    if (paired)
-                    {
-                        Sse2.UnpackLow(low[v], high[v]).Store(destination);
-                        Sse2.UnpackHigh(low[v], high[v]).Store(destination + 8);
-                    }
-                    else
-                    {
-                        low[v].Store(destination);
-                        high[v].Store(destination + 8);
-                    }
-                }
+                Transpose8(slotRows, i, panel + i * Rows);
+                Transpose8(slotRows + 8, i, panel + i * Rows + 8);
             }
         }
         // The values past the last eight, or every value of a panel short of 16 rows.
-        for (int r = 0; r < Rows; r++)
+        for (int slot = 0; slot < Rows; slot++)
         {
-            ushort* values = source + r * stride;
-            int slot = Slot(r, paired);
+            ushort* values = slotRows[slot];
             for (int j = i; j < k; j++)
-                panel[j * Rows + slot] = r < count ? values[j] : (ushort)0;
+                panel[j * Rows + slot] = values != null ? values[j] : (ushort)0;
         }
     }
 
@@ -71,45 +58,38 @@ internal static unsafe class RowPanel
     /// (<see cref="Pack"/>).</summary>
     public static int Slot(int row, bool paired) => !paired ? row : row < 8 ? 2 * row : 2 * (row - 8) + 1;
 
-    /// <summary>Eight values of eight rows (<paramref name="stride"/> halves apart) as eight vectors, one per value,
-    /// each holding the eight rows in order: three rounds of interleaving pairs, quads and octets.</summary>
+    /// <summary>Values i..i+7 of eight slots' rows (<paramref name="slotRows"/>) to eight values' eight slots at
+    /// <paramref name="destination"/>, <see cref="Rows"/> halves apart: three rounds of interleaving pairs, quads and
+    /// octets in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Octet Transpose8(ushort* source, nint stride)
+    private static void Transpose8(ushort** slotRows, int i, ushort* destination)
     {
-        var a0 = Sse2.LoadVector128(source);
-        var a1 = Sse2.LoadVector128(source + stride);
-        var a2 = Sse2.LoadVector128(source + 2 * stride);
-        var a3 = Sse2.LoadVector128(source + 3 * stride);
-        var a4 = Sse2.LoadVector128(source + 4 * stride);
-        var a5 = Sse2.LoadVector128(source + 5 * stride);
-        var a6 = Sse2.LoadVector128(source + 6 * stride);
-        var a7 = Sse2.LoadVector128(source + 7 * stride);
-        // Pairs: rows (0,1), (2,3), (4,5), (6,7) interleaved, values 0-3 and 4-7.
+        var a0 = Sse2.LoadVector128(slotRows[0] + i);
+        var a1 = Sse2.LoadVector128(slotRows[1] + i);
+        var a2 = Sse2.LoadVector128(slotRows[2] + i);
+        var a3 = Sse2.LoadVector128(slotRows[3] + i);
+        var a4 = Sse2.LoadVector128(slotRows[4] + i);
+        var a5 = Sse2.LoadVector128(slotRows[5] + i);
+        var a6 = Sse2.LoadVector128(slotRows[6] + i);
+        var a7 = Sse2.LoadVector128(slotRows[7] + i);
+        // Pairs: slots (0,1), (2,3), (4,5), (6,7) interleaved, values 0-3 and 4-7.
         var b0 = Sse2.UnpackLow(a0, a1).AsUInt32(); var b1 = Sse2.UnpackHigh(a0, a1).AsUInt32();
         var b2 = Sse2.UnpackLow(a2, a3).AsUInt32(); var b3 = Sse2.UnpackHigh(a2, a3).AsUInt32();
         var b4 = Sse2.UnpackLow(a4, a5).AsUInt32(); var b5 = Sse2.UnpackHigh(a4, a5).AsUInt32();
         var b6 = Sse2.UnpackLow(a6, a7).AsUInt32(); var b7 = Sse2.UnpackHigh(a6, a7).AsUInt32();
-        // Quads: rows 0-3 and 4-7, two values each.
+        // Quads: slots 0-3 and 4-7, two values each.
         var c0 = Sse2.UnpackLow(b0, b2).AsUInt64(); var c1 = Sse2.UnpackHigh(b0, b2).AsUInt64();
         var c2 = Sse2.UnpackLow(b1, b3).AsUInt64(); var c3 = Sse2.UnpackHigh(b1, b3).AsUInt64();
         var c4 = Sse2.UnpackLow(b4, b6).AsUInt64(); var c5 = Sse2.UnpackHigh(b4, b6).AsUInt64();
         var c6 = Sse2.UnpackLow(b5, b7).AsUInt64(); var c7 = Sse2.UnpackHigh(b5, b7).AsUInt64();
-        // Octets: all eight rows of one value.
-        Octet values = default;
-        values[0] = Sse2.UnpackLow(c0, c4).AsUInt16();
-        values[1] = Sse2.UnpackHigh(c0, c4).AsUInt16();
-        values[2] = Sse2.UnpackLow(c1, c5).AsUInt16();
-        values[3] = Sse2.UnpackHigh(c1, c5).AsUInt16();
-        values[4] = Sse2.UnpackLow(c2, c6).AsUInt16();
-        values[5] = Sse2.UnpackHigh(c2, c6).AsUInt16();
-        values[6] = Sse2.UnpackLow(c3, c7).AsUInt16();
-        values[7] = Sse2.UnpackHigh(c3, c7).AsUInt16();
-        return values;
-    }
-
-    [InlineArray(8)]
-    private struct Octet
-    {
-        private Vector128<ushort> _first;
+        // Octets: all eight slots of one value.
+        Sse2.UnpackLow(c0, c4).AsUInt16().Store(destination);
+        Sse2.UnpackHigh(c0, c4).AsUInt16().Store(destination + Rows);
+        Sse2.UnpackLow(c1, c5).AsUInt16().Store(destination + 2 * Rows);
+        Sse2.UnpackHigh(c1, c5).AsUInt16().Store(destination + 3 * Rows);
+        Sse2.UnpackLow(c2, c6).AsUInt16().Store(destination + 4 * Rows);
+        Sse2.UnpackHigh(c2, c6).AsUInt16().Store(destination + 5 * Rows);
+        Sse2.UnpackLow(c3, c7).AsUInt16().Store(destination + 6 * Rows);
+        Sse2.UnpackHigh(c3, c7).AsUInt16().Store(destination + 7 * Rows);
     }
 }
