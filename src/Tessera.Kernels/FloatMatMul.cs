@@ -171,7 +171,7 @@ internal static unsafe class FloatMatMul
             job.Parts[i] = new Part
             {
                 RowPanelTile = f16 ? &F16cRowPanelTile.Tile : &BF16RowPanelTile.Tile,
-                Paired = !f16,
+                Paired = f16 ? F16cRowPanelTile.PairedSlots : BF16RowPanelTile.PairedSlots,
                 Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, rowsPerTask, tasks),
             };
             largestTask = Math.Max(largestTask, rowsPerTask);

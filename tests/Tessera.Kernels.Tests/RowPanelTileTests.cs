@@ -58,7 +58,7 @@ public sealed unsafe class RowPanelTileTests
     {
         var random = new TestRandom();
         const int rows = RowPanel.Rows, tokens = RowPanel.Tokens;
-        bool paired = type == GgmlType.BF16;
+        bool paired = type == GgmlType.F16 ? F16cRowPanelTile.PairedSlots : BF16RowPanelTile.PairedSlots;
         foreach (int k in new[] { 1, 3, 64, 67, 515 })
         {
             var weights = RandomBits(random, type, rows * k);   // [row][k]

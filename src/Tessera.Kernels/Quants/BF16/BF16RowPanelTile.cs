@@ -14,6 +14,10 @@ namespace Tessera.Kernels.Quants.BF16;
 /// </summary>
 internal static unsafe class BF16RowPanelTile
 {
+    /// <summary>The row panel's slot order this tile reads (<see cref="RowPanel.Pack"/>): rows j and j + 8 in one
+    /// 32-bit lane.</summary>
+    public const bool PairedSlots = true;
+
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>c[t * cStride + r] = Σ_i row r's value i · x[t * xStride + i] for the 16 rows of a row panel and 6

@@ -18,6 +18,10 @@ namespace Tessera.Kernels.Quants.F16;
 /// </summary>
 internal static unsafe class F16cRowPanelTile
 {
+    /// <summary>The row panel's slot order this tile reads (<see cref="RowPanel.Pack"/>): rows in order, since
+    /// <c>vcvtph2ps</c> widens slots 0-7 and 8-15 as they lie.</summary>
+    public const bool PairedSlots = false;
+
     private static readonly delegate* unmanaged[SuppressGCTransition]<ushort*, float*, nint, nint, float*, nint, void> s_tile =
         (delegate* unmanaged[SuppressGCTransition]<ushort*, float*, nint, nint, float*, nint, void>)Load();
 
