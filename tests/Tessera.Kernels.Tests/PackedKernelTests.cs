@@ -155,6 +155,49 @@ public sealed unsafe class PackedKernelTests
                 _ => (Q5_0Dot.DotScalar(w, a, k), Q5_0OctetDot.Dot(w, o, k)),
             };
             Assert.True(Math.Abs(got - scalar) <= 1e-5 * Math.Abs(scalar), $"{type}: {got} vs scalar {scalar}");
+            if (type != GgmlType.Q5_0)
+            {
+                // The four-token form over the same activations four times (stride 0): the same bound per token.
+                var four = stackalloc float[4];
+                if (type == GgmlType.Q4_0)
+                    NibbleOctetDot<Q4_0NibbleLevels>.Dot4(w, o, 0, k, four);
+                else
+                    NibbleOctetDot<IQ4_NLNibbleLevels>.Dot4(w, o, 0, k, four);
+                for (int t = 0; t < 4; t++)
+                    Assert.Equal(got, four[t]);
+            }
+        }
+    }
+
+    /// <summary>The octet dot's four-token form prepares each step's nibbles and gathers the weight scales once for
+    /// four tokens: its results must be the single-token dot's, bit for bit, for every octet count and pair tail, with
+    /// the activation rows a stride apart wider than a row.</summary>
+    [Avx2Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.IQ4_NL)]
+    public void Octet_four_token_dot_equals_four_single_token_dots(GgmlType type)
+    {
+        var path = AllPaths.First(p => p.Type == type && p.GroupBytes == PairActivations.GroupBytes);
+        var dot = (delegate*<byte*, byte*, int, float>)path.PackedDot;
+        var dot4 = (delegate*<byte*, byte*, nint, int, float*, void>)path.Dot4;
+        var random = new TestRandom();
+        foreach (int k in Lengths(path))
+        {
+            var (weights, _, packed, _) = Inputs(path, k, 1, 4, random);
+            int stride = packed[0].Length + 3 * PairActivations.GroupBytes;
+            var activations = new byte[4 * stride];
+            for (int t = 0; t < 4; t++)
+                packed[t].CopyTo(activations, t * stride);
+            var results = new float[4];
+            fixed (byte* w = weights)
+            fixed (byte* a = activations)
+            fixed (float* r = results)
+            {
+                dot4(w, a, stride, k, r);
+                for (int t = 0; t < 4; t++)
+                    Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + t * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
+                        $"{type} k={k} token {t}: {results[t]} vs {dot(w, a + t * stride, k)} ({random})");
+            }
         }
     }
 
@@ -250,13 +293,13 @@ public sealed unsafe class PackedKernelTests
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<Q4_0NibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
         new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibbleOctetDot<Q4_0NibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibbleOctetDot<Q4_0NibbleLevels>.Dot,
-            0, 0, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<Q4_0NibbleLevels>.Dot4, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<IQ4_NLNibbleLevels>.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<IQ4_NLNibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibbleOctetDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot,
-            0, 0, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot4, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
         new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q5_0PackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PackedDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
@@ -314,7 +357,7 @@ public sealed unsafe class PackedKernelTests
         }
     }
 
-    /// <summary>The paths with a many-token kernel (the AVX2 Q4_0 octet dot serves decode only).</summary>
+    /// <summary>The paths with a many-token kernel.</summary>
     public static TheoryData<PackedPath> TilePaths => Where(AllPaths, path => path.IsSupported && HasManyTokenKernel(path));
 
     public static TheoryData<PackedPath> LackedTilePaths => Where(AllPaths, path => !path.IsSupported && HasManyTokenKernel(path));

@@ -195,10 +195,12 @@ internal static unsafe class QuantKernels
         var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
         // Q4_0 and IQ4_NL share the block layout: the 512-bit nibble kernels (VBMI) for decode and small batches, or
         // without VBMI the AVX2 octet dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
-        table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true, octetBatchTokens: 8);
+        table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true, octetBatchTokens: Q4_0OctetBatchTokens, fourTokens: true);
         // IQ4_NL's managed 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the sign trick's
         // temporaries): pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so without VNNI its batches keep that one.
-        table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, octetBatchTokens: MatMul.MicroTokens);
+        // IQ4_NL's octet dot has a four-token form too, but its sign trick's per-token products take the same units as
+        // everything it would share: pp4 27-29 t/s either way, pp8-16 behind the panel (29-34 against 37-53).
+        table[(int)GgmlType.IQ4_NL] = Nibbles<IQ4_NLNibbleLevels>(GgmlType.IQ4_NL, tiles: false, octetBatchTokens: MatMul.MicroTokens, fourTokens: false);
         // With AVX512-VNNI, both take machine-code 4 x 4 tiles and decode dots with vpdpbusd (IQ4_NL's activations then
         // carry 128 Σx, which the managed IQ4_NL dots do not read).
         if (NibbleVnniTile.IsSupported)
@@ -316,8 +318,9 @@ internal static unsafe class QuantKernels
 
     /// <summary>The packed entry of a 4-bit type in Q4_0's block layout (see <see cref="INibbleLevels"/>), with the
     /// 512-bit tiles for small batches where <paramref name="tiles"/> (else batches below 8 tokens run its dot), or
-    /// the AVX2 octet dot, which serves batches below <paramref name="octetBatchTokens"/> (<see cref="DecodeOnly"/>).</summary>
-    private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles, int octetBatchTokens) where TLevels : INibbleLevels
+    /// the AVX2 octet dot, which serves batches below <paramref name="octetBatchTokens"/> (<see cref="DecodeOnly"/>),
+    /// four tokens at a time where <paramref name="fourTokens"/>.</summary>
+    private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles, int octetBatchTokens, bool fourTokens) where TLevels : INibbleLevels
     {
         if (NibblePackedDot<TLevels>.IsSupported)
         {
@@ -339,10 +342,19 @@ internal static unsafe class QuantKernels
         if (NibbleOctetDot<TLevels>.IsSupported)
         {
             return DecodeOnly(type, GgmlType.Q8_0, PairActivations.GroupSize, NibbleOctetDot<TLevels>.GroupBytes,
-                PairActivations.GroupBytes, &NibbleOctetDot<TLevels>.Dot, &OctetActivations.Quantize, octetBatchTokens);
+                PairActivations.GroupBytes, &NibbleOctetDot<TLevels>.Dot, &OctetActivations.Quantize, octetBatchTokens) with
+            {
+                Dot4 = fourTokens ? &NibbleOctetDot<TLevels>.Dot4 : null,
+            };
         }
         return default;
     }
+
+    /// <summary>Q4_0 batches below this many tokens take the AVX2 octet dot (four tokens at a time, the rest one by one)
+    /// instead of the int8 panel: without AVX-512, TinyLlama-shape batches, alternating, the four-token form ran pp4
+    /// 44-53 against 27-32 t/s, pp6 47-49 against 33-40, pp8 46-52 against 39-43; pp10 level; pp12-16 behind. With
+    /// AVX-512 (not measurable on that machine) the threshold stays 8.</summary>
+    private static int Q4_0OctetBatchTokens => IsaSupport.Avx512 ? 8 : 10;
 
     private static QuantKernel Create(GgmlType weightType)
     {
@@ -355,7 +367,7 @@ internal static unsafe class QuantKernels
             {
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
                 StreamsWeights = IsaSupport.Avx2,
-            }).WithNibblePanel<Q4_0PanelBlocks>(IsaSupport.Avx512 ? 8 : 4),
+            }).WithNibblePanel<Q4_0PanelBlocks>(Q4_0OctetBatchTokens),
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithNibblePanel<Q4_1PanelBlocks>(4),
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(6),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(4),
@@ -382,9 +394,9 @@ internal static unsafe class QuantKernels
     /// <paramref name="minTokens"/> tokens. Each type's value was measured on TinyLlama-shape batches of 2-16 tokens,
     /// alternating, against its 4x4 tiles, Dot4 and packed dots. A last group of fewer than 8 tokens costs only what it
     /// holds, and the 4-bit types repack from their packed bytes, so the panel pays from 4 tokens for Q4_1, Q5_1 and
-    /// IQ4_NL (and Q4_0 without its AVX-512 4x4 tile), 6 for Q5_0 and Q5_K, 8 for Q3_K, for Q4_0 with AVX-512, for
-    /// IQ4_NL with its VNNI 4x4 tile (pp4 103-104 -> 189-198 t/s, pp8 level) and for Q6_K with VNNI; Q4_K's Dot4, Q6_K's
-    /// AVX2 Dot4 and Q2_K's dot stay ahead below 16.</summary>
+    /// IQ4_NL, 6 for Q5_0 and Q5_K, 8 for Q3_K, for Q4_0 with AVX-512, for IQ4_NL with its VNNI 4x4 tile (pp4 103-104 ->
+    /// 189-198 t/s, pp8 level) and for Q6_K with VNNI; Q4_0's four-token octet dot stays ahead below 10 without AVX-512
+    /// (<see cref="Q4_0OctetBatchTokens"/>), Q4_K's Dot4, Q6_K's AVX2 Dot4 and Q2_K's dot below 16.</summary>
     private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens,
         delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
     {

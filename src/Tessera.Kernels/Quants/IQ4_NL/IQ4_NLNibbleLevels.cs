@@ -39,13 +39,27 @@ internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
             + SimdInt8.MultiplySum(Avx2.Shuffle(table, high.AsSByte()), Vector256.Load(xHigh));
     }
 
-    /// <summary>The two-block step's products as int32 quads (|pair| up to 2 * 127 * 127 leaves no room to add int16 words).</summary>
+    /// <summary>The signed levels and their magnitudes: the sign trick's weight half, once for every token.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> PairPartials(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh) =>
-        Products(low, high, xLow, xHigh, null);
+    public static (NibbleWeights Low, NibbleWeights High) Prepare(Vector256<byte> low, Vector256<byte> high)
+    {
+        var table = Vector256.Create(Vector128.Create(IQ4_NLDot.Table));
+        var lowLevels = Avx2.Shuffle(table, low.AsSByte());
+        var highLevels = Avx2.Shuffle(table, high.AsSByte());
+        return (new NibbleWeights(Avx2.Sign(lowLevels, lowLevels).AsByte(), lowLevels), new NibbleWeights(Avx2.Sign(highLevels, highLevels).AsByte(), highLevels));
+    }
 
-    /// <summary>Quads to blocks with three vphaddd; the signed levels need no offsets.</summary>
+    /// <summary>The two-block step's products as int32 quads (|pair| up to 2 * 127 * 127 leaves no room to add int16 words):
+    /// magnitudes times the activations negated where the level is negative, as <see cref="SimdInt8.MultiplySum(Vector256{sbyte}, Vector256{sbyte})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> BlockSums(Vector256<int> p0, Vector256<int> p1, Vector256<int> p2, Vector256<int> p3, int* offsets) =>
-        Avx2.HorizontalAdd(Avx2.HorizontalAdd(p0, p1), Avx2.HorizontalAdd(p2, p3));
+    public static Vector256<int> PairPartials(in NibbleWeights low, in NibbleWeights high, sbyte* xLow, sbyte* xHigh) =>
+        SimdInt8.MultiplySumUnsigned(low.Unsigned, Avx2.Sign(Vector256.Load(xLow), low.Signs))
+        + SimdInt8.MultiplySumUnsigned(high.Unsigned, Avx2.Sign(Vector256.Load(xHigh), high.Signs));
+
+    /// <summary>Quads to blocks with three vphaddd over the octet; the signed levels need no offsets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> HalfSums(Vector256<int> first, Vector256<int> second) => Avx2.HorizontalAdd(first, second);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> SumHalves(Vector256<int> steps01, Vector256<int> steps23, int* offsets) => Avx2.HorizontalAdd(steps01, steps23);
 }

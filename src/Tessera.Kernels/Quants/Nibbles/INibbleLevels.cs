@@ -19,11 +19,20 @@ internal unsafe interface INibbleLevels
     /// <summary>The same over 256 bits.</summary>
     static abstract Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets);
 
-    /// <summary>The octet dot's step over two blocks (block 2j in the low 128-bit lane, 2j+1 in the high one): partial
-    /// sums of level·x in whatever lanes hold them exactly (int16 pairs for levels within ±15, else int32 quads).</summary>
-    static abstract Vector256<int> PairPartials(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh);
+    /// <summary>The octet dot's low and high nibbles (0..15; two blocks) in the form their products take, prepared once
+    /// however many tokens then meet them (<see cref="NibbleOctetDot{TLevels}.Dot4"/>).</summary>
+    static abstract (NibbleWeights Low, NibbleWeights High) Prepare(Vector256<byte> low, Vector256<byte> high);
 
-    /// <summary>Four steps' partials to one int32 lane per block in the octet order (blocks 0, 2, 4, 6, 1, 3, 5, 7),
-    /// less the layout's per-block offsets (8 Σ x) for types whose levels are nibble - 8.</summary>
-    static abstract Vector256<int> BlockSums(Vector256<int> p0, Vector256<int> p1, Vector256<int> p2, Vector256<int> p3, int* offsets);
+    /// <summary>The octet dot's step over two blocks (block 2j in the low 128-bit lane, 2j+1 in the high one), from
+    /// their prepared low and high nibbles: partial sums of level·x in whatever lanes hold them exactly (int16 pairs
+    /// for levels within ±15, else int32 quads).</summary>
+    static abstract Vector256<int> PairPartials(in NibbleWeights low, in NibbleWeights high, sbyte* xLow, sbyte* xHigh);
+
+    /// <summary>Two consecutive steps' partials (steps 0 and 1, or 2 and 3), added pairwise: the first horizontal add
+    /// of the reduction to block sums.</summary>
+    static abstract Vector256<int> HalfSums(Vector256<int> first, Vector256<int> second);
+
+    /// <summary>The two <see cref="HalfSums"/> of an octet to one int32 lane per block in the octet order (blocks 0, 2,
+    /// 4, 6, 1, 3, 5, 7), less the layout's per-block offsets (8 Σ x) for types whose levels are nibble - 8.</summary>
+    static abstract Vector256<int> SumHalves(Vector256<int> steps01, Vector256<int> steps23, int* offsets);
 }

@@ -42,12 +42,17 @@ internal static unsafe class OctetActivations
     /// halves gathered with word inserts and turned into d_w * 2^-112 with a shift and a mask, times the stored
     /// d_x * 2^112 (exact for finite halves; Inf and NaN are not reproduced).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Scales(byte* weights, int blockBytes, byte* group)
+    public static Vector256<float> Scales(byte* weights, int blockBytes, byte* group) =>
+        WeightScales(weights, blockBytes) * Vector256.Load((float*)(group + ScaleOffset));
+
+    /// <summary>The weight half of <see cref="Scales"/>: d_w * 2^-112 of the eight blocks in the lanes' order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> WeightScales(byte* weights, int blockBytes)
     {
         int b = blockBytes;
         var halves = Vector128.Create(*(short*)weights, *(short*)(weights + 2 * b), *(short*)(weights + 4 * b), *(short*)(weights + 6 * b),
             *(short*)(weights + b), *(short*)(weights + 3 * b), *(short*)(weights + 5 * b), *(short*)(weights + 7 * b));
-        return HalfBits.Unrebiased(Avx2.ConvertToVector256Int32(halves)) * Vector256.Load((float*)(group + ScaleOffset));
+        return HalfBits.Unrebiased(Avx2.ConvertToVector256Int32(halves));
     }
 
     /// <summary>x[k] (k a multiple of <see cref="PairActivations.GroupSize"/>) to k / 256 groups at

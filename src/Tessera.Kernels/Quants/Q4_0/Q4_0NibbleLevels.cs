@@ -36,19 +36,27 @@ internal readonly unsafe struct Q4_0NibbleLevels : INibbleLevels
     /// <summary>Without AVX-VNNI the two halves' vpmaddubsw pairs, added (|word| &lt;= 2 * 2 * 15 * 127 = 7620): four
     /// steps' words then add pairwise twice without overflow (&lt;= 30480) before one vpmaddwd makes them int32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> PairPartials(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh)
+    public static (NibbleWeights Low, NibbleWeights High) Prepare(Vector256<byte> low, Vector256<byte> high) => (new(low), new(high));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> PairPartials(in NibbleWeights lowWeights, in NibbleWeights highWeights, sbyte* xLow, sbyte* xHigh)
     {
+        var (low, high) = (lowWeights.Unsigned, highWeights.Unsigned);
         if (AvxVnni.IsSupported)
             return AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, low, Vector256.Load(xLow)), high, Vector256.Load(xHigh));
         return (Avx2.MultiplyAddAdjacent(low, Vector256.Load(xLow)) + Avx2.MultiplyAddAdjacent(high, Vector256.Load(xHigh))).AsInt32();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> BlockSums(Vector256<int> p0, Vector256<int> p1, Vector256<int> p2, Vector256<int> p3, int* offsets)
+    public static Vector256<int> HalfSums(Vector256<int> first, Vector256<int> second) =>
+        AvxVnni.IsSupported ? Avx2.HorizontalAdd(first, second) : Avx2.HorizontalAdd(first.AsInt16(), second.AsInt16()).AsInt32();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> SumHalves(Vector256<int> steps01, Vector256<int> steps23, int* offsets)
     {
         if (AvxVnni.IsSupported)
-            return Avx2.HorizontalAdd(Avx2.HorizontalAdd(p0, p1), Avx2.HorizontalAdd(p2, p3)) - Vector256.Load(offsets);
-        var words = Avx2.HorizontalAdd(Avx2.HorizontalAdd(p0.AsInt16(), p1.AsInt16()), Avx2.HorizontalAdd(p2.AsInt16(), p3.AsInt16()));
+            return Avx2.HorizontalAdd(steps01, steps23) - Vector256.Load(offsets);
+        var words = Avx2.HorizontalAdd(steps01.AsInt16(), steps23.AsInt16());
         return Avx2.MultiplyAddAdjacent(words, Vector256.Create((short)1)) - Vector256.Load(offsets);
     }
 }
