@@ -65,6 +65,18 @@ internal static unsafe class FloatMatMul
     /// <summary>Whether a matrix of <paramref name="kernel"/>'s type takes row panels (<see cref="ComputeRowPanels"/>):
     /// F16 or BF16 on a CPU without AVX-512 (whose 8 x 32 float tile keeps the token panels), where the type's tile
     /// runs.</summary>
+    /// <summary>Fewest tokens for which F16 takes the row panels where <see cref="TakesRowPanels"/>: below, its float panels
+    /// (rows converted once per task, read in place by the 4 x 24 tile) came out ahead on TinyLlama-shape batches,
+    /// alternating on a Zen 3 core: pp13 in 3 of 3 rounds, pp16 in 5 of 7 (median 41 against 37 t/s), pp20 in 2 of 3;
+    /// pp24 went to the row panels in 3 of 4. The row panels pack 16 rows per pass, and at 4 KiB apart (k = 2048)
+    /// those rows share an L1 set: the packing's cost, 18-21% of a pp32 profile, is paid over too few tokens.</summary>
+    internal const int MinF16RowPanelTokens = 24;
+
+    /// <summary>Fewest tokens for which a type that <see cref="TakesRowPanels"/> takes them (BF16 reaches this path from
+    /// <see cref="ConvertedBF16MinTokens"/> tokens).</summary>
+    internal static int RowPanelMinTokens(in QuantKernel kernel) =>
+        kernel.WeightType == GgmlType.F16 ? MinF16RowPanelTokens : RowPanel.Tokens;
+
     public static bool TakesRowPanels(in QuantKernel kernel) => !IsaSupport.Avx512 && kernel.WeightType switch
     {
         GgmlType.F16 => F16cRowPanelTile.IsSupported,
@@ -103,7 +115,7 @@ internal static unsafe class FloatMatMul
             if (!SharesPanels(targets[0].Kernel, targets[i].Kernel, k))
                 throw new ArgumentException($"matrix {i} ({targets[i].Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));
         }
-        if (TakesRowPanels(targets[0].Kernel) && tokens >= RowPanel.Tokens)
+        if (TakesRowPanels(targets[0].Kernel) && tokens >= RowPanelMinTokens(targets[0].Kernel))
         {
             ComputeRowPanels(targets, k, x, tokens, pool);
             return;
