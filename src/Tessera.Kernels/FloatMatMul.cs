@@ -68,8 +68,8 @@ internal static unsafe class FloatMatMul
     /// <summary>Fewest tokens for which F16 takes the row panels where <see cref="TakesRowPanels"/>: below, its float panels
     /// (rows converted once per task, read in place by the 4 x 24 tile) came out ahead on TinyLlama-shape batches,
     /// alternating on a Zen 3 core: pp13 in 3 of 3 rounds, pp16 in 5 of 7 (median 41 against 37 t/s), pp20 in 2 of 3;
-    /// pp24 went to the row panels in 3 of 4. The row panels pack 16 rows per pass, and at 4 KiB apart (k = 2048)
-    /// those rows share an L1 set: the packing's cost, 18-21% of a pp32 profile, is paid over too few tokens.</summary>
+    /// pp24 went to the row panels in 3 of 4. Their packing reads the weights from memory 16 rows at a time, 18-21% of
+    /// a pp32 profile, a cost paid over too few tokens below that.</summary>
     internal const int MinF16RowPanelTokens = 24;
 
     /// <summary>Fewest tokens for which a type that <see cref="TakesRowPanels"/> takes them (BF16 reaches this path from

@@ -21,7 +21,8 @@ public sealed unsafe class RowPanelTileTests
     public void Packing_puts_each_value_of_k_in_its_rows_slots_and_zeros_past_the_last_row()
     {
         var random = new TestRandom();
-        // Row counts below, at and past one 8 x 8 transpose; k below, at and off its multiples of 8; rows further apart
+        // Row counts below, at and past one 8 x 8 transpose; k below, at and off its multiples of 8, and past the
+        // 32-value chunks a full panel is packed in (47: one chunk, one step of 8, a scalar tail); rows further apart
         // than k (a slice of a wider matrix); both slot orders.
         foreach (bool paired in new[] { false, true })
         {
@@ -29,7 +30,7 @@ public sealed unsafe class RowPanelTileTests
             Assert.Equal(Enumerable.Range(0, RowPanel.Rows), slots.Order());
             foreach (int count in new[] { 1, 5, 8, 9, 15, 16 })
             {
-                foreach (int k in new[] { 1, 7, 8, 9, 67 })
+                foreach (int k in new[] { 1, 7, 8, 9, 47, 67, 200 })
                 {
                     int rowValues = k + 3;
                     var rows = RandomBits(random, GgmlType.F16, count * rowValues);

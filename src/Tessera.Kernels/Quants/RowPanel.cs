@@ -39,6 +39,16 @@ internal static unsafe class RowPanel
         int i = 0;
         if (count == Rows)
         {
+            // A line's worth of values (32) from slots 0-7, then from slots 8-15: rows a multiple of 4 KiB apart
+            // (k = 2048 F16) fall in one L1 set, which holds eight of them, so each line now stays for the four
+            // transposes that read it (packing from L2 went 7.5-12.5 -> 9.6-16.5 GB/s on a Zen 3 core).
+            for (; i + 32 <= k; i += 32)
+            {
+                for (int j = i; j < i + 32; j += 8)
+                    Transpose8(slotRows, j, panel + j * Rows);
+                for (int j = i; j < i + 32; j += 8)
+                    Transpose8(slotRows + 8, j, panel + j * Rows + 8);
+            }
             for (; i + 8 <= k; i += 8)
             {
                 Transpose8(slotRows, i, panel + i * Rows);
