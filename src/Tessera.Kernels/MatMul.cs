@@ -204,7 +204,8 @@ public static unsafe class MatMul
         }
     }
 
-    /// <summary>One weight row against tokens [first, end): four at a time through Dot4 where available.</summary>
+    /// <summary>One weight row against tokens [first, end): four at a time through Dot4 and then two through Dot2 where
+    /// available.</summary>
     private static void RowAgainstTokens(ref Job job, long r, int first, int end)
     {
         float* results = stackalloc float[MicroTokens];
@@ -218,6 +219,16 @@ public static unsafe class MatMul
                 dot4(row, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, results);
                 for (int i = 0; i < MicroTokens; i++)
                     job.Y[(t + i) * job.Rows + r] = results[i];
+            }
+        }
+        var dot2 = job.Kernel.Dot2;
+        if (dot2 != null)
+        {
+            for (; t + 2 <= end; t += 2)
+            {
+                dot2(row, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, results);
+                job.Y[t * job.Rows + r] = results[0];
+                job.Y[(t + 1) * job.Rows + r] = results[1];
             }
         }
         SingleTokens(ref job, r, t, end);

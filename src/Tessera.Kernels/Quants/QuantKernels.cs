@@ -45,6 +45,10 @@ internal readonly unsafe struct QuantKernel
     /// where the type or CPU has none and the matmul calls <see cref="Dot"/> per token instead.</summary>
     public delegate*<byte*, byte*, nint, int, float*, void> Dot4 { get; init; }
 
+    /// <summary>One weight row with two activation rows a stride apart, as <see cref="Dot4"/>: for the two or three
+    /// tokens left after the four-token groups; null where the type or CPU has none.</summary>
+    public delegate*<byte*, byte*, nint, int, float*, void> Dot2 { get; init; }
+
     /// <summary>4 weight rows x 4 tokens (<see cref="Int8TileKernel{TBlocks}"/>): <c>Tile(weights, weightStride,
     /// activations, activationStride, k, y, yStride)</c>; null where the type or CPU has none.</summary>
     public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile { get; init; }
@@ -251,8 +255,12 @@ internal static unsafe class QuantKernels
         }
         if (BF16SplitDot.IsSupported)
         {
+            // Batches of 2-3 tokens (no tile without AVX512-BF16) read each row once for two of them.
             table[(int)GgmlType.BF16] = DecodeOnly(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * 2,
-                BF16SplitDot.BlockSize * sizeof(float), &BF16SplitDot.Dot, &BF16SplitDot.Prepare);
+                BF16SplitDot.BlockSize * sizeof(float), &BF16SplitDot.Dot, &BF16SplitDot.Prepare) with
+            {
+                Dot2 = IsaSupport.Avx512 ? null : &BF16SplitDot.Dot2,
+            };
         }
         if (Q5_KPackedDot.IsSupported)
         {

@@ -27,7 +27,7 @@ internal static unsafe class BF16SplitDot
         IsaSupport.Avx512 ? Dot512(weights, activations, k) : Dot256(weights, activations, k);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Dot256(byte* weights, byte* activations, int k)
+    internal static float Dot256(byte* weights, byte* activations, int k)
     {
         ushort* w = (ushort*)weights;
         float* a = (float*)activations;
@@ -47,6 +47,40 @@ internal static unsafe class BF16SplitDot
             acc3 = Fma.MultiplyAdd(Avx2.UnpackHigh(zero, h1).AsSingle(), Vector256.Load(a + i + 24), acc3);
         }
         return Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+    }
+
+    /// <summary>One row against two tokens' activations <paramref name="stride"/> bytes apart (256 bits): each 32 weights
+    /// widened once for both, each token's sums kept as <see cref="Dot256"/> keeps them, so the results are its bits. A
+    /// batch of two decode steps then reads each row once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        ushort* w = (ushort*)weights;
+        float* a = (float*)activations;
+        float* b = (float*)(activations + stride);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        var zero = Vector256<ushort>.Zero;
+        for (int i = 0; i < k; i += BlockSize)
+        {
+            WeightPrefetch.Stream((byte*)(w + i), 64);
+            var h0 = Vector256.Load(w + i);
+            var h1 = Vector256.Load(w + i + 16);
+            var w0 = Avx2.UnpackLow(zero, h0).AsSingle();
+            var w1 = Avx2.UnpackHigh(zero, h0).AsSingle();
+            var w2 = Avx2.UnpackLow(zero, h1).AsSingle();
+            var w3 = Avx2.UnpackHigh(zero, h1).AsSingle();
+            a0 = Fma.MultiplyAdd(w0, Vector256.Load(a + i), a0);
+            a1 = Fma.MultiplyAdd(w1, Vector256.Load(a + i + 8), a1);
+            a2 = Fma.MultiplyAdd(w2, Vector256.Load(a + i + 16), a2);
+            a3 = Fma.MultiplyAdd(w3, Vector256.Load(a + i + 24), a3);
+            b0 = Fma.MultiplyAdd(w0, Vector256.Load(b + i), b0);
+            b1 = Fma.MultiplyAdd(w1, Vector256.Load(b + i + 8), b1);
+            b2 = Fma.MultiplyAdd(w2, Vector256.Load(b + i + 16), b2);
+            b3 = Fma.MultiplyAdd(w3, Vector256.Load(b + i + 24), b3);
+        }
+        results[0] = Vector256.Sum((a0 + a1) + (a2 + a3));
+        results[1] = Vector256.Sum((b0 + b1) + (b2 + b3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
