@@ -198,7 +198,8 @@ internal static unsafe class QuantKernels
     {
         var table = new QuantKernel[(int)GgmlType.MXFP4 + 1];
         // Q4_0 and IQ4_NL share the block layout: the 512-bit nibble kernels (VBMI) for decode and small batches, or
-        // without VBMI the AVX2 octet dot for decode only (no Tile: MatMul keeps the plain entry's kernels).
+        // without VBMI the AVX2 octet dot for decode and batches below its BatchTokens, two or four tokens a pass over
+        // each row (no Tile: larger batches keep the plain entry's kernels).
         table[(int)GgmlType.Q4_0] = Nibbles<Q4_0NibbleLevels>(GgmlType.Q4_0, tiles: true, octetBatchTokens: Q4_0OctetBatchTokens, fourTokens: true);
         // IQ4_NL's managed 4x4 tile needs more registers than AVX-512 has (16 accumulators, and the sign trick's
         // temporaries): pp8 ran at 61-67 t/s against 88 for its plain 4x4 tile, so without VNNI its batches keep that one.
@@ -327,7 +328,8 @@ internal static unsafe class QuantKernels
     /// <summary>The packed entry of a 4-bit type in Q4_0's block layout (see <see cref="INibbleLevels"/>), with the
     /// 512-bit tiles for small batches where <paramref name="tiles"/> (else batches below 8 tokens run its dot), or
     /// the AVX2 octet dot, which serves batches below <paramref name="octetBatchTokens"/> (<see cref="DecodeOnly"/>),
-    /// four tokens at a time where <paramref name="fourTokens"/>.</summary>
+    /// four tokens at a time where <paramref name="fourTokens"/> and two at a time for the two or three left (one
+    /// pass over each row for two tokens: IQ4_NL pp2 19-22 -> 24-37 t/s, Q4_0 pp3 33-41 -> 39-54, alternating).</summary>
     private static QuantKernel Nibbles<TLevels>(GgmlType type, bool tiles, int octetBatchTokens, bool fourTokens) where TLevels : INibbleLevels
     {
         if (NibblePackedDot<TLevels>.IsSupported)
@@ -353,6 +355,7 @@ internal static unsafe class QuantKernels
                 PairActivations.GroupBytes, &NibbleOctetDot<TLevels>.Dot, &OctetActivations.Quantize, octetBatchTokens) with
             {
                 Dot4 = fourTokens ? &NibbleOctetDot<TLevels>.Dot4 : null,
+                Dot2 = &NibbleOctetDot<TLevels>.Dot2,
             };
         }
         return default;
