@@ -221,9 +221,19 @@ public static unsafe class MatMul
                     job.Y[(t + i) * job.Rows + r] = results[i];
             }
         }
+        SingleTokens(ref job, r, t, end);
+    }
+
+    /// <summary>One weight row against tokens [first, end) without a tile: two at a time through Dot2 where available
+    /// (one pass over the row for both), then one at a time.</summary>
+    private static void SingleTokens(ref Job job, long r, int first, int end)
+    {
+        byte* row = job.Weights + r * job.WeightRowBytes;
+        int t = first;
         var dot2 = job.Kernel.Dot2;
         if (dot2 != null)
         {
+            float* results = stackalloc float[2];
             for (; t + 2 <= end; t += 2)
             {
                 dot2(row, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, results);
@@ -231,13 +241,7 @@ public static unsafe class MatMul
                 job.Y[(t + 1) * job.Rows + r] = results[1];
             }
         }
-        SingleTokens(ref job, r, t, end);
-    }
-
-    private static void SingleTokens(ref Job job, long r, int first, int end)
-    {
-        byte* row = job.Weights + r * job.WeightRowBytes;
-        for (int t = first; t < end; t++)
+        for (; t < end; t++)
             job.Y[t * job.Rows + r] = job.Kernel.Dot(row, job.Activations + t * job.ActivationRowBytes, job.K);
     }
 }

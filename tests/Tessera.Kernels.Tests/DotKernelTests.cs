@@ -146,6 +146,38 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Q8_0's two-token dot (pairs of tokens the matmul meets one by one, on AVX2) takes each block's
+    /// magnitudes and scale once for both tokens and keeps each token's sums as the single dot does: the same bits,
+    /// with the activation rows a stride apart wider than a row, odd block counts included.</summary>
+    [Avx2Fact]
+    public void Q8_0_two_token_dot_equals_two_single_dots()
+    {
+        var random = new TestRandom();
+        var kernel = QuantKernels.Get(GgmlType.Q8_0);
+        Assert.True(kernel.Dot2 != null, "the Q8_0 entry has no two-token dot where AVX2 runs");
+        foreach (int k in Lengths(GgmlType.Q8_0))
+        {
+            var rows = new QuantizedRows(GgmlType.Q8_0, kernel.ActivationType, k, 1, random);
+            int stride = (int)kernel.ActivationRowBytes(k) + 40;
+            var activations = new byte[2 * stride];
+            for (int t = 0; t < 2; t++)
+                rows.Activation(random.Floats(k)).Bytes.CopyTo(activations, t * stride);
+            var results = new float[2];
+            fixed (byte* w = rows.Weights)
+            fixed (byte* a = activations)
+            fixed (float* r = results)
+            {
+                kernel.Dot2(w, a, stride, k, r);
+                for (int t = 0; t < 2; t++)
+                {
+                    float single = kernel.Dot(w, a + t * stride, k);
+                    Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(results[t]),
+                        $"k={k} token {t}: {results[t]} vs {single} ({random})");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Every_tile_kernel_matches_single_dots()
     {

@@ -45,8 +45,9 @@ internal readonly unsafe struct QuantKernel
     /// where the type or CPU has none and the matmul calls <see cref="Dot"/> per token instead.</summary>
     public delegate*<byte*, byte*, nint, int, float*, void> Dot4 { get; init; }
 
-    /// <summary>One weight row with two activation rows a stride apart, as <see cref="Dot4"/>: for the two or three
-    /// tokens left after the four-token groups; null where the type or CPU has none.</summary>
+    /// <summary>One weight row with two activation rows a stride apart, as <see cref="Dot4"/>: wherever the matmul meets
+    /// a row token by token (no tile, or the tokens left after the tiles and four-token groups), pairs of tokens take
+    /// one pass over it; null where the type or CPU has none.</summary>
     public delegate*<byte*, byte*, nint, int, float*, void> Dot2 { get; init; }
 
     /// <summary>4 weight rows x 4 tokens (<see cref="Int8TileKernel{TBlocks}"/>): <c>Tile(weights, weightStride,
@@ -382,7 +383,12 @@ internal static unsafe class QuantKernels
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithNibblePanel<Q4_1PanelBlocks>(4),
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(6),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(4),
-            GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with { Tile = TileFor<Q8_0Blocks>(), StreamsWeights = IsaSupport.Avx2 })
+            GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with
+            {
+                Tile = TileFor<Q8_0Blocks>(),
+                Dot2 = IsaSupport.Avx2 ? &Q8_0Dot.Dot2Avx2 : null,
+                StreamsWeights = IsaSupport.Avx2,
+            })
                 .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithNibblePanel<IQ4_NLPanelBlocks>(NibbleVnniTile.IsSupported ? 8 : 4),

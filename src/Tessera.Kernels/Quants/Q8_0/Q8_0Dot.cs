@@ -56,6 +56,49 @@ internal static unsafe class Q8_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
+    /// <summary>One row against two tokens' activations <paramref name="stride"/> bytes apart: each block's magnitudes and
+    /// scale taken once for both, each token's sums kept as <see cref="DotAvx2"/> keeps them, so the results are its
+    /// bits. A batch of two or three tokens then reads each row once for two of them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot2Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        int blocks = k / BlockSize;
+        byte* x = activations, z = activations + stride;
+        Vector256<float> x0 = default, x1 = default, z0 = default, z1 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, x += 2 * BlockBytes, z += 2 * BlockBytes)
+        {
+            Memory.WeightPrefetch.Stream(weights, 2 * BlockBytes);
+            var w0 = Vector256.Load((sbyte*)(weights + 2));
+            var w1 = Vector256.Load((sbyte*)(weights + BlockBytes + 2));
+            var m0 = Avx2.Sign(w0, w0).AsByte();
+            var m1 = Avx2.Sign(w1, w1).AsByte();
+            float d0 = halfTable[*(ushort*)weights], d1 = halfTable[*(ushort*)(weights + BlockBytes)];
+            x0 = Step(x0, m0, w0, x + 2, d0 * halfTable[*(ushort*)x]);
+            x1 = Step(x1, m1, w1, x + BlockBytes + 2, d1 * halfTable[*(ushort*)(x + BlockBytes)]);
+            z0 = Step(z0, m0, w0, z + 2, d0 * halfTable[*(ushort*)z]);
+            z1 = Step(z1, m1, w1, z + BlockBytes + 2, d1 * halfTable[*(ushort*)(z + BlockBytes)]);
+        }
+        if (b < blocks)
+        {
+            var w = Vector256.Load((sbyte*)(weights + 2));
+            var m = Avx2.Sign(w, w).AsByte();
+            float d = halfTable[*(ushort*)weights];
+            x0 = Step(x0, m, w, x + 2, d * halfTable[*(ushort*)x]);
+            z0 = Step(z0, m, w, z + 2, d * halfTable[*(ushort*)z]);
+        }
+        results[0] = Vector256.Sum(x0 + x1);
+        results[1] = Vector256.Sum(z0 + z1);
+    }
+
+    /// <summary>acc += float(Σ w·a over a block) * scale, the products as <see cref="SimdInt8.MultiplySum(Vector256{sbyte}, Vector256{sbyte})"/>
+    /// forms them, from the weights' magnitudes and signs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Step(Vector256<float> acc, Vector256<byte> magnitudes, Vector256<sbyte> signs, byte* quants, float scale) =>
+        Fma.MultiplyAdd(Avx.ConvertToVector256Single(SimdInt8.MultiplySumUnsigned(magnitudes, Avx2.Sign(Vector256.Load((sbyte*)quants), signs))),
+            Vector256.Create(scale), acc);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
