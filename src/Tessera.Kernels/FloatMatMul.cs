@@ -62,9 +62,6 @@ internal static unsafe class FloatMatMul
     public static bool TakesPairTile(in QuantKernel kernel, int k) =>
         kernel.WeightType == GgmlType.BF16 && k % 2 == 0 && BF16PairTile.IsSupported;
 
-    /// <summary>Whether a matrix of <paramref name="kernel"/>'s type takes row panels (<see cref="ComputeRowPanels"/>):
-    /// F16 or BF16 on a CPU without AVX-512 (whose 8 x 32 float tile keeps the token panels), where the type's tile
-    /// runs.</summary>
     /// <summary>Fewest tokens for which F16 takes the row panels where <see cref="TakesRowPanels"/>: below, its float panels
     /// (rows converted once per task, read in place by the 4 x 24 tile) came out ahead on TinyLlama-shape batches,
     /// alternating on a Zen 3 core: pp13 in 3 of 3 rounds, pp16 in 5 of 7 (median 41 against 37 t/s), pp20 in 2 of 3;
@@ -77,6 +74,9 @@ internal static unsafe class FloatMatMul
     internal static int RowPanelMinTokens(in QuantKernel kernel) =>
         kernel.WeightType == GgmlType.F16 ? MinF16RowPanelTokens : RowPanel.Tokens;
 
+    /// <summary>Whether a matrix of <paramref name="kernel"/>'s type takes row panels (<see cref="ComputeRowPanels"/>):
+    /// F16 or BF16 on a CPU without AVX-512 (whose 8 x 32 float tile keeps the token panels), where the type's tile
+    /// runs.</summary>
     public static bool TakesRowPanels(in QuantKernel kernel) => !IsaSupport.Avx512 && kernel.WeightType switch
     {
         GgmlType.F16 => F16cRowPanelTile.IsSupported,

@@ -362,7 +362,7 @@ internal static unsafe class QuantKernels
         return default;
     }
 
-    /// <summary>Q4_0 batches below this many tokens take the AVX2 octet dot (four tokens at a time, the rest one by one)
+    /// <summary>Q4_0 batches below this many tokens take the AVX2 octet dot (four tokens at a time, then two, then one)
     /// instead of the int8 panel: without AVX-512, TinyLlama-shape batches, alternating, the four-token form ran pp4
     /// 44-53 against 27-32 t/s, pp6 47-49 against 33-40, pp8 46-52 against 39-43; pp10 level; pp12-16 behind. With
     /// AVX-512 (not measurable on that machine) the threshold stays 8.</summary>
