@@ -29,14 +29,13 @@ internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
             + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Shuffle(magnitudes, high), xh), ones);
     }
 
-    /// <summary>With AVX2 the table's own signed levels serve: <see cref="SimdInt8.MultiplySum(Vector256{sbyte}, Vector256{sbyte})"/>'s vpsignb takes the
-    /// sign from the level (never 0 in this table), as IQ4_NL's plain dot does.</summary>
+    /// <summary>With AVX2 the table's own signed levels serve (<see cref="Prepare"/>, <see cref="PairPartials"/>): vpsignb
+    /// takes the sign from the level (never 0 in this table), as IQ4_NL's plain dot does.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
     {
-        var table = Vector256.Create(Vector128.Create(IQ4_NLDot.Table));
-        return SimdInt8.MultiplySum(Avx2.Shuffle(table, low.AsSByte()), Vector256.Load(xLow))
-            + SimdInt8.MultiplySum(Avx2.Shuffle(table, high.AsSByte()), Vector256.Load(xHigh));
+        var (lowWeights, highWeights) = Prepare(low, high);
+        return PairPartials(lowWeights, highWeights, xLow, xHigh);
     }
 
     /// <summary>The signed levels and their magnitudes: the sign trick's weight half, once for every token.</summary>
