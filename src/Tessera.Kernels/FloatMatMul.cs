@@ -20,7 +20,8 @@ namespace Tessera.Kernels;
 /// take <see cref="F16cRowPanelTile"/> or <see cref="BF16RowPanelTile"/>: the rows are packed as they are into row
 /// panels (<see cref="RowPanel"/>) and the tokens read in place (<see cref="ComputeRowPanels"/>). Small batches (BF16
 /// up to 16 tokens, whose 32-token panels would be mostly padding, F16 up to <see cref="RowPairMatMul.MaxF16Tokens"/>)
-/// go to <see cref="RowPairMatMul"/> first where it runs.</para>
+/// go to <see cref="RowPairMatMul"/> first where it runs, and F16 batches of up to <see cref="RowTripleMatMul.MaxTokens"/>
+/// tokens on CPUs without AVX-512 to <see cref="RowTripleMatMul"/>, which packs nothing.</para>
 /// </summary>
 internal static unsafe class FloatMatMul
 {
@@ -61,18 +62,6 @@ internal static unsafe class FloatMatMul
     /// <see cref="BF16PairTile"/>: BF16, the tile runs here, and k even (a pair never straddles two rows).</summary>
     public static bool TakesPairTile(in QuantKernel kernel, int k) =>
         kernel.WeightType == GgmlType.BF16 && k % 2 == 0 && BF16PairTile.IsSupported;
-
-    /// <summary>Fewest tokens for which F16 takes the row panels where <see cref="TakesRowPanels"/>: below, its float panels
-    /// (rows converted once per task, read in place by the 4 x 24 tile) came out ahead on TinyLlama-shape batches,
-    /// alternating on a Zen 3 core: pp13 in 3 of 3 rounds, pp16 in 5 of 7 (median 41 against 37 t/s), pp20 in 2 of 3;
-    /// pp24 went to the row panels in 3 of 4. Their packing reads the weights from memory 16 rows at a time, 18-21% of
-    /// a pp32 profile, a cost paid over too few tokens below that.</summary>
-    internal const int MinF16RowPanelTokens = 24;
-
-    /// <summary>Fewest tokens for which a type that <see cref="TakesRowPanels"/> takes them (BF16 reaches this path from
-    /// <see cref="ConvertedBF16MinTokens"/> tokens).</summary>
-    internal static int RowPanelMinTokens(in QuantKernel kernel) =>
-        kernel.WeightType == GgmlType.F16 ? MinF16RowPanelTokens : RowPanel.Tokens;
 
     /// <summary>Whether a matrix of <paramref name="kernel"/>'s type takes row panels (<see cref="ComputeRowPanels"/>):
     /// F16 or BF16 on a CPU without AVX-512 (whose 8 x 32 float tile keeps the token panels), where the type's tile
@@ -115,7 +104,7 @@ internal static unsafe class FloatMatMul
             if (!SharesPanels(targets[0].Kernel, targets[i].Kernel, k))
                 throw new ArgumentException($"matrix {i} ({targets[i].Kernel.WeightType}) cannot share the panels of matrix 0 ({targets[0].Kernel.WeightType})", nameof(targets));
         }
-        if (TakesRowPanels(targets[0].Kernel) && tokens >= RowPanelMinTokens(targets[0].Kernel))
+        if (TakesRowPanels(targets[0].Kernel) && tokens >= RowPanel.Tokens)
         {
             ComputeRowPanels(targets, k, x, tokens, pool);
             return;

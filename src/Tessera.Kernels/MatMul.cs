@@ -46,6 +46,11 @@ public static unsafe class MatMul
                 FloatBatchMatMul.Compute(weightType, weights, rows, k, xPointer, tokens, yPointer, pool);
                 return;
             }
+            if (RowTripleMatMul.Applies(kernel, tokens))
+            {
+                RowTripleMatMul.ComputeShared([new PanelTarget(kernel, weights, rows, yPointer)], k, xPointer, tokens, pool);
+                return;
+            }
             if (FloatMatMul.Applies(kernel, tokens))
             {
                 FloatMatMul.Compute(kernel, weights, rows, k, xPointer, tokens, yPointer, pool);
@@ -107,23 +112,28 @@ public static unsafe class MatMul
                 target.Rotary.CheckedHeads(target.Rows);
         }
         Span<PanelTarget> panels = stackalloc PanelTarget[Math.Min(targets.Length, Int8PanelMatMul.MaxSharedTargets)];
-        bool floats = targets.Length is > 1 and <= FloatMatMul.MaxSharedTargets, integers = targets.Length is > 1 and <= Int8PanelMatMul.MaxSharedTargets;
-        for (int i = 0; i < targets.Length && (floats || integers); i++)
+        bool triples = targets.Length is > 1 and <= FloatMatMul.MaxSharedTargets;
+        bool floats = triples, integers = targets.Length is > 1 and <= Int8PanelMatMul.MaxSharedTargets;
+        for (int i = 0; i < targets.Length && (triples || floats || integers); i++)
         {
             var target = targets[i];
             var kernel = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, tokens, (int)Math.Min(int.MaxValue, target.Rows * tokens), pool);
-            floats &= FloatMatMul.Applies(kernel, tokens) && !FloatBatchMatMul.Applies(kernel, tokens)
+            triples &= RowTripleMatMul.Applies(kernel, tokens);
+            // A matrix that takes the row triples on its own never joins a float-panel pass, so that it comes out the same.
+            floats &= FloatMatMul.Applies(kernel, tokens) && !FloatBatchMatMul.Applies(kernel, tokens) && !RowTripleMatMul.Applies(kernel, tokens)
                 && (i == 0 || FloatMatMul.SharesPanels(panels[0].Kernel, kernel, k));
             integers &= QuantKernels.TryGet(target.WeightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens)
                 && (i == 0 || Int8PanelMatMul.SharesActivations(plain, panels[0].Kernel));
-            if (floats || integers)
-                panels[i] = new PanelTarget(floats ? kernel : plain, target.Weights, target.Rows, target.Y);
+            if (triples || floats || integers)
+                panels[i] = new PanelTarget(triples || floats ? kernel : plain, target.Weights, target.Rows, target.Y);
         }
-        if (floats || integers)
+        if (triples || floats || integers)
         {
             fixed (float* xPointer = x)
             {
-                if (floats)
+                if (triples)
+                    RowTripleMatMul.ComputeShared(panels, k, xPointer, tokens, pool);
+                else if (floats)
                     FloatMatMul.ComputeShared(panels, k, xPointer, tokens, pool);
                 else
                     Int8PanelMatMul.ComputeShared(panels, k, xPointer, tokens, pool);

@@ -35,17 +35,9 @@ internal static unsafe class RowPairMatMul
     /// against 147-153, at 32 148-151 against 173-176. Below, it replaced the F16C four-token dot and the managed
     /// row-pair kernel: pp2 33-34 -> 38-51, pp4 59-60 -> 69-100, pp8 84-88 -> 110-146 t/s. The 256-bit form (AVX2, no
     /// AVX-512) against the F16C four-token dot and the float panels: pp2 34-39 -> 42-48, pp4 55-68 -> 84, pp8 64-66 ->
-    /// 91-94, pp16 74-77 -> 93, pp24 93-94 -> 92-95. Where <see cref="FloatMatMul"/>'s F16 row panels run (AVX2 without
-    /// AVX-512) FloatMatMul takes over from 13 tokens (<see cref="MaxF16RowPanelTokens"/>): its float panels, then from
-    /// <see cref="FloatMatMul.MinF16RowPanelTokens"/> its row panels.</summary>
-    public static int MaxF16Tokens => IsaSupport.Avx512 || !F16cRowPanelTile.IsSupported ? 24 : MaxF16RowPanelTokens;
-
-    /// <summary>Most F16 tokens this path takes where <see cref="FloatMatMul"/>'s F16 row panels run. Alternating end to
-    /// end runs on a Zen 3 (AVX2, 2 threads, a slow memory phase): pp8 34.8-37.2 t/s here against 24.4-26.1 in the row
-    /// panels, pp12 and pp13-14 level (each ahead in half of the rounds), pp16 34.2-40.0 against 38.6-45.2 (the row
-    /// panels ahead in 6 of 6 rounds), pp20 35-38 against 40-42, pp24 23-38 against 48-51 (and the float panels, which
-    /// now take 13-23 tokens, ran level with or ahead of the row panels there).</summary>
-    public const int MaxF16RowPanelTokens = 12;
+    /// 91-94, pp16 74-77 -> 93, pp24 93-94 -> 92-95. Where <see cref="RowTripleMatMul"/> runs (AVX2 without AVX-512)
+    /// it takes over from <see cref="RowTripleMatMul.MinTokens"/>.</summary>
+    public static int MaxF16Tokens => IsaSupport.Avx512 || !F16cRowTripleTile.IsSupported ? 24 : RowTripleMatMul.MinTokens - 1;
 
     /// <summary>Tokens per group: 8 with AVX-512, 4 for F16's 256-bit form.</summary>
     private static int GroupTokens => RowPairTile.MaxWidth;

@@ -64,11 +64,14 @@ public sealed unsafe class FloatBatchMatMulTests
     [Fact]
     public void F16_and_BF16_batches_of_7_take_it_where_a_kernel_runs_and_F32_never()
     {
-        // F16 also takes the row pairs' 256-bit form without AVX-512; the managed kernel and BF16 need AVX-512.
-        Assert.Equal(IsaSupport.Avx512 || RowPairTile.Supports(GgmlType.F16), FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F16), 7));
+        // F16 also takes the row pairs' 256-bit form without AVX-512, except where the row triples take 7 tokens; the
+        // managed kernel and BF16 need AVX-512.
+        var f16 = QuantKernels.Get(GgmlType.F16);
+        Assert.Equal(IsaSupport.Avx512 || (RowPairTile.Supports(GgmlType.F16) && !RowTripleMatMul.Applies(f16, 7)), FloatBatchMatMul.Applies(f16, 7));
         Assert.Equal(IsaSupport.Avx512, FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.BF16), 7));
         Assert.False(FloatBatchMatMul.Applies(QuantKernels.Get(GgmlType.F32), 7));
-        // Where the row-pair machine code runs, F16 from 2 to 24 tokens and BF16 from 2 to 16; else F16 at 7-10, BF16 at 6-7.
+        // Where the row-pair machine code runs, F16 from 2 to 24 tokens (to 6 beside the row triples) and BF16 from 2 to
+        // 16; else F16 at 7-10, BF16 at 6-7.
         foreach (var (type, most) in new[] { (GgmlType.F16, RowPairMatMul.MaxF16Tokens), (GgmlType.BF16, RowPairMatMul.MaxBF16Tokens) })
         {
             var kernel = QuantKernels.Get(type);

@@ -165,10 +165,10 @@ public sealed unsafe class RowPairTileTests
             (w, rows, k, x, tokens, y, pool) => RowPairMatMul.Compute(type, w, rows, k, x, tokens, y, pool));
 
     [Fact]
-    public void BF16_takes_2_to_16_tokens_and_F16_2_to_24_or_12_where_the_code_runs()
+    public void BF16_takes_2_to_16_tokens_and_F16_2_to_24_or_6_where_the_code_runs()
     {
-        // F16 2 to 12 where FloatMatMul's F16 row panels run (AVX2 without AVX-512): they take over from 13.
-        int mostF16 = !IsaSupport.Avx512 && Quants.F16.F16cRowPanelTile.IsSupported ? 12 : 24;
+        // F16 2 to 6 where the row triples run (AVX2 without AVX-512): they take over from 7.
+        int mostF16 = !IsaSupport.Avx512 && Quants.F16.F16cRowTripleTile.IsSupported ? 6 : 24;
         Assert.Equal(mostF16, RowPairMatMul.MaxF16Tokens);
         foreach (var (type, most) in new[] { (GgmlType.BF16, 16), (GgmlType.F16, mostF16) })
         {

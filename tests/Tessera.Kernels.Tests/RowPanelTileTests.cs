@@ -102,15 +102,15 @@ public sealed unsafe class RowPanelTileTests
     [MemberData(nameof(Types))]
     public void Prompt_matmul_gives_each_output_the_bits_of_one_fma_chain(GgmlType type)
     {
-        // Through FloatMatMul: row panels where AVX-512 is off (token panels with it, below 6 tokens, or for F16 below
-        // FloatMatMul.MinF16RowPanelTokens), all summing each output in k order. Odd k, so that BF16 never takes the BF16-pair tile (which rounds the activations).
+        // Through FloatMatMul: row panels where AVX-512 is off (token panels with it, or below 6 tokens), all summing
+        // each output in k order. Odd k, so that BF16 never takes the BF16-pair tile (which rounds the activations).
         // Rows off the 16-row panel and over several tasks, a last task's partial panel; tokens below one group of 6
         // (token panels), at it, and off it, so the last group overlaps the one before.
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
         var kernel = QuantKernels.Get(type);
         foreach (var (rowCount, k, tokens) in new[] { (1, 9, 6), (17, 67, 7), (203, 301, 13), (16, 1, 31), (40, 131, 64), (33, 65, 5),
-                     (203, 301, FloatMatMul.MinF16RowPanelTokens), (17, 67, FloatMatMul.MinF16RowPanelTokens + 1) })
+                     (203, 301, 24), (17, 67, 41) })
         {
             var weights = RandomBits(random, type, rowCount * k);
             var x = random.Floats(tokens * k);

@@ -1,0 +1,87 @@
+# The F16 row-triple tile (F16cRowTripleTile.cs): 3 F16 weight rows x 4 tokens for batches of tens of tokens on CPUs
+# without AVX-512, both read in place. The lanes hold values of k (8 of a row against 8 of a token per FMA), so each
+# (row, token) sum is reduced across its lanes at the end. .NET 10 exposes no F16C intrinsics; F16cRowTripleTile.cs
+# holds the bytes. Regenerate them after any change with:
+#   as F16cRowTripleTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
+# (the kernel tests assemble this file and compare, where binutils is installed).
+#
+# Two entries, System V x86-64: void tile(ushort* w, nint rowBytes, float* x, nint xBytes, nint steps, float* c)
+#   rdi  row 0's halves; row r at rdi + r * rsi
+#   rdx  token 0's floats; token t at rdx + t * rcx
+#   r8   steps of 8 values of k, at least 1
+#   r9   c[12]: c[4r + t], row r against token t
+# The second entry also requests the next triple's rows (rows 3-5) at the offsets it reads, one request per row and
+# step, so that the first token group of a triple brings the next one's weights in while it computes.
+# ymm0..11 accumulate (row r, token t in ymm(4r + t)); ymm12..14 hold the rows' 8 values as floats (vcvtph2ps is
+# exact); ymm15 one token's 8 values at a time.
+
+        .intel_syntax noprefix
+        .text
+
+.macro LOOP prefetch
+.irp z, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+        vxorps  ymm\z, ymm\z, ymm\z
+.endr
+        lea     r10, [rdx + rcx * 2]
+        add     r10, rcx                        # token 3
+        lea     r11, [rdi + rsi * 2]            # row 2
+        lea     rax, [rsi + rsi * 2]            # three rows: row 5 at r11 + rax
+1:
+.if \prefetch
+        prefetcht0 [r11 + rsi]
+        prefetcht0 [r11 + rsi * 2]
+        prefetcht0 [r11 + rax]
+.endif
+        vcvtph2ps ymm12, xmmword ptr [rdi]
+        vcvtph2ps ymm13, xmmword ptr [rdi + rsi]
+        vcvtph2ps ymm14, xmmword ptr [r11]
+        vmovups ymm15, [rdx]
+        vfmadd231ps ymm0, ymm12, ymm15
+        vfmadd231ps ymm4, ymm13, ymm15
+        vfmadd231ps ymm8, ymm14, ymm15
+        vmovups ymm15, [rdx + rcx]
+        vfmadd231ps ymm1, ymm12, ymm15
+        vfmadd231ps ymm5, ymm13, ymm15
+        vfmadd231ps ymm9, ymm14, ymm15
+        vmovups ymm15, [rdx + rcx * 2]
+        vfmadd231ps ymm2, ymm12, ymm15
+        vfmadd231ps ymm6, ymm13, ymm15
+        vfmadd231ps ymm10, ymm14, ymm15
+        vmovups ymm15, [r10]
+        vfmadd231ps ymm3, ymm12, ymm15
+        vfmadd231ps ymm7, ymm13, ymm15
+        vfmadd231ps ymm11, ymm14, ymm15
+        add     rdi, 16
+        add     r11, 16
+        add     rdx, 32
+        add     r10, 32
+        dec     r8
+        jnz     1b
+        jmp     row_triple_sums
+.endm
+
+        .globl f16c_row_triple_tile
+f16c_row_triple_tile:
+        LOOP    0
+
+        .globl f16c_row_triple_tile_prefetch
+f16c_row_triple_tile_prefetch:
+        LOOP    1
+
+# Row r's four accumulators into c[4r..4r+3]: lane pairs added within each accumulator and across pairs of them
+# (vhaddps twice), which leaves token t's sum of 128-bit lane l in element t of lane l; the two lanes then added.
+.macro ROW a, b, c, d, offset
+        vhaddps ymm12, ymm\a, ymm\b
+        vhaddps ymm13, ymm\c, ymm\d
+        vhaddps ymm12, ymm12, ymm13
+        vextractf128 xmm13, ymm12, 1
+        vaddps  xmm12, xmm12, xmm13
+        vmovups [r9 + \offset], xmm12
+.endm
+
+row_triple_sums:
+        ROW     0, 1, 2, 3, 0
+        ROW     4, 5, 6, 7, 16
+        ROW     8, 9, 10, 11, 32
+        vzeroupper
+        ret

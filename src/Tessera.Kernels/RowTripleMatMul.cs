@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+using Tessera.Kernels.Numerics;
+using Tessera.Kernels.Quants;
+using Tessera.Kernels.Quants.F16;
+using Tessera.Kernels.Threading;
+using Tessera.Tensors;
+
+namespace Tessera.Kernels;
+
+/// <summary>
+/// F16 weights times batches of about 7-40 tokens on CPUs without AVX-512: Y[tokens, rows] = X[tokens, k] · W[rows, k]^T
+/// with nothing packed. Three rows at a time meet every group of four tokens in <see cref="F16cRowTripleTile"/>, which
+/// reads the rows and the tokens where they lie; the first group of a triple requests the next triple's rows as it
+/// goes, so the weights stream in while it computes. At these sizes the other F16 paths paid for a pass over the
+/// weights before their tiles (the row panels' transpose, 18-21% of a pp32 profile, and the float panels'
+/// conversion) over too few tokens, and the row panels computed up to 4 tokens of padding per 32. Several matrices
+/// over one input (q/k/v, gate and up) share one pass of the pool (<see cref="ComputeShared"/>).
+/// </summary>
+internal static unsafe class RowTripleMatMul
+{
+    /// <summary>Fewest tokens this path takes: below, <see cref="RowPairMatMul"/>'s 2 x 4 tile, which requests the next
+    /// rows all through, measured level (TinyLlama-shape F16 matrices, 6 tokens, alternating on a Zen 3).</summary>
+    public const int MinTokens = 7;
+
+    /// <summary>Most tokens this path takes: four tokens' activations are read from L2 for every triple, and past about
+    /// 40 tokens the row panels, whose tile streams far fewer bytes per FMA, catch up with the cost of their packing
+    /// (matrices of TinyLlama's shapes on a Zen 3: 10-19% ahead at 32 tokens, 5-12% behind at 48).</summary>
+    public const int MaxTokens = 40;
+
+    /// <summary>Tasks per thread, so a thread slowed by other load is balanced by the others.</summary>
+    private const int TasksPerThread = 4;
+
+    /// <summary>Whether a product of <paramref name="tokens"/> tokens with <paramref name="kernel"/>'s weights takes this
+    /// path: F16, no AVX-512 (whose own tiles keep these sizes), the tile runs here, and a token count in range.</summary>
+    public static bool Applies(in QuantKernel kernel, int tokens) =>
+        kernel.WeightType == GgmlType.F16 && !IsaSupport.Avx512 && F16cRowTripleTile.IsSupported && tokens >= MinTokens && tokens <= MaxTokens;
+
+    /// <summary>Each target's Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the pool.</summary>
+    /// <param name="targets">1..<see cref="FloatMatMul.MaxSharedTargets"/> F16 matrices</param>
+    /// <param name="x">[tokens, k], at least <see cref="F16cRowTripleTile.Tokens"/> tokens</param>
+    public static void ComputeShared(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
+    {
+        if (targets.Length is < 1 or > FloatMatMul.MaxSharedTargets)
+            throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{FloatMatMul.MaxSharedTargets} matrices");
+        ArgumentOutOfRangeException.ThrowIfLessThan(tokens, F16cRowTripleTile.Tokens);
+        var job = new Job { Count = targets.Length, K = k, Tokens = tokens, X = x };
+        int tasks = 0;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            var target = targets[i];
+            if (target.Kernel.WeightType != GgmlType.F16)
+                throw new ArgumentException($"matrix {i} is {target.Kernel.WeightType}; the row triples take F16", nameof(targets));
+            job.Parts[i] = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, RowsPerTask(target.Rows, pool.ThreadCount), tasks);
+            tasks += job.Parts[i].Count;
+        }
+        pool.Run(tasks, &MultiplyTask, &job);
+    }
+
+    /// <summary>A multiple of 3 rows, enough tasks to balance the threads.</summary>
+    private static long RowsPerTask(long rows, int threads)
+    {
+        long balanced = (rows + (long)threads * TasksPerThread - 1) / ((long)threads * TasksPerThread);
+        return (balanced + F16cRowTripleTile.Rows - 1) / F16cRowTripleTile.Rows * F16cRowTripleTile.Rows;
+    }
+
+    [InlineArray(FloatMatMul.MaxSharedTargets)]
+    private struct Parts
+    {
+        private TargetTasks _first;
+    }
+
+    private struct Job
+    {
+        public Parts Parts;
+        public int Count;
+        public int K;
+        public int Tokens;
+        public float* X;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyTask(void* state, int task, int threadIndex)
+    {
+        ref Job job = ref *(Job*)state;
+        int part = job.Count - 1;
+        while (job.Parts[part].FirstTask > task)
+            part--;
+        var target = job.Parts[part];
+        long first = target.FirstRow(task);
+        int count = target.RowCount(task);
+        // Whole triples, then the task's last one or two rows one at a time (a row read as all three of a triple).
+        int r = 0;
+        for (; r + F16cRowTripleTile.Rows <= count; r += F16cRowTripleTile.Rows)
+            Triple(job, target, first + r, F16cRowTripleTile.Rows);
+        for (; r < count; r++)
+            Triple(job, target, first + r, 1);
+    }
+
+    /// <summary>Rows <paramref name="row"/>.. (3, or 1 read as a triple) against every token, in groups of 4; a last
+    /// group short of 4 starts early and overlaps the one before, whose sums it recomputes to the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Triple(in Job job, in TargetTasks target, long row, int rowCount)
+    {
+        const int group = F16cRowTripleTile.Tokens;
+        int k = job.K, tokens = job.Tokens;
+        int steps = k / F16cRowTripleTile.StepValues;
+        int restFrom = steps * F16cRowTripleTile.StepValues;
+        float* c = stackalloc float[F16cRowTripleTile.Rows * group];
+        var rows = (ushort*)(target.Weights + row * target.WeightRowBytes);
+        nint stride = rowCount == F16cRowTripleTile.Rows ? (nint)target.WeightRowBytes : 0;
+        for (int g = 0; g < tokens; g += group)
+        {
+            int firstToken = Math.Min(g, tokens - group);
+            float* x = job.X + (long)firstToken * k;
+            if (steps > 0)
+                F16cRowTripleTile.Tile(rows, stride, x, k, steps, c, prefetchNext: g == 0 && rowCount == F16cRowTripleTile.Rows);
+            else
+                new Span<float>(c, F16cRowTripleTile.Rows * group).Clear();
+            float* y = target.Y + (long)firstToken * target.Rows + row;
+            for (int t = 0; t < group; t++)
+            {
+                for (int i = 0; i < rowCount; i++)
+                {
+                    float sum = c[i * group + t];
+                    // The values past the last whole step of 8.
+                    var values = (ushort*)((byte*)rows + i * stride);
+                    for (int j = restFrom; j < k; j++)
+                        sum += HalfBits.ToSingle(values[j]) * x[(long)t * k + j];
+                    y[(long)t * target.Rows + i] = sum;
+                }
+            }
+        }
+    }
+}
