@@ -97,36 +97,50 @@ internal static unsafe class RowTripleMatMul
     }
 
     /// <summary>Rows <paramref name="row"/>.. (3, or 1 read as a triple) against every token, in groups of 4; a last
-    /// group short of 4 starts early and overlaps the one before, whose sums it recomputes to the same bits.</summary>
+    /// group short of 4 starts early and overlaps the one before, whose sums it recomputes to the same bits. The tile
+    /// stores a triple's sums straight into y; a lone row's go through a scratch triple.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Triple(in Job job, in TargetTasks target, long row, int rowCount)
     {
-        const int group = F16cRowTripleTile.Tokens;
+        const int group = F16cRowTripleTile.Tokens, triple = F16cRowTripleTile.Rows;
         int k = job.K, tokens = job.Tokens;
         int steps = k / F16cRowTripleTile.StepValues;
         int restFrom = steps * F16cRowTripleTile.StepValues;
-        float* c = stackalloc float[F16cRowTripleTile.Rows * group];
+        float* lone = stackalloc float[triple * group];
         var rows = (ushort*)(target.Weights + row * target.WeightRowBytes);
-        nint stride = rowCount == F16cRowTripleTile.Rows ? (nint)target.WeightRowBytes : 0;
+        nint stride = rowCount == triple ? (nint)target.WeightRowBytes : 0;
         for (int g = 0; g < tokens; g += group)
         {
             int firstToken = Math.Min(g, tokens - group);
             float* x = job.X + (long)firstToken * k;
-            if (steps > 0)
-                F16cRowTripleTile.Tile(rows, stride, x, k, steps, c, prefetchNext: g == 0 && rowCount == F16cRowTripleTile.Rows);
-            else
-                new Span<float>(c, F16cRowTripleTile.Rows * group).Clear();
             float* y = target.Y + (long)firstToken * target.Rows + row;
+            if (steps == 0)
+            {
+                for (int t = 0; t < group; t++)
+                    new Span<float>(y + t * target.Rows, rowCount).Clear();
+            }
+            else if (rowCount == triple)
+            {
+                F16cRowTripleTile.Tile(rows, stride, x, k, steps, y, (nint)target.Rows, prefetchNext: g == 0);
+            }
+            else
+            {
+                F16cRowTripleTile.Tile(rows, stride, x, k, steps, lone, triple, prefetchNext: false);
+                for (int t = 0; t < group; t++)
+                    y[t * target.Rows] = lone[t * triple];
+            }
+            if (restFrom == k)
+                continue;
+            // The values past the last whole step of 8, added to each sum in order.
             for (int t = 0; t < group; t++)
             {
                 for (int i = 0; i < rowCount; i++)
                 {
-                    float sum = c[i * group + t];
-                    // The values past the last whole step of 8.
                     var values = (ushort*)((byte*)rows + i * stride);
+                    float sum = y[t * target.Rows + i];
                     for (int j = restFrom; j < k; j++)
                         sum += HalfBits.ToSingle(values[j]) * x[(long)t * k + j];
-                    y[(long)t * target.Rows + i] = sum;
+                    y[t * target.Rows + i] = sum;
                 }
             }
         }

@@ -29,7 +29,9 @@ public sealed unsafe class RowTripleTileTests
             // Two more rows than the triple: the prefetching entry requests the next triple's rows.
             var weights = random.Floats((F16cRowTripleTile.Rows + 2) * rowValues).Select(value => BitConverter.HalfToUInt16Bits((Half)value)).ToArray();
             var x = random.Floats(F16cRowTripleTile.Tokens * tokenValues);
-            var got = new float[F16cRowTripleTile.Rows * F16cRowTripleTile.Tokens];
+            // Each token's three results 5 floats apart: the two between them must keep what they held.
+            const int yStride = 5;
+            var got = new float[F16cRowTripleTile.Tokens * yStride];
             var expected = new float[got.Length];
             Array.Fill(got, float.NaN);
             nint rowBytes = sameRow ? 0 : rowValues * sizeof(ushort);
@@ -38,8 +40,8 @@ public sealed unsafe class RowTripleTileTests
             fixed (float* c = got)
             fixed (float* e = expected)
             {
-                F16cRowTripleTile.Tile(w, rowBytes, xs, tokenValues, steps, c, prefetchNext);
-                F16cRowTripleTile.TileScalar(w, rowBytes, xs, tokenValues, steps, e);
+                F16cRowTripleTile.Tile(w, rowBytes, xs, tokenValues, steps, c, yStride, prefetchNext);
+                F16cRowTripleTile.TileScalar(w, rowBytes, xs, tokenValues, steps, e, yStride);
             }
             for (int r = 0; r < F16cRowTripleTile.Rows; r++)
             {
@@ -49,11 +51,13 @@ public sealed unsafe class RowTripleTileTests
                     double magnitude = 0;
                     for (int i = 0; i < steps * F16cRowTripleTile.StepValues; i++)
                         magnitude += Math.Abs(HalfBits.ToSingle(weights[row * rowValues + i]) * x[t * tokenValues + i]);
-                    int at = r * F16cRowTripleTile.Tokens + t;
+                    int at = t * yStride + r;
                     Assert.True(Tolerances.Relative(got[at], expected[at], magnitude) <= Tolerances.SimdVsScalar,
                         $"steps={steps} row {r} token {t}: {got[at]} vs {expected[at]} ({random})");
                 }
             }
+            for (int t = 0; t < F16cRowTripleTile.Tokens; t++)
+                Assert.All(got[(t * yStride + F16cRowTripleTile.Rows)..(t * yStride + yStride)], value => Assert.True(float.IsNaN(value), $"token {t} wrote past its three results"));
         }
     }
 

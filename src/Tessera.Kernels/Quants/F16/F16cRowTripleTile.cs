@@ -35,26 +35,27 @@ internal static unsafe class F16cRowTripleTile
     public static bool IsSupported => s_code != null;
 
     /// <summary>
-    /// c[4r + t] = Σ_i w_r[i] · x_t[i] over the first <paramref name="steps"/> · 8 values, for rows r &lt; 3 and tokens
-    /// t &lt; 4. The call skips the GC transition of native calls: the loop calls nothing and reads native memory
-    /// (weights and the pass's activations).
+    /// y[t * yStride + r] = Σ_i w_r[i] · x_t[i] over the first <paramref name="steps"/> · 8 values, for rows r &lt; 3 and
+    /// tokens t &lt; 4: the tile transposes its sums and stores each token's three, so they land in a [token, row]
+    /// output as they are. The call skips the GC transition of native calls: the loop calls nothing and reads and
+    /// writes native memory (weights, the pass's activations and outputs).
     /// </summary>
     /// <param name="rows">row 0's halves; row r <paramref name="rowBytes"/> · r bytes on (0 reads one row three times)</param>
     /// <param name="x">token 0's activations; token t's <paramref name="xStride"/> · t floats on</param>
     /// <param name="steps">steps of 8 values, at least 1</param>
-    /// <param name="c">[12] results</param>
+    /// <param name="y">token 0's three results; token t's <paramref name="yStride"/> · t floats on</param>
     /// <param name="prefetchNext">also request the next triple's rows (three rows on) at the offsets read, a hint</param>
-    public static void Tile(ushort* rows, nint rowBytes, float* x, nint xStride, int steps, float* c, bool prefetchNext)
+    public static void Tile(ushort* rows, nint rowBytes, float* x, nint xStride, int steps, float* y, nint yStride, bool prefetchNext)
     {
         ExecutableMemory.ThrowIfNotPlaced(s_code, "vcvtph2ps");
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
-        var tile = (delegate* unmanaged[SuppressGCTransition]<ushort*, nint, float*, nint, nint, float*, void>)(s_code + (prefetchNext ? PrefetchEntry : 0));
-        tile(rows, rowBytes, x, xStride * sizeof(float), steps, c);
+        var tile = (delegate* unmanaged[SuppressGCTransition]<ushort*, nint, float*, nint, nint, float*, nint, void>)(s_code + (prefetchNext ? PrefetchEntry : 0));
+        tile(rows, rowBytes, x, xStride * sizeof(float), steps, y, yStride * sizeof(float));
     }
 
     /// <summary>The scalar reference: the same sums in float, one product after another (the tile adds them in another
     /// order).</summary>
-    public static void TileScalar(ushort* rows, nint rowBytes, float* x, nint xStride, int steps, float* c)
+    public static void TileScalar(ushort* rows, nint rowBytes, float* x, nint xStride, int steps, float* y, nint yStride)
     {
         for (int r = 0; r < Rows; r++)
         {
@@ -64,7 +65,7 @@ internal static unsafe class F16cRowTripleTile
                 float sum = 0;
                 for (int i = 0; i < steps * StepValues; i++)
                     sum += HalfBits.ToSingle(row[i]) * x[t * xStride + i];
-                c[r * Tokens + t] = sum;
+                y[t * yStride + r] = sum;
             }
         }
     }
@@ -260,23 +261,41 @@ internal static unsafe class F16cRowTripleTile
         0xeb, 0x00,                                     // jmp 0x381 (the sums)
         // row_triple_sums
         0xc5, 0x7f, 0x7c, 0xe1,                         // vhaddps ymm12,ymm0,ymm1
-        0xc5, 0x6f, 0x7c, 0xeb,                         // vhaddps ymm13,ymm2,ymm3
-        0xc4, 0x41, 0x1f, 0x7c, 0xe5,                   // vhaddps ymm12,ymm12,ymm13
-        0xc4, 0x43, 0x7d, 0x19, 0xe5, 0x01,             // vextractf128 xmm13,ymm12,0x1
-        0xc4, 0x41, 0x18, 0x58, 0xe5,                   // vaddps xmm12,xmm12,xmm13
-        0xc4, 0x41, 0x78, 0x11, 0x21,                   // vmovups [r9],xmm12
-        0xc5, 0x5f, 0x7c, 0xe5,                         // vhaddps ymm12,ymm4,ymm5
-        0xc5, 0x4f, 0x7c, 0xef,                         // vhaddps ymm13,ymm6,ymm7
-        0xc4, 0x41, 0x1f, 0x7c, 0xe5,                   // vhaddps ymm12,ymm12,ymm13
-        0xc4, 0x43, 0x7d, 0x19, 0xe5, 0x01,             // vextractf128 xmm13,ymm12,0x1
-        0xc4, 0x41, 0x18, 0x58, 0xe5,                   // vaddps xmm12,xmm12,xmm13
-        0xc4, 0x41, 0x78, 0x11, 0x61, 0x10,             // vmovups [r9+0x10],xmm12
-        0xc4, 0x41, 0x3f, 0x7c, 0xe1,                   // vhaddps ymm12,ymm8,ymm9
-        0xc4, 0x41, 0x2f, 0x7c, 0xeb,                   // vhaddps ymm13,ymm10,ymm11
-        0xc4, 0x41, 0x1f, 0x7c, 0xe5,                   // vhaddps ymm12,ymm12,ymm13
-        0xc4, 0x43, 0x7d, 0x19, 0xe5, 0x01,             // vextractf128 xmm13,ymm12,0x1
-        0xc4, 0x41, 0x18, 0x58, 0xe5,                   // vaddps xmm12,xmm12,xmm13
-        0xc4, 0x41, 0x78, 0x11, 0x61, 0x20,             // vmovups [r9+0x20],xmm12
+        0xc5, 0x6f, 0x7c, 0xfb,                         // vhaddps ymm15,ymm2,ymm3
+        0xc4, 0x41, 0x1f, 0x7c, 0xe7,                   // vhaddps ymm12,ymm12,ymm15
+        0xc4, 0x43, 0x7d, 0x19, 0xe7, 0x01,             // vextractf128 xmm15,ymm12,0x1
+        0xc4, 0x41, 0x18, 0x58, 0xe7,                   // vaddps xmm12,xmm12,xmm15
+        0xc5, 0x5f, 0x7c, 0xed,                         // vhaddps ymm13,ymm4,ymm5
+        0xc5, 0x4f, 0x7c, 0xff,                         // vhaddps ymm15,ymm6,ymm7
+        0xc4, 0x41, 0x17, 0x7c, 0xef,                   // vhaddps ymm13,ymm13,ymm15
+        0xc4, 0x43, 0x7d, 0x19, 0xef, 0x01,             // vextractf128 xmm15,ymm13,0x1
+        0xc4, 0x41, 0x10, 0x58, 0xef,                   // vaddps xmm13,xmm13,xmm15
+        0xc4, 0x41, 0x3f, 0x7c, 0xf1,                   // vhaddps ymm14,ymm8,ymm9
+        0xc4, 0x41, 0x2f, 0x7c, 0xfb,                   // vhaddps ymm15,ymm10,ymm11
+        0xc4, 0x41, 0x0f, 0x7c, 0xf7,                   // vhaddps ymm14,ymm14,ymm15
+        0xc4, 0x43, 0x7d, 0x19, 0xf7, 0x01,             // vextractf128 xmm15,ymm14,0x1
+        0xc4, 0x41, 0x08, 0x58, 0xf7,                   // vaddps xmm14,xmm14,xmm15
+        0x48, 0x8b, 0x44, 0x24, 0x08,                   // mov rax,[rsp+0x8]
+        0xc4, 0xc1, 0x18, 0x14, 0xd5,                   // vunpcklps xmm2,xmm12,xmm13
+        0xc4, 0xc1, 0x18, 0x15, 0xdd,                   // vunpckhps xmm3,xmm12,xmm13
+        0xc4, 0xc1, 0x08, 0x14, 0xf6,                   // vunpcklps xmm6,xmm14,xmm14
+        0xc4, 0xc1, 0x08, 0x15, 0xfe,                   // vunpckhps xmm7,xmm14,xmm14
+        0xc5, 0xe8, 0x16, 0xc6,                         // vmovlhps xmm0,xmm2,xmm6
+        0xc5, 0xc8, 0x12, 0xca,                         // vmovhlps xmm1,xmm6,xmm2
+        0xc5, 0xe0, 0x16, 0xe7,                         // vmovlhps xmm4,xmm3,xmm7
+        0xc5, 0xc0, 0x12, 0xeb,                         // vmovhlps xmm5,xmm7,xmm3
+        0xc4, 0xc1, 0x78, 0x13, 0x01,                   // vmovlps [r9],xmm0
+        0xc4, 0xc3, 0x79, 0x17, 0x41, 0x08, 0x02,       // vextractps [r9+0x8],xmm0,0x2
+        0x49, 0x01, 0xc1,                               // add r9,rax
+        0xc4, 0xc1, 0x78, 0x13, 0x09,                   // vmovlps [r9],xmm1
+        0xc4, 0xc3, 0x79, 0x17, 0x49, 0x08, 0x02,       // vextractps [r9+0x8],xmm1,0x2
+        0x49, 0x01, 0xc1,                               // add r9,rax
+        0xc4, 0xc1, 0x78, 0x13, 0x21,                   // vmovlps [r9],xmm4
+        0xc4, 0xc3, 0x79, 0x17, 0x61, 0x08, 0x02,       // vextractps [r9+0x8],xmm4,0x2
+        0x49, 0x01, 0xc1,                               // add r9,rax
+        0xc4, 0xc1, 0x78, 0x13, 0x29,                   // vmovlps [r9],xmm5
+        0xc4, 0xc3, 0x79, 0x17, 0x69, 0x08, 0x02,       // vextractps [r9+0x8],xmm5,0x2
+        0x49, 0x01, 0xc1,                               // add r9,rax
         0xc5, 0xf8, 0x77,                               // vzeroupper
         0xc3,                                           // ret
     ];

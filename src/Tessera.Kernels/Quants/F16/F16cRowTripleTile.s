@@ -5,11 +5,13 @@
 #   as F16cRowTripleTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# Two entries, System V x86-64: void tile(ushort* w, nint rowBytes, float* x, nint xBytes, nint steps, float* c)
+# Two entries, System V x86-64: void tile(ushort* w, nint rowBytes, float* x, nint xBytes, nint steps, float* y,
+# nint yBytes)
 #   rdi  row 0's halves; row r at rdi + r * rsi
 #   rdx  token 0's floats; token t at rdx + t * rcx
 #   r8   steps of 8 values of k, at least 1
-#   r9   c[12]: c[4r + t], row r against token t
+#   r9   token 0's 3 results (rows 0-2, one after another); token t's at r9 + t * yBytes
+#   [rsp + 8]  yBytes
 # The second entry also requests the next triple's rows (rows 3-5) at the offsets it reads, one request per row and
 # step, so that the first token group of a triple brings the next one's weights in while it computes.
 # ymm0..11 accumulate (row r, token t in ymm(4r + t)); ymm12..14 hold the rows' 8 values as floats (vcvtph2ps is
@@ -87,20 +89,42 @@ f16c_row_triple_tile:
 f16c_row_triple_tile_prefetch:
         LOOP    1
 
-# Row r's four accumulators into c[4r..4r+3]: lane pairs added within each accumulator and across pairs of them
-# (vhaddps twice), which leaves token t's sum of 128-bit lane l in element t of lane l; the two lanes then added.
-.macro ROW a, b, c, d, offset
-        vhaddps ymm12, ymm\a, ymm\b
-        vhaddps ymm13, ymm\c, ymm\d
-        vhaddps ymm12, ymm12, ymm13
-        vextractf128 xmm13, ymm12, 1
-        vaddps  xmm12, xmm12, xmm13
-        vmovups [r9 + \offset], xmm12
+# Row r's four accumulators into one vector of its four tokens' sums, in \out: lane pairs added within each
+# accumulator and across pairs of them (vhaddps twice), which leaves token t's sum of 128-bit lane l in element t of
+# lane l; the two lanes then added.
+.macro ROW a, b, c, d, out
+        vhaddps ymm\out, ymm\a, ymm\b
+        vhaddps ymm15, ymm\c, ymm\d
+        vhaddps ymm\out, ymm\out, ymm15
+        vextractf128 xmm15, ymm\out, 1
+        vaddps  xmm\out, xmm\out, xmm15
 .endm
 
+# Token t's three sums (element t of rows 0-2, \sums holding them in elements 0-2) to y: 8 bytes, then 4.
+.macro STORE sums
+        vmovlps [r9], xmm\sums
+        vextractps [r9 + 8], xmm\sums, 2
+        add     r9, rax
+.endm
+
+# The rows' vectors (xmm12-14) transposed into the tokens' (xmm0, xmm1, xmm4, xmm5: rows 0-2 in elements 0-2) and
+# stored, 12 bytes a token, so the caller copies nothing.
 row_triple_sums:
-        ROW     0, 1, 2, 3, 0
-        ROW     4, 5, 6, 7, 16
-        ROW     8, 9, 10, 11, 32
+        ROW     0, 1, 2, 3, 12
+        ROW     4, 5, 6, 7, 13
+        ROW     8, 9, 10, 11, 14
+        mov     rax, [rsp + 8]
+        vunpcklps xmm2, xmm12, xmm13            # rows 0, 1 of tokens 0 and 1
+        vunpckhps xmm3, xmm12, xmm13            # rows 0, 1 of tokens 2 and 3
+        vunpcklps xmm6, xmm14, xmm14            # row 2 of tokens 0 and 1 (each twice)
+        vunpckhps xmm7, xmm14, xmm14            # row 2 of tokens 2 and 3
+        vmovlhps xmm0, xmm2, xmm6
+        vmovhlps xmm1, xmm6, xmm2
+        vmovlhps xmm4, xmm3, xmm7
+        vmovhlps xmm5, xmm7, xmm3
+        STORE   0
+        STORE   1
+        STORE   4
+        STORE   5
         vzeroupper
         ret
