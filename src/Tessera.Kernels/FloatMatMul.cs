@@ -20,8 +20,9 @@ namespace Tessera.Kernels;
 /// take <see cref="F16cRowPanelTile"/> or <see cref="BF16RowPanelTile"/>: the rows are packed as they are into row
 /// panels (<see cref="RowPanel"/>) and the tokens read in place (<see cref="ComputeRowPanels"/>). Small batches (BF16
 /// up to 16 tokens, whose 32-token panels would be mostly padding, F16 up to <see cref="RowPairMatMul.MaxF16Tokens"/>)
-/// go to <see cref="RowPairMatMul"/> first where it runs, and F16 batches of up to <see cref="RowTripleMatMul.MaxTokens"/>
-/// tokens on CPUs without AVX-512 to <see cref="RowTripleMatMul"/>, which packs nothing.</para>
+/// go to <see cref="RowPairMatMul"/> first where it runs, and on CPUs without AVX-512 F16 and BF16 batches of up to
+/// <see cref="RowTripleMatMul.MaxF16Tokens"/> and <see cref="RowTripleMatMul.MaxBF16Tokens"/> tokens to
+/// <see cref="RowTripleMatMul"/>, which packs nothing.</para>
 /// </summary>
 internal static unsafe class FloatMatMul
 {

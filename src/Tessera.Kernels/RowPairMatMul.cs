@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Tessera.Kernels.Quants;
-using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
@@ -36,8 +35,8 @@ internal static unsafe class RowPairMatMul
     /// row-pair kernel: pp2 33-34 -> 38-51, pp4 59-60 -> 69-100, pp8 84-88 -> 110-146 t/s. The 256-bit form (AVX2, no
     /// AVX-512) against the F16C four-token dot and the float panels: pp2 34-39 -> 42-48, pp4 55-68 -> 84, pp8 64-66 ->
     /// 91-94, pp16 74-77 -> 93, pp24 93-94 -> 92-95. Where <see cref="RowTripleMatMul"/> runs (AVX2 without AVX-512)
-    /// it takes over from <see cref="RowTripleMatMul.MinTokens"/>.</summary>
-    public static int MaxF16Tokens => IsaSupport.Avx512 || !F16cRowTripleTile.IsSupported ? 24 : RowTripleMatMul.MinTokens - 1;
+    /// it takes over from <see cref="RowTripleMatMul.MinF16Tokens"/>.</summary>
+    public static int MaxF16Tokens => IsaSupport.Avx512 || !RowTripleTile.Supports(GgmlType.F16) ? 24 : RowTripleMatMul.MinF16Tokens - 1;
 
     /// <summary>Tokens per group: 8 with AVX-512, 4 for F16's 256-bit form.</summary>
     private static int GroupTokens => RowPairTile.MaxWidth;

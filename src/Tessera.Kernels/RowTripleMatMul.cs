@@ -1,57 +1,76 @@
 using System.Runtime.CompilerServices;
 using Tessera.Kernels.Numerics;
 using Tessera.Kernels.Quants;
-using Tessera.Kernels.Quants.F16;
 using Tessera.Kernels.Threading;
 using Tessera.Tensors;
 
 namespace Tessera.Kernels;
 
 /// <summary>
-/// F16 weights times batches of about 7-40 tokens on CPUs without AVX-512: Y[tokens, rows] = X[tokens, k] · W[rows, k]^T
-/// with nothing packed. Three rows at a time meet every group of four tokens in <see cref="F16cRowTripleTile"/>, which
-/// reads the rows and the tokens where they lie; the first group of a triple requests the next triple's rows as it
-/// goes, so the weights stream in while it computes. At these sizes the other F16 paths paid for a pass over the
-/// weights before their tiles (the row panels' transpose, 18-21% of a pp32 profile, and the float panels'
-/// conversion) over too few tokens, and the row panels computed up to 4 tokens of padding per 32. Several matrices
-/// over one input (q/k/v, gate and up) share one pass of the pool (<see cref="ComputeShared"/>).
+/// F16 and BF16 weights times batches of a few to tens of tokens on CPUs without AVX-512 (F16 7-40 tokens, BF16 4-32):
+/// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T with nothing packed. Three rows at a time meet every group of four
+/// tokens in <see cref="RowTripleTile"/>, which reads the rows and the tokens where they lie; the first group of a
+/// triple requests the next triple's rows as it goes, so the weights stream in while it computes. At these sizes the
+/// other paths paid for a pass over the weights before their tiles (the row panels' transpose, 18-21% of an F16 pp32
+/// profile, and the float panels' conversion) over too few tokens, the row panels computed up to 4 tokens of padding
+/// per 32, and BF16's 4 x 4 tile widened each weight for four tokens only. Several matrices over one input (q/k/v,
+/// gate and up) share one pass of the pool (<see cref="ComputeShared"/>).
 /// </summary>
 internal static unsafe class RowTripleMatMul
 {
-    /// <summary>Fewest tokens this path takes: below, <see cref="RowPairMatMul"/>'s 2 x 4 tile, which requests the next
-    /// rows all through, measured level (TinyLlama-shape F16 matrices, 6 tokens, alternating on a Zen 3).</summary>
-    public const int MinTokens = 7;
+    /// <summary>Fewest F16 tokens this path takes: below, <see cref="RowPairMatMul"/>'s 2 x 4 tile, which requests the
+    /// next rows all through, measured level (TinyLlama-shape F16 matrices, 6 tokens, alternating on a Zen 3).</summary>
+    public const int MinF16Tokens = 7;
 
-    /// <summary>Most tokens this path takes: four tokens' activations are read from L2 for every triple, and past about
-    /// 40 tokens the row panels, whose tile streams far fewer bytes per FMA, catch up with the cost of their packing
-    /// (matrices of TinyLlama's shapes on a Zen 3: 10-19% ahead at 32 tokens, 5-12% behind at 48).</summary>
-    public const int MaxTokens = 40;
+    /// <summary>Most F16 tokens this path takes: four tokens' activations are read from L2 for every triple, and past
+    /// about 40 tokens the row panels, whose tile streams far fewer bytes per FMA, catch up with the cost of their
+    /// packing (matrices of TinyLlama's shapes on a Zen 3: 10-19% ahead at 32 tokens, 5-12% behind at 48; end to end
+    /// the row panels ran ahead at 48 and 64 in 4 of 5 rounds each).</summary>
+    public const int MaxF16Tokens = 40;
+
+    /// <summary>Fewest BF16 tokens this path takes: one group of 4 (2-3 take the two-token dot). Against BF16's 4 x 4
+    /// tile, matrices of TinyLlama's shapes on a Zen 3 ran 44-75% faster at 4 tokens and 34-53% at 16.</summary>
+    public const int MinBF16Tokens = Tokens;
+
+    /// <summary>Most BF16 tokens this path takes; the row panels take BF16 from here on (the same matrices: 4-14% ahead of
+    /// them at 32 tokens, 5-9% behind at 40 and 48).</summary>
+    public const int MaxBF16Tokens = 32;
+
+    private const int Tokens = RowTripleTile.Tokens;
 
     /// <summary>Tasks per thread, so a thread slowed by other load is balanced by the others.</summary>
     private const int TasksPerThread = 4;
 
     /// <summary>Whether a product of <paramref name="tokens"/> tokens with <paramref name="kernel"/>'s weights takes this
-    /// path: F16, no AVX-512 (whose own tiles keep these sizes), the tile runs here, and a token count in range.</summary>
-    public static bool Applies(in QuantKernel kernel, int tokens) =>
-        kernel.WeightType == GgmlType.F16 && !IsaSupport.Avx512 && F16cRowTripleTile.IsSupported && tokens >= MinTokens && tokens <= MaxTokens;
+    /// path: F16 or BF16, no AVX-512 (whose own tiles keep these sizes), the tile runs here, and a token count in the
+    /// type's range.</summary>
+    public static bool Applies(in QuantKernel kernel, int tokens) => !IsaSupport.Avx512 && RowTripleTile.Supports(kernel.WeightType) && kernel.WeightType switch
+    {
+        GgmlType.F16 => tokens >= MinF16Tokens && tokens <= MaxF16Tokens,
+        _ => tokens >= MinBF16Tokens && tokens <= MaxBF16Tokens,
+    };
 
     /// <summary>Each target's Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the pool.</summary>
-    /// <param name="targets">1..<see cref="FloatMatMul.MaxSharedTargets"/> F16 matrices</param>
-    /// <param name="x">[tokens, k], at least <see cref="F16cRowTripleTile.Tokens"/> tokens</param>
+    /// <param name="targets">1..<see cref="FloatMatMul.MaxSharedTargets"/> F16 or BF16 matrices (<see cref="RowTripleTile.Supports"/>)</param>
+    /// <param name="x">[tokens, k], at least <see cref="RowTripleTile.Tokens"/> tokens</param>
     public static void ComputeShared(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
         if (targets.Length is < 1 or > FloatMatMul.MaxSharedTargets)
             throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"1..{FloatMatMul.MaxSharedTargets} matrices");
-        ArgumentOutOfRangeException.ThrowIfLessThan(tokens, F16cRowTripleTile.Tokens);
+        ArgumentOutOfRangeException.ThrowIfLessThan(tokens, Tokens);
         var job = new Job { Count = targets.Length, K = k, Tokens = tokens, X = x };
         int tasks = 0;
         for (int i = 0; i < targets.Length; i++)
         {
             var target = targets[i];
-            if (target.Kernel.WeightType != GgmlType.F16)
-                throw new ArgumentException($"matrix {i} is {target.Kernel.WeightType}; the row triples take F16", nameof(targets));
-            job.Parts[i] = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, RowsPerTask(target.Rows, pool.ThreadCount), tasks);
-            tasks += job.Parts[i].Count;
+            if (!RowTripleTile.Supports(target.Kernel.WeightType))
+                throw new ArgumentException($"matrix {i} is {target.Kernel.WeightType}, which the row triples do not take here", nameof(targets));
+            job.Parts[i] = new Part
+            {
+                Type = target.Kernel.WeightType,
+                Tasks = new TargetTasks(target.Weights, target.Kernel.WeightRowBytes(k), target.Rows, target.Y, RowsPerTask(target.Rows, pool.ThreadCount), tasks),
+            };
+            tasks += job.Parts[i].Tasks.Count;
         }
         pool.Run(tasks, &MultiplyTask, &job);
     }
@@ -60,13 +79,19 @@ internal static unsafe class RowTripleMatMul
     private static long RowsPerTask(long rows, int threads)
     {
         long balanced = (rows + (long)threads * TasksPerThread - 1) / ((long)threads * TasksPerThread);
-        return (balanced + F16cRowTripleTile.Rows - 1) / F16cRowTripleTile.Rows * F16cRowTripleTile.Rows;
+        return (balanced + RowTripleTile.Rows - 1) / RowTripleTile.Rows * RowTripleTile.Rows;
+    }
+
+    private struct Part
+    {
+        public GgmlType Type;
+        public TargetTasks Tasks;
     }
 
     [InlineArray(FloatMatMul.MaxSharedTargets)]
     private struct Parts
     {
-        private TargetTasks _first;
+        private Part _first;
     }
 
     private struct Job
@@ -83,29 +108,30 @@ internal static unsafe class RowTripleMatMul
     {
         ref Job job = ref *(Job*)state;
         int part = job.Count - 1;
-        while (job.Parts[part].FirstTask > task)
+        while (job.Parts[part].Tasks.FirstTask > task)
             part--;
-        var target = job.Parts[part];
+        var type = job.Parts[part].Type;
+        var target = job.Parts[part].Tasks;
         long first = target.FirstRow(task);
         int count = target.RowCount(task);
         // Whole triples, then the task's last one or two rows one at a time (a row read as all three of a triple).
         int r = 0;
-        for (; r + F16cRowTripleTile.Rows <= count; r += F16cRowTripleTile.Rows)
-            Triple(job, target, first + r, F16cRowTripleTile.Rows);
+        for (; r + RowTripleTile.Rows <= count; r += RowTripleTile.Rows)
+            Triple(job, type, target, first + r, RowTripleTile.Rows);
         for (; r < count; r++)
-            Triple(job, target, first + r, 1);
+            Triple(job, type, target, first + r, 1);
     }
 
     /// <summary>Rows <paramref name="row"/>.. (3, or 1 read as a triple) against every token, in groups of 4; a last
     /// group short of 4 starts early and overlaps the one before, whose sums it recomputes to the same bits. The tile
     /// stores a triple's sums straight into y; a lone row's go through a scratch triple.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Triple(in Job job, in TargetTasks target, long row, int rowCount)
+    private static void Triple(in Job job, GgmlType type, in TargetTasks target, long row, int rowCount)
     {
-        const int group = F16cRowTripleTile.Tokens, triple = F16cRowTripleTile.Rows;
+        const int group = RowTripleTile.Tokens, triple = RowTripleTile.Rows;
         int k = job.K, tokens = job.Tokens;
-        int steps = k / F16cRowTripleTile.StepValues;
-        int restFrom = steps * F16cRowTripleTile.StepValues;
+        int steps = k / RowTripleTile.StepValues;
+        int restFrom = steps * RowTripleTile.StepValues;
         float* lone = stackalloc float[triple * group];
         var rows = (ushort*)(target.Weights + row * target.WeightRowBytes);
         nint stride = rowCount == triple ? (nint)target.WeightRowBytes : 0;
@@ -121,11 +147,11 @@ internal static unsafe class RowTripleMatMul
             }
             else if (rowCount == triple)
             {
-                F16cRowTripleTile.Tile(rows, stride, x, k, steps, y, (nint)target.Rows, prefetchNext: g == 0);
+                RowTripleTile.Tile(type, rows, stride, x, k, steps, y, (nint)target.Rows, prefetchNext: g == 0);
             }
             else
             {
-                F16cRowTripleTile.Tile(rows, stride, x, k, steps, lone, triple, prefetchNext: false);
+                RowTripleTile.Tile(type, rows, stride, x, k, steps, lone, triple, prefetchNext: false);
                 for (int t = 0; t < group; t++)
                     y[t * target.Rows] = lone[t * triple];
             }
@@ -139,7 +165,7 @@ internal static unsafe class RowTripleMatMul
                     var values = (ushort*)((byte*)rows + i * stride);
                     float sum = y[t * target.Rows + i];
                     for (int j = restFrom; j < k; j++)
-                        sum += HalfBits.ToSingle(values[j]) * x[(long)t * k + j];
+                        sum += RowTripleTile.Weight(type, values[j]) * x[(long)t * k + j];
                     y[t * target.Rows + i] = sum;
                 }
             }

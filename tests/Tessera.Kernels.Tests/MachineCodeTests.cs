@@ -11,7 +11,7 @@ namespace Tessera.Kernels.Tests;
 public sealed class MachineCodeTests
 {
     public static TheoryData<string> Sources => new("Quants/BF16/BF16PairTile.s", "Numerics/F16cConversion.s", "Quants/Panel/Int8PanelPairTile.s",
-        "Quants/F16/F16cDot.s", "Quants/F16/F16cRowPanelTile.s", "Quants/F16/F16cRowTripleTile.s", "Quants/RowPairTile.s",
+        "Quants/F16/F16cDot.s", "Quants/F16/F16cRowPanelTile.s", "Quants/RowPairTile.s", "Quants/RowTripleTile.s",
         "Quants/Nibbles/NibbleVnniTile.s", "Quants/Q8_0/Q8_0VnniDot.s");
 
     [BinutilsTheory]
@@ -23,7 +23,12 @@ public sealed class MachineCodeTests
         {
             "Quants/Panel/Int8PanelPairTile.s" => new Dictionary<string, int> { ["int8_panel_pair_tile_halves"] = Quants.Panel.Int8PanelPairTile.HalvesEntry },
             "Quants/F16/F16cDot.s" => new Dictionary<string, int> { ["f16c_dot4"] = Quants.F16.F16cDot.Dot4Entry },
-            "Quants/F16/F16cRowTripleTile.s" => new Dictionary<string, int> { ["f16c_row_triple_tile_prefetch"] = Quants.F16.F16cRowTripleTile.PrefetchEntry },
+            "Quants/RowTripleTile.s" => new Dictionary<string, int>
+            {
+                ["f16_row_triple_tile_prefetch"] = Quants.RowTripleTile.F16PrefetchEntry,
+                ["bf16_row_triple_tile"] = Quants.RowTripleTile.BF16Entry,
+                ["bf16_row_triple_tile_prefetch"] = Quants.RowTripleTile.BF16PrefetchEntry,
+            },
             "Quants/Nibbles/NibbleVnniTile.s" => new Dictionary<string, int>
             {
                 ["iq4nl_vnni_tile"] = Quants.Nibbles.NibbleVnniTile.IQ4_NLEntry,
@@ -49,7 +54,7 @@ public sealed class MachineCodeTests
             "Quants/Panel/Int8PanelPairTile.s" => Quants.Panel.Int8PanelPairTile.Code.ToArray(),
             "Quants/F16/F16cDot.s" => Quants.F16.F16cDot.Code.ToArray(),
             "Quants/F16/F16cRowPanelTile.s" => Quants.F16.F16cRowPanelTile.Code.ToArray(),
-            "Quants/F16/F16cRowTripleTile.s" => Quants.F16.F16cRowTripleTile.Code.ToArray(),
+            "Quants/RowTripleTile.s" => Quants.RowTripleTile.Code.ToArray(),
             "Quants/RowPairTile.s" => Quants.RowPairTile.Code.ToArray(),
             "Quants/Nibbles/NibbleVnniTile.s" => Quants.Nibbles.NibbleVnniTile.Code.ToArray(),
             "Quants/Q8_0/Q8_0VnniDot.s" => Quants.Q8_0.Q8_0VnniDot.Code.ToArray(),

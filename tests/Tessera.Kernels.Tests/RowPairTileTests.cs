@@ -168,7 +168,7 @@ public sealed unsafe class RowPairTileTests
     public void BF16_takes_2_to_16_tokens_and_F16_2_to_24_or_6_where_the_code_runs()
     {
         // F16 2 to 6 where the row triples run (AVX2 without AVX-512): they take over from 7.
-        int mostF16 = !IsaSupport.Avx512 && Quants.F16.F16cRowTripleTile.IsSupported ? 6 : 24;
+        int mostF16 = !IsaSupport.Avx512 && RowTripleTile.Supports(GgmlType.F16) ? 6 : 24;
         Assert.Equal(mostF16, RowPairMatMul.MaxF16Tokens);
         foreach (var (type, most) in new[] { (GgmlType.BF16, 16), (GgmlType.F16, mostF16) })
         {

@@ -1,36 +1,48 @@
-# The F16 row-triple tile (F16cRowTripleTile.cs): 3 F16 weight rows x 4 tokens for batches of tens of tokens on CPUs
-# without AVX-512, both read in place. The lanes hold values of k (8 of a row against 8 of a token per FMA), so each
-# (row, token) sum is reduced across its lanes at the end. .NET 10 exposes no F16C intrinsics; F16cRowTripleTile.cs
-# holds the bytes. Regenerate them after any change with:
-#   as F16cRowTripleTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
+# The row-triple tiles (RowTripleTile.cs): 3 F16 or BF16 weight rows x 4 tokens for batches of a few to tens of tokens
+# on CPUs without AVX-512, both read in place. The lanes hold values of k (8 of a row against 8 of a token per FMA), so
+# each (row, token) sum is reduced across its lanes at the end. F16 rows widen with vcvtph2ps (F16C), which .NET 10
+# exposes no intrinsic for; BF16 rows with a zero extension and a shift, kept beside it so both share one loop.
+# RowTripleTile.cs holds the bytes. Regenerate them after any change with:
+#   as RowTripleTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# Two entries, System V x86-64: void tile(ushort* w, nint rowBytes, float* x, nint xBytes, nint steps, float* y,
-# nint yBytes)
-#   rdi  row 0's halves; row r at rdi + r * rsi
+# Four entries (F16, F16 requesting ahead, BF16, BF16 requesting ahead), System V x86-64:
+# void tile(ushort* w, nint rowBytes, float* x, nint xBytes, nint steps, float* y, nint yBytes)
+#   rdi  row 0's values; row r at rdi + r * rsi
 #   rdx  token 0's floats; token t at rdx + t * rcx
 #   r8   steps of 8 values of k, at least 1
 #   r9   token 0's 3 results (rows 0-2, one after another); token t's at r9 + t * yBytes
 #   [rsp + 8]  yBytes
-# The second entry also requests the next triple's rows (rows 3-5) at the offsets it reads, one request per row and
-# step, so that the first token group of a triple brings the next one's weights in while it computes.
-# ymm0..11 accumulate (row r, token t in ymm(4r + t)); ymm12..14 hold the rows' 8 values as floats (vcvtph2ps is
-# exact); ymm15 one token's 8 values at a time.
+# The entries that request ahead also request the next triple's rows (rows 3-5) at the offsets they read, one request
+# per row and step, so that the first token group of a triple brings the next one's weights in while it computes.
+# ymm0..11 accumulate (row r, token t in ymm(4r + t)); ymm12..14 hold the rows' 8 values as floats (both widenings
+# are exact); ymm15 one token's 8 values at a time.
 
         .intel_syntax noprefix
         .text
 
+# Row value bits at \at widened to 8 floats in ymm\z: F16 by vcvtph2ps, BF16 (\bf16) by moving each 16 bits to the
+# top of a 32-bit lane.
+.macro WIDEN bf16, z, at:vararg
+.if \bf16
+        vpmovzxwd ymm\z, xmmword ptr \at
+        vpslld  ymm\z, ymm\z, 16
+.else
+        vcvtph2ps ymm\z, xmmword ptr \at
+.endif
+.endm
+
 # One step: 8 values of each row (at byte \w on from rdi / r11) against 8 of each token (\x on from rdx / r10), and
 # with \prefetch the next triple's rows at the same offsets requested.
-.macro STEP prefetch, w, x
+.macro STEP bf16, prefetch, w, x
 .if \prefetch
         prefetcht0 [r11 + rsi + \w]
         prefetcht0 [r11 + rsi * 2 + \w]
         prefetcht0 [r11 + rax + \w]
 .endif
-        vcvtph2ps ymm12, xmmword ptr [rdi + \w]
-        vcvtph2ps ymm13, xmmword ptr [rdi + rsi + \w]
-        vcvtph2ps ymm14, xmmword ptr [r11 + \w]
+        WIDEN   \bf16, 12, [rdi + \w]
+        WIDEN   \bf16, 13, [rdi + rsi + \w]
+        WIDEN   \bf16, 14, [r11 + \w]
         vmovups ymm15, [rdx + \x]
         vfmadd231ps ymm0, ymm12, ymm15
         vfmadd231ps ymm4, ymm13, ymm15
@@ -51,7 +63,7 @@
 
 # Zeroes the accumulators, takes one step alone when the count is odd, then two steps a turn (half the loop's
 # pointer updates and branches, which held the loop back: +5-21% against one step a turn on a Zen 3, 32 tokens).
-.macro LOOP prefetch
+.macro LOOP bf16, prefetch
 .irp z, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
         vxorps  ymm\z, ymm\z, ymm\z
 .endr
@@ -61,7 +73,7 @@
         lea     rax, [rsi + rsi * 2]            # three rows: row 5 at r11 + rax
         test    r8, 1
         jz      2f
-        STEP    \prefetch, 0, 0
+        STEP    \bf16, \prefetch, 0, 0
         add     rdi, 16
         add     r11, 16
         add     rdx, 32
@@ -69,8 +81,8 @@
         dec     r8
         jz      3f
 2:
-        STEP    \prefetch, 0, 0
-        STEP    \prefetch, 16, 32
+        STEP    \bf16, \prefetch, 0, 0
+        STEP    \bf16, \prefetch, 16, 32
         add     rdi, 32
         add     r11, 32
         add     rdx, 64
@@ -81,13 +93,21 @@
         jmp     row_triple_sums
 .endm
 
-        .globl f16c_row_triple_tile
-f16c_row_triple_tile:
-        LOOP    0
+        .globl f16_row_triple_tile
+f16_row_triple_tile:
+        LOOP    0, 0
 
-        .globl f16c_row_triple_tile_prefetch
-f16c_row_triple_tile_prefetch:
-        LOOP    1
+        .globl f16_row_triple_tile_prefetch
+f16_row_triple_tile_prefetch:
+        LOOP    0, 1
+
+        .globl bf16_row_triple_tile
+bf16_row_triple_tile:
+        LOOP    1, 0
+
+        .globl bf16_row_triple_tile_prefetch
+bf16_row_triple_tile_prefetch:
+        LOOP    1, 1
 
 # Row r's four accumulators into one vector of its four tokens' sums, in \out: lane pairs added within each
 # accumulator and across pairs of them (vhaddps twice), which leaves token t's sum of 128-bit lane l in element t of
