@@ -7,14 +7,14 @@ using Tessera.Tensors;
 namespace Tessera.Kernels;
 
 /// <summary>
-/// F16 and BF16 weights times batches of a few to tens of tokens on CPUs without AVX-512 (F16 7-40 tokens, BF16 4-32):
-/// Y[tokens, rows] = X[tokens, k] · W[rows, k]^T with nothing packed. Three rows at a time meet every group of four
-/// tokens in <see cref="RowTripleTile"/>, which reads the rows and the tokens where they lie; the first group of a
+/// Float weights times batches of a few to tens of tokens on CPUs without AVX-512 (F16 7-40 tokens, BF16 4-32, F32
+/// 4-10): Y[tokens, rows] = X[tokens, k] · W[rows, k]^T with nothing packed. Three rows at a time meet every group of
+/// four tokens in <see cref="RowTripleTile"/>, which reads the rows and the tokens where they lie; the first group of a
 /// triple requests the next triple's rows as it goes, so the weights stream in while it computes. At these sizes the
 /// other paths paid for a pass over the weights before their tiles (the row panels' transpose, 18-21% of an F16 pp32
 /// profile, and the float panels' conversion) over too few tokens, the row panels computed up to 4 tokens of padding
-/// per 32, and BF16's 4 x 4 tile widened each weight for four tokens only. Several matrices over one input (q/k/v,
-/// gate and up) share one pass of the pool (<see cref="ComputeShared"/>).
+/// per 32, and the 4 x 4 tile (BF16, and F32 below 8 tokens) read each weight for four tokens only. Several matrices
+/// over one input (q/k/v, gate and up) share one pass of the pool (<see cref="ComputeShared"/>).
 /// </summary>
 internal static unsafe class RowTripleMatMul
 {
@@ -36,22 +36,32 @@ internal static unsafe class RowTripleMatMul
     /// them at 32 tokens, 5-9% behind at 40 and 48).</summary>
     public const int MaxBF16Tokens = 32;
 
+    /// <summary>Fewest F32 tokens this path takes: one group of 4. End to end on a TinyLlama-shape F32 model (Zen 3,
+    /// alternating): pp4 17.5-19.7 against 12.4-13.4 t/s for the 4 x 4 tile, pp8 21-28 against 18-21 for the float
+    /// panels.</summary>
+    public const int MinF32Tokens = Tokens;
+
+    /// <summary>Most F32 tokens this path takes: F32 rows are twice the bytes, and the float panels, which read them in
+    /// place too, catch up sooner (pp10 ahead here in 2 of 3 rounds, pp12 level, pp16 the panels 15-30% ahead).</summary>
+    public const int MaxF32Tokens = 10;
+
     private const int Tokens = RowTripleTile.Tokens;
 
     /// <summary>Tasks per thread, so a thread slowed by other load is balanced by the others.</summary>
     private const int TasksPerThread = 4;
 
     /// <summary>Whether a product of <paramref name="tokens"/> tokens with <paramref name="kernel"/>'s weights takes this
-    /// path: F16 or BF16, no AVX-512 (whose own tiles keep these sizes), the tile runs here, and a token count in the
+    /// path: F16, BF16 or F32, no AVX-512 (whose own tiles keep these sizes), the tile runs here, and a token count in the
     /// type's range.</summary>
     public static bool Applies(in QuantKernel kernel, int tokens) => !IsaSupport.Avx512 && RowTripleTile.Supports(kernel.WeightType) && kernel.WeightType switch
     {
         GgmlType.F16 => tokens >= MinF16Tokens && tokens <= MaxF16Tokens,
-        _ => tokens >= MinBF16Tokens && tokens <= MaxBF16Tokens,
+        GgmlType.BF16 => tokens >= MinBF16Tokens && tokens <= MaxBF16Tokens,
+        _ => tokens >= MinF32Tokens && tokens <= MaxF32Tokens,
     };
 
     /// <summary>Each target's Y[tokens, rows] = X[tokens, k] · W[rows, k]^T in one pass over the pool.</summary>
-    /// <param name="targets">1..<see cref="FloatMatMul.MaxSharedTargets"/> F16 or BF16 matrices (<see cref="RowTripleTile.Supports"/>)</param>
+    /// <param name="targets">1..<see cref="FloatMatMul.MaxSharedTargets"/> F16, BF16 or F32 matrices (<see cref="RowTripleTile.Supports"/>)</param>
     /// <param name="x">[tokens, k], at least <see cref="RowTripleTile.Tokens"/> tokens</param>
     public static void ComputeShared(ReadOnlySpan<PanelTarget> targets, int k, float* x, int tokens, KernelThreadPool pool)
     {
@@ -133,7 +143,7 @@ internal static unsafe class RowTripleMatMul
         int steps = k / RowTripleTile.StepValues;
         int restFrom = steps * RowTripleTile.StepValues;
         float* lone = stackalloc float[triple * group];
-        var rows = (ushort*)(target.Weights + row * target.WeightRowBytes);
+        byte* rows = target.Weights + row * target.WeightRowBytes;
         nint stride = rowCount == triple ? (nint)target.WeightRowBytes : 0;
         for (int g = 0; g < tokens; g += group)
         {
@@ -162,10 +172,10 @@ internal static unsafe class RowTripleMatMul
             {
                 for (int i = 0; i < rowCount; i++)
                 {
-                    var values = (ushort*)((byte*)rows + i * stride);
+                    byte* values = rows + i * stride;
                     float sum = y[t * target.Rows + i];
                     for (int j = restFrom; j < k; j++)
-                        sum += RowTripleTile.Weight(type, values[j]) * x[(long)t * k + j];
+                        sum += RowTripleTile.Weight(type, values, j) * x[(long)t * k + j];
                     y[t * target.Rows + i] = sum;
                 }
             }

@@ -28,6 +28,8 @@ public sealed class MachineCodeTests
                 ["f16_row_triple_tile_prefetch"] = Quants.RowTripleTile.F16PrefetchEntry,
                 ["bf16_row_triple_tile"] = Quants.RowTripleTile.BF16Entry,
                 ["bf16_row_triple_tile_prefetch"] = Quants.RowTripleTile.BF16PrefetchEntry,
+                ["f32_row_triple_tile"] = Quants.RowTripleTile.F32Entry,
+                ["f32_row_triple_tile_prefetch"] = Quants.RowTripleTile.F32PrefetchEntry,
             },
             "Quants/Nibbles/NibbleVnniTile.s" => new Dictionary<string, int>
             {

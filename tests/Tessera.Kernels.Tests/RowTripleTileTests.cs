@@ -6,16 +6,19 @@ using Tessera.Tensors;
 namespace Tessera.Kernels.Tests;
 
 /// <summary>
-/// The F16 and BF16 row-triple tile (<see cref="RowTripleTile"/>, machine code: 3 rows x 4 tokens, both read in place)
+/// The F16, BF16 and F32 row-triple tile (<see cref="RowTripleTile"/>, machine code: 3 rows x 4 tokens, both read in place)
 /// against its scalar reference, and the matmul built on it (<see cref="RowTripleMatMul"/>) against float64, across
 /// its tails: rows off the triples, k off the steps of 8, tokens off the groups of 4 (their bytes:
 /// <see cref="MachineCodeTests"/>).
 /// </summary>
 public sealed unsafe class RowTripleTileTests
 {
-    public static TheoryData<GgmlType, bool> Entries => new() { { GgmlType.F16, false }, { GgmlType.F16, true }, { GgmlType.BF16, false }, { GgmlType.BF16, true } };
+    public static TheoryData<GgmlType, bool> Entries => new()
+    {
+        { GgmlType.F16, false }, { GgmlType.F16, true }, { GgmlType.BF16, false }, { GgmlType.BF16, true }, { GgmlType.F32, false }, { GgmlType.F32, true },
+    };
 
-    public static TheoryData<GgmlType> Types => new() { GgmlType.F16, GgmlType.BF16 };
+    public static TheoryData<GgmlType> Types => new() { GgmlType.F16, GgmlType.BF16, GgmlType.F32 };
 
     [RowTripleTheory]
     [MemberData(nameof(Entries))]
@@ -28,15 +31,15 @@ public sealed unsafe class RowTripleTileTests
         {
             int rowValues = steps * RowTripleTile.StepValues + rowSlack, tokenValues = steps * RowTripleTile.StepValues + tokenSlack;
             // Two more rows than the triple: the prefetching entry requests the next triple's rows.
-            var weights = random.Floats((RowTripleTile.Rows + 2) * rowValues).Select(value => Bits(type, value)).ToArray();
+            var weights = RowBytes(type, random.Floats((RowTripleTile.Rows + 2) * rowValues));
             var x = random.Floats(RowTripleTile.Tokens * tokenValues);
             // Each token's three results 5 floats apart: the two between them must keep what they held.
             const int yStride = 5;
             var got = new float[RowTripleTile.Tokens * yStride];
             var expected = new float[got.Length];
             Array.Fill(got, float.NaN);
-            nint rowBytes = sameRow ? 0 : rowValues * sizeof(ushort);
-            fixed (ushort* w = weights)
+            nint rowBytes = sameRow ? 0 : rowValues * ValueBytes(type);
+            fixed (byte* w = weights)
             fixed (float* xs = x)
             fixed (float* c = got)
             fixed (float* e = expected)
@@ -51,7 +54,7 @@ public sealed unsafe class RowTripleTileTests
                 {
                     double magnitude = 0;
                     for (int i = 0; i < steps * RowTripleTile.StepValues; i++)
-                        magnitude += Math.Abs(RowTripleTile.Weight(type, weights[row * rowValues + i]) * x[t * tokenValues + i]);
+                        magnitude += Math.Abs(Weight(type, weights, row * rowValues + i) * x[t * tokenValues + i]);
                     int at = t * yStride + r;
                     Assert.True(Tolerances.Relative(got[at], expected[at], magnitude) <= Tolerances.SimdVsScalar,
                         $"{type} steps={steps} row {r} token {t}: {got[at]} vs {expected[at]} ({random})");
@@ -118,9 +121,9 @@ public sealed unsafe class RowTripleTileTests
             (w, rows, k, x, tokens, y, pool) => RowTripleMatMul.ComputeShared([new PanelTarget(QuantKernels.Get(type), w, rows, y)], k, x, tokens, pool));
 
     [Fact]
-    public void F16_takes_7_to_40_tokens_and_BF16_4_to_32_where_the_tile_runs_without_AVX512()
+    public void F16_takes_7_to_40_tokens_BF16_4_to_32_and_F32_4_to_10_where_the_tile_runs_without_AVX512()
     {
-        foreach (var (type, fewest, most) in new[] { (GgmlType.F16, 7, 40), (GgmlType.BF16, 4, 32) })
+        foreach (var (type, fewest, most) in new[] { (GgmlType.F16, 7, 40), (GgmlType.BF16, 4, 32), (GgmlType.F32, 4, 10) })
         {
             var kernel = QuantKernels.Get(type);
             bool runs = RowTripleTile.Supports(type) && !IsaSupport.Avx512;
@@ -129,8 +132,8 @@ public sealed unsafe class RowTripleTileTests
             for (int tokens = fewest; tokens <= most; tokens++)
                 Assert.Equal(runs, RowTripleMatMul.Applies(kernel, tokens));
         }
-        foreach (var type in new[] { GgmlType.F32, GgmlType.Q8_0, GgmlType.Q4_0 })
-            Assert.False(RowTripleMatMul.Applies(QuantKernels.Get(type), 16));
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K })
+            Assert.False(RowTripleMatMul.Applies(QuantKernels.Get(type), 8));
         // The row pairs hand F16 over where this path starts, so that no batch size has two claimants.
         if (RowTripleTile.Supports(GgmlType.F16) && !IsaSupport.Avx512)
             Assert.Equal(RowTripleMatMul.MinF16Tokens - 1, RowPairMatMul.MaxF16Tokens);
@@ -144,7 +147,12 @@ public sealed unsafe class RowTripleTileTests
         var random = new TestRandom();
         using var pool = new KernelThreadPool(2);
         const int rowCount = 20, k = 96;
-        var range = type == GgmlType.F16 ? new[] { RowTripleMatMul.MinF16Tokens, RowTripleMatMul.MaxF16Tokens } : [RowTripleMatMul.MinBF16Tokens, RowTripleMatMul.MaxBF16Tokens];
+        int[] range = type switch
+        {
+            GgmlType.F16 => [RowTripleMatMul.MinF16Tokens, RowTripleMatMul.MaxF16Tokens],
+            GgmlType.BF16 => [RowTripleMatMul.MinBF16Tokens, RowTripleMatMul.MaxBF16Tokens],
+            _ => [RowTripleMatMul.MinF32Tokens, RowTripleMatMul.MaxF32Tokens],
+        };
         foreach (int tokens in range)
         {
             var weights = new QuantizedRows(type, GgmlType.F32, k, rowCount, random);
@@ -166,17 +174,36 @@ public sealed unsafe class RowTripleTileTests
             RowTripleMatMul.ComputeShared([new PanelTarget(QuantKernels.Get(type), w, rowCount, ys)], k, xs, tokens, pool);
     }
 
-    private static ushort Bits(GgmlType type, float value) =>
-        type == GgmlType.BF16 ? Tensors.Quants.BF16.FromSingle(value) : BitConverter.HalfToUInt16Bits((Half)value);
+    private static int ValueBytes(GgmlType type) => type == GgmlType.F32 ? sizeof(float) : sizeof(ushort);
+
+    /// <summary>Values stored as <paramref name="type"/>, one row after another.</summary>
+    private static byte[] RowBytes(GgmlType type, float[] values)
+    {
+        var bytes = new byte[values.Length * ValueBytes(type)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (type == GgmlType.F32)
+                BitConverter.TryWriteBytes(bytes.AsSpan(i * sizeof(float)), values[i]);
+            else
+                BitConverter.TryWriteBytes(bytes.AsSpan(i * sizeof(ushort)), type == GgmlType.BF16 ? Tensors.Quants.BF16.FromSingle(values[i]) : BitConverter.HalfToUInt16Bits((Half)values[i]));
+        }
+        return bytes;
+    }
+
+    private static float Weight(GgmlType type, byte[] weights, int index)
+    {
+        fixed (byte* w = weights)
+            return RowTripleTile.Weight(type, w, index);
+    }
 }
 
-/// <summary>Runs only where the row-triple tile runs for both types (AVX2, FMA, F16C, executable pages), and says so
+/// <summary>Runs only where the row-triple tile runs for every type (AVX2, FMA, F16C, executable pages), and says so
 /// otherwise.</summary>
 public sealed class RowTripleTheoryAttribute : TheoryAttribute
 {
     public RowTripleTheoryAttribute()
     {
-        if (!RowTripleTile.Supports(GgmlType.F16) || !RowTripleTile.Supports(GgmlType.BF16))
+        if (!RowTripleTile.Supports(GgmlType.F16) || !RowTripleTile.Supports(GgmlType.BF16) || !RowTripleTile.Supports(GgmlType.F32))
             Skip = "the row-triple tile needs AVX2, FMA and F16C and executable pages (Linux x86-64)";
     }
 }

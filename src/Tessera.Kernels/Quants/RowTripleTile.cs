@@ -6,13 +6,13 @@ using Tessera.Tensors;
 namespace Tessera.Kernels.Quants;
 
 /// <summary>
-/// The tile of <see cref="RowTripleMatMul"/> on CPUs without AVX-512: 3 F16 or BF16 weight rows x 4 tokens, both read in
-/// place (no packing), 8 values of k per FMA. Per 8 values it widens 3 x 8 weights (F16 by <c>vcvtph2ps</c>, BF16 by a
-/// zero extension and a shift; both exact) and loads 4 x 8 floats for 12 FMAs, so it needs no pass over the weights
-/// before it starts, where the row panels of <see cref="FloatMatMul"/> transpose every row first and the float panels
-/// convert them. Each (row, token) sum is reduced across its lanes at the end, in the same order whichever of the 12
+/// The tile of <see cref="RowTripleMatMul"/> on CPUs without AVX-512: 3 F16, BF16 or F32 weight rows x 4 tokens, both
+/// read in place (no packing), 8 values of k per FMA. Per 8 values it widens 3 x 8 weights (F16 by <c>vcvtph2ps</c>,
+/// BF16 by a zero extension and a shift, both exact; F32 loads them) and loads 4 x 8 floats for 12 FMAs, so it needs
+/// no pass over the weights before it starts, where the row panels of <see cref="FloatMatMul"/> transpose every row
+/// first and the float panels convert them. Each (row, token) sum is reduced across its lanes at the end, in the same order whichever of the 12
 /// places it takes, so a row and token give the same bits in every call.
-/// <para>.NET 10 has no F16C intrinsics, so the loop is machine code (BF16's beside F16's, in the same loop):
+/// <para>.NET 10 has no F16C intrinsics, so the loop is machine code (BF16's and F32's beside F16's, in the same loop):
 /// <c>RowTripleTile.s</c> beside this file is its source and <see cref="Code"/> its bytes (the kernel tests assemble the
 /// source and compare where binutils is installed).</para>
 /// </summary>
@@ -28,8 +28,9 @@ internal static unsafe class RowTripleTile
     public const int StepValues = 8;
 
     /// <summary>Offsets of the entries past the first (F16) in <see cref="Code"/>: F16 requesting the next triple's rows,
-    /// BF16, BF16 requesting them (their symbols in the source).</summary>
-    internal const int F16PrefetchEntry = 0x1a8, BF16Entry = 0x384, BF16PrefetchEntry = 0x566;
+    /// then BF16 and F32, each plain and requesting them (their symbols in the source).</summary>
+    internal const int F16PrefetchEntry = 0x1a8, BF16Entry = 0x384, BF16PrefetchEntry = 0x566,
+        F32Entry = 0x778, F32PrefetchEntry = 0x91a;
 
     /// <summary>The code, placed where the loop can run: AVX2 and FMA (F16 also needs F16C, <see cref="Supports"/>).</summary>
     private static readonly byte* s_code = Avx2.IsSupported && Fma.IsSupported ? ExecutableMemory.Place(Code) : null;
@@ -38,12 +39,12 @@ internal static unsafe class RowTripleTile
     /// prompts 2.5 times slower (pp32 22 against 57 t/s on a KVM guest).</summary>
     private static readonly bool s_f16c = IsaSupport.F16c;
 
-    /// <summary>Whether this process can run the tile for <paramref name="weightType"/>: F16 or BF16, the code placed in
-    /// executable memory, and F16C for F16.</summary>
+    /// <summary>Whether this process can run the tile for <paramref name="weightType"/>: F16, BF16 or F32, the code placed
+    /// in executable memory, and F16C for F16.</summary>
     public static bool Supports(GgmlType weightType) => s_code != null && weightType switch
     {
         GgmlType.F16 => s_f16c,
-        GgmlType.BF16 => true,
+        GgmlType.BF16 or GgmlType.F32 => true,
         _ => false,
     };
 
@@ -53,13 +54,13 @@ internal static unsafe class RowTripleTile
     /// output as they are. The call skips the GC transition of native calls: the loop calls nothing and reads and
     /// writes native memory (weights, the pass's activations and outputs).
     /// </summary>
-    /// <param name="weightType">F16 or BF16 (<see cref="Supports"/>)</param>
+    /// <param name="weightType">F16, BF16 or F32 (<see cref="Supports"/>)</param>
     /// <param name="rows">row 0's values; row r <paramref name="rowBytes"/> · r bytes on (0 reads one row three times)</param>
     /// <param name="x">token 0's activations; token t's <paramref name="xStride"/> · t floats on</param>
     /// <param name="steps">steps of 8 values, at least 1</param>
     /// <param name="y">token 0's three results; token t's <paramref name="yStride"/> · t floats on</param>
     /// <param name="prefetchNext">also request the next triple's rows (three rows on) at the offsets read, a hint</param>
-    public static void Tile(GgmlType weightType, ushort* rows, nint rowBytes, float* x, nint xStride, int steps, float* y, nint yStride, bool prefetchNext)
+    public static void Tile(GgmlType weightType, byte* rows, nint rowBytes, float* x, nint xStride, int steps, float* y, nint yStride, bool prefetchNext)
     {
         if (!Supports(weightType))
             throw new PlatformNotSupportedException($"the {weightType} row-triple tile does not run here");
@@ -68,29 +69,35 @@ internal static unsafe class RowTripleTile
         {
             (GgmlType.F16, false) => 0,
             (GgmlType.F16, true) => F16PrefetchEntry,
-            (_, false) => BF16Entry,
-            (_, true) => BF16PrefetchEntry,
+            (GgmlType.BF16, false) => BF16Entry,
+            (GgmlType.BF16, true) => BF16PrefetchEntry,
+            (_, false) => F32Entry,
+            (_, true) => F32PrefetchEntry,
         };
-        var tile = (delegate* unmanaged[SuppressGCTransition]<ushort*, nint, float*, nint, nint, float*, nint, void>)(s_code + entry);
+        var tile = (delegate* unmanaged[SuppressGCTransition]<byte*, nint, float*, nint, nint, float*, nint, void>)(s_code + entry);
         tile(rows, rowBytes, x, xStride * sizeof(float), steps, y, yStride * sizeof(float));
     }
 
-    /// <summary>A weight as a float.</summary>
-    public static float Weight(GgmlType weightType, ushort bits) =>
-        weightType == GgmlType.BF16 ? HalfBits.BFloat16ToSingle(bits) : HalfBits.ToSingle(bits);
+    /// <summary>Value <paramref name="i"/> of a row of <paramref name="weightType"/> as a float.</summary>
+    public static float Weight(GgmlType weightType, byte* row, int i) => weightType switch
+    {
+        GgmlType.F32 => ((float*)row)[i],
+        GgmlType.BF16 => HalfBits.BFloat16ToSingle(((ushort*)row)[i]),
+        _ => HalfBits.ToSingle(((ushort*)row)[i]),
+    };
 
     /// <summary>The scalar reference: the same sums in float, one product after another (the tile adds them in another
     /// order).</summary>
-    public static void TileScalar(GgmlType weightType, ushort* rows, nint rowBytes, float* x, nint xStride, int steps, float* y, nint yStride)
+    public static void TileScalar(GgmlType weightType, byte* rows, nint rowBytes, float* x, nint xStride, int steps, float* y, nint yStride)
     {
         for (int r = 0; r < Rows; r++)
         {
-            var row = (ushort*)((byte*)rows + r * rowBytes);
+            byte* row = rows + r * rowBytes;
             for (int t = 0; t < Tokens; t++)
             {
                 float sum = 0;
                 for (int i = 0; i < steps * StepValues; i++)
-                    sum += Weight(weightType, row[i]) * x[t * xStride + i];
+                    sum += Weight(weightType, row, i) * x[t * xStride + i];
                 y[t * yStride + r] = sum;
             }
         }
@@ -186,7 +193,7 @@ internal static unsafe class RowTripleTile
         0x49, 0x83, 0xc2, 0x40,                         // add r10,0x40
         0x49, 0x83, 0xe8, 0x02,                         // sub r8,0x2
         0x0f, 0x85, 0x21, 0xff, 0xff, 0xff,             // jne 0xc4 (the loop)
-        0xe9, 0xcd, 0x05, 0x00, 0x00,                   // jmp 0x775 (the sums)
+        0xe9, 0x45, 0x09, 0x00, 0x00,                   // jmp 0xaed (the sums)
         // f16_row_triple_tile_prefetch (F16PrefetchEntry)
         0xc5, 0xfc, 0x57, 0xc0,                         // vxorps ymm0,ymm0,ymm0
         0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
@@ -284,7 +291,7 @@ internal static unsafe class RowTripleTile
         0x49, 0x83, 0xc2, 0x40,                         // add r10,0x40
         0x49, 0x83, 0xe8, 0x02,                         // sub r8,0x2
         0x0f, 0x85, 0x00, 0xff, 0xff, 0xff,             // jne 0x27f (the loop)
-        0xe9, 0xf1, 0x03, 0x00, 0x00,                   // jmp 0x775 (the sums)
+        0xe9, 0x69, 0x07, 0x00, 0x00,                   // jmp 0xaed (the sums)
         // bf16_row_triple_tile (BF16Entry)
         0xc5, 0xfc, 0x57, 0xc0,                         // vxorps ymm0,ymm0,ymm0
         0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
@@ -382,7 +389,7 @@ internal static unsafe class RowTripleTile
         0x49, 0x83, 0xc2, 0x40,                         // add r10,0x40
         0x49, 0x83, 0xe8, 0x02,                         // sub r8,0x2
         0x0f, 0x85, 0xfd, 0xfe, 0xff, 0xff,             // jne 0x45e (the loop)
-        0xe9, 0x0f, 0x02, 0x00, 0x00,                   // jmp 0x775 (the sums)
+        0xe9, 0x87, 0x05, 0x00, 0x00,                   // jmp 0xaed (the sums)
         // bf16_row_triple_tile_prefetch (BF16PrefetchEntry)
         0xc5, 0xfc, 0x57, 0xc0,                         // vxorps ymm0,ymm0,ymm0
         0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
@@ -489,7 +496,194 @@ internal static unsafe class RowTripleTile
         0x49, 0x83, 0xc2, 0x40,                         // add r10,0x40
         0x49, 0x83, 0xe8, 0x02,                         // sub r8,0x2
         0x0f, 0x85, 0xdc, 0xfe, 0xff, 0xff,             // jne 0x64f (the loop)
-        0xeb, 0x00,                                     // jmp 0x775 (the sums)
+        0xe9, 0x75, 0x03, 0x00, 0x00,                   // jmp 0xaed (the sums)
+        // f32_row_triple_tile (F32Entry)
+        0xc5, 0xfc, 0x57, 0xc0,                         // vxorps ymm0,ymm0,ymm0
+        0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
+        0xc5, 0xec, 0x57, 0xd2,                         // vxorps ymm2,ymm2,ymm2
+        0xc5, 0xe4, 0x57, 0xdb,                         // vxorps ymm3,ymm3,ymm3
+        0xc5, 0xdc, 0x57, 0xe4,                         // vxorps ymm4,ymm4,ymm4
+        0xc5, 0xd4, 0x57, 0xed,                         // vxorps ymm5,ymm5,ymm5
+        0xc5, 0xcc, 0x57, 0xf6,                         // vxorps ymm6,ymm6,ymm6
+        0xc5, 0xc4, 0x57, 0xff,                         // vxorps ymm7,ymm7,ymm7
+        0xc4, 0x41, 0x3c, 0x57, 0xc0,                   // vxorps ymm8,ymm8,ymm8
+        0xc4, 0x41, 0x34, 0x57, 0xc9,                   // vxorps ymm9,ymm9,ymm9
+        0xc4, 0x41, 0x2c, 0x57, 0xd2,                   // vxorps ymm10,ymm10,ymm10
+        0xc4, 0x41, 0x24, 0x57, 0xdb,                   // vxorps ymm11,ymm11,ymm11
+        0x4c, 0x8d, 0x14, 0x4a,                         // lea r10,[rdx+rcx*2]
+        0x49, 0x01, 0xca,                               // add r10,rcx
+        0x4c, 0x8d, 0x1c, 0x77,                         // lea r11,[rdi+rsi*2]
+        0x48, 0x8d, 0x04, 0x76,                         // lea rax,[rsi+rsi*2]
+        0x49, 0xf7, 0xc0, 0x01, 0x00, 0x00, 0x00,       // test r8,0x1
+        0x74, 0x76,                                     // je 0x83a
+        0xc5, 0x7c, 0x10, 0x27,                         // vmovups ymm12,[rdi]
+        0xc5, 0x7c, 0x10, 0x2c, 0x37,                   // vmovups ymm13,[rdi+rsi*1]
+        0xc4, 0x41, 0x7c, 0x10, 0x33,                   // vmovups ymm14,[r11]
+        0xc5, 0x7c, 0x10, 0x3a,                         // vmovups ymm15,[rdx]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xc7,                   // vfmadd231ps ymm0,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xe7,                   // vfmadd231ps ymm4,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xc7,                   // vfmadd231ps ymm8,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x0a,                   // vmovups ymm15,[rdx+rcx*1]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xcf,                   // vfmadd231ps ymm1,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xef,                   // vfmadd231ps ymm5,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xcf,                   // vfmadd231ps ymm9,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x4a,                   // vmovups ymm15,[rdx+rcx*2]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xd7,                   // vfmadd231ps ymm2,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xf7,                   // vfmadd231ps ymm6,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xd7,                   // vfmadd231ps ymm10,ymm14,ymm15
+        0xc4, 0x41, 0x7c, 0x10, 0x3a,                   // vmovups ymm15,[r10]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xdf,                   // vfmadd231ps ymm3,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xff,                   // vfmadd231ps ymm7,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xdf,                   // vfmadd231ps ymm11,ymm14,ymm15
+        0x48, 0x83, 0xc7, 0x20,                         // add rdi,0x20
+        0x49, 0x83, 0xc3, 0x20,                         // add r11,0x20
+        0x48, 0x83, 0xc2, 0x20,                         // add rdx,0x20
+        0x49, 0x83, 0xc2, 0x20,                         // add r10,0x20
+        0x49, 0xff, 0xc8,                               // dec r8
+        0x0f, 0x84, 0xdb, 0x00, 0x00, 0x00,             // je 0x915
+        0xc5, 0x7c, 0x10, 0x27,                         // vmovups ymm12,[rdi]
+        0xc5, 0x7c, 0x10, 0x2c, 0x37,                   // vmovups ymm13,[rdi+rsi*1]
+        0xc4, 0x41, 0x7c, 0x10, 0x33,                   // vmovups ymm14,[r11]
+        0xc5, 0x7c, 0x10, 0x3a,                         // vmovups ymm15,[rdx]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xc7,                   // vfmadd231ps ymm0,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xe7,                   // vfmadd231ps ymm4,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xc7,                   // vfmadd231ps ymm8,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x0a,                   // vmovups ymm15,[rdx+rcx*1]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xcf,                   // vfmadd231ps ymm1,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xef,                   // vfmadd231ps ymm5,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xcf,                   // vfmadd231ps ymm9,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x4a,                   // vmovups ymm15,[rdx+rcx*2]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xd7,                   // vfmadd231ps ymm2,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xf7,                   // vfmadd231ps ymm6,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xd7,                   // vfmadd231ps ymm10,ymm14,ymm15
+        0xc4, 0x41, 0x7c, 0x10, 0x3a,                   // vmovups ymm15,[r10]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xdf,                   // vfmadd231ps ymm3,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xff,                   // vfmadd231ps ymm7,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xdf,                   // vfmadd231ps ymm11,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x67, 0x20,                   // vmovups ymm12,[rdi+0x20]
+        0xc5, 0x7c, 0x10, 0x6c, 0x37, 0x20,             // vmovups ymm13,[rdi+rsi*1+0x20]
+        0xc4, 0x41, 0x7c, 0x10, 0x73, 0x20,             // vmovups ymm14,[r11+0x20]
+        0xc5, 0x7c, 0x10, 0x7a, 0x20,                   // vmovups ymm15,[rdx+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xc7,                   // vfmadd231ps ymm0,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xe7,                   // vfmadd231ps ymm4,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xc7,                   // vfmadd231ps ymm8,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x7c, 0x0a, 0x20,             // vmovups ymm15,[rdx+rcx*1+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xcf,                   // vfmadd231ps ymm1,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xef,                   // vfmadd231ps ymm5,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xcf,                   // vfmadd231ps ymm9,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x7c, 0x4a, 0x20,             // vmovups ymm15,[rdx+rcx*2+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xd7,                   // vfmadd231ps ymm2,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xf7,                   // vfmadd231ps ymm6,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xd7,                   // vfmadd231ps ymm10,ymm14,ymm15
+        0xc4, 0x41, 0x7c, 0x10, 0x7a, 0x20,             // vmovups ymm15,[r10+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xdf,                   // vfmadd231ps ymm3,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xff,                   // vfmadd231ps ymm7,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xdf,                   // vfmadd231ps ymm11,ymm14,ymm15
+        0x48, 0x83, 0xc7, 0x40,                         // add rdi,0x40
+        0x49, 0x83, 0xc3, 0x40,                         // add r11,0x40
+        0x48, 0x83, 0xc2, 0x40,                         // add rdx,0x40
+        0x49, 0x83, 0xc2, 0x40,                         // add r10,0x40
+        0x49, 0x83, 0xe8, 0x02,                         // sub r8,0x2
+        0x0f, 0x85, 0x25, 0xff, 0xff, 0xff,             // jne 0x83a (the loop)
+        0xe9, 0xd3, 0x01, 0x00, 0x00,                   // jmp 0xaed (the sums)
+        // f32_row_triple_tile_prefetch (F32PrefetchEntry)
+        0xc5, 0xfc, 0x57, 0xc0,                         // vxorps ymm0,ymm0,ymm0
+        0xc5, 0xf4, 0x57, 0xc9,                         // vxorps ymm1,ymm1,ymm1
+        0xc5, 0xec, 0x57, 0xd2,                         // vxorps ymm2,ymm2,ymm2
+        0xc5, 0xe4, 0x57, 0xdb,                         // vxorps ymm3,ymm3,ymm3
+        0xc5, 0xdc, 0x57, 0xe4,                         // vxorps ymm4,ymm4,ymm4
+        0xc5, 0xd4, 0x57, 0xed,                         // vxorps ymm5,ymm5,ymm5
+        0xc5, 0xcc, 0x57, 0xf6,                         // vxorps ymm6,ymm6,ymm6
+        0xc5, 0xc4, 0x57, 0xff,                         // vxorps ymm7,ymm7,ymm7
+        0xc4, 0x41, 0x3c, 0x57, 0xc0,                   // vxorps ymm8,ymm8,ymm8
+        0xc4, 0x41, 0x34, 0x57, 0xc9,                   // vxorps ymm9,ymm9,ymm9
+        0xc4, 0x41, 0x2c, 0x57, 0xd2,                   // vxorps ymm10,ymm10,ymm10
+        0xc4, 0x41, 0x24, 0x57, 0xdb,                   // vxorps ymm11,ymm11,ymm11
+        0x4c, 0x8d, 0x14, 0x4a,                         // lea r10,[rdx+rcx*2]
+        0x49, 0x01, 0xca,                               // add r10,rcx
+        0x4c, 0x8d, 0x1c, 0x77,                         // lea r11,[rdi+rsi*2]
+        0x48, 0x8d, 0x04, 0x76,                         // lea rax,[rsi+rsi*2]
+        0x49, 0xf7, 0xc0, 0x01, 0x00, 0x00, 0x00,       // test r8,0x1
+        0x0f, 0x84, 0x85, 0x00, 0x00, 0x00,             // je 0x9ef
+        0x41, 0x0f, 0x18, 0x0c, 0x33,                   // prefetcht0 [r11+rsi*1]
+        0x41, 0x0f, 0x18, 0x0c, 0x73,                   // prefetcht0 [r11+rsi*2]
+        0x41, 0x0f, 0x18, 0x0c, 0x03,                   // prefetcht0 [r11+rax*1]
+        0xc5, 0x7c, 0x10, 0x27,                         // vmovups ymm12,[rdi]
+        0xc5, 0x7c, 0x10, 0x2c, 0x37,                   // vmovups ymm13,[rdi+rsi*1]
+        0xc4, 0x41, 0x7c, 0x10, 0x33,                   // vmovups ymm14,[r11]
+        0xc5, 0x7c, 0x10, 0x3a,                         // vmovups ymm15,[rdx]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xc7,                   // vfmadd231ps ymm0,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xe7,                   // vfmadd231ps ymm4,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xc7,                   // vfmadd231ps ymm8,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x0a,                   // vmovups ymm15,[rdx+rcx*1]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xcf,                   // vfmadd231ps ymm1,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xef,                   // vfmadd231ps ymm5,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xcf,                   // vfmadd231ps ymm9,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x4a,                   // vmovups ymm15,[rdx+rcx*2]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xd7,                   // vfmadd231ps ymm2,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xf7,                   // vfmadd231ps ymm6,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xd7,                   // vfmadd231ps ymm10,ymm14,ymm15
+        0xc4, 0x41, 0x7c, 0x10, 0x3a,                   // vmovups ymm15,[r10]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xdf,                   // vfmadd231ps ymm3,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xff,                   // vfmadd231ps ymm7,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xdf,                   // vfmadd231ps ymm11,ymm14,ymm15
+        0x48, 0x83, 0xc7, 0x20,                         // add rdi,0x20
+        0x49, 0x83, 0xc3, 0x20,                         // add r11,0x20
+        0x48, 0x83, 0xc2, 0x20,                         // add rdx,0x20
+        0x49, 0x83, 0xc2, 0x20,                         // add r10,0x20
+        0x49, 0xff, 0xc8,                               // dec r8
+        0x0f, 0x84, 0xfc, 0x00, 0x00, 0x00,             // je 0xaeb
+        0x41, 0x0f, 0x18, 0x0c, 0x33,                   // prefetcht0 [r11+rsi*1]
+        0x41, 0x0f, 0x18, 0x0c, 0x73,                   // prefetcht0 [r11+rsi*2]
+        0x41, 0x0f, 0x18, 0x0c, 0x03,                   // prefetcht0 [r11+rax*1]
+        0xc5, 0x7c, 0x10, 0x27,                         // vmovups ymm12,[rdi]
+        0xc5, 0x7c, 0x10, 0x2c, 0x37,                   // vmovups ymm13,[rdi+rsi*1]
+        0xc4, 0x41, 0x7c, 0x10, 0x33,                   // vmovups ymm14,[r11]
+        0xc5, 0x7c, 0x10, 0x3a,                         // vmovups ymm15,[rdx]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xc7,                   // vfmadd231ps ymm0,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xe7,                   // vfmadd231ps ymm4,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xc7,                   // vfmadd231ps ymm8,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x0a,                   // vmovups ymm15,[rdx+rcx*1]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xcf,                   // vfmadd231ps ymm1,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xef,                   // vfmadd231ps ymm5,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xcf,                   // vfmadd231ps ymm9,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x3c, 0x4a,                   // vmovups ymm15,[rdx+rcx*2]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xd7,                   // vfmadd231ps ymm2,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xf7,                   // vfmadd231ps ymm6,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xd7,                   // vfmadd231ps ymm10,ymm14,ymm15
+        0xc4, 0x41, 0x7c, 0x10, 0x3a,                   // vmovups ymm15,[r10]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xdf,                   // vfmadd231ps ymm3,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xff,                   // vfmadd231ps ymm7,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xdf,                   // vfmadd231ps ymm11,ymm14,ymm15
+        0x41, 0x0f, 0x18, 0x4c, 0x33, 0x20,             // prefetcht0 [r11+rsi*1+0x20]
+        0x41, 0x0f, 0x18, 0x4c, 0x73, 0x20,             // prefetcht0 [r11+rsi*2+0x20]
+        0x41, 0x0f, 0x18, 0x4c, 0x03, 0x20,             // prefetcht0 [r11+rax*1+0x20]
+        0xc5, 0x7c, 0x10, 0x67, 0x20,                   // vmovups ymm12,[rdi+0x20]
+        0xc5, 0x7c, 0x10, 0x6c, 0x37, 0x20,             // vmovups ymm13,[rdi+rsi*1+0x20]
+        0xc4, 0x41, 0x7c, 0x10, 0x73, 0x20,             // vmovups ymm14,[r11+0x20]
+        0xc5, 0x7c, 0x10, 0x7a, 0x20,                   // vmovups ymm15,[rdx+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xc7,                   // vfmadd231ps ymm0,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xe7,                   // vfmadd231ps ymm4,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xc7,                   // vfmadd231ps ymm8,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x7c, 0x0a, 0x20,             // vmovups ymm15,[rdx+rcx*1+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xcf,                   // vfmadd231ps ymm1,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xef,                   // vfmadd231ps ymm5,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xcf,                   // vfmadd231ps ymm9,ymm14,ymm15
+        0xc5, 0x7c, 0x10, 0x7c, 0x4a, 0x20,             // vmovups ymm15,[rdx+rcx*2+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xd7,                   // vfmadd231ps ymm2,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xf7,                   // vfmadd231ps ymm6,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xd7,                   // vfmadd231ps ymm10,ymm14,ymm15
+        0xc4, 0x41, 0x7c, 0x10, 0x7a, 0x20,             // vmovups ymm15,[r10+0x20]
+        0xc4, 0xc2, 0x1d, 0xb8, 0xdf,                   // vfmadd231ps ymm3,ymm12,ymm15
+        0xc4, 0xc2, 0x15, 0xb8, 0xff,                   // vfmadd231ps ymm7,ymm13,ymm15
+        0xc4, 0x42, 0x0d, 0xb8, 0xdf,                   // vfmadd231ps ymm11,ymm14,ymm15
+        0x48, 0x83, 0xc7, 0x40,                         // add rdi,0x40
+        0x49, 0x83, 0xc3, 0x40,                         // add r11,0x40
+        0x48, 0x83, 0xc2, 0x40,                         // add rdx,0x40
+        0x49, 0x83, 0xc2, 0x40,                         // add r10,0x40
+        0x49, 0x83, 0xe8, 0x02,                         // sub r8,0x2
+        0x0f, 0x85, 0x04, 0xff, 0xff, 0xff,             // jne 0x9ef (the loop)
+        0xeb, 0x00,                                     // jmp 0xaed (the sums)
         // row_triple_sums
         0xc5, 0x7f, 0x7c, 0xe1,                         // vhaddps ymm12,ymm0,ymm1
         0xc5, 0x6f, 0x7c, 0xfb,                         // vhaddps ymm15,ymm2,ymm3

@@ -1,13 +1,13 @@
-# The row-triple tiles (RowTripleTile.cs): 3 F16 or BF16 weight rows x 4 tokens for batches of a few to tens of tokens
-# on CPUs without AVX-512, both read in place. The lanes hold values of k (8 of a row against 8 of a token per FMA), so
-# each (row, token) sum is reduced across its lanes at the end. F16 rows widen with vcvtph2ps (F16C), which .NET 10
-# exposes no intrinsic for; BF16 rows with a zero extension and a shift, kept beside it so both share one loop.
-# RowTripleTile.cs holds the bytes. Regenerate them after any change with:
+# The row-triple tiles (RowTripleTile.cs): 3 F16, BF16 or F32 weight rows x 4 tokens for batches of a few to tens of
+# tokens on CPUs without AVX-512, both read in place. The lanes hold values of k (8 of a row against 8 of a token per
+# FMA), so each (row, token) sum is reduced across its lanes at the end. F16 rows widen with vcvtph2ps (F16C), which
+# .NET 10 exposes no intrinsic for; BF16 rows with a zero extension and a shift and F32 rows as they are, kept beside
+# it so all share one loop. RowTripleTile.cs holds the bytes. Regenerate them after any change with:
 #   as RowTripleTile.s -o tile.o && objdump -d -M intel --insn-width=16 tile.o
 # (the kernel tests assemble this file and compare, where binutils is installed).
 #
-# Four entries (F16, F16 requesting ahead, BF16, BF16 requesting ahead), System V x86-64:
-# void tile(ushort* w, nint rowBytes, float* x, nint xBytes, nint steps, float* y, nint yBytes)
+# Six entries (F16, BF16 and F32, each plain and requesting ahead), System V x86-64:
+# void tile(byte* w, nint rowBytes, float* x, nint xBytes, nint steps, float* y, nint yBytes)
 #   rdi  row 0's values; row r at rdi + r * rsi
 #   rdx  token 0's floats; token t at rdx + t * rcx
 #   r8   steps of 8 values of k, at least 1
@@ -21,28 +21,30 @@
         .intel_syntax noprefix
         .text
 
-# Row value bits at \at widened to 8 floats in ymm\z: F16 by vcvtph2ps, BF16 (\bf16) by moving each 16 bits to the
-# top of a 32-bit lane.
-.macro WIDEN bf16, z, at:vararg
-.if \bf16
+# 8 of a row's values at \at as floats in ymm\z, by \type: 0 F16 (vcvtph2ps), 1 BF16 (each 16 bits moved to the top
+# of a 32-bit lane), 2 F32 (loaded as they are).
+.macro WIDEN type, z, at:vararg
+.if \type == 0
+        vcvtph2ps ymm\z, xmmword ptr \at
+.elseif \type == 1
         vpmovzxwd ymm\z, xmmword ptr \at
         vpslld  ymm\z, ymm\z, 16
 .else
-        vcvtph2ps ymm\z, xmmword ptr \at
+        vmovups ymm\z, ymmword ptr \at
 .endif
 .endm
 
 # One step: 8 values of each row (at byte \w on from rdi / r11) against 8 of each token (\x on from rdx / r10), and
 # with \prefetch the next triple's rows at the same offsets requested.
-.macro STEP bf16, prefetch, w, x
+.macro STEP type, prefetch, w, x
 .if \prefetch
         prefetcht0 [r11 + rsi + \w]
         prefetcht0 [r11 + rsi * 2 + \w]
         prefetcht0 [r11 + rax + \w]
 .endif
-        WIDEN   \bf16, 12, [rdi + \w]
-        WIDEN   \bf16, 13, [rdi + rsi + \w]
-        WIDEN   \bf16, 14, [r11 + \w]
+        WIDEN   \type, 12, [rdi + \w]
+        WIDEN   \type, 13, [rdi + rsi + \w]
+        WIDEN   \type, 14, [r11 + \w]
         vmovups ymm15, [rdx + \x]
         vfmadd231ps ymm0, ymm12, ymm15
         vfmadd231ps ymm4, ymm13, ymm15
@@ -61,9 +63,10 @@
         vfmadd231ps ymm11, ymm14, ymm15
 .endm
 
-# Zeroes the accumulators, takes one step alone when the count is odd, then two steps a turn (half the loop's
-# pointer updates and branches, which held the loop back: +5-21% against one step a turn on a Zen 3, 32 tokens).
-.macro LOOP bf16, prefetch
+# Zeroes the accumulators, takes one step alone when the count is odd, then two steps a turn (half the loop's pointer
+# updates and branches, which held the loop back: +5-21% against one step a turn on a Zen 3, 32 tokens). \wstep is
+# the bytes of a row's 8 values.
+.macro LOOP type, prefetch, wstep
 .irp z, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
         vxorps  ymm\z, ymm\z, ymm\z
 .endr
@@ -73,18 +76,18 @@
         lea     rax, [rsi + rsi * 2]            # three rows: row 5 at r11 + rax
         test    r8, 1
         jz      2f
-        STEP    \bf16, \prefetch, 0, 0
-        add     rdi, 16
-        add     r11, 16
+        STEP    \type, \prefetch, 0, 0
+        add     rdi, \wstep
+        add     r11, \wstep
         add     rdx, 32
         add     r10, 32
         dec     r8
         jz      3f
 2:
-        STEP    \bf16, \prefetch, 0, 0
-        STEP    \bf16, \prefetch, 16, 32
-        add     rdi, 32
-        add     r11, 32
+        STEP    \type, \prefetch, 0, 0
+        STEP    \type, \prefetch, \wstep, 32
+        add     rdi, 2 * \wstep
+        add     r11, 2 * \wstep
         add     rdx, 64
         add     r10, 64
         sub     r8, 2
@@ -95,19 +98,27 @@
 
         .globl f16_row_triple_tile
 f16_row_triple_tile:
-        LOOP    0, 0
+        LOOP    0, 0, 16
 
         .globl f16_row_triple_tile_prefetch
 f16_row_triple_tile_prefetch:
-        LOOP    0, 1
+        LOOP    0, 1, 16
 
         .globl bf16_row_triple_tile
 bf16_row_triple_tile:
-        LOOP    1, 0
+        LOOP    1, 0, 16
 
         .globl bf16_row_triple_tile_prefetch
 bf16_row_triple_tile_prefetch:
-        LOOP    1, 1
+        LOOP    1, 1, 16
+
+        .globl f32_row_triple_tile
+f32_row_triple_tile:
+        LOOP    2, 0, 32
+
+        .globl f32_row_triple_tile_prefetch
+f32_row_triple_tile_prefetch:
+        LOOP    2, 1, 32
 
 # Row r's four accumulators into one vector of its four tokens' sums, in \out: lane pairs added within each
 # accumulator and across pairs of them (vhaddps twice), which leaves token t's sum of 128-bit lane l in element t of
