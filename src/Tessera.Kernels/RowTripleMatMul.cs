@@ -124,25 +124,27 @@ internal static unsafe class RowTripleMatMul
         var target = job.Parts[part].Tasks;
         long first = target.FirstRow(task);
         int count = target.RowCount(task);
-        // Whole triples, then the task's last one or two rows one at a time (a row read as all three of a triple).
+        // Whole triples, then the task's last one or two rows one at a time (a row read as all three of a triple, its
+        // sums going through lone).
+        float* lone = stackalloc float[RowTripleTile.Rows * RowTripleTile.Tokens];
         int r = 0;
         for (; r + RowTripleTile.Rows <= count; r += RowTripleTile.Rows)
-            Triple(job, type, target, first + r, RowTripleTile.Rows);
+            Triple(job, type, target, first + r, RowTripleTile.Rows, lone);
         for (; r < count; r++)
-            Triple(job, type, target, first + r, 1);
+            Triple(job, type, target, first + r, 1, lone);
     }
 
     /// <summary>Rows <paramref name="row"/>.. (3, or 1 read as a triple) against every token, in groups of 4; a last
     /// group short of 4 starts early and overlaps the one before, whose sums it recomputes to the same bits. The tile
-    /// stores a triple's sums straight into y; a lone row's go through a scratch triple.</summary>
+    /// stores a triple's sums straight into y; a lone row's go through <paramref name="lone"/>, a scratch triple's
+    /// results.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Triple(in Job job, GgmlType type, in TargetTasks target, long row, int rowCount)
+    private static void Triple(in Job job, GgmlType type, in TargetTasks target, long row, int rowCount, float* lone)
     {
         const int group = RowTripleTile.Tokens, triple = RowTripleTile.Rows;
         int k = job.K, tokens = job.Tokens;
         int steps = k / RowTripleTile.StepValues;
         int restFrom = steps * RowTripleTile.StepValues;
-        float* lone = stackalloc float[triple * group];
         byte* rows = target.Weights + row * target.WeightRowBytes;
         nint stride = rowCount == triple ? (nint)target.WeightRowBytes : 0;
         for (int g = 0; g < tokens; g += group)
