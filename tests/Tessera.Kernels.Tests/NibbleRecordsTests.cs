@@ -54,6 +54,44 @@ public sealed unsafe class NibbleRecordsTests
         }
     }
 
+    /// <summary>Q4_0's and IQ4_NL's scales are converted eight rows at a time: the same floats as the general path's
+    /// table, for zeros of either sign, subnormals, infinities and NaNs with their payloads as well.</summary>
+    [Avx2Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.IQ4_NL)]
+    public void Scales_converted_together_equal_the_general_paths_special_values_included(GgmlType type)
+    {
+        ushort[] specials = [0x0000, 0x8000, 0x0001, 0x83FF, 0x7C00, 0xFC00, 0x7E01, 0xFDFF, 0x3C00, 0xC555, 0x7BFF, 0x0400];
+        const int rows = 8, blocks = 3, blockBytes = 18;
+        int k = blocks * 32;
+        var random = new Random(7);
+        var weights = new byte[rows * blocks * blockBytes];
+        random.NextBytes(weights);
+        for (int i = 0; i < rows * blocks; i++)
+            BitConverter.TryWriteBytes(weights.AsSpan(i * blockBytes, 2), specials[i % specials.Length]);
+        int recordBytes = blocks * PanelRecords.RecordBytes;
+        var expected = new byte[recordBytes];
+        var actual = new byte[recordBytes];
+        fixed (byte* w = weights)
+        fixed (byte* e = expected)
+        fixed (byte* a = actual)
+        {
+            Repack(type, general: true, w, blocks * blockBytes, rows, k, e);
+            Repack(type, general: false, w, blocks * blockBytes, rows, k, a);
+        }
+        for (int j = 0; j < blocks; j++)
+        {
+            var scales = actual.AsSpan(j * PanelRecords.RecordBytes + PanelRecords.ScaleOffset, 32);
+            for (int r = 0; r < rows; r++)
+            {
+                uint got = BitConverter.ToUInt32(scales.Slice(4 * r, 4));
+                uint want = BitConverter.SingleToUInt32Bits(Numerics.HalfBits.ToSingle(specials[(r * blocks + j) % specials.Length]));
+                Assert.True(got == want, $"{type} row {r} block {j}: {got:X8}, expected {want:X8}");
+            }
+        }
+        Assert.Equal(expected, actual);
+    }
+
     [Avx2Fact]
     public void The_kernel_table_repacks_the_nibble_types_from_their_packed_bytes()
     {

@@ -19,6 +19,8 @@ internal readonly unsafe struct IQ4_NLPanelBlocks : INibblePanelBlocks
 
     public static int NibbleOffset => 2;
 
+    public static bool LeadingHalfScale => true;
+
     public static Vector256<sbyte> LevelTable => Vector256.Create(Vector128.Create(IQ4_NLDot.Table));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

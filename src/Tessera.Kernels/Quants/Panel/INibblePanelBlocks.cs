@@ -20,4 +20,9 @@ internal unsafe interface INibblePanelBlocks : IPanelBlocks
     /// <see cref="IPanelBlocks.HasOffsets"/>); <paramref name="halves"/> is <see cref="Numerics.HalfBits.Table"/>,
     /// passed in so a loop reads the static once.</summary>
     static abstract void Scales(byte* block, float* halves, float* scales, float* offsets);
+
+    /// <summary>Whether the block is one sub-block that starts with its scale as a half and has no offset (Q4_0,
+    /// IQ4_NL): <see cref="NibbleRecords"/> then converts eight rows' scales at once instead of calling
+    /// <see cref="Scales"/> per row.</summary>
+    static virtual bool LeadingHalfScale => false;
 }

@@ -19,6 +19,8 @@ internal readonly unsafe struct Q4_0PanelBlocks : INibblePanelBlocks
 
     public static int NibbleOffset => 2;
 
+    public static bool LeadingHalfScale => true;
+
     public static Vector256<sbyte> LevelTable => Vector256.Create((sbyte)-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7,
         -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
 
