@@ -61,14 +61,9 @@ public sealed unsafe class NibbleRecordsTests
     [InlineData(GgmlType.IQ4_NL)]
     public void Scales_converted_together_equal_the_general_paths_special_values_included(GgmlType type)
     {
-        ushort[] specials = [0x0000, 0x8000, 0x0001, 0x83FF, 0x7C00, 0xFC00, 0x7E01, 0xFDFF, 0x3C00, 0xC555, 0x7BFF, 0x0400];
         const int rows = 8, blocks = 3, blockBytes = 18;
         int k = blocks * 32;
-        var random = new Random(7);
-        var weights = new byte[rows * blocks * blockBytes];
-        random.NextBytes(weights);
-        for (int i = 0; i < rows * blocks; i++)
-            BitConverter.TryWriteBytes(weights.AsSpan(i * blockBytes, 2), specials[i % specials.Length]);
+        var weights = SpecialHalfScales.Blocks(rows, blocks, blockBytes, seed: 7);
         int recordBytes = blocks * PanelRecords.RecordBytes;
         var expected = new byte[recordBytes];
         var actual = new byte[recordBytes];
@@ -79,16 +74,7 @@ public sealed unsafe class NibbleRecordsTests
             Repack(type, general: true, w, blocks * blockBytes, rows, k, e);
             Repack(type, general: false, w, blocks * blockBytes, rows, k, a);
         }
-        for (int j = 0; j < blocks; j++)
-        {
-            var scales = actual.AsSpan(j * PanelRecords.RecordBytes + PanelRecords.ScaleOffset, 32);
-            for (int r = 0; r < rows; r++)
-            {
-                uint got = BitConverter.ToUInt32(scales.Slice(4 * r, 4));
-                uint want = BitConverter.SingleToUInt32Bits(Numerics.HalfBits.ToSingle(specials[(r * blocks + j) % specials.Length]));
-                Assert.True(got == want, $"{type} row {r} block {j}: {got:X8}, expected {want:X8}");
-            }
-        }
+        SpecialHalfScales.AssertRecordScales(actual, rows, blocks, type.ToString());
         Assert.Equal(expected, actual);
     }
 

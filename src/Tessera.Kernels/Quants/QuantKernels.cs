@@ -389,7 +389,7 @@ internal static unsafe class QuantKernels
                 Dot2 = IsaSupport.Avx2 ? &Q8_0Dot.Dot2Avx2 : null,
                 StreamsWeights = IsaSupport.Avx2,
             })
-                .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4),
+                .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4, &Q8_0Records.Repack),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithNibblePanel<IQ4_NLPanelBlocks>(NibbleVnniTile.IsSupported ? 8 : 4),
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
@@ -432,8 +432,9 @@ internal static unsafe class QuantKernels
     /// requests rows ahead and a short last token group costs what it holds, the panel also wins small batches: Q8_0
     /// from 2 tokens with VNNI (pp2 33 -> 43 t/s, pp6 64 -> 98-110) and from 4 on AVX2 (pp16 96 -> 123, where the
     /// threshold had been 32); IQ4_NL from 4 either way.</summary>
-    private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens) where TBlocks : IPanelBlocks =>
-        kernel.WithPanel<TBlocks>(IsaSupport.AvxVnni ? minTokens : signedMinTokens);
+    private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens,
+        delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks =>
+        kernel.WithPanel<TBlocks>(IsaSupport.AvxVnni ? minTokens : signedMinTokens, repack);
 
     /// <summary>The panel for the 4-bit types, repacked from their packed nibbles (<see cref="NibbleRecords"/>).</summary>
     private static QuantKernel WithNibblePanel<TBlocks>(this QuantKernel kernel, int minTokens) where TBlocks : INibblePanelBlocks =>

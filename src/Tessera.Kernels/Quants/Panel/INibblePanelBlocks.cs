@@ -22,7 +22,7 @@ internal unsafe interface INibblePanelBlocks : IPanelBlocks
     static abstract void Scales(byte* block, float* halves, float* scales, float* offsets);
 
     /// <summary>Whether the block is one sub-block that starts with its scale as a half and has no offset (Q4_0,
-    /// IQ4_NL): <see cref="NibbleRecords"/> then converts eight rows' scales at once instead of calling
-    /// <see cref="Scales"/> per row.</summary>
+    /// IQ4_NL): <see cref="NibbleRecords"/> then converts eight rows' scales at once
+    /// (<see cref="PanelRecords.LeadingHalfScales"/>) instead of calling <see cref="Scales"/> per row.</summary>
     static virtual bool LeadingHalfScale => false;
 }

@@ -49,27 +49,13 @@ internal static unsafe class NibbleRecords
             }
             if (TBlocks.LeadingHalfScale)
             {
-                LeadingHalfScales(block, stride, records);
+                PanelRecords.LeadingHalfScales(block, stride, records);
                 continue;
             }
             for (int r = 0; r < group; r++)
                 TBlocks.Scales(block + r * stride, halves, scales + r * sub, offsets + r * sub);
             PanelRecords.StoreScales<TBlocks>(scales, offsets, scratch, records);
         }
-    }
-
-    /// <summary>The record's scales where each row's block starts with its half scale and has no offset: the eight
-    /// halves gathered into one register and converted together (the same floats as the conversion table gives, Inf
-    /// and NaN included), where a table load and a store per row had been about half of a repacked block's instructions.
-    /// The offsets are zero, as <see cref="PanelRecords.StoreScales{TBlocks}"/> writes them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LeadingHalfScales(byte* block, nint stride, byte* record)
-    {
-        var halves = Vector128.Create(*(ushort*)block, *(ushort*)(block + stride), *(ushort*)(block + 2 * stride),
-            *(ushort*)(block + 3 * stride), *(ushort*)(block + 4 * stride), *(ushort*)(block + 5 * stride),
-            *(ushort*)(block + 6 * stride), *(ushort*)(block + 7 * stride));
-        HalfBits.ToSingle(Avx2.ConvertToVector256Int32(halves).AsUInt32()).Store((float*)(record + PanelRecords.ScaleOffset));
-        Vector256<float>.Zero.Store((float*)(record + PanelRecords.OffsetOffset));
     }
 
     /// <summary>A 32-value block of eight rows: rows r and r + 4 share a vector, so after a 4 x 4 word transpose

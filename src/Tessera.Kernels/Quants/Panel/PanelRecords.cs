@@ -171,10 +171,17 @@ internal static unsafe class PanelRecords
     /// <summary>Eight rows' levels (<paramref name="step"/> vectors apart) to the record's chunk layout and bias (per
     /// 16-value half with <paramref name="halves"/>): an 8 x 8 transpose of int32 chunks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Interleave(Vector256<sbyte>* levels, int step, byte* record, bool halves)
+    private static void Interleave(Vector256<sbyte>* levels, int step, byte* record, bool halves) =>
+        InterleaveRows(levels[0].AsInt32(), levels[step].AsInt32(), levels[2 * step].AsInt32(), levels[3 * step].AsInt32(),
+            levels[4 * step].AsInt32(), levels[5 * step].AsInt32(), levels[6 * step].AsInt32(), levels[7 * step].AsInt32(), record, halves);
+
+    /// <summary>Eight rows' 32 levels, one register each, to the record's chunk layout and bias (see
+    /// <see cref="Interleave"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void InterleaveRows(Vector256<int> r0, Vector256<int> r1, Vector256<int> r2, Vector256<int> r3,
+        Vector256<int> r4, Vector256<int> r5, Vector256<int> r6, Vector256<int> r7, byte* record, bool halves)
     {
-        RegisterTranspose.Transpose8(levels[0].AsInt32(), levels[step].AsInt32(), levels[2 * step].AsInt32(), levels[3 * step].AsInt32(),
-            levels[4 * step].AsInt32(), levels[5 * step].AsInt32(), levels[6 * step].AsInt32(), levels[7 * step].AsInt32(),
+        RegisterTranspose.Transpose8(r0, r1, r2, r3, r4, r5, r6, r7,
             out var w0, out var w1, out var w2, out var w3, out var w4, out var w5, out var w6, out var w7);
         var c0 = w0.AsSByte(); var c1 = w1.AsSByte(); var c2 = w2.AsSByte(); var c3 = w3.AsSByte();
         var c4 = w4.AsSByte(); var c5 = w5.AsSByte(); var c6 = w6.AsSByte(); var c7 = w7.AsSByte();
@@ -191,6 +198,21 @@ internal static unsafe class PanelRecords
         {
             StoreBias(first + second, (int*)(record + BiasOffset));
         }
+    }
+
+    /// <summary>The record's scales where each of the eight rows' blocks (<paramref name="stride"/> bytes apart) starts
+    /// with its scale as a half and has no offset (Q4_0, Q8_0, IQ4_NL): the halves gathered into one register and
+    /// converted together, the same floats as the conversion table gives (Inf and NaN included), where a table load and
+    /// a store per row had been about half of a repacked Q4_0 or IQ4_NL block's instructions. The offsets are zero, as
+    /// <see cref="StoreScales{TBlocks}"/> writes them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void LeadingHalfScales(byte* block, nint stride, byte* record)
+    {
+        var halves = Vector128.Create(*(ushort*)block, *(ushort*)(block + stride), *(ushort*)(block + 2 * stride),
+            *(ushort*)(block + 3 * stride), *(ushort*)(block + 4 * stride), *(ushort*)(block + 5 * stride),
+            *(ushort*)(block + 6 * stride), *(ushort*)(block + 7 * stride));
+        HalfBits.ToSingle(Avx2.ConvertToVector256Int32(halves).AsUInt32()).Store((float*)(record + ScaleOffset));
+        Vector256<float>.Zero.Store((float*)(record + OffsetOffset));
     }
 
     /// <summary>A chunk vector's levels summed in byte pairs, each row's int32 lane as two int16 halves: a pair is at most
