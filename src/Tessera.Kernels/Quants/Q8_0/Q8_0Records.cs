@@ -8,8 +8,9 @@ namespace Tessera.Kernels.Quants.Q8_0;
 /// <see cref="PanelRecords"/> from Q8_0 rows, whose levels are the block's 32 bytes as stored: each record's eight
 /// rows are loaded straight into registers, transposed and their scales converted together. The general repacking
 /// (<see cref="PanelRecords.Repack{TBlocks}"/>) decodes row by row into a stack buffer first and converts each scale on
-/// its own; that was 46% of a profile of Q8_0 batches of four tokens, and this form made Q8_0 matmuls of 4 tokens 2-9%
-/// faster, of 8 tokens 3-13% (paired runs in one process; the rows mostly wait on memory here).
+/// its own; that was 46% of a profile of Q8_0 batches of four tokens. This form made Q8_0 matmuls of 4 tokens 2-9% faster
+/// (21 paired rounds in one process; -4 to +3% in 15 earlier ones) and of 8 tokens 3-13%: the rows mostly wait on
+/// memory.
 /// </summary>
 internal static unsafe class Q8_0Records
 {
