@@ -119,9 +119,10 @@ public static unsafe class MatMul
         {
             var target = targets[i];
             var kernel = MatrixArguments.Validate(target.WeightType, target.Weights, target.Rows, k, x.Length, tokens, (int)Math.Min(int.MaxValue, target.Rows * tokens), pool);
-            triples &= RowTripleMatMul.Applies(kernel, tokens);
+            bool takesTriples = RowTripleMatMul.Applies(kernel, tokens);
+            triples &= takesTriples;
             // A matrix that takes the row triples on its own never joins a float-panel pass, so that it comes out the same.
-            floats &= FloatMatMul.Applies(kernel, tokens) && !FloatBatchMatMul.Applies(kernel, tokens) && !RowTripleMatMul.Applies(kernel, tokens)
+            floats &= FloatMatMul.Applies(kernel, tokens) && !FloatBatchMatMul.Applies(kernel, tokens) && !takesTriples
                 && (i == 0 || FloatMatMul.SharesPanels(panels[0].Kernel, kernel, k));
             integers &= QuantKernels.TryGet(target.WeightType, out var plain) && Int8PanelMatMul.Applies(plain, tokens)
                 && (i == 0 || Int8PanelMatMul.SharesActivations(plain, panels[0].Kernel));

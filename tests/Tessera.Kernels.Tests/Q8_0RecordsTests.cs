@@ -20,11 +20,8 @@ public sealed unsafe class Q8_0RecordsTests
         {
             int k = blocks * 32;
             var weights = new QuantizedRows(GgmlType.Q8_0, GgmlType.Q8_0, k, rows, random);
-            // Rows an odd number of bytes apart, as in no matrix, so a wrong stride cannot pass.
-            int stride = weights.WeightRowBytes + 5;
-            var strided = new byte[rows * stride + 2 * rows * stride];
-            for (int r = 0; r < rows; r++)
-                weights.Weights.AsSpan(r * weights.WeightRowBytes, weights.WeightRowBytes).CopyTo(strided.AsSpan(r * stride));
+            // Rows an odd number of bytes apart.
+            var (strided, stride) = weights.Strided(5);
             foreach (int validRows in new[] { rows, 5 })
                 AssertSameRecords(strided, stride, validRows, k, $"k={k} rows={validRows} ({random})");
         }

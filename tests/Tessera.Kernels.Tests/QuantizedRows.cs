@@ -45,6 +45,17 @@ internal sealed class QuantizedRows
     /// <summary>[rows, k] dequantized by the reference.</summary>
     public float[] DequantizedWeights { get; }
 
+    /// <summary>The rows copied <paramref name="gap"/> bytes further apart than their length, as in no matrix (so a wrong
+    /// stride cannot pass), in a buffer with room past them for reads ahead of the last row.</summary>
+    public (byte[] Rows, int Stride) Strided(int gap)
+    {
+        int rowCount = Weights.Length / WeightRowBytes, stride = WeightRowBytes + gap;
+        var strided = new byte[3 * rowCount * stride];
+        for (int r = 0; r < rowCount; r++)
+            Weights.AsSpan(r * WeightRowBytes, WeightRowBytes).CopyTo(strided.AsSpan(r * stride));
+        return (strided, stride);
+    }
+
     /// <summary>An activation row quantized by the reference, and its dequantized values.</summary>
     public (byte[] Bytes, float[] Values) Activation(float[] x)
     {

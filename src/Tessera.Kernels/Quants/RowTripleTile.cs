@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics.X86;
 using Tessera.Kernels.Memory;
-using Tessera.Kernels.Numerics;
 using Tessera.Tensors;
 
 namespace Tessera.Kernels.Quants;
@@ -81,9 +80,9 @@ internal static unsafe class RowTripleTile
     /// <summary>Value <paramref name="i"/> of a row of <paramref name="weightType"/> as a float.</summary>
     public static float Weight(GgmlType weightType, byte* row, int i) => weightType switch
     {
-        GgmlType.F32 => ((float*)row)[i],
-        GgmlType.BF16 => HalfBits.BFloat16ToSingle(((ushort*)row)[i]),
-        _ => HalfBits.ToSingle(((ushort*)row)[i]),
+        GgmlType.F32 => F32Rows.Load1(row, i),
+        GgmlType.BF16 => BF16Rows.Load1(row, i),
+        _ => F16Rows.Load1(row, i),
     };
 
     /// <summary>The scalar reference: the same sums in float, one product after another (the tile adds them in another
