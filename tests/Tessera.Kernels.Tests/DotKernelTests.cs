@@ -146,18 +146,22 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Q8_0's two-token dot (pairs of tokens the matmul meets one by one, on AVX2) takes each block's
-    /// magnitudes and scale once for both tokens and keeps each token's sums as the single dot does: the same bits,
-    /// with the activation rows a stride apart wider than a row, odd block counts included.</summary>
-    [Avx2Fact]
-    public void Q8_0_two_token_dot_equals_two_single_dots()
+    /// <summary>The two-token dots of Q8_0, Q4_K and Q6_K (pairs of tokens the matmul meets one by one, on AVX2) decode
+    /// each block once for both tokens (Q8_0's magnitudes and scale, the K-quants' scales and levels) and keep each
+    /// token's sums as the single dot does: the same bits, with the activation rows a stride apart wider than a row, odd
+    /// block counts included.</summary>
+    [Avx2Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q6_K)]
+    public void Two_token_dot_equals_two_single_dots(GgmlType type)
     {
         var random = new TestRandom();
-        var kernel = QuantKernels.Get(GgmlType.Q8_0);
-        Assert.True(kernel.Dot2 != null, "the Q8_0 entry has no two-token dot where AVX2 runs");
-        foreach (int k in Lengths(GgmlType.Q8_0))
+        var kernel = QuantKernels.Get(type);
+        Assert.True(kernel.Dot2 != null, $"the {type} entry has no two-token dot where AVX2 runs");
+        foreach (int k in Lengths(type))
         {
-            var rows = new QuantizedRows(GgmlType.Q8_0, kernel.ActivationType, k, 1, random);
+            var rows = new QuantizedRows(type, kernel.ActivationType, k, 1, random);
             int stride = (int)kernel.ActivationRowBytes(k) + 40;
             var activations = new byte[2 * stride];
             for (int t = 0; t < 2; t++)
@@ -172,7 +176,7 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
                 {
                     float single = kernel.Dot(w, a + t * stride, k);
                     Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(results[t]),
-                        $"k={k} token {t}: {results[t]} vs {single} ({random})");
+                        $"{type} k={k} token {t}: {results[t]} vs {single} ({random})");
                 }
             }
         }

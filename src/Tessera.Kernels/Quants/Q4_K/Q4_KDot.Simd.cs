@@ -45,6 +45,55 @@ internal static unsafe partial class Q4_KDot
             KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
     }
 
+    /// <summary>One weight row against two tokens' activations <paramref name="stride"/> bytes apart (batches of two or
+    /// three tokens, and the pairs left after four-token groups): each block's scales and each chunk's nibbles are
+    /// decoded once for both, and each token's sums are kept as <see cref="DotAvx2"/> keeps them, so the results are
+    /// its bits. At two tokens the row had been decoded twice, which left a batch of two as slow as two decode steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot2Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        var accX = Vector256<float>.Zero;
+        var accZ = Vector256<float>.Zero;
+        var mask = Vector256.Create((byte)0x0F);
+        byte* x = activations, z = activations + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
+        {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
+            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            byte* qs = weights + QuantsOffset;
+            sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var (x0, z0) = ChunkDot2(qs, ax, az, scaleWords, 0, mask);
+            var (x1, z1) = ChunkDot2(qs + 32, ax + 64, az + 64, scaleWords, 1, mask);
+            var (x2, z2) = ChunkDot2(qs + 64, ax + 128, az + 128, scaleWords, 2, mask);
+            var (x3, z3) = ChunkDot2(qs + 96, ax + 192, az + 192, scaleWords, 3, mask);
+            float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
+            float dx = Q8_KBlock.Scale(x), dz = Q8_KBlock.Scale(z);
+            accX = Fma.MultiplyAdd(Avx.ConvertToVector256Single(x0 + x1 + (x2 + x3)), Vector256.Create(d * dx), accX);
+            accZ = Fma.MultiplyAdd(Avx.ConvertToVector256Single(z0 + z1 + (z2 + z3)), Vector256.Create(d * dz), accZ);
+            accX = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(x))),
+                Vector256.Create(dMin * dx), accX);
+            accZ = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(z))),
+                Vector256.Create(dMin * dz), accZ);
+        }
+        results[0] = Vector256.Sum(accX);
+        results[1] = Vector256.Sum(accZ);
+    }
+
+    /// <summary><see cref="ChunkDot(byte*, sbyte*, Vector256{byte}, int, Vector256{byte})"/> for two tokens from one
+    /// split of the chunk's nibbles and one pick of its scales.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<int> X, Vector256<int> Z) ChunkDot2(byte* qs, sbyte* ax, sbyte* az, Vector256<byte> scaleWords, int chunk, Vector256<byte> mask)
+    {
+        var packed = Vector256.Load(qs);
+        var low = packed & mask;
+        var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
+        var scaleLow = KQuantScales.PickWord(scaleWords, 2 * chunk);
+        var scaleHigh = KQuantScales.PickWord(scaleWords, 2 * chunk + 1);
+        return (ChunkDot(low, high, ax, scaleLow, scaleHigh), ChunkDot(low, high, az, scaleLow, scaleHigh));
+    }
+
     /// <summary>One weight row against four activation rows: each decoded chunk of levels serves four tokens.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)

@@ -26,6 +26,40 @@ internal static unsafe partial class Q6_KDot
         return Vector256.Sum(acc);
     }
 
+    /// <summary>One weight row against two tokens' activations <paramref name="stride"/> bytes apart (batches of two or
+    /// three tokens, and the pairs left after four-token groups): each half block's levels and scale vectors are
+    /// decoded once for both, and each token's sums are kept as <see cref="DotAvx2"/> keeps them, so the results are
+    /// its bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot2Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> accX = default, accZ = default;
+        byte* x = activations, z = activations + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
+        {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
+            sbyte* scales = (sbyte*)(weights + ScalesOffset);
+            var scaleWords = KQuantScales.GroupScaleWords(Vector128.Load(scales));
+            Vector256<int> sx = default, sz = default;
+            for (int half = 0; half < 2; half++)
+            {
+                Levels(weights, half, out var q0, out var q1, out var q2, out var q3);
+                var c0 = KQuantScales.PickWord(scaleWords, 4 * half);
+                var c1 = KQuantScales.PickWord(scaleWords, 4 * half + 1);
+                var c2 = KQuantScales.PickWord(scaleWords, 4 * half + 2);
+                var c3 = KQuantScales.PickWord(scaleWords, 4 * half + 3);
+                sx += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, Q8_KBlock.Quants(x) + 128 * half);
+                sz += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, Q8_KBlock.Quants(z) + 128 * half);
+            }
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)];
+            accX = Finish(accX, sx, d, scales, x);
+            accZ = Finish(accZ, sz, d, scales, z);
+        }
+        results[0] = Vector256.Sum(accX);
+        results[1] = Vector256.Sum(accZ);
+    }
+
     /// <summary>One weight row against four activation rows a stride apart (the matmul's micro-kernel): each half
     /// block's levels and scale vectors are decoded once and used for four tokens.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
