@@ -44,11 +44,7 @@ internal static unsafe partial class Q6_KDot
             Vector256<int> sx = default, sz = default;
             for (int half = 0; half < 2; half++)
             {
-                Levels(weights, half, out var q0, out var q1, out var q2, out var q3);
-                var c0 = KQuantScales.PickWord(scaleWords, 4 * half);
-                var c1 = KQuantScales.PickWord(scaleWords, 4 * half + 1);
-                var c2 = KQuantScales.PickWord(scaleWords, 4 * half + 2);
-                var c3 = KQuantScales.PickWord(scaleWords, 4 * half + 3);
+                DecodeHalf(weights, half, scaleWords, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
                 sx += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, Q8_KBlock.Quants(x) + 128 * half);
                 sz += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, Q8_KBlock.Quants(z) + 128 * half);
             }
@@ -76,11 +72,7 @@ internal static unsafe partial class Q6_KDot
             var scaleWords = KQuantScales.GroupScaleWords(Vector128.Load(scales));
             for (int half = 0; half < 2; half++)
             {
-                Levels(weights, half, out var q0, out var q1, out var q2, out var q3);
-                var c0 = KQuantScales.PickWord(scaleWords, 4 * half);
-                var c1 = KQuantScales.PickWord(scaleWords, 4 * half + 1);
-                var c2 = KQuantScales.PickWord(scaleWords, 4 * half + 2);
-                var c3 = KQuantScales.PickWord(scaleWords, 4 * half + 3);
+                DecodeHalf(weights, half, scaleWords, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
                 nint at = offset + Q8_KActivations.QuantsOffset + 128 * half;
                 s0 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a0 + at));
                 s1 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a1 + at));
@@ -115,14 +107,27 @@ internal static unsafe partial class Q6_KDot
         q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & mask) | ((qh >> 2).AsByte() & highMask);
     }
 
+    /// <summary>One half block's levels (<see cref="Levels"/>) and its four chunks' scales, decoded once for every token
+    /// that meets them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DecodeHalf(byte* block, int half, Vector256<byte> scaleWords,
+        out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<short> c0, out Vector256<short> c1, out Vector256<short> c2, out Vector256<short> c3)
+    {
+        Levels(block, half, out q0, out q1, out q2, out q3);
+        c0 = KQuantScales.PickWord(scaleWords, 4 * half);
+        c1 = KQuantScales.PickWord(scaleWords, 4 * half + 1);
+        c2 = KQuantScales.PickWord(scaleWords, 4 * half + 2);
+        c3 = KQuantScales.PickWord(scaleWords, 4 * half + 3);
+    }
+
     /// <summary>Σ scale (levels · a) over one half of a block for one token, the halves written out so that each
     /// chunk's scale shuffle is a constant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> HalfDot(byte* block, int half, Vector256<byte> scaleWords, sbyte* a)
     {
-        Levels(block, half, out var q0, out var q1, out var q2, out var q3);
-        return HalfDot(q0, q1, q2, q3, KQuantScales.PickWord(scaleWords, 4 * half), KQuantScales.PickWord(scaleWords, 4 * half + 1),
-            KQuantScales.PickWord(scaleWords, 4 * half + 2), KQuantScales.PickWord(scaleWords, 4 * half + 3), a + 128 * half);
+        DecodeHalf(block, half, scaleWords, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
+        return HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, a + 128 * half);
     }
 
     /// <summary>Σ scale (levels · a) over 128 values (four 32-value groups) of one token.</summary>
