@@ -146,13 +146,14 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The two-token dots of Q8_0, Q4_K and Q6_K (pairs of tokens the matmul meets one by one, on AVX2) decode
+    /// <summary>The two-token dots of Q8_0, Q4_K, Q5_K and Q6_K (pairs of tokens the matmul meets one by one, on AVX2) decode
     /// each block once for both tokens (Q8_0's magnitudes and scale, the K-quants' scales and levels) and keep each
     /// token's sums as the single dot does: the same bits, with the activation rows a stride apart wider than a row, odd
     /// block counts included.</summary>
     [Avx2Theory]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q5_K)]
     [InlineData(GgmlType.Q6_K)]
     public void Two_token_dot_equals_two_single_dots(GgmlType type)
     {

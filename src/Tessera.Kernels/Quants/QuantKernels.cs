@@ -395,7 +395,7 @@ internal static unsafe class QuantKernels
             GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
             GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(8),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q4_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),
-            GgmlType.Q5_K => Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths).WithPanel<Q5_KPanelBlocks>(6),
+            GgmlType.Q5_K => (Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q5_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q5_KDot.Dot2Avx2 : null }).WithPanel<Q5_KPanelBlocks>(6),
             GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q6_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 16),
             _ => default,
         };

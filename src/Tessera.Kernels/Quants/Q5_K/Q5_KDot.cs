@@ -73,17 +73,116 @@ internal static unsafe class Q5_KDot
         return Vector256.Sum(acc);
     }
 
+    /// <summary>One weight row against two tokens' activations <paramref name="stride"/> bytes apart (batches of two or
+    /// three tokens, and the pair left after a four-token group): each block's scales and each chunk's levels are
+    /// decoded once for both, and each token's sums are kept as <see cref="DotAvx2"/> keeps them, so the results are
+    /// its bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot2Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> accX = default, accZ = default;
+        var mask = Vector256.Create((byte)0x0F);
+        var bitMask = Vector256.Create((ushort)0x0101);
+        byte* x = activations, z = activations + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
+        {
+            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            byte* qs = weights + QuantsOffset;
+            var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
+            sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            Vector256<int> sx = default, sz = default;
+            for (int chunk = 0; chunk < 4; chunk++)
+            {
+                var levels = ChunkLevels(qs, qh, scaleWords, chunk, mask, bitMask);
+                sx += levels.Dot(ax + 64 * chunk);
+                sz += levels.Dot(az + 64 * chunk);
+            }
+            float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
+            accX = Finish(accX, sx, d, dMin, mins, x);
+            accZ = Finish(accZ, sz, d, dMin, mins, z);
+        }
+        results[0] = Vector256.Sum(accX);
+        results[1] = Vector256.Sum(accZ);
+    }
+
+    /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches of four
+    /// and five tokens, below the int8 panel's six), as <see cref="Dot2Avx2"/> does for two: the results are
+    /// <see cref="DotAvx2"/>'s bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var mask = Vector256.Create((byte)0x0F);
+        var bitMask = Vector256.Create((ushort)0x0101);
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
+        {
+            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            byte* qs = weights + QuantsOffset;
+            var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
+            nint offset = b * Q8_KActivations.BlockBytes;
+            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int chunk = 0; chunk < 4; chunk++)
+            {
+                var levels = ChunkLevels(qs, qh, scaleWords, chunk, mask, bitMask);
+                s0 += levels.Dot(Q8_KBlock.Quants(a0 + offset) + 64 * chunk);
+                s1 += levels.Dot(Q8_KBlock.Quants(a1 + offset) + 64 * chunk);
+                s2 += levels.Dot(Q8_KBlock.Quants(a2 + offset) + 64 * chunk);
+                s3 += levels.Dot(Q8_KBlock.Quants(a3 + offset) + 64 * chunk);
+            }
+            float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
+            acc0 = Finish(acc0, s0, d, dMin, mins, a0 + offset);
+            acc1 = Finish(acc1, s1, d, dMin, mins, a1 + offset);
+            acc2 = Finish(acc2, s2, d, dMin, mins, a2 + offset);
+            acc3 = Finish(acc3, s3, d, dMin, mins, a3 + offset);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
+    }
+
+    /// <summary>acc += Σ scaled level products * d * d_x, then -= the mins' term * dmin * d_x, for one block and token,
+    /// in <see cref="DotAvx2"/>'s order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Finish(Vector256<float> acc, Vector256<int> sums, float d, float dMin, ulong mins, byte* activation)
+    {
+        float da = Q8_KBlock.Scale(activation);
+        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(d * da), acc);
+        return Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(activation))),
+            Vector256.Create(dMin * da), acc);
+    }
+
     /// <summary>Chunk <paramref name="chunk"/> (64 values) of one token: 5-bit levels (0..31) from the nibbles and
     /// bits 2i and 2i + 1 of qh, each 32-value half times its sub-block's scale.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> ChunkDotAvx2(byte* qs, Vector256<ushort> qh, sbyte* a, Vector256<byte> scaleWords, int chunk,
+        Vector256<byte> mask, Vector256<ushort> bitMask) =>
+        ChunkLevels(qs, qh, scaleWords, chunk, mask, bitMask).Dot(a + 64 * chunk);
+
+    /// <summary>Chunk <paramref name="chunk"/>'s levels and its two sub-blocks' scales, decoded once for every token that
+    /// meets them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ChunkLevelsAvx2 ChunkLevels(byte* qs, Vector256<ushort> qh, Vector256<byte> scaleWords, int chunk,
         Vector256<byte> mask, Vector256<ushort> bitMask)
     {
         var packed = Vector256.Load(qs + 32 * chunk);
-        var low = (packed & mask) | (((qh >> (2 * chunk)) & bitMask) << 4).AsByte();
-        var high = (Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask) | (((qh >> (2 * chunk + 1)) & bitMask) << 4).AsByte();
-        return SimdInt8.MultiplySumScaled(low, a + 64 * chunk, KQuantScales.PickWord(scaleWords, 2 * chunk))
-            + SimdInt8.MultiplySumScaled(high, a + 64 * chunk + 32, KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
+        return new ChunkLevelsAvx2(
+            (packed & mask) | (((qh >> (2 * chunk)) & bitMask) << 4).AsByte(),
+            (Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask) | (((qh >> (2 * chunk + 1)) & bitMask) << 4).AsByte(),
+            KQuantScales.PickWord(scaleWords, 2 * chunk), KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
+    }
+
+    /// <summary>A chunk's 64 levels (the low half's 32 against a[0..31], the high half's against a[32..63]) with their scales.</summary>
+    private readonly struct ChunkLevelsAvx2(Vector256<byte> low, Vector256<byte> high, Vector256<short> lowScale, Vector256<short> highScale)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<int> Dot(sbyte* a) =>
+            SimdInt8.MultiplySumScaled(low, a, lowScale) + SimdInt8.MultiplySumScaled(high, a + 32, highScale);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
