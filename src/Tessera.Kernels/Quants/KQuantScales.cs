@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Tessera.Kernels.Quants.Q8_K;
 
 namespace Tessera.Kernels.Quants;
 
@@ -132,5 +133,17 @@ internal static unsafe class KQuantScales
         var bytes = Vector128.CreateScalar(mins).AsByte();
         var paired = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(bytes, bytes));
         return Avx2.MultiplyAddAdjacent(Vector256.Load(sums), paired);
+    }
+
+    /// <summary>One Q4_K or Q5_K block against one token's Q8_K block at <paramref name="activation"/>, in the AVX2 dots'
+    /// order: acc += float(the scaled level products) * (d * d_x), then acc -= float(the mins' products) * (dmin * d_x).
+    /// The single and many-token dots share it, so a token's sums are the same bits whichever dot took it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> AccumulateBlockAvx2(Vector256<float> acc, Vector256<int> sums, float d, float dMin, ulong mins, byte* activation)
+    {
+        float da = Q8_KBlock.Scale(activation);
+        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(d * da), acc);
+        return Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(MinimumProductsAvx2(mins, Q8_KBlock.Sums(activation))),
+            Vector256.Create(dMin * da), acc);
     }
 }

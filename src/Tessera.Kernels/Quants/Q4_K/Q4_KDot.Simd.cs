@@ -25,10 +25,7 @@ internal static unsafe partial class Q4_KDot
             var scaleWords = KQuantScales.SubBlockScaleWords(scales);
             var sumi = ChunkDot(qs, a, scaleWords, 0, mask) + ChunkDot(qs + 32, a + 64, scaleWords, 1, mask)
                 + (ChunkDot(qs + 64, a + 128, scaleWords, 2, mask) + ChunkDot(qs + 96, a + 192, scaleWords, 3, mask));
-            float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
-            var minimums = KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(activations));
-            acc = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(minimums), Vector256.Create(halfTable[*(ushort*)(weights + 2)] * da), acc);
+            acc = KQuantScales.AccumulateBlockAvx2(acc, sumi, halfTable[*(ushort*)weights], halfTable[*(ushort*)(weights + 2)], mins, activations);
         }
         return Vector256.Sum(acc);
     }
@@ -38,11 +35,19 @@ internal static unsafe partial class Q4_KDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> ChunkDot(byte* qs, sbyte* a, Vector256<byte> scaleWords, int chunk, Vector256<byte> mask)
     {
+        var (low, high, scaleLow, scaleHigh) = ChunkLevels(qs, scaleWords, chunk, mask);
+        return ChunkDot(low, high, a, scaleLow, scaleHigh);
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/>'s levels at <paramref name="qs"/> (low and high nibbles) and its two
+    /// sub-blocks' scales, decoded once for every token that meets them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte> Low, Vector256<byte> High, Vector256<short> ScaleLow, Vector256<short> ScaleHigh) ChunkLevels(
+        byte* qs, Vector256<byte> scaleWords, int chunk, Vector256<byte> mask)
+    {
         var packed = Vector256.Load(qs);
-        var low = packed & mask;
-        var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
-        return ChunkDot(low, high, a, KQuantScales.PickWord(scaleWords, 2 * chunk),
-            KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
+        return (packed & mask, Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask,
+            KQuantScales.PickWord(scaleWords, 2 * chunk), KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
     }
 
     /// <summary>One weight row against two tokens' activations <paramref name="stride"/> bytes apart (batches of two or
@@ -69,13 +74,8 @@ internal static unsafe partial class Q4_KDot
             var (x2, z2) = ChunkDot2(qs + 64, ax + 128, az + 128, scaleWords, 2, mask);
             var (x3, z3) = ChunkDot2(qs + 96, ax + 192, az + 192, scaleWords, 3, mask);
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            float dx = Q8_KBlock.Scale(x), dz = Q8_KBlock.Scale(z);
-            accX = Fma.MultiplyAdd(Avx.ConvertToVector256Single(x0 + x1 + (x2 + x3)), Vector256.Create(d * dx), accX);
-            accZ = Fma.MultiplyAdd(Avx.ConvertToVector256Single(z0 + z1 + (z2 + z3)), Vector256.Create(d * dz), accZ);
-            accX = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(x))),
-                Vector256.Create(dMin * dx), accX);
-            accZ = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(z))),
-                Vector256.Create(dMin * dz), accZ);
+            accX = KQuantScales.AccumulateBlockAvx2(accX, x0 + x1 + (x2 + x3), d, dMin, mins, x);
+            accZ = KQuantScales.AccumulateBlockAvx2(accZ, z0 + z1 + (z2 + z3), d, dMin, mins, z);
         }
         results[0] = Vector256.Sum(accX);
         results[1] = Vector256.Sum(accZ);
@@ -86,11 +86,7 @@ internal static unsafe partial class Q4_KDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<int> X, Vector256<int> Z) ChunkDot2(byte* qs, sbyte* ax, sbyte* az, Vector256<byte> scaleWords, int chunk, Vector256<byte> mask)
     {
-        var packed = Vector256.Load(qs);
-        var low = packed & mask;
-        var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
-        var scaleLow = KQuantScales.PickWord(scaleWords, 2 * chunk);
-        var scaleHigh = KQuantScales.PickWord(scaleWords, 2 * chunk + 1);
+        var (low, high, scaleLow, scaleHigh) = ChunkLevels(qs, scaleWords, chunk, mask);
         return (ChunkDot(low, high, ax, scaleLow, scaleHigh), ChunkDot(low, high, az, scaleLow, scaleHigh));
     }
 

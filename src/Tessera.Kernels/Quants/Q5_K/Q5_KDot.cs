@@ -65,10 +65,7 @@ internal static unsafe class Q5_KDot
             var scaleWords = KQuantScales.SubBlockScaleWords(scales);
             var sumi = ChunkDotAvx2(qs, qh, a, scaleWords, 0, mask, bitMask) + ChunkDotAvx2(qs, qh, a, scaleWords, 1, mask, bitMask)
                 + (ChunkDotAvx2(qs, qh, a, scaleWords, 2, mask, bitMask) + ChunkDotAvx2(qs, qh, a, scaleWords, 3, mask, bitMask));
-            float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)weights] * da), acc);
-            var minimums = KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(activations));
-            acc = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(minimums), Vector256.Create(halfTable[*(ushort*)(weights + 2)] * da), acc);
+            acc = KQuantScales.AccumulateBlockAvx2(acc, sumi, halfTable[*(ushort*)weights], halfTable[*(ushort*)(weights + 2)], mins, activations);
         }
         return Vector256.Sum(acc);
     }
@@ -100,8 +97,8 @@ internal static unsafe class Q5_KDot
                 sz += levels.Dot(az + 64 * chunk);
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            accX = Finish(accX, sx, d, dMin, mins, x);
-            accZ = Finish(accZ, sz, d, dMin, mins, z);
+            accX = KQuantScales.AccumulateBlockAvx2(accX, sx, d, dMin, mins, x);
+            accZ = KQuantScales.AccumulateBlockAvx2(accZ, sz, d, dMin, mins, z);
         }
         results[0] = Vector256.Sum(accX);
         results[1] = Vector256.Sum(accZ);
@@ -135,26 +132,15 @@ internal static unsafe class Q5_KDot
                 s3 += levels.Dot(Q8_KBlock.Quants(a3 + offset) + 64 * chunk);
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            acc0 = Finish(acc0, s0, d, dMin, mins, a0 + offset);
-            acc1 = Finish(acc1, s1, d, dMin, mins, a1 + offset);
-            acc2 = Finish(acc2, s2, d, dMin, mins, a2 + offset);
-            acc3 = Finish(acc3, s3, d, dMin, mins, a3 + offset);
+            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, mins, a0 + offset);
+            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, mins, a1 + offset);
+            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, mins, a2 + offset);
+            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, mins, a3 + offset);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
         results[2] = Vector256.Sum(acc2);
         results[3] = Vector256.Sum(acc3);
-    }
-
-    /// <summary>acc += Σ scaled level products * d * d_x, then -= the mins' term * dmin * d_x, for one block and token,
-    /// in <see cref="DotAvx2"/>'s order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Finish(Vector256<float> acc, Vector256<int> sums, float d, float dMin, ulong mins, byte* activation)
-    {
-        float da = Q8_KBlock.Scale(activation);
-        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(d * da), acc);
-        return Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(KQuantScales.MinimumProductsAvx2(mins, Q8_KBlock.Sums(activation))),
-            Vector256.Create(dMin * da), acc);
     }
 
     /// <summary>Chunk <paramref name="chunk"/> (64 values) of one token: 5-bit levels (0..31) from the nibbles and
