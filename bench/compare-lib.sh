@@ -1,4 +1,5 @@
-# Shared by the side-by-side scripts (sourced, not run): builds the CLI, and defines llama_rates, ratio and avx512.
+# Shared by the side-by-side scripts (sourced, not run): builds the CLI, and defines llama_rates, tessera_rates, ratio
+# and avx512.
 # Expects $llama (llama.cpp's bin folder), $threads and $reps to be set by the script that sources it.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 dotnet build src/Tessera.Cli -c Release >/dev/null
@@ -8,6 +9,15 @@ tessera=src/Tessera.Cli/bin/Release/net10.0/tessera
 llama_rates() {
   "$llama/llama-bench" -m "$1" -p "$2" -n "$3" -r "$reps" -t "$threads" 2>/dev/null |
     awk -F'|' '/ (pp|tg)[0-9]+ /{ split($(NF-1), v, " "); printf "%s ", v[1] }'
+}
+
+# "pp tg" tokens/s from tessera bench --json: tessera_rates MODEL PP TG [VAR=VALUE...] (extra environment, e.g.
+# DOTNET_EnableAVX512=0)
+tessera_rates() {
+  local model=$1 pp=$2 tg=$3
+  shift 3
+  env "$@" "$tessera" bench "$model" -p "$pp" -n "$tg" -r "$reps" -t "$threads" --device cpu --json 2>/dev/null |
+    awk -F': ' '/"tokens_per_second"/{ gsub(",", "", $2); printf "%.2f ", $2 }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }

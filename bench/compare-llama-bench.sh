@@ -17,14 +17,6 @@ threads=${THREADS:-2}
 reps=${REPS:-2}
 source "$(dirname "$0")/compare-lib.sh"
 
-# "pp / tg" tokens/s from tessera bench --json (extra environment first, e.g. DOTNET_EnableAVX512=0).
-tessera_rates() {
-  local model=$1 pp=$2 tg=$3
-  shift 3
-  env "$@" "$tessera" bench "$model" -p "$pp" -n "$tg" -r "$reps" -t "$threads" --device cpu --json 2>/dev/null |
-    awk -F': ' '/"tokens_per_second"/{ gsub(",", "", $2); printf "%.2f ", $2 }'
-}
-
 avx2_llama=${LLAMA_AVX2_BIN:-}
 echo "| model | llama.cpp pp / tg | tessera pp / tg | ratio pp / tg |$([ $avx512 = 1 ] && echo "$([ -n "$avx2_llama" ] && echo ' llama.cpp AVX2 pp / tg |') tessera AVX2-only pp / tg | ratio pp / tg |")"
 echo "|---|---|---|---|$([ $avx512 = 1 ] && echo "$([ -n "$avx2_llama" ] && echo '---|')---|---|")"

@@ -32,8 +32,7 @@ rate() {
   local pp=0 tg=0
   if [ "$2" = pp ]; then pp=$3; else tg=$3; fi
   if [ "$1" = tessera ]; then
-    env "${tessera_env[@]}" "$tessera" bench "$model" -p "$pp" -n "$tg" -r "$reps" -t "$threads" --device cpu --json 2>/dev/null |
-      awk -F': ' '/"tokens_per_second"/{ gsub(",", "", $2); printf "%.2f", $2; exit }'
+    tessera_rates "$model" "$pp" "$tg" "${tessera_env[@]}" | awk '{ print $1 }'
   else
     llama_rates "$model" "$pp" "$tg" | awk '{ print $1 }'
   fi
