@@ -15,7 +15,7 @@ tg=${TG:-128}
 source "$(dirname "$0")/compare-lib.sh"
 
 # "pp tg idle_pp idle_tg" from tessera bench --json (extra environment first).
-tessera_rates() {
+tessera_moe_rates() {
   local model=$1 schedule=$2
   shift 2
   env "$@" "$tessera" bench "$model" -p "$pp" -n "$tg" -r "$reps" -t "$threads" --device cpu --moe-schedule "$schedule" --json 2>/dev/null |
@@ -27,11 +27,11 @@ echo "| model | llama.cpp pp / tg | off pp / tg (idle) | auto pp / tg (idle) | a
 echo "|---|---|---|---|---|$([ $avx512 = 1 ] && echo '---|---|')"
 for model in "$@"; do
   read -r lp lt <<<"$(llama_rates "$model" "$pp" "$tg")"
-  read -r op ot oip oit <<<"$(tessera_rates "$model" off)"
-  read -r ap at aip ait <<<"$(tessera_rates "$model" auto)"
+  read -r op ot oip oit <<<"$(tessera_moe_rates "$model" off)"
+  read -r ap at aip ait <<<"$(tessera_moe_rates "$model" auto)"
   row="| $(basename "$model") | $lp / $lt | $op / $ot ($oip, $oit) | $ap / $at ($aip, $ait) | $(ratio "$ap" "$lp") / $(ratio "$at" "$lt") |"
   if [ $avx512 = 1 ]; then
-    read -r vp vt _ _ <<<"$(tessera_rates "$model" auto DOTNET_EnableAVX512=0 DOTNET_EnableAVXVNNI=0)"
+    read -r vp vt _ _ <<<"$(tessera_moe_rates "$model" auto DOTNET_EnableAVX512=0 DOTNET_EnableAVXVNNI=0)"
     row="$row $vp / $vt | $(ratio "$vp" "$lp") / $(ratio "$vt" "$lt") |"
   fi
   echo "$row"
