@@ -146,38 +146,46 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The two-token dots of Q8_0, Q4_K, Q5_K and Q6_K (pairs of tokens the matmul meets one by one, on AVX2) decode
-    /// each block once for both tokens (Q8_0's magnitudes and scale, the K-quants' scales and levels) and keep each
+    /// <summary>The two- and four-token dots of Q8_0 and the K-quants (tokens the matmul meets row by row, on AVX2) decode
+    /// each block once for all their tokens (Q8_0's magnitudes and scale, the K-quants' scales and levels) and keep each
     /// token's sums as the single dot does: the same bits, with the activation rows a stride apart wider than a row, odd
     /// block counts included.</summary>
     [Avx2Theory]
-    [InlineData(GgmlType.Q8_0)]
-    [InlineData(GgmlType.Q4_K)]
-    [InlineData(GgmlType.Q5_K)]
-    [InlineData(GgmlType.Q6_K)]
-    public void Two_token_dot_equals_two_single_dots(GgmlType type)
+    [InlineData(GgmlType.Q8_0, 2)]
+    [InlineData(GgmlType.Q2_K, 2)]
+    [InlineData(GgmlType.Q2_K, 4)]
+    [InlineData(GgmlType.Q3_K, 2)]
+    [InlineData(GgmlType.Q3_K, 4)]
+    [InlineData(GgmlType.Q4_K, 2)]
+    [InlineData(GgmlType.Q4_K, 4)]
+    [InlineData(GgmlType.Q5_K, 2)]
+    [InlineData(GgmlType.Q5_K, 4)]
+    [InlineData(GgmlType.Q6_K, 2)]
+    [InlineData(GgmlType.Q6_K, 4)]
+    public void Many_token_dot_equals_single_dots(GgmlType type, int tokens)
     {
         var random = new TestRandom();
         var kernel = QuantKernels.Get(type);
-        Assert.True(kernel.Dot2 != null, $"the {type} entry has no two-token dot where AVX2 runs");
+        var many = tokens == 2 ? kernel.Dot2 : kernel.Dot4;
+        Assert.True(many != null, $"the {type} entry has no {tokens}-token dot where AVX2 runs");
         foreach (int k in Lengths(type))
         {
             var rows = new QuantizedRows(type, kernel.ActivationType, k, 1, random);
             int stride = (int)kernel.ActivationRowBytes(k) + 40;
-            var activations = new byte[2 * stride];
-            for (int t = 0; t < 2; t++)
+            var activations = new byte[tokens * stride];
+            for (int t = 0; t < tokens; t++)
                 rows.Activation(random.Floats(k)).Bytes.CopyTo(activations, t * stride);
-            var results = new float[2];
+            var results = new float[tokens];
             fixed (byte* w = rows.Weights)
             fixed (byte* a = activations)
             fixed (float* r = results)
             {
-                kernel.Dot2(w, a, stride, k, r);
-                for (int t = 0; t < 2; t++)
+                many(w, a, stride, k, r);
+                for (int t = 0; t < tokens; t++)
                 {
                     float single = kernel.Dot(w, a + t * stride, k);
                     Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(results[t]),
-                        $"{type} k={k} token {t}: {results[t]} vs {single} ({random})");
+                        $"{type} k={k} token {t} of {tokens}: {results[t]} vs {single} ({random})");
                 }
             }
         }

@@ -26,7 +26,7 @@ public sealed unsafe class Int8PanelMatMulTests
     public void Panel_matmul_matches_float64_on_ragged_shapes(GgmlType type)
     {
         var kernel = QuantKernels.Get(type);
-        Assert.Equal(HasPanel(type), Int8PanelMatMul.Applies(kernel, 32));
+        Assert.Equal(HasPanel(type), Int8PanelMatMul.Applies(kernel, Math.Max(32, kernel.PanelMinTokens)));
         if (!HasPanel(type))
             return;   // MatMul keeps the type's tiles and per-row kernels, covered by MatrixKernelTests
         Assert.False(Int8PanelMatMul.Applies(kernel, kernel.PanelMinTokens - 1));
@@ -60,7 +60,8 @@ public sealed unsafe class Int8PanelMatMulTests
             return;
         var kernel = QuantKernels.Get(type);
         using var pool = new KernelThreadPool(2);
-        int k = 2 * kernel.BlockSize, rowCount = 16, tokens = 32;
+        // Enough tokens that MatMul takes the panel (Q2_K's dots serve batches below 128).
+        int k = 2 * kernel.BlockSize, rowCount = 16, tokens = Math.Max(32, kernel.PanelMinTokens);
         int rowBytes = (int)kernel.WeightRowBytes(k);
         var bytes = new byte[rowBytes * rowCount];
         for (int r = 0; r < rowCount; r++)

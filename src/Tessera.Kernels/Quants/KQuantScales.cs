@@ -98,6 +98,20 @@ internal static unsafe class KQuantScales
     public static Vector256<short> PickWord(Vector256<byte> scaleWords, int word) =>
         Avx2.Shuffle(scaleWords, Vector256.Create((short)(0x0100 + 0x0202 * word)).AsByte()).AsInt16();
 
+    /// <summary>The <see cref="PickWord"/> shuffle for word 0, for the many-token dots, which walk the chunks in a loop
+    /// and take each chunk's scales with <see cref="TakeWord"/>: a loop's running index made each pick a multiply and a
+    /// broadcast (and a two-token Q3_K dot slower than two single dots), where a stepped shuffle costs one add.</summary>
+    public static Vector256<byte> FirstWordPick => Vector256.Create((short)0x0100).AsByte();
+
+    /// <summary><see cref="PickWord"/> for the word <paramref name="pick"/> picks, which then steps to the next word.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> TakeWord(Vector256<byte> scaleWords, ref Vector256<byte> pick)
+    {
+        var word = Avx2.Shuffle(scaleWords, pick).AsInt16();
+        pick += Vector256.Create((short)0x0202).AsByte();
+        return word;
+    }
+
     /// <summary>For the AVX2 dots of Q4_K and Q5_K: the eight sub-block scales of a packed decode as int16 words 0..7
     /// of both 128-bit lanes, so <see cref="PickWord"/> spreads sub-block j's scale over a whole chunk.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -392,11 +392,11 @@ internal static unsafe class QuantKernels
                 .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4, &Q8_0Records.Repack),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithNibblePanel<IQ4_NLPanelBlocks>(NibbleVnniTile.IsSupported ? 8 : 4),
-            GgmlType.Q2_K => Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths).WithPanel<Q2_KPanelBlocks>(16),
-            GgmlType.Q3_K => Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths).WithPanel<Q3_KPanelBlocks>(8),
+            GgmlType.Q2_K => (Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q2_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q2_KDot.Dot2Avx2 : null }).WithPanel<Q2_KPanelBlocks>(IsaSupport.AvxVnni ? 16 : 128),
+            GgmlType.Q3_K => (Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q3_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q3_KDot.Dot2Avx2 : null }).WithPanel<Q3_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 24),
             GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q4_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),
-            GgmlType.Q5_K => (Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q5_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q5_KDot.Dot2Avx2 : null }).WithPanel<Q5_KPanelBlocks>(6),
-            GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q6_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 16),
+            GgmlType.Q5_K => (Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q5_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q5_KDot.Dot2Avx2 : null }).WithPanel<Q5_KPanelBlocks>(IsaSupport.AvxVnni ? 6 : 16),
+            GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q6_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 20),
             _ => default,
         };
     }
@@ -411,9 +411,13 @@ internal static unsafe class QuantKernels
     /// <paramref name="minTokens"/> tokens. Each type's value was measured on TinyLlama-shape batches of 2-16 tokens,
     /// alternating, against its 4x4 tiles, Dot4 and packed dots. A last group of fewer than 8 tokens costs only what it
     /// holds, and the 4-bit types repack from their packed bytes, so the panel pays from 4 tokens for Q4_1, Q5_1 and
-    /// IQ4_NL, 6 for Q5_0 and Q5_K, 8 for Q3_K, for Q4_0 with AVX-512, for IQ4_NL with its VNNI 4x4 tile (pp4 103-104 ->
-    /// 189-198 t/s, pp8 level) and for Q6_K with VNNI; Q4_0's four-token octet dot stays ahead below 10 without AVX-512
-    /// (<see cref="Q4_0OctetBatchTokens"/>), Q4_K's Dot4, Q6_K's AVX2 Dot4 and Q2_K's dot below 16.</summary>
+    /// IQ4_NL, 6 for Q5_0, 8 for Q4_0 with AVX-512, for IQ4_NL with its VNNI 4x4 tile (pp4 103-104 -> 189-198 t/s, pp8
+    /// level) and for Q6_K with VNNI; Q4_0's four-token octet dot stays ahead below 10 without AVX-512
+    /// (<see cref="Q4_0OctetBatchTokens"/>) and Q4_K's Dot4 below 16. Without AVX-VNNI the K-quants' many-token dots
+    /// (paired in one process on the three shapes, Dot4 against the panel) stay ahead of it longer: Q5_K to 12 tokens
+    /// (1.04-1.47x at 6-12, level at 16), Q6_K to 16 (1.12-1.24x, level at 20), Q3_K to 20 (1.07-1.81x at 8-20, level
+    /// at 24-28) and Q2_K to 96 (1.15-1.88x at 16-96, level at 128-512, the panel repacking its 2-bit levels for little);
+    /// with AVX-VNNI the panel's tile sums with vpdpbusd and the earlier values (unmeasured against these dots) stay.</summary>
     private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens,
         delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
     {

@@ -59,16 +59,102 @@ internal static unsafe class Q2_KDot
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
             sbyte* a = Q8_KBlock.Quants(activations);
-            // The low nibbles of the sixteen scale bytes are the group scales (0..15).
-            var scaleWords = KQuantScales.GroupScaleWords((Vector128.Load(weights) & Vector128.Create((byte)0x0F)).AsSByte());
+            var scaleWords = ScaleWords(weights);
             var sumi = HalfDotAvx2(weights, a, scaleWords, 0, mask) + HalfDotAvx2(weights, a, scaleWords, 1, mask);
-            float da = Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(halfTable[*(ushort*)(weights + ScaleOffset)] * da), acc);
-            // The high nibbles of the scale bytes are the group mins (0..15).
-            var minimums = KQuantScales.GroupSumProducts(Vector128.ShiftRightLogical(Vector128.Load(weights), 4).AsSByte(), Q8_KBlock.Sums(activations));
-            acc = Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(minimums), Vector256.Create(halfTable[*(ushort*)(weights + ScaleOffset + 2)] * da), acc);
+            acc = AccumulateBlockAvx2(acc, sumi, weights, halfTable, activations);
         }
         return Vector256.Sum(acc);
+    }
+
+    /// <summary>One weight row against two tokens' activations <paramref name="stride"/> bytes apart (batches of two or
+    /// three tokens, and the pair left after four-token groups): each chunk's levels and scales are decoded once for
+    /// both, and each token's block sum ends as <see cref="DotAvx2"/>'s does (the integer sums are exact in any order),
+    /// so the results are its bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot2Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> accX = default, accZ = default;
+        var mask = Vector256.Create((byte)3);
+        byte* x = activations, z = activations + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
+        {
+            sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
+            var scaleWords = ScaleWords(weights);
+            Vector256<int> sx = default, sz = default;
+            var pick = KQuantScales.FirstWordPick;
+            for (int half = 0; half < 2; half++)
+            {
+                var packed = Vector256.Load(weights + QuantsOffset + 32 * half).AsUInt16();
+                for (int j = 0; j < 4; j++, ax += 32, az += 32)
+                {
+                    var chunk = NextChunk(ref packed, ref pick, scaleWords, mask);
+                    sx += chunk.Dot(ax);
+                    sz += chunk.Dot(az);
+                }
+            }
+            accX = AccumulateBlockAvx2(accX, sx, weights, halfTable, x);
+            accZ = AccumulateBlockAvx2(accZ, sz, weights, halfTable, z);
+        }
+        results[0] = Vector256.Sum(accX);
+        results[1] = Vector256.Sum(accZ);
+    }
+
+    /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches below the
+    /// int8 panel's sixteen tokens, four at a time), as <see cref="Dot2Avx2"/> does for two: the results are
+    /// <see cref="DotAvx2"/>'s bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var mask = Vector256.Create((byte)3);
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
+        {
+            var scaleWords = ScaleWords(weights);
+            nint offset = b * Q8_KActivations.BlockBytes;
+            Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            var pick = KQuantScales.FirstWordPick;
+            for (int half = 0; half < 2; half++)
+            {
+                var packed = Vector256.Load(weights + QuantsOffset + 32 * half).AsUInt16();
+                for (int j = 0; j < 4; j++)
+                {
+                    var chunk = NextChunk(ref packed, ref pick, scaleWords, mask);
+                    nint at = offset + Q8_KActivations.QuantsOffset + 128 * half + 32 * j;
+                    s0 += chunk.Dot((sbyte*)(a0 + at));
+                    s1 += chunk.Dot((sbyte*)(a1 + at));
+                    s2 += chunk.Dot((sbyte*)(a2 + at));
+                    s3 += chunk.Dot((sbyte*)(a3 + at));
+                }
+            }
+            acc0 = AccumulateBlockAvx2(acc0, s0, weights, halfTable, a0 + offset);
+            acc1 = AccumulateBlockAvx2(acc1, s1, weights, halfTable, a1 + offset);
+            acc2 = AccumulateBlockAvx2(acc2, s2, weights, halfTable, a2 + offset);
+            acc3 = AccumulateBlockAvx2(acc3, s3, weights, halfTable, a3 + offset);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
+    }
+
+    /// <summary>The low nibbles of the sixteen scale bytes, the group scales (0..15), as <see cref="KQuantScales.GroupScaleWords"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ScaleWords(byte* block) =>
+        KQuantScales.GroupScaleWords((Vector128.Load(block) & Vector128.Create((byte)0x0F)).AsSByte());
+
+    /// <summary>One block against one token's Q8_K block at <paramref name="activation"/>, in the AVX2 dots' order:
+    /// acc += float(the scaled level products) * (d * d_x), then acc -= float(the mins' products) * (dmin * d_x), the
+    /// mins being the high nibbles of the scale bytes (0..15). The single and many-token dots share it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AccumulateBlockAvx2(Vector256<float> acc, Vector256<int> sums, byte* block, float* halfTable, byte* activation)
+    {
+        float da = Q8_KBlock.Scale(activation);
+        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(halfTable[*(ushort*)(block + ScaleOffset)] * da), acc);
+        var minimums = KQuantScales.GroupSumProducts(Vector128.ShiftRightLogical(Vector128.Load(block), 4).AsSByte(), Q8_KBlock.Sums(activation));
+        return Fma.MultiplyAddNegated(Avx.ConvertToVector256Single(minimums), Vector256.Create(halfTable[*(ushort*)(block + ScaleOffset + 2)] * da), acc);
     }
 
     /// <summary>Σ scale (levels · a) over one 128-value half: its four 32-value chunks written out, each chunk's
@@ -77,14 +163,27 @@ internal static unsafe class Q2_KDot
     private static Vector256<int> HalfDotAvx2(byte* weights, sbyte* a, Vector256<byte> scaleWords, int half, Vector256<byte> mask)
     {
         var packed = Vector256.Load(weights + QuantsOffset + 32 * half).AsUInt16();
-        return ChunkDotAvx2(packed, a, scaleWords, half, 0, mask) + ChunkDotAvx2(packed, a, scaleWords, half, 1, mask)
-            + (ChunkDotAvx2(packed, a, scaleWords, half, 2, mask) + ChunkDotAvx2(packed, a, scaleWords, half, 3, mask));
+        a += 128 * half;
+        return ChunkLevels(packed, scaleWords, half, 0, mask).Dot(a) + ChunkLevels(packed, scaleWords, half, 1, mask).Dot(a + 32)
+            + (ChunkLevels(packed, scaleWords, half, 2, mask).Dot(a + 64) + ChunkLevels(packed, scaleWords, half, 3, mask).Dot(a + 96));
     }
 
+    /// <summary>The many-token dots' next chunk: <see cref="ChunkLevels"/> for the chunk whose levels are the lowest two
+    /// bits of <paramref name="packed"/>'s bytes and whose scale pair <paramref name="pick"/> picks, which then step to
+    /// the next chunk's (<see cref="KQuantScales.TakeWord"/>, as Q3_K's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> ChunkDotAvx2(Vector256<ushort> packed, sbyte* a, Vector256<byte> scaleWords, int half, int j, Vector256<byte> mask) =>
-        SimdInt8.MultiplySumScaled((packed >> (2 * j)).AsByte() & mask, a + 128 * half + 32 * j,
-            KQuantScales.PickWord(scaleWords, 4 * half + j));
+    private static ScaledLevelsAvx2 NextChunk(ref Vector256<ushort> packed, ref Vector256<byte> pick, Vector256<byte> scaleWords, Vector256<byte> mask)
+    {
+        var chunk = new ScaledLevelsAvx2(packed.AsByte() & mask, KQuantScales.TakeWord(scaleWords, ref pick));
+        packed >>= 2;
+        return chunk;
+    }
+
+    /// <summary>Chunk j of one half (32 values: bits 2j..2j+1 of the half's 32 bytes) with its two groups' scales,
+    /// decoded once for every token that meets them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ScaledLevelsAvx2 ChunkLevels(Vector256<ushort> packed, Vector256<byte> scaleWords, int half, int j, Vector256<byte> mask) =>
+        new((packed >> (2 * j)).AsByte() & mask, KQuantScales.PickWord(scaleWords, 4 * half + j));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)

@@ -103,12 +103,101 @@ internal static unsafe class Q3_KDot
             var hmask = Vector256.Load(weights).AsUInt16();
             var scaleWords = KQuantScales.GroupScaleWords(scales);
             var sumi = HalfDotAvx2(weights, hmask, a, scaleWords, 0, mask, bit) + HalfDotAvx2(weights, hmask, a, scaleWords, 1, mask, bit);
-            // The level bias's term in int32 lanes (times 4 as a shift), taken off lane by lane.
-            sumi -= Avx2.ShiftLeftLogical(KQuantScales.GroupSumProducts(scales, Q8_KBlock.Sums(activations)), LevelOffsetBits);
-            float d = halfTable[*(ushort*)(weights + ScaleOffset)] * Q8_KBlock.Scale(activations);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(d), acc);
+            acc = AccumulateBlockAvx2(acc, sumi, halfTable[*(ushort*)(weights + ScaleOffset)], scales, activations);
         }
         return Vector256.Sum(acc);
+    }
+
+    /// <summary>One weight row against two tokens' activations <paramref name="stride"/> bytes apart (batches of two or
+    /// three tokens, and the pair left after a four-token group): each block's scales and each chunk's levels are
+    /// decoded once for both, and each token's block sum ends as <see cref="DotAvx2"/>'s does (the integer sums are
+    /// exact in any order), so the results are its bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot2Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> accX = default, accZ = default;
+        var mask = Vector256.Create((ushort)0x0303);
+        var bit = Vector256.Create((ushort)0x0101);
+        byte* x = activations, z = activations + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
+        {
+            var scales = DecodeScalesPacked(weights + ScalesOffset);
+            var hmask = Vector256.Load(weights).AsUInt16();
+            var scaleWords = KQuantScales.GroupScaleWords(scales);
+            sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
+            Vector256<int> sx = default, sz = default;
+            var pick = KQuantScales.FirstWordPick;
+            for (int n = 0; n < 2; n++)
+            {
+                var packed = Vector256.Load(weights + QuantsOffset + 32 * n).AsUInt16();
+                for (int j = 0; j < 4; j++, ax += 32, az += 32)
+                {
+                    var chunk = NextChunk(ref packed, ref hmask, ref pick, scaleWords, mask, bit);
+                    sx += chunk.Dot(ax);
+                    sz += chunk.Dot(az);
+                }
+            }
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)];
+            accX = AccumulateBlockAvx2(accX, sx, d, scales, x);
+            accZ = AccumulateBlockAvx2(accZ, sz, d, scales, z);
+        }
+        results[0] = Vector256.Sum(accX);
+        results[1] = Vector256.Sum(accZ);
+    }
+
+    /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches of four
+    /// to seven tokens, below the int8 panel's eight), as <see cref="Dot2Avx2"/> does for two: the results are
+    /// <see cref="DotAvx2"/>'s bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var mask = Vector256.Create((ushort)0x0303);
+        var bit = Vector256.Create((ushort)0x0101);
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
+        {
+            var scales = DecodeScalesPacked(weights + ScalesOffset);
+            var hmask = Vector256.Load(weights).AsUInt16();
+            var scaleWords = KQuantScales.GroupScaleWords(scales);
+            nint offset = b * Q8_KActivations.BlockBytes;
+            Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            var pick = KQuantScales.FirstWordPick;
+            for (int n = 0; n < 2; n++)
+            {
+                var packed = Vector256.Load(weights + QuantsOffset + 32 * n).AsUInt16();
+                for (int j = 0; j < 4; j++)
+                {
+                    var chunk = NextChunk(ref packed, ref hmask, ref pick, scaleWords, mask, bit);
+                    nint at = offset + Q8_KActivations.QuantsOffset + 128 * n + 32 * j;
+                    s0 += chunk.Dot((sbyte*)(a0 + at));
+                    s1 += chunk.Dot((sbyte*)(a1 + at));
+                    s2 += chunk.Dot((sbyte*)(a2 + at));
+                    s3 += chunk.Dot((sbyte*)(a3 + at));
+                }
+            }
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)];
+            acc0 = AccumulateBlockAvx2(acc0, s0, d, scales, a0 + offset);
+            acc1 = AccumulateBlockAvx2(acc1, s1, d, scales, a1 + offset);
+            acc2 = AccumulateBlockAvx2(acc2, s2, d, scales, a2 + offset);
+            acc3 = AccumulateBlockAvx2(acc3, s3, d, scales, a3 + offset);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
+    }
+
+    /// <summary>One block against one token's Q8_K block at <paramref name="activation"/>, in the AVX2 dots' order: the
+    /// level bias's term taken off the scaled level products lane by lane (times 4 as a shift), then
+    /// acc += float(that) * (d * d_x). The single and many-token dots share it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AccumulateBlockAvx2(Vector256<float> acc, Vector256<int> sums, float d, Vector128<sbyte> scales, byte* activation)
+    {
+        sums -= Avx2.ShiftLeftLogical(KQuantScales.GroupSumProducts(scales, Q8_KBlock.Sums(activation)), LevelOffsetBits);
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(d * Q8_KBlock.Scale(activation)), acc);
     }
 
     /// <summary>Σ scale_g (levels + 4) · a over one 128-value half: four 32-value chunks written out, each chunk's
@@ -118,17 +207,31 @@ internal static unsafe class Q3_KDot
         Vector256<ushort> mask, Vector256<ushort> bit)
     {
         var packed = Vector256.Load(weights + QuantsOffset + 32 * n).AsUInt16();
-        return ChunkDotAvx2(packed, hmask, a, scaleWords, n, 0, mask, bit) + ChunkDotAvx2(packed, hmask, a, scaleWords, n, 1, mask, bit)
-            + (ChunkDotAvx2(packed, hmask, a, scaleWords, n, 2, mask, bit) + ChunkDotAvx2(packed, hmask, a, scaleWords, n, 3, mask, bit));
+        a += 128 * n;
+        return ChunkLevels(packed, hmask, scaleWords, n, 0, mask, bit).Dot(a) + ChunkLevels(packed, hmask, scaleWords, n, 1, mask, bit).Dot(a + 32)
+            + (ChunkLevels(packed, hmask, scaleWords, n, 2, mask, bit).Dot(a + 64) + ChunkLevels(packed, hmask, scaleWords, n, 3, mask, bit).Dot(a + 96));
     }
 
+    /// <summary>The many-token dots' next chunk: <see cref="ChunkLevels"/> for the chunk whose level bits are the lowest
+    /// of <paramref name="packed"/> and <paramref name="hmask"/> and whose scale pair <paramref name="pick"/> picks, which
+    /// then step to the next chunk's (<see cref="KQuantScales.TakeWord"/>; with the chunk indices in the loop each shift
+    /// and pick had been a variable one, and the two-token dot slower than two single dots).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> ChunkDotAvx2(Vector256<ushort> packed, Vector256<ushort> hmask, sbyte* a, Vector256<byte> scaleWords,
-        int n, int j, Vector256<ushort> mask, Vector256<ushort> bit)
+    private static ScaledLevelsAvx2 NextChunk(ref Vector256<ushort> packed, ref Vector256<ushort> hmask, ref Vector256<byte> pick,
+        Vector256<byte> scaleWords, Vector256<ushort> mask, Vector256<ushort> bit)
     {
-        var levels = ((packed >> (2 * j)) & mask) | (((hmask >> (4 * n + j)) & bit) << 2);
-        return SimdInt8.MultiplySumScaled(levels.AsByte(), a + 128 * n + 32 * j, KQuantScales.PickWord(scaleWords, 4 * n + j));
+        var chunk = new ScaledLevelsAvx2(((packed & mask) | ((hmask & bit) << 2)).AsByte(), KQuantScales.TakeWord(scaleWords, ref pick));
+        packed >>= 2;
+        hmask >>= 1;
+        return chunk;
     }
+
+    /// <summary>Chunk j of half n (32 values, levels + 4 in 0..7: two bits of qs and the high bit of hmask) with its two
+    /// groups' scales, decoded once for every token that meets them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ScaledLevelsAvx2 ChunkLevels(Vector256<ushort> packed, Vector256<ushort> hmask, Vector256<byte> scaleWords,
+        int n, int j, Vector256<ushort> mask, Vector256<ushort> bit) =>
+        new((((packed >> (2 * j)) & mask) | (((hmask >> (4 * n + j)) & bit) << 2)).AsByte(), KQuantScales.PickWord(scaleWords, 4 * n + j));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)

@@ -90,47 +90,46 @@ internal static unsafe partial class Q4_KDot
         return (ChunkDot(low, high, ax, scaleLow, scaleHigh), ChunkDot(low, high, az, scaleLow, scaleHigh));
     }
 
-    /// <summary>One weight row against four activation rows: each decoded chunk of levels serves four tokens.</summary>
+    /// <summary>One weight row against four activation rows a stride apart: each decoded chunk of levels serves four
+    /// tokens, and each token's sums are kept as <see cref="DotAvx2"/> keeps them, so the results are its bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
     {
         float* halfTable = HalfBits.Table;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        float min0 = 0, min1 = 0, min2 = 0, min3 = 0;
         var mask = Vector256.Create((byte)0x0F);
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
             var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
-            nint offset = b * Q8_KActivations.BlockBytes;
+            nint offset = b * Q8_KActivations.BlockBytes + Q8_KActivations.QuantsOffset;
+            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var pick = KQuantScales.FirstWordPick;
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < 4; i++, qs += 32, offset += 64)
             {
-                var packed = Vector256.Load(qs + 32 * i);
+                var packed = Vector256.Load(qs);
                 var low = packed & mask;
                 var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
-                var scaleLow = Vector256.Create((short)KQuantScales.Byte(scales, 2 * i));
-                var scaleHigh = Vector256.Create((short)KQuantScales.Byte(scales, 2 * i + 1));
-                s0 += ChunkDot(low, high, Q8_KBlock.Quants(a0 + offset) + 64 * i, scaleLow, scaleHigh);
-                s1 += ChunkDot(low, high, Q8_KBlock.Quants(a1 + offset) + 64 * i, scaleLow, scaleHigh);
-                s2 += ChunkDot(low, high, Q8_KBlock.Quants(a2 + offset) + 64 * i, scaleLow, scaleHigh);
-                s3 += ChunkDot(low, high, Q8_KBlock.Quants(a3 + offset) + 64 * i, scaleLow, scaleHigh);
+                var scaleLow = KQuantScales.TakeWord(scaleWords, ref pick);
+                var scaleHigh = KQuantScales.TakeWord(scaleWords, ref pick);
+                s0 += ChunkDot(low, high, (sbyte*)(a0 + offset), scaleLow, scaleHigh);
+                s1 += ChunkDot(low, high, (sbyte*)(a1 + offset), scaleLow, scaleHigh);
+                s2 += ChunkDot(low, high, (sbyte*)(a2 + offset), scaleLow, scaleHigh);
+                s3 += ChunkDot(low, high, (sbyte*)(a3 + offset), scaleLow, scaleHigh);
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), Vector256.Create(d * Q8_KBlock.Scale(a0 + offset)), acc0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), Vector256.Create(d * Q8_KBlock.Scale(a1 + offset)), acc1);
-            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s2), Vector256.Create(d * Q8_KBlock.Scale(a2 + offset)), acc2);
-            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s3), Vector256.Create(d * Q8_KBlock.Scale(a3 + offset)), acc3);
-            min0 += dMin * Q8_KBlock.Scale(a0 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a0 + offset));
-            min1 += dMin * Q8_KBlock.Scale(a1 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a1 + offset));
-            min2 += dMin * Q8_KBlock.Scale(a2 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a2 + offset));
-            min3 += dMin * Q8_KBlock.Scale(a3 + offset) * KQuantScales.MinimumDotAvx2(mins, Q8_KBlock.Sums(a3 + offset));
+            nint block = b * Q8_KActivations.BlockBytes;
+            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, mins, a0 + block);
+            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, mins, a1 + block);
+            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, mins, a2 + block);
+            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, mins, a3 + block);
         }
-        results[0] = Vector256.Sum(acc0) - min0;
-        results[1] = Vector256.Sum(acc1) - min1;
-        results[2] = Vector256.Sum(acc2) - min2;
-        results[3] = Vector256.Sum(acc3) - min3;
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
     }
 
     /// <summary>Scaled dot of one 64-value chunk: low-nibble levels with a[0..31], high-nibble levels with a[32..63].</summary>

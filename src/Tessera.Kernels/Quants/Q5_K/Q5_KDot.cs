@@ -90,9 +90,10 @@ internal static unsafe class Q5_KDot
             sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
             var scaleWords = KQuantScales.SubBlockScaleWords(scales);
             Vector256<int> sx = default, sz = default;
+            var pick = KQuantScales.FirstWordPick;
             for (int chunk = 0; chunk < 4; chunk++)
             {
-                var levels = ChunkLevels(qs, qh, scaleWords, chunk, mask, bitMask);
+                var levels = NextChunk(qs + 32 * chunk, ref qh, ref pick, scaleWords, mask, bitMask);
                 sx += levels.Dot(ax + 64 * chunk);
                 sz += levels.Dot(az + 64 * chunk);
             }
@@ -123,9 +124,10 @@ internal static unsafe class Q5_KDot
             nint offset = b * Q8_KActivations.BlockBytes;
             var scaleWords = KQuantScales.SubBlockScaleWords(scales);
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            var pick = KQuantScales.FirstWordPick;
             for (int chunk = 0; chunk < 4; chunk++)
             {
-                var levels = ChunkLevels(qs, qh, scaleWords, chunk, mask, bitMask);
+                var levels = NextChunk(qs + 32 * chunk, ref qh, ref pick, scaleWords, mask, bitMask);
                 s0 += levels.Dot(Q8_KBlock.Quants(a0 + offset) + 64 * chunk);
                 s1 += levels.Dot(Q8_KBlock.Quants(a1 + offset) + 64 * chunk);
                 s2 += levels.Dot(Q8_KBlock.Quants(a2 + offset) + 64 * chunk);
@@ -149,6 +151,25 @@ internal static unsafe class Q5_KDot
     private static Vector256<int> ChunkDotAvx2(byte* qs, Vector256<ushort> qh, sbyte* a, Vector256<byte> scaleWords, int chunk,
         Vector256<byte> mask, Vector256<ushort> bitMask) =>
         ChunkLevels(qs, qh, scaleWords, chunk, mask, bitMask).Dot(a + 64 * chunk);
+
+    /// <summary>The many-token dots' next chunk: <see cref="ChunkLevels"/> for the chunk at <paramref name="packed"/>, whose
+    /// fifth bits are the lowest two of <paramref name="qh"/> and whose sub-blocks' scales <paramref name="pick"/> picks,
+    /// which then step to the next chunk's (<see cref="KQuantScales.TakeWord"/>; a loop over the chunk index made each
+    /// shift and pick a variable one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ChunkLevelsAvx2 NextChunk(byte* packed, ref Vector256<ushort> qh, ref Vector256<byte> pick, Vector256<byte> scaleWords,
+        Vector256<byte> mask, Vector256<ushort> bitMask)
+    {
+        var nibbles = Vector256.Load(packed);
+        var lowScale = KQuantScales.TakeWord(scaleWords, ref pick);
+        var highScale = KQuantScales.TakeWord(scaleWords, ref pick);
+        var chunk = new ChunkLevelsAvx2(
+            (nibbles & mask) | ((qh & bitMask) << 4).AsByte(),
+            (Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask) | (((qh >> 1) & bitMask) << 4).AsByte(),
+            lowScale, highScale);
+        qh >>= 2;
+        return chunk;
+    }
 
     /// <summary>Chunk <paramref name="chunk"/>'s levels and its two sub-blocks' scales, decoded once for every token that
     /// meets them.</summary>

@@ -42,9 +42,10 @@ internal static unsafe partial class Q6_KDot
             sbyte* scales = (sbyte*)(weights + ScalesOffset);
             var scaleWords = KQuantScales.GroupScaleWords(Vector128.Load(scales));
             Vector256<int> sx = default, sz = default;
+            var pick = KQuantScales.FirstWordPick;
             for (int half = 0; half < 2; half++)
             {
-                DecodeHalf(weights, half, scaleWords, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
+                DecodeHalf(weights, half, scaleWords, ref pick, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
                 sx += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, Q8_KBlock.Quants(x) + 128 * half);
                 sz += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, Q8_KBlock.Quants(z) + 128 * half);
             }
@@ -70,9 +71,10 @@ internal static unsafe partial class Q6_KDot
             nint offset = b * Q8_KActivations.BlockBytes;
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
             var scaleWords = KQuantScales.GroupScaleWords(Vector128.Load(scales));
+            var pick = KQuantScales.FirstWordPick;
             for (int half = 0; half < 2; half++)
             {
-                DecodeHalf(weights, half, scaleWords, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
+                DecodeHalf(weights, half, scaleWords, ref pick, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
                 nint at = offset + Q8_KActivations.QuantsOffset + 128 * half;
                 s0 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a0 + at));
                 s1 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a1 + at));
@@ -119,6 +121,21 @@ internal static unsafe partial class Q6_KDot
         c1 = KQuantScales.PickWord(scaleWords, 4 * half + 1);
         c2 = KQuantScales.PickWord(scaleWords, 4 * half + 2);
         c3 = KQuantScales.PickWord(scaleWords, 4 * half + 3);
+    }
+
+    /// <summary><see cref="DecodeHalf(byte*, int, Vector256{byte}, out Vector256{byte}, out Vector256{byte}, out Vector256{byte}, out Vector256{byte}, out Vector256{short}, out Vector256{short}, out Vector256{short}, out Vector256{short})"/>
+    /// for the many-token dots, which walk the halves in a loop: the scales are taken by <paramref name="pick"/>, stepped
+    /// past the half's four chunks (<see cref="KQuantScales.TakeWord"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DecodeHalf(byte* block, int half, Vector256<byte> scaleWords, ref Vector256<byte> pick,
+        out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<short> c0, out Vector256<short> c1, out Vector256<short> c2, out Vector256<short> c3)
+    {
+        Levels(block, half, out q0, out q1, out q2, out q3);
+        c0 = KQuantScales.TakeWord(scaleWords, ref pick);
+        c1 = KQuantScales.TakeWord(scaleWords, ref pick);
+        c2 = KQuantScales.TakeWord(scaleWords, ref pick);
+        c3 = KQuantScales.TakeWord(scaleWords, ref pick);
     }
 
     /// <summary>Σ scale (levels · a) over one half of a block for one token, the halves written out so that each
