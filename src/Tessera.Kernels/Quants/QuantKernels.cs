@@ -381,7 +381,7 @@ internal static unsafe class QuantKernels
                 StreamsWeights = IsaSupport.Avx2,
             }).WithNibblePanel<Q4_0PanelBlocks>(Q4_0OctetBatchTokens),
             GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithNibblePanel<Q4_1PanelBlocks>(4),
-            GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(6),
+            GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(5),
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(4),
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with
             {
@@ -411,13 +411,14 @@ internal static unsafe class QuantKernels
     /// <paramref name="minTokens"/> tokens. Each type's value was measured on TinyLlama-shape batches of 2-16 tokens,
     /// alternating, against its 4x4 tiles, Dot4 and packed dots. A last group of fewer than 8 tokens costs only what it
     /// holds, and the 4-bit types repack from their packed bytes, so the panel pays from 4 tokens for Q4_1, Q5_1 and
-    /// IQ4_NL, 6 for Q5_0, 8 for Q4_0 with AVX-512, for IQ4_NL with its VNNI 4x4 tile (pp4 103-104 -> 189-198 t/s, pp8
-    /// level) and for Q6_K with VNNI; Q4_0's four-token octet dot stays ahead below 10 without AVX-512
-    /// (<see cref="Q4_0OctetBatchTokens"/>) and Q4_K's Dot4 below 16. Without AVX-VNNI the K-quants' many-token dots
-    /// (paired in one process on the three shapes, Dot4 against the panel) stay ahead of it longer: Q5_K to 12 tokens
-    /// (1.04-1.47x at 6-12, level at 16), Q6_K to 16 (1.12-1.24x, level at 20), Q3_K to 20 (1.07-1.81x at 8-20, level
-    /// at 24-28) and Q2_K to 96 (1.15-1.88x at 16-96, level at 128-512, the panel repacking its 2-bit levels for little);
-    /// with AVX-VNNI the panel's tile sums with vpdpbusd and the earlier values (unmeasured against these dots) stay.</summary>
+    /// IQ4_NL, 5 for Q5_0 (1.31-1.52x its 4x4 tile at 5 tokens, level at 4), 8 for Q4_0 with AVX-512, for IQ4_NL with
+    /// its VNNI 4x4 tile (pp4 103-104 -> 189-198 t/s, pp8 level) and for Q6_K with VNNI; Q4_0's four-token octet dot
+    /// stays ahead below 10 without AVX-512 (<see cref="Q4_0OctetBatchTokens"/>). Without AVX-VNNI the K-quants'
+    /// many-token dots (paired in one process on the three shapes, Dot4 against the panel) stay ahead of it longer:
+    /// Q4_K to 12 tokens (1.10-1.27x at 6-12, level at 16), Q5_K to 12 (1.04-1.47x at 6-12, level at 16), Q6_K to 16
+    /// (1.12-1.24x, level at 20), Q3_K to 20 (1.07-1.81x at 8-20, level at 24-28) and Q2_K to 96 (1.15-1.88x at 16-96,
+    /// level at 128-512: the panel repacks its 2-bit levels for little); with AVX-VNNI the panel's tile sums with
+    /// vpdpbusd and the earlier values (unmeasured against these dots) stay.</summary>
     private static QuantKernel WithPanel<TBlocks>(this QuantKernel kernel, int minTokens,
         delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks => !IsaSupport.Avx2 ? kernel : kernel with
     {
