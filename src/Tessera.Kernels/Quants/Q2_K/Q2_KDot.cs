@@ -101,7 +101,7 @@ internal static unsafe class Q2_KDot
     }
 
     /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches below the
-    /// int8 panel's sixteen tokens, four at a time), as <see cref="Dot2Avx2"/> does for two: the results are
+    /// int8 panel's threshold, four at a time), as <see cref="Dot2Avx2"/> does for two: the results are
     /// <see cref="DotAvx2"/>'s bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)

@@ -146,8 +146,8 @@ internal static unsafe class Q3_KDot
         results[1] = Vector256.Sum(accZ);
     }
 
-    /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches of four
-    /// to seven tokens, below the int8 panel's eight), as <see cref="Dot2Avx2"/> does for two: the results are
+    /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches below the
+    /// int8 panel's threshold, four at a time), as <see cref="Dot2Avx2"/> does for two: the results are
     /// <see cref="DotAvx2"/>'s bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
