@@ -179,8 +179,8 @@ internal static unsafe class Q2_KDot
         return chunk;
     }
 
-    /// <summary>Chunk j of one half (32 values: bits 2j..2j+1 of the half's 32 bytes) with its two groups' scales,
-    /// decoded once for every token that meets them.</summary>
+    /// <summary>Chunk j of one half (32 values: bits 2j..2j+1 of the half's 32 bytes) with its two groups' scales, for
+    /// the single dot, whose chunks are written out so that every shift and pick is a constant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ScaledLevelsAvx2 ChunkLevels(Vector256<ushort> packed, Vector256<byte> scaleWords, int half, int j, Vector256<byte> mask) =>
         new((packed >> (2 * j)).AsByte() & mask, KQuantScales.PickWord(scaleWords, 4 * half + j));

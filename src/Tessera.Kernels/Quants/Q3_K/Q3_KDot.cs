@@ -227,7 +227,7 @@ internal static unsafe class Q3_KDot
     }
 
     /// <summary>Chunk j of half n (32 values, levels + 4 in 0..7: two bits of qs and the high bit of hmask) with its two
-    /// groups' scales, decoded once for every token that meets them.</summary>
+    /// groups' scales, for the single dot, whose chunks are written out so that every shift and pick is a constant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ScaledLevelsAvx2 ChunkLevels(Vector256<ushort> packed, Vector256<ushort> hmask, Vector256<byte> scaleWords,
         int n, int j, Vector256<ushort> mask, Vector256<ushort> bit) =>

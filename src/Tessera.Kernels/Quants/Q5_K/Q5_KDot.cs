@@ -171,8 +171,8 @@ internal static unsafe class Q5_KDot
         return chunk;
     }
 
-    /// <summary>Chunk <paramref name="chunk"/>'s levels and its two sub-blocks' scales, decoded once for every token that
-    /// meets them.</summary>
+    /// <summary>Chunk <paramref name="chunk"/>'s levels and its two sub-blocks' scales, for the single dot, whose chunks
+    /// are written out so that every shift and pick is a constant (the many-token dots step with <see cref="NextChunk"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ChunkLevelsAvx2 ChunkLevels(byte* qs, Vector256<ushort> qh, Vector256<byte> scaleWords, int chunk,
         Vector256<byte> mask, Vector256<ushort> bitMask)
