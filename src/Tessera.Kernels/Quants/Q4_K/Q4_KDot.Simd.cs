@@ -17,15 +17,15 @@ internal static unsafe partial class Q4_KDot
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
             Memory.WeightPrefetch.Stream(weights, BlockBytes);
-            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             sbyte* a = Q8_KBlock.Quants(activations);
             // Each chunk's two scales are spread by one byte shuffle apiece, where extracting and broadcasting each
             // took four instructions; the chunks are written out, where the loop's index cost six more per chunk.
-            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
             var sumi = ChunkDot(qs, a, scaleWords, 0, mask) + ChunkDot(qs + 32, a + 64, scaleWords, 1, mask)
                 + (ChunkDot(qs + 64, a + 128, scaleWords, 2, mask) + ChunkDot(qs + 96, a + 192, scaleWords, 3, mask));
-            acc = KQuantScales.AccumulateBlockAvx2(acc, sumi, halfTable[*(ushort*)weights], halfTable[*(ushort*)(weights + 2)], mins, activations);
+            acc = KQuantScales.AccumulateBlockAvx2(acc, sumi, halfTable[*(ushort*)weights], halfTable[*(ushort*)(weights + 2)], scalesAndMins, activations);
         }
         return Vector256.Sum(acc);
     }
@@ -65,17 +65,17 @@ internal static unsafe partial class Q4_KDot
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
         {
             Memory.WeightPrefetch.Stream(weights, BlockBytes);
-            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
-            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
             var (x0, z0) = ChunkDot2(qs, ax, az, scaleWords, 0, mask);
             var (x1, z1) = ChunkDot2(qs + 32, ax + 64, az + 64, scaleWords, 1, mask);
             var (x2, z2) = ChunkDot2(qs + 64, ax + 128, az + 128, scaleWords, 2, mask);
             var (x3, z3) = ChunkDot2(qs + 96, ax + 192, az + 192, scaleWords, 3, mask);
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            accX = KQuantScales.AccumulateBlockAvx2(accX, x0 + x1 + (x2 + x3), d, dMin, mins, x);
-            accZ = KQuantScales.AccumulateBlockAvx2(accZ, z0 + z1 + (z2 + z3), d, dMin, mins, z);
+            accX = KQuantScales.AccumulateBlockAvx2(accX, x0 + x1 + (x2 + x3), d, dMin, scalesAndMins, x);
+            accZ = KQuantScales.AccumulateBlockAvx2(accZ, z0 + z1 + (z2 + z3), d, dMin, scalesAndMins, z);
         }
         results[0] = Vector256.Sum(accX);
         results[1] = Vector256.Sum(accZ);
@@ -101,10 +101,10 @@ internal static unsafe partial class Q4_KDot
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
-            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             nint offset = b * Q8_KActivations.BlockBytes + Q8_KActivations.QuantsOffset;
-            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
             var pick = KQuantScales.FirstWordPick;
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
             for (int i = 0; i < 4; i++, qs += 32, offset += 64)
@@ -121,10 +121,10 @@ internal static unsafe partial class Q4_KDot
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
             nint block = b * Q8_KActivations.BlockBytes;
-            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, mins, a0 + block);
-            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, mins, a1 + block);
-            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, mins, a2 + block);
-            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, mins, a3 + block);
+            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, scalesAndMins, a0 + block);
+            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, scalesAndMins, a1 + block);
+            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, scalesAndMins, a2 + block);
+            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, scalesAndMins, a3 + block);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);

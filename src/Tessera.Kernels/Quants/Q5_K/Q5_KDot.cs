@@ -57,15 +57,15 @@ internal static unsafe class Q5_KDot
         var bitMask = Vector256.Create((ushort)0x0101);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
-            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
             sbyte* a = Q8_KBlock.Quants(activations);
             // As Q4_K's: scales spread by byte shuffles, chunks written out, the mins' term kept in lanes.
-            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
             var sumi = ChunkDotAvx2(qs, qh, a, scaleWords, 0, mask, bitMask) + ChunkDotAvx2(qs, qh, a, scaleWords, 1, mask, bitMask)
                 + (ChunkDotAvx2(qs, qh, a, scaleWords, 2, mask, bitMask) + ChunkDotAvx2(qs, qh, a, scaleWords, 3, mask, bitMask));
-            acc = KQuantScales.AccumulateBlockAvx2(acc, sumi, halfTable[*(ushort*)weights], halfTable[*(ushort*)(weights + 2)], mins, activations);
+            acc = KQuantScales.AccumulateBlockAvx2(acc, sumi, halfTable[*(ushort*)weights], halfTable[*(ushort*)(weights + 2)], scalesAndMins, activations);
         }
         return Vector256.Sum(acc);
     }
@@ -84,11 +84,11 @@ internal static unsafe class Q5_KDot
         byte* x = activations, z = activations + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
         {
-            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
             sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
-            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
             Vector256<int> sx = default, sz = default;
             var pick = KQuantScales.FirstWordPick;
             for (int chunk = 0; chunk < 4; chunk++)
@@ -98,8 +98,8 @@ internal static unsafe class Q5_KDot
                 sz += levels.Dot(az + 64 * chunk);
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            accX = KQuantScales.AccumulateBlockAvx2(accX, sx, d, dMin, mins, x);
-            accZ = KQuantScales.AccumulateBlockAvx2(accZ, sz, d, dMin, mins, z);
+            accX = KQuantScales.AccumulateBlockAvx2(accX, sx, d, dMin, scalesAndMins, x);
+            accZ = KQuantScales.AccumulateBlockAvx2(accZ, sz, d, dMin, scalesAndMins, z);
         }
         results[0] = Vector256.Sum(accX);
         results[1] = Vector256.Sum(accZ);
@@ -118,11 +118,11 @@ internal static unsafe class Q5_KDot
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
-            var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
+            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
             nint offset = b * Q8_KActivations.BlockBytes;
-            var scaleWords = KQuantScales.SubBlockScaleWords(scales);
+            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
             var pick = KQuantScales.FirstWordPick;
             for (int chunk = 0; chunk < 4; chunk++)
@@ -134,10 +134,10 @@ internal static unsafe class Q5_KDot
                 s3 += levels.Dot(Q8_KBlock.Quants(a3 + offset) + 64 * chunk);
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, mins, a0 + offset);
-            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, mins, a1 + offset);
-            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, mins, a2 + offset);
-            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, mins, a3 + offset);
+            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, scalesAndMins, a0 + offset);
+            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, scalesAndMins, a1 + offset);
+            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, scalesAndMins, a2 + offset);
+            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, scalesAndMins, a3 + offset);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
