@@ -220,7 +220,7 @@ internal static unsafe class Q3_KDot
     private static ScaledLevelsAvx2 NextChunk(ref Vector256<ushort> packed, ref Vector256<ushort> hmask, ref Vector256<byte> pick,
         Vector256<byte> scaleWords, Vector256<ushort> mask, Vector256<ushort> bit)
     {
-        var chunk = new ScaledLevelsAvx2(((packed & mask) | ((hmask & bit) << 2)).AsByte(), KQuantScales.TakeWord(scaleWords, ref pick));
+        var chunk = new ScaledLevelsAvx2(Levels(packed, hmask, mask, bit), KQuantScales.TakeWord(scaleWords, ref pick));
         packed >>= 2;
         hmask >>= 1;
         return chunk;
@@ -231,7 +231,13 @@ internal static unsafe class Q3_KDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ScaledLevelsAvx2 ChunkLevels(Vector256<ushort> packed, Vector256<ushort> hmask, Vector256<byte> scaleWords,
         int n, int j, Vector256<ushort> mask, Vector256<ushort> bit) =>
-        new((((packed >> (2 * j)) & mask) | (((hmask >> (4 * n + j)) & bit) << 2)).AsByte(), KQuantScales.PickWord(scaleWords, 4 * n + j));
+        new(Levels(packed >> (2 * j), hmask >> (4 * n + j), mask, bit), KQuantScales.PickWord(scaleWords, 4 * n + j));
+
+    /// <summary>Levels + 4 (0..7) of 32 values: the lowest two bits of each byte of <paramref name="packed"/> and, as the
+    /// third, the lowest bit of each byte of <paramref name="hmask"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Levels(Vector256<ushort> packed, Vector256<ushort> hmask, Vector256<ushort> mask, Vector256<ushort> bit) =>
+        ((packed & mask) | ((hmask & bit) << 2)).AsByte();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)

@@ -43,11 +43,16 @@ internal static unsafe partial class Q4_KDot
     /// sub-blocks' scales, decoded once for every token that meets them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<byte> Low, Vector256<byte> High, Vector256<short> ScaleLow, Vector256<short> ScaleHigh) ChunkLevels(
-        byte* qs, Vector256<byte> scaleWords, int chunk, Vector256<byte> mask)
+        byte* qs, Vector256<byte> scaleWords, int chunk, Vector256<byte> mask) =>
+        ChunkLevels(qs, KQuantScales.PickWord(scaleWords, 2 * chunk), KQuantScales.PickWord(scaleWords, 2 * chunk + 1), mask);
+
+    /// <summary>The chunk at <paramref name="qs"/> split into its low and high nibbles, with the scales given.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte> Low, Vector256<byte> High, Vector256<short> ScaleLow, Vector256<short> ScaleHigh) ChunkLevels(
+        byte* qs, Vector256<short> scaleLow, Vector256<short> scaleHigh, Vector256<byte> mask)
     {
         var packed = Vector256.Load(qs);
-        return (packed & mask, Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask,
-            KQuantScales.PickWord(scaleWords, 2 * chunk), KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
+        return (packed & mask, Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, scaleLow, scaleHigh);
     }
 
     /// <summary>One weight row against two tokens' activations <paramref name="stride"/> bytes apart (batches of two or
@@ -109,11 +114,8 @@ internal static unsafe partial class Q4_KDot
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
             for (int i = 0; i < 4; i++, qs += 32, offset += 64)
             {
-                var packed = Vector256.Load(qs);
-                var low = packed & mask;
-                var high = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
-                var scaleLow = KQuantScales.TakeWord(scaleWords, ref pick);
-                var scaleHigh = KQuantScales.TakeWord(scaleWords, ref pick);
+                // The scales by a stepped pick (KQuantScales.TakeWord), low sub-block first.
+                var (low, high, scaleLow, scaleHigh) = ChunkLevels(qs, KQuantScales.TakeWord(scaleWords, ref pick), KQuantScales.TakeWord(scaleWords, ref pick), mask);
                 s0 += ChunkDot(low, high, (sbyte*)(a0 + offset), scaleLow, scaleHigh);
                 s1 += ChunkDot(low, high, (sbyte*)(a1 + offset), scaleLow, scaleHigh);
                 s2 += ChunkDot(low, high, (sbyte*)(a2 + offset), scaleLow, scaleHigh);

@@ -160,13 +160,7 @@ internal static unsafe class Q5_KDot
     private static ChunkLevelsAvx2 NextChunk(byte* packed, ref Vector256<ushort> qh, ref Vector256<byte> pick, Vector256<byte> scaleWords,
         Vector256<byte> mask, Vector256<ushort> bitMask)
     {
-        var nibbles = Vector256.Load(packed);
-        var lowScale = KQuantScales.TakeWord(scaleWords, ref pick);
-        var highScale = KQuantScales.TakeWord(scaleWords, ref pick);
-        var chunk = new ChunkLevelsAvx2(
-            (nibbles & mask) | ((qh & bitMask) << 4).AsByte(),
-            (Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask) | (((qh >> 1) & bitMask) << 4).AsByte(),
-            lowScale, highScale);
+        var chunk = Chunk(packed, qh, KQuantScales.TakeWord(scaleWords, ref pick), KQuantScales.TakeWord(scaleWords, ref pick), mask, bitMask);
         qh >>= 2;
         return chunk;
     }
@@ -175,13 +169,21 @@ internal static unsafe class Q5_KDot
     /// are written out so that every shift and pick is a constant (the many-token dots step with <see cref="NextChunk"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ChunkLevelsAvx2 ChunkLevels(byte* qs, Vector256<ushort> qh, Vector256<byte> scaleWords, int chunk,
+        Vector256<byte> mask, Vector256<ushort> bitMask) =>
+        Chunk(qs + 32 * chunk, qh >> (2 * chunk), KQuantScales.PickWord(scaleWords, 2 * chunk), KQuantScales.PickWord(scaleWords, 2 * chunk + 1),
+            mask, bitMask);
+
+    /// <summary>The 5-bit levels (0..31) of the chunk at <paramref name="packed"/>: the low nibbles with bit 0 of
+    /// <paramref name="qh"/> as their fifth bit, the high nibbles with bit 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ChunkLevelsAvx2 Chunk(byte* packed, Vector256<ushort> qh, Vector256<short> lowScale, Vector256<short> highScale,
         Vector256<byte> mask, Vector256<ushort> bitMask)
     {
-        var packed = Vector256.Load(qs + 32 * chunk);
+        var nibbles = Vector256.Load(packed);
         return new ChunkLevelsAvx2(
-            (packed & mask) | (((qh >> (2 * chunk)) & bitMask) << 4).AsByte(),
-            (Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask) | (((qh >> (2 * chunk + 1)) & bitMask) << 4).AsByte(),
-            KQuantScales.PickWord(scaleWords, 2 * chunk), KQuantScales.PickWord(scaleWords, 2 * chunk + 1));
+            (nibbles & mask) | ((qh & bitMask) << 4).AsByte(),
+            (Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & mask) | (((qh >> 1) & bitMask) << 4).AsByte(),
+            lowScale, highScale);
     }
 
     /// <summary>A chunk's 64 levels (the low half's 32 against a[0..31], the high half's against a[32..63]) with their scales.</summary>

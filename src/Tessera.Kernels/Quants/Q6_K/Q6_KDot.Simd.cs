@@ -109,8 +109,8 @@ internal static unsafe partial class Q6_KDot
         q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & mask) | ((qh >> 2).AsByte() & highMask);
     }
 
-    /// <summary>One half block's levels (<see cref="Levels"/>) and its four chunks' scales, decoded once for every token
-    /// that meets them.</summary>
+    /// <summary>One half block's levels (<see cref="Levels"/>) and its four chunks' scales, for the single dot, whose
+    /// halves are written out so that every pick is a constant (the many-token dots step theirs, below).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DecodeHalf(byte* block, int half, Vector256<byte> scaleWords,
         out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
