@@ -118,6 +118,39 @@ public sealed unsafe class PackedKernelTests
         Assert.True(tail.AsSpan().SequenceEqual(packed.AsSpan(octets * OctetActivations.GroupBytes, tail.Length)), "the pair groups of the tail");
     }
 
+    /// <summary>IQ4_NL's octet dot reads |x| beside each quant: every group with magnitudes is the plain group, then the
+    /// magnitudes of its quants in the same order (octets: 512 + 256 bytes, the tail's pairs: 128 + 64).</summary>
+    [Fact]
+    public void Octet_activations_with_magnitudes_add_each_quants_magnitude_after_the_plain_group()
+    {
+        var random = new TestRandom();
+        const int octets = 2, pairs = 3, k = octets * OctetActivations.GroupSize + pairs * PairActivations.GroupSize;
+        var x = random.Floats(k, 4f);
+        x.AsSpan(64, 32).Clear();   // a block of zeros: quants and magnitudes 0
+        var plain = new byte[k / PairActivations.GroupSize * PairActivations.GroupBytes];
+        var withMagnitudes = new byte[k / PairActivations.GroupSize * PairActivations.MagnitudeGroupBytes];
+        Array.Fill(withMagnitudes, (byte)0xA5);
+        fixed (float* source = x)
+        fixed (byte* p = plain)
+        fixed (byte* m = withMagnitudes)
+        {
+            OctetActivations.Quantize(source, k, p);
+            OctetActivations.QuantizeWithMagnitudes(source, k, m);
+        }
+        void Check(int plainAt, int at, int groupBytes, int values, string what)
+        {
+            Assert.True(plain.AsSpan(plainAt, groupBytes).SequenceEqual(withMagnitudes.AsSpan(at, groupBytes)), $"{what}: the plain group");
+            for (int i = 0; i < values; i++)
+                Assert.True(Math.Abs((sbyte)plain[plainAt + i]) == withMagnitudes[at + groupBytes + i], $"{what}: magnitude {i}");
+        }
+        for (int g = 0; g < octets; g++)
+            Check(g * OctetActivations.GroupBytes, g * OctetActivations.MagnitudeGroupBytes, OctetActivations.GroupBytes, OctetActivations.GroupSize, $"octet {g}");
+        for (int g = 0; g < pairs; g++)
+            Check(octets * OctetActivations.GroupBytes + g * PairActivations.GroupBytes,
+                octets * OctetActivations.MagnitudeGroupBytes + g * PairActivations.MagnitudeGroupBytes, PairActivations.GroupBytes, PairActivations.GroupSize, $"pair {g}");
+        Assert.Contains(withMagnitudes, b => b == 127);
+    }
+
     /// <summary>Every nibble at 15 (Q5_0: every fifth bit set too) against quants at +-127, block signs varying: Q4_0's
     /// int16 partials reach their bound (four steps' words add to 4 * 2 * 2 * 15 * 127 = 30480 before vpmaddwd),
     /// Q5_0's after its one round of vphaddw (2 * 2 * 2 * 31 * 127 = 31496), IQ4_NL's levels 113 against 127.</summary>
@@ -140,10 +173,15 @@ public sealed unsafe class PackedKernelTests
         }
         var plain = new byte[GgmlTypeTraits.Of(GgmlType.Q8_0).BytesFor(k)];
         Quantization.Quantize(GgmlType.Q8_0, x, plain);
-        var octets = new byte[k / PairActivations.GroupSize * PairActivations.GroupBytes];
+        var octets = new byte[k / PairActivations.GroupSize * PairActivations.MagnitudeGroupBytes];
         fixed (float* source = x)
         fixed (byte* destination = octets)
-            OctetActivations.Quantize(source, k, destination);
+        {
+            if (type == GgmlType.IQ4_NL)
+                OctetActivations.QuantizeWithMagnitudes(source, k, destination);
+            else
+                OctetActivations.Quantize(source, k, destination);
+        }
         fixed (byte* w = weights)
         fixed (byte* a = plain)
         fixed (byte* o = octets)
@@ -177,14 +215,14 @@ public sealed unsafe class PackedKernelTests
     [InlineData(GgmlType.IQ4_NL)]
     public void Octet_four_and_two_token_dots_equal_single_token_dots(GgmlType type)
     {
-        var path = AllPaths.First(p => p.Type == type && p.GroupBytes == PairActivations.GroupBytes);
+        var path = AllPaths.First(p => p.Type == type && p.GroupSize == PairActivations.GroupSize);
         var dot = (delegate*<byte*, byte*, int, float>)path.PackedDot;
         var dot4 = (delegate*<byte*, byte*, nint, int, float*, void>)path.Dot4;
         var random = new TestRandom();
         foreach (int k in Lengths(path))
         {
             var (weights, _, packed, _) = Inputs(path, k, 1, 4, random);
-            int stride = packed[0].Length + 3 * PairActivations.GroupBytes;
+            int stride = packed[0].Length + 3 * path.GroupBytes;
             var activations = new byte[4 * stride];
             for (int t = 0; t < 4; t++)
                 packed[t].CopyTo(activations, t * stride);
@@ -336,9 +374,9 @@ public sealed unsafe class PackedKernelTests
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<IQ4_NLNibbleLevels>.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<IQ4_NLNibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
-        new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibbleOctetDot<IQ4_NLNibbleLevels>.IsSupported,
+        new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.MagnitudeGroupBytes, NibbleOctetDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot,
-            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot4, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot4, (nint)(delegate*<float*, int, byte*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.QuantizeActivations),
         new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q5_0PackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PackedDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),

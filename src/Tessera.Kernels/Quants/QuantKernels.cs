@@ -353,7 +353,7 @@ internal static unsafe class QuantKernels
         if (NibbleOctetDot<TLevels>.IsSupported)
         {
             return DecodeOnly(type, GgmlType.Q8_0, PairActivations.GroupSize, NibbleOctetDot<TLevels>.GroupBytes,
-                PairActivations.GroupBytes, &NibbleOctetDot<TLevels>.Dot, &OctetActivations.Quantize, octetBatchTokens) with
+                NibbleOctetDot<TLevels>.PairGroupBytes, &NibbleOctetDot<TLevels>.Dot, &NibbleOctetDot<TLevels>.QuantizeActivations, octetBatchTokens) with
             {
                 Dot4 = fourTokens ? &NibbleOctetDot<TLevels>.Dot4 : null,
                 Dot2 = &NibbleOctetDot<TLevels>.Dot2,

@@ -7,12 +7,21 @@ namespace Tessera.Kernels.Quants.IQ4_NL;
 
 /// <summary>
 /// IQ4_NL's levels for the nibble dots: level = Table[nibble], -127..113. Offset by 128 they would saturate
-/// vpmaddubsw's int16 pairs, so the products go through the sign trick: |level| by a byte shuffle of the magnitudes,
-/// and the activation negated where the level is negative. The table is sorted, so that is where the nibble is below
-/// 8: one compare, no second lookup. Each half's pairs (|pair| &lt;= 2 * 127 * 127) widen to int32 on their own.
+/// vpmaddubsw's int16 pairs, so the products go through the sign trick. With AVX-512: |level| by a byte shuffle of the
+/// magnitudes, and the activation negated where the level is negative (the table is sorted, so that is where the
+/// nibble is below 8: one compare, no second lookup). With AVX2 the activations carry their magnitudes
+/// (<see cref="ReadsMagnitudes"/>), so |x| times the level with the activation's sign takes one vpsignb per 32 values
+/// where |level| times the activation with the level's sign took two. Each half's pairs (|pair| &lt;= 2 * 128 * 127)
+/// widen to int32 on their own.
 /// </summary>
 internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
 {
+    public static bool ReadsMagnitudes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => true;
+    }
+
     private static Vector128<byte> Magnitudes => Vector128.Create((byte)127, 104, 83, 65, 49, 35, 22, 10, 1, 13, 25, 38, 53, 69, 89, 113);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -29,31 +38,36 @@ internal readonly unsafe struct IQ4_NLNibbleLevels : INibbleLevels
             + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Shuffle(magnitudes, high), xh), ones);
     }
 
-    /// <summary>With AVX2 the table's own signed levels serve (<see cref="Prepare"/>, <see cref="PairPartials"/>): vpsignb
-    /// takes the sign from the level (never 0 in this table), as IQ4_NL's plain dot does.</summary>
+    /// <summary>The two-block step of a pair group (<see cref="PairActivations.QuantizeWithMagnitudes"/>), as
+    /// <see cref="PairPartials"/> does for an octet step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
     {
-        var (lowWeights, highWeights) = Prepare(low, high);
-        return PairPartials(lowWeights, highWeights, xLow, xHigh);
+        var (lowLevels, highLevels) = Prepare(low, high);
+        return SignedProducts(lowLevels.Signs, xLow, xLow + PairActivations.MagnitudeOffset)
+            + SignedProducts(highLevels.Signs, xHigh, xHigh + PairActivations.MagnitudeOffset);
     }
 
-    /// <summary>The signed levels and their magnitudes: the sign trick's weight half, once for every token.</summary>
+    /// <summary>The signed levels, once for every token (<see cref="NibbleWeights.Unsigned"/> unused).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (NibbleWeights Low, NibbleWeights High) Prepare(Vector256<byte> low, Vector256<byte> high)
     {
         var table = Vector256.Create(Vector128.Create(IQ4_NLDot.Table));
-        var lowLevels = Avx2.Shuffle(table, low.AsSByte());
-        var highLevels = Avx2.Shuffle(table, high.AsSByte());
-        return (new NibbleWeights(Avx2.Sign(lowLevels, lowLevels).AsByte(), lowLevels), new NibbleWeights(Avx2.Sign(highLevels, highLevels).AsByte(), highLevels));
+        return (new NibbleWeights(default, Avx2.Shuffle(table, low.AsSByte())), new NibbleWeights(default, Avx2.Shuffle(table, high.AsSByte())));
     }
 
-    /// <summary>The two-block step's products as int32 quads (|pair| up to 2 * 127 * 127 leaves no room to add int16 words):
-    /// magnitudes times the activations negated where the level is negative, as <see cref="SimdInt8.MultiplySum(Vector256{sbyte}, Vector256{sbyte})"/>.</summary>
+    /// <summary>The octet step's products as int32 quads (|pair| up to 2 * 128 * 127 leaves no room to add int16 words),
+    /// the activations' magnitudes read <see cref="OctetActivations.MagnitudeOffset"/> past their quants.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> PairPartials(in NibbleWeights low, in NibbleWeights high, sbyte* xLow, sbyte* xHigh) =>
-        SimdInt8.MultiplySumUnsigned(low.Unsigned, Avx2.Sign(Vector256.Load(xLow), low.Signs))
-        + SimdInt8.MultiplySumUnsigned(high.Unsigned, Avx2.Sign(Vector256.Load(xHigh), high.Signs));
+        SignedProducts(low.Signs, xLow, xLow + OctetActivations.MagnitudeOffset)
+        + SignedProducts(high.Signs, xHigh, xHigh + OctetActivations.MagnitudeOffset);
+
+    /// <summary>Σ level·x over each four values: |x| (unsigned) times the level with x's sign (x = 0 leaves |x| = 0, so
+    /// vpsignb's zeroing there changes nothing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> SignedProducts(Vector256<sbyte> levels, sbyte* x, sbyte* magnitudes) =>
+        SimdInt8.MultiplySumUnsigned(Vector256.Load((byte*)magnitudes), Avx2.Sign(levels, Vector256.Load(x)));
 
     /// <summary>Quads to blocks with three vphaddd over the octet; the signed levels need no offsets.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

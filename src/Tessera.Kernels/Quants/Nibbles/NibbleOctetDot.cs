@@ -20,7 +20,8 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// The scale work is then once per eight blocks where the two-block step converted, broadcast and multiplied two
 /// scales each time (18 instructions per 64 values; about 13 now for Q4_0, whose int16 partials need one vpmaddwd per
 /// eight blocks instead of one per two). Rows of a length that is not a multiple of 256 end in two-block steps over
-/// <see cref="PairActivations"/>. Infinite or NaN weight scales are reproduced only there (a quantizer never writes
+/// <see cref="PairActivations"/>. IQ4_NL's activations also carry each quant's magnitude (groups of 768 and 192
+/// bytes, <see cref="INibbleLevels.ReadsMagnitudes"/>). Infinite or NaN weight scales are reproduced only there (a quantizer never writes
 /// them). For decode (matvec), and with <see cref="Dot4"/> for Q4_0's batches below the int8 panel's (four tokens
 /// share each step's nibbles and the weight scales); larger batches take the panel matmul over the plain layout.
 /// </summary>
@@ -32,6 +33,30 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
 
     public static bool IsSupported => IsaSupport.Avx2;
 
+    /// <summary>Activation bytes per octet group: with the quants' magnitudes where the level type reads them.</summary>
+    private static int OctetGroupBytes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TLevels.ReadsMagnitudes ? OctetActivations.MagnitudeGroupBytes : OctetActivations.GroupBytes;
+    }
+
+    /// <summary>Activation bytes per pair group (64 values), the kernel table's activation block.</summary>
+    public static int PairGroupBytes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TLevels.ReadsMagnitudes ? PairActivations.MagnitudeGroupBytes : PairActivations.GroupBytes;
+    }
+
+    /// <summary>x[k] to this dot's activation layout: <see cref="OctetActivations"/>, with the quants' magnitudes where
+    /// the level type reads them.</summary>
+    public static void QuantizeActivations(float* x, int k, byte* destination)
+    {
+        if (TLevels.ReadsMagnitudes)
+            OctetActivations.QuantizeWithMagnitudes(x, k, destination);
+        else
+            OctetActivations.Quantize(x, k, destination);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(byte* weights, byte* activations, int k)
     {
@@ -39,13 +64,13 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         var mask = Vector256.Create((byte)0x0F);
         var acc = Vector256<float>.Zero;
         int octets = k / OctetActivations.GroupSize;
-        for (int o = 0; o < octets; o++, weights += OctetBytes, activations += OctetActivations.GroupBytes)
+        for (int o = 0; o < octets; o++, weights += OctetBytes, activations += OctetGroupBytes)
         {
             Memory.WeightPrefetch.Stream(weights, OctetBytes);
             acc = OctetStep(acc, weights, activations, mask);
         }
         for (int pair = 0; pair < k % OctetActivations.GroupSize / PairActivations.GroupSize;
-             pair++, weights += GroupBytes, activations += PairActivations.GroupBytes)
+             pair++, weights += GroupBytes, activations += PairGroupBytes)
         {
             acc = PairStep(acc, weights, activations, halfTable, mask);
         }
@@ -77,7 +102,7 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
         int octets = k / OctetActivations.GroupSize;
         nint offset = 0;
-        for (int o = 0; o < octets; o++, weights += OctetBytes, offset += OctetActivations.GroupBytes)
+        for (int o = 0; o < octets; o++, weights += OctetBytes, offset += OctetGroupBytes)
         {
             Memory.WeightPrefetch.Stream(weights, OctetBytes);
             // Steps 0 and 1, then 2 and 3: each token's first two partials are added before the next two steps' nibbles
@@ -97,7 +122,7 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
             c3 = SecondHalf(c3, s3, l2, h2, l3, h3, scales, a3 + offset);
         }
         for (int pair = 0; pair < k % OctetActivations.GroupSize / PairActivations.GroupSize;
-             pair++, weights += GroupBytes, offset += PairActivations.GroupBytes)
+             pair++, weights += GroupBytes, offset += PairGroupBytes)
         {
             c0 = PairStep(c0, weights, a0 + offset, halfTable, mask);
             c1 = PairStep(c1, weights, a1 + offset, halfTable, mask);
@@ -122,7 +147,7 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         Vector256<float> c0 = default, c1 = default;
         int octets = k / OctetActivations.GroupSize;
         nint offset = 0;
-        for (int o = 0; o < octets; o++, weights += OctetBytes, offset += OctetActivations.GroupBytes)
+        for (int o = 0; o < octets; o++, weights += OctetBytes, offset += OctetGroupBytes)
         {
             Memory.WeightPrefetch.Stream(weights, OctetBytes);
             var (l0, h0) = Prepared(weights, mask);
@@ -136,7 +161,7 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
             c1 = SecondHalf(c1, s1, l2, h2, l3, h3, scales, a1 + offset);
         }
         for (int pair = 0; pair < k % OctetActivations.GroupSize / PairActivations.GroupSize;
-             pair++, weights += GroupBytes, offset += PairActivations.GroupBytes)
+             pair++, weights += GroupBytes, offset += PairGroupBytes)
         {
             c0 = PairStep(c0, weights, a0 + offset, halfTable, mask);
             c1 = PairStep(c1, weights, a1 + offset, halfTable, mask);

@@ -18,8 +18,11 @@ namespace Tessera.Kernels.Quants.Nibbles;
 ///   [288..319] scale float[8]: d * 2^112 of the same blocks (the dot's weight scales leave out the 2^112)
 ///   [320..511] zeros
 /// </code>
-/// A row whose length is not a multiple of 256 ends in <see cref="PairActivations"/> groups (64 values, 128 bytes).
-/// The padding keeps the pair layout's 128 bytes per 64 values everywhere, so that values quantized a chunk at a time
+/// The groups with magnitudes (<see cref="QuantizeWithMagnitudes"/>, for IQ4_NL's sign trick) add 256 bytes,
+/// <see cref="MagnitudeOffset"/> past the quants: [512..767] byte |x| in the quants' order.
+/// A row whose length is not a multiple of 256 ends in <see cref="PairActivations"/> groups (64 values, 128 bytes;
+/// with magnitudes 192).
+/// The padding keeps the pair layout's bytes per 64 values (128, with magnitudes 192) everywhere, so that values quantized a chunk at a time
 /// (the gated product's 256-value chunks, <see cref="MatVec.ComputeGated"/>) land where a whole row's would; the
 /// unused lines are never loaded.
 /// </summary>
@@ -32,6 +35,12 @@ internal static unsafe class OctetActivations
     public const int HighOffset = 32;
     public const int SumOffset = 256;
     public const int ScaleOffset = 288;
+
+    /// <summary>Bytes per group with magnitudes (<see cref="QuantizeWithMagnitudes"/>).</summary>
+    public const int MagnitudeGroupBytes = GroupBytes + GroupSize;   // 768
+
+    /// <summary>Where a quant's magnitude lies in a group with magnitudes, counted from the quant.</summary>
+    public const int MagnitudeOffset = GroupBytes;
 
     /// <summary>Lane of block b (0..7) in the offset and scale vectors: even blocks fill lanes 0..3, odd ones 4..7.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -59,12 +68,20 @@ internal static unsafe class OctetActivations
     /// <paramref name="destination"/>, then the pair groups of the last k % 256 values. Each block is quantized by the
     /// Q8_0 quantizer's block step, which also returns the block's quant sum for the offsets.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Quantize(float* x, int k, byte* destination)
+    public static void Quantize(float* x, int k, byte* destination) => Quantize(x, k, destination, magnitudes: false);
+
+    /// <summary>The groups of <see cref="Quantize"/>, <see cref="MagnitudeGroupBytes"/> apart, each followed by its
+    /// quants' magnitudes (the tail's pair groups too, <see cref="PairActivations.QuantizeWithMagnitudes"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeWithMagnitudes(float* x, int k, byte* destination) => Quantize(x, k, destination, magnitudes: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quantize(float* x, int k, byte* destination, bool magnitudes)
     {
         byte* scale = stackalloc byte[sizeof(ushort)];
         sbyte* q = stackalloc sbyte[Q8_0Activations.BlockSize];
         int groups = k / GroupSize;
-        for (int g = 0; g < groups; g++, destination += GroupBytes)
+        for (int g = 0; g < groups; g++, destination += magnitudes ? MagnitudeGroupBytes : GroupBytes)
         {
             int* sums = (int*)(destination + SumOffset);
             float* scales = (float*)(destination + ScaleOffset);
@@ -75,11 +92,19 @@ internal static unsafe class OctetActivations
                 byte* step = destination + (b >> 1) * StepBytes + (b & 1) * 16;
                 Vector128.Load(q).Store((sbyte*)step);
                 Vector128.Load(q + 16).Store((sbyte*)(step + HighOffset));
+                if (magnitudes)
+                {
+                    Vector128.Abs(Vector128.Load(q)).Store((sbyte*)(step + MagnitudeOffset));
+                    Vector128.Abs(Vector128.Load(q + 16)).Store((sbyte*)(step + HighOffset + MagnitudeOffset));
+                }
                 sums[Lane(b)] = 8 * sum;
                 scales[Lane(b)] = HalfBits.ToSingle(scale) * HalfBits.ExponentRebias;
             }
             new Span<byte>(destination + ScaleOffset + 32, GroupBytes - ScaleOffset - 32).Clear();
         }
-        PairActivations.Quantize(x, k - groups * GroupSize, destination);
+        if (magnitudes)
+            PairActivations.QuantizeWithMagnitudes(x, k - groups * GroupSize, destination);
+        else
+            PairActivations.Quantize(x, k - groups * GroupSize, destination);
     }
 }

@@ -15,6 +15,8 @@ namespace Tessera.Kernels.Quants.Nibbles;
 ///   [ 64.. 95] offset int32[8]: lane i = 8 * Σ of the low and high quants at 4i..4i+3 of its half
 ///   [ 96..127] scale float[8]: lanes 0-3 d_0, lanes 4-7 d_1
 /// </code>
+/// The groups with magnitudes (<see cref="QuantizeWithMagnitudes"/>, for IQ4_NL's sign trick) add 64 bytes,
+/// <see cref="MagnitudeOffset"/> past the quants: [128..191] byte |x| in the quants' order.
 /// </summary>
 internal static unsafe class PairActivations
 {
@@ -25,6 +27,12 @@ internal static unsafe class PairActivations
     public const int HighOffset = 32;
     public const int SumOffset = 64;
     public const int ScaleOffset = 96;
+
+    /// <summary>Bytes per group with magnitudes (<see cref="QuantizeWithMagnitudes"/>).</summary>
+    public const int MagnitudeGroupBytes = GroupBytes + GroupSize;   // 192
+
+    /// <summary>Where a quant's magnitude lies in a group with magnitudes, counted from the quant.</summary>
+    public const int MagnitudeOffset = GroupBytes;
 
     /// <summary>d_w * d_x per lane for two weight blocks of <paramref name="blockBytes"/> bytes at
     /// <paramref name="weights"/>, each starting with its half scale (converted by <paramref name="halfTable"/>,
@@ -38,4 +46,17 @@ internal static unsafe class PairActivations
     /// nibble kernels' layout (<see cref="NibbleActivations"/>) with two blocks per group and plain float scales.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int k, byte* destination) => NibbleActivations.Quantize(x, k, destination, BlocksPerGroup, 1f);
+
+    /// <summary>The groups of <see cref="Quantize"/>, <see cref="MagnitudeGroupBytes"/> apart, each followed by its
+    /// quants' magnitudes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeWithMagnitudes(float* x, int k, byte* destination)
+    {
+        for (int g = 0; g < k / GroupSize; g++, x += GroupSize, destination += MagnitudeGroupBytes)
+        {
+            Quantize(x, GroupSize, destination);
+            Vector256.Abs(Vector256.Load((sbyte*)destination)).Store((sbyte*)(destination + MagnitudeOffset));
+            Vector256.Abs(Vector256.Load((sbyte*)(destination + HighOffset))).Store((sbyte*)(destination + HighOffset + MagnitudeOffset));
+        }
+    }
 }

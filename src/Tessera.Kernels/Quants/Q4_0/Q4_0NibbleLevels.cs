@@ -12,6 +12,12 @@ namespace Tessera.Kernels.Quants.Q4_0;
 /// </summary>
 internal readonly unsafe struct Q4_0NibbleLevels : INibbleLevels
 {
+    public static bool ReadsMagnitudes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => false;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Products(Vector512<byte> low, Vector512<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets)
     {
