@@ -236,12 +236,22 @@ public static unsafe class MatMul
         SingleTokens(ref job, r, t, end);
     }
 
-    /// <summary>One weight row against tokens [first, end) without a tile: two at a time through Dot2 where available
-    /// (one pass over the row for both), then one at a time.</summary>
+    /// <summary>One weight row against tokens [first, end) without a tile: three through Dot3 where exactly three are
+    /// left and it is available, else two at a time through Dot2 where available (one pass over the row for both),
+    /// then one at a time.</summary>
     private static void SingleTokens(ref Job job, long r, int first, int end)
     {
         byte* row = job.Weights + r * job.WeightRowBytes;
         int t = first;
+        var dot3 = job.Kernel.Dot3;
+        if (dot3 != null && end - t == 3)
+        {
+            float* three = stackalloc float[3];
+            dot3(row, job.Activations + t * job.ActivationRowBytes, (nint)job.ActivationRowBytes, job.K, three);
+            for (int i = 0; i < 3; i++)
+                job.Y[(t + i) * job.Rows + r] = three[i];
+            return;
+        }
         var dot2 = job.Kernel.Dot2;
         if (dot2 != null)
         {

@@ -207,13 +207,13 @@ public sealed unsafe class PackedKernelTests
         }
     }
 
-    /// <summary>The octet dot's four- and two-token forms prepare each step's nibbles and gather the weight scales once
-    /// for their tokens: their results must be the single-token dot's, bit for bit, for every octet count and pair
+    /// <summary>The octet dot's four-, three- and two-token forms prepare each step's nibbles and gather the weight scales
+    /// once for their tokens: their results must be the single-token dot's, bit for bit, for every octet count and pair
     /// tail, with the activation rows a stride apart wider than a row.</summary>
     [Avx2Theory]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.IQ4_NL)]
-    public void Octet_four_and_two_token_dots_equal_single_token_dots(GgmlType type)
+    public void Octet_four_three_and_two_token_dots_equal_single_token_dots(GgmlType type)
     {
         var path = AllPaths.First(p => p.Type == type && p.GroupSize == PairActivations.GroupSize);
         var dot = (delegate*<byte*, byte*, int, float>)path.PackedDot;
@@ -243,6 +243,14 @@ public sealed unsafe class PackedKernelTests
                 for (int t = 0; t < 2; t++)
                     Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + (t + 1) * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
                         $"{type} Dot2 k={k} token {t + 1}: {results[t]} vs {dot(w, a + (t + 1) * stride, k)} ({random})");
+                // The three-token form over tokens 1-3.
+                if (type == GgmlType.Q4_0)
+                    NibbleOctetDot<Q4_0NibbleLevels>.Dot3(w, a + stride, stride, k, r);
+                else
+                    NibbleOctetDot<IQ4_NLNibbleLevels>.Dot3(w, a + stride, stride, k, r);
+                for (int t = 0; t < 3; t++)
+                    Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + (t + 1) * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
+                        $"{type} Dot3 k={k} token {t + 1}: {results[t]} vs {dot(w, a + (t + 1) * stride, k)} ({random})");
             }
         }
     }

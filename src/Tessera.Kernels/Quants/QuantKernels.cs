@@ -50,6 +50,11 @@ internal readonly unsafe struct QuantKernel
     /// one pass over it; null where the type or CPU has none.</summary>
     public delegate*<byte*, byte*, nint, int, float*, void> Dot2 { get; init; }
 
+    /// <summary>One weight row with three activation rows a stride apart, as <see cref="Dot2"/>: where exactly three
+    /// tokens meet a row token by token, they take one pass over it instead of a pair's and a single's; null where the
+    /// type or CPU has none.</summary>
+    public delegate*<byte*, byte*, nint, int, float*, void> Dot3 { get; init; }
+
     /// <summary>4 weight rows x 4 tokens (<see cref="Int8TileKernel{TBlocks}"/>): <c>Tile(weights, weightStride,
     /// activations, activationStride, k, y, yStride)</c>; null where the type or CPU has none.</summary>
     public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> Tile { get; init; }
@@ -357,6 +362,7 @@ internal static unsafe class QuantKernels
             {
                 Dot4 = fourTokens ? &NibbleOctetDot<TLevels>.Dot4 : null,
                 Dot2 = &NibbleOctetDot<TLevels>.Dot2,
+                Dot3 = &NibbleOctetDot<TLevels>.Dot3,
             };
         }
         return default;
