@@ -146,27 +146,32 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The two- and four-token dots of Q8_0 and the K-quants (tokens the matmul meets row by row, on AVX2) decode
+    /// <summary>The two-, three- and four-token dots of Q8_0 and the K-quants (tokens the matmul meets row by row, on AVX2) decode
     /// each block once for all their tokens (Q8_0's magnitudes and scale, the K-quants' scales and levels) and keep each
     /// token's sums as the single dot does: the same bits, with the activation rows a stride apart wider than a row, odd
     /// block counts included.</summary>
     [Avx2Theory]
     [InlineData(GgmlType.Q8_0, 2)]
     [InlineData(GgmlType.Q2_K, 2)]
+    [InlineData(GgmlType.Q2_K, 3)]
     [InlineData(GgmlType.Q2_K, 4)]
     [InlineData(GgmlType.Q3_K, 2)]
+    [InlineData(GgmlType.Q3_K, 3)]
     [InlineData(GgmlType.Q3_K, 4)]
     [InlineData(GgmlType.Q4_K, 2)]
+    [InlineData(GgmlType.Q4_K, 3)]
     [InlineData(GgmlType.Q4_K, 4)]
     [InlineData(GgmlType.Q5_K, 2)]
+    [InlineData(GgmlType.Q5_K, 3)]
     [InlineData(GgmlType.Q5_K, 4)]
     [InlineData(GgmlType.Q6_K, 2)]
+    [InlineData(GgmlType.Q6_K, 3)]
     [InlineData(GgmlType.Q6_K, 4)]
     public void Many_token_dot_equals_single_dots(GgmlType type, int tokens)
     {
         var random = new TestRandom();
         var kernel = QuantKernels.Get(type);
-        var many = tokens == 2 ? kernel.Dot2 : kernel.Dot4;
+        var many = tokens switch { 2 => kernel.Dot2, 3 => kernel.Dot3, _ => kernel.Dot4 };
         Assert.True(many != null, $"the {type} entry has no {tokens}-token dot where AVX2 runs");
         foreach (int k in Lengths(type))
         {

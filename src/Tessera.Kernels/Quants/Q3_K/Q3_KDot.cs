@@ -190,6 +190,46 @@ internal static unsafe class Q3_KDot
         results[3] = Vector256.Sum(acc3);
     }
 
+    /// <summary>One weight row against three activation rows a stride apart, as <see cref="Dot4Avx2"/> for four: three
+    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default;
+        var mask = Vector256.Create((ushort)0x0303);
+        var bit = Vector256.Create((ushort)0x0101);
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
+        {
+            var scales = DecodeScalesPacked(weights + ScalesOffset);
+            var hmask = Vector256.Load(weights).AsUInt16();
+            var scaleWords = KQuantScales.GroupScaleWords(scales);
+            nint offset = b * Q8_KActivations.BlockBytes;
+            Vector256<int> s0 = default, s1 = default, s2 = default;
+            var pick = KQuantScales.FirstWordPick;
+            for (int n = 0; n < 2; n++)
+            {
+                var packed = Vector256.Load(weights + QuantsOffset + 32 * n).AsUInt16();
+                for (int j = 0; j < 4; j++)
+                {
+                    var chunk = NextChunk(ref packed, ref hmask, ref pick, scaleWords, mask, bit);
+                    nint at = offset + Q8_KActivations.QuantsOffset + 128 * n + 32 * j;
+                    s0 += chunk.Dot((sbyte*)(a0 + at));
+                    s1 += chunk.Dot((sbyte*)(a1 + at));
+                    s2 += chunk.Dot((sbyte*)(a2 + at));
+                }
+            }
+            float d = halfTable[*(ushort*)(weights + ScaleOffset)];
+            acc0 = AccumulateBlockAvx2(acc0, s0, d, scales, a0 + offset);
+            acc1 = AccumulateBlockAvx2(acc1, s1, d, scales, a1 + offset);
+            acc2 = AccumulateBlockAvx2(acc2, s2, d, scales, a2 + offset);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+    }
+
     /// <summary>One block against one token's Q8_K block at <paramref name="activation"/>, in the AVX2 dots' order: the
     /// level bias's term taken off the scaled level products lane by lane (times 4 as a shift), then
     /// acc += float(that) * (d * d_x). The single and many-token dots share it.</summary>

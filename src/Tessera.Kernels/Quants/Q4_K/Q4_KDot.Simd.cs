@@ -134,6 +134,42 @@ internal static unsafe partial class Q4_KDot
         results[3] = Vector256.Sum(acc3);
     }
 
+    /// <summary>One weight row against three activation rows a stride apart, as <see cref="Dot4Avx2"/> for four: three
+    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        float* halfTable = HalfBits.Table;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default;
+        var mask = Vector256.Create((byte)0x0F);
+        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride;
+        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
+        {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
+            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
+            byte* qs = weights + QuantsOffset;
+            nint offset = b * Q8_KActivations.BlockBytes + Q8_KActivations.QuantsOffset;
+            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
+            var pick = KQuantScales.FirstWordPick;
+            Vector256<int> s0 = default, s1 = default, s2 = default;
+            for (int i = 0; i < 4; i++, qs += 32, offset += 64)
+            {
+                var (low, high, scaleLow, scaleHigh) = ChunkLevels(qs, KQuantScales.TakeWord(scaleWords, ref pick), KQuantScales.TakeWord(scaleWords, ref pick), mask);
+                s0 += ChunkDot(low, high, (sbyte*)(a0 + offset), scaleLow, scaleHigh);
+                s1 += ChunkDot(low, high, (sbyte*)(a1 + offset), scaleLow, scaleHigh);
+                s2 += ChunkDot(low, high, (sbyte*)(a2 + offset), scaleLow, scaleHigh);
+            }
+            float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
+            nint block = b * Q8_KActivations.BlockBytes;
+            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, scalesAndMins, a0 + block);
+            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, scalesAndMins, a1 + block);
+            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, scalesAndMins, a2 + block);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+    }
+
     /// <summary>Scaled dot of one 64-value chunk: low-nibble levels with a[0..31], high-nibble levels with a[32..63].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> ChunkDot(Vector256<byte> low, Vector256<byte> high, sbyte* a, Vector256<short> scaleLow, Vector256<short> scaleHigh) =>
