@@ -4,22 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Tessera.Kernels.Quants;
 
-/// <summary>How many tokens one <see cref="FloatRowPairKernel{TRows}"/> call takes: 8 or 4.</summary>
-internal interface ITokenCount
-{
-    static abstract int Count { get; }
-}
-
-internal readonly struct EightTokens : ITokenCount
-{
-    public static int Count => 8;
-}
-
-internal readonly struct FourTokens : ITokenCount
-{
-    public static int Count => 4;
-}
-
 /// <summary>
 /// Small batches of float weights (F32, F16, BF16) with AVX-512: 2 weight rows x 8 (or 4) tokens of F32 activations
 /// over a range of k. Each 16-value slice of a row is loaded and converted once for all the tokens, and each token's

@@ -89,13 +89,29 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), OctetActivations.Scales(w, Q4_0Dot.BlockBytes, a), acc);
     }
 
-    /// <summary>One weight row against four tokens' activations a stride apart (the matmul's micro-kernel for small
-    /// batches): each step's nibbles are prepared and the eight weight scales gathered once for the four, which then
-    /// take the step's products and the per-block work as <see cref="Dot"/> does. Same results as four calls of
-    /// <see cref="Dot"/>.</summary>
+    /// <summary>One weight row against four tokens' activations a stride apart (<see cref="DotMany{TTokens}"/>): the
+    /// matmul's micro-kernel for small batches.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4(byte* weights, byte* activations, nint stride, int k, float* results)
+    public static void Dot4(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        DotMany<FourTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three tokens' activations a stride apart (<see cref="DotMany{TTokens}"/>): for
+    /// batches of three tokens (three busy server slots), and the three left after four-token groups, where a two-token
+    /// pass and a single one prepared each step's nibbles twice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        DotMany<ThreeTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three or four tokens' activations (<typeparamref name="TTokens"/>) a stride apart:
+    /// each step's nibbles are prepared and the eight weight scales gathered once for all of them, which then take the
+    /// step's products and the per-block work as <see cref="Dot"/> does. Same results as a call of <see cref="Dot"/> per
+    /// token.</summary>
+    // Never inlined into its wrappers: inlined, it left the JIT no budget for its own helpers, which stayed calls
+    // (three to four times slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void DotMany<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
+        bool four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
         var mask = Vector256.Create((byte)0x0F);
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
@@ -112,14 +128,15 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
             var s0 = FirstHalf(l0, h0, l1, h1, a0 + offset);
             var s1 = FirstHalf(l0, h0, l1, h1, a1 + offset);
             var s2 = FirstHalf(l0, h0, l1, h1, a2 + offset);
-            var s3 = FirstHalf(l0, h0, l1, h1, a3 + offset);
+            var s3 = four ? FirstHalf(l0, h0, l1, h1, a3 + offset) : default;
             var (l2, h2) = Prepared(weights + 2 * GroupBytes, mask);
             var (l3, h3) = Prepared(weights + 3 * GroupBytes, mask);
             var scales = OctetActivations.WeightScales(weights, Q4_0Dot.BlockBytes);
             c0 = SecondHalf(c0, s0, l2, h2, l3, h3, scales, a0 + offset);
             c1 = SecondHalf(c1, s1, l2, h2, l3, h3, scales, a1 + offset);
             c2 = SecondHalf(c2, s2, l2, h2, l3, h3, scales, a2 + offset);
-            c3 = SecondHalf(c3, s3, l2, h2, l3, h3, scales, a3 + offset);
+            if (four)
+                c3 = SecondHalf(c3, s3, l2, h2, l3, h3, scales, a3 + offset);
         }
         for (int pair = 0; pair < k % OctetActivations.GroupSize / PairActivations.GroupSize;
              pair++, weights += GroupBytes, offset += PairGroupBytes)
@@ -127,51 +144,14 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
             c0 = PairStep(c0, weights, a0 + offset, halfTable, mask);
             c1 = PairStep(c1, weights, a1 + offset, halfTable, mask);
             c2 = PairStep(c2, weights, a2 + offset, halfTable, mask);
-            c3 = PairStep(c3, weights, a3 + offset, halfTable, mask);
+            if (four)
+                c3 = PairStep(c3, weights, a3 + offset, halfTable, mask);
         }
         results[0] = Vector256.Sum(c0);
         results[1] = Vector256.Sum(c1);
         results[2] = Vector256.Sum(c2);
-        results[3] = Vector256.Sum(c3);
-    }
-
-    /// <summary>One weight row against three tokens' activations a stride apart, as <see cref="Dot4"/> does for four: for
-    /// batches of three tokens (three busy server slots), and the three left after four-token groups, where a two-token
-    /// pass and a single one prepared each step's nibbles twice. Same results as three calls of <see cref="Dot"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        var mask = Vector256.Create((byte)0x0F);
-        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride;
-        Vector256<float> c0 = default, c1 = default, c2 = default;
-        int octets = k / OctetActivations.GroupSize;
-        nint offset = 0;
-        for (int o = 0; o < octets; o++, weights += OctetBytes, offset += OctetGroupBytes)
-        {
-            Memory.WeightPrefetch.Stream(weights, OctetBytes);
-            var (l0, h0) = Prepared(weights, mask);
-            var (l1, h1) = Prepared(weights + GroupBytes, mask);
-            var s0 = FirstHalf(l0, h0, l1, h1, a0 + offset);
-            var s1 = FirstHalf(l0, h0, l1, h1, a1 + offset);
-            var s2 = FirstHalf(l0, h0, l1, h1, a2 + offset);
-            var (l2, h2) = Prepared(weights + 2 * GroupBytes, mask);
-            var (l3, h3) = Prepared(weights + 3 * GroupBytes, mask);
-            var scales = OctetActivations.WeightScales(weights, Q4_0Dot.BlockBytes);
-            c0 = SecondHalf(c0, s0, l2, h2, l3, h3, scales, a0 + offset);
-            c1 = SecondHalf(c1, s1, l2, h2, l3, h3, scales, a1 + offset);
-            c2 = SecondHalf(c2, s2, l2, h2, l3, h3, scales, a2 + offset);
-        }
-        for (int pair = 0; pair < k % OctetActivations.GroupSize / PairActivations.GroupSize;
-             pair++, weights += GroupBytes, offset += PairGroupBytes)
-        {
-            c0 = PairStep(c0, weights, a0 + offset, halfTable, mask);
-            c1 = PairStep(c1, weights, a1 + offset, halfTable, mask);
-            c2 = PairStep(c2, weights, a2 + offset, halfTable, mask);
-        }
-        results[0] = Vector256.Sum(c0);
-        results[1] = Vector256.Sum(c1);
-        results[2] = Vector256.Sum(c2);
+        if (four)
+            results[3] = Vector256.Sum(c3);
     }
 
     /// <summary>One weight row against two tokens' activations a stride apart, as <see cref="Dot4"/> does for four: for

@@ -100,12 +100,26 @@ internal static unsafe class Q2_KDot
         results[1] = Vector256.Sum(accZ);
     }
 
-    /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches below the
-    /// int8 panel's threshold, four at a time), as <see cref="Dot2Avx2"/> does for two: the results are
-    /// <see cref="DotAvx2"/>'s bits.</summary>
+    /// <summary>One weight row against four tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<FourTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>): three
+    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<ThreeTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three or four tokens' activations (<typeparamref name="TTokens"/>)
+    /// <paramref name="stride"/> bytes apart (batches below the int8 panel's threshold, four at a time), as
+    /// <see cref="Dot2Avx2"/> does for two: the results are <see cref="DotAvx2"/>'s bits.</summary>
+    // Never inlined into its wrappers: inlined, it left the JIT no budget for its own helpers, which stayed calls
+    // (three to four times slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void ManyAvx2<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
+        bool four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var mask = Vector256.Create((byte)3);
@@ -126,54 +140,21 @@ internal static unsafe class Q2_KDot
                     s0 += chunk.Dot((sbyte*)(a0 + at));
                     s1 += chunk.Dot((sbyte*)(a1 + at));
                     s2 += chunk.Dot((sbyte*)(a2 + at));
-                    s3 += chunk.Dot((sbyte*)(a3 + at));
+                    if (four)
+                        s3 += chunk.Dot((sbyte*)(a3 + at));
                 }
             }
             acc0 = AccumulateBlockAvx2(acc0, s0, weights, halfTable, a0 + offset);
             acc1 = AccumulateBlockAvx2(acc1, s1, weights, halfTable, a1 + offset);
             acc2 = AccumulateBlockAvx2(acc2, s2, weights, halfTable, a2 + offset);
-            acc3 = AccumulateBlockAvx2(acc3, s3, weights, halfTable, a3 + offset);
+            if (four)
+                acc3 = AccumulateBlockAvx2(acc3, s3, weights, halfTable, a3 + offset);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
         results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
-    }
-
-    /// <summary>One weight row against three activation rows a stride apart, as <see cref="Dot4Avx2"/> for four: three
-    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default;
-        var mask = Vector256.Create((byte)3);
-        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride;
-        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
-        {
-            var scaleWords = ScaleWords(weights);
-            nint offset = b * Q8_KActivations.BlockBytes;
-            Vector256<int> s0 = default, s1 = default, s2 = default;
-            var pick = KQuantScales.FirstWordPick;
-            for (int half = 0; half < 2; half++)
-            {
-                var packed = Vector256.Load(weights + QuantsOffset + 32 * half).AsUInt16();
-                for (int j = 0; j < 4; j++)
-                {
-                    var chunk = NextChunk(ref packed, ref pick, scaleWords, mask);
-                    nint at = offset + Q8_KActivations.QuantsOffset + 128 * half + 32 * j;
-                    s0 += chunk.Dot((sbyte*)(a0 + at));
-                    s1 += chunk.Dot((sbyte*)(a1 + at));
-                    s2 += chunk.Dot((sbyte*)(a2 + at));
-                }
-            }
-            acc0 = AccumulateBlockAvx2(acc0, s0, weights, halfTable, a0 + offset);
-            acc1 = AccumulateBlockAvx2(acc1, s1, weights, halfTable, a1 + offset);
-            acc2 = AccumulateBlockAvx2(acc2, s2, weights, halfTable, a2 + offset);
-        }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
+        if (four)
+            results[3] = Vector256.Sum(acc3);
     }
 
     /// <summary>The low nibbles of the sixteen scale bytes, the group scales (0..15), as <see cref="KQuantScales.GroupScaleWords"/>.</summary>

@@ -95,11 +95,26 @@ internal static unsafe partial class Q4_KDot
         return (ChunkDot(low, high, ax, scaleLow, scaleHigh), ChunkDot(low, high, az, scaleLow, scaleHigh));
     }
 
-    /// <summary>One weight row against four activation rows a stride apart: each decoded chunk of levels serves four
-    /// tokens, and each token's sums are kept as <see cref="DotAvx2"/> keeps them, so the results are its bits.</summary>
+    /// <summary>One weight row against four tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<FourTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>): three
+    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<ThreeTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three or four activation rows (<typeparamref name="TTokens"/>) a stride apart:
+    /// each decoded chunk of levels serves every token, and each token's sums are kept as <see cref="DotAvx2"/> keeps
+    /// them, so the results are its bits.</summary>
+    // Never inlined into its wrappers: inlined, it left the JIT no budget for its own helpers, which stayed calls
+    // (three to four times slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void ManyAvx2<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
+        bool four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var mask = Vector256.Create((byte)0x0F);
@@ -119,55 +134,22 @@ internal static unsafe partial class Q4_KDot
                 s0 += ChunkDot(low, high, (sbyte*)(a0 + offset), scaleLow, scaleHigh);
                 s1 += ChunkDot(low, high, (sbyte*)(a1 + offset), scaleLow, scaleHigh);
                 s2 += ChunkDot(low, high, (sbyte*)(a2 + offset), scaleLow, scaleHigh);
-                s3 += ChunkDot(low, high, (sbyte*)(a3 + offset), scaleLow, scaleHigh);
+                if (four)
+                    s3 += ChunkDot(low, high, (sbyte*)(a3 + offset), scaleLow, scaleHigh);
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
             nint block = b * Q8_KActivations.BlockBytes;
             acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, scalesAndMins, a0 + block);
             acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, scalesAndMins, a1 + block);
             acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, scalesAndMins, a2 + block);
-            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, scalesAndMins, a3 + block);
+            if (four)
+                acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, scalesAndMins, a3 + block);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
         results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
-    }
-
-    /// <summary>One weight row against three activation rows a stride apart, as <see cref="Dot4Avx2"/> for four: three
-    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default;
-        var mask = Vector256.Create((byte)0x0F);
-        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride;
-        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
-        {
-            Memory.WeightPrefetch.Stream(weights, BlockBytes);
-            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
-            byte* qs = weights + QuantsOffset;
-            nint offset = b * Q8_KActivations.BlockBytes + Q8_KActivations.QuantsOffset;
-            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
-            var pick = KQuantScales.FirstWordPick;
-            Vector256<int> s0 = default, s1 = default, s2 = default;
-            for (int i = 0; i < 4; i++, qs += 32, offset += 64)
-            {
-                var (low, high, scaleLow, scaleHigh) = ChunkLevels(qs, KQuantScales.TakeWord(scaleWords, ref pick), KQuantScales.TakeWord(scaleWords, ref pick), mask);
-                s0 += ChunkDot(low, high, (sbyte*)(a0 + offset), scaleLow, scaleHigh);
-                s1 += ChunkDot(low, high, (sbyte*)(a1 + offset), scaleLow, scaleHigh);
-                s2 += ChunkDot(low, high, (sbyte*)(a2 + offset), scaleLow, scaleHigh);
-            }
-            float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            nint block = b * Q8_KActivations.BlockBytes;
-            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, scalesAndMins, a0 + block);
-            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, scalesAndMins, a1 + block);
-            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, scalesAndMins, a2 + block);
-        }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
+        if (four)
+            results[3] = Vector256.Sum(acc3);
     }
 
     /// <summary>Scaled dot of one 64-value chunk: low-nibble levels with a[0..31], high-nibble levels with a[32..63].</summary>

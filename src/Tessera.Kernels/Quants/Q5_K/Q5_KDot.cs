@@ -105,12 +105,26 @@ internal static unsafe class Q5_KDot
         results[1] = Vector256.Sum(accZ);
     }
 
-    /// <summary>One weight row against four tokens' activations <paramref name="stride"/> bytes apart (batches below the
-    /// int8 panel's threshold, four at a time), as <see cref="Dot2Avx2"/> does for two: the results are
-    /// <see cref="DotAvx2"/>'s bits.</summary>
+    /// <summary>One weight row against four tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<FourTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>): three
+    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<ThreeTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three or four tokens' activations (<typeparamref name="TTokens"/>)
+    /// <paramref name="stride"/> bytes apart (batches below the int8 panel's threshold, four at a time), as
+    /// <see cref="Dot2Avx2"/> does for two: the results are <see cref="DotAvx2"/>'s bits.</summary>
+    // Never inlined into its wrappers: inlined, it left the JIT no budget for its own helpers, which stayed calls
+    // (three to four times slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void ManyAvx2<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
+        bool four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var mask = Vector256.Create((byte)0x0F);
@@ -131,54 +145,21 @@ internal static unsafe class Q5_KDot
                 s0 += levels.Dot(Q8_KBlock.Quants(a0 + offset) + 64 * chunk);
                 s1 += levels.Dot(Q8_KBlock.Quants(a1 + offset) + 64 * chunk);
                 s2 += levels.Dot(Q8_KBlock.Quants(a2 + offset) + 64 * chunk);
-                s3 += levels.Dot(Q8_KBlock.Quants(a3 + offset) + 64 * chunk);
+                if (four)
+                    s3 += levels.Dot(Q8_KBlock.Quants(a3 + offset) + 64 * chunk);
             }
             float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
             acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, scalesAndMins, a0 + offset);
             acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, scalesAndMins, a1 + offset);
             acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, scalesAndMins, a2 + offset);
-            acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, scalesAndMins, a3 + offset);
+            if (four)
+                acc3 = KQuantScales.AccumulateBlockAvx2(acc3, s3, d, dMin, scalesAndMins, a3 + offset);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
         results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
-    }
-
-    /// <summary>One weight row against three activation rows a stride apart, as <see cref="Dot4Avx2"/> for four: three
-    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default;
-        var mask = Vector256.Create((byte)0x0F);
-        var bitMask = Vector256.Create((ushort)0x0101);
-        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride;
-        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
-        {
-            var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
-            byte* qs = weights + QuantsOffset;
-            var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
-            nint offset = b * Q8_KActivations.BlockBytes;
-            var scaleWords = KQuantScales.SubBlockScaleWords(scalesAndMins);
-            Vector256<int> s0 = default, s1 = default, s2 = default;
-            var pick = KQuantScales.FirstWordPick;
-            for (int chunk = 0; chunk < 4; chunk++)
-            {
-                var levels = NextChunk(qs + 32 * chunk, ref qh, ref pick, scaleWords, mask, bitMask);
-                s0 += levels.Dot(Q8_KBlock.Quants(a0 + offset) + 64 * chunk);
-                s1 += levels.Dot(Q8_KBlock.Quants(a1 + offset) + 64 * chunk);
-                s2 += levels.Dot(Q8_KBlock.Quants(a2 + offset) + 64 * chunk);
-            }
-            float d = halfTable[*(ushort*)weights], dMin = halfTable[*(ushort*)(weights + 2)];
-            acc0 = KQuantScales.AccumulateBlockAvx2(acc0, s0, d, dMin, scalesAndMins, a0 + offset);
-            acc1 = KQuantScales.AccumulateBlockAvx2(acc1, s1, d, dMin, scalesAndMins, a1 + offset);
-            acc2 = KQuantScales.AccumulateBlockAvx2(acc2, s2, d, dMin, scalesAndMins, a2 + offset);
-        }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
+        if (four)
+            results[3] = Vector256.Sum(acc3);
     }
 
     /// <summary>Chunk <paramref name="chunk"/> (64 values) of one token: 5-bit levels (0..31) from the nibbles and

@@ -57,11 +57,25 @@ internal static unsafe partial class Q6_KDot
         results[1] = Vector256.Sum(accZ);
     }
 
-    /// <summary>One weight row against four activation rows a stride apart (the matmul's micro-kernel): each half
-    /// block's levels and scale vectors are decoded once and used for four tokens.</summary>
+    /// <summary>One weight row against four tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
+    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<FourTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>): three
+    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
+        ManyAvx2<ThreeTokens>(weights, activations, stride, k, results);
+
+    /// <summary>One weight row against three or four activation rows (<typeparamref name="TTokens"/>) a stride apart (the
+    /// matmul's micro-kernel): each half block's levels and scale vectors are decoded once and used for every token.</summary>
+    // Never inlined into its wrappers: inlined, it left the JIT no budget for its own helpers, which stayed calls
+    // (three to four times slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void ManyAvx2<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
+        bool four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
@@ -79,51 +93,21 @@ internal static unsafe partial class Q6_KDot
                 s0 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a0 + at));
                 s1 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a1 + at));
                 s2 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a2 + at));
-                s3 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a3 + at));
+                if (four)
+                    s3 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a3 + at));
             }
             float d = halfTable[*(ushort*)(weights + ScaleOffset)];
             acc0 = Finish(acc0, s0, d, scales, a0 + offset);
             acc1 = Finish(acc1, s1, d, scales, a1 + offset);
             acc2 = Finish(acc2, s2, d, scales, a2 + offset);
-            acc3 = Finish(acc3, s3, d, scales, a3 + offset);
+            if (four)
+                acc3 = Finish(acc3, s3, d, scales, a3 + offset);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
         results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
-    }
-
-    /// <summary>One weight row against three activation rows a stride apart, as <see cref="Dot4Avx2"/> for four: three
-    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default;
-        byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride;
-        for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
-        {
-            sbyte* scales = (sbyte*)(weights + ScalesOffset);
-            nint offset = b * Q8_KActivations.BlockBytes;
-            Vector256<int> s0 = default, s1 = default, s2 = default;
-            var scaleWords = KQuantScales.GroupScaleWords(Vector128.Load(scales));
-            var pick = KQuantScales.FirstWordPick;
-            for (int half = 0; half < 2; half++)
-            {
-                DecodeHalf(weights, half, scaleWords, ref pick, out var q0, out var q1, out var q2, out var q3, out var c0, out var c1, out var c2, out var c3);
-                nint at = offset + Q8_KActivations.QuantsOffset + 128 * half;
-                s0 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a0 + at));
-                s1 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a1 + at));
-                s2 += HalfDot(q0, q1, q2, q3, c0, c1, c2, c3, (sbyte*)(a2 + at));
-            }
-            float d = halfTable[*(ushort*)(weights + ScaleOffset)];
-            acc0 = Finish(acc0, s0, d, scales, a0 + offset);
-            acc1 = Finish(acc1, s1, d, scales, a1 + offset);
-            acc2 = Finish(acc2, s2, d, scales, a2 + offset);
-        }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
+        if (four)
+            results[3] = Vector256.Sum(acc3);
     }
 
     /// <summary>Levels 0..63 (the -32 offset applied later) of one 128-value half of a block: four vectors of 32

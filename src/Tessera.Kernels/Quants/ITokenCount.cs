@@ -1,0 +1,40 @@
+using System.Runtime.CompilerServices;
+
+namespace Tessera.Kernels.Quants;
+
+/// <summary>
+/// How many tokens a many-token kernel takes per call, as a type argument: the JIT compiles one copy per count with
+/// the count a constant, so the code for tokens past it is left out (<see cref="FloatRowPairKernel{TRows}"/>: 8 or 4;
+/// the three- and four-token dots of the nibble and K-quant types: 3 or 4).
+/// </summary>
+internal interface ITokenCount
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct EightTokens : ITokenCount
+{
+    public static int Count
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => 8;
+    }
+}
+
+internal readonly struct FourTokens : ITokenCount
+{
+    public static int Count
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => 4;
+    }
+}
+
+internal readonly struct ThreeTokens : ITokenCount
+{
+    public static int Count
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => 3;
+    }
+}
