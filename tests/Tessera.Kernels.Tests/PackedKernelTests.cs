@@ -255,32 +255,38 @@ public sealed unsafe class PackedKernelTests
         }
     }
 
-    /// <summary>BF16's two-token dot (batches of 2-3 tokens without AVX-512) widens each 32 weights once for both
-    /// tokens and keeps each token's sums as the 256-bit single-token dot does: the same bits for both tokens, the
+    /// <summary>BF16's two- and three-token dots (batches of 2-3 tokens without AVX-512) widen each 32 weights once for
+    /// their tokens and keep each token's sums as the 256-bit single-token dot does: the same bits for every token, the
     /// activation rows a stride apart wider than a row, every length from one block.</summary>
     [Avx2Fact]
-    public void BF16_two_token_dot_equals_two_single_token_dots()
+    public void BF16_two_and_three_token_dots_equal_single_token_dots()
     {
         var path = AllPaths.First(p => p.Type == GgmlType.BF16);
         var random = new TestRandom();
         foreach (int k in Lengths(path))
         {
-            var (weights, _, packed, _) = Inputs(path, k, 1, 2, random);
+            var (weights, _, packed, _) = Inputs(path, k, 1, 3, random);
             int stride = packed[0].Length + 3 * 32;
-            var activations = new byte[2 * stride];
-            packed[0].CopyTo(activations, 0);
-            packed[1].CopyTo(activations, stride);
-            var results = new float[2];
+            var activations = new byte[3 * stride];
+            for (int t = 0; t < 3; t++)
+                packed[t].CopyTo(activations, t * stride);
+            var results = new float[3];
             fixed (byte* w = weights)
             fixed (byte* a = activations)
             fixed (float* r = results)
             {
-                BF16SplitDot.Dot2(w, a, stride, k, r);
-                for (int t = 0; t < 2; t++)
+                foreach (int tokens in new[] { 2, 3 })
                 {
-                    float single = BF16SplitDot.Dot256(w, a + t * stride, k);
-                    Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(results[t]),
-                        $"k={k} token {t}: {results[t]} vs {single} ({random})");
+                    if (tokens == 2)
+                        BF16SplitDot.Dot2(w, a, stride, k, r);
+                    else
+                        BF16SplitDot.Dot3(w, a, stride, k, r);
+                    for (int t = 0; t < tokens; t++)
+                    {
+                        float single = BF16SplitDot.Dot256(w, a + t * stride, k);
+                        Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(results[t]),
+                            $"Dot{tokens} k={k} token {t}: {results[t]} vs {single} ({random})");
+                    }
                 }
             }
         }

@@ -262,11 +262,12 @@ internal static unsafe class QuantKernels
         }
         if (BF16SplitDot.IsSupported)
         {
-            // Batches of 2-3 tokens (no tile without AVX512-BF16) read each row once for two of them.
+            // Batches of 2-3 tokens (no tile without AVX512-BF16) read each row once for all of them.
             table[(int)GgmlType.BF16] = DecodeOnly(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * 2,
                 BF16SplitDot.BlockSize * sizeof(float), &BF16SplitDot.Dot, &BF16SplitDot.Prepare) with
             {
                 Dot2 = IsaSupport.Avx512 ? null : &BF16SplitDot.Dot2,
+                Dot3 = IsaSupport.Avx512 ? null : &BF16SplitDot.Dot3,
             };
         }
         if (Q5_KPackedDot.IsSupported)

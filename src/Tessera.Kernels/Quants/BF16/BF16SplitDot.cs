@@ -83,6 +83,48 @@ internal static unsafe class BF16SplitDot
         results[1] = Vector256.Sum((b0 + b1) + (b2 + b3));
     }
 
+    /// <summary>One row against three tokens' activations a stride apart, as <see cref="Dot2"/> does for two: where three
+    /// tokens meet a row token by token (a batch of three, three busy server slots) the row is read and widened once
+    /// for the three. Each 16 weights are widened and used before the next 16, which keeps the twelve accumulators,
+    /// two weight vectors and the zero in AVX2's sixteen registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot3(byte* weights, byte* activations, nint stride, int k, float* results)
+    {
+        ushort* w = (ushort*)weights;
+        float* a = (float*)activations;
+        float* b = (float*)(activations + stride);
+        float* c = (float*)(activations + 2 * stride);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        var zero = Vector256<ushort>.Zero;
+        for (int i = 0; i < k; i += BlockSize)
+        {
+            WeightPrefetch.Stream((byte*)(w + i), 64);
+            var h = Vector256.Load(w + i);
+            var w0 = Avx2.UnpackLow(zero, h).AsSingle();
+            var w1 = Avx2.UnpackHigh(zero, h).AsSingle();
+            a0 = Fma.MultiplyAdd(w0, Vector256.Load(a + i), a0);
+            a1 = Fma.MultiplyAdd(w1, Vector256.Load(a + i + 8), a1);
+            b0 = Fma.MultiplyAdd(w0, Vector256.Load(b + i), b0);
+            b1 = Fma.MultiplyAdd(w1, Vector256.Load(b + i + 8), b1);
+            c0 = Fma.MultiplyAdd(w0, Vector256.Load(c + i), c0);
+            c1 = Fma.MultiplyAdd(w1, Vector256.Load(c + i + 8), c1);
+            h = Vector256.Load(w + i + 16);
+            w0 = Avx2.UnpackLow(zero, h).AsSingle();
+            w1 = Avx2.UnpackHigh(zero, h).AsSingle();
+            a2 = Fma.MultiplyAdd(w0, Vector256.Load(a + i + 16), a2);
+            a3 = Fma.MultiplyAdd(w1, Vector256.Load(a + i + 24), a3);
+            b2 = Fma.MultiplyAdd(w0, Vector256.Load(b + i + 16), b2);
+            b3 = Fma.MultiplyAdd(w1, Vector256.Load(b + i + 24), b3);
+            c2 = Fma.MultiplyAdd(w0, Vector256.Load(c + i + 16), c2);
+            c3 = Fma.MultiplyAdd(w1, Vector256.Load(c + i + 24), c3);
+        }
+        results[0] = Vector256.Sum((a0 + a1) + (a2 + a3));
+        results[1] = Vector256.Sum((b0 + b1) + (b2 + b3));
+        results[2] = Vector256.Sum((c0 + c1) + (c2 + c3));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot512(byte* weights, byte* activations, int k)
     {
