@@ -209,8 +209,8 @@ public static unsafe class MatMul
             }
             // Two or three tokens of an entry whose dots request their own weights ahead (StreamsWeights) need only the
             // task's first lines requested, as a matrix-vector task starts: a whole row requested at each row on top of
-            // the dots' requests cost 7-21% there (BF16, IQ4_NL, Q4_K_M at 2-3 tokens). Four-token passes keep the row
-            // requests: without them Q4_K_M at 8 tokens ran at 0.69-0.86.
+            // the dots' requests held BF16 at 3 tokens 1.2-1.3 times slower. Four-token passes keep the row requests
+            // (Q4_K's and Q6_K's four-token dots request nothing themselves).
             bool rowRequests = !job.Kernel.StreamsWeights || tileEnd - tokenTile >= MicroTokens;
             if (!rowRequests && tokenTile == 0 && tiledEnd < endRow)
                 WeightPrefetch.Opening(job.Weights + tiledEnd * job.WeightRowBytes);
