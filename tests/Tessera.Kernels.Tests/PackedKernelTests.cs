@@ -198,9 +198,9 @@ public sealed unsafe class PackedKernelTests
                 // The four-token form over the same activations four times (stride 0): the same bound per token.
                 var four = stackalloc float[4];
                 if (type == GgmlType.Q4_0)
-                    NibbleOctetDot<Q4_0NibbleLevels>.Dot4(w, o, 0, k, four);
+                    NibbleOctetDot<Q4_0NibbleLevels>.DotMany<FourTokens>(w, o, 0, k, four);
                 else
-                    NibbleOctetDot<IQ4_NLNibbleLevels>.Dot4(w, o, 0, k, four);
+                    NibbleOctetDot<IQ4_NLNibbleLevels>.DotMany<FourTokens>(w, o, 0, k, four);
                 for (int t = 0; t < 4; t++)
                     Assert.Equal(got, four[t]);
             }
@@ -245,9 +245,9 @@ public sealed unsafe class PackedKernelTests
                         $"{type} Dot2 k={k} token {t + 1}: {results[t]} vs {dot(w, a + (t + 1) * stride, k)} ({random})");
                 // The three-token form over tokens 1-3.
                 if (type == GgmlType.Q4_0)
-                    NibbleOctetDot<Q4_0NibbleLevels>.Dot3(w, a + stride, stride, k, r);
+                    NibbleOctetDot<Q4_0NibbleLevels>.DotMany<ThreeTokens>(w, a + stride, stride, k, r);
                 else
-                    NibbleOctetDot<IQ4_NLNibbleLevels>.Dot3(w, a + stride, stride, k, r);
+                    NibbleOctetDot<IQ4_NLNibbleLevels>.DotMany<ThreeTokens>(w, a + stride, stride, k, r);
                 for (int t = 0; t < 3; t++)
                     Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + (t + 1) * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
                         $"{type} Dot3 k={k} token {t + 1}: {results[t]} vs {dot(w, a + (t + 1) * stride, k)} ({random})");
@@ -384,13 +384,13 @@ public sealed unsafe class PackedKernelTests
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<Q4_0NibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
         new PackedPath(GgmlType.Q4_0, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.GroupBytes, NibbleOctetDot<Q4_0NibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q4_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibbleOctetDot<Q4_0NibbleLevels>.Dot,
-            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<Q4_0NibbleLevels>.Dot4, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<Q4_0NibbleLevels>.DotMany<FourTokens>, (nint)(delegate*<float*, int, byte*, void>)&OctetActivations.Quantize),
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, NibblePackedDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibblePackedDot<IQ4_NLNibbleLevels>.Dot,
             (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&NibblePackedDot<IQ4_NLNibbleLevels>.Tile, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),
         new PackedPath(GgmlType.IQ4_NL, GgmlType.Q8_0, PairActivations.GroupSize, PairActivations.MagnitudeGroupBytes, NibbleOctetDot<IQ4_NLNibbleLevels>.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&IQ4_NLDot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot,
-            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.Dot4, (nint)(delegate*<float*, int, byte*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.QuantizeActivations),
+            0, (nint)(delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.DotMany<FourTokens>, (nint)(delegate*<float*, int, byte*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.QuantizeActivations),
         new PackedPath(GgmlType.Q5_0, GgmlType.Q8_0, NibbleActivations.GroupSize, NibbleActivations.GroupBytes, Q5_0PackedDot.IsSupported,
             (nint)(delegate*<byte*, byte*, int, float>)&Q5_0Dot.DotScalar, (nint)(delegate*<byte*, byte*, int, float>)&Q5_0PackedDot.Dot,
             0, 0, (nint)(delegate*<float*, int, byte*, void>)&NibbleActivations.Quantize),

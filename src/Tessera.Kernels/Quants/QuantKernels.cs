@@ -361,9 +361,9 @@ internal static unsafe class QuantKernels
             return DecodeOnly(type, GgmlType.Q8_0, PairActivations.GroupSize, NibbleOctetDot<TLevels>.GroupBytes,
                 NibbleOctetDot<TLevels>.PairGroupBytes, &NibbleOctetDot<TLevels>.Dot, &NibbleOctetDot<TLevels>.QuantizeActivations, octetBatchTokens) with
             {
-                Dot4 = fourTokens ? &NibbleOctetDot<TLevels>.Dot4 : null,
+                Dot4 = fourTokens ? &NibbleOctetDot<TLevels>.DotMany<FourTokens> : null,
                 Dot2 = &NibbleOctetDot<TLevels>.Dot2,
-                Dot3 = &NibbleOctetDot<TLevels>.Dot3,
+                Dot3 = &NibbleOctetDot<TLevels>.DotMany<ThreeTokens>,
             };
         }
         return default;
@@ -399,11 +399,11 @@ internal static unsafe class QuantKernels
                 .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4, &Q8_0Records.Repack),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithNibblePanel<IQ4_NLPanelBlocks>(NibbleVnniTile.IsSupported ? 8 : 4),
-            GgmlType.Q2_K => (Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q2_KDot.Dot4Avx2 : null, Dot3 = IsaSupport.Avx2 ? &Q2_KDot.Dot3Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q2_KDot.Dot2Avx2 : null }).WithPanel<Q2_KPanelBlocks>(IsaSupport.AvxVnni ? 16 : 128),
-            GgmlType.Q3_K => (Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q3_KDot.Dot4Avx2 : null, Dot3 = IsaSupport.Avx2 ? &Q3_KDot.Dot3Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q3_KDot.Dot2Avx2 : null }).WithPanel<Q3_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 24),
-            GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.Dot4Avx2 : null, Dot3 = IsaSupport.Avx2 ? &Q4_KDot.Dot3Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q4_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),
-            GgmlType.Q5_K => (Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q5_KDot.Dot4Avx2 : null, Dot3 = IsaSupport.Avx2 ? &Q5_KDot.Dot3Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q5_KDot.Dot2Avx2 : null }).WithPanel<Q5_KPanelBlocks>(IsaSupport.AvxVnni ? 6 : 16),
-            GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.Dot4Avx2 : null, Dot3 = IsaSupport.Avx2 ? &Q6_KDot.Dot3Avx2 : null, Dot2 = IsaSupport.Avx2 ? &Q6_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 20),
+            GgmlType.Q2_K => (Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q2_KDot.DotManyAvx2<FourTokens> : null, Dot3 = IsaSupport.Avx2 ? &Q2_KDot.DotManyAvx2<ThreeTokens> : null, Dot2 = IsaSupport.Avx2 ? &Q2_KDot.Dot2Avx2 : null }).WithPanel<Q2_KPanelBlocks>(IsaSupport.AvxVnni ? 16 : 128),
+            GgmlType.Q3_K => (Integer(GgmlType.Q3_K, GgmlType.Q8_K, Q3_KDot.BlockBytes, Q3_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q3_KDot.DotManyAvx2<FourTokens> : null, Dot3 = IsaSupport.Avx2 ? &Q3_KDot.DotManyAvx2<ThreeTokens> : null, Dot2 = IsaSupport.Avx2 ? &Q3_KDot.Dot2Avx2 : null }).WithPanel<Q3_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 24),
+            GgmlType.Q4_K => (Integer(GgmlType.Q4_K, GgmlType.Q8_K, Q4_KDot.BlockBytes, Q4_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q4_KDot.DotManyAvx2<FourTokens> : null, Dot3 = IsaSupport.Avx2 ? &Q4_KDot.DotManyAvx2<ThreeTokens> : null, Dot2 = IsaSupport.Avx2 ? &Q4_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_KPanelBlocks>(16),
+            GgmlType.Q5_K => (Integer(GgmlType.Q5_K, GgmlType.Q8_K, Q5_KDot.BlockBytes, Q5_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q5_KDot.DotManyAvx2<FourTokens> : null, Dot3 = IsaSupport.Avx2 ? &Q5_KDot.DotManyAvx2<ThreeTokens> : null, Dot2 = IsaSupport.Avx2 ? &Q5_KDot.Dot2Avx2 : null }).WithPanel<Q5_KPanelBlocks>(IsaSupport.AvxVnni ? 6 : 16),
+            GgmlType.Q6_K => (Integer(GgmlType.Q6_K, GgmlType.Q8_K, Q6_KDot.BlockBytes, Q6_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q6_KDot.DotManyAvx2<FourTokens> : null, Dot3 = IsaSupport.Avx2 ? &Q6_KDot.DotManyAvx2<ThreeTokens> : null, Dot2 = IsaSupport.Avx2 ? &Q6_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q6_KPanelBlocks>(IsaSupport.AvxVnni ? 8 : 20),
             _ => default,
         };
     }

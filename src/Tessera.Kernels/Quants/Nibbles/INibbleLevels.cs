@@ -25,7 +25,7 @@ internal unsafe interface INibbleLevels
     static abstract Vector256<int> Products(Vector256<byte> low, Vector256<byte> high, sbyte* xLow, sbyte* xHigh, int* offsets);
 
     /// <summary>The octet dot's low and high nibbles (0..15; two blocks) in the form their products take, prepared once
-    /// however many tokens then meet them (<see cref="NibbleOctetDot{TLevels}.Dot4"/>).</summary>
+    /// however many tokens then meet them (<see cref="NibbleOctetDot{TLevels}.DotMany{TTokens}"/>).</summary>
     static abstract (NibbleWeights Low, NibbleWeights High) Prepare(Vector256<byte> low, Vector256<byte> high);
 
     /// <summary>The octet dot's step over two blocks (block 2j in the low 128-bit lane, 2j+1 in the high one), from

@@ -22,7 +22,7 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// eight blocks instead of one per two). Rows of a length that is not a multiple of 256 end in two-block steps over
 /// <see cref="PairActivations"/>. IQ4_NL's activations also carry each quant's magnitude (groups of 768 and 192
 /// bytes, <see cref="INibbleLevels.ReadsMagnitudes"/>). Infinite or NaN weight scales are reproduced only there (a quantizer never writes
-/// them). For decode (matvec), and with <see cref="Dot4"/> for Q4_0's batches below the int8 panel's (four tokens
+/// them). For decode (matvec), and with <see cref="DotMany{TTokens}"/> for Q4_0's batches below the int8 panel's (four tokens
 /// share each step's nibbles and the weight scales); larger batches take the panel matmul over the plain layout.
 /// </summary>
 internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLevels
@@ -89,27 +89,12 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), OctetActivations.Scales(w, Q4_0Dot.BlockBytes, a), acc);
     }
 
-    /// <summary>One weight row against four tokens' activations a stride apart (<see cref="DotMany{TTokens}"/>): the
-    /// matmul's micro-kernel for small batches.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4(byte* weights, byte* activations, nint stride, int k, float* results) =>
-        DotMany<FourTokens>(weights, activations, stride, k, results);
-
-    /// <summary>One weight row against three tokens' activations a stride apart (<see cref="DotMany{TTokens}"/>): for
-    /// batches of three tokens (three busy server slots), and the three left after four-token groups, where a two-token
-    /// pass and a single one prepared each step's nibbles twice.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3(byte* weights, byte* activations, nint stride, int k, float* results) =>
-        DotMany<ThreeTokens>(weights, activations, stride, k, results);
-
     /// <summary>One weight row against three or four tokens' activations (<typeparamref name="TTokens"/>) a stride apart:
     /// each step's nibbles are prepared and the eight weight scales gathered once for all of them, which then take the
     /// step's products and the per-block work as <see cref="Dot"/> does. Same results as a call of <see cref="Dot"/> per
     /// token.</summary>
-    // Never inlined into its wrappers: inlined, it left the JIT no budget for its own helpers, which stayed calls
-    // (three to four times slower).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void DotMany<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotMany<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
         bool four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
@@ -154,7 +139,7 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
             results[3] = Vector256.Sum(c3);
     }
 
-    /// <summary>One weight row against two tokens' activations a stride apart, as <see cref="Dot4"/> does for four: for
+    /// <summary>One weight row against two tokens' activations a stride apart, as <see cref="DotMany{TTokens}"/> does for three or four: for
     /// batches of two or three tokens, and the two or three left after four-token groups. Same results as two calls of
     /// <see cref="Dot"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

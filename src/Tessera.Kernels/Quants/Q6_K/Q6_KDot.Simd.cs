@@ -57,23 +57,10 @@ internal static unsafe partial class Q6_KDot
         results[1] = Vector256.Sum(accZ);
     }
 
-    /// <summary>One weight row against four tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot4Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
-        ManyAvx2<FourTokens>(weights, activations, stride, k, results);
-
-    /// <summary>One weight row against three tokens' activations a stride apart (<see cref="ManyAvx2{TTokens}"/>): three
-    /// tokens left to the row by row path (three busy server slots) take one pass where a pair and a single took two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3Avx2(byte* weights, byte* activations, nint stride, int k, float* results) =>
-        ManyAvx2<ThreeTokens>(weights, activations, stride, k, results);
-
     /// <summary>One weight row against three or four activation rows (<typeparamref name="TTokens"/>) a stride apart (the
     /// matmul's micro-kernel): each half block's levels and scale vectors are decoded once and used for every token.</summary>
-    // Never inlined into its wrappers: inlined, it left the JIT no budget for its own helpers, which stayed calls
-    // (three to four times slower).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void ManyAvx2<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotManyAvx2<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
         bool four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
