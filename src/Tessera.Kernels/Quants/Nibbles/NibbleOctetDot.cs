@@ -21,9 +21,10 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// scales each time (18 instructions per 64 values; about 13 now for Q4_0, whose int16 partials need one vpmaddwd per
 /// eight blocks instead of one per two). Rows of a length that is not a multiple of 256 end in two-block steps over
 /// <see cref="PairActivations"/>. IQ4_NL's activations also carry each quant's magnitude (groups of 768 and 192
-/// bytes, <see cref="INibbleLevels.ReadsMagnitudes"/>). Infinite or NaN weight scales are reproduced only there (a quantizer never writes
-/// them). For decode (matvec), and with <see cref="DotMany{TTokens}"/> for Q4_0's batches below the int8 panel's (four tokens
-/// share each step's nibbles and the weight scales); larger batches take the panel matmul over the plain layout.
+/// bytes, <see cref="INibbleLevels.ReadsMagnitudes"/>). Infinite or NaN weight scales are reproduced only there (a
+/// quantizer never writes them). For decode (matvec), and with <see cref="DotMany{TTokens}"/> for Q4_0's batches below
+/// the int8 panel's (three or four tokens share each step's nibbles and the weight scales); larger batches take the
+/// panel matmul over the plain layout.
 /// </summary>
 internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLevels
 {
