@@ -69,8 +69,9 @@ internal readonly unsafe struct QuantKernel
     /// <see cref="MatMul.MicroTokens"/>: fewer tokens never fill a tile.</summary>
     public int BatchTokens { get; init; }
 
-    /// <summary>Whether <see cref="Dot"/> prefetches its weights itself (<c>WeightPrefetch.Stream</c>), so the matvec
-    /// must not add a row-at-a-time burst of its own.</summary>
+    /// <summary>Whether <see cref="Dot"/> prefetches its weights itself (<c>WeightPrefetch.Stream</c>), and so do its
+    /// <see cref="Dot2"/>, <see cref="Dot3"/> and <see cref="Dot4"/> where it has them, so the matvec and the matmul's
+    /// row-by-row passes must not add a row-at-a-time burst of their own.</summary>
     public bool StreamsWeights { get; init; }
 
     /// <summary>For the float types (F32, F16, BF16): <c>ToSingle(row, destination, count)</c> converts a run of

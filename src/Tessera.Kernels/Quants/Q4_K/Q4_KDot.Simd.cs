@@ -108,6 +108,7 @@ internal static unsafe partial class Q4_KDot
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             nint offset = b * Q8_KActivations.BlockBytes + Q8_KActivations.QuantsOffset;

@@ -56,6 +56,7 @@ internal static unsafe class Q4_KPackedDot
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         for (int b = 0; b < k / SubBlockActivations.BlockSize; b++, weights += Q4_KDot.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, Q4_KDot.BlockBytes);
             nint ao = b * SubBlockActivations.BlockBytes;
             var (scales, mins) = KQuantScales.DecodePacked(weights + ScalesOffset);
             var scaleBytes = ScaleBytes(scales);

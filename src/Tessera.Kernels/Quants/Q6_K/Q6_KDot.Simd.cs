@@ -68,6 +68,7 @@ internal static unsafe partial class Q6_KDot
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             sbyte* scales = (sbyte*)(weights + ScalesOffset);
             nint offset = b * Q8_KActivations.BlockBytes;
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
