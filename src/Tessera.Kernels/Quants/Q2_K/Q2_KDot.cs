@@ -58,6 +58,7 @@ internal static unsafe class Q2_KDot
         var mask = Vector256.Create((byte)3);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             sbyte* a = Q8_KBlock.Quants(activations);
             var scaleWords = ScaleWords(weights);
             var sumi = HalfDotAvx2(weights, a, scaleWords, 0, mask) + HalfDotAvx2(weights, a, scaleWords, 1, mask);
@@ -79,6 +80,7 @@ internal static unsafe class Q2_KDot
         byte* x = activations, z = activations + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             sbyte* ax = Q8_KBlock.Quants(x), az = Q8_KBlock.Quants(z);
             var scaleWords = ScaleWords(weights);
             Vector256<int> sx = default, sz = default;
@@ -113,6 +115,7 @@ internal static unsafe class Q2_KDot
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scaleWords = ScaleWords(weights);
             nint offset = b * Q8_KActivations.BlockBytes;
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;

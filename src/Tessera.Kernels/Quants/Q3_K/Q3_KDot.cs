@@ -98,6 +98,7 @@ internal static unsafe class Q3_KDot
         var bit = Vector256.Create((ushort)0x0101);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scales = DecodeScalesPacked(weights + ScalesOffset);
             sbyte* a = Q8_KBlock.Quants(activations);
             var hmask = Vector256.Load(weights).AsUInt16();
@@ -122,6 +123,7 @@ internal static unsafe class Q3_KDot
         byte* x = activations, z = activations + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scales = DecodeScalesPacked(weights + ScalesOffset);
             var hmask = Vector256.Load(weights).AsUInt16();
             var scaleWords = KQuantScales.GroupScaleWords(scales);
@@ -160,6 +162,7 @@ internal static unsafe class Q3_KDot
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scales = DecodeScalesPacked(weights + ScalesOffset);
             var hmask = Vector256.Load(weights).AsUInt16();
             var scaleWords = KQuantScales.GroupScaleWords(scales);

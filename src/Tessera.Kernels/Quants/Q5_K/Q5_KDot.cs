@@ -57,6 +57,7 @@ internal static unsafe class Q5_KDot
         var bitMask = Vector256.Create((ushort)0x0101);
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, activations += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
@@ -84,6 +85,7 @@ internal static unsafe class Q5_KDot
         byte* x = activations, z = activations + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes, x += Q8_KActivations.BlockBytes, z += Q8_KActivations.BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
@@ -119,6 +121,7 @@ internal static unsafe class Q5_KDot
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         for (int b = 0; b < k / BlockSize; b++, weights += BlockBytes)
         {
+            Memory.WeightPrefetch.Stream(weights, BlockBytes);
             var scalesAndMins = KQuantScales.DecodePackedVector(weights + ScalesOffset);
             byte* qs = weights + QuantsOffset;
             var qh = Vector256.Load(weights + HighBitsOffset).AsUInt16();
