@@ -278,9 +278,9 @@ public sealed unsafe class PackedKernelTests
                 foreach (int tokens in new[] { 2, 3 })
                 {
                     if (tokens == 2)
-                        BF16SplitDot.Dot2(w, a, stride, k, r);
+                        BF16SplitDot.DotMany<TwoTokens>(w, a, stride, k, r);
                     else
-                        BF16SplitDot.Dot3(w, a, stride, k, r);
+                        BF16SplitDot.DotMany<ThreeTokens>(w, a, stride, k, r);
                     for (int t = 0; t < tokens; t++)
                     {
                         float single = BF16SplitDot.Dot256(w, a + t * stride, k);

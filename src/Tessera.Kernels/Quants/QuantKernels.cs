@@ -267,8 +267,8 @@ internal static unsafe class QuantKernels
             table[(int)GgmlType.BF16] = DecodeOnly(GgmlType.BF16, GgmlType.F32, BF16SplitDot.BlockSize, BF16SplitDot.BlockSize * 2,
                 BF16SplitDot.BlockSize * sizeof(float), &BF16SplitDot.Dot, &BF16SplitDot.Prepare) with
             {
-                Dot2 = IsaSupport.Avx512 ? null : &BF16SplitDot.Dot2,
-                Dot3 = IsaSupport.Avx512 ? null : &BF16SplitDot.Dot3,
+                Dot2 = IsaSupport.Avx512 ? null : &BF16SplitDot.DotMany<TwoTokens>,
+                Dot3 = IsaSupport.Avx512 ? null : &BF16SplitDot.DotMany<ThreeTokens>,
             };
         }
         if (Q5_KPackedDot.IsSupported)

@@ -49,47 +49,16 @@ internal static unsafe class BF16SplitDot
         return Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
     }
 
-    /// <summary>One row against two tokens' activations <paramref name="stride"/> bytes apart (256 bits): each 32 weights
-    /// widened once for both, each token's sums kept as <see cref="Dot256"/> keeps them, so the results are its bits. A
-    /// batch of two decode steps then reads each row once.</summary>
+    /// <summary>One row against two or three tokens' activations (<typeparamref name="TTokens"/>) a stride apart (256
+    /// bits): each 32 weights widened once for all of them, each token's sums kept as <see cref="Dot256"/> keeps them,
+    /// so the results are its bits. Where two or three tokens meet a row token by token (a batch of a few decode
+    /// steps, busy server slots) the row is then read once. Each 16 weights are widened and used before the next 16,
+    /// which keeps three tokens' twelve accumulators, two weight vectors and the zero in AVX2's sixteen registers; two
+    /// tokens ran level with a form that widened all 32 first (paired, rows in L2 and from memory).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot2(byte* weights, byte* activations, nint stride, int k, float* results)
+    public static void DotMany<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
-        ushort* w = (ushort*)weights;
-        float* a = (float*)activations;
-        float* b = (float*)(activations + stride);
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
-        var zero = Vector256<ushort>.Zero;
-        for (int i = 0; i < k; i += BlockSize)
-        {
-            WeightPrefetch.Stream((byte*)(w + i), 64);
-            var h0 = Vector256.Load(w + i);
-            var h1 = Vector256.Load(w + i + 16);
-            var w0 = Avx2.UnpackLow(zero, h0).AsSingle();
-            var w1 = Avx2.UnpackHigh(zero, h0).AsSingle();
-            var w2 = Avx2.UnpackLow(zero, h1).AsSingle();
-            var w3 = Avx2.UnpackHigh(zero, h1).AsSingle();
-            a0 = Fma.MultiplyAdd(w0, Vector256.Load(a + i), a0);
-            a1 = Fma.MultiplyAdd(w1, Vector256.Load(a + i + 8), a1);
-            a2 = Fma.MultiplyAdd(w2, Vector256.Load(a + i + 16), a2);
-            a3 = Fma.MultiplyAdd(w3, Vector256.Load(a + i + 24), a3);
-            b0 = Fma.MultiplyAdd(w0, Vector256.Load(b + i), b0);
-            b1 = Fma.MultiplyAdd(w1, Vector256.Load(b + i + 8), b1);
-            b2 = Fma.MultiplyAdd(w2, Vector256.Load(b + i + 16), b2);
-            b3 = Fma.MultiplyAdd(w3, Vector256.Load(b + i + 24), b3);
-        }
-        results[0] = Vector256.Sum((a0 + a1) + (a2 + a3));
-        results[1] = Vector256.Sum((b0 + b1) + (b2 + b3));
-    }
-
-    /// <summary>One row against three tokens' activations a stride apart, as <see cref="Dot2"/> does for two: where three
-    /// tokens meet a row token by token (a batch of three, three busy server slots) the row is read and widened once
-    /// for the three. Each 16 weights are widened and used before the next 16, which keeps the twelve accumulators,
-    /// two weight vectors and the zero in AVX2's sixteen registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot3(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
+        bool three = TTokens.Count == 3;
         ushort* w = (ushort*)weights;
         float* a = (float*)activations;
         float* b = (float*)(activations + stride);
@@ -108,8 +77,11 @@ internal static unsafe class BF16SplitDot
             a1 = Fma.MultiplyAdd(w1, Vector256.Load(a + i + 8), a1);
             b0 = Fma.MultiplyAdd(w0, Vector256.Load(b + i), b0);
             b1 = Fma.MultiplyAdd(w1, Vector256.Load(b + i + 8), b1);
-            c0 = Fma.MultiplyAdd(w0, Vector256.Load(c + i), c0);
-            c1 = Fma.MultiplyAdd(w1, Vector256.Load(c + i + 8), c1);
+            if (three)
+            {
+                c0 = Fma.MultiplyAdd(w0, Vector256.Load(c + i), c0);
+                c1 = Fma.MultiplyAdd(w1, Vector256.Load(c + i + 8), c1);
+            }
             h = Vector256.Load(w + i + 16);
             w0 = Avx2.UnpackLow(zero, h).AsSingle();
             w1 = Avx2.UnpackHigh(zero, h).AsSingle();
@@ -117,12 +89,16 @@ internal static unsafe class BF16SplitDot
             a3 = Fma.MultiplyAdd(w1, Vector256.Load(a + i + 24), a3);
             b2 = Fma.MultiplyAdd(w0, Vector256.Load(b + i + 16), b2);
             b3 = Fma.MultiplyAdd(w1, Vector256.Load(b + i + 24), b3);
-            c2 = Fma.MultiplyAdd(w0, Vector256.Load(c + i + 16), c2);
-            c3 = Fma.MultiplyAdd(w1, Vector256.Load(c + i + 24), c3);
+            if (three)
+            {
+                c2 = Fma.MultiplyAdd(w0, Vector256.Load(c + i + 16), c2);
+                c3 = Fma.MultiplyAdd(w1, Vector256.Load(c + i + 24), c3);
+            }
         }
         results[0] = Vector256.Sum((a0 + a1) + (a2 + a3));
         results[1] = Vector256.Sum((b0 + b1) + (b2 + b3));
-        results[2] = Vector256.Sum((c0 + c1) + (c2 + c3));
+        if (three)
+            results[2] = Vector256.Sum((c0 + c1) + (c2 + c3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
