@@ -152,6 +152,8 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
     /// block counts included.</summary>
     [Avx2Theory]
     [InlineData(GgmlType.Q8_0, 2)]
+    [InlineData(GgmlType.Q8_0, 3)]
+    [InlineData(GgmlType.Q8_0, 4)]
     [InlineData(GgmlType.Q2_K, 2)]
     [InlineData(GgmlType.Q2_K, 3)]
     [InlineData(GgmlType.Q2_K, 4)]

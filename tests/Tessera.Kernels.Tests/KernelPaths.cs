@@ -49,7 +49,6 @@ internal static unsafe class KernelPaths
     [
         (GgmlType.Q4_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q4_0Blocks>.Compute),
         (GgmlType.Q4_0, "AVX-512", IsaSupport.Avx512, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Q4_0Tile512.Compute),
-        (GgmlType.Q8_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q8_0Blocks>.Compute),
         (GgmlType.Q5_0, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<Q5_0Blocks>.Compute),
         (GgmlType.IQ4_NL, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&Int8TileKernel<IQ4_NLBlocks>.Compute),
         (GgmlType.F32, "AVX2", IsaSupport.Avx2, (nint)(delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)&FloatTileKernel<F32Rows>.Compute),

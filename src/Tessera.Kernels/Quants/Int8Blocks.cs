@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Tessera.Kernels.Quants.Q8_0;
 
 namespace Tessera.Kernels.Quants;
 
 /// <summary>
 /// A 32-value weight block type whose block starts with a half scale d and whose values are d * (a signed int8 in
-/// -127..127 after decoding): Q4_0, Q5_0, Q8_0, IQ4_NL. Lets one generic matrix-matrix tile kernel serve them all;
+/// -127..127 after decoding): Q4_0, Q5_0, IQ4_NL. Lets one generic matrix-matrix tile kernel serve them all;
 /// the JIT specialises it per struct, so the decode inlines.
 /// </summary>
 internal unsafe interface IInt8Blocks
@@ -23,14 +22,6 @@ internal readonly unsafe struct Q4_0Blocks : IInt8Blocks
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Decode(byte* block) => BlockBits.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8);
-}
-
-internal readonly unsafe struct Q8_0Blocks : IInt8Blocks
-{
-    public static int BlockBytes => Q8_0Activations.BlockBytes;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<sbyte> Decode(byte* block) => Vector256.Load((sbyte*)(block + 2));
 }
 
 internal readonly unsafe struct Q5_0Blocks : IInt8Blocks

@@ -393,11 +393,12 @@ internal static unsafe class QuantKernels
             GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(4),
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with
             {
-                Tile = TileFor<Q8_0Blocks>(),
                 Dot2 = IsaSupport.Avx2 ? &Q8_0Dot.Dot2Avx2 : null,
+                Dot3 = IsaSupport.Avx2 ? &Q8_0Dot.DotManyAvx2<ThreeTokens> : null,
+                Dot4 = IsaSupport.Avx2 ? &Q8_0Dot.DotManyAvx2<FourTokens> : null,
                 StreamsWeights = IsaSupport.Avx2,
             })
-                .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 4, &Q8_0Records.Repack),
+                .WithEightBitPanel<Q8_0PanelBlocks>(2, signedMinTokens: 5, &Q8_0Records.Repack),
             GgmlType.IQ4_NL => (Integer(GgmlType.IQ4_NL, GgmlType.Q8_0, IQ4_NLDot.BlockBytes, IQ4_NLDot.Paths) with { Tile = TileFor<IQ4_NLBlocks>(), StreamsWeights = IsaSupport.Avx2 })
                 .WithNibblePanel<IQ4_NLPanelBlocks>(NibbleVnniTile.IsSupported ? 8 : 4),
             GgmlType.Q2_K => (Integer(GgmlType.Q2_K, GgmlType.Q8_K, Q2_KDot.BlockBytes, Q2_KDot.Paths) with { Dot4 = IsaSupport.Avx2 ? &Q2_KDot.DotManyAvx2<FourTokens> : null, Dot3 = IsaSupport.Avx2 ? &Q2_KDot.DotManyAvx2<ThreeTokens> : null, Dot2 = IsaSupport.Avx2 ? &Q2_KDot.Dot2Avx2 : null, StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q2_KPanelBlocks>(IsaSupport.AvxVnni ? 16 : 128),
@@ -443,8 +444,9 @@ internal static unsafe class QuantKernels
     /// path over signed activations (no int16 sum of two 8-bit products can saturate there). That path beat the types' 4x4 tiles on TinyLlama-shape prompts (pp512 Q8_0
     /// 108 -> 154 t/s, IQ4_NL 97 -> 150, where the levels as two 4-bit planes had reached 97). Since the repacking
     /// requests rows ahead and a short last token group costs what it holds, the panel also wins small batches: Q8_0
-    /// from 2 tokens with VNNI (pp2 33 -> 43 t/s, pp6 64 -> 98-110) and from 4 on AVX2 (pp16 96 -> 123, where the
-    /// threshold had been 32); IQ4_NL from 4 either way.</summary>
+    /// from 2 tokens with VNNI (pp2 33 -> 43 t/s, pp6 64 -> 98-110) and from 5 on AVX2 (pp16 96 -> 123, where the
+    /// threshold had been 32; at 4 tokens Q8_0's four-token dot, row by row, ran 1.07-1.26x the panel, at 5-8 tokens
+    /// 0.77-0.97x, paired on TinyLlama's shapes with the weights from memory); IQ4_NL from 4 either way.</summary>
     private static QuantKernel WithEightBitPanel<TBlocks>(this QuantKernel kernel, int minTokens, int signedMinTokens,
         delegate*<byte*, nint, int, int, byte*, void> repack = null) where TBlocks : IPanelBlocks =>
         kernel.WithPanel<TBlocks>(IsaSupport.AvxVnni ? minTokens : signedMinTokens, repack);
