@@ -11,7 +11,8 @@ namespace Tessera.Kernels;
 /// All token rows are quantized once (in parallel), then weight rows are split over the pool. Within a task, tokens
 /// are visited in tiles small enough for L2; four weight rows meet four tokens at a time in the type's tile kernel
 /// (each decoded weight block and each loaded activation block used four times from registers), or, for types
-/// without one, each row meets four tokens through its Dot4 kernel where it has one (Q4_K), else one token at a time.
+/// without one, each row meets four tokens through its Dot4 kernel where it has one (the K-quants, Q8_0), else one
+/// token at a time.
 /// Float weights over many tokens take <see cref="FloatMatMul"/> instead (F16 and BF16 batches of a few tokens
 /// <see cref="FloatBatchMatMul"/>, and without AVX-512 F16 and BF16 batches of a few to tens of tokens
 /// <see cref="RowTripleMatMul"/>), and the quantized types on AVX2 <see cref="Int8PanelMatMul"/> from each type's
