@@ -22,8 +22,8 @@ public sealed unsafe class RowPanelTileTests
     {
         var random = new TestRandom();
         // Row counts below, at and past one 8 x 8 transpose; k below, at and off its multiples of 8, and past the
-        // 32-value chunks a full panel is packed in (47: one chunk, one step of 8, a scalar tail); rows further apart
-        // than k (a slice of a wider matrix); both slot orders.
+        // 32-value chunks a full panel is packed in (47: one chunk and a tail of 15 value by value; 200: six chunks and
+        // 8); rows further apart than k (a slice of a wider matrix); both slot orders.
         foreach (bool paired in new[] { false, true })
         {
             var slots = Enumerable.Range(0, RowPanel.Rows).Select(r => RowPanel.Slot(r, paired)).ToArray();

@@ -21,7 +21,8 @@ internal static unsafe class RowPanel
     /// <summary>
     /// <paramref name="count"/> (1..16) rows of 16-bit values, <paramref name="rowBytes"/> apart, into the row panel
     /// panel[i * 16 + slot] = value i of the slot's row (<see cref="Slot"/>), the slots of rows past
-    /// <paramref name="count"/> as zeros. Eight slots and eight values go through one 8 x 8 transpose in registers.
+    /// <paramref name="count"/> as zeros. A full panel's eight slots and sixteen values go through one pair of 8 x 8
+    /// transposes in registers (<see cref="Transpose16"/>, AVX2), 32 values of k at a time; the rest value by value.
     /// </summary>
     /// <param name="paired">false: slot r holds row r (<c>vcvtph2ps</c> widens slots 0-7 and 8-15 as they lie). true:
     /// slots 2j and 2j + 1 hold rows j and j + 8, so that each 32-bit lane holds row j in its low half and row j + 8 in
@@ -37,32 +38,21 @@ internal static unsafe class RowPanel
         for (int r = 0; r < Rows; r++)
             slotRows[Slot(r, paired)] = r < count ? (ushort*)(rows + r * rowBytes) : null;
         int i = 0;
-        if (count == Rows)
+        if (count == Rows && Avx2.IsSupported)
         {
             // A line's worth of values (32) from slots 0-7, then from slots 8-15: rows a multiple of 4 KiB apart
-            // (k = 2048 F16) fall in one L1 set, which holds eight of them, so each line now stays for the
-            // transposes that read it (packing from L2 went 7.5-12.5 -> 9.6-16.5 GB/s on a Zen 3 core).
-            for (; Avx2.IsSupported && i + 32 <= k; i += 32)
+            // (k = 2048 F16) fall in one L1 set, which holds eight of them, so each line stays for the transposes that
+            // read it (packing from L2 went 7.5-12.5 -> 9.6-16.5 GB/s on a Zen 3 core).
+            for (; i + 32 <= k; i += 32)
             {
                 Transpose16(slotRows, i, panel + i * Rows);
                 Transpose16(slotRows, i + 16, panel + (i + 16) * Rows);
                 Transpose16(slotRows + 8, i, panel + i * Rows + 8);
                 Transpose16(slotRows + 8, i + 16, panel + (i + 16) * Rows + 8);
             }
-            for (; i + 32 <= k; i += 32)
-            {
-                for (int j = i; j < i + 32; j += 8)
-                    Transpose8(slotRows, j, panel + j * Rows);
-                for (int j = i; j < i + 32; j += 8)
-                    Transpose8(slotRows + 8, j, panel + j * Rows + 8);
-            }
-            for (; i + 8 <= k; i += 8)
-            {
-                Transpose8(slotRows, i, panel + i * Rows);
-                Transpose8(slotRows + 8, i, panel + i * Rows + 8);
-            }
         }
-        // The values past the last eight, or every value of a panel short of 16 rows.
+        // The values past the last 32 (none where k is a multiple of 32, as in the models' shapes), or every value of a
+        // panel short of 16 rows.
         for (int slot = 0; slot < Rows; slot++)
         {
             ushort* values = slotRows[slot];
@@ -75,10 +65,12 @@ internal static unsafe class RowPanel
     /// (<see cref="Pack"/>).</summary>
     public static int Slot(int row, bool paired) => !paired ? row : row < 8 ? 2 * row : 2 * (row - 8) + 1;
 
-    /// <summary><see cref="Transpose8"/> for values i..i+15 in 256-bit registers: each 128-bit lane transposes its own
-    /// eight values (the low lane i..i+7, the high lane i+8..i+15), and the lanes are stored apart. Half the loads and
-    /// shuffles per value of two <see cref="Transpose8"/>s: a full panel packed 1.16-1.41x as fast (F16, k = 2048 and
-    /// 5632, from L2 and from memory, one Zen 3 core).</summary>
+    /// <summary>Values i..i+15 of eight slots' rows (<paramref name="slotRows"/>) to sixteen values' eight slots at
+    /// <paramref name="destination"/>, <see cref="Rows"/> halves apart: three rounds of interleaving pairs, quads and
+    /// octets, each 128-bit lane transposing its own eight values (the low lane i..i+7, the high lane i+8..i+15), and
+    /// the lanes stored apart. Half the loads and shuffles per value of the 8 x 8 transposes in 128-bit registers it
+    /// replaced: a full panel packed 1.16-1.41x as fast (F16, k = 2048 and 5632, from L2 and from memory, one Zen 3
+    /// core).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose16(ushort** slotRows, int i, ushort* destination)
     {
@@ -115,40 +107,5 @@ internal static unsafe class RowPanel
     {
         slots.GetLower().AsUInt16().Store(destination);
         slots.GetUpper().AsUInt16().Store(destination + 8 * Rows);
-    }
-
-    /// <summary>Values i..i+7 of eight slots' rows (<paramref name="slotRows"/>) to eight values' eight slots at
-    /// <paramref name="destination"/>, <see cref="Rows"/> halves apart: three rounds of interleaving pairs, quads and
-    /// octets in registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(ushort** slotRows, int i, ushort* destination)
-    {
-        var a0 = Sse2.LoadVector128(slotRows[0] + i);
-        var a1 = Sse2.LoadVector128(slotRows[1] + i);
-        var a2 = Sse2.LoadVector128(slotRows[2] + i);
-        var a3 = Sse2.LoadVector128(slotRows[3] + i);
-        var a4 = Sse2.LoadVector128(slotRows[4] + i);
-        var a5 = Sse2.LoadVector128(slotRows[5] + i);
-        var a6 = Sse2.LoadVector128(slotRows[6] + i);
-        var a7 = Sse2.LoadVector128(slotRows[7] + i);
-        // Pairs: slots (0,1), (2,3), (4,5), (6,7) interleaved, values 0-3 and 4-7.
-        var b0 = Sse2.UnpackLow(a0, a1).AsUInt32(); var b1 = Sse2.UnpackHigh(a0, a1).AsUInt32();
-        var b2 = Sse2.UnpackLow(a2, a3).AsUInt32(); var b3 = Sse2.UnpackHigh(a2, a3).AsUInt32();
-        var b4 = Sse2.UnpackLow(a4, a5).AsUInt32(); var b5 = Sse2.UnpackHigh(a4, a5).AsUInt32();
-        var b6 = Sse2.UnpackLow(a6, a7).AsUInt32(); var b7 = Sse2.UnpackHigh(a6, a7).AsUInt32();
-        // Quads: slots 0-3 and 4-7, two values each.
-        var c0 = Sse2.UnpackLow(b0, b2).AsUInt64(); var c1 = Sse2.UnpackHigh(b0, b2).AsUInt64();
-        var c2 = Sse2.UnpackLow(b1, b3).AsUInt64(); var c3 = Sse2.UnpackHigh(b1, b3).AsUInt64();
-        var c4 = Sse2.UnpackLow(b4, b6).AsUInt64(); var c5 = Sse2.UnpackHigh(b4, b6).AsUInt64();
-        var c6 = Sse2.UnpackLow(b5, b7).AsUInt64(); var c7 = Sse2.UnpackHigh(b5, b7).AsUInt64();
-        // Octets: all eight slots of one value.
-        Sse2.UnpackLow(c0, c4).AsUInt16().Store(destination);
-        Sse2.UnpackHigh(c0, c4).AsUInt16().Store(destination + Rows);
-        Sse2.UnpackLow(c1, c5).AsUInt16().Store(destination + 2 * Rows);
-        Sse2.UnpackHigh(c1, c5).AsUInt16().Store(destination + 3 * Rows);
-        Sse2.UnpackLow(c2, c6).AsUInt16().Store(destination + 4 * Rows);
-        Sse2.UnpackHigh(c2, c6).AsUInt16().Store(destination + 5 * Rows);
-        Sse2.UnpackLow(c3, c7).AsUInt16().Store(destination + 6 * Rows);
-        Sse2.UnpackHigh(c3, c7).AsUInt16().Store(destination + 7 * Rows);
     }
 }
