@@ -388,9 +388,9 @@ internal static unsafe class QuantKernels
                 Tile = IsaSupport.Avx512 ? &Q4_0Tile512.Compute : TileFor<Q4_0Blocks>(),
                 StreamsWeights = IsaSupport.Avx2,
             }).WithNibblePanel<Q4_0PanelBlocks>(Q4_0OctetBatchTokens),
-            GgmlType.Q4_1 => Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths).WithNibblePanel<Q4_1PanelBlocks>(4),
+            GgmlType.Q4_1 => (Integer(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Dot.BlockBytes, Q4_1Dot.Paths) with { StreamsWeights = IsaSupport.Avx2 }).WithNibblePanel<Q4_1PanelBlocks>(4),
             GgmlType.Q5_0 => (Integer(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Dot.BlockBytes, Q5_0Dot.Paths) with { Tile = TileFor<Q5_0Blocks>() }).WithPanel<Q5_0PanelBlocks>(5),
-            GgmlType.Q5_1 => Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths).WithPanel<Q5_1PanelBlocks>(4),
+            GgmlType.Q5_1 => (Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths) with { StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q5_1PanelBlocks>(4),
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with
             {
                 Dot2 = IsaSupport.Avx2 ? &Q8_0Dot.Dot2Avx2 : null,
