@@ -32,46 +32,6 @@ internal static unsafe class Q4_1Dot
         return sum;
     }
 
-    /// <summary>Two blocks a step, each with its own accumulator and offset sum: one accumulator chained every block's
-    /// FMA (and the offsets every block's add) and held decode at about half the machine's read rate. The weights are
-    /// requested ahead as the loop goes (<c>WeightPrefetch.Stream</c>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float DotAvx2(byte* weights, byte* activations, int k)
-    {
-        float* halfTable = HalfBits.Table;
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        float offsets0 = 0, offsets1 = 0;
-        int blocks = k / BlockSize;
-        int b = 0;
-        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, activations += 2 * ActivationBytes)
-        {
-            Memory.WeightPrefetch.Stream(weights, 2 * BlockBytes);
-            acc0 = Block(acc0, weights, activations, halfTable);
-            acc1 = Block(acc1, weights + BlockBytes, activations + ActivationBytes, halfTable);
-            offsets0 += Offset(weights, activations, halfTable);
-            offsets1 += Offset(weights + BlockBytes, activations + ActivationBytes, halfTable);
-        }
-        if (b < blocks)
-        {
-            acc0 = Block(acc0, weights, activations, halfTable);
-            offsets0 += Offset(weights, activations, halfTable);
-        }
-        return Vector256.Sum(acc0 + acc1) + (offsets0 + offsets1);
-    }
-
-    /// <summary>acc += float(levels · a) * (d d_a) for the block at <paramref name="w"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Block(Vector256<float> acc, byte* w, byte* a, float* halfTable)
-    {
-        var dot = SimdInt8.MultiplySumUnsigned(BlockBits.Nibbles(w + 4), Vector256.Load((sbyte*)(a + 4)));
-        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(halfTable[*(ushort*)w] * halfTable[*(ushort*)a]), acc);
-    }
-
-    /// <summary>The block's m s_a.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Offset(byte* w, byte* a, float* halfTable) => halfTable[*(ushort*)(w + 2)] * halfTable[*(ushort*)(a + 2)];
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotVector128(byte* weights, byte* activations, int k)
     {
@@ -92,6 +52,6 @@ internal static unsafe class Q4_1Dot
     [
         new(Isa.Scalar, true, &DotScalar),
         new(Isa.Vector128, IsaSupport.Vector128, &DotVector128),
-        new(Isa.Avx2, IsaSupport.Avx2, &DotAvx2),
+        new(Isa.Avx2, IsaSupport.Avx2, &OffsetBlockDot<Q4_1Blocks>.DotAvx2),
     ];
 }
