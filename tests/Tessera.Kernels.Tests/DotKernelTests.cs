@@ -146,10 +146,10 @@ public sealed unsafe class DotKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The two-, three- and four-token dots of Q8_0 and the K-quants (tokens the matmul meets row by row, on AVX2) decode
-    /// each block once for all their tokens (Q8_0's magnitudes and scale, the K-quants' scales and levels) and keep each
-    /// token's sums as the single dot does: the same bits, with the activation rows a stride apart wider than a row, odd
-    /// block counts included.</summary>
+    /// <summary>The two-, three- and four-token dots of Q8_0 and the K-quants (tokens the matmul meets row by row, on
+    /// AVX2) decode each block once for all their tokens (Q8_0's magnitudes and scale, the K-quants' scales and levels)
+    /// and keep each token's sums as the single dot does: the same bits, with the activation rows a stride apart wider
+    /// than a row, odd block counts included.</summary>
     [Avx2Theory]
     [InlineData(GgmlType.Q8_0, 2)]
     [InlineData(GgmlType.Q8_0, 3)]

@@ -235,22 +235,21 @@ public sealed unsafe class PackedKernelTests
                 for (int t = 0; t < 4; t++)
                     Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + t * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
                         $"{type} k={k} token {t}: {results[t]} vs {dot(w, a + t * stride, k)} ({random})");
-                // The two-token form over tokens 1 and 2.
-                if (type == GgmlType.Q4_0)
-                    NibbleOctetDot<Q4_0NibbleLevels>.Dot2(w, a + stride, stride, k, r);
-                else
-                    NibbleOctetDot<IQ4_NLNibbleLevels>.Dot2(w, a + stride, stride, k, r);
-                for (int t = 0; t < 2; t++)
-                    Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + (t + 1) * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
-                        $"{type} Dot2 k={k} token {t + 1}: {results[t]} vs {dot(w, a + (t + 1) * stride, k)} ({random})");
-                // The three-token form over tokens 1-3.
-                if (type == GgmlType.Q4_0)
-                    NibbleOctetDot<Q4_0NibbleLevels>.DotMany<ThreeTokens>(w, a + stride, stride, k, r);
-                else
-                    NibbleOctetDot<IQ4_NLNibbleLevels>.DotMany<ThreeTokens>(w, a + stride, stride, k, r);
-                for (int t = 0; t < 3; t++)
-                    Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + (t + 1) * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
-                        $"{type} Dot3 k={k} token {t + 1}: {results[t]} vs {dot(w, a + (t + 1) * stride, k)} ({random})");
+                // The two- and three-token forms over tokens 1 and 2, and 1-3.
+                foreach (int tokens in new[] { 2, 3 })
+                {
+                    var many = (type, tokens) switch
+                    {
+                        (GgmlType.Q4_0, 2) => &NibbleOctetDot<Q4_0NibbleLevels>.DotMany<TwoTokens>,
+                        (GgmlType.Q4_0, _) => &NibbleOctetDot<Q4_0NibbleLevels>.DotMany<ThreeTokens>,
+                        (_, 2) => &NibbleOctetDot<IQ4_NLNibbleLevels>.DotMany<TwoTokens>,
+                        _ => (delegate*<byte*, byte*, nint, int, float*, void>)&NibbleOctetDot<IQ4_NLNibbleLevels>.DotMany<ThreeTokens>,
+                    };
+                    many(w, a + stride, stride, k, r);
+                    for (int t = 0; t < tokens; t++)
+                        Assert.True(BitConverter.SingleToInt32Bits(dot(w, a + (t + 1) * stride, k)) == BitConverter.SingleToInt32Bits(results[t]),
+                            $"{type} Dot{tokens} k={k} token {t + 1}: {results[t]} vs {dot(w, a + (t + 1) * stride, k)} ({random})");
+                }
             }
         }
     }

@@ -5,7 +5,7 @@ namespace Tessera.Kernels.Quants;
 /// <summary>
 /// How many tokens a many-token kernel takes per call, as a type argument: the JIT compiles one copy per count with
 /// the count a constant, so the code for tokens past it is left out (<see cref="FloatRowPairKernel{TRows}"/>: 8 or 4;
-/// the three- and four-token dots of the nibble and K-quant types: 3 or 4; BF16's many-token dot: 2 or 3).
+/// the K-quants' many-token dots: 3 or 4; the octet dot's and Q8_0's: 2, 3 or 4; BF16's: 2 or 3).
 /// </summary>
 internal interface ITokenCount
 {

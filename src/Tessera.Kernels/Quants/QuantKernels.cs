@@ -363,7 +363,7 @@ internal static unsafe class QuantKernels
                 NibbleOctetDot<TLevels>.PairGroupBytes, &NibbleOctetDot<TLevels>.Dot, &NibbleOctetDot<TLevels>.QuantizeActivations, octetBatchTokens) with
             {
                 Dot4 = fourTokens ? &NibbleOctetDot<TLevels>.DotMany<FourTokens> : null,
-                Dot2 = &NibbleOctetDot<TLevels>.Dot2,
+                Dot2 = &NibbleOctetDot<TLevels>.DotMany<TwoTokens>,
                 Dot3 = &NibbleOctetDot<TLevels>.DotMany<ThreeTokens>,
             };
         }
@@ -393,7 +393,7 @@ internal static unsafe class QuantKernels
             GgmlType.Q5_1 => (Integer(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Dot.BlockBytes, Q5_1Dot.Paths) with { StreamsWeights = IsaSupport.Avx2 }).WithPanel<Q5_1PanelBlocks>(4),
             GgmlType.Q8_0 => (Integer(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Activations.BlockBytes, Q8_0Dot.Paths) with
             {
-                Dot2 = IsaSupport.Avx2 ? &Q8_0Dot.Dot2Avx2 : null,
+                Dot2 = IsaSupport.Avx2 ? &Q8_0Dot.DotManyAvx2<TwoTokens> : null,
                 Dot3 = IsaSupport.Avx2 ? &Q8_0Dot.DotManyAvx2<ThreeTokens> : null,
                 Dot4 = IsaSupport.Avx2 ? &Q8_0Dot.DotManyAvx2<FourTokens> : null,
                 StreamsWeights = IsaSupport.Avx2,

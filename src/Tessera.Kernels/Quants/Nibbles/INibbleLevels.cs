@@ -12,9 +12,10 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// </summary>
 internal unsafe interface INibbleLevels
 {
-    /// <summary>Whether the octet dot's activations carry each quant's magnitude (<see cref="OctetActivations.QuantizeWithMagnitudes"/>):
-    /// <see cref="PairPartials"/> and <see cref="Products(Vector256{byte}, Vector256{byte}, sbyte*, sbyte*, int*)"/> then read
-    /// them the layout's magnitude offset past the quants.</summary>
+    /// <summary>Whether the octet dot's activations carry each quant's magnitude
+    /// (<see cref="OctetActivations.QuantizeWithMagnitudes"/>): <see cref="PairPartials"/> and
+    /// <see cref="Products(Vector256{byte}, Vector256{byte}, sbyte*, sbyte*, int*)"/> then read them the layout's
+    /// magnitude offset past the quants.</summary>
     static abstract bool ReadsMagnitudes { get; }
 
     /// <summary>512 bits: lane i = Σ over four values of level·x, from the low and high nibbles (0..15 each), their

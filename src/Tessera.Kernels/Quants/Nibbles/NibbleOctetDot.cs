@@ -23,7 +23,7 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// <see cref="PairActivations"/>. IQ4_NL's activations also carry each quant's magnitude (groups of 768 and 192
 /// bytes, <see cref="INibbleLevels.ReadsMagnitudes"/>). Infinite or NaN weight scales are reproduced only there (a
 /// quantizer never writes them). For decode (matvec), and with <see cref="DotMany{TTokens}"/> for Q4_0's batches below
-/// the int8 panel's (three or four tokens share each step's nibbles and the weight scales); larger batches take the
+/// the int8 panel's (two to four tokens share each step's nibbles and the weight scales); larger batches take the
 /// panel matmul over the plain layout.
 /// </summary>
 internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLevels
@@ -90,14 +90,14 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), OctetActivations.Scales(w, Q4_0Dot.BlockBytes, a), acc);
     }
 
-    /// <summary>One weight row against three or four tokens' activations (<typeparamref name="TTokens"/>) a stride apart:
-    /// each step's nibbles are prepared and the eight weight scales gathered once for all of them, which then take the
-    /// step's products and the per-block work as <see cref="Dot"/> does. Same results as a call of <see cref="Dot"/> per
-    /// token.</summary>
+    /// <summary>One weight row against two, three or four tokens' activations (<typeparamref name="TTokens"/>) a stride
+    /// apart (batches of a few tokens, and the two or three left after four-token groups): each step's nibbles are
+    /// prepared and the eight weight scales gathered once for all of them, which then take the step's products and the
+    /// per-block work as <see cref="Dot"/> does. Same results as a call of <see cref="Dot"/> per token.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotMany<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
-        bool four = TTokens.Count == 4;
+        bool three = TTokens.Count >= 3, four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
         var mask = Vector256.Create((byte)0x0F);
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
@@ -113,14 +113,15 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
             var (l1, h1) = Prepared(weights + GroupBytes, mask);
             var s0 = FirstHalf(l0, h0, l1, h1, a0 + offset);
             var s1 = FirstHalf(l0, h0, l1, h1, a1 + offset);
-            var s2 = FirstHalf(l0, h0, l1, h1, a2 + offset);
+            var s2 = three ? FirstHalf(l0, h0, l1, h1, a2 + offset) : default;
             var s3 = four ? FirstHalf(l0, h0, l1, h1, a3 + offset) : default;
             var (l2, h2) = Prepared(weights + 2 * GroupBytes, mask);
             var (l3, h3) = Prepared(weights + 3 * GroupBytes, mask);
             var scales = OctetActivations.WeightScales(weights, Q4_0Dot.BlockBytes);
             c0 = SecondHalf(c0, s0, l2, h2, l3, h3, scales, a0 + offset);
             c1 = SecondHalf(c1, s1, l2, h2, l3, h3, scales, a1 + offset);
-            c2 = SecondHalf(c2, s2, l2, h2, l3, h3, scales, a2 + offset);
+            if (three)
+                c2 = SecondHalf(c2, s2, l2, h2, l3, h3, scales, a2 + offset);
             if (four)
                 c3 = SecondHalf(c3, s3, l2, h2, l3, h3, scales, a3 + offset);
         }
@@ -129,50 +130,17 @@ internal static unsafe class NibbleOctetDot<TLevels> where TLevels : INibbleLeve
         {
             c0 = PairStep(c0, weights, a0 + offset, halfTable, mask);
             c1 = PairStep(c1, weights, a1 + offset, halfTable, mask);
-            c2 = PairStep(c2, weights, a2 + offset, halfTable, mask);
+            if (three)
+                c2 = PairStep(c2, weights, a2 + offset, halfTable, mask);
             if (four)
                 c3 = PairStep(c3, weights, a3 + offset, halfTable, mask);
         }
         results[0] = Vector256.Sum(c0);
         results[1] = Vector256.Sum(c1);
-        results[2] = Vector256.Sum(c2);
+        if (three)
+            results[2] = Vector256.Sum(c2);
         if (four)
             results[3] = Vector256.Sum(c3);
-    }
-
-    /// <summary>One weight row against two tokens' activations a stride apart, as <see cref="DotMany{TTokens}"/> does for three or four: for
-    /// batches of two or three tokens, and the two or three left after four-token groups. Same results as two calls of
-    /// <see cref="Dot"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        var mask = Vector256.Create((byte)0x0F);
-        byte* a0 = activations, a1 = a0 + stride;
-        Vector256<float> c0 = default, c1 = default;
-        int octets = k / OctetActivations.GroupSize;
-        nint offset = 0;
-        for (int o = 0; o < octets; o++, weights += OctetBytes, offset += OctetGroupBytes)
-        {
-            Memory.WeightPrefetch.Stream(weights, OctetBytes);
-            var (l0, h0) = Prepared(weights, mask);
-            var (l1, h1) = Prepared(weights + GroupBytes, mask);
-            var s0 = FirstHalf(l0, h0, l1, h1, a0 + offset);
-            var s1 = FirstHalf(l0, h0, l1, h1, a1 + offset);
-            var (l2, h2) = Prepared(weights + 2 * GroupBytes, mask);
-            var (l3, h3) = Prepared(weights + 3 * GroupBytes, mask);
-            var scales = OctetActivations.WeightScales(weights, Q4_0Dot.BlockBytes);
-            c0 = SecondHalf(c0, s0, l2, h2, l3, h3, scales, a0 + offset);
-            c1 = SecondHalf(c1, s1, l2, h2, l3, h3, scales, a1 + offset);
-        }
-        for (int pair = 0; pair < k % OctetActivations.GroupSize / PairActivations.GroupSize;
-             pair++, weights += GroupBytes, offset += PairGroupBytes)
-        {
-            c0 = PairStep(c0, weights, a0 + offset, halfTable, mask);
-            c1 = PairStep(c1, weights, a1 + offset, halfTable, mask);
-        }
-        results[0] = Vector256.Sum(c0);
-        results[1] = Vector256.Sum(c1);
     }
 
     /// <summary>Steps 0 and 1 of an octet for one token: their partials, added pairwise as the first horizontal add of

@@ -22,9 +22,9 @@ namespace Tessera.Kernels.Quants.Nibbles;
 /// <see cref="MagnitudeOffset"/> past the quants: [512..767] byte |x| in the quants' order.
 /// A row whose length is not a multiple of 256 ends in <see cref="PairActivations"/> groups (64 values, 128 bytes;
 /// with magnitudes 192).
-/// The padding keeps the pair layout's bytes per 64 values (128, with magnitudes 192) everywhere, so that values quantized a chunk at a time
-/// (the gated product's 256-value chunks, <see cref="MatVec.ComputeGated"/>) land where a whole row's would; the
-/// unused lines are never loaded.
+/// The padding keeps the pair layout's bytes per 64 values (128, with magnitudes 192) everywhere, so that values
+/// quantized a chunk at a time (the gated product's 256-value chunks, <see cref="MatVec.ComputeGated"/>) land where a
+/// whole row's would; the unused lines are never loaded.
 /// </summary>
 internal static unsafe class OctetActivations
 {

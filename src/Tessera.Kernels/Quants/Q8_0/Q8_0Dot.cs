@@ -56,59 +56,23 @@ internal static unsafe class Q8_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
-    /// <summary>One row against two tokens' activations <paramref name="stride"/> bytes apart: each block's magnitudes and
-    /// scale taken once for both, each token's sums kept as <see cref="DotAvx2"/> keeps them, so the results are its
-    /// bits. A batch of two or three tokens then reads each row once for two of them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot2Avx2(byte* weights, byte* activations, nint stride, int k, float* results)
-    {
-        float* halfTable = HalfBits.Table;
-        int blocks = k / BlockSize;
-        byte* x = activations, z = activations + stride;
-        Vector256<float> x0 = default, x1 = default, z0 = default, z1 = default;
-        int b = 0;
-        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, x += 2 * BlockBytes, z += 2 * BlockBytes)
-        {
-            Memory.WeightPrefetch.Stream(weights, 2 * BlockBytes);
-            var w0 = Vector256.Load((sbyte*)(weights + 2));
-            var w1 = Vector256.Load((sbyte*)(weights + BlockBytes + 2));
-            var m0 = Avx2.Sign(w0, w0).AsByte();
-            var m1 = Avx2.Sign(w1, w1).AsByte();
-            float d0 = halfTable[*(ushort*)weights], d1 = halfTable[*(ushort*)(weights + BlockBytes)];
-            x0 = Step(x0, m0, w0, x + 2, d0 * halfTable[*(ushort*)x]);
-            x1 = Step(x1, m1, w1, x + BlockBytes + 2, d1 * halfTable[*(ushort*)(x + BlockBytes)]);
-            z0 = Step(z0, m0, w0, z + 2, d0 * halfTable[*(ushort*)z]);
-            z1 = Step(z1, m1, w1, z + BlockBytes + 2, d1 * halfTable[*(ushort*)(z + BlockBytes)]);
-        }
-        if (b < blocks)
-        {
-            var w = Vector256.Load((sbyte*)(weights + 2));
-            var m = Avx2.Sign(w, w).AsByte();
-            float d = halfTable[*(ushort*)weights];
-            x0 = Step(x0, m, w, x + 2, d * halfTable[*(ushort*)x]);
-            z0 = Step(z0, m, w, z + 2, d * halfTable[*(ushort*)z]);
-        }
-        results[0] = Vector256.Sum(x0 + x1);
-        results[1] = Vector256.Sum(z0 + z1);
-    }
-
-    /// <summary>One row against three or four tokens' activations (<typeparamref name="TTokens"/>) a stride apart, as
-    /// <see cref="Dot2Avx2"/> does for two: each block's magnitudes and scale taken once for all of them, each token's
-    /// sums kept as <see cref="DotAvx2"/> keeps them, so the results are its bits. Where three or four tokens meet a
-    /// row token by token (a batch of a few decode steps, busy server slots) the row is read once.</summary>
+    /// <summary>One row against two, three or four tokens' activations (<typeparamref name="TTokens"/>) a stride apart:
+    /// each block's magnitudes and scale taken once for all of them, each token's sums kept as <see cref="DotAvx2"/>
+    /// keeps them, so the results are its bits. Where a few tokens meet a row token by token (a batch of a few decode
+    /// steps, busy server slots) the row is read once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotManyAvx2<TTokens>(byte* weights, byte* activations, nint stride, int k, float* results) where TTokens : ITokenCount
     {
-        bool four = TTokens.Count == 4;
+        bool three = TTokens.Count >= 3, four = TTokens.Count == 4;
         float* halfTable = HalfBits.Table;
         int blocks = k / BlockSize;
         byte* a0 = activations, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
         Vector256<float> x0 = default, x1 = default, y0 = default, y1 = default, z0 = default, z1 = default, u0 = default, u1 = default;
         int b = 0;
-        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes)
+        nint o = 0;   // the blocks' offset in each token's activations
+        for (; b + 2 <= blocks; b += 2, weights += 2 * BlockBytes, o += 2 * BlockBytes)
         {
             Memory.WeightPrefetch.Stream(weights, 2 * BlockBytes);
-            nint o = b * BlockBytes;
             var w0 = Vector256.Load((sbyte*)(weights + 2));
             var w1 = Vector256.Load((sbyte*)(weights + BlockBytes + 2));
             var m0 = Avx2.Sign(w0, w0).AsByte();
@@ -118,8 +82,11 @@ internal static unsafe class Q8_0Dot
             x1 = Step(x1, m1, w1, a0 + o + BlockBytes + 2, d1 * halfTable[*(ushort*)(a0 + o + BlockBytes)]);
             y0 = Step(y0, m0, w0, a1 + o + 2, d0 * halfTable[*(ushort*)(a1 + o)]);
             y1 = Step(y1, m1, w1, a1 + o + BlockBytes + 2, d1 * halfTable[*(ushort*)(a1 + o + BlockBytes)]);
-            z0 = Step(z0, m0, w0, a2 + o + 2, d0 * halfTable[*(ushort*)(a2 + o)]);
-            z1 = Step(z1, m1, w1, a2 + o + BlockBytes + 2, d1 * halfTable[*(ushort*)(a2 + o + BlockBytes)]);
+            if (three)
+            {
+                z0 = Step(z0, m0, w0, a2 + o + 2, d0 * halfTable[*(ushort*)(a2 + o)]);
+                z1 = Step(z1, m1, w1, a2 + o + BlockBytes + 2, d1 * halfTable[*(ushort*)(a2 + o + BlockBytes)]);
+            }
             if (four)
             {
                 u0 = Step(u0, m0, w0, a3 + o + 2, d0 * halfTable[*(ushort*)(a3 + o)]);
@@ -128,19 +95,20 @@ internal static unsafe class Q8_0Dot
         }
         if (b < blocks)
         {
-            nint o = b * BlockBytes;
             var w = Vector256.Load((sbyte*)(weights + 2));
             var m = Avx2.Sign(w, w).AsByte();
             float d = halfTable[*(ushort*)weights];
             x0 = Step(x0, m, w, a0 + o + 2, d * halfTable[*(ushort*)(a0 + o)]);
             y0 = Step(y0, m, w, a1 + o + 2, d * halfTable[*(ushort*)(a1 + o)]);
-            z0 = Step(z0, m, w, a2 + o + 2, d * halfTable[*(ushort*)(a2 + o)]);
+            if (three)
+                z0 = Step(z0, m, w, a2 + o + 2, d * halfTable[*(ushort*)(a2 + o)]);
             if (four)
                 u0 = Step(u0, m, w, a3 + o + 2, d * halfTable[*(ushort*)(a3 + o)]);
         }
         results[0] = Vector256.Sum(x0 + x1);
         results[1] = Vector256.Sum(y0 + y1);
-        results[2] = Vector256.Sum(z0 + z1);
+        if (three)
+            results[2] = Vector256.Sum(z0 + z1);
         if (four)
             results[3] = Vector256.Sum(u0 + u1);
     }
